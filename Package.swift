@@ -1,0 +1,74 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+let package = Package(
+    name: "zhiku",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "zhiku", targets: ["zhiku"]),
+        .executable(name: "zhiku-bench", targets: ["ZhikuBench"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1", traits: ["FullFoundation"]),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/vapor/multipart-kit", from: "4.7.1"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
+    ],
+    targets: [
+        // C libraries from Debian.
+        .systemLibrary(name: "CPoppler", pkgConfig: "poppler-glib",
+                       providers: [.apt(["libpoppler-glib-dev"])]),
+        .systemLibrary(name: "CZhikuCrypto", pkgConfig: "libcrypto",
+                       providers: [.apt(["libssl-dev"])]),
+
+        .target(name: "ZhikuCore", dependencies: [
+            "CZhikuCrypto",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .target(name: "ZhikuIngest", dependencies: [
+            "ZhikuCore", "CPoppler",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .target(name: "ZhikuRetrieval", dependencies: ["ZhikuCore"]),
+        .target(name: "ZhikuStorage", dependencies: [
+            "ZhikuCore",
+            .product(name: "GRDB", package: "GRDB.swift"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .target(name: "ZhikuServer", dependencies: [
+            "ZhikuCore", "ZhikuIngest", "ZhikuRetrieval", "ZhikuStorage",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "MultipartKit", package: "multipart-kit"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "HTTPTypes", package: "swift-http-types"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .executableTarget(name: "zhiku", dependencies: [
+            "ZhikuCore", "ZhikuIngest", "ZhikuRetrieval", "ZhikuStorage", "ZhikuServer",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .executableTarget(name: "ZhikuBench", dependencies: [
+            "ZhikuCore", "ZhikuIngest", "ZhikuRetrieval", "ZhikuStorage",
+        ], path: "Benchmarks/ZhikuBench"),
+
+        // Helpers shared by the test targets (generated documents, temp folders, ../shared/eval lookup).
+        .target(name: "ZhikuTestSupport", path: "Tests/ZhikuTestSupport"),
+        .testTarget(name: "ZhikuCoreTests", dependencies: ["ZhikuCore"]),
+        .testTarget(name: "ZhikuIngestTests", dependencies: ["ZhikuCore", "ZhikuIngest", "ZhikuTestSupport"]),
+        .testTarget(name: "ZhikuRetrievalTests", dependencies: ["ZhikuCore", "ZhikuRetrieval"]),
+        .testTarget(name: "ZhikuStorageTests", dependencies: [
+            "ZhikuCore", "ZhikuStorage", "ZhikuRetrieval", "ZhikuTestSupport",
+        ]),
+        .testTarget(name: "ZhikuServerTests", dependencies: [
+            "ZhikuCore", "ZhikuServer", "ZhikuStorage", "ZhikuIngest", "ZhikuRetrieval", "ZhikuTestSupport",
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "Hummingbird", package: "hummingbird"),
+        ]),
+        .testTarget(name: "zhikuTests", dependencies: ["ZhikuCore", "ZhikuTestSupport"]),
+    ]
+)

@@ -1,0 +1,69 @@
+/// A piece of a document produced by a ``TextSplitter``, before it is stored.
+public struct ChunkDraft: Sendable, Hashable, Codable {
+    /// Position of the chunk within its document, from 0.
+    public var ordinal: Int
+    /// 1-based page the chunk comes from.
+    public var page: Int
+    /// Start and end offsets in Unicode code points within the page text (end exclusive).
+    public var start: Int
+    public var end: Int
+    public var text: String
+
+    public init(ordinal: Int, page: Int, start: Int, end: Int, text: String) {
+        self.ordinal = ordinal
+        self.page = page
+        self.start = start
+        self.end = end
+        self.text = text
+    }
+}
+
+/// A stored chunk, addressable for citations.
+public struct Chunk: Sendable, Hashable, Codable, Identifiable {
+    public typealias ID = Int64
+
+    public var id: ID
+    public var fileID: FileRecord.ID
+    public var knowledgeBaseID: KnowledgeBase.ID
+    public var ordinal: Int
+    public var page: Int
+    public var start: Int
+    public var end: Int
+    public var text: String
+
+    public init(id: ID, fileID: FileRecord.ID, knowledgeBaseID: KnowledgeBase.ID, ordinal: Int, page: Int,
+                start: Int, end: Int, text: String) {
+        self.id = id
+        self.fileID = fileID
+        self.knowledgeBaseID = knowledgeBaseID
+        self.ordinal = ordinal
+        self.page = page
+        self.start = start
+        self.end = end
+        self.text = text
+    }
+}
+
+/// A chunk id with a relevance score from one retriever.
+public struct ScoredChunk: Sendable, Hashable, Codable {
+    public var chunkID: Chunk.ID
+    public var score: Double
+
+    public init(chunkID: Chunk.ID, score: Double) {
+        self.chunkID = chunkID
+        self.score = score
+    }
+}
+
+/// A search result ready to show: the chunk, its file and its score.
+public struct SearchHit: Sendable, Hashable, Codable {
+    public var chunk: Chunk
+    public var fileName: String
+    public var score: Double
+
+    public init(chunk: Chunk, fileName: String, score: Double) {
+        self.chunk = chunk
+        self.fileName = fileName
+        self.score = score
+    }
+}

@@ -1,0 +1,38 @@
+/// A heading found by an extractor, located by its code-point offset in the page text.
+public struct Heading: Sendable, Hashable, Codable {
+    public var level: Int
+    public var title: String
+    public var offset: Int
+
+    public init(level: Int, title: String, offset: Int) {
+        self.level = level
+        self.title = title
+        self.offset = offset
+    }
+}
+
+/// One page of extracted text (a text file or web page is a single page).
+public struct ExtractedPage: Sendable, Hashable, Codable {
+    /// 1-based page number, as a citation shows it.
+    public var number: Int
+    public var text: String
+    public var headings: [Heading]
+
+    public init(number: Int, text: String, headings: [Heading] = []) {
+        self.number = number
+        self.text = text
+        self.headings = headings
+    }
+}
+
+/// What an extractor read out of a ``SourceFile``.
+public struct ExtractedDocument: Sendable, Hashable, Codable {
+    public var pages: [ExtractedPage]
+
+    public init(pages: [ExtractedPage]) { self.pages = pages }
+
+    /// True when no page holds anything but white space.
+    public var isBlank: Bool {
+        pages.allSatisfy { $0.text.unicodeScalars.allSatisfy { $0.properties.isWhitespace } }
+    }
+}

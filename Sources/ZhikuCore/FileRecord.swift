@@ -1,0 +1,67 @@
+import Foundation
+
+/// Where a file stands in ingestion.
+public enum FileStatus: String, Sendable, Codable {
+    /// Uploaded, waiting for or inside its ingest job.
+    case pending
+    /// Extracted, split and indexed: searchable.
+    case ready
+    /// Ingestion failed; ``FileRecord/error`` says why. The job can be retried.
+    case failed
+    /// Being removed.
+    case deleting
+}
+
+/// A file as a member of one knowledge base.
+public struct FileRecord: Sendable, Hashable, Codable, Identifiable {
+    public typealias ID = Int64
+
+    public var id: ID
+    public var knowledgeBaseID: KnowledgeBase.ID
+    public var name: String
+    public var sha256: String
+    public var mediaType: MediaType
+    public var size: Int64
+    public var status: FileStatus
+    public var error: String?
+    public var pageCount: Int
+    public var chunkCount: Int
+    public var createdAt: Date
+    public var updatedAt: Date
+
+    public init(id: ID, knowledgeBaseID: KnowledgeBase.ID, name: String, sha256: String, mediaType: MediaType,
+                size: Int64, status: FileStatus = .pending, error: String? = nil, pageCount: Int = 0,
+                chunkCount: Int = 0, createdAt: Date = Date(), updatedAt: Date = Date()) {
+        self.id = id
+        self.knowledgeBaseID = knowledgeBaseID
+        self.name = name
+        self.sha256 = sha256
+        self.mediaType = mediaType
+        self.size = size
+        self.status = status
+        self.error = error
+        self.pageCount = pageCount
+        self.chunkCount = chunkCount
+        self.createdAt = createdAt
+        self.updatedAt = updatedAt
+    }
+
+    /// Reduces a client-supplied name to one safe path component.
+    ///
+    /// Directory parts (`a/b.txt`, `C:\x\b.txt`) are dropped; a name with a `..` component, a NUL or another
+    /// control character, or nothing left is rejected, so a stored name can never address anything on disk.
+    public static func sanitizedName(_ raw: String) throws -> String {
+        let parts = raw.split(whereSeparator: { $0 == "/" || $0 == "\\" }).map(String.init)
+        if parts.contains("..") {
+            throw ZhikuError.invalidInput("file name '\(raw)' contains a '..' path component")
+        }
+        if raw.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) {
+            throw ZhikuError.invalidInput("file name contains control characters")
+        }
+        guard let last = parts.last?.trimmingCharacters(in: .whitespaces), !last.isEmpty, last != "." else {
+            throw ZhikuError.invalidInput("file name '\(raw)' is empty")
+        }
+        guard last.utf8.count <= 255 else { throw ZhikuError.invalidInput("file name is longer than 255 bytes") }
+        return last
+    }
+}

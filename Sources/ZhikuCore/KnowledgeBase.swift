@@ -1,0 +1,35 @@
+import Foundation
+
+/// A named collection of files that is searched and answered from as one.
+public struct KnowledgeBase: Sendable, Hashable, Codable, Identifiable {
+    public typealias ID = Int64
+
+    public var id: ID
+    public var name: String
+    public var description: String
+    public var createdAt: Date
+
+    public init(id: ID, name: String, description: String = "", createdAt: Date = Date()) {
+        self.id = id
+        self.name = name
+        self.description = description
+        self.createdAt = createdAt
+    }
+
+    /// Checks a proposed name: 1–100 characters, not only digits (digits address a knowledge base by id),
+    /// no control characters or slashes. Returns the trimmed name.
+    public static func validatedName(_ raw: String) throws -> String {
+        let name = raw.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !name.isEmpty else { throw ZhikuError.invalidInput("knowledge base name must not be empty") }
+        guard name.unicodeScalars.count <= 100 else {
+            throw ZhikuError.invalidInput("knowledge base name is longer than 100 characters")
+        }
+        guard !name.unicodeScalars.allSatisfy({ ("0"..."9").contains($0) }) else {
+            throw ZhikuError.invalidInput("knowledge base name '\(name)' must not be only digits")
+        }
+        if name.unicodeScalars.contains(where: { $0.properties.generalCategory == .control || $0 == "/" || $0 == "\\" }) {
+            throw ZhikuError.invalidInput("knowledge base name must not contain slashes or control characters")
+        }
+        return name
+    }
+}

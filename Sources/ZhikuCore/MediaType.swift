@@ -1,0 +1,22 @@
+/// The kind of content a file holds, decided from its bytes (see `MediaTypeSniffer` in ZhikuIngest).
+public enum MediaType: String, Sendable, Codable, CaseIterable {
+    case plainText = "text/plain"
+    case markdown = "text/markdown"
+    case html = "text/html"
+    case pdf = "application/pdf"
+    case png = "image/png"
+    case jpeg = "image/jpeg"
+    case gif = "image/gif"
+    case tiff = "image/tiff"
+    case bmp = "image/bmp"
+    case webp = "image/webp"
+    case wav = "audio/wav"
+    case mp3 = "audio/mpeg"
+    case ogg = "audio/ogg"
+    case flac = "audio/flac"
+    case zip = "application/zip"
+    case octetStream = "application/octet-stream"
+
+    /// True for the text-like types whose bytes are decoded as characters.
+    public var isText: Bool { self == .plainText || self == .markdown || self == .html }
+}

@@ -1,0 +1,82 @@
+/// The outcome of adding a file to a knowledge base.
+public struct AddedFile: Sendable, Hashable, Codable {
+    public var file: FileRecord
+    /// The ingest job created for a new file; for a duplicate, the job that ingested the existing file, if any.
+    public var job: Job?
+    /// True when the same bytes were already in this knowledge base and nothing new was stored.
+    public var duplicate: Bool
+
+    public init(file: FileRecord, job: Job?, duplicate: Bool) {
+        self.file = file
+        self.job = job
+        self.duplicate = duplicate
+    }
+}
+
+/// Metadata storage: knowledge bases, files, extracted pages (shared by sha256), chunks and jobs.
+///
+/// Every backend (SQLite now, PostgreSQL later) passes the same conformance tests.
+public protocol Store: Sendable {
+    // MARK: Knowledge bases
+    func createKnowledgeBase(name: String, description: String) async throws -> KnowledgeBase
+    func knowledgeBases() async throws -> [KnowledgeBase]
+    func knowledgeBase(id: KnowledgeBase.ID) async throws -> KnowledgeBase?
+    func knowledgeBase(named name: String) async throws -> KnowledgeBase?
+    /// Deletes the knowledge base with its files, chunks and jobs. Returns the sha256 of files no other
+    /// knowledge base still holds (their bytes may be removed).
+    func deleteKnowledgeBase(id: KnowledgeBase.ID) async throws -> [String]
+
+    // MARK: Files
+    /// Adds a file and queues its ingest job, unless the same sha256 is already in `kb` (then nothing changes
+    /// and the existing record comes back with `duplicate == true`).
+    func addFile(_ source: SourceFile, to kb: KnowledgeBase.ID) async throws -> AddedFile
+    func files(in kb: KnowledgeBase.ID) async throws -> [FileRecord]
+    func file(id: FileRecord.ID) async throws -> FileRecord?
+    func setFileStatus(id: FileRecord.ID, _ status: FileStatus, error: String?) async throws
+    /// Deletes the file record with its chunks and jobs. Returns true when no file anywhere still has its sha256.
+    func deleteFile(id: FileRecord.ID) async throws -> Bool
+
+    // MARK: Extraction cache (by sha256, shared across knowledge bases)
+    func extraction(sha256: String) async throws -> ExtractedDocument?
+    func saveExtraction(_ document: ExtractedDocument, sha256: String) async throws
+
+    // MARK: Chunks
+    func chunkIDs(ofFile file: FileRecord.ID) async throws -> [Chunk.ID]
+    /// Replaces all chunks of a file with `drafts` and records its page and chunk counts, in one transaction.
+    func replaceChunks(ofFile file: FileRecord.ID, with drafts: [ChunkDraft], pageCount: Int) async throws -> [Chunk]
+    /// Chunks of `ready` files with their file names, in the order of `ids` (missing ones are skipped).
+    func hits(for scored: [ScoredChunk]) async throws -> [SearchHit]
+    /// Pages of the file's extracted text.
+    func pages(ofFile file: FileRecord.ID) async throws -> [ExtractedPage]
+
+    // MARK: Jobs
+    func job(id: Job.ID) async throws -> Job?
+    func jobs(in kb: KnowledgeBase.ID) async throws -> [Job]
+    /// Atomically takes the oldest queued job and marks it running (attempts + 1).
+    func claimNextJob() async throws -> Job?
+    /// Marks one queued job running (attempts + 1); nil if it is not queued.
+    func claimJob(id: Job.ID) async throws -> Job?
+    func updateJobProgress(id: Job.ID, pagesDone: Int, pagesTotal: Int) async throws
+    /// Marks the job succeeded and its file ready (searchable).
+    func finishJob(id: Job.ID, chunks: Int) async throws
+    /// Marks the job and its file failed with a reason a person can read.
+    func failJob(id: Job.ID, error: String) async throws
+    /// Puts a failed job back in the queue (and its file back to pending). Returns the job.
+    func retryJob(id: Job.ID) async throws -> Job
+    /// After a restart: jobs left `running` by a process that died go back to `queued`. Returns how many.
+    func requeueInterruptedJobs() async throws -> Int
+}
+
+extension Store {
+    /// Looks a knowledge base up by id (all digits) or by name; throws `.notFound` when there is none.
+    public func resolveKnowledgeBase(_ reference: String) async throws -> KnowledgeBase {
+        let found: KnowledgeBase?
+        if let id = KnowledgeBase.ID(reference) {
+            found = try await knowledgeBase(id: id)
+        } else {
+            found = try await knowledgeBase(named: reference)
+        }
+        guard let kb = found else { throw ZhikuError.notFound("knowledge base '\(reference)' does not exist") }
+        return kb
+    }
+}

@@ -1,0 +1,31 @@
+/// An error with a stable machine-readable code and a message a person can act on.
+///
+/// Every layer throws these (or wraps foreign errors in them); the HTTP layer maps ``Code`` to a status and
+/// renders `{ "error": { "code", "message" } }`, the CLI prints the message on one line and exits non-zero.
+public struct ZhikuError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// What kind of failure this is. The raw value is what clients see in `error.code`.
+    public enum Code: String, Sendable, Codable {
+        case invalidInput = "invalid_input"
+        case notFound = "not_found"
+        case conflict = "conflict"
+        case tooLarge = "too_large"
+        case unsupportedMediaType = "unsupported_media_type"
+        case extractionFailed = "extraction_failed"
+        case storageFailed = "storage_failed"
+        case `internal` = "internal"
+    }
+
+    public var code: Code
+    public var message: String
+
+    public init(_ code: Code, _ message: String) {
+        self.code = code
+        self.message = message
+    }
+
+    public var description: String { message }
+
+    public static func invalidInput(_ message: String) -> ZhikuError { .init(.invalidInput, message) }
+    public static func notFound(_ message: String) -> ZhikuError { .init(.notFound, message) }
+    public static func extractionFailed(_ message: String) -> ZhikuError { .init(.extractionFailed, message) }
+}

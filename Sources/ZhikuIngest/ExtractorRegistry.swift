@@ -1,0 +1,35 @@
+import ZhikuCore
+
+/// The extractors Zhiku knows, looked up by media type.
+public struct ExtractorRegistry: Sendable {
+    private var byType: [MediaType: any DocumentExtractor] = [:]
+
+    /// An empty registry.
+    public init() {}
+
+    /// The built-in extractors: plain text, Markdown, HTML, PDF text layer.
+    public static func standard() -> ExtractorRegistry {
+        var registry = ExtractorRegistry()
+        registry.register(PlainTextExtractor())
+        registry.register(MarkdownExtractor())
+        registry.register(HTMLExtractor())
+        registry.register(PopplerPDFExtractor())
+        return registry
+    }
+
+    /// Adds `extractor` for each of its media types, replacing earlier ones.
+    public mutating func register(_ extractor: some DocumentExtractor) {
+        for type in extractor.mediaTypes { byType[type] = extractor }
+    }
+
+    /// The extractor for `type`; throws `.unsupportedMediaType` naming the file when there is none.
+    public func extractor(for type: MediaType, fileName: String) throws -> any DocumentExtractor {
+        guard let extractor = byType[type] else {
+            let what = type == .octetStream ? "binary or unrecognised content" : type.rawValue
+            throw ZhikuError(.unsupportedMediaType, "'\(fileName)': \(what) is not supported")
+        }
+        return extractor
+    }
+
+    public var supportedTypes: Set<MediaType> { Set(byType.keys) }
+}

@@ -1,0 +1,113 @@
+import Foundation
+import Logging
+import ZhikuCore
+
+/// Runs one ingest job: extract (or reuse the text extracted earlier from the same bytes), split, store the
+/// chunks, index them, mark the file ready.
+///
+/// Every step can be repeated: a job interrupted anywhere (crash, kill, power loss) runs again from the start
+/// on the next attempt and ends with exactly one set of chunks and postings.
+public struct IngestPipeline: Sendable {
+    public let store: any Store
+    public let blobs: any BlobStore
+    public let keywordIndex: any KeywordIndex
+    public let extractors: ExtractorRegistry
+    public let splitter: any TextSplitter
+    public let logger: Logger
+
+    public init(store: any Store, blobs: any BlobStore, keywordIndex: any KeywordIndex,
+                extractors: ExtractorRegistry = .standard(), splitter: any TextSplitter, logger: Logger) {
+        self.store = store
+        self.blobs = blobs
+        self.keywordIndex = keywordIndex
+        self.extractors = extractors
+        self.splitter = splitter
+        self.logger = logger
+    }
+
+    /// The splitter used for ingestion by default: 500 code points, 50 overlap, Chinese-aware separators kept at
+    /// the end of the sentence they close.
+    public static func defaultSplitter() -> RecursiveCharacterTextSplitter {
+        try! RecursiveCharacterTextSplitter(chunkSize: 500, chunkOverlap: 50,
+                                            separators: RecursiveCharacterTextSplitter.chineseSeparators,
+                                            placement: .end)
+    }
+
+    /// Runs a job that is already marked running. Never throws: a failure is recorded on the job and the file.
+    /// Returns the finished job (or nil if it vanished, e.g. its file was deleted meanwhile).
+    @discardableResult
+    public func run(_ job: Job) async -> Job? {
+        var logger = self.logger
+        logger[metadataKey: "job"] = "\(job.id)"
+        logger[metadataKey: "file"] = "\(job.fileID)"
+        do {
+            let chunks = try await process(job, logger: logger)
+            try await store.finishJob(id: job.id, chunks: chunks)
+            logger.info("ingested", metadata: ["chunks": "\(chunks)"])
+        } catch is CancellationError {
+            logger.info("ingest cancelled; the job resumes on the next start")
+            return nil
+        } catch where Task.isCancelled {
+            logger.info("ingest interrupted by shutdown; the job resumes on the next start")
+            return nil
+        } catch {
+            let reason = (error as? ZhikuError)?.message ?? "\(error)"
+            logger.warning("ingest failed: \(reason)")
+            try? await store.failJob(id: job.id, error: reason)
+        }
+        return try? await store.job(id: job.id)
+    }
+
+    private func process(_ job: Job, logger: Logger) async throws -> Int {
+        guard let file = try await store.file(id: job.fileID) else {
+            throw ZhikuError.notFound("file \(job.fileID) was deleted before it was ingested")
+        }
+        let document = try await extractedDocument(of: file, job: job)
+        guard !document.isBlank else {
+            let hint = file.mediaType == .pdf ? " (the pages have no text layer; scanned pages need OCR)" : ""
+            throw ZhikuError.extractionFailed("no text found in '\(file.name)'\(hint)")
+        }
+        let drafts = splitter.split(document)
+
+        // Idempotent replace: drop whatever an interrupted attempt left, then write and index afresh.
+        let previous = try await store.chunkIDs(ofFile: file.id)
+        try await keywordIndex.remove(previous, from: file.knowledgeBaseID)
+        let chunks = try await store.replaceChunks(ofFile: file.id, with: drafts, pageCount: document.pages.count)
+        try await keywordIndex.add(chunks.map { IndexableChunk(id: $0.id, text: $0.text) }, to: file.knowledgeBaseID)
+        return chunks.count
+    }
+
+    private func extractedDocument(of file: FileRecord, job: Job) async throws -> ExtractedDocument {
+        if let cached = try await store.extraction(sha256: file.sha256) {
+            try await store.updateJobProgress(id: job.id, pagesDone: cached.pages.count, pagesTotal: cached.pages.count)
+            return cached
+        }
+        guard let url = blobs.url(for: file.sha256) else {
+            throw ZhikuError(.storageFailed, "the bytes of '\(file.name)' are missing from the data folder")
+        }
+        let source = SourceFile(name: file.name, url: url, sha256: file.sha256, mediaType: file.mediaType, size: file.size)
+        let extractor = try extractors.extractor(for: file.mediaType, fileName: file.name)
+
+        // Progress flows through a stream so the store sees updates in order, without blocking the extractor.
+        let (updates, continuation) = AsyncStream.makeStream(of: ExtractionProgress.self,
+                                                             bufferingPolicy: .bufferingNewest(1))
+        let store = self.store
+        let reporter = Task {
+            for await p in updates {
+                try? await store.updateJobProgress(id: job.id, pagesDone: p.pagesDone, pagesTotal: p.pagesTotal)
+            }
+        }
+        let document: ExtractedDocument
+        do {
+            document = try await extractor.extract(source) { continuation.yield($0) }
+            continuation.finish()
+            await reporter.value
+        } catch {
+            continuation.finish()
+            await reporter.value
+            throw error
+        }
+        try await store.saveExtraction(document, sha256: file.sha256)
+        return document
+    }
+}

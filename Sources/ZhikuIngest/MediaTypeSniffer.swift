@@ -1,0 +1,47 @@
+import ZhikuCore
+
+/// Decides a file's media type from its first bytes. The name only chooses between text flavours
+/// (Markdown vs plain text), never between text and binary formats.
+public enum MediaTypeSniffer {
+    /// How many leading bytes ``sniff(head:name:)`` looks at.
+    public static let headLength = 64 * 1024
+
+    public static func sniff(head: [UInt8], name: String) -> MediaType {
+        if let magic = magicType(head) { return magic }
+        guard !head.isEmpty, let decoded = try? TextDecoding.decode(head, partial: true) else { return .octetStream }
+        let lowerName = name.lowercased()
+        if looksLikeHTML(decoded.text) { return .html }
+        if lowerName.hasSuffix(".md") || lowerName.hasSuffix(".markdown") || lowerName.hasSuffix(".mdx") {
+            return .markdown
+        }
+        return .plainText
+    }
+
+    private static func magicType(_ b: [UInt8]) -> MediaType? {
+        func starts(_ prefix: [UInt8], at offset: Int = 0) -> Bool {
+            b.count >= offset + prefix.count && Array(b[offset..<(offset + prefix.count)]) == prefix
+        }
+        // PDF readers accept the header anywhere in the first 1024 bytes.
+        let pdf: [UInt8] = Array("%PDF-".utf8)
+        if b.prefix(1024).indices.contains(where: { starts(pdf, at: $0) }) { return .pdf }
+        if starts([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]) { return .png }
+        if starts([0xFF, 0xD8, 0xFF]) { return .jpeg }
+        if starts(Array("GIF87a".utf8)) || starts(Array("GIF89a".utf8)) { return .gif }
+        if starts([0x49, 0x49, 0x2A, 0x00]) || starts([0x4D, 0x4D, 0x00, 0x2A]) { return .tiff }
+        if starts(Array("BM".utf8)), b.count >= 14, b[6...9].allSatisfy({ $0 == 0 }) { return .bmp }
+        if starts(Array("RIFF".utf8)), starts(Array("WEBP".utf8), at: 8) { return .webp }
+        if starts(Array("RIFF".utf8)), starts(Array("WAVE".utf8), at: 8) { return .wav }
+        if starts(Array("OggS".utf8)) { return .ogg }
+        if starts(Array("fLaC".utf8)) { return .flac }
+        if starts(Array("ID3".utf8)) || (b.count >= 2 && b[0] == 0xFF && (b[1] & 0xE0) == 0xE0) { return .mp3 }
+        if starts([0x50, 0x4B, 0x03, 0x04]) { return .zip }
+        return nil
+    }
+
+    private static func looksLikeHTML(_ text: String) -> Bool {
+        let start = text.prefix(2048).lowercased().drop(while: { $0.isWhitespace || $0 == "\u{FEFF}" })
+        if start.hasPrefix("<!doctype html") || start.hasPrefix("<html") { return true }
+        guard start.hasPrefix("<") else { return false }
+        return start.contains("<html") || start.contains("<head") || start.contains("<body")
+    }
+}

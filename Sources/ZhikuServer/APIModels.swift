@@ -1,0 +1,78 @@
+import Foundation
+import ZhikuCore
+
+/// Request and response bodies of the HTTP API (JSON, snake_case keys).
+enum API {
+    struct CreateKnowledgeBase: Decodable {
+        var name: String
+        var description: String?
+    }
+
+    struct KnowledgeBaseList: Encodable {
+        var knowledgeBases: [KnowledgeBase]
+    }
+
+    struct FileList: Encodable {
+        var files: [FileRecord]
+    }
+
+    struct JobList: Encodable {
+        var jobs: [Job]
+    }
+
+    struct PageList: Encodable {
+        var pages: [ExtractedPage]
+    }
+
+    struct ErrorBody: Encodable {
+        var code: String
+        var message: String
+    }
+
+    /// The outcome of one uploaded file.
+    struct Upload: Encodable {
+        var name: String
+        var file: FileRecord?
+        var job: Job?
+        var duplicate: Bool?
+        var error: ErrorBody?
+    }
+
+    struct UploadList: Encodable {
+        var uploads: [Upload]
+    }
+
+    struct Hit: Encodable {
+        var chunkId: Chunk.ID
+        var fileId: FileRecord.ID
+        var fileName: String
+        var page: Int
+        var start: Int
+        var end: Int
+        var text: String
+        var score: Double
+
+        init(_ hit: SearchHit) {
+            chunkId = hit.chunk.id
+            fileId = hit.chunk.fileID
+            fileName = hit.fileName
+            page = hit.chunk.page
+            start = hit.chunk.start
+            end = hit.chunk.end
+            text = hit.chunk.text
+            score = hit.score
+        }
+    }
+
+    struct SearchResults: Encodable {
+        var query: String
+        var mode: String
+        var k: Int
+        var hits: [Hit]
+    }
+
+    struct Health: Encodable {
+        var status: String
+        var version: String
+    }
+}

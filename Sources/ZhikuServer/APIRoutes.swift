@@ -1,0 +1,170 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import ZhikuCore
+import ZhikuIngest
+import ZhikuStorage
+
+/// The `/api` routes and `/healthz`.
+struct APIRoutes {
+    let runtime: ZhikuRuntime
+
+    func register(on router: Router<ZhikuRequestContext>) {
+        router.get("/healthz") { _, _ in
+            try json(API.Health(status: "ok", version: ZhikuVersion.current))
+        }
+        let api = router.group("api")
+        api.get("kbs") { _, _ in
+            try json(API.KnowledgeBaseList(knowledgeBases: try await runtime.store.knowledgeBases()))
+        }
+        api.post("kbs") { request, context in
+            let body = try await request.decode(as: API.CreateKnowledgeBase.self, context: context)
+            let kb = try await runtime.store.createKnowledgeBase(name: body.name, description: body.description ?? "")
+            return try json(kb, status: .created)
+        }
+        api.get("kbs/:kb") { _, context in
+            try json(try await knowledgeBase(context))
+        }
+        api.delete("kbs/:kb") { _, context in
+            try await runtime.deleteKnowledgeBase(try await knowledgeBase(context))
+            return Response(status: .noContent)
+        }
+        api.get("kbs/:kb/files") { _, context in
+            let kb = try await knowledgeBase(context)
+            return try json(API.FileList(files: try await runtime.store.files(in: kb.id)))
+        }
+        api.post("kbs/:kb/files") { request, context in
+            try await upload(request, context)
+        }
+        api.get("kbs/:kb/files/:file") { _, context in
+            try json(try await file(context))
+        }
+        api.get("kbs/:kb/files/:file/pages") { _, context in
+            let file = try await file(context)
+            return try json(API.PageList(pages: try await runtime.store.pages(ofFile: file.id)))
+        }
+        api.delete("kbs/:kb/files/:file") { _, context in
+            try await runtime.deleteFile(try await file(context))
+            return Response(status: .noContent)
+        }
+        api.get("kbs/:kb/jobs") { _, context in
+            let kb = try await knowledgeBase(context)
+            return try json(API.JobList(jobs: try await runtime.store.jobs(in: kb.id)))
+        }
+        api.get("kbs/:kb/search") { request, context in
+            let kb = try await knowledgeBase(context)
+            let query = request.uri.queryParameters.get("q") ?? ""
+            let kText = request.uri.queryParameters.get("k") ?? "10"
+            guard let k = Int(kText) else { throw ZhikuError.invalidInput("k must be a whole number, got '\(kText)'") }
+            let mode = request.uri.queryParameters.get("mode") ?? "keyword"
+            guard mode == "keyword" else {
+                throw ZhikuError.invalidInput("mode '\(mode)' is not available; this build searches with mode=keyword")
+            }
+            let hits = try await runtime.search(query, in: kb, k: k)
+            return try json(API.SearchResults(query: query, mode: mode, k: k, hits: hits.map(API.Hit.init)))
+        }
+        api.get("jobs/:job") { _, context in
+            let id = try identifier(context, "job")
+            guard let job = try await runtime.store.job(id: id) else { throw ZhikuError.notFound("job \(id) does not exist") }
+            return try json(job)
+        }
+        api.post("jobs/:job/retry") { _, context in
+            let job = try await runtime.store.retryJob(id: try identifier(context, "job"))
+            return try json(job, status: .accepted)
+        }
+    }
+
+    // MARK: - Uploads
+
+    private func upload(_ request: Request, _ context: ZhikuRequestContext) async throws -> Response {
+        let kb = try await knowledgeBase(context)
+        let limit = runtime.configuration.maxUploadBytes
+        let contentType = request.headers[.contentType] ?? ""
+        let isMultipart = contentType.lowercased().hasPrefix("multipart/form-data")
+        if let declared = request.headers[.contentLength].flatMap(Int64.init),
+           declared > limit + (isMultipart ? 1 << 20 : 0) {
+            throw ZhikuError(.tooLarge, "the upload (\(DiskBlobStore.describe(declared))) is larger than the limit of \(DiskBlobStore.describe(limit))")
+        }
+
+        var uploads: [API.Upload] = []
+        if isMultipart {
+            guard let boundary = MultipartUpload.boundary(fromContentType: contentType) else {
+                throw ZhikuError.invalidInput("multipart/form-data without a boundary")
+            }
+            let parts = try await MultipartUpload.receive(request.body, boundary: boundary, blobs: runtime.blobs,
+                                                          limit: limit)
+            guard !parts.isEmpty else { throw ZhikuError.invalidInput("the form holds no file part") }
+            for part in parts {
+                switch part.result {
+                case .success(let blob):
+                    uploads.append(await register(blob, name: part.name, kb: kb))
+                case .failure(let error):
+                    uploads.append(API.Upload(name: part.name, error: .init(code: error.code.rawValue, message: error.message)))
+                }
+            }
+        } else {
+            guard let rawName = uploadName(request) else {
+                throw ZhikuError.invalidInput(
+                    "name the file: ?name=…, an X-Filename header, or Content-Disposition; or send multipart/form-data")
+            }
+            let name = try FileRecord.sanitizedName(rawName)
+            let blob = try await runtime.blobs.write(request.body.map { Array($0.readableBytesView) }, limit: limit)
+            uploads.append(await register(blob, name: name, kb: kb))
+        }
+
+        // A single failed file answers with its own error status; otherwise each file reports its outcome.
+        if uploads.count == 1, let error = uploads[0].error {
+            let code = ZhikuError.Code(rawValue: error.code) ?? .internal
+            return APIErrorResponse.make(status: APIErrorResponse.status(for: code), code: error.code,
+                                         message: error.message)
+        }
+        let anyNew = uploads.contains { $0.duplicate == false }
+        return try json(API.UploadList(uploads: uploads), status: anyNew ? .accepted : .ok)
+    }
+
+    private func register(_ blob: StoredBlob, name: String, kb: KnowledgeBase) async -> API.Upload {
+        do {
+            let added = try await runtime.addFile(blob, name: name, to: kb)
+            return API.Upload(name: added.file.name, file: added.file, job: added.job, duplicate: added.duplicate)
+        } catch {
+            let e = error as? ZhikuError ?? ZhikuError(.internal, "\(error)")
+            return API.Upload(name: name, error: .init(code: e.code.rawValue, message: e.message))
+        }
+    }
+
+    private func uploadName(_ request: Request) -> String? {
+        if let name = request.uri.queryParameters.get("name"), !name.isEmpty { return name }
+        if let header = HTTPField.Name("X-Filename"), let raw = request.headers[header], !raw.isEmpty {
+            return raw.removingPercentEncoding ?? raw
+        }
+        if let disposition = request.headers[.contentDisposition] {
+            return MultipartUpload.fileName(fromDisposition: disposition)
+        }
+        return nil
+    }
+
+    // MARK: - Lookups
+
+    private func knowledgeBase(_ context: ZhikuRequestContext) async throws -> KnowledgeBase {
+        let raw = context.parameters.get("kb") ?? ""
+        return try await runtime.store.resolveKnowledgeBase(raw.removingPercentEncoding ?? raw)
+    }
+
+    private func file(_ context: ZhikuRequestContext) async throws -> FileRecord {
+        let kb = try await knowledgeBase(context)
+        return try await runtime.file(try identifier(context, "file"), in: kb)
+    }
+
+    private func identifier(_ context: ZhikuRequestContext, _ name: String) throws -> Int64 {
+        let raw = context.parameters.get(name) ?? ""
+        guard let id = Int64(raw) else { throw ZhikuError.invalidInput("\(name) id must be a number, got '\(raw)'") }
+        return id
+    }
+}
+
+/// Encodes `value` as a JSON response.
+func json<T: Encodable>(_ value: T, status: HTTPResponse.Status = .ok) throws -> Response {
+    let data = try ZhikuJSON.encoder.encode(value)
+    return Response(status: status, headers: [.contentType: "application/json; charset=utf-8"],
+                    body: .init(byteBuffer: ByteBuffer(bytes: data)))
+}

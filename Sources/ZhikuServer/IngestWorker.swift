@@ -1,0 +1,48 @@
+import Logging
+import ServiceLifecycle
+import ZhikuCore
+import ZhikuIngest
+
+/// The background ingest worker: a `Service` that, on start, puts jobs a dead process left running back in the
+/// queue, then runs queued jobs with bounded parallelism until shutdown.
+public struct IngestWorker: Service {
+    private let store: any Store
+    private let pipeline: IngestPipeline
+    private let concurrency: Int
+    private let pollInterval: Duration
+    private let logger: Logger
+
+    public init(runtime: ZhikuRuntime, pollInterval: Duration = .milliseconds(200)) {
+        store = runtime.store
+        pipeline = runtime.pipeline
+        concurrency = runtime.configuration.workers
+        self.pollInterval = pollInterval
+        logger = runtime.logger
+    }
+
+    public func run() async throws {
+        let resumed = try await store.requeueInterruptedJobs()
+        if resumed > 0 { logger.info("resuming \(resumed) interrupted ingest job(s)") }
+        await cancelWhenGracefulShutdown {
+            await withTaskGroup(of: Void.self) { group in
+                for _ in 0..<concurrency {
+                    group.addTask { await loop() }
+                }
+            }
+        }
+    }
+
+    private func loop() async {
+        while !Task.isCancelled {
+            do {
+                if let job = try await store.claimNextJob() {
+                    await pipeline.run(job)
+                    continue
+                }
+            } catch {
+                logger.error("claiming a job failed: \(error)")
+            }
+            try? await Task.sleep(for: pollInterval)
+        }
+    }
+}

@@ -1,0 +1,152 @@
+import Foundation
+import Hummingbird
+import MultipartKit
+import ZhikuCore
+
+/// Receives a `multipart/form-data` body part by part, streaming each file part straight into the blob store
+/// (never holding a file in memory). Parts without a file name (plain form fields) are ignored.
+struct MultipartUpload {
+    /// One file part as received: its stored bytes, or why it could not be stored.
+    struct Part {
+        var name: String
+        var result: Result<StoredBlob, ZhikuError>
+    }
+
+    /// Reads `body` to the end. Throws only for a malformed body; per-file problems are in the parts.
+    static func receive<Body: AsyncSequence>(_ body: Body, boundary: String, blobs: some BlobStore, limit: Int64)
+        async throws -> [Part] where Body.Element == ByteBuffer {
+        let state = State(blobs: blobs, limit: limit)
+        let parser = MultipartParser(boundary: boundary)
+        parser.onHeader = { name, value in state.header(name, value) }
+        parser.onBody = { buffer in state.body(&buffer) }
+        parser.onPartComplete = { state.complete() }
+        do {
+            for try await buffer in body {
+                try parser.execute(buffer)
+                if let fatal = state.fatal { throw fatal }
+            }
+        } catch let error as ZhikuError {
+            state.abort()
+            throw error
+        } catch {
+            state.abort()
+            throw ZhikuError.invalidInput("the multipart body is malformed: \(error)")
+        }
+        state.abort()  // a part cut off by the end of the body
+        return state.parts
+    }
+
+    /// The `boundary` parameter of a multipart content type.
+    static func boundary(fromContentType contentType: String) -> String? {
+        for parameter in contentType.split(separator: ";").dropFirst() {
+            let pair = parameter.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+            if pair.count == 2, pair[0].lowercased() == "boundary" {
+                let value = pair[1].trimmingCharacters(in: CharacterSet(charactersIn: "\""))
+                return value.isEmpty ? nil : value
+            }
+        }
+        return nil
+    }
+
+    /// The file name in a `Content-Disposition` header (`filename*=UTF-8''…` preferred over `filename="…"`).
+    static func fileName(fromDisposition disposition: String) -> String? {
+        var plain: String? = nil
+        for parameter in disposition.split(separator: ";").dropFirst() {
+            let pair = parameter.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+            guard pair.count == 2 else { continue }
+            switch pair[0].lowercased() {
+            case "filename*":
+                let value = pair[1]
+                if let range = value.range(of: "''"),
+                   let decoded = value[range.upperBound...].removingPercentEncoding {
+                    return decoded
+                }
+            case "filename":
+                var value = pair[1]
+                if value.hasPrefix("\""), value.hasSuffix("\""), value.count >= 2 {
+                    value = String(value.dropFirst().dropLast()).replacingOccurrences(of: "\\\"", with: "\"")
+                }
+                plain = value
+            default:
+                continue
+            }
+        }
+        return plain
+    }
+
+    /// Parser callbacks write here (all on the receiving task).
+    private final class State {
+        let blobs: any BlobStore
+        let limit: Int64
+        var headers: [String: String] = [:]
+        var writer: (any BlobWriter)?
+        var currentName: String?
+        var currentError: ZhikuError?
+        var parts: [Part] = []
+        var fatal: ZhikuError?
+
+        init(blobs: any BlobStore, limit: Int64) {
+            self.blobs = blobs
+            self.limit = limit
+        }
+
+        func header(_ name: String, _ value: String) {
+            headers[name.lowercased()] = value
+        }
+
+        func body(_ buffer: inout ByteBuffer) {
+            if currentName == nil {
+                guard let disposition = headers["content-disposition"],
+                      let name = MultipartUpload.fileName(fromDisposition: disposition) else { return }
+                currentName = name
+                do {
+                    writer = try blobs.makeWriter(limit: limit)
+                } catch {
+                    currentError = error as? ZhikuError ?? ZhikuError(.storageFailed, "\(error)")
+                }
+            }
+            guard let writer, currentError == nil else { return }
+            do {
+                try buffer.withUnsafeReadableBytes { try writer.append($0) }
+            } catch {
+                let zerror = error as? ZhikuError ?? ZhikuError(.storageFailed, "\(error)")
+                currentError = zerror
+                self.writer = nil
+                // Too large or disk full: stop reading the rest of the body.
+                if zerror.code == .tooLarge || zerror.code == .storageFailed { fatal = zerror }
+            }
+        }
+
+        func complete() {
+            defer {
+                headers = [:]
+                writer = nil
+                currentName = nil
+                currentError = nil
+            }
+            var name = currentName
+            if name == nil, let disposition = headers["content-disposition"] {
+                name = MultipartUpload.fileName(fromDisposition: disposition)  // a file part with no bytes
+            }
+            guard let name else { return }
+            if let currentError {
+                parts.append(Part(name: name, result: .failure(currentError)))
+                return
+            }
+            guard let writer else {
+                parts.append(Part(name: name, result: .failure(.invalidInput("'\(name)' is empty (0 bytes)"))))
+                return
+            }
+            do {
+                parts.append(Part(name: name, result: .success(try writer.finish())))
+            } catch {
+                parts.append(Part(name: name, result: .failure(error as? ZhikuError ?? .init(.storageFailed, "\(error)"))))
+            }
+        }
+
+        func abort() {
+            writer?.abort()
+            writer = nil
+        }
+    }
+}

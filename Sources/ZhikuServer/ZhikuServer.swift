@@ -1,0 +1,29 @@
+import Foundation
+import Hummingbird
+import Logging
+import NIOCore
+import ServiceLifecycle
+import ZhikuCore
+
+/// Builds the Hummingbird application: API routes, web page, error mapping and the ingest worker.
+public enum ZhikuServer {
+    /// The application for `runtime`. `onListening` receives the bound port once the server accepts connections
+    /// (useful with port 0).
+    public static func makeApplication(runtime: ZhikuRuntime,
+                                       onListening: @escaping @Sendable (Int) async -> Void = { _ in })
+        -> some ApplicationProtocol {
+        let router = Router(context: ZhikuRequestContext.self)
+        router.add(middleware: JSONErrorMiddleware())
+        APIRoutes(runtime: runtime).register(on: router)
+        WebPage.register(on: router)
+        let configuration = ApplicationConfiguration(
+            address: .hostname(runtime.configuration.host, port: runtime.configuration.port),
+            serverName: "Zhiku")
+        return Application(
+            router: router,
+            configuration: configuration,
+            services: [IngestWorker(runtime: runtime)],
+            onServerRunning: { channel in await onListening(channel.localAddress?.port ?? 0) },
+            logger: runtime.logger)
+    }
+}

@@ -1,0 +1,120 @@
+import Foundation
+import GRDB
+import ZhikuCore
+
+/// The embedded database: one SQLite file in WAL mode, opened once and shared by the store and the indexes.
+public final class SQLiteDatabase: Sendable {
+    /// The connection pool (one writer, concurrent readers).
+    public let pool: DatabasePool
+    public let path: String
+
+    /// Opens (creating if needed) the database at `path` and applies all migrations.
+    public init(path: String) throws {
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(30)
+        configuration.foreignKeysEnabled = true
+        configuration.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = NORMAL")
+        }
+        do {
+            pool = try DatabasePool(path: path, configuration: configuration)
+            try SQLiteMigrations.migrator.migrate(pool)
+        } catch {
+            throw ZhikuError(.storageFailed, "cannot open the database at \(path): \(error)")
+        }
+        self.path = path
+    }
+}
+
+/// The schema, as an ordered list of migrations.
+enum SQLiteMigrations {
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1-foundation") { db in
+            try db.execute(sql: """
+                CREATE TABLE knowledge_bases (
+                    id INTEGER PRIMARY KEY,
+                    name TEXT NOT NULL UNIQUE,
+                    description TEXT NOT NULL DEFAULT '',
+                    created_at REAL NOT NULL
+                );
+                CREATE TABLE files (
+                    id INTEGER PRIMARY KEY,
+                    kb_id INTEGER NOT NULL REFERENCES knowledge_bases(id) ON DELETE CASCADE,
+                    name TEXT NOT NULL,
+                    sha256 TEXT NOT NULL,
+                    media_type TEXT NOT NULL,
+                    size INTEGER NOT NULL,
+                    status TEXT NOT NULL,
+                    error TEXT,
+                    page_count INTEGER NOT NULL DEFAULT 0,
+                    chunk_count INTEGER NOT NULL DEFAULT 0,
+                    created_at REAL NOT NULL,
+                    updated_at REAL NOT NULL,
+                    UNIQUE (kb_id, sha256)
+                );
+                CREATE INDEX files_by_sha256 ON files(sha256);
+                CREATE TABLE extracted_documents (
+                    sha256 TEXT PRIMARY KEY,
+                    page_count INTEGER NOT NULL,
+                    created_at REAL NOT NULL
+                ) WITHOUT ROWID;
+                CREATE TABLE extracted_pages (
+                    sha256 TEXT NOT NULL REFERENCES extracted_documents(sha256) ON DELETE CASCADE,
+                    page INTEGER NOT NULL,
+                    text TEXT NOT NULL,
+                    headings TEXT NOT NULL DEFAULT '[]',
+                    PRIMARY KEY (sha256, page)
+                ) WITHOUT ROWID;
+                CREATE TABLE chunks (
+                    id INTEGER PRIMARY KEY,
+                    file_id INTEGER NOT NULL REFERENCES files(id) ON DELETE CASCADE,
+                    kb_id INTEGER NOT NULL,
+                    ordinal INTEGER NOT NULL,
+                    page INTEGER NOT NULL,
+                    start_offset INTEGER NOT NULL,
+                    end_offset INTEGER NOT NULL,
+                    text TEXT NOT NULL
+                );
+                CREATE INDEX chunks_by_file ON chunks(file_id, ordinal);
+                CREATE TABLE jobs (
+                    id INTEGER PRIMARY KEY,
+                    kb_id INTEGER NOT NULL REFERENCES knowledge_bases(id) ON DELETE CASCADE,
+                    file_id INTEGER NOT NULL REFERENCES files(id) ON DELETE CASCADE,
+                    kind TEXT NOT NULL DEFAULT 'ingest',
+                    status TEXT NOT NULL,
+                    pages_done INTEGER NOT NULL DEFAULT 0,
+                    pages_total INTEGER NOT NULL DEFAULT 0,
+                    chunks INTEGER NOT NULL DEFAULT 0,
+                    error TEXT,
+                    attempts INTEGER NOT NULL DEFAULT 0,
+                    created_at REAL NOT NULL,
+                    updated_at REAL NOT NULL
+                );
+                CREATE INDEX jobs_by_status ON jobs(status, id);
+                CREATE INDEX jobs_by_file ON jobs(file_id);
+                CREATE TABLE bm25_postings (
+                    kb_id INTEGER NOT NULL,
+                    term TEXT NOT NULL,
+                    chunk_id INTEGER NOT NULL,
+                    tf INTEGER NOT NULL,
+                    doc_length INTEGER NOT NULL,
+                    PRIMARY KEY (kb_id, term, chunk_id)
+                ) WITHOUT ROWID;
+                CREATE INDEX bm25_postings_by_chunk ON bm25_postings(chunk_id);
+                CREATE TABLE bm25_documents (
+                    chunk_id INTEGER PRIMARY KEY,
+                    kb_id INTEGER NOT NULL,
+                    length INTEGER NOT NULL
+                );
+                CREATE INDEX bm25_documents_by_kb ON bm25_documents(kb_id);
+                CREATE TABLE bm25_stats (
+                    kb_id INTEGER PRIMARY KEY,
+                    document_count INTEGER NOT NULL,
+                    total_length INTEGER NOT NULL
+                );
+                """)
+        }
+        return migrator
+    }
+}

@@ -1,0 +1,367 @@
+import Foundation
+import GRDB
+import ZhikuCore
+
+/// ``Store`` on the embedded SQLite database.
+public struct SQLiteStore: Store {
+    private let pool: DatabasePool
+
+    public init(database: SQLiteDatabase) {
+        pool = database.pool
+    }
+
+    private var now: Double { Date().timeIntervalSince1970 }
+
+    private func write<T: Sendable>(_ what: String, _ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        do {
+            return try await pool.write(body)
+        } catch let error as ZhikuError {
+            throw error
+        } catch {
+            throw ZhikuError(.storageFailed, "\(what) failed: \(error)")
+        }
+    }
+
+    private func read<T: Sendable>(_ what: String, _ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        do {
+            return try await pool.read(body)
+        } catch let error as ZhikuError {
+            throw error
+        } catch {
+            throw ZhikuError(.storageFailed, "\(what) failed: \(error)")
+        }
+    }
+
+    // MARK: - Knowledge bases
+
+    public func createKnowledgeBase(name: String, description: String) async throws -> KnowledgeBase {
+        let name = try KnowledgeBase.validatedName(name)
+        let created = now
+        return try await write("creating knowledge base '\(name)'") { db in
+            if try Row.fetchOne(db, sql: "SELECT 1 FROM knowledge_bases WHERE name = ?", arguments: [name]) != nil {
+                throw ZhikuError(.conflict, "a knowledge base named '\(name)' already exists")
+            }
+            try db.execute(sql: "INSERT INTO knowledge_bases (name, description, created_at) VALUES (?, ?, ?)",
+                           arguments: [name, description, created])
+            return KnowledgeBase(id: db.lastInsertedRowID, name: name, description: description,
+                                 createdAt: Date(timeIntervalSince1970: created))
+        }
+    }
+
+    public func knowledgeBases() async throws -> [KnowledgeBase] {
+        try await read("listing knowledge bases") { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM knowledge_bases ORDER BY id").map(Self.knowledgeBase)
+        }
+    }
+
+    public func knowledgeBase(id: KnowledgeBase.ID) async throws -> KnowledgeBase? {
+        try await read("reading knowledge base \(id)") { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM knowledge_bases WHERE id = ?", arguments: [id]).map(Self.knowledgeBase)
+        }
+    }
+
+    public func knowledgeBase(named name: String) async throws -> KnowledgeBase? {
+        try await read("reading knowledge base '\(name)'") { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM knowledge_bases WHERE name = ?", arguments: [name])
+                .map(Self.knowledgeBase)
+        }
+    }
+
+    public func deleteKnowledgeBase(id: KnowledgeBase.ID) async throws -> [String] {
+        try await write("deleting knowledge base \(id)") { db in
+            let hashes = try String.fetchAll(db, sql: "SELECT DISTINCT sha256 FROM files WHERE kb_id = ?", arguments: [id])
+            try db.execute(sql: "DELETE FROM chunks WHERE kb_id = ?", arguments: [id])
+            try db.execute(sql: "DELETE FROM knowledge_bases WHERE id = ?", arguments: [id])
+            guard db.changesCount > 0 else { throw ZhikuError.notFound("knowledge base \(id) does not exist") }
+            return try hashes.filter { try !Self.isReferenced(db, sha256: $0) }
+        }
+    }
+
+    // MARK: - Files
+
+    public func addFile(_ source: SourceFile, to kb: KnowledgeBase.ID) async throws -> AddedFile {
+        let time = now
+        return try await write("adding '\(source.name)'") { db in
+            guard try Row.fetchOne(db, sql: "SELECT 1 FROM knowledge_bases WHERE id = ?", arguments: [kb]) != nil else {
+                throw ZhikuError.notFound("knowledge base \(kb) does not exist")
+            }
+            if let existing = try Row.fetchOne(db, sql: "SELECT * FROM files WHERE kb_id = ? AND sha256 = ?",
+                                               arguments: [kb, source.sha256]).map(Self.fileRecord) {
+                let job = try Row.fetchOne(db, sql: "SELECT * FROM jobs WHERE file_id = ? ORDER BY id DESC LIMIT 1",
+                                           arguments: [existing.id]).map(Self.job)
+                return AddedFile(file: existing, job: job, duplicate: true)
+            }
+            try db.execute(sql: """
+                INSERT INTO files (kb_id, name, sha256, media_type, size, status, created_at, updated_at)
+                VALUES (?, ?, ?, ?, ?, 'pending', ?, ?)
+                """, arguments: [kb, source.name, source.sha256, source.mediaType.rawValue, source.size, time, time])
+            let fileID = db.lastInsertedRowID
+            try db.execute(sql: """
+                INSERT INTO jobs (kb_id, file_id, status, created_at, updated_at) VALUES (?, ?, 'queued', ?, ?)
+                """, arguments: [kb, fileID, time, time])
+            let jobID = db.lastInsertedRowID
+            let file = try Row.fetchOne(db, sql: "SELECT * FROM files WHERE id = ?", arguments: [fileID]).map(Self.fileRecord)!
+            let job = try Row.fetchOne(db, sql: "SELECT * FROM jobs WHERE id = ?", arguments: [jobID]).map(Self.job)
+            return AddedFile(file: file, job: job, duplicate: false)
+        }
+    }
+
+    public func files(in kb: KnowledgeBase.ID) async throws -> [FileRecord] {
+        try await read("listing files") { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM files WHERE kb_id = ? ORDER BY id", arguments: [kb]).map(Self.fileRecord)
+        }
+    }
+
+    public func file(id: FileRecord.ID) async throws -> FileRecord? {
+        try await read("reading file \(id)") { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM files WHERE id = ?", arguments: [id]).map(Self.fileRecord)
+        }
+    }
+
+    public func setFileStatus(id: FileRecord.ID, _ status: FileStatus, error: String?) async throws {
+        let time = now
+        try await write("updating file \(id)") { db in
+            try db.execute(sql: "UPDATE files SET status = ?, error = ?, updated_at = ? WHERE id = ?",
+                           arguments: [status.rawValue, error, time, id])
+        }
+    }
+
+    public func deleteFile(id: FileRecord.ID) async throws -> Bool {
+        try await write("deleting file \(id)") { db in
+            guard let sha = try String.fetchOne(db, sql: "SELECT sha256 FROM files WHERE id = ?", arguments: [id]) else {
+                throw ZhikuError.notFound("file \(id) does not exist")
+            }
+            try db.execute(sql: "DELETE FROM files WHERE id = ?", arguments: [id])
+            return try !Self.isReferenced(db, sha256: sha)
+        }
+    }
+
+    private static func isReferenced(_ db: Database, sha256: String) throws -> Bool {
+        try Row.fetchOne(db, sql: "SELECT 1 FROM files WHERE sha256 = ? LIMIT 1", arguments: [sha256]) != nil
+    }
+
+    // MARK: - Extraction cache
+
+    public func extraction(sha256: String) async throws -> ExtractedDocument? {
+        try await read("reading extracted text") { db in
+            guard try Row.fetchOne(db, sql: "SELECT 1 FROM extracted_documents WHERE sha256 = ?", arguments: [sha256]) != nil
+            else { return nil }
+            return ExtractedDocument(pages: try Self.pages(db, sha256: sha256))
+        }
+    }
+
+    public func saveExtraction(_ document: ExtractedDocument, sha256: String) async throws {
+        let time = now
+        let encoded = try document.pages.map { page in
+            String(decoding: try JSONEncoder().encode(page.headings), as: UTF8.self)
+        }
+        try await write("saving extracted text") { db in
+            try db.execute(sql: "DELETE FROM extracted_documents WHERE sha256 = ?", arguments: [sha256])
+            try db.execute(sql: "INSERT INTO extracted_documents (sha256, page_count, created_at) VALUES (?, ?, ?)",
+                           arguments: [sha256, document.pages.count, time])
+            for (page, headings) in zip(document.pages, encoded) {
+                try db.execute(sql: "INSERT INTO extracted_pages (sha256, page, text, headings) VALUES (?, ?, ?, ?)",
+                               arguments: [sha256, page.number, page.text, headings])
+            }
+        }
+    }
+
+    /// Removes cached extractions that no file references any more.
+    public func pruneExtractions() async throws {
+        try await write("pruning extracted text") { db in
+            try db.execute(sql: """
+                DELETE FROM extracted_documents WHERE sha256 NOT IN (SELECT sha256 FROM files)
+                """)
+        }
+    }
+
+    private static func pages(_ db: Database, sha256: String) throws -> [ExtractedPage] {
+        try Row.fetchAll(db, sql: "SELECT page, text, headings FROM extracted_pages WHERE sha256 = ? ORDER BY page",
+                         arguments: [sha256]).map { row in
+            let headingsJSON: String = row["headings"]
+            let headings = (try? JSONDecoder().decode([Heading].self, from: Data(headingsJSON.utf8))) ?? []
+            return ExtractedPage(number: row["page"], text: row["text"], headings: headings)
+        }
+    }
+
+    // MARK: - Chunks
+
+    public func chunkIDs(ofFile file: FileRecord.ID) async throws -> [Chunk.ID] {
+        try await read("listing chunks") { db in
+            try Chunk.ID.fetchAll(db, sql: "SELECT id FROM chunks WHERE file_id = ? ORDER BY ordinal", arguments: [file])
+        }
+    }
+
+    public func replaceChunks(ofFile file: FileRecord.ID, with drafts: [ChunkDraft], pageCount: Int) async throws
+        -> [Chunk] {
+        let time = now
+        return try await write("writing chunks") { db in
+            guard let kb = try KnowledgeBase.ID.fetchOne(db, sql: "SELECT kb_id FROM files WHERE id = ?", arguments: [file])
+            else { throw ZhikuError.notFound("file \(file) was deleted") }
+            try db.execute(sql: "DELETE FROM chunks WHERE file_id = ?", arguments: [file])
+            let insert = try db.makeStatement(sql: """
+                INSERT INTO chunks (file_id, kb_id, ordinal, page, start_offset, end_offset, text)
+                VALUES (?, ?, ?, ?, ?, ?, ?)
+                """)
+            var chunks: [Chunk] = []
+            chunks.reserveCapacity(drafts.count)
+            for d in drafts {
+                try insert.execute(arguments: [file, kb, d.ordinal, d.page, d.start, d.end, d.text])
+                chunks.append(Chunk(id: db.lastInsertedRowID, fileID: file, knowledgeBaseID: kb, ordinal: d.ordinal,
+                                    page: d.page, start: d.start, end: d.end, text: d.text))
+            }
+            try db.execute(sql: "UPDATE files SET page_count = ?, chunk_count = ?, updated_at = ? WHERE id = ?",
+                           arguments: [pageCount, drafts.count, time, file])
+            return chunks
+        }
+    }
+
+    public func hits(for scored: [ScoredChunk]) async throws -> [SearchHit] {
+        guard !scored.isEmpty else { return [] }
+        return try await read("reading search hits") { db in
+            let ids = scored.map(\.chunkID)
+            let placeholders = Array(repeating: "?", count: ids.count).joined(separator: ",")
+            let rows = try Row.fetchAll(db, sql: """
+                SELECT c.*, f.name AS file_name FROM chunks c JOIN files f ON f.id = c.file_id
+                WHERE c.id IN (\(placeholders)) AND f.status = 'ready'
+                """, arguments: StatementArguments(ids))
+            var byID: [Chunk.ID: (Chunk, String)] = [:]
+            for row in rows { byID[row["id"]] = (Self.chunk(row), row["file_name"]) }
+            return scored.compactMap { s in
+                byID[s.chunkID].map { SearchHit(chunk: $0.0, fileName: $0.1, score: s.score) }
+            }
+        }
+    }
+
+    public func pages(ofFile file: FileRecord.ID) async throws -> [ExtractedPage] {
+        try await read("reading pages") { db in
+            guard let sha = try String.fetchOne(db, sql: "SELECT sha256 FROM files WHERE id = ?", arguments: [file]) else {
+                throw ZhikuError.notFound("file \(file) does not exist")
+            }
+            return try Self.pages(db, sha256: sha)
+        }
+    }
+
+    // MARK: - Jobs
+
+    public func job(id: Job.ID) async throws -> Job? {
+        try await read("reading job \(id)") { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM jobs WHERE id = ?", arguments: [id]).map(Self.job)
+        }
+    }
+
+    public func jobs(in kb: KnowledgeBase.ID) async throws -> [Job] {
+        try await read("listing jobs") { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM jobs WHERE kb_id = ? ORDER BY id", arguments: [kb]).map(Self.job)
+        }
+    }
+
+    public func claimNextJob() async throws -> Job? {
+        let time = now
+        return try await write("claiming a job") { db in
+            try Row.fetchOne(db, sql: """
+                UPDATE jobs SET status = 'running', attempts = attempts + 1, error = NULL, updated_at = ?
+                WHERE id = (SELECT id FROM jobs WHERE status = 'queued' ORDER BY id LIMIT 1)
+                RETURNING *
+                """, arguments: [time]).map(Self.job)
+        }
+    }
+
+    public func claimJob(id: Job.ID) async throws -> Job? {
+        let time = now
+        return try await write("claiming job \(id)") { db in
+            try Row.fetchOne(db, sql: """
+                UPDATE jobs SET status = 'running', attempts = attempts + 1, error = NULL, updated_at = ?
+                WHERE id = ? AND status = 'queued' RETURNING *
+                """, arguments: [time, id]).map(Self.job)
+        }
+    }
+
+    public func updateJobProgress(id: Job.ID, pagesDone: Int, pagesTotal: Int) async throws {
+        let time = now
+        try await write("updating job \(id)") { db in
+            try db.execute(sql: "UPDATE jobs SET pages_done = ?, pages_total = ?, updated_at = ? WHERE id = ?",
+                           arguments: [pagesDone, pagesTotal, time, id])
+        }
+    }
+
+    public func finishJob(id: Job.ID, chunks: Int) async throws {
+        let time = now
+        try await write("finishing job \(id)") { db in
+            try db.execute(sql: "UPDATE jobs SET status = 'succeeded', chunks = ?, error = NULL, updated_at = ? WHERE id = ?",
+                           arguments: [chunks, time, id])
+            try db.execute(sql: """
+                UPDATE files SET status = 'ready', error = NULL, updated_at = ?
+                WHERE id = (SELECT file_id FROM jobs WHERE id = ?)
+                """, arguments: [time, id])
+        }
+    }
+
+    public func failJob(id: Job.ID, error: String) async throws {
+        let time = now
+        try await write("failing job \(id)") { db in
+            try db.execute(sql: "UPDATE jobs SET status = 'failed', error = ?, updated_at = ? WHERE id = ?",
+                           arguments: [error, time, id])
+            try db.execute(sql: """
+                UPDATE files SET status = 'failed', error = ?, updated_at = ?
+                WHERE id = (SELECT file_id FROM jobs WHERE id = ?)
+                """, arguments: [error, time, id])
+        }
+    }
+
+    public func retryJob(id: Job.ID) async throws -> Job {
+        let time = now
+        return try await write("retrying job \(id)") { db in
+            guard let job = try Row.fetchOne(db, sql: "SELECT * FROM jobs WHERE id = ?", arguments: [id]).map(Self.job) else {
+                throw ZhikuError.notFound("job \(id) does not exist")
+            }
+            guard job.status == .failed else {
+                throw ZhikuError(.conflict, "job \(id) is \(job.status.rawValue); only a failed job can be retried")
+            }
+            try db.execute(sql: """
+                UPDATE jobs SET status = 'queued', error = NULL, pages_done = 0, updated_at = ? WHERE id = ?
+                """, arguments: [time, id])
+            try db.execute(sql: "UPDATE files SET status = 'pending', error = NULL, updated_at = ? WHERE id = ?",
+                           arguments: [time, job.fileID])
+            return try Row.fetchOne(db, sql: "SELECT * FROM jobs WHERE id = ?", arguments: [id]).map(Self.job)!
+        }
+    }
+
+    public func requeueInterruptedJobs() async throws -> Int {
+        let time = now
+        return try await write("requeueing interrupted jobs") { db in
+            try db.execute(sql: "UPDATE jobs SET status = 'queued', updated_at = ? WHERE status = 'running'",
+                           arguments: [time])
+            return db.changesCount
+        }
+    }
+
+    // MARK: - Row mapping
+
+    private static func date(_ value: Double) -> Date { Date(timeIntervalSince1970: value) }
+
+    static func knowledgeBase(_ row: Row) -> KnowledgeBase {
+        KnowledgeBase(id: row["id"], name: row["name"], description: row["description"],
+                      createdAt: date(row["created_at"]))
+    }
+
+    static func fileRecord(_ row: Row) -> FileRecord {
+        FileRecord(id: row["id"], knowledgeBaseID: row["kb_id"], name: row["name"], sha256: row["sha256"],
+                   mediaType: MediaType(rawValue: row["media_type"]) ?? .octetStream, size: row["size"],
+                   status: FileStatus(rawValue: row["status"]) ?? .failed, error: row["error"],
+                   pageCount: row["page_count"], chunkCount: row["chunk_count"],
+                   createdAt: date(row["created_at"]), updatedAt: date(row["updated_at"]))
+    }
+
+    static func job(_ row: Row) -> Job {
+        Job(id: row["id"], knowledgeBaseID: row["kb_id"], fileID: row["file_id"],
+            status: Job.Status(rawValue: row["status"]) ?? .failed, pagesDone: row["pages_done"],
+            pagesTotal: row["pages_total"], chunks: row["chunks"], error: row["error"], attempts: row["attempts"],
+            createdAt: date(row["created_at"]), updatedAt: date(row["updated_at"]))
+    }
+
+    static func chunk(_ row: Row) -> Chunk {
+        Chunk(id: row["id"], fileID: row["file_id"], knowledgeBaseID: row["kb_id"], ordinal: row["ordinal"],
+              page: row["page"], start: row["start_offset"], end: row["end_offset"], text: row["text"])
+    }
+}

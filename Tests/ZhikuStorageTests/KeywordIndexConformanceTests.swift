@@ -1,0 +1,142 @@
+import Foundation
+import Testing
+import ZhikuCore
+import ZhikuRetrieval
+import ZhikuStorage
+import ZhikuTestSupport
+
+/// The behaviour every ``KeywordIndex`` backend must show, run against each of them.
+@Suite struct KeywordIndexConformanceTests {
+    enum Backend: String, CaseIterable, CustomTestStringConvertible {
+        case memory, sqlite
+        var testDescription: String { rawValue }
+    }
+
+    /// Keeps the SQLite database's folder alive for the test's duration.
+    struct Subject {
+        let index: any KeywordIndex
+        let folder: TemporaryFolder
+    }
+
+    func make(_ backend: Backend) throws -> Subject {
+        let folder = TemporaryFolder()
+        switch backend {
+        case .memory:
+            return Subject(index: MemoryKeywordIndex(tokenizer: MixedScriptTokenizer()), folder: folder)
+        case .sqlite:
+            let db = try SQLiteDatabase(path: folder.url.appendingPathComponent("t.sqlite").path)
+            return Subject(index: SQLiteKeywordIndex(database: db, tokenizer: MixedScriptTokenizer()), folder: folder)
+        }
+    }
+
+    @Test(arguments: Backend.allCases) func handCheckableBM25(_ backend: Backend) async throws {
+        let s = try make(backend)
+        try await s.index.add([
+            .init(id: 1, text: "apple banana"),
+            .init(id: 2, text: "apple apple cherry"),
+            .init(id: 3, text: "banana cherry cherry durian"),
+        ], to: 1)
+        // N = 3, avgdl = 3; idf(apple) = ln(1 + 1.5/2.5) = ln 1.6.
+        let apple = try await s.index.search("apple", k: 10, in: 1)
+        #expect(apple.map(\.chunkID) == [2, 1])
+        let d2: Double = log(1.6) * 2.0 * 2.2 / (2.0 + 1.2 * (0.25 + 0.75 * 3.0 / 3.0))
+        let d1: Double = log(1.6) * 1.0 * 2.2 / (1.0 + 1.2 * (0.25 + 0.75 * 2.0 / 3.0))
+        #expect(abs(apple[0].score - d2) < 1e-9)
+        #expect(abs(apple[1].score - d1) < 1e-9)
+
+        // Two terms: d3 has cherry twice and durian (df 1) once.
+        let mixed = try await s.index.search("cherry durian", k: 10, in: 1)
+        #expect(mixed.map(\.chunkID) == [3, 2])
+        let cherryInD3: Double = log(1.6) * 2.0 * 2.2 / (2.0 + 1.2 * (0.25 + 0.75 * 4.0 / 3.0))
+        let durianInD3: Double = log(8.0 / 3.0) * 2.2 / (1.0 + 1.2 * (0.25 + 0.75 * 4.0 / 3.0))
+        let d3 = cherryInD3 + durianInD3
+        #expect(abs(mixed[0].score - d3) < 1e-9)
+        #expect(abs(mixed[1].score - log(1.6)) < 1e-9)
+
+        #expect(try await s.index.search("apple", k: 1, in: 1).map(\.chunkID) == [2])
+        #expect(try await s.index.search("zebra", k: 10, in: 1).isEmpty)
+        #expect(try await s.index.search("，。", k: 10, in: 1).isEmpty)
+    }
+
+    @Test(arguments: Backend.allCases) func chineseQueryFindsChineseText(_ backend: Backend) async throws {
+        let s = try make(backend)
+        try await s.index.add([
+            .init(id: 10, text: "员工年假申请流程：请提前三天提交。"),
+            .init(id: 11, text: "病假需要医院证明。"),
+            .init(id: 12, text: "Annual leave requests go through the HR portal."),
+            .init(id: 13, text: "报销流程与发票要求。"),
+        ], to: 1)
+        #expect(try await s.index.search("年假", k: 10, in: 1).first?.chunkID == 10)
+        #expect(try await s.index.search("年假怎么申请？", k: 10, in: 1).first?.chunkID == 10)
+        #expect(try await s.index.search("annual LEAVE", k: 10, in: 1).map(\.chunkID) == [12])
+        #expect(try await s.index.search("发票", k: 10, in: 1).map(\.chunkID) == [13])
+    }
+
+    @Test(arguments: Backend.allCases) func scopedPerKnowledgeBase(_ backend: Backend) async throws {
+        let s = try make(backend)
+        try await s.index.add([.init(id: 1, text: "contract renewal terms")], to: 1)
+        try await s.index.add([.init(id: 2, text: "contract"), .init(id: 3, text: "other")], to: 2)
+        #expect(try await s.index.search("contract", k: 10, in: 1).map(\.chunkID) == [1])
+        #expect(try await s.index.search("contract", k: 10, in: 2).map(\.chunkID) == [2])
+        // Statistics are per knowledge base: in kb 1 (N = 1) idf = ln(1 + 0.5/1.5).
+        let score = try await s.index.search("contract", k: 10, in: 1)[0].score
+        let single: Double = log(1.0 + 0.5 / 1.5) * 2.2 / (1.0 + 1.2)
+        #expect(abs(score - single) < 1e-9)
+        try await s.index.removeAll(from: 2)
+        #expect(try await s.index.search("contract", k: 10, in: 2).isEmpty)
+        #expect(try await s.index.search("contract", k: 10, in: 1).map(\.chunkID) == [1])
+    }
+
+    @Test(arguments: Backend.allCases) func incrementalAddAndRemoveAreIdempotent(_ backend: Backend) async throws {
+        let s = try make(backend)
+        try await s.index.add([.init(id: 1, text: "apple banana"), .init(id: 2, text: "apple apple cherry")], to: 1)
+        try await s.index.add([.init(id: 3, text: "banana cherry cherry durian")], to: 1)
+        try await s.index.add([.init(id: 3, text: "banana cherry cherry durian")], to: 1)  // again: no change
+        try await s.index.remove([99], from: 1)                                            // absent: no change
+        let scores = try await s.index.search("apple", k: 10, in: 1)
+        let once: Double = log(1.6) * 4.4 / 3.2
+        #expect(abs(scores[0].score - once) < 1e-9, "N and avgdl must be as if added once")
+
+        try await s.index.remove([2], from: 1)
+        try await s.index.remove([2], from: 1)
+        // Now N = 2 (docs 1, 3), avgdl = 3; apple df = 1 → idf = ln(1 + 1.5/1.5) = ln 2.
+        let after = try await s.index.search("apple", k: 10, in: 1)
+        #expect(after.map(\.chunkID) == [1])
+        let expected: Double = log(2.0) * 2.2 / (1.0 + 1.2 * (0.25 + 0.75 * 2.0 / 3.0))
+        #expect(abs(after[0].score - expected) < 1e-9)
+        #expect(try await s.index.search("cherry", k: 10, in: 1).map(\.chunkID) == [3])
+    }
+
+    @Test func sqliteMatchesTheReferenceOnALargerCorpus() async throws {
+        let memory = try make(.memory), sqlite = try make(.sqlite)
+        var chunks: [IndexableChunk] = []
+        let words = ["合同", "续签", "年假", "申请", "报销", "contract", "leave", "policy", "travel", "expense", "approval"]
+        var state: UInt64 = 7
+        for id in 1...300 {
+            var text: [String] = []
+            for _ in 0..<(3 + id % 11) {
+                state = state &* 6364136223846793005 &+ 1442695040888963407
+                text.append(words[Int(state >> 33) % words.count])
+            }
+            chunks.append(.init(id: Int64(id), text: text.joined(separator: " ")))
+        }
+        try await memory.index.add(chunks, to: 1)
+        try await sqlite.index.add(chunks, to: 1)
+        for query in ["年假申请", "contract approval", "travel expense policy", "续签合同 leave"] {
+            let a = try await memory.index.search(query, k: 20, in: 1)
+            let b = try await sqlite.index.search(query, k: 20, in: 1)
+            #expect(a.count == b.count)
+            for (x, y) in zip(a, b) { #expect(abs(x.score - y.score) < 1e-9, "\(query)") }
+            // Same chunks with the same scores; only ties at the cut-off may differ.
+            let reference = Dictionary(uniqueKeysWithValues: a.map { ($0.chunkID, $0.score) })
+            let cutoff = a.last?.score ?? 0
+            for hit in b {
+                if let expected = reference[hit.chunkID] {
+                    #expect(abs(expected - hit.score) < 1e-9)
+                } else {
+                    #expect(abs(hit.score - cutoff) < 1e-9, "\(query): chunk \(hit.chunkID) is not a tie")
+                }
+            }
+        }
+    }
+}

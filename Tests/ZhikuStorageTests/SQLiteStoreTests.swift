@@ -1,0 +1,134 @@
+import Foundation
+import Testing
+import ZhikuCore
+import ZhikuStorage
+import ZhikuTestSupport
+
+@Suite struct SQLiteStoreTests {
+    let folder = TemporaryFolder()
+    let store: SQLiteStore
+
+    init() throws {
+        store = SQLiteStore(database: try SQLiteDatabase(path: folder.url.appendingPathComponent("z.sqlite").path))
+    }
+
+    func source(_ sha: Character, name: String = "a.txt") -> SourceFile {
+        SourceFile(name: name, url: folder.url.appendingPathComponent(name),
+                   sha256: String(repeating: sha, count: 64), mediaType: .plainText, size: 10)
+    }
+
+    @Test func knowledgeBasesByNameAndID() async throws {
+        let kb = try await store.createKnowledgeBase(name: "人事制度", description: "HR")
+        #expect(try await store.resolveKnowledgeBase("人事制度").id == kb.id)
+        #expect(try await store.resolveKnowledgeBase("\(kb.id)").name == "人事制度")
+        await #expect(throws: ZhikuError(.conflict, "a knowledge base named '人事制度' already exists")) {
+            _ = try await store.createKnowledgeBase(name: "人事制度", description: "")
+        }
+        await #expect(throws: ZhikuError.self) { _ = try await store.createKnowledgeBase(name: "  ", description: "") }
+        await #expect(throws: ZhikuError.self) { _ = try await store.createKnowledgeBase(name: "123", description: "") }
+        await #expect(throws: ZhikuError.self) { _ = try await store.resolveKnowledgeBase("nope") }
+        #expect(try await store.knowledgeBases().map(\.name) == ["人事制度"])
+    }
+
+    @Test func sameBytesTwiceInOneKnowledgeBaseAreStoredOnce() async throws {
+        let kb = try await store.createKnowledgeBase(name: "a", description: "")
+        let other = try await store.createKnowledgeBase(name: "b", description: "")
+        let first = try await store.addFile(source("1"), to: kb.id)
+        #expect(!first.duplicate)
+        #expect(first.job?.status == .queued)
+        let again = try await store.addFile(source("1", name: "renamed.txt"), to: kb.id)
+        #expect(again.duplicate)
+        #expect(again.file.id == first.file.id)
+        #expect(again.file.name == "a.txt")
+        #expect(try await store.files(in: kb.id).count == 1)
+        #expect(try await store.jobs(in: kb.id).count == 1)
+        // Another knowledge base gets its own record.
+        #expect(!(try await store.addFile(source("1"), to: other.id)).duplicate)
+        await #expect(throws: ZhikuError.self) { _ = try await store.addFile(source("2"), to: 999) }
+    }
+
+    @Test func deletingAFileRemovesItsChunksAndTellsWhenTheBytesAreOrphaned() async throws {
+        let kb = try await store.createKnowledgeBase(name: "a", description: "")
+        let kb2 = try await store.createKnowledgeBase(name: "b", description: "")
+        let one = try await store.addFile(source("3"), to: kb.id).file
+        let two = try await store.addFile(source("3"), to: kb2.id).file
+        let chunks = try await store.replaceChunks(ofFile: one.id, with: [
+            ChunkDraft(ordinal: 0, page: 1, start: 0, end: 5, text: "hello"),
+            ChunkDraft(ordinal: 1, page: 2, start: 0, end: 5, text: "world"),
+        ], pageCount: 2)
+        #expect(chunks.count == 2)
+        #expect(try await store.chunkIDs(ofFile: one.id) == chunks.map(\.id))
+        #expect(try await store.deleteFile(id: one.id) == false, "kb b still holds the same bytes")
+        #expect(try await store.chunkIDs(ofFile: one.id).isEmpty)
+        #expect(try await store.jobs(in: kb.id).isEmpty)
+        #expect(try await store.deleteFile(id: two.id) == true)
+        await #expect(throws: ZhikuError.self) { _ = try await store.deleteFile(id: two.id) }
+    }
+
+    @Test func replacingChunksNeverDuplicates() async throws {
+        let kb = try await store.createKnowledgeBase(name: "a", description: "")
+        let file = try await store.addFile(source("4"), to: kb.id).file
+        let drafts = (0..<5).map { ChunkDraft(ordinal: $0, page: 1, start: $0, end: $0 + 1, text: "c\($0)") }
+        _ = try await store.replaceChunks(ofFile: file.id, with: drafts, pageCount: 1)
+        _ = try await store.replaceChunks(ofFile: file.id, with: drafts, pageCount: 1)
+        #expect(try await store.chunkIDs(ofFile: file.id).count == 5)
+        #expect(try await store.file(id: file.id)?.chunkCount == 5)
+    }
+
+    @Test func hitsOnlyShowReadyFiles() async throws {
+        let kb = try await store.createKnowledgeBase(name: "a", description: "")
+        let added = try await store.addFile(source("5", name: "policy.txt"), to: kb.id)
+        let chunks = try await store.replaceChunks(ofFile: added.file.id, with: [
+            ChunkDraft(ordinal: 0, page: 3, start: 10, end: 15, text: "hello"),
+        ], pageCount: 3)
+        let scored = [ScoredChunk(chunkID: chunks[0].id, score: 2.5), ScoredChunk(chunkID: 9999, score: 1)]
+        #expect(try await store.hits(for: scored).isEmpty, "the file is still pending")
+        try await store.finishJob(id: added.job!.id, chunks: 1)
+        let hits = try await store.hits(for: scored)
+        #expect(hits.count == 1)
+        #expect(hits[0].fileName == "policy.txt")
+        #expect(hits[0].chunk.page == 3)
+        #expect(hits[0].score == 2.5)
+        #expect(try await store.file(id: added.file.id)?.status == .ready)
+    }
+
+    @Test func jobsAreClaimedOnceRequeuedAfterACrashAndRetriable() async throws {
+        let kb = try await store.createKnowledgeBase(name: "a", description: "")
+        let a = try await store.addFile(source("6"), to: kb.id).job!
+        let b = try await store.addFile(source("7"), to: kb.id).job!
+        let claimed = try await store.claimNextJob()
+        #expect(claimed?.id == a.id)
+        #expect(claimed?.status == .running)
+        #expect(claimed?.attempts == 1)
+        #expect(try await store.claimJob(id: a.id) == nil, "already running")
+        #expect(try await store.claimNextJob()?.id == b.id)
+        #expect(try await store.claimNextJob() == nil)
+
+        // The process dies: both are running. On restart they go back to the queue.
+        #expect(try await store.requeueInterruptedJobs() == 2)
+        #expect(try await store.job(id: a.id)?.status == .queued)
+
+        let again = try await store.claimNextJob()!
+        #expect(again.attempts == 2)
+        try await store.failJob(id: again.id, error: "no text found in 'a.txt'")
+        #expect(try await store.file(id: again.fileID)?.status == .failed)
+        #expect(try await store.file(id: again.fileID)?.error == "no text found in 'a.txt'")
+        await #expect(throws: ZhikuError.self) { _ = try await store.retryJob(id: b.id) }  // queued, not failed
+        let retried = try await store.retryJob(id: again.id)
+        #expect(retried.status == .queued)
+        #expect(try await store.file(id: again.fileID)?.status == .pending)
+    }
+
+    @Test func extractionsAreSharedBySHA256() async throws {
+        let sha = String(repeating: "8", count: 64)
+        #expect(try await store.extraction(sha256: sha) == nil)
+        let doc = ExtractedDocument(pages: [
+            ExtractedPage(number: 1, text: "第一页", headings: [Heading(level: 1, title: "第一页", offset: 0)]),
+            ExtractedPage(number: 2, text: "page two"),
+        ])
+        try await store.saveExtraction(doc, sha256: sha)
+        #expect(try await store.extraction(sha256: sha) == doc)
+        try await store.pruneExtractions()
+        #expect(try await store.extraction(sha256: sha) == nil, "no file refers to it")
+    }
+}

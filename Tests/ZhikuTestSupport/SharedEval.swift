@@ -1,0 +1,33 @@
+import Foundation
+
+/// Finds `../shared/eval` (reference data beside the project checkout). Absent on a user's machine: callers
+/// print a visible skip line and pass.
+public enum SharedEval {
+    /// The folder, or nil when it is not there. `ZHIKU_SHARED_EVAL` overrides the location.
+    public static func folder(_ sub: String = "", file: StaticString = #filePath) -> URL? {
+        let root: URL
+        if let override = ProcessInfo.processInfo.environment["ZHIKU_SHARED_EVAL"] {
+            root = URL(fileURLWithPath: override, isDirectory: true)
+        } else {
+            root = packageRoot(file: file).deletingLastPathComponent()
+                .appendingPathComponent("shared/eval", isDirectory: true)
+        }
+        let url = sub.isEmpty ? root : root.appendingPathComponent(sub)
+        return FileManager.default.fileExists(atPath: url.path) ? url : nil
+    }
+
+    /// Prints the standard skip line.
+    public static func reportSkip(_ what: String) {
+        print("skipped: ../shared/eval not found (\(what))")
+    }
+
+    /// The package root (the folder holding Package.swift), from a source file path inside Tests/.
+    public static func packageRoot(file: StaticString = #filePath) -> URL {
+        var url = URL(fileURLWithPath: "\(file)")
+        while url.path != "/" {
+            url.deleteLastPathComponent()
+            if FileManager.default.fileExists(atPath: url.appendingPathComponent("Package.swift").path) { return url }
+        }
+        return URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
+    }
+}
