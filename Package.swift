@@ -68,6 +68,7 @@ let package = Package(
             "ZhikuCore", "ZhikuServer", "ZhikuStorage", "ZhikuIngest", "ZhikuRetrieval", "ZhikuTestSupport",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),
         .testTarget(name: "zhikuTests", dependencies: ["ZhikuCore", "ZhikuTestSupport"]),
     ]

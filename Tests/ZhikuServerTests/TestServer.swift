@@ -1,0 +1,97 @@
+import AsyncHTTPClient
+import Foundation
+import Logging
+import NIOCore
+import ServiceLifecycle
+import ZhikuCore
+import ZhikuServer
+import ZhikuTestSupport
+
+/// A real Zhiku server on a free loopback port, with its own data folder, driven over real HTTP.
+final class TestServer: @unchecked Sendable {
+    let folder: TemporaryFolder
+    let runtime: ZhikuRuntime
+    private let group: ServiceGroup
+    private let task: Task<Void, any Error>
+    let port: Int
+
+    struct Reply {
+        var status: Int
+        var body: [UInt8]
+        var json: [String: Any] {
+            (try? JSONSerialization.jsonObject(with: Data(body))) as? [String: Any] ?? [:]
+        }
+        var errorCode: String? { (json["error"] as? [String: Any])?["code"] as? String }
+    }
+
+    init(folder: TemporaryFolder = TemporaryFolder(), maxUploadBytes: Int64 = 1 << 30) async throws {
+        self.folder = folder
+        var configuration = ZhikuConfiguration(dataFolder: folder.url, port: 0, maxUploadBytes: maxUploadBytes, workers: 2)
+        configuration.host = "127.0.0.1"
+        var logger = Logger(label: "zhiku-test")
+        logger.logLevel = .warning
+        runtime = try ZhikuRuntime(configuration: configuration, logger: logger)
+        let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
+        let app = ZhikuServer.makeApplication(runtime: runtime) { port in continuation.yield(port) }
+        group = ServiceGroup(configuration: .init(services: [app], logger: logger))
+        let group = self.group
+        task = Task { try await group.run() }
+        var iterator = ports.makeAsyncIterator()
+        guard let port = await iterator.next() else { throw ZhikuError(.internal, "the server did not start") }
+        self.port = port
+    }
+
+    func stop() async throws {
+        await group.triggerGracefulShutdown()
+        try await task.value
+    }
+
+    enum Method { case GET, POST, DELETE }
+
+    func request(_ method: Method, _ path: String, body: [UInt8]? = nil,
+                 headers: [(String, String)] = []) async throws -> Reply {
+        var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)\(path)")
+        switch method {
+        case .GET: request.method = .GET
+        case .POST: request.method = .POST
+        case .DELETE: request.method = .DELETE
+        }
+        for (name, value) in headers { request.headers.add(name: name, value: value) }
+        if let body { request.body = .bytes(ByteBuffer(bytes: body)) }
+        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(60))
+        let buffer = try await response.body.collect(upTo: 64 << 20)
+        return Reply(status: Int(response.status.code), body: Array(buffer.readableBytesView))
+    }
+
+    func json(_ method: Method, _ path: String, _ object: [String: Any]) async throws -> Reply {
+        try await request(method, path, body: Array(try JSONSerialization.data(withJSONObject: object)),
+                          headers: [("Content-Type", "application/json")])
+    }
+
+    /// A multipart/form-data body with one `file` part per entry.
+    static func multipart(_ files: [(name: String, bytes: [UInt8])], boundary: String = "zhiku-test-boundary")
+        -> (body: [UInt8], contentType: String) {
+        var body: [UInt8] = []
+        body += Array("--\(boundary)\r\nContent-Disposition: form-data; name=\"note\"\r\n\r\nignored field\r\n".utf8)
+        for file in files {
+            body += Array("--\(boundary)\r\nContent-Disposition: form-data; name=\"file\"; filename=\"\(file.name)\"\r\n".utf8)
+            body += Array("Content-Type: application/octet-stream\r\n\r\n".utf8)
+            body += file.bytes
+            body += Array("\r\n".utf8)
+        }
+        body += Array("--\(boundary)--\r\n".utf8)
+        return (body, "multipart/form-data; boundary=\(boundary)")
+    }
+
+    /// Polls a job until it leaves queued/running.
+    func waitForJob(_ id: Int, timeout: Duration = .seconds(60)) async throws -> [String: Any] {
+        let clock = ContinuousClock()
+        let deadline = clock.now + timeout
+        while clock.now < deadline {
+            let job = try await request(.GET, "/api/jobs/\(id)").json
+            if let status = job["status"] as? String, status == "succeeded" || status == "failed" { return job }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        throw ZhikuError(.internal, "job \(id) did not finish within \(timeout)")
+    }
+}
