@@ -1,6 +1,10 @@
 // swift-tools-version:6.1
 import PackageDescription
 
+/// Zhiku's own hot paths (splitting, tokenizing, indexing) are compiled optimised even in debug builds, so the
+/// one debug build CI and the run script make is fast enough to use; dependencies keep their defaults.
+let optimized: [SwiftSetting] = [.unsafeFlags(["-O"], .when(configuration: .debug))]
+
 let package = Package(
     name: "zhiku",
     platforms: [.macOS(.v14)],
@@ -28,17 +32,18 @@ let package = Package(
         .target(name: "ZhikuCore", dependencies: [
             "CZhikuCrypto",
             .product(name: "Logging", package: "swift-log"),
-        ]),
+        ], swiftSettings: optimized),
         .target(name: "ZhikuIngest", dependencies: [
             "ZhikuCore", "CPoppler",
             .product(name: "Logging", package: "swift-log"),
-        ]),
-        .target(name: "ZhikuRetrieval", dependencies: ["ZhikuCore"]),
+        ], swiftSettings: optimized),
+        .target(name: "ZhikuRetrieval", dependencies: ["ZhikuCore"], swiftSettings: optimized),
         .target(name: "ZhikuStorage", dependencies: [
             "ZhikuCore",
             .product(name: "GRDB", package: "GRDB.swift"),
+            .product(name: "GRDBSQLite", package: "GRDB.swift"),
             .product(name: "Logging", package: "swift-log"),
-        ]),
+        ], swiftSettings: optimized),
         .target(name: "ZhikuServer", dependencies: [
             "ZhikuCore", "ZhikuIngest", "ZhikuRetrieval", "ZhikuStorage",
             .product(name: "Hummingbird", package: "hummingbird"),

@@ -62,18 +62,29 @@ public struct IngestPipeline: Sendable {
         guard let file = try await store.file(id: job.fileID) else {
             throw ZhikuError.notFound("file \(job.fileID) was deleted before it was ingested")
         }
+        let clock = ContinuousClock()
+        var mark = clock.now
+        func lap(_ stage: String) {
+            let now = clock.now
+            logger.debug("stage done", metadata: ["stage": "\(stage)", "elapsed": "\(now - mark)"])
+            mark = now
+        }
         let document = try await extractedDocument(of: file, job: job)
+        lap("extract")
         guard !document.isBlank else {
             let hint = file.mediaType == .pdf ? " (the pages have no text layer; scanned pages need OCR)" : ""
             throw ZhikuError.extractionFailed("no text found in '\(file.name)'\(hint)")
         }
         let drafts = splitter.split(document)
+        lap("split")
 
         // Idempotent replace: drop whatever an interrupted attempt left, then write and index afresh.
         let previous = try await store.chunkIDs(ofFile: file.id)
         try await keywordIndex.remove(previous, from: file.knowledgeBaseID)
         let chunks = try await store.replaceChunks(ofFile: file.id, with: drafts, pageCount: document.pages.count)
+        lap("store")
         try await keywordIndex.add(chunks.map { IndexableChunk(id: $0.id, text: $0.text) }, to: file.knowledgeBaseID)
+        lap("index")
         return chunks.count
     }
 

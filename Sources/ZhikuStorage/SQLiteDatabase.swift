@@ -101,11 +101,11 @@ enum SQLiteMigrations {
                     doc_length INTEGER NOT NULL,
                     PRIMARY KEY (kb_id, term, chunk_id)
                 ) WITHOUT ROWID;
-                CREATE INDEX bm25_postings_by_chunk ON bm25_postings(chunk_id);
                 CREATE TABLE bm25_documents (
                     chunk_id INTEGER PRIMARY KEY,
                     kb_id INTEGER NOT NULL,
-                    length INTEGER NOT NULL
+                    length INTEGER NOT NULL,
+                    terms TEXT NOT NULL
                 );
                 CREATE INDEX bm25_documents_by_kb ON bm25_documents(kb_id);
                 CREATE TABLE bm25_stats (

@@ -20,28 +20,36 @@ public struct SQLiteKeywordIndex: KeywordIndex {
 
     public func add(_ chunks: [IndexableChunk], to kb: KnowledgeBase.ID) async throws {
         guard !chunks.isEmpty else { return }
-        // Tokenize outside the write lock.
-        let documents: [(id: Chunk.ID, counts: [String: Int], length: Int)] = chunks.map { chunk in
-            let terms = tokenizer.terms(chunk.text)
-            var counts: [String: Int] = [:]
-            for t in terms { counts[t, default: 0] += 1 }
-            return (chunk.id, counts, terms.count)
-        }
+        let documents = TermCounts.of(chunks, tokenizer: tokenizer)
         try await write("indexing \(chunks.count) chunks") { db in
-            let insertDocument = try db.makeStatement(sql: """
-                INSERT OR IGNORE INTO bm25_documents (chunk_id, kb_id, length) VALUES (?, ?, ?)
+            let insertDocument = try BulkStatement(db, sql: """
+                INSERT OR IGNORE INTO bm25_documents (chunk_id, kb_id, length, terms) VALUES (?, ?, ?, ?)
                 """)
-            let insertPosting = try db.makeStatement(sql: """
-                INSERT OR REPLACE INTO bm25_postings (kb_id, term, chunk_id, tf, doc_length) VALUES (?, ?, ?, ?, ?)
-                """)
+            var postings: [String: [(chunk: Int64, tf: Int, length: Int)]] = [:]
             var added = 0, addedLength = 0
             for doc in documents {
-                try insertDocument.execute(arguments: [doc.id, kb, doc.length])
-                guard db.changesCount > 0 else { continue }  // already indexed
+                insertDocument.bind(1, doc.id)
+                insertDocument.bind(2, kb)
+                insertDocument.bind(3, Int64(doc.length))
+                insertDocument.bind(4, doc.counts.keys.joined(separator: Self.termSeparator))
+                guard try insertDocument.step(db) > 0 else { continue }  // already indexed
                 added += 1
                 addedLength += doc.length
-                for (term, tf) in doc.counts {
-                    try insertPosting.execute(arguments: [kb, term, doc.id, tf, doc.length])
+                for (term, tf) in doc.counts { postings[term, default: []].append((doc.id, tf, doc.length)) }
+            }
+            // Inserting in key order (SQLite compares text as bytes) keeps the B-tree writes local.
+            let terms = postings.keys.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+            let insertPosting = try BulkStatement(db, sql: """
+                INSERT OR REPLACE INTO bm25_postings (kb_id, term, chunk_id, tf, doc_length) VALUES (?, ?, ?, ?, ?)
+                """)
+            for term in terms {
+                for p in postings[term]! {
+                    insertPosting.bind(1, kb)
+                    insertPosting.bind(2, term)
+                    insertPosting.bind(3, p.chunk)
+                    insertPosting.bind(4, Int64(p.tf))
+                    insertPosting.bind(5, Int64(p.length))
+                    try insertPosting.step(db)
                 }
             }
             try Self.adjustStats(db, kb: kb, documents: added, length: addedLength)
@@ -52,19 +60,30 @@ public struct SQLiteKeywordIndex: KeywordIndex {
         guard !chunkIDs.isEmpty else { return }
         try await write("removing \(chunkIDs.count) chunks from the keyword index") { db in
             var removed = 0, removedLength = 0
-            let find = try db.makeStatement(sql: "SELECT length FROM bm25_documents WHERE chunk_id = ? AND kb_id = ?")
+            let find = try db.makeStatement(sql: "SELECT length, terms FROM bm25_documents WHERE chunk_id = ? AND kb_id = ?")
             let deleteDocument = try db.makeStatement(sql: "DELETE FROM bm25_documents WHERE chunk_id = ?")
-            let deletePostings = try db.makeStatement(sql: "DELETE FROM bm25_postings WHERE chunk_id = ?")
+            let deletePosting = try BulkStatement(db, sql: """
+                DELETE FROM bm25_postings WHERE kb_id = ? AND term = ? AND chunk_id = ?
+                """)
             for id in chunkIDs {
-                guard let length = try Int.fetchOne(find, arguments: [id, kb]) else { continue }
+                guard let row = try Row.fetchOne(find, arguments: [id, kb]) else { continue }
+                let terms: String = row["terms"]
+                for term in terms.split(separator: Self.termSeparator, omittingEmptySubsequences: true) {
+                    deletePosting.bind(1, kb)
+                    deletePosting.bind(2, String(term))
+                    deletePosting.bind(3, id)
+                    try deletePosting.step(db)
+                }
                 try deleteDocument.execute(arguments: [id])
-                try deletePostings.execute(arguments: [id])
                 removed += 1
-                removedLength += length
+                removedLength += row["length"] as Int
             }
             try Self.adjustStats(db, kb: kb, documents: -removed, length: -removedLength)
         }
     }
+
+    /// Joins a document's distinct terms in `bm25_documents.terms` (terms never contain control characters).
+    private static let termSeparator = "\u{1F}"
 
     public func removeAll(from kb: KnowledgeBase.ID) async throws {
         try await write("clearing the keyword index") { db in

@@ -1,0 +1,59 @@
+import Foundation
+import ZhikuTestSupport
+
+/// Runs the built `zhiku` executable as a user would.
+enum CLI {
+    struct Result {
+        var status: Int32
+        var stdout: String
+        var stderr: String
+    }
+
+    /// The executable beside the test bundle (or `ZHIKU_BIN`).
+    static var executable: URL {
+        if let path = ProcessInfo.processInfo.environment["ZHIKU_BIN"] { return URL(fileURLWithPath: path) }
+        var candidates: [URL] = []
+        let bundle = Bundle.main.bundleURL
+        candidates.append(bundle.appendingPathComponent("zhiku"))
+        candidates.append(bundle.deletingLastPathComponent().appendingPathComponent("zhiku"))
+        if let exe = Bundle.main.executableURL {
+            candidates.append(exe.deletingLastPathComponent().appendingPathComponent("zhiku"))
+        }
+        candidates.append(SharedEval.packageRoot().appendingPathComponent(".build/debug/zhiku"))
+        return candidates.first { FileManager.default.isExecutableFile(atPath: $0.path) } ?? candidates.last!
+    }
+
+    static func process(_ arguments: [String], data: URL?, environment: [String: String] = [:]) -> Process {
+        let p = Process()
+        p.executableURL = executable
+        p.arguments = arguments + (data.map { ["--data", $0.path] } ?? [])
+        var env = ProcessInfo.processInfo.environment
+        for (k, v) in environment { env[k] = v }
+        p.environment = env
+        return p
+    }
+
+    /// Runs to completion with `input` on standard input.
+    static func run(_ arguments: [String], data: URL? = nil, input: String = "",
+                    environment: [String: String] = [:]) throws -> Result {
+        let p = process(arguments, data: data, environment: environment)
+        let stdin = Pipe(), stdout = Pipe(), stderr = Pipe()
+        p.standardInput = stdin
+        p.standardOutput = stdout
+        p.standardError = stderr
+        try p.run()
+        // Read both pipes while the process runs so neither fills up.
+        let group = DispatchGroup()
+        nonisolated(unsafe) var out = Data(), err = Data()
+        group.enter()
+        DispatchQueue.global().async { out = stdout.fileHandleForReading.readDataToEndOfFile(); group.leave() }
+        group.enter()
+        DispatchQueue.global().async { err = stderr.fileHandleForReading.readDataToEndOfFile(); group.leave() }
+        stdin.fileHandleForWriting.write(Data(input.utf8))
+        try stdin.fileHandleForWriting.close()
+        p.waitUntilExit()
+        group.wait()
+        return Result(status: p.terminationStatus, stdout: String(decoding: out, as: UTF8.self),
+                      stderr: String(decoding: err, as: UTF8.self))
+    }
+}

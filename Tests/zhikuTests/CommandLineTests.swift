@@ -1,0 +1,91 @@
+import Foundation
+import Testing
+import ZhikuTestSupport
+
+/// The `zhiku` executable, run as a separate process.
+@Suite struct CommandLineTests {
+    @Test func splitPrintsAJSONArray() throws {
+        let result = try CLI.run(["split", "--chunk-size", "10", "--chunk-overlap", "4"], input: "aa bb cc dd ee ff gg")
+        #expect(result.status == 0, "\(result.stderr)")
+        let chunks = try JSONDecoder().decode([String].self, from: Data(result.stdout.utf8))
+        #expect(chunks == ["aa bb cc", "cc dd ee", "ee ff gg"])
+
+        let zh = try CLI.run(["split", "--chunk-size", "8", "--chunk-overlap", "0", "--separators", #"["\n\n","\n","。",""]"#],
+                             input: "第一句话在这里。第二句话也在这里。")
+        #expect(try JSONDecoder().decode([String].self, from: Data(zh.stdout.utf8)) == ["第一句话在这里", "。第二句话也在这", "里", "。"])
+    }
+
+    @Test func splitMatchesGoldenCasesThroughTheCommandLine() throws {
+        guard let folder = SharedEval.folder("splitter") else {
+            SharedEval.reportSkip("splitter golden cases via the CLI")
+            return
+        }
+        struct Case: Decodable {
+            var chunk_size: Int, chunk_overlap: Int, separators: [String], text: String, chunks: [String]
+        }
+        let lines = try String(contentsOf: folder.appendingPathComponent("cases.jsonl"), encoding: .utf8)
+            .split(separator: "\n")
+        // Every 40th case keeps the process count small; the library test covers all of them.
+        for line in lines.enumerated().filter({ $0.offset % 40 == 0 }).map(\.element) {
+            let c = try JSONDecoder().decode(Case.self, from: Data(line.utf8))
+            let separators = String(decoding: try JSONEncoder().encode(c.separators), as: UTF8.self)
+            let r = try CLI.run(["split", "--chunk-size", "\(c.chunk_size)", "--chunk-overlap", "\(c.chunk_overlap)",
+                                 "--separators", separators], input: c.text)
+            #expect(r.status == 0)
+            #expect(try JSONDecoder().decode([String].self, from: Data(r.stdout.utf8)) == c.chunks)
+        }
+    }
+
+    @Test func badArgumentsGiveOneLineAndNonZeroExit() throws {
+        let overlap = try CLI.run(["split", "--chunk-size", "10", "--chunk-overlap", "20"], input: "x")
+        #expect(overlap.status != 0)
+        #expect(overlap.stderr.contains("chunk overlap (20) must not be larger than chunk size (10)"))
+        let separators = try CLI.run(["split", "--separators", "not json"], input: "x")
+        #expect(separators.status != 0)
+        #expect(separators.stderr.contains("--separators must be a JSON array"))
+
+        let data = TemporaryFolder()
+        let missing = try CLI.run(["search", "--kb", "nope", "anything"], data: data.url)
+        #expect(missing.status != 0)
+        #expect(missing.stderr.contains("knowledge base 'nope' does not exist"))
+        #expect(missing.stderr.split(separator: "\n").count == 1)
+    }
+
+    @Test func ingestAFolderThenSearchIt() throws {
+        let data = TemporaryFolder()
+        let docs = TemporaryFolder()
+        docs.write("handbook/leave.txt", "员工年假申请流程：提前三天提交申请，经理批准后生效。")
+        docs.write("handbook/copy-of-leave.txt", "员工年假申请流程：提前三天提交申请，经理批准后生效。")
+        docs.write("handbook/report.pdf", TestDocuments.pdf(pages: [["Cover page"], ["Travel expenses need receipts."]]))
+        docs.write("handbook/notes/empty.md", [])
+        docs.write("handbook/notes/junk.txt", TestDocuments.junk(count: 2048))
+        docs.write("handbook/.hidden.txt", "hidden files are skipped")
+
+        #expect(try CLI.run(["kb", "create", "手册"], data: data.url).status == 0)
+        let ingest = try CLI.run(["ingest", "--kb", "手册", docs.url.appendingPathComponent("handbook").path], data: data.url)
+        #expect(ingest.status != 0, "failures make the exit status non-zero")
+        #expect(ingest.stdout.contains("ingested 2, skipped 1 as duplicate, failed 2"), "\(ingest.stdout)")
+        #expect(ingest.stdout.contains("empty.md"))
+        #expect(ingest.stdout.contains("junk.txt"))
+        #expect(!ingest.stdout.contains("hidden"))
+
+        let search = try CLI.run(["search", "--kb", "手册", "--json", "年假"], data: data.url)
+        #expect(search.status == 0, "\(search.stderr)")
+        let hits = try JSONSerialization.jsonObject(with: Data(search.stdout.utf8)) as! [[String: Any]]
+        #expect(hits.first?["file_name"] as? String == "copy-of-leave.txt" || hits.first?["file_name"] as? String == "leave.txt")
+        #expect(hits.count == 1, "the duplicate was stored once")
+
+        let pdf = try CLI.run(["search", "--kb", "手册", "travel receipts"], data: data.url)
+        #expect(pdf.stdout.contains("report.pdf · page 2"))
+
+        let again = try CLI.run(["ingest", "--kb", "手册", docs.url.appendingPathComponent("handbook/leave.txt").path],
+                                data: data.url)
+        #expect(again.status == 0)
+        #expect(again.stdout.contains("ingested 0, skipped 1 as duplicate, failed 0"))
+
+        let list = try CLI.run(["kb", "list"], data: data.url)
+        #expect(list.stdout.contains("手册\t3 file(s), 2 ready"), "the empty file was refused before it became a file")
+        #expect(try CLI.run(["kb", "delete", "手册"], data: data.url).status == 0)
+        #expect(try CLI.run(["kb", "list"], data: data.url).stdout.contains("no knowledge bases yet"))
+    }
+}
