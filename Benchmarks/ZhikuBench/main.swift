@@ -1,1 +1,138 @@
-print("bench")
+import Foundation
+import ZhikuCore
+import ZhikuIngest
+import ZhikuRetrieval
+import ZhikuStorage
+
+// zhiku-bench [--python PATH] [--docs N]
+// Splitter throughput and BM25 query latency, with the Python peers (LangChain's splitter, bm25s) run on the
+// same generated data in the same run when a Python with those packages is given.
+
+var pythonArgument: String? = nil
+var documentCount = 100_000
+var arguments = CommandLine.arguments.dropFirst().makeIterator()
+while let a = arguments.next() {
+    switch a {
+    case "--python": pythonArgument = arguments.next()
+    case "--docs": documentCount = Int(arguments.next() ?? "") ?? documentCount
+    default:
+        FileHandle.standardError.write(Data("usage: zhiku-bench [--python PATH] [--docs N]\n".utf8))
+        exit(2)
+    }
+}
+
+let python = pythonArgument
+let work = FileManager.default.temporaryDirectory.appendingPathComponent("zhiku-bench-\(getpid())")
+try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
+defer { try? FileManager.default.removeItem(at: work) }
+let peersFolder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+    .appendingPathComponent("peers")
+
+struct Row { var what: String; var tool: String; var value: String }
+var rows: [Row] = []
+
+func seconds(_ d: Duration) -> Double {
+    Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
+}
+
+func percentile(_ values: [Double], _ p: Double) -> Double {
+    let sorted = values.sorted()
+    return sorted[min(sorted.count - 1, Int((Double(sorted.count) * p).rounded(.up)) - 1)]
+}
+
+@MainActor func runPeer(_ script: String, _ args: [String]) -> [String: Double]? {
+    guard let python else { return nil }
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: python)
+    p.arguments = [peersFolder.appendingPathComponent(script).path] + args
+    let out = Pipe()
+    p.standardOutput = out
+    do { try p.run() } catch { return nil }
+    let data = out.fileHandleForReading.readDataToEndOfFile()
+    p.waitUntilExit()
+    guard p.terminationStatus == 0 else { return nil }
+    return try? JSONDecoder().decode([String: Double].self, from: data)
+}
+
+// MARK: Splitter
+
+let text = Corpus.mixedText(bytes: 4 << 20)
+let textFile = work.appendingPathComponent("mixed.txt")
+try text.write(to: textFile, atomically: true, encoding: .utf8)
+let megabytes = Double(text.utf8.count) / 1_048_576
+let settings: [(String, [String])] = [
+    ("default separators", RecursiveCharacterTextSplitter.defaultSeparators),
+    ("Chinese separators", ["\n\n", "\n", "。", "！", "？", "；", "，", " ", ""]),
+]
+for (label, separators) in settings {
+    let splitter = try RecursiveCharacterTextSplitter(chunkSize: 500, chunkOverlap: 50, separators: separators)
+    let clock = ContinuousClock()
+    var chunks = 0
+    var best = Double.infinity
+    for _ in 0..<3 {
+        let elapsed = clock.measure { chunks = splitter.splitText(text).count }
+        best = min(best, seconds(elapsed))
+    }
+    rows.append(Row(what: "split 500/50, \(label) (\(String(format: "%.1f", megabytes)) MB, \(chunks) chunks)",
+                    tool: "zhiku", value: String(format: "%.2f MB/s", megabytes / best)))
+    let json = String(decoding: try JSONEncoder().encode(separators), as: UTF8.self)
+    if let peer = runPeer("langchain_split.py", [textFile.path, json]) {
+        rows.append(Row(what: "", tool: "langchain-text-splitters",
+                        value: String(format: "%.2f MB/s (%d chunks)", megabytes / peer["seconds"]!, Int(peer["chunks"]!))))
+    }
+}
+
+// MARK: BM25
+
+let documents = Corpus.shortDocuments(count: documentCount)
+let queries = Corpus.queries(count: 400)
+try documents.joined(separator: "\n").write(to: work.appendingPathComponent("docs.txt"), atomically: true, encoding: .utf8)
+try queries.joined(separator: "\n").write(to: work.appendingPathComponent("queries.txt"), atomically: true, encoding: .utf8)
+
+let database = try SQLiteDatabase(path: work.appendingPathComponent("bench.sqlite").path)
+let index = SQLiteKeywordIndex(database: database, tokenizer: MixedScriptTokenizer())
+let clock = ContinuousClock()
+let indexing = try await clock.measure {
+    let chunks = documents.enumerated().map { IndexableChunk(id: Int64($0.offset + 1), text: $0.element) }
+    for start in stride(from: 0, to: chunks.count, by: 10_000) {
+        try await index.add(Array(chunks[start..<min(chunks.count, start + 10_000)]), to: 1)
+    }
+}
+rows.append(Row(what: "BM25 index \(documentCount) short docs", tool: "zhiku (SQLite)",
+                value: String(format: "%.1f s", seconds(indexing))))
+var latencies: [Double] = []
+for q in queries.prefix(20) { _ = try await index.search(q, k: 10, in: 1) }  // warm the page cache
+for q in queries {
+    let t = clock.now
+    _ = try await index.search(q, k: 10, in: 1)
+    latencies.append(seconds(clock.now - t) * 1000)
+}
+rows.append(Row(what: "BM25 query, top 10, \(documentCount) docs", tool: "zhiku (SQLite)",
+                value: String(format: "p50 %.2f ms, p99 %.2f ms", percentile(latencies, 0.5), percentile(latencies, 0.99))))
+
+let memory = MemoryKeywordIndex(tokenizer: MixedScriptTokenizer())
+await memory.add(documents.enumerated().map { IndexableChunk(id: Int64($0.offset + 1), text: $0.element) }, to: 1)
+var memoryLatencies: [Double] = []
+for q in queries {
+    let t = clock.now
+    _ = await memory.search(q, k: 10, in: 1)
+    memoryLatencies.append(seconds(clock.now - t) * 1000)
+}
+rows.append(Row(what: "", tool: "zhiku (in-memory reference)",
+                value: String(format: "p50 %.2f ms, p99 %.2f ms", percentile(memoryLatencies, 0.5),
+                              percentile(memoryLatencies, 0.99))))
+if let peer = runPeer("bm25s_query.py", [work.appendingPathComponent("docs.txt").path,
+                                         work.appendingPathComponent("queries.txt").path]) {
+    rows.append(Row(what: "", tool: "bm25s (in memory, numpy)",
+                    value: String(format: "p50 %.2f ms, p99 %.2f ms (index %.1f s)", peer["p50_ms"]!, peer["p99_ms"]!,
+                                  peer["index_seconds"]!)))
+}
+
+// MARK: Table
+
+let widths = [rows.map(\.what.count).max()!, rows.map(\.tool.count).max()!]
+func pad(_ s: String, _ n: Int) -> String { s + String(repeating: " ", count: max(0, n - s.count)) }
+print(pad("benchmark", widths[0]) + " | " + pad("tool", widths[1]) + " | result")
+print(String(repeating: "-", count: widths[0]) + "-|-" + String(repeating: "-", count: widths[1]) + "-|-------")
+for r in rows { print(pad(r.what, widths[0]) + " | " + pad(r.tool, widths[1]) + " | " + r.value) }
+if python == nil { print("(peers not run: pass --python PATH, or use scripts/bench.sh)") }

@@ -53,15 +53,15 @@ public struct RecursiveCharacterTextSplitter: TextSplitter {
 
     /// The chunk texts alone, as LangChain's `split_text` returns them.
     public func splitText(_ text: String) -> [String] {
-        let scalars = Array(text.unicodeScalars)
-        return chunkRanges(scalars).map { string(scalars[$0]) }
+        let indexed = IndexedText(text)
+        return chunkRanges(indexed.scalars).map { indexed.substring($0) }
     }
 
     public func split(_ text: String, page: Int) -> [ChunkDraft] {
-        let scalars = Array(text.unicodeScalars)
-        return chunkRanges(scalars).enumerated().map { index, range in
+        let indexed = IndexedText(text)
+        return chunkRanges(indexed.scalars).enumerated().map { index, range in
             ChunkDraft(ordinal: index, page: page, start: range.lowerBound, end: range.upperBound,
-                       text: string(scalars[range]))
+                       text: indexed.substring(range))
         }
     }
 
@@ -185,11 +185,57 @@ public struct RecursiveCharacterTextSplitter: TextSplitter {
         }
         return nil
     }
+}
 
-    private func string(_ scalars: ArraySlice<Unicode.Scalar>) -> String {
-        var view = String.UnicodeScalarView()
-        view.append(contentsOf: scalars)
-        return String(view)
+/// Text as code points, with the UTF-8 offset of each, so chunks are cut by code point and copied as bytes.
+private struct IndexedText {
+    let utf8: [UInt8]
+    let scalars: [Unicode.Scalar]
+    /// `offsets[i]` is the UTF-8 offset of scalar `i`; one extra entry marks the end.
+    let offsets: [Int]
+
+    init(_ text: String) {
+        var utf8: [UInt8] = []
+        var scalars: [Unicode.Scalar] = []
+        var offsets: [Int] = []
+        var copy = text
+        copy.withUTF8 { bytes in
+            utf8 = Array(bytes)
+            scalars.reserveCapacity(bytes.count)
+            offsets.reserveCapacity(bytes.count + 1)
+            var i = 0
+            while i < bytes.count {
+                let b0 = UInt32(bytes[i])
+                let width: Int
+                let value: UInt32
+                if b0 < 0x80 {
+                    width = 1; value = b0
+                } else if b0 < 0xE0 {
+                    width = 2; value = (b0 & 0x1F) << 6 | UInt32(bytes[i + 1] & 0x3F)
+                } else if b0 < 0xF0 {
+                    width = 3
+                    value = (b0 & 0x0F) << 12 | UInt32(bytes[i + 1] & 0x3F) << 6 | UInt32(bytes[i + 2] & 0x3F)
+                } else {
+                    width = 4
+                    value = (b0 & 0x07) << 18 | UInt32(bytes[i + 1] & 0x3F) << 12 | UInt32(bytes[i + 2] & 0x3F) << 6
+                        | UInt32(bytes[i + 3] & 0x3F)
+                }
+                offsets.append(i)
+                scalars.append(Unicode.Scalar(value)!)
+                i += width
+            }
+            offsets.append(bytes.count)
+        }
+        self.utf8 = utf8
+        self.scalars = scalars
+        self.offsets = offsets
+    }
+
+    func substring(_ range: Range<Int>) -> String {
+        utf8.withUnsafeBufferPointer { buffer in
+            String(decoding: UnsafeBufferPointer(rebasing: buffer[offsets[range.lowerBound]..<offsets[range.upperBound]]),
+                   as: UTF8.self)
+        }
     }
 }
 

@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Benchmarks (not part of CI): splitter throughput and BM25 query latency, each beside its Python peer
+# (langchain-text-splitters, bm25s) on the same generated data, in one run. Builds zhiku-bench in release mode
+# and keeps the peers' virtualenv in ${XDG_CACHE_HOME:-$HOME/.cache}/zhiku/bench-venv.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh
+export PATH="/opt/swift/usr/bin:$PATH"
+
+venv="${XDG_CACHE_HOME:-$HOME/.cache}/zhiku/bench-venv"
+if [ ! -x "$venv/bin/python" ] || ! "$venv/bin/python" -c "import bm25s, langchain_text_splitters" 2>/dev/null; then
+  python3 -m venv "$venv"
+  "$venv/bin/pip" install -q "langchain-text-splitters==1.1.3" "bm25s==0.3.16" "numpy" "scipy"
+fi
+
+swift build -c release --product zhiku-bench
+echo "$(date -u +%Y-%m-%d) · $(nproc) cores · $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
+"$(swift build -c release --show-bin-path)/zhiku-bench" --python "$venv/bin/python" "$@"

@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Installs what Zhiku needs on Debian 12 (as root, or with sudo) and builds it. Idempotent and quick when
+# nothing changed: packages already present are not reinstalled, and `swift build` is incremental.
+#
+#   scripts/setup.sh            build the zhiku executable
+#   scripts/setup.sh --tests    also build the tests
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# C libraries from Debian: poppler (PDF text), OpenSSL's libcrypto (SHA-256), SQLite, pkg-config.
+packages=(pkg-config libpoppler-glib-dev libssl-dev libsqlite3-dev)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "setup: installing ${missing[*]}"
+  SUDO=""
+  [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# The Swift toolchain (6.1 or newer).
+if ! command -v swift >/dev/null 2>&1; then
+  for dir in /opt/swift/usr/bin /usr/share/swift/usr/bin; do
+    [ -x "$dir/swift" ] && export PATH="$dir:$PATH" && break
+  done
+fi
+if ! command -v swift >/dev/null 2>&1; then
+  echo "setup: no Swift toolchain found. Install Swift 6.1 or newer (https://www.swift.org/install/linux/) and put it on PATH." >&2
+  exit 1
+fi
+
+if [ "${1:-}" = "--tests" ]; then
+  echo "setup: building zhiku and its tests (debug)…"
+  swift build --build-tests
+else
+  echo "setup: building zhiku (debug)…"
+  swift build --product zhiku
+fi
