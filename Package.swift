@@ -39,7 +39,7 @@ let package = Package(
         ], swiftSettings: optimized),
         .target(name: "ZhikuRetrieval", dependencies: ["ZhikuCore"], swiftSettings: optimized),
         .target(name: "ZhikuStorage", dependencies: [
-            "ZhikuCore",
+            "ZhikuCore", "ZhikuRetrieval",
             .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "GRDBSQLite", package: "GRDB.swift"),
             .product(name: "Logging", package: "swift-log"),

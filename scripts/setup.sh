@@ -9,6 +9,8 @@ cd "$(dirname "$0")/.."
 
 # C libraries from Debian: poppler (PDF text), OpenSSL's libcrypto (SHA-256), SQLite, pkg-config.
 packages=(pkg-config libpoppler-glib-dev libssl-dev libsqlite3-dev)
+# The tests also read the database with the sqlite3 shell.
+[ "${1:-}" = "--tests" ] && packages+=(sqlite3)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

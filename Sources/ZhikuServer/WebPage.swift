@@ -42,6 +42,7 @@ enum WebPage {
     .hit { padding:10px 0; border-top:1px solid var(--line); }
     .hit .text { white-space:pre-wrap; overflow-wrap:anywhere; }
     #drop { border:2px dashed var(--line); border-radius:10px; padding:16px; text-align:center; color:var(--muted); margin-bottom:10px; }
+    #drop input[type=file] { display:block; width:100%; margin-top:8px; padding:6px; }
     #drop.over { border-color:var(--accent); color:var(--accent); }
     #msg { min-height:1.5em; color:var(--bad); }
     </style>
@@ -89,7 +90,7 @@ enum WebPage {
       const { knowledge_bases } = await api('/api/kbs');
       const box = $('kb'); box.replaceChildren();
       for (const kb of knowledge_bases) { const o = el('option', '', kb.name); o.value = kb.id; box.append(o); }
-      if (select) box.value = select;
+      if (select && knowledge_bases.some(kb => String(kb.id) === String(select))) box.value = select;
       await loadFiles();
     }
     function size(n) { return n < 1024 ? n + ' B' : n < 1048576 ? (n/1024).toFixed(1) + ' KiB' : (n/1048576).toFixed(1) + ' MiB'; }
@@ -157,7 +158,11 @@ enum WebPage {
         });
       } catch (err) { box.append(el('p', 'failed', err.message)); }
     };
-    loadKBs().catch(e => say(e.message));
+    // ?kb=ID&q=TEXT opens a knowledge base and runs a search (shareable links).
+    const params = new URLSearchParams(location.search);
+    loadKBs(params.get('kb')).then(() => {
+      if (params.get('q')) { $('q').value = params.get('q'); $('search').requestSubmit(); }
+    }).catch(e => say(e.message));
     </script>
     </body>
     </html>

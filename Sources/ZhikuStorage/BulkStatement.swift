@@ -38,5 +38,34 @@ struct BulkStatement {
     }
 }
 
+/// A query read row by row through SQLite's C API (for loading millions of postings).
+struct RowReader {
+    private let statement: Statement
+    private var handle: OpaquePointer { statement.sqliteStatement }
+
+    init(_ db: Database, sql: String, arguments: [Int64]) throws {
+        statement = try db.makeStatement(sql: sql)
+        for (i, value) in arguments.enumerated() { sqlite3_bind_int64(handle, Int32(i + 1), value) }
+    }
+
+    /// Moves to the next row; false at the end.
+    func next(_ db: Database) throws -> Bool {
+        switch sqlite3_step(handle) {
+        case SQLITE_ROW: return true
+        case SQLITE_DONE: return false
+        case let code:
+            throw DatabaseError(resultCode: ResultCode(rawValue: code), message: String(cString: sqlite3_errmsg(db.sqliteConnection)))
+        }
+    }
+
+    func int64(_ column: Int32) -> Int64 { sqlite3_column_int64(handle, column) }
+
+    /// The bytes of a text column, valid until the next step.
+    func text(_ column: Int32) -> UnsafeRawBufferPointer {
+        guard let pointer = sqlite3_column_text(handle, column) else { return UnsafeRawBufferPointer(start: nil, count: 0) }
+        return UnsafeRawBufferPointer(start: pointer, count: Int(sqlite3_column_bytes(handle, column)))
+    }
+}
+
 /// SQLite copies bound text before `bind` returns.
 private let sqliteTransient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)

@@ -111,7 +111,8 @@ enum SQLiteMigrations {
                 CREATE TABLE bm25_stats (
                     kb_id INTEGER PRIMARY KEY,
                     document_count INTEGER NOT NULL,
-                    total_length INTEGER NOT NULL
+                    total_length INTEGER NOT NULL,
+                    generation INTEGER NOT NULL DEFAULT 0
                 );
                 """)
         }

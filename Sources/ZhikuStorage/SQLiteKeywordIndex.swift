@@ -1,21 +1,31 @@
 import Foundation
 import GRDB
 import ZhikuCore
+import ZhikuRetrieval
 
 /// ``KeywordIndex`` as BM25 postings tables in the embedded SQLite database.
 ///
 /// Postings are clustered by (knowledge base, term), each carrying the term frequency and the document length,
 /// so a query reads one contiguous range per term and SQLite sums the BM25 weights. Per-knowledge-base
-/// document counts and total lengths are kept up to date on every add and remove.
+/// document counts and total lengths are kept up to date on every add and remove, with a generation number.
+///
+/// Searched knowledge bases are also held as compact in-memory ``BM25Snapshot``s tagged with that generation:
+/// while the generation matches, a query never touches the postings table; after a change (from this process
+/// or another one) the first query is answered by SQL and the snapshot is rebuilt in the background.
 public struct SQLiteKeywordIndex: KeywordIndex {
     private let pool: DatabasePool
     private let tokenizer: any TextTokenizer
     private let parameters: BM25Parameters
+    private let snapshots: SnapshotCache?
 
-    public init(database: SQLiteDatabase, tokenizer: any TextTokenizer, parameters: BM25Parameters = .init()) {
+    /// - Parameter cachesSnapshots: keep a compact in-memory copy of each searched knowledge base's postings,
+    ///   rebuilt in the background after changes (searches fall back to SQL while it is stale).
+    public init(database: SQLiteDatabase, tokenizer: any TextTokenizer, parameters: BM25Parameters = .init(),
+                cachesSnapshots: Bool = true) {
         pool = database.pool
         self.tokenizer = tokenizer
         self.parameters = parameters
+        snapshots = cachesSnapshots ? SnapshotCache() : nil
     }
 
     public func add(_ chunks: [IndexableChunk], to kb: KnowledgeBase.ID) async throws {
@@ -89,7 +99,9 @@ public struct SQLiteKeywordIndex: KeywordIndex {
         try await write("clearing the keyword index") { db in
             try db.execute(sql: "DELETE FROM bm25_postings WHERE kb_id = ?", arguments: [kb])
             try db.execute(sql: "DELETE FROM bm25_documents WHERE kb_id = ?", arguments: [kb])
-            try db.execute(sql: "DELETE FROM bm25_stats WHERE kb_id = ?", arguments: [kb])
+            try db.execute(sql: """
+                UPDATE bm25_stats SET document_count = 0, total_length = 0, generation = generation + 1 WHERE kb_id = ?
+                """, arguments: [kb])
         }
     }
 
@@ -99,61 +111,117 @@ public struct SQLiteKeywordIndex: KeywordIndex {
         for t in tokenizer.terms(query) { queryCounts[t, default: 0] += 1 }
         guard !queryCounts.isEmpty else { return [] }
         let counts = queryCounts
-        let terms = counts.keys.sorted()
         let parameters = self.parameters
         do {
-            return try await pool.read { db in
-                guard let stats = try Row.fetchOne(
-                    db, sql: "SELECT document_count, total_length FROM bm25_stats WHERE kb_id = ?", arguments: [kb]),
-                      let n: Int = stats["document_count"], n > 0 else { return [] }
-                let totalLength: Int = stats["total_length"]
-                let average = Double(totalLength) / Double(n)
-
-                let placeholders = Array(repeating: "?", count: terms.count).joined(separator: ",")
-                var frequency: [String: Int] = [:]
-                for row in try Row.fetchAll(db, sql: """
-                    SELECT term, COUNT(*) AS df FROM bm25_postings WHERE kb_id = ? AND term IN (\(placeholders))
-                    GROUP BY term
-                    """, arguments: StatementArguments([kb] as [any DatabaseValueConvertible] + terms)) {
-                    frequency[row["term"]] = row["df"]
-                }
-                let present = terms.filter { frequency[$0] != nil }
-                guard !present.isEmpty else { return [] }
-
-                // One row per query term: (term, idf × query count).
-                var values: [String] = []
-                var arguments: [any DatabaseValueConvertible] = []
-                for term in present {
-                    values.append("(?, ?)")
-                    let idf = BM25Parameters.idf(documentCount: n, documentFrequency: frequency[term]!)
-                    arguments.append(term)
-                    arguments.append(idf * Double(counts[term]!))
-                }
-                // The constants are numbers computed here, written as literals; only terms are bound.
-                let k1 = parameters.k1, b = parameters.b
-                let sql = """
-                    WITH q(term, weight) AS (VALUES \(values.joined(separator: ",")))
-                    SELECT p.chunk_id AS id,
-                           SUM(q.weight * p.tf * \(k1 + 1) / (p.tf + \(k1) * (\(1 - b) + \(b / average) * p.doc_length)))
-                           AS score
-                    FROM q JOIN bm25_postings p ON p.kb_id = \(kb) AND p.term = q.term
-                    GROUP BY p.chunk_id ORDER BY score DESC, p.chunk_id ASC LIMIT \(k)
-                    """
-                return try Row.fetchAll(db, sql: sql, arguments: StatementArguments(arguments)).map {
-                    ScoredChunk(chunkID: $0["id"], score: $0["score"])
+            let stats = try await pool.read { db in try Self.stats(db, kb: kb) }
+            guard stats.documents > 0 else { return [] }
+            if let snapshot = snapshots?.snapshot(for: kb, generation: stats.generation) {
+                return snapshot.search(counts, k: k, parameters: parameters)
+            }
+            let results = try await pool.read { db in
+                try Self.searchPostings(db, counts: counts, k: k, kb: kb, stats: stats, parameters: parameters)
+            }
+            // Answer from SQL now; build the in-memory snapshot for the next queries in the background.
+            if let snapshots, snapshots.beginBuilding(kb) {
+                Task.detached(priority: .utility) {
+                    defer { snapshots.finishBuilding(kb) }
+                    try? await self.warm(kb)
                 }
             }
+            return results
         } catch {
             throw ZhikuError(.storageFailed, "keyword search failed: \(error)")
+        }
+    }
+
+    /// Loads the knowledge base's postings into an in-memory snapshot now (searches use it until the next
+    /// change). Does nothing when caching is off.
+    public func warm(_ kb: KnowledgeBase.ID) async throws {
+        guard let snapshots else { return }
+        let (generation, snapshot) = try await pool.read { db in
+            let stats = try Self.stats(db, kb: kb)
+            var builder = BM25Snapshot.Builder()
+            let documents = try RowReader(db, sql: "SELECT chunk_id, length FROM bm25_documents WHERE kb_id = ?",
+                                          arguments: [kb])
+            while try documents.next(db) { builder.addDocument(documents.int64(0), length: Int(documents.int64(1))) }
+            let postings = try RowReader(db, sql: """
+                SELECT term, chunk_id, tf FROM bm25_postings WHERE kb_id = ? ORDER BY term, chunk_id
+                """, arguments: [kb])
+            var previous: [UInt8] = []
+            while try postings.next(db) {
+                let term = postings.text(0)
+                if !term.elementsEqual(previous) {
+                    previous = Array(term)
+                    builder.beginTerm(String(decoding: previous, as: UTF8.self))
+                }
+                builder.addPosting(postings.int64(1), tf: Int(postings.int64(2)))
+            }
+            return (stats.generation, builder.build())
+        }
+        snapshots.store(snapshot, for: kb, generation: generation)
+    }
+
+    private struct Stats: Sendable {
+        var documents: Int
+        var totalLength: Int
+        var generation: Int64
+    }
+
+    private static func stats(_ db: Database, kb: KnowledgeBase.ID) throws -> Stats {
+        guard let row = try Row.fetchOne(
+            db, sql: "SELECT document_count, total_length, generation FROM bm25_stats WHERE kb_id = ?", arguments: [kb])
+        else { return Stats(documents: 0, totalLength: 0, generation: -1) }
+        return Stats(documents: row["document_count"], totalLength: row["total_length"], generation: row["generation"])
+    }
+
+    /// BM25 computed by SQLite over the postings of the query terms.
+    private static func searchPostings(_ db: Database, counts: [String: Int], k: Int, kb: KnowledgeBase.ID,
+                                       stats: Stats, parameters: BM25Parameters) throws -> [ScoredChunk] {
+        let n = stats.documents
+        let average = Double(stats.totalLength) / Double(n)
+        let terms = counts.keys.sorted()
+        let placeholders = Array(repeating: "?", count: terms.count).joined(separator: ",")
+        var frequency: [String: Int] = [:]
+        for row in try Row.fetchAll(db, sql: """
+            SELECT term, COUNT(*) AS df FROM bm25_postings WHERE kb_id = ? AND term IN (\(placeholders))
+            GROUP BY term
+            """, arguments: StatementArguments([kb] as [any DatabaseValueConvertible] + terms)) {
+            frequency[row["term"]] = row["df"]
+        }
+        let present = terms.filter { frequency[$0] != nil }
+        guard !present.isEmpty else { return [] }
+
+        // One row per query term: (term, idf × query count).
+        var values: [String] = []
+        var arguments: [any DatabaseValueConvertible] = []
+        for term in present {
+            values.append("(?, ?)")
+            let idf = BM25Parameters.idf(documentCount: n, documentFrequency: frequency[term]!)
+            arguments.append(term)
+            arguments.append(idf * Double(counts[term]!))
+        }
+        // The constants are numbers computed here, written as literals; only terms are bound.
+        let k1 = parameters.k1, b = parameters.b
+        let sql = """
+            WITH q(term, weight) AS (VALUES \(values.joined(separator: ",")))
+            SELECT p.chunk_id AS id,
+                   SUM(q.weight * p.tf * \(k1 + 1) / (p.tf + \(k1) * (\(1 - b) + \(b / average) * p.doc_length)))
+                   AS score
+            FROM q JOIN bm25_postings p ON p.kb_id = \(kb) AND p.term = q.term
+            GROUP BY p.chunk_id ORDER BY score DESC, p.chunk_id ASC LIMIT \(k)
+            """
+        return try Row.fetchAll(db, sql: sql, arguments: StatementArguments(arguments)).map {
+            ScoredChunk(chunkID: $0["id"], score: $0["score"])
         }
     }
 
     private static func adjustStats(_ db: Database, kb: KnowledgeBase.ID, documents: Int, length: Int) throws {
         guard documents != 0 else { return }
         try db.execute(sql: """
-            INSERT INTO bm25_stats (kb_id, document_count, total_length) VALUES (?, ?, ?)
+            INSERT INTO bm25_stats (kb_id, document_count, total_length, generation) VALUES (?, ?, ?, 1)
             ON CONFLICT(kb_id) DO UPDATE SET document_count = document_count + excluded.document_count,
-                                             total_length = total_length + excluded.total_length
+                                             total_length = total_length + excluded.total_length,
+                                             generation = generation + 1
             """, arguments: [kb, documents, length])
     }
 

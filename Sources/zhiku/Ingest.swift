@@ -57,8 +57,15 @@ struct Ingest: AsyncParsableCommand {
                 let id = ids[next]
                 next += 1
                 group.addTask {
-                    guard let job = try await runtime.store.claimJob(id: id) else { return nil }
-                    return await runtime.pipeline.run(job)
+                    if let job = try await runtime.store.claimJob(id: id) {
+                        return await runtime.pipeline.run(job)
+                    }
+                    // A server on the same data folder took the job first: wait for its outcome.
+                    while true {
+                        guard let job = try await runtime.store.job(id: id) else { return nil }
+                        if job.status == .succeeded || job.status == .failed { return job }
+                        try await Task.sleep(for: .milliseconds(200))
+                    }
                 }
             }
             for _ in 0..<workers { start() }

@@ -8,8 +8,21 @@ import ZhikuTestSupport
 /// The behaviour every ``KeywordIndex`` backend must show, run against each of them.
 @Suite struct KeywordIndexConformanceTests {
     enum Backend: String, CaseIterable, CustomTestStringConvertible {
-        case memory, sqlite
+        /// The in-memory reference; SQLite scoring in SQL; SQLite answering from its in-memory snapshot.
+        case memory, sqlite, sqliteSnapshot
         var testDescription: String { rawValue }
+    }
+
+    /// Builds the snapshot before every search, so every query takes the snapshot path.
+    struct WarmedIndex: KeywordIndex {
+        let inner: SQLiteKeywordIndex
+        func add(_ chunks: [IndexableChunk], to kb: KnowledgeBase.ID) async throws { try await inner.add(chunks, to: kb) }
+        func remove(_ ids: [Chunk.ID], from kb: KnowledgeBase.ID) async throws { try await inner.remove(ids, from: kb) }
+        func removeAll(from kb: KnowledgeBase.ID) async throws { try await inner.removeAll(from: kb) }
+        func search(_ query: String, k: Int, in kb: KnowledgeBase.ID) async throws -> [ScoredChunk] {
+            try await inner.warm(kb)
+            return try await inner.search(query, k: k, in: kb)
+        }
     }
 
     /// Keeps the SQLite database's folder alive for the test's duration.
@@ -25,7 +38,12 @@ import ZhikuTestSupport
             return Subject(index: MemoryKeywordIndex(tokenizer: MixedScriptTokenizer()), folder: folder)
         case .sqlite:
             let db = try SQLiteDatabase(path: folder.url.appendingPathComponent("t.sqlite").path)
-            return Subject(index: SQLiteKeywordIndex(database: db, tokenizer: MixedScriptTokenizer()), folder: folder)
+            return Subject(index: SQLiteKeywordIndex(database: db, tokenizer: MixedScriptTokenizer(), cachesSnapshots: false),
+                           folder: folder)
+        case .sqliteSnapshot:
+            let db = try SQLiteDatabase(path: folder.url.appendingPathComponent("t.sqlite").path)
+            return Subject(index: WarmedIndex(inner: SQLiteKeywordIndex(database: db, tokenizer: MixedScriptTokenizer())),
+                           folder: folder)
         }
     }
 
@@ -107,8 +125,9 @@ import ZhikuTestSupport
         #expect(try await s.index.search("cherry", k: 10, in: 1).map(\.chunkID) == [3])
     }
 
-    @Test func sqliteMatchesTheReferenceOnALargerCorpus() async throws {
-        let memory = try make(.memory), sqlite = try make(.sqlite)
+    @Test(arguments: [Backend.sqlite, .sqliteSnapshot])
+    func sqliteMatchesTheReferenceOnALargerCorpus(_ backend: Backend) async throws {
+        let memory = try make(.memory), sqlite = try make(backend)
         var chunks: [IndexableChunk] = []
         let words = ["合同", "续签", "年假", "申请", "报销", "contract", "leave", "policy", "travel", "expense", "approval"]
         var state: UInt64 = 7
@@ -138,5 +157,30 @@ import ZhikuTestSupport
                 }
             }
         }
+    }
+}
+
+@Suite struct SQLiteKeywordIndexSnapshotTests {
+    /// A snapshot never serves results from before a change: writes bump the generation, and the next search
+    /// answers from SQL until the snapshot is rebuilt.
+    @Test func staleSnapshotsAreNeverUsed() async throws {
+        let folder = TemporaryFolder()
+        let db = try SQLiteDatabase(path: folder.url.appendingPathComponent("t.sqlite").path)
+        let index = SQLiteKeywordIndex(database: db, tokenizer: MixedScriptTokenizer())
+        try await index.add([.init(id: 1, text: "合同续签"), .init(id: 2, text: "年假")], to: 1)
+        try await index.warm(1)
+        #expect(try await index.search("合同", k: 5, in: 1).map(\.chunkID) == [1])
+        try await index.remove([1], from: 1)
+        #expect(try await index.search("合同", k: 5, in: 1).isEmpty)
+        try await index.add([.init(id: 3, text: "合同")], to: 1)
+        #expect(try await index.search("合同", k: 5, in: 1).map(\.chunkID) == [3])
+        // A second process (another index on the same file) changes the data: this one notices.
+        let other = SQLiteKeywordIndex(database: try SQLiteDatabase(path: folder.url.appendingPathComponent("t.sqlite").path),
+                                       tokenizer: MixedScriptTokenizer())
+        try await index.warm(1)
+        try await other.add([.init(id: 4, text: "合同 合同")], to: 1)
+        #expect(try await index.search("合同", k: 5, in: 1).first?.chunkID == 4)
+        try await other.removeAll(from: 1)
+        #expect(try await index.search("合同", k: 5, in: 1).isEmpty)
     }
 }
