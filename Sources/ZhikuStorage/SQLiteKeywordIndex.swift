@@ -31,7 +31,7 @@ public struct SQLiteKeywordIndex: KeywordIndex {
     public func add(_ chunks: [IndexableChunk], to kb: KnowledgeBase.ID) async throws {
         guard !chunks.isEmpty else { return }
         let documents = TermCounts.of(chunks, tokenizer: tokenizer)
-        try await write("indexing \(chunks.count) chunks") { db in
+        try await pool.writing("indexing \(chunks.count) chunks") { db in
             let insertDocument = try BulkStatement(db, sql: """
                 INSERT OR IGNORE INTO bm25_documents (chunk_id, kb_id, length, terms) VALUES (?, ?, ?, ?)
                 """)
@@ -68,7 +68,7 @@ public struct SQLiteKeywordIndex: KeywordIndex {
 
     public func remove(_ chunkIDs: [Chunk.ID], from kb: KnowledgeBase.ID) async throws {
         guard !chunkIDs.isEmpty else { return }
-        try await write("removing \(chunkIDs.count) chunks from the keyword index") { db in
+        try await pool.writing("removing \(chunkIDs.count) chunks from the keyword index") { db in
             var removed = 0, removedLength = 0
             let find = try db.makeStatement(sql: "SELECT length, terms FROM bm25_documents WHERE chunk_id = ? AND kb_id = ?")
             let deleteDocument = try db.makeStatement(sql: "DELETE FROM bm25_documents WHERE chunk_id = ?")
@@ -96,7 +96,7 @@ public struct SQLiteKeywordIndex: KeywordIndex {
     private static let termSeparator = "\u{1F}"
 
     public func removeAll(from kb: KnowledgeBase.ID) async throws {
-        try await write("clearing the keyword index") { db in
+        try await pool.writing("clearing the keyword index") { db in
             try db.execute(sql: "DELETE FROM bm25_postings WHERE kb_id = ?", arguments: [kb])
             try db.execute(sql: "DELETE FROM bm25_documents WHERE kb_id = ?", arguments: [kb])
             try db.execute(sql: """
@@ -223,13 +223,5 @@ public struct SQLiteKeywordIndex: KeywordIndex {
                                              total_length = total_length + excluded.total_length,
                                              generation = generation + 1
             """, arguments: [kb, documents, length])
-    }
-
-    private func write(_ what: String, _ body: @escaping @Sendable (Database) throws -> Void) async throws {
-        do {
-            try await pool.write(body)
-        } catch {
-            throw ZhikuError(.storageFailed, "\(what) failed: \(error)")
-        }
     }
 }

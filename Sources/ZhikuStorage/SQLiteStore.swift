@@ -12,32 +12,12 @@ public struct SQLiteStore: Store {
 
     private var now: Double { Date().timeIntervalSince1970 }
 
-    private func write<T: Sendable>(_ what: String, _ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
-        do {
-            return try await pool.write(body)
-        } catch let error as ZhikuError {
-            throw error
-        } catch {
-            throw ZhikuError(.storageFailed, "\(what) failed: \(error)")
-        }
-    }
-
-    private func read<T: Sendable>(_ what: String, _ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
-        do {
-            return try await pool.read(body)
-        } catch let error as ZhikuError {
-            throw error
-        } catch {
-            throw ZhikuError(.storageFailed, "\(what) failed: \(error)")
-        }
-    }
-
     // MARK: - Knowledge bases
 
     public func createKnowledgeBase(name: String, description: String) async throws -> KnowledgeBase {
         let name = try KnowledgeBase.validatedName(name)
         let created = now
-        return try await write("creating knowledge base '\(name)'") { db in
+        return try await pool.writing("creating knowledge base '\(name)'") { db in
             if try Row.fetchOne(db, sql: "SELECT 1 FROM knowledge_bases WHERE name = ?", arguments: [name]) != nil {
                 throw ZhikuError(.conflict, "a knowledge base named '\(name)' already exists")
             }
@@ -49,26 +29,26 @@ public struct SQLiteStore: Store {
     }
 
     public func knowledgeBases() async throws -> [KnowledgeBase] {
-        try await read("listing knowledge bases") { db in
+        try await pool.reading("listing knowledge bases") { db in
             try Row.fetchAll(db, sql: "SELECT * FROM knowledge_bases ORDER BY id").map(Self.knowledgeBase)
         }
     }
 
     public func knowledgeBase(id: KnowledgeBase.ID) async throws -> KnowledgeBase? {
-        try await read("reading knowledge base \(id)") { db in
+        try await pool.reading("reading knowledge base \(id)") { db in
             try Row.fetchOne(db, sql: "SELECT * FROM knowledge_bases WHERE id = ?", arguments: [id]).map(Self.knowledgeBase)
         }
     }
 
     public func knowledgeBase(named name: String) async throws -> KnowledgeBase? {
-        try await read("reading knowledge base '\(name)'") { db in
+        try await pool.reading("reading knowledge base '\(name)'") { db in
             try Row.fetchOne(db, sql: "SELECT * FROM knowledge_bases WHERE name = ?", arguments: [name])
                 .map(Self.knowledgeBase)
         }
     }
 
     public func deleteKnowledgeBase(id: KnowledgeBase.ID) async throws -> [String] {
-        try await write("deleting knowledge base \(id)") { db in
+        try await pool.writing("deleting knowledge base \(id)") { db in
             let hashes = try String.fetchAll(db, sql: "SELECT DISTINCT sha256 FROM files WHERE kb_id = ?", arguments: [id])
             try db.execute(sql: "DELETE FROM chunks WHERE kb_id = ?", arguments: [id])
             try db.execute(sql: "DELETE FROM knowledge_bases WHERE id = ?", arguments: [id])
@@ -81,7 +61,7 @@ public struct SQLiteStore: Store {
 
     public func addFile(_ source: SourceFile, to kb: KnowledgeBase.ID) async throws -> AddedFile {
         let time = now
-        return try await write("adding '\(source.name)'") { db in
+        return try await pool.writing("adding '\(source.name)'") { db in
             guard try Row.fetchOne(db, sql: "SELECT 1 FROM knowledge_bases WHERE id = ?", arguments: [kb]) != nil else {
                 throw ZhikuError.notFound("knowledge base \(kb) does not exist")
             }
@@ -107,27 +87,27 @@ public struct SQLiteStore: Store {
     }
 
     public func files(in kb: KnowledgeBase.ID) async throws -> [FileRecord] {
-        try await read("listing files") { db in
+        try await pool.reading("listing files") { db in
             try Row.fetchAll(db, sql: "SELECT * FROM files WHERE kb_id = ? ORDER BY id", arguments: [kb]).map(Self.fileRecord)
         }
     }
 
     public func file(id: FileRecord.ID) async throws -> FileRecord? {
-        try await read("reading file \(id)") { db in
+        try await pool.reading("reading file \(id)") { db in
             try Row.fetchOne(db, sql: "SELECT * FROM files WHERE id = ?", arguments: [id]).map(Self.fileRecord)
         }
     }
 
     public func setFileStatus(id: FileRecord.ID, _ status: FileStatus, error: String?) async throws {
         let time = now
-        try await write("updating file \(id)") { db in
+        try await pool.writing("updating file \(id)") { db in
             try db.execute(sql: "UPDATE files SET status = ?, error = ?, updated_at = ? WHERE id = ?",
                            arguments: [status.rawValue, error, time, id])
         }
     }
 
     public func deleteFile(id: FileRecord.ID) async throws -> Bool {
-        try await write("deleting file \(id)") { db in
+        try await pool.writing("deleting file \(id)") { db in
             guard let sha = try String.fetchOne(db, sql: "SELECT sha256 FROM files WHERE id = ?", arguments: [id]) else {
                 throw ZhikuError.notFound("file \(id) does not exist")
             }
@@ -143,7 +123,7 @@ public struct SQLiteStore: Store {
     // MARK: - Extraction cache
 
     public func extraction(sha256: String) async throws -> ExtractedDocument? {
-        try await read("reading extracted text") { db in
+        try await pool.reading("reading extracted text") { db in
             guard try Row.fetchOne(db, sql: "SELECT 1 FROM extracted_documents WHERE sha256 = ?", arguments: [sha256]) != nil
             else { return nil }
             return ExtractedDocument(pages: try Self.pages(db, sha256: sha256))
@@ -155,7 +135,7 @@ public struct SQLiteStore: Store {
         let encoded = try document.pages.map { page in
             String(decoding: try JSONEncoder().encode(page.headings), as: UTF8.self)
         }
-        try await write("saving extracted text") { db in
+        try await pool.writing("saving extracted text") { db in
             try db.execute(sql: "DELETE FROM extracted_documents WHERE sha256 = ?", arguments: [sha256])
             try db.execute(sql: "INSERT INTO extracted_documents (sha256, page_count, created_at) VALUES (?, ?, ?)",
                            arguments: [sha256, document.pages.count, time])
@@ -168,7 +148,7 @@ public struct SQLiteStore: Store {
 
     /// Removes cached extractions that no file references any more.
     public func pruneExtractions() async throws {
-        try await write("pruning extracted text") { db in
+        try await pool.writing("pruning extracted text") { db in
             try db.execute(sql: """
                 DELETE FROM extracted_documents WHERE sha256 NOT IN (SELECT sha256 FROM files)
                 """)
@@ -187,7 +167,7 @@ public struct SQLiteStore: Store {
     // MARK: - Chunks
 
     public func chunkIDs(ofFile file: FileRecord.ID) async throws -> [Chunk.ID] {
-        try await read("listing chunks") { db in
+        try await pool.reading("listing chunks") { db in
             try Chunk.ID.fetchAll(db, sql: "SELECT id FROM chunks WHERE file_id = ? ORDER BY ordinal", arguments: [file])
         }
     }
@@ -195,7 +175,7 @@ public struct SQLiteStore: Store {
     public func replaceChunks(ofFile file: FileRecord.ID, with drafts: [ChunkDraft], pageCount: Int) async throws
         -> [Chunk] {
         let time = now
-        return try await write("writing chunks") { db in
+        return try await pool.writing("writing chunks") { db in
             guard let kb = try KnowledgeBase.ID.fetchOne(db, sql: "SELECT kb_id FROM files WHERE id = ?", arguments: [file])
             else { throw ZhikuError.notFound("file \(file) was deleted") }
             try db.execute(sql: "DELETE FROM chunks WHERE file_id = ?", arguments: [file])
@@ -218,7 +198,7 @@ public struct SQLiteStore: Store {
 
     public func hits(for scored: [ScoredChunk]) async throws -> [SearchHit] {
         guard !scored.isEmpty else { return [] }
-        return try await read("reading search hits") { db in
+        return try await pool.reading("reading search hits") { db in
             let ids = scored.map(\.chunkID)
             let placeholders = Array(repeating: "?", count: ids.count).joined(separator: ",")
             let rows = try Row.fetchAll(db, sql: """
@@ -234,7 +214,7 @@ public struct SQLiteStore: Store {
     }
 
     public func pages(ofFile file: FileRecord.ID) async throws -> [ExtractedPage] {
-        try await read("reading pages") { db in
+        try await pool.reading("reading pages") { db in
             guard let sha = try String.fetchOne(db, sql: "SELECT sha256 FROM files WHERE id = ?", arguments: [file]) else {
                 throw ZhikuError.notFound("file \(file) does not exist")
             }
@@ -245,20 +225,20 @@ public struct SQLiteStore: Store {
     // MARK: - Jobs
 
     public func job(id: Job.ID) async throws -> Job? {
-        try await read("reading job \(id)") { db in
+        try await pool.reading("reading job \(id)") { db in
             try Row.fetchOne(db, sql: "SELECT * FROM jobs WHERE id = ?", arguments: [id]).map(Self.job)
         }
     }
 
     public func jobs(in kb: KnowledgeBase.ID) async throws -> [Job] {
-        try await read("listing jobs") { db in
+        try await pool.reading("listing jobs") { db in
             try Row.fetchAll(db, sql: "SELECT * FROM jobs WHERE kb_id = ? ORDER BY id", arguments: [kb]).map(Self.job)
         }
     }
 
     public func claimNextJob() async throws -> Job? {
         let time = now
-        return try await write("claiming a job") { db in
+        return try await pool.writing("claiming a job") { db in
             try Row.fetchOne(db, sql: """
                 UPDATE jobs SET status = 'running', attempts = attempts + 1, error = NULL, updated_at = ?
                 WHERE id = (SELECT id FROM jobs WHERE status = 'queued' ORDER BY id LIMIT 1)
@@ -269,7 +249,7 @@ public struct SQLiteStore: Store {
 
     public func claimJob(id: Job.ID) async throws -> Job? {
         let time = now
-        return try await write("claiming job \(id)") { db in
+        return try await pool.writing("claiming job \(id)") { db in
             try Row.fetchOne(db, sql: """
                 UPDATE jobs SET status = 'running', attempts = attempts + 1, error = NULL, updated_at = ?
                 WHERE id = ? AND status = 'queued' RETURNING *
@@ -279,7 +259,7 @@ public struct SQLiteStore: Store {
 
     public func updateJobProgress(id: Job.ID, pagesDone: Int, pagesTotal: Int) async throws {
         let time = now
-        try await write("updating job \(id)") { db in
+        try await pool.writing("updating job \(id)") { db in
             try db.execute(sql: "UPDATE jobs SET pages_done = ?, pages_total = ?, updated_at = ? WHERE id = ?",
                            arguments: [pagesDone, pagesTotal, time, id])
         }
@@ -287,7 +267,7 @@ public struct SQLiteStore: Store {
 
     public func finishJob(id: Job.ID, chunks: Int) async throws {
         let time = now
-        try await write("finishing job \(id)") { db in
+        try await pool.writing("finishing job \(id)") { db in
             try db.execute(sql: "UPDATE jobs SET status = 'succeeded', chunks = ?, error = NULL, updated_at = ? WHERE id = ?",
                            arguments: [chunks, time, id])
             try db.execute(sql: """
@@ -299,7 +279,7 @@ public struct SQLiteStore: Store {
 
     public func failJob(id: Job.ID, error: String) async throws {
         let time = now
-        try await write("failing job \(id)") { db in
+        try await pool.writing("failing job \(id)") { db in
             try db.execute(sql: "UPDATE jobs SET status = 'failed', error = ?, updated_at = ? WHERE id = ?",
                            arguments: [error, time, id])
             try db.execute(sql: """
@@ -311,7 +291,7 @@ public struct SQLiteStore: Store {
 
     public func retryJob(id: Job.ID) async throws -> Job {
         let time = now
-        return try await write("retrying job \(id)") { db in
+        return try await pool.writing("retrying job \(id)") { db in
             guard let job = try Row.fetchOne(db, sql: "SELECT * FROM jobs WHERE id = ?", arguments: [id]).map(Self.job) else {
                 throw ZhikuError.notFound("job \(id) does not exist")
             }
@@ -329,7 +309,7 @@ public struct SQLiteStore: Store {
 
     public func requeueInterruptedJobs() async throws -> Int {
         let time = now
-        return try await write("requeueing interrupted jobs") { db in
+        return try await pool.writing("requeueing interrupted jobs") { db in
             try db.execute(sql: "UPDATE jobs SET status = 'queued', updated_at = ? WHERE status = 'running'",
                            arguments: [time])
             return db.changesCount
