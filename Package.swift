@@ -59,6 +59,7 @@ let package = Package(
         ]),
         .executableTarget(name: "ZhikuBench", dependencies: [
             "ZhikuCore", "ZhikuIngest", "ZhikuRetrieval", "ZhikuStorage",
+            .product(name: "GRDB", package: "GRDB.swift"),
         ], path: "Benchmarks/ZhikuBench"),
 
         // Helpers shared by the test targets (generated documents, temp folders, ../shared/eval lookup).

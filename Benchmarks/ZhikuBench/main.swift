@@ -28,8 +28,8 @@ defer { try? FileManager.default.removeItem(at: work) }
 let peersFolder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
     .appendingPathComponent("peers")
 
-struct Row { var what: String; var tool: String; var value: String }
-var rows: [Row] = []
+struct TableRow { var what: String; var tool: String; var value: String }
+var rows: [TableRow] = []
 
 func seconds(_ d: Duration) -> Double {
     Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
@@ -73,11 +73,11 @@ for (label, separators) in settings {
         let elapsed = clock.measure { chunks = splitter.splitText(text).count }
         best = min(best, seconds(elapsed))
     }
-    rows.append(Row(what: "split 500/50, \(label) (\(String(format: "%.1f", megabytes)) MB, \(chunks) chunks)",
+    rows.append(TableRow(what: "split 500/50, \(label) (\(String(format: "%.1f", megabytes)) MB, \(chunks) chunks)",
                     tool: "zhiku", value: String(format: "%.2f MB/s", megabytes / best)))
     let json = String(decoding: try JSONEncoder().encode(separators), as: UTF8.self)
     if let peer = runPeer("langchain_split.py", [textFile.path, json]) {
-        rows.append(Row(what: "", tool: "langchain-text-splitters",
+        rows.append(TableRow(what: "", tool: "langchain-text-splitters",
                         value: String(format: "%.2f MB/s (%d chunks)", megabytes / peer["seconds"]!, Int(peer["chunks"]!))))
     }
 }
@@ -98,7 +98,7 @@ let indexing = try await clock.measure {
         try await index.add(Array(chunks[start..<min(chunks.count, start + 10_000)]), to: 1)
     }
 }
-rows.append(Row(what: "BM25 index \(documentCount) short docs", tool: "zhiku (SQLite)",
+rows.append(TableRow(what: "BM25 index \(documentCount) short docs", tool: "zhiku (SQLite)",
                 value: String(format: "%.1f s", seconds(indexing))))
 func queryLatencies(_ index: SQLiteKeywordIndex) async throws -> [Double] {
     for q in queries.prefix(20) { _ = try await index.search(q, k: 10, in: 1) }  // warm the page cache
@@ -111,15 +111,20 @@ func queryLatencies(_ index: SQLiteKeywordIndex) async throws -> [Double] {
     return latencies
 }
 let loading = try await clock.measure { try await index.warm(1) }
-rows.append(Row(what: "BM25 snapshot load \(documentCount) docs", tool: "zhiku (SQLite → memory)",
+rows.append(TableRow(what: "BM25 snapshot load \(documentCount) docs", tool: "zhiku (SQLite → memory)",
                 value: String(format: "%.2f s", seconds(loading))))
 let latencies = try await queryLatencies(index)
-rows.append(Row(what: "BM25 query, top 10, \(documentCount) docs", tool: "zhiku (SQLite + snapshot)",
+rows.append(TableRow(what: "BM25 query, top 10, \(documentCount) docs", tool: "zhiku (SQLite + snapshot)",
                 value: String(format: "p50 %.2f ms, p99 %.2f ms", percentile(latencies, 0.5), percentile(latencies, 0.99))))
 let sqlOnly = SQLiteKeywordIndex(database: database, tokenizer: MixedScriptTokenizer(), cachesSnapshots: false)
 let sqlLatencies = try await queryLatencies(sqlOnly)
-rows.append(Row(what: "", tool: "zhiku (SQL only, right after a change)",
+rows.append(TableRow(what: "", tool: "zhiku (SQL only, right after a change)",
                 value: String(format: "p50 %.2f ms, p99 %.2f ms", percentile(sqlLatencies, 0.5), percentile(sqlLatencies, 0.99))))
+
+let (ftsIndexing, ftsLatencies) = try FTS5Alternative.measure(documents: documents, queries: queries, folder: work)
+rows.append(TableRow(what: "", tool: "SQLite FTS5 + its bm25() (not shipped)",
+                value: String(format: "p50 %.2f ms, p99 %.2f ms (index %.1f s)", percentile(ftsLatencies, 0.5),
+                              percentile(ftsLatencies, 0.99), ftsIndexing)))
 
 let memory = MemoryKeywordIndex(tokenizer: MixedScriptTokenizer())
 await memory.add(documents.enumerated().map { IndexableChunk(id: Int64($0.offset + 1), text: $0.element) }, to: 1)
@@ -129,12 +134,12 @@ for q in queries {
     _ = await memory.search(q, k: 10, in: 1)
     memoryLatencies.append(seconds(clock.now - t) * 1000)
 }
-rows.append(Row(what: "", tool: "zhiku (in-memory reference)",
+rows.append(TableRow(what: "", tool: "zhiku (in-memory reference)",
                 value: String(format: "p50 %.2f ms, p99 %.2f ms", percentile(memoryLatencies, 0.5),
                               percentile(memoryLatencies, 0.99))))
 if let peer = runPeer("bm25s_query.py", [work.appendingPathComponent("docs.txt").path,
                                          work.appendingPathComponent("queries.txt").path]) {
-    rows.append(Row(what: "", tool: "bm25s (in memory, numpy)",
+    rows.append(TableRow(what: "", tool: "bm25s (in memory, numpy)",
                     value: String(format: "p50 %.2f ms, p99 %.2f ms (index %.1f s)", peer["p50_ms"]!, peer["p99_ms"]!,
                                   peer["index_seconds"]!)))
 }

@@ -30,16 +30,18 @@ public final class SQLiteDatabase: Sendable {
 enum SQLiteMigrations {
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
+        // Row ids are AUTOINCREMENT: a deleted knowledge base's or chunk's id is never handed out again, so
+        // nothing keyed by it elsewhere (postings, caches, clients) can be mistaken for a new row.
         migrator.registerMigration("v1-foundation") { db in
             try db.execute(sql: """
                 CREATE TABLE knowledge_bases (
-                    id INTEGER PRIMARY KEY,
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
                     name TEXT NOT NULL UNIQUE,
                     description TEXT NOT NULL DEFAULT '',
                     created_at REAL NOT NULL
                 );
                 CREATE TABLE files (
-                    id INTEGER PRIMARY KEY,
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
                     kb_id INTEGER NOT NULL REFERENCES knowledge_bases(id) ON DELETE CASCADE,
                     name TEXT NOT NULL,
                     sha256 TEXT NOT NULL,
@@ -67,7 +69,7 @@ enum SQLiteMigrations {
                     PRIMARY KEY (sha256, page)
                 ) WITHOUT ROWID;
                 CREATE TABLE chunks (
-                    id INTEGER PRIMARY KEY,
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
                     file_id INTEGER NOT NULL REFERENCES files(id) ON DELETE CASCADE,
                     kb_id INTEGER NOT NULL,
                     ordinal INTEGER NOT NULL,
@@ -78,7 +80,7 @@ enum SQLiteMigrations {
                 );
                 CREATE INDEX chunks_by_file ON chunks(file_id, ordinal);
                 CREATE TABLE jobs (
-                    id INTEGER PRIMARY KEY,
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
                     kb_id INTEGER NOT NULL REFERENCES knowledge_bases(id) ON DELETE CASCADE,
                     file_id INTEGER NOT NULL REFERENCES files(id) ON DELETE CASCADE,
                     kind TEXT NOT NULL DEFAULT 'ingest',

@@ -132,3 +132,14 @@ import ZhikuTestSupport
         #expect(try await store.extraction(sha256: sha) == nil, "no file refers to it")
     }
 }
+
+@Suite struct SQLiteStoreIdentityTests {
+    @Test func idsOfDeletedRowsAreNeverReused() async throws {
+        let folder = TemporaryFolder()
+        let store = SQLiteStore(database: try SQLiteDatabase(path: folder.url.appendingPathComponent("z.sqlite").path))
+        let first = try await store.createKnowledgeBase(name: "a", description: "")
+        _ = try await store.deleteKnowledgeBase(id: first.id)
+        let second = try await store.createKnowledgeBase(name: "a", description: "")
+        #expect(second.id != first.id)
+    }
+}
