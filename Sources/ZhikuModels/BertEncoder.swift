@@ -1,8 +1,30 @@
 import Foundation
 import ZhikuCore
 
-/// A BERT-style encoder (post-layer-norm transformer with learned absolute positions) run on OpenBLAS,
-/// with mean pooling and L2 normalisation: what sentence-transformers models like all-MiniLM-L6-v2 compute.
+/// Token embeddings, dense or kept 4-bit and dequantised row by row on lookup.
+public enum TokenEmbeddings: Sendable {
+    case dense([Float])
+    /// Q4_0 rows of `width` values each (`width / 32` blocks of 18 bytes per row).
+    case q4_0(Data)
+
+    func row(_ id: Int, width: Int, into out: UnsafeMutablePointer<Float>) {
+        switch self {
+        case .dense(let values):
+            values.withUnsafeBufferPointer { v in
+                out.update(from: v.baseAddress! + id * width, count: width)
+            }
+        case .q4_0(let data):
+            let rowBytes = width / 32 * 18
+            data.withUnsafeBytes { raw in
+                Kernels.dequantizeQ4_0(UnsafeRawBufferPointer(rebasing: raw[(id * rowBytes)..<((id + 1) * rowBytes)]),
+                                       count: width, into: out)
+            }
+        }
+    }
+}
+
+/// A BERT-style encoder (post-layer-norm transformer with learned absolute positions, exact GELU) on OpenBLAS,
+/// with mean pooling: what sentence-transformers' MiniLM and E5 models compute.
 public struct BertEncoder: Sendable {
     public struct Configuration: Sendable {
         public var vocabularySize = 30522
@@ -16,50 +38,84 @@ public struct BertEncoder: Sendable {
         public init() {}
     }
 
-    struct Layer: Sendable {
-        var query, queryBias, key, keyBias, value, valueBias: [Float]
-        var attentionOut, attentionOutBias, attentionNormWeight, attentionNormBias: [Float]
-        var intermediate, intermediateBias, output, outputBias, outputNormWeight, outputNormBias: [Float]
-    }
+    public struct Layer: Sendable {
+        public var query, key, value, attentionOutput, intermediate, output: Linear
+        public var attentionNormWeight, attentionNormBias, outputNormWeight, outputNormBias: [Float]
 
-    public let configuration: Configuration
-    let wordEmbeddings, positionEmbeddings, typeEmbeddings, embeddingNormWeight, embeddingNormBias: [Float]
-    let layers: [Layer]
-
-    /// Loads the weights of a Hugging Face `BertModel` from a safetensors file.
-    public init(weights file: SafeTensorsFile, configuration c: Configuration = .init()) throws {
-        configuration = c
-        let h = c.hidden
-        wordEmbeddings = try file.floats("embeddings.word_embeddings.weight", shape: [c.vocabularySize, h])
-        positionEmbeddings = try file.floats("embeddings.position_embeddings.weight", shape: [c.maxPositions, h])
-        typeEmbeddings = try file.floats("embeddings.token_type_embeddings.weight", shape: [2, h])
-        embeddingNormWeight = try file.floats("embeddings.LayerNorm.weight", shape: [h])
-        embeddingNormBias = try file.floats("embeddings.LayerNorm.bias", shape: [h])
-        layers = try (0..<c.layers).map { i in
-            let p = "encoder.layer.\(i)."
-            return Layer(
-                query: try file.floats(p + "attention.self.query.weight", shape: [h, h]),
-                queryBias: try file.floats(p + "attention.self.query.bias", shape: [h]),
-                key: try file.floats(p + "attention.self.key.weight", shape: [h, h]),
-                keyBias: try file.floats(p + "attention.self.key.bias", shape: [h]),
-                value: try file.floats(p + "attention.self.value.weight", shape: [h, h]),
-                valueBias: try file.floats(p + "attention.self.value.bias", shape: [h]),
-                attentionOut: try file.floats(p + "attention.output.dense.weight", shape: [h, h]),
-                attentionOutBias: try file.floats(p + "attention.output.dense.bias", shape: [h]),
-                attentionNormWeight: try file.floats(p + "attention.output.LayerNorm.weight", shape: [h]),
-                attentionNormBias: try file.floats(p + "attention.output.LayerNorm.bias", shape: [h]),
-                intermediate: try file.floats(p + "intermediate.dense.weight", shape: [c.intermediate, h]),
-                intermediateBias: try file.floats(p + "intermediate.dense.bias", shape: [c.intermediate]),
-                output: try file.floats(p + "output.dense.weight", shape: [h, c.intermediate]),
-                outputBias: try file.floats(p + "output.dense.bias", shape: [h]),
-                outputNormWeight: try file.floats(p + "output.LayerNorm.weight", shape: [h]),
-                outputNormBias: try file.floats(p + "output.LayerNorm.bias", shape: [h]))
+        public init(query: Linear, key: Linear, value: Linear, attentionOutput: Linear, intermediate: Linear,
+                    output: Linear, attentionNormWeight: [Float], attentionNormBias: [Float],
+                    outputNormWeight: [Float], outputNormBias: [Float]) {
+            self.query = query
+            self.key = key
+            self.value = value
+            self.attentionOutput = attentionOutput
+            self.intermediate = intermediate
+            self.output = output
+            self.attentionNormWeight = attentionNormWeight
+            self.attentionNormBias = attentionNormBias
+            self.outputNormWeight = outputNormWeight
+            self.outputNormBias = outputNormBias
         }
     }
 
-    /// Mean-pooled, L2-normalised embeddings of token-id sequences. The sequences are stacked into one matrix
-    /// for the position-wise layers; attention runs per sequence, so no padding is computed.
+    public let configuration: Configuration
+    let tokens: TokenEmbeddings
+    let positions, types, embeddingNormWeight, embeddingNormBias: [Float]
+    let layers: [Layer]
+
+    public init(configuration: Configuration, tokens: TokenEmbeddings, positions: [Float], types: [Float],
+                embeddingNormWeight: [Float], embeddingNormBias: [Float], layers: [Layer]) {
+        self.configuration = configuration
+        self.tokens = tokens
+        self.positions = positions
+        self.types = types
+        self.embeddingNormWeight = embeddingNormWeight
+        self.embeddingNormBias = embeddingNormBias
+        self.layers = layers
+    }
+
+    /// Loads the weights of a Hugging Face `BertModel` from a safetensors file.
+    public init(weights file: SafeTensorsFile, configuration c: Configuration = .init()) throws {
+        let h = c.hidden
+        func linear(_ name: String, _ out: Int, _ inp: Int) throws -> Linear {
+            Linear(weight: try file.floats(name + ".weight", shape: [out, inp]), bias: try file.floats(name + ".bias", shape: [out]),
+                   inFeatures: inp, outFeatures: out)
+        }
+        let layers = try (0..<c.layers).map { i in
+            let p = "encoder.layer.\(i)."
+            return Layer(
+                query: try linear(p + "attention.self.query", h, h),
+                key: try linear(p + "attention.self.key", h, h),
+                value: try linear(p + "attention.self.value", h, h),
+                attentionOutput: try linear(p + "attention.output.dense", h, h),
+                intermediate: try linear(p + "intermediate.dense", c.intermediate, h),
+                output: try linear(p + "output.dense", h, c.intermediate),
+                attentionNormWeight: try file.floats(p + "attention.output.LayerNorm.weight", shape: [h]),
+                attentionNormBias: try file.floats(p + "attention.output.LayerNorm.bias", shape: [h]),
+                outputNormWeight: try file.floats(p + "output.LayerNorm.weight", shape: [h]),
+                outputNormBias: try file.floats(p + "output.LayerNorm.bias", shape: [h]))
+        }
+        self.init(configuration: c,
+                  tokens: .dense(try file.floats("embeddings.word_embeddings.weight", shape: [c.vocabularySize, h])),
+                  positions: try file.floats("embeddings.position_embeddings.weight", shape: [c.maxPositions, h]),
+                  types: try file.floats("embeddings.token_type_embeddings.weight", shape: [2, h]),
+                  embeddingNormWeight: try file.floats("embeddings.LayerNorm.weight", shape: [h]),
+                  embeddingNormBias: try file.floats("embeddings.LayerNorm.bias", shape: [h]),
+                  layers: layers)
+    }
+
+    /// Mean-pooled, L2-normalised embeddings of token-id sequences.
     public func embed(_ sequences: [[Int32]]) -> [[Float]] {
+        meanPooled(sequences).map { v in
+            var v = v
+            Kernels.normalize(&v)
+            return v
+        }
+    }
+
+    /// The mean of each sequence's final hidden states (not normalised). The sequences are stacked into one
+    /// matrix for the position-wise layers; attention runs per sequence, so no padding is computed.
+    public func meanPooled(_ sequences: [[Int32]]) -> [[Float]] {
         let c = configuration, h = c.hidden
         let lengths = sequences.map { min($0.count, c.maxPositions) }
         let offsets = lengths.reduce(into: [0]) { $0.append($0.last! + $1) }
@@ -73,9 +129,8 @@ public struct BertEncoder: Sendable {
                     let token = Int(sequence[position])
                     let id = (0..<c.vocabularySize).contains(token) ? token : 0
                     let row = (offsets[s] + position) * h
-                    for i in 0..<h {
-                        x[row + i] = wordEmbeddings[id * h + i] + positionEmbeddings[position * h + i] + typeEmbeddings[i]
-                    }
+                    tokens.row(id, width: h, into: x.baseAddress! + row)
+                    for i in 0..<h { x[row + i] += positions[position * h + i] + types[i] }
                 }
             }
         }
@@ -83,9 +138,9 @@ public struct BertEncoder: Sendable {
                           epsilon: c.layerNormEpsilon)
 
         for layer in layers {
-            let q = Kernels.linear(x, rows: rows, inFeatures: h, weight: layer.query, bias: layer.queryBias, outFeatures: h)
-            let k = Kernels.linear(x, rows: rows, inFeatures: h, weight: layer.key, bias: layer.keyBias, outFeatures: h)
-            let v = Kernels.linear(x, rows: rows, inFeatures: h, weight: layer.value, bias: layer.valueBias, outFeatures: h)
+            let q = layer.query(x, rows: rows)
+            let k = layer.key(x, rows: rows)
+            let v = layer.value(x, rows: rows)
             var context = [Float](repeating: 0, count: rows * h)
             q.withUnsafeBufferPointer { q in
                 k.withUnsafeBufferPointer { k in
@@ -101,16 +156,13 @@ public struct BertEncoder: Sendable {
                     }
                 }
             }
-            var attended = Kernels.linear(context, rows: rows, inFeatures: h, weight: layer.attentionOut,
-                                          bias: layer.attentionOutBias, outFeatures: h)
+            var attended = layer.attentionOutput(context, rows: rows)
             for i in attended.indices { attended[i] += x[i] }
             Kernels.layerNorm(&attended, rows: rows, width: h, gamma: layer.attentionNormWeight,
                               beta: layer.attentionNormBias, epsilon: c.layerNormEpsilon)
-            var inner = Kernels.linear(attended, rows: rows, inFeatures: h, weight: layer.intermediate,
-                                       bias: layer.intermediateBias, outFeatures: c.intermediate)
+            var inner = layer.intermediate(attended, rows: rows)
             Kernels.gelu(&inner)
-            var out = Kernels.linear(inner, rows: rows, inFeatures: c.intermediate, weight: layer.output,
-                                     bias: layer.outputBias, outFeatures: h)
+            var out = layer.output(inner, rows: rows)
             for i in out.indices { out[i] += attended[i] }
             Kernels.layerNorm(&out, rows: rows, width: h, gamma: layer.outputNormWeight, beta: layer.outputNormBias,
                               epsilon: c.layerNormEpsilon)
@@ -123,7 +175,6 @@ public struct BertEncoder: Sendable {
                 for i in 0..<h { pooled[i] += x[r * h + i] }
             }
             if lengths[s] > 0 { for i in 0..<h { pooled[i] /= Float(lengths[s]) } }
-            Kernels.normalize(&pooled)
             return pooled
         }
     }

@@ -84,6 +84,41 @@ public enum Kernels {
         }
     }
 
+    /// Replaces each block of 32 values by its Q8_0 rounding: q = round-half-even(x / d) clamped to ±127/−128
+    /// with d = max|x| / 127, then x = q·d. (Rows are multiples of 32 wide, so blocks never straddle rows.)
+    public static func roundThroughQ8(_ x: inout [Float]) {
+        x.withUnsafeMutableBufferPointer { v in
+            var start = 0
+            while start < v.count {
+                let end = min(v.count, start + 32)
+                var amax: Float = 0
+                for i in start..<end { amax = max(amax, abs(v[i])) }
+                let d = amax / 127
+                let inverse: Float = d > 0 ? 1 / d : 0
+                for i in start..<end {
+                    let q = min(127, max(-128, (v[i] * inverse).rounded(.toNearestOrEven)))
+                    v[i] = q * d
+                }
+                start = end
+            }
+        }
+    }
+
+    /// Q4_0 blocks (an fp16 scale, then 16 bytes: byte j holds weight j in its low nibble and weight j + 16 in
+    /// its high nibble, each stored +8) dequantised into `out`.
+    public static func dequantizeQ4_0(_ blocks: UnsafeRawBufferPointer, count: Int, into out: UnsafeMutablePointer<Float>) {
+        for b in 0..<(count / 32) {
+            let base = b * 18
+            let bits = UInt16(blocks[base]) | UInt16(blocks[base + 1]) << 8
+            let d = Float(Float16(bitPattern: bits))
+            for j in 0..<16 {
+                let byte = blocks[base + 2 + j]
+                out[b * 32 + j] = Float(Int(byte & 0x0F) - 8) * d
+                out[b * 32 + j + 16] = Float(Int(byte >> 4) - 8) * d
+            }
+        }
+    }
+
     /// Scales `v` to unit length (a zero vector stays zero).
     public static func normalize(_ v: inout [Float]) {
         var sum: Float = 0

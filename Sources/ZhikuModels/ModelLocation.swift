@@ -23,8 +23,11 @@ public enum ModelLocation {
     /// The built-in embedder called `modelID`.
     public static func embedder(_ modelID: String) throws -> any Embedder {
         switch modelID {
+        case E5Embedder.id: return try E5Embedder(folder: folder(for: modelID))
         case MiniLMEmbedder.id: return try MiniLMEmbedder(folder: folder(for: modelID))
-        default: throw ZhikuError.invalidInput("unknown embedding model '\(modelID)'; built in: \(MiniLMEmbedder.id)")
+        default:
+            throw ZhikuError.invalidInput(
+                "unknown embedding model '\(modelID)'; built in: \(E5Embedder.id), \(MiniLMEmbedder.id)")
         }
     }
 }

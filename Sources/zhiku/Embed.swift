@@ -8,7 +8,7 @@ struct Embed: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Embed texts with a built-in model: JSON lines {\"text\", \"is_query\"} on stdin, {\"embedding\"} out.")
 
-    @Option(help: "The embedding model (built in: all-minilm-l6-v2).") var model = MiniLMEmbedder.id
+    @Option(help: "The embedding model (built in: multilingual-e5-small, all-minilm-l6-v2).") var model = E5Embedder.id
 
     struct Input: Decodable {
         var text: String
