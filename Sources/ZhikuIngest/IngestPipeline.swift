@@ -71,6 +71,7 @@ public struct IngestPipeline: Sendable {
         }
         let document = try await extractedDocument(of: file, job: job)
         lap("extract")
+        FaultInjection.point("after-extract")
         guard !document.isBlank else {
             let hint = file.mediaType == .pdf ? " (the pages have no text layer; scanned pages need OCR)" : ""
             throw ZhikuError.extractionFailed("no text found in '\(file.name)'\(hint)")
@@ -83,8 +84,10 @@ public struct IngestPipeline: Sendable {
         try await keywordIndex.remove(previous, from: file.knowledgeBaseID)
         let chunks = try await store.replaceChunks(ofFile: file.id, with: drafts, pageCount: document.pages.count)
         lap("store")
+        FaultInjection.point("after-store")
         try await keywordIndex.add(chunks.map { IndexableChunk(id: $0.id, text: $0.text) }, to: file.knowledgeBaseID)
         lap("index")
+        FaultInjection.point("after-index")
         return chunks.count
     }
 

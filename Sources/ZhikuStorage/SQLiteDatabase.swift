@@ -18,7 +18,12 @@ public final class SQLiteDatabase: Sendable {
         }
         do {
             pool = try DatabasePool(path: path, configuration: configuration)
-            try SQLiteMigrations.migrator.migrate(pool)
+            // Migrating takes the write lock; a database that is up to date (the usual case, and the case while
+            // another process is writing) is only read.
+            let migrator = SQLiteMigrations.migrator
+            if try !pool.read({ try migrator.hasCompletedMigrations($0) }) {
+                try migrator.migrate(pool)
+            }
         } catch {
             throw ZhikuError(.storageFailed, "cannot open the database at \(path): \(error)")
         }

@@ -52,7 +52,8 @@ public struct SQLiteKeywordIndex: KeywordIndex {
             let insertPosting = try BulkStatement(db, sql: """
                 INSERT OR REPLACE INTO bm25_postings (kb_id, term, chunk_id, tf, doc_length) VALUES (?, ?, ?, ?, ?)
                 """)
-            for term in terms {
+            for (n, term) in terms.enumerated() {
+                if n == terms.count / 2 { FaultInjection.point("index-midway") }  // inside the transaction
                 for p in postings[term]! {
                     insertPosting.bind(1, kb)
                     insertPosting.bind(2, term)
