@@ -113,9 +113,37 @@ public struct BertEncoder: Sendable {
         }
     }
 
-    /// The mean of each sequence's final hidden states (not normalised). The sequences are stacked into one
-    /// matrix for the position-wise layers; attention runs per sequence, so no padding is computed.
+    /// The mean of each sequence's final hidden states (not normalised). The batch is split across the cores
+    /// (OpenBLAS runs single-threaded per call, which avoids its thread hand-offs on these small matrices).
     public func meanPooled(_ sequences: [[Int32]]) -> [[Float]] {
+        let parts = min(sequences.count, ProcessInfo.processInfo.activeProcessorCount)
+        guard parts > 1 else { return meanPooledSerially(sequences) }
+        Kernels.useSingleThreadedBLAS()
+        let results = PartResults(count: parts)
+        DispatchQueue.concurrentPerform(iterations: parts) { part in
+            let range = (sequences.count * part / parts)..<(sequences.count * (part + 1) / parts)
+            results.set(part, meanPooledSerially(Array(sequences[range])))
+        }
+        return results.joined()
+    }
+
+    /// Collects the pooled vectors of each part of a batch.
+    private final class PartResults: @unchecked Sendable {
+        private let lock = NSLock()
+        private var parts: [[[Float]]]
+
+        init(count: Int) { parts = Array(repeating: [], count: count) }
+
+        func set(_ index: Int, _ value: [[Float]]) {
+            lock.withLock { parts[index] = value }
+        }
+
+        func joined() -> [[Float]] { lock.withLock { parts.flatMap { $0 } } }
+    }
+
+    /// One forward pass over the sequences stacked into one matrix for the position-wise layers; attention runs
+    /// per sequence, so no padding is computed.
+    func meanPooledSerially(_ sequences: [[Int32]]) -> [[Float]] {
         let c = configuration, h = c.hidden
         let lengths = sequences.map { min($0.count, c.maxPositions) }
         let offsets = lengths.reduce(into: [0]) { $0.append($0.last! + $1) }

@@ -3,6 +3,13 @@ import Foundation
 
 /// The numeric building blocks of the transformer models, on row-major float32 buffers.
 public enum Kernels {
+    private static let singleThreaded: Void = { openblas_set_num_threads(1) }()
+
+    /// Makes every OpenBLAS call run on the calling thread; callers parallelise across work items themselves.
+    public static func useSingleThreadedBLAS() {
+        _ = singleThreaded
+    }
+
     /// `out[m×n] = input[m×k] · weight[n×k]ᵀ + bias[n]` (a linear layer with PyTorch's weight layout).
     public static func linear(_ input: [Float], rows m: Int, inFeatures k: Int, weight: [Float], bias: [Float],
                               outFeatures n: Int) -> [Float] {
@@ -96,7 +103,8 @@ public enum Kernels {
                 let d = amax / 127
                 let inverse: Float = d > 0 ? 1 / d : 0
                 for i in start..<end {
-                    let q = min(127, max(-128, (v[i] * inverse).rounded(.toNearestOrEven)))
+                    // |x / d| ≤ 127: adding and subtracting 1.5·2²³ rounds half to even, like lrintf.
+                    let q = min(127, max(-128, (v[i] * inverse + 12_582_912) - 12_582_912))
                     v[i] = q * d
                 }
                 start = end
