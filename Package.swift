@@ -39,7 +39,7 @@ let package = Package(
             "ZhikuCore", "CPoppler",
             .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: optimized),
-        .target(name: "ZhikuRetrieval", dependencies: ["ZhikuCore"], swiftSettings: optimized),
+        .target(name: "ZhikuRetrieval", dependencies: ["ZhikuCore", "COpenBLAS"], swiftSettings: optimized),
         .target(name: "ZhikuModels", dependencies: ["ZhikuCore", "COpenBLAS"], swiftSettings: optimized),
         .target(name: "ZhikuStorage", dependencies: [
             "ZhikuCore", "ZhikuRetrieval",

@@ -123,6 +123,21 @@ enum SQLiteMigrations {
                 );
                 """)
         }
+        migrator.registerMigration("v2-vectors") { db in
+            try db.execute(sql: """
+                CREATE TABLE vector_spaces (
+                    kb_id INTEGER PRIMARY KEY,
+                    dimensions INTEGER NOT NULL,
+                    generation INTEGER NOT NULL DEFAULT 0
+                );
+                CREATE TABLE vectors (
+                    chunk_id INTEGER PRIMARY KEY,
+                    kb_id INTEGER NOT NULL,
+                    embedding BLOB NOT NULL
+                );
+                CREATE INDEX vectors_by_kb ON vectors(kb_id);
+                """)
+        }
         return migrator
     }
 }

@@ -2,21 +2,21 @@ import Foundation
 import ZhikuCore
 import ZhikuRetrieval
 
-/// In-memory keyword snapshots per knowledge base, each valid for one index generation.
-final class SnapshotCache: @unchecked Sendable {
+/// In-memory index snapshots per knowledge base, each valid for one index generation.
+final class SnapshotCache<Snapshot: Sendable>: @unchecked Sendable {
     private let lock = NSLock()
-    private var entries: [KnowledgeBase.ID: (generation: Int64, snapshot: BM25Snapshot)] = [:]
+    private var entries: [KnowledgeBase.ID: (generation: Int64, snapshot: Snapshot)] = [:]
     private var building: Set<KnowledgeBase.ID> = []
 
     /// The snapshot of `kb` if it was built at `generation`.
-    func snapshot(for kb: KnowledgeBase.ID, generation: Int64) -> BM25Snapshot? {
+    func snapshot(for kb: KnowledgeBase.ID, generation: Int64) -> Snapshot? {
         lock.withLock {
             guard let entry = entries[kb], entry.generation == generation else { return nil }
             return entry.snapshot
         }
     }
 
-    func store(_ snapshot: BM25Snapshot, for kb: KnowledgeBase.ID, generation: Int64) {
+    func store(_ snapshot: Snapshot, for kb: KnowledgeBase.ID, generation: Int64) {
         lock.withLock {
             if let existing = entries[kb], existing.generation > generation { return }
             entries[kb] = (generation, snapshot)
