@@ -61,7 +61,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         .executableTarget(name: "ZhikuBench", dependencies: [
-            "ZhikuCore", "ZhikuIngest", "ZhikuRetrieval", "ZhikuStorage",
+            "ZhikuCore", "ZhikuIngest", "ZhikuRetrieval", "ZhikuStorage", "ZhikuModels",
             .product(name: "GRDB", package: "GRDB.swift"),
         ], path: "Benchmarks/ZhikuBench"),
 

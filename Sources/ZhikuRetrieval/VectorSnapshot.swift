@@ -27,7 +27,23 @@ public struct VectorSnapshot: Sendable {
                 }
             }
         }
-        return TopK.select(k, count: chunkIDs.count, score: { Double(scores[$0]) }, id: { chunkIDs[$0] })
+        // Top k in one pass: most rows fall below the current k-th score and cost one comparison.
+        var best: [(score: Float, row: Int)] = []
+        best.reserveCapacity(k + 1)
+        var threshold = -Float.infinity
+        scores.withUnsafeBufferPointer { s in
+            for row in 0..<s.count {
+                let score = s[row]
+                if best.count == k && score < threshold { continue }
+                let candidate = (score: score, row: row)
+                let position = best.firstIndex { candidate.score > $0.score || (candidate.score == $0.score && chunkIDs[row] < chunkIDs[$0.row]) } ?? best.count
+                if position >= k { continue }
+                best.insert(candidate, at: position)
+                if best.count > k { best.removeLast() }
+                if best.count == k { threshold = best[k - 1].score }
+            }
+        }
+        return best.map { ScoredChunk(chunkID: chunkIDs[$0.row], score: Double($0.score)) }
     }
 }
 
