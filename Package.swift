@@ -21,6 +21,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
     ],
     targets: [
         // C libraries from Debian.
@@ -47,8 +48,15 @@ let package = Package(
             .product(name: "GRDBSQLite", package: "GRDB.swift"),
             .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: optimized),
+        .target(name: "ZhikuProviders", dependencies: [
+            "ZhikuCore",
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         .target(name: "ZhikuServer", dependencies: [
-            "ZhikuCore", "ZhikuIngest", "ZhikuRetrieval", "ZhikuStorage",
+            "ZhikuCore", "ZhikuIngest", "ZhikuRetrieval", "ZhikuStorage", "ZhikuModels",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "MultipartKit", package: "multipart-kit"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -78,6 +86,10 @@ let package = Package(
             "ZhikuCore", "ZhikuServer", "ZhikuStorage", "ZhikuIngest", "ZhikuRetrieval", "ZhikuTestSupport",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        ]),
+        .testTarget(name: "ZhikuProvidersTests", dependencies: [
+            "ZhikuCore", "ZhikuProviders", "ZhikuServer", "ZhikuModels", "ZhikuTestSupport",
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),
         .testTarget(name: "zhikuTests", dependencies: ["ZhikuCore", "ZhikuTestSupport"]),

@@ -11,4 +11,6 @@ public protocol Embedder: Sendable {
     var dimensions: Int { get }
     /// One vector per text, in order.
     func embed(_ texts: [String], as purpose: EmbeddingPurpose) async throws -> [[Float]]
+    /// How many tokens the model reads for `text` (for usage reports).
+    func tokenCount(_ text: String, as purpose: EmbeddingPurpose) -> Int
 }

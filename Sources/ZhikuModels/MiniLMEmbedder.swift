@@ -24,6 +24,10 @@ public struct MiniLMEmbedder: Embedder {
         tokenizer.encode(text, maxLength: maxTokens)
     }
 
+    public func tokenCount(_ text: String, as purpose: EmbeddingPurpose) -> Int {
+        tokenIDs(text).count
+    }
+
     public func embed(_ texts: [String], as purpose: EmbeddingPurpose) async throws -> [[Float]] {
         var vectors: [[Float]] = []
         vectors.reserveCapacity(texts.count)

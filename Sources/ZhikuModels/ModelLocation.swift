@@ -20,6 +20,9 @@ public enum ModelLocation {
         return folder
     }
 
+    /// The ids of the built-in embedding models, the default first.
+    public static let builtInEmbedders = [E5Embedder.id, MiniLMEmbedder.id]
+
     /// The built-in embedder called `modelID`.
     public static func embedder(_ modelID: String) throws -> any Embedder {
         switch modelID {

@@ -14,6 +14,8 @@ public struct ZhikuRuntime: Sendable {
     public let keywordIndex: any KeywordIndex
     public let pipeline: IngestPipeline
     public let logger: Logger
+    /// Built-in embedding models, loaded on first use.
+    public let embedders = EmbedderCache()
     private let sqliteStore: SQLiteStore
 
     /// Opens (creating if needed) the data folder and the SQLite database in it.

@@ -15,6 +15,7 @@ public enum ZhikuServer {
         let router = Router(context: ZhikuRequestContext.self)
         router.add(middleware: JSONErrorMiddleware())
         APIRoutes(runtime: runtime).register(on: router)
+        OpenAIRoutes(embedders: runtime.embedders).register(on: router)
         WebPage.register(on: router)
         let configuration = ApplicationConfiguration(
             address: .hostname(runtime.configuration.host, port: runtime.configuration.port),

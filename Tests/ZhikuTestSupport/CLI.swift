@@ -1,16 +1,15 @@
 import Foundation
-import ZhikuTestSupport
 
 /// Runs the built `zhiku` executable as a user would.
-enum CLI {
-    struct Result {
-        var status: Int32
-        var stdout: String
-        var stderr: String
+public enum CLI {
+    public struct Result: Sendable {
+        public var status: Int32
+        public var stdout: String
+        public var stderr: String
     }
 
     /// The executable beside the test bundle (or `ZHIKU_BIN`).
-    static var executable: URL {
+    public static var executable: URL {
         if let path = ProcessInfo.processInfo.environment["ZHIKU_BIN"] { return URL(fileURLWithPath: path) }
         var candidates: [URL] = []
         let bundle = Bundle.main.bundleURL
@@ -23,7 +22,7 @@ enum CLI {
         return candidates.first { FileManager.default.isExecutableFile(atPath: $0.path) } ?? candidates.last!
     }
 
-    static func process(_ arguments: [String], data: URL?, environment: [String: String] = [:]) -> Process {
+    public static func process(_ arguments: [String], data: URL?, environment: [String: String] = [:]) -> Process {
         let p = Process()
         p.executableURL = executable
         p.arguments = arguments + (data.map { ["--data", $0.path] } ?? [])
@@ -34,7 +33,7 @@ enum CLI {
     }
 
     /// Runs to completion with `input` on standard input.
-    static func run(_ arguments: [String], data: URL? = nil, input: String = "",
+    public static func run(_ arguments: [String], data: URL? = nil, input: String = "",
                     environment: [String: String] = [:]) throws -> Result {
         let p = process(arguments, data: data, environment: environment)
         let stdin = Pipe(), stdout = Pipe(), stderr = Pipe()

@@ -1,0 +1,67 @@
+import Foundation
+import Testing
+import ZhikuCore
+import ZhikuModels
+import ZhikuTestSupport
+@testable import ZhikuProviders
+
+/// The OpenAI-compatible embedding provider against a second Zhiku process serving its built-in model —
+/// real HTTP both ways.
+@Suite struct OpenAIEmbedderTests {
+    /// Starts `zhiku serve --port 0` and returns it with its base URL.
+    func startZhiku(_ data: TemporaryFolder) throws -> (Process, String) {
+        let server = CLI.process(["serve", "--port", "0"], data: data.url)
+        let out = Pipe()
+        server.standardOutput = out
+        server.standardError = FileHandle.nullDevice
+        try server.run()
+        let banner = String(decoding: out.fileHandleForReading.availableData, as: UTF8.self)
+        guard let range = banner.range(of: #"http://127\.0\.0\.1:\d+"#, options: .regularExpression) else {
+            server.terminate()
+            throw ZhikuError(.internal, "zhiku serve did not report its address: \(banner)")
+        }
+        return (server, String(banner[range]))
+    }
+
+    @Test func embedsThroughASecondZhikuProcess() async throws {
+        guard let folder = try? ModelLocation.folder(for: E5Embedder.id) else {
+            print("skipped: model multilingual-e5-small not found (scripts/fetch-models.sh fetches it)")
+            return
+        }
+        let data = TemporaryFolder()
+        let (server, base) = try startZhiku(data)
+        defer { server.terminate(); server.waitUntilExit() }
+
+        var configuration = OpenAIEmbedder.Configuration(baseURL: base + "/v1/", model: E5Embedder.id, apiKey: "unused")
+        configuration.batchSize = 2
+        let remote = try await OpenAIEmbedder(configuration)
+        #expect(remote.dimensions == 384)
+        let texts = ["年假怎么申请？", "How do I request annual leave?", "报销需要发票。"]
+        let vectors = try await remote.embed(texts, as: .query)
+        let local = try await E5Embedder(folder: folder).embed(texts, as: .query)
+        #expect(vectors.count == 3)
+        for (a, b) in zip(vectors, local) { #expect(zip(a, b).allSatisfy { abs($0 - $1) < 1e-5 }) }
+
+        // A model the server does not have: a clear, immediate error (no retries on 4xx).
+        var wrong = configuration
+        wrong.model = "bge-m3"
+        await #expect { _ = try await OpenAIEmbedder(wrong) } throws: { error in
+            (error as? ZhikuError)?.message.contains("unknown embedding model 'bge-m3'") == true
+        }
+    }
+
+    @Test func unreachableServerFailsAfterRetries() async throws {
+        var configuration = OpenAIEmbedder.Configuration(baseURL: "http://127.0.0.1:9", model: "m")
+        configuration.retries = 1
+        configuration.timeout = .seconds(5)
+        await #expect { _ = try await OpenAIEmbedder(configuration) } throws: { error in
+            (error as? ZhikuError)?.message.contains("cannot reach http://127.0.0.1:9/v1/embeddings") == true
+        }
+    }
+
+    @Test func endpointJoinsBaseURLs() {
+        #expect(OpenAIEmbedder.endpoint("http://h:1") == "http://h:1/v1/embeddings")
+        #expect(OpenAIEmbedder.endpoint("http://h:1/v1/") == "http://h:1/v1/embeddings")
+        #expect(OpenAIEmbedder.endpoint("http://h:1/v1") == "http://h:1/v1/embeddings")
+    }
+}
