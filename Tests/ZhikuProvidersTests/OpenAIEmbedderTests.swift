@@ -53,7 +53,7 @@ import ZhikuTestSupport
     @Test func unreachableServerFailsAfterRetries() async throws {
         var configuration = OpenAIEmbedder.Configuration(baseURL: "http://127.0.0.1:9", model: "m")
         configuration.retries = 1
-        configuration.timeout = .seconds(5)
+        configuration.timeout = .seconds(1)
         await #expect { _ = try await OpenAIEmbedder(configuration) } throws: { error in
             (error as? ZhikuError)?.message.contains("cannot reach http://127.0.0.1:9/v1/embeddings") == true
         }
