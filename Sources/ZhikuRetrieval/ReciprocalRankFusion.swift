@@ -39,20 +39,16 @@ public struct ReciprocalRankFusion: Sendable {
     /// lower chunk id.
     public func fuse(keyword: [ScoredChunk], vector: [ScoredChunk]) -> [FusedChunk] {
         var fused: [Chunk.ID: FusedChunk] = [:]
-        for (i, hit) in keyword.enumerated() {
-            var entry = fused[hit.chunkID] ?? FusedChunk(chunkID: hit.chunkID, score: 0)
-            entry.score += keywordWeight / (k + Double(i + 1))
-            entry.keywordRank = i + 1
-            entry.keywordScore = hit.score
-            fused[hit.chunkID] = entry
+        func add(_ list: [ScoredChunk], weight: Double, record: (inout FusedChunk, Int, Double) -> Void) {
+            for (i, hit) in list.enumerated() {
+                var entry = fused[hit.chunkID] ?? FusedChunk(chunkID: hit.chunkID, score: 0)
+                entry.score += weight / (k + Double(i + 1))
+                record(&entry, i + 1, hit.score)
+                fused[hit.chunkID] = entry
+            }
         }
-        for (i, hit) in vector.enumerated() {
-            var entry = fused[hit.chunkID] ?? FusedChunk(chunkID: hit.chunkID, score: 0)
-            entry.score += vectorWeight / (k + Double(i + 1))
-            entry.vectorRank = i + 1
-            entry.vectorScore = hit.score
-            fused[hit.chunkID] = entry
-        }
+        add(keyword, weight: keywordWeight) { $0.keywordRank = $1; $0.keywordScore = $2 }
+        add(vector, weight: vectorWeight) { $0.vectorRank = $1; $0.vectorScore = $2 }
         return fused.values.sorted { a, b in
             if a.score != b.score { return a.score > b.score }
             let ra = a.keywordRank ?? .max, rb = b.keywordRank ?? .max
