@@ -86,11 +86,31 @@ public struct ZhikuRuntime: Sendable {
 
     // MARK: - Jobs
 
-    /// Runs queued jobs one after another until none is left (for the CLI; the server uses ``IngestWorker``).
+    /// Runs the jobs `ids` here, up to `configuration.workers` at a time, and reports each finished job (for the
+    /// CLI; the server uses ``IngestWorker``). A job that another process (a server on the same data folder)
+    /// claimed first is waited for instead, so every job is reported exactly once.
     public func drainJobs(ids: [Job.ID], onFinished: (Job) -> Void = { _ in }) async throws {
-        for id in ids {
-            guard let job = try await store.claimJob(id: id) else { continue }
-            if let finished = await pipeline.run(job) { onFinished(finished) }
+        let store = self.store, pipeline = self.pipeline
+        try await withThrowingTaskGroup(of: Job?.self) { group in
+            var next = 0
+            func start() {
+                guard next < ids.count else { return }
+                let id = ids[next]
+                next += 1
+                group.addTask {
+                    if let job = try await store.claimJob(id: id) { return await pipeline.run(job) }
+                    while true {
+                        guard let job = try await store.job(id: id) else { return nil }
+                        if job.status == .succeeded || job.status == .failed { return job }
+                        try await Task.sleep(for: .milliseconds(200))
+                    }
+                }
+            }
+            for _ in 0..<max(1, configuration.workers) { start() }
+            while let finished = try await group.next() {
+                if let job = finished { onFinished(job) }
+                start()
+            }
         }
     }
 

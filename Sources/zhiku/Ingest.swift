@@ -48,38 +48,14 @@ struct Ingest: AsyncParsableCommand {
         }
 
         var ingested = 0
-        let ids = jobs.keys.sorted()
-        let workers = max(1, runtime.configuration.workers)
-        try await withThrowingTaskGroup(of: Job?.self) { group in
-            var next = 0
-            func start() {
-                guard next < ids.count else { return }
-                let id = ids[next]
-                next += 1
-                group.addTask {
-                    if let job = try await runtime.store.claimJob(id: id) {
-                        return await runtime.pipeline.run(job)
-                    }
-                    // A server on the same data folder took the job first: wait for its outcome.
-                    while true {
-                        guard let job = try await runtime.store.job(id: id) else { return nil }
-                        if job.status == .succeeded || job.status == .failed { return job }
-                        try await Task.sleep(for: .milliseconds(200))
-                    }
-                }
+        try await runtime.drainJobs(ids: jobs.keys.sorted()) { job in
+            guard let path = jobs[job.id] else { return }
+            if job.status == .succeeded {
+                ingested += 1
+            } else {
+                failures.append((path, job.error ?? "failed"))
             }
-            for _ in 0..<workers { start() }
-            while let finished = try await group.next() {
-                if let job = finished, let path = jobs[job.id] {
-                    if job.status == .succeeded {
-                        ingested += 1
-                    } else {
-                        failures.append((path, job.error ?? "failed"))
-                    }
-                    progress.advance((path as NSString).lastPathComponent)
-                }
-                start()
-            }
+            progress.advance((path as NSString).lastPathComponent)
         }
         progress.finish()
 
