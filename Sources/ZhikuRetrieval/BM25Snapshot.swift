@@ -13,8 +13,6 @@ public struct BM25Snapshot: Sendable {
     private let postingDocuments: [Int32]
     private let postingFrequencies: [Double]
 
-    public var documentCount: Int { chunkIDs.count }
-
     /// Collects postings term by term, then freezes them into a snapshot.
     public struct Builder {
         private var documentNumbers: [Chunk.ID: Int32] = [:]
@@ -92,21 +90,8 @@ public struct BM25Snapshot: Sendable {
                 }
             }
         }
-        // Top k by (score desc, chunk id asc) with a small sorted buffer.
-        var best: [(score: Double, id: Chunk.ID)] = []
-        best.reserveCapacity(k + 1)
-        for d in touched {
-            let candidate = (score: scores[Int(d)], id: chunkIDs[Int(d)])
-            if best.count == k, let last = best.last,
-               candidate.score < last.score || (candidate.score == last.score && candidate.id > last.id) {
-                continue
-            }
-            let position = best.firstIndex {
-                candidate.score > $0.score || (candidate.score == $0.score && candidate.id < $0.id)
-            } ?? best.count
-            best.insert(candidate, at: position)
-            if best.count > k { best.removeLast() }
-        }
-        return best.map { ScoredChunk(chunkID: $0.id, score: $0.score) }
+        var top = TopK(k)
+        for d in touched { top.offer(chunkIDs[Int(d)], score: scores[Int(d)]) }
+        return top.results
     }
 }

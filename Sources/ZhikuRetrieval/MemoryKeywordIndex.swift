@@ -63,8 +63,8 @@ public actor MemoryKeywordIndex: KeywordIndex {
                     idf: idf, tf: tf, length: shard.lengths[id] ?? 0, averageLength: average)
             }
         }
-        return scores.map { ScoredChunk(chunkID: $0.key, score: $0.value) }
-            .sorted { $0.score != $1.score ? $0.score > $1.score : $0.chunkID < $1.chunkID }
-            .prefix(k).map { $0 }
+        var top = TopK(k)
+        for (id, score) in scores { top.offer(id, score: score) }
+        return top.results
     }
 }

@@ -27,10 +27,11 @@ public actor MemoryVectorIndex: VectorIndex {
     public func nearest(to query: [Float], k: Int, in kb: KnowledgeBase.ID) throws -> [ScoredChunk] {
         guard let space = spaces[kb], !space.vectors.isEmpty else { return [] }
         try VectorDimensions.check(query.count, expected: space.dimensions, kb: kb)
-        let entries = Array(space.vectors)
-        return TopK.select(k, count: entries.count, score: { i in
-            zip(entries[i].value, query).reduce(0.0) { $0 + Double($1.0 * $1.1) }
-        }, id: { entries[$0].key })
+        var top = TopK(k)
+        for (id, vector) in space.vectors {
+            top.offer(id, score: zip(vector, query).reduce(0.0) { $0 + Double($1.0 * $1.1) })
+        }
+        return top.results
     }
 }
 
