@@ -5,3 +5,13 @@ public protocol TextTokenizer: Sendable {
     /// The terms of `text`, in order, with repeats.
     func terms(_ text: String) -> [String]
 }
+
+extension TextTokenizer {
+    /// How often each term occurs in `text`, and how many terms it has in all (its BM25 length).
+    public func termCounts(_ text: String) -> (counts: [String: Int], length: Int) {
+        let all = terms(text)
+        var counts: [String: Int] = [:]
+        for t in all { counts[t, default: 0] += 1 }
+        return (counts, all.count)
+    }
+}

@@ -82,9 +82,7 @@ struct E5ModelFile {
         guard let t = tensors[name], t.range.count == count * 4 else {
             throw ZhikuError(.invalidInput, "e5 model: tensor \(name) is missing or not \(count) floats")
         }
-        return data.withUnsafeBytes { raw in
-            (0..<count).map { Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: t.range.lowerBound + $0 * 4, as: UInt32.self))) }
-        }
+        return data.littleEndianFloats(at: t.range.lowerBound, count: count)
     }
 
     /// The raw bytes of a Q4_0 matrix of `rows × columns`.

@@ -53,9 +53,7 @@ public struct SafeTensorsFile: Sendable {
         guard start <= end, end <= data.count, end - start == count * 4 else {
             throw Self.corrupt(url, "\(name) lies outside the file")
         }
-        return data.withUnsafeBytes { raw in
-            (0..<count).map { Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: start + $0 * 4, as: UInt32.self))) }
-        }
+        return data.littleEndianFloats(at: start, count: count)
     }
 
     private static func corrupt(_ url: URL, _ why: String) -> ZhikuError {

@@ -22,13 +22,11 @@ public actor MemoryKeywordIndex: KeywordIndex {
     public func add(_ chunks: [IndexableChunk], to kb: KnowledgeBase.ID) {
         var shard = shards[kb, default: Shard()]
         for chunk in chunks where shard.lengths[chunk.id] == nil {
-            let terms = tokenizer.terms(chunk.text)
-            var counts: [String: Int] = [:]
-            for t in terms { counts[t, default: 0] += 1 }
+            let (counts, length) = tokenizer.termCounts(chunk.text)
             for (t, tf) in counts { shard.postings[t, default: [:]][chunk.id] = tf }
-            shard.lengths[chunk.id] = terms.count
+            shard.lengths[chunk.id] = length
             shard.termsOf[chunk.id] = Array(counts.keys)
-            shard.totalLength += terms.count
+            shard.totalLength += length
         }
         shards[kb] = shard
     }

@@ -108,10 +108,8 @@ public struct SQLiteKeywordIndex: KeywordIndex {
 
     public func search(_ query: String, k: Int, in kb: KnowledgeBase.ID) async throws -> [ScoredChunk] {
         guard k > 0 else { return [] }
-        var queryCounts: [String: Int] = [:]
-        for t in tokenizer.terms(query) { queryCounts[t, default: 0] += 1 }
-        guard !queryCounts.isEmpty else { return [] }
-        let counts = queryCounts
+        let counts = tokenizer.termCounts(query).counts
+        guard !counts.isEmpty else { return [] }
         let parameters = self.parameters
         do {
             let stats = try await pool.read { db in try Self.stats(db, kb: kb) }

@@ -90,9 +90,7 @@ public struct SQLiteVectorIndex: VectorIndex {
                 let data: Data = row["embedding"]
                 guard data.count == dimensions * 4 else { continue }
                 ids.append(row["chunk_id"])
-                data.withUnsafeBytes { raw in
-                    for i in 0..<dimensions { rows.append(Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: i * 4, as: UInt32.self)))) }
-                }
+                rows.append(contentsOf: data.littleEndianFloats(at: 0, count: dimensions))
             }
             return (generation, VectorSnapshot(chunkIDs: ids, dimensions: dimensions, rows: rows))
         }

@@ -20,10 +20,8 @@ struct TermCounts: Sendable {
     }
 
     private static func count(_ chunk: IndexableChunk, _ tokenizer: any TextTokenizer) -> TermCounts {
-        let terms = tokenizer.terms(chunk.text)
-        var counts: [String: Int] = [:]
-        for t in terms { counts[t, default: 0] += 1 }
-        return TermCounts(id: chunk.id, counts: counts, length: terms.count)
+        let (counts, length) = tokenizer.termCounts(chunk.text)
+        return TermCounts(id: chunk.id, counts: counts, length: length)
     }
 
     /// Collects slices computed on several threads.
