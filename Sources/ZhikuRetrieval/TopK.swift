@@ -13,8 +13,11 @@ struct TopK {
 
     mutating func offer(_ id: Chunk.ID, score: Double) {
         guard k > 0 else { return }
+        if results.count == k {
+            let last = results[k - 1]
+            if score < last.score || (score == last.score && id >= last.chunkID) { return }  // not better than the k-th
+        }
         let candidate = ScoredChunk(chunkID: id, score: score)
-        if results.count == k, !Self.precedes(candidate, results[k - 1]) { return }
         let position = results.firstIndex { Self.precedes(candidate, $0) } ?? results.count
         results.insert(candidate, at: position)
         if results.count > k { results.removeLast() }

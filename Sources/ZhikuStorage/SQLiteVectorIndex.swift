@@ -58,17 +58,13 @@ public struct SQLiteVectorIndex: VectorIndex {
 
     public func nearest(to query: [Float], k: Int, in kb: KnowledgeBase.ID) async throws -> [ScoredChunk] {
         guard k > 0 else { return [] }
-        guard let space = try await pool.reading("reading the vector space", { db in
-            try Row.fetchOne(db, sql: "SELECT dimensions, generation FROM vector_spaces WHERE kb_id = ?", arguments: [kb])
-                .map { (dimensions: $0["dimensions"] as Int, generation: $0["generation"] as Int64) }
-        }), space.dimensions > 0 else { return [] }
+        let space = try await pool.reading("reading the vector space") { db in try Self.space(db, kb: kb) }
+        guard space.dimensions > 0 else { return [] }
         try VectorDimensions.check(query.count, expected: space.dimensions, kb: kb)
         if let snapshot = snapshots.snapshot(for: kb, generation: space.generation) {
             return snapshot.nearest(to: query, k: k)
         }
-        // Stale or absent: answer from the rows now, rebuild the snapshot for the next queries.
-        let snapshot = try await load(kb)
-        return snapshot.nearest(to: query, k: k)
+        return try await load(kb).nearest(to: query, k: k)  // stale or absent: reloaded before answering
     }
 
     /// Loads the knowledge base's vectors into memory now.
@@ -76,12 +72,16 @@ public struct SQLiteVectorIndex: VectorIndex {
         _ = try await load(kb)
     }
 
+    /// The knowledge base's dimension (0: no vectors) and generation (-1: never written).
+    private static func space(_ db: Database, kb: KnowledgeBase.ID) throws -> (dimensions: Int, generation: Int64) {
+        guard let row = try Row.fetchOne(db, sql: "SELECT dimensions, generation FROM vector_spaces WHERE kb_id = ?",
+                                         arguments: [kb]) else { return (0, -1) }
+        return (row["dimensions"], row["generation"])
+    }
+
     private func load(_ kb: KnowledgeBase.ID) async throws -> VectorSnapshot {
         let (generation, snapshot) = try await pool.reading("loading vectors") { db in
-            let space = try Row.fetchOne(db, sql: "SELECT dimensions, generation FROM vector_spaces WHERE kb_id = ?",
-                                         arguments: [kb])
-            let dimensions: Int = space?["dimensions"] ?? 0
-            let generation: Int64 = space?["generation"] ?? -1
+            let (dimensions, generation) = try Self.space(db, kb: kb)
             var ids: [Chunk.ID] = []
             var rows: [Float] = []
             let cursor = try Row.fetchCursor(db, sql: "SELECT chunk_id, embedding FROM vectors WHERE kb_id = ? ORDER BY chunk_id",
