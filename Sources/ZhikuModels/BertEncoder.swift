@@ -116,9 +116,11 @@ public struct BertEncoder: Sendable {
     /// The mean of each sequence's final hidden states (not normalised). The batch is split across the cores
     /// (OpenBLAS runs single-threaded per call, which avoids its thread hand-offs on these small matrices).
     public func meanPooled(_ sequences: [[Int32]]) -> [[Float]] {
+        // Always one BLAS thread per call: callers already run in parallel (a batch split here, several ingest
+        // jobs at once), and OpenBLAS's own threads would spin against them.
+        Kernels.useSingleThreadedBLAS()
         let parts = min(sequences.count, ProcessInfo.processInfo.activeProcessorCount)
         guard parts > 1 else { return meanPooledSerially(sequences) }
-        Kernels.useSingleThreadedBLAS()
         let results = PartResults(count: parts)
         DispatchQueue.concurrentPerform(iterations: parts) { part in
             let range = (sequences.count * part / parts)..<(sequences.count * (part + 1) / parts)
