@@ -55,15 +55,28 @@ public struct ScoredChunk: Sendable, Hashable, Codable {
     }
 }
 
-/// A search result ready to show: the chunk, its file and its score.
+/// A search result ready to show: the chunk, its file, its score, and what each retriever contributed.
 public struct SearchHit: Sendable, Hashable, Codable {
     public var chunk: Chunk
     public var fileName: String
+    /// The score the results are ranked by: BM25 in keyword mode, cosine similarity in vector mode, the fused
+    /// Reciprocal Rank Fusion score in hybrid mode.
     public var score: Double
+    /// 1-based rank and score in the keyword (BM25) list, when the chunk was in it.
+    public var keywordRank: Int?
+    public var keywordScore: Double?
+    /// 1-based rank and cosine similarity in the vector list, when the chunk was in it.
+    public var vectorRank: Int?
+    public var vectorScore: Double?
 
-    public init(chunk: Chunk, fileName: String, score: Double) {
+    public init(chunk: Chunk, fileName: String, score: Double, keywordRank: Int? = nil, keywordScore: Double? = nil,
+                vectorRank: Int? = nil, vectorScore: Double? = nil) {
         self.chunk = chunk
         self.fileName = fileName
         self.score = score
+        self.keywordRank = keywordRank
+        self.keywordScore = keywordScore
+        self.vectorRank = vectorRank
+        self.vectorScore = vectorScore
     }
 }

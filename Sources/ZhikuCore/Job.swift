@@ -15,8 +15,10 @@ public struct Job: Sendable, Hashable, Codable, Identifiable {
     /// Pages extracted so far, and the page count once known (0 before).
     public var pagesDone: Int
     public var pagesTotal: Int
-    /// Chunks written by the finished job.
+    /// Chunks written (known once the text is split).
     public var chunks: Int
+    /// Chunks embedded so far (the last stage of ingestion).
+    public var chunksEmbedded: Int
     public var error: String?
     /// How many times the job was started (a resumed or retried job counts again).
     public var attempts: Int
@@ -24,7 +26,7 @@ public struct Job: Sendable, Hashable, Codable, Identifiable {
     public var updatedAt: Date
 
     public init(id: ID, knowledgeBaseID: KnowledgeBase.ID, fileID: FileRecord.ID, status: Status = .queued,
-                pagesDone: Int = 0, pagesTotal: Int = 0, chunks: Int = 0, error: String? = nil, attempts: Int = 0,
+                pagesDone: Int = 0, pagesTotal: Int = 0, chunks: Int = 0, chunksEmbedded: Int = 0, error: String? = nil, attempts: Int = 0,
                 createdAt: Date = Date(), updatedAt: Date = Date()) {
         self.id = id
         self.knowledgeBaseID = knowledgeBaseID
@@ -33,6 +35,7 @@ public struct Job: Sendable, Hashable, Codable, Identifiable {
         self.pagesDone = pagesDone
         self.pagesTotal = pagesTotal
         self.chunks = chunks
+        self.chunksEmbedded = chunksEmbedded
         self.error = error
         self.attempts = attempts
         self.createdAt = createdAt

@@ -8,12 +8,24 @@ public struct KnowledgeBase: Sendable, Hashable, Codable, Identifiable {
     public var name: String
     public var description: String
     public var createdAt: Date
+    /// The embedding model its chunks are searched with; nil for a keyword-only knowledge base.
+    public var embeddingModel: String?
+    /// A model the chunks are being re-embedded with; it replaces `embeddingModel` when every chunk has a vector.
+    public var pendingEmbeddingModel: String?
 
-    public init(id: ID, name: String, description: String = "", createdAt: Date = Date()) {
+    public init(id: ID, name: String, description: String = "", createdAt: Date = Date(), embeddingModel: String? = nil,
+                pendingEmbeddingModel: String? = nil) {
         self.id = id
         self.name = name
         self.description = description
         self.createdAt = createdAt
+        self.embeddingModel = embeddingModel
+        self.pendingEmbeddingModel = pendingEmbeddingModel
+    }
+
+    /// The models new chunks must be embedded with: the active one and the one being built.
+    public var embeddingModels: [String] {
+        [embeddingModel, pendingEmbeddingModel].compactMap { $0 }.reduce(into: []) { if !$0.contains($1) { $0.append($1) } }
     }
 
     /// Checks a proposed name: 1–100 characters, not only digits (digits address a knowledge base by id),

@@ -18,13 +18,18 @@ public struct AddedFile: Sendable, Hashable, Codable {
 /// Every backend (SQLite now, PostgreSQL later) passes the same conformance tests.
 public protocol Store: Sendable {
     // MARK: Knowledge bases
-    func createKnowledgeBase(name: String, description: String) async throws -> KnowledgeBase
+    /// Creates a knowledge base searched with `embeddingModel` (nil: keyword search only).
+    func createKnowledgeBase(name: String, description: String, embeddingModel: String?) async throws -> KnowledgeBase
     func knowledgeBases() async throws -> [KnowledgeBase]
     func knowledgeBase(id: KnowledgeBase.ID) async throws -> KnowledgeBase?
     func knowledgeBase(named name: String) async throws -> KnowledgeBase?
     /// Deletes the knowledge base with its files, chunks and jobs. Returns the sha256 of files no other
     /// knowledge base still holds (their bytes may be removed).
     func deleteKnowledgeBase(id: KnowledgeBase.ID) async throws -> [String]
+    /// Records the model a re-embedding is building (nil: none).
+    func setPendingEmbeddingModel(_ model: String?, of kb: KnowledgeBase.ID) async throws
+    /// Makes `model` the one searched with and clears the pending model, in one step.
+    func activateEmbeddingModel(_ model: String?, of kb: KnowledgeBase.ID) async throws
 
     // MARK: Files
     /// Adds a file and queues its ingest job, unless the same sha256 is already in `kb` (then nothing changes
@@ -46,6 +51,8 @@ public protocol Store: Sendable {
     func replaceChunks(ofFile file: FileRecord.ID, with drafts: [ChunkDraft], pageCount: Int) async throws -> [Chunk]
     /// Chunks of `ready` files with their file names, in the order of `ids` (missing ones are skipped).
     func hits(for scored: [ScoredChunk]) async throws -> [SearchHit]
+    /// Up to `limit` chunks of `kb` with ids above `afterID`, by id (to walk a knowledge base in pages).
+    func chunks(in kb: KnowledgeBase.ID, afterID: Chunk.ID, limit: Int) async throws -> [Chunk]
     /// Pages of the file's extracted text.
     func pages(ofFile file: FileRecord.ID) async throws -> [ExtractedPage]
 
@@ -57,6 +64,7 @@ public protocol Store: Sendable {
     /// Marks one queued job running (attempts + 1); nil if it is not queued.
     func claimJob(id: Job.ID) async throws -> Job?
     func updateJobProgress(id: Job.ID, pagesDone: Int, pagesTotal: Int) async throws
+    func updateJobEmbedding(id: Job.ID, chunksEmbedded: Int, chunks: Int) async throws
     /// Marks the job succeeded and its file ready (searchable).
     func finishJob(id: Job.ID, chunks: Int) async throws
     /// Marks the job and its file failed with a reason a person can read.
@@ -68,6 +76,11 @@ public protocol Store: Sendable {
 }
 
 extension Store {
+    /// Creates a keyword-only knowledge base.
+    public func createKnowledgeBase(name: String, description: String) async throws -> KnowledgeBase {
+        try await createKnowledgeBase(name: name, description: description, embeddingModel: nil)
+    }
+
     /// Looks a knowledge base up by id (all digits) or by name; throws `.notFound` when there is none.
     public func resolveKnowledgeBase(_ reference: String) async throws -> KnowledgeBase {
         let found: KnowledgeBase?

@@ -3,7 +3,7 @@ import Logging
 import ZhikuCore
 
 /// Runs one ingest job: extract (or reuse the text extracted earlier from the same bytes), split, store the
-/// chunks, index them, mark the file ready.
+/// chunks, index them for keyword search, embed them with the knowledge base's model(s), mark the file ready.
 ///
 /// Every step can be repeated: a job interrupted anywhere (crash, kill, power loss) runs again from the start
 /// on the next attempt and ends with exactly one set of chunks and postings.
@@ -13,13 +13,21 @@ public struct IngestPipeline: Sendable {
     public let keywordIndex: any KeywordIndex
     public let extractors: ExtractorRegistry
     public let splitter: any TextSplitter
+    /// Where chunk vectors go; nil: keyword indexing only.
+    public let vectorIndex: (any VectorIndex)?
+    public let embedders: (any EmbedderSource)?
     public let logger: Logger
+    /// Chunks per embedding call (progress is recorded after each).
+    public var embeddingBatchSize = 32
 
     public init(store: any Store, blobs: any BlobStore, keywordIndex: any KeywordIndex,
+                vectorIndex: (any VectorIndex)? = nil, embedders: (any EmbedderSource)? = nil,
                 extractors: ExtractorRegistry = .standard(), splitter: any TextSplitter, logger: Logger) {
         self.store = store
         self.blobs = blobs
         self.keywordIndex = keywordIndex
+        self.vectorIndex = vectorIndex
+        self.embedders = embedders
         self.extractors = extractors
         self.splitter = splitter
         self.logger = logger
@@ -82,13 +90,45 @@ public struct IngestPipeline: Sendable {
         // Idempotent replace: drop whatever an interrupted attempt left, then write and index afresh.
         let previous = try await store.chunkIDs(ofFile: file.id)
         try await keywordIndex.remove(previous, from: file.knowledgeBaseID)
+        try await vectorIndex?.remove(previous, from: file.knowledgeBaseID)
         let chunks = try await store.replaceChunks(ofFile: file.id, with: drafts, pageCount: document.pages.count)
         lap("store")
         FaultInjection.point("after-store")
         try await keywordIndex.add(chunks.map { IndexableChunk(id: $0.id, text: $0.text) }, to: file.knowledgeBaseID)
         lap("index")
         FaultInjection.point("after-index")
+        try await embed(chunks, of: file, job: job)
+        lap("embed")
         return chunks.count
+    }
+
+    /// Embeds the chunks with every model the knowledge base needs (its active one, and the one a re-embedding
+    /// is building), batch by batch, recording progress.
+    private func embed(_ chunks: [Chunk], of file: FileRecord, job: Job) async throws {
+        guard let vectorIndex, let embedders,
+              let kb = try await store.knowledgeBase(id: file.knowledgeBaseID), !kb.embeddingModels.isEmpty else { return }
+        let total = chunks.count * kb.embeddingModels.count
+        var done = 0
+        try await store.updateJobEmbedding(id: job.id, chunksEmbedded: 0, chunks: chunks.count)
+        for model in kb.embeddingModels {
+            let embedder = try await embedders.embedder(model)
+            let space = VectorSpace(kb.id, model: model)
+            for start in stride(from: 0, to: chunks.count, by: max(1, embeddingBatchSize)) {
+                try Task.checkCancellation()
+                let batch = chunks[start..<min(chunks.count, start + max(1, embeddingBatchSize))]
+                let vectors: [[Float]]
+                do {
+                    vectors = try await embedder.embed(batch.map(\.text), as: .passage)
+                } catch let error as ZhikuError {
+                    throw ZhikuError(error.code, "embedding with '\(model)' failed: \(error.message)")
+                }
+                try await vectorIndex.upsert(zip(batch, vectors).map { ChunkVector(id: $0.id, vector: $1) }, in: space)
+                done += batch.count
+                try await store.updateJobEmbedding(id: job.id, chunksEmbedded: done * chunks.count / max(1, total),
+                                                   chunks: chunks.count)
+                FaultInjection.point("embedding-midway")
+            }
+        }
     }
 
     private func extractedDocument(of file: FileRecord, job: Job) async throws -> ExtractedDocument {

@@ -2,33 +2,47 @@ import ZhikuCore
 
 /// An in-memory ``VectorIndex``: the reference the persistent backends are tested against.
 public actor MemoryVectorIndex: VectorIndex {
-    private var spaces: [KnowledgeBase.ID: (dimensions: Int, vectors: [Chunk.ID: [Float]])] = [:]
+    private var spaces: [VectorSpace: (dimensions: Int, vectors: [Chunk.ID: [Float]])] = [:]
 
     public init() {}
 
-    public func upsert(_ items: [ChunkVector], in kb: KnowledgeBase.ID) throws {
+    public func upsert(_ items: [ChunkVector], in space: VectorSpace) throws {
         guard let first = items.first else { return }
-        var space = spaces[kb] ?? (first.vector.count, [:])
+        var entry = spaces[space] ?? (first.vector.count, [:])
         for item in items {
-            try VectorDimensions.check(item.vector.count, expected: space.dimensions, kb: kb)
-            space.vectors[item.id] = item.vector
+            try VectorDimensions.check(item.vector.count, expected: entry.dimensions, space: space)
+            entry.vectors[item.id] = item.vector
         }
-        spaces[kb] = space
+        spaces[space] = entry
     }
 
     public func remove(_ chunkIDs: [Chunk.ID], from kb: KnowledgeBase.ID) {
-        for id in chunkIDs { spaces[kb]?.vectors[id] = nil }
+        for space in spaces.keys where space.knowledgeBaseID == kb {
+            for id in chunkIDs { spaces[space]?.vectors[id] = nil }
+        }
     }
 
     public func removeAll(from kb: KnowledgeBase.ID) {
-        spaces[kb] = nil
+        spaces = spaces.filter { $0.key.knowledgeBaseID != kb }
     }
 
-    public func nearest(to query: [Float], k: Int, in kb: KnowledgeBase.ID) throws -> [ScoredChunk] {
-        guard let space = spaces[kb], !space.vectors.isEmpty else { return [] }
-        try VectorDimensions.check(query.count, expected: space.dimensions, kb: kb)
+    public func drop(_ space: VectorSpace) {
+        spaces[space] = nil
+    }
+
+    public func spaces(of kb: KnowledgeBase.ID) -> [VectorSpace] {
+        spaces.filter { $0.key.knowledgeBaseID == kb && !$0.value.vectors.isEmpty }.keys.sorted { $0.model < $1.model }
+    }
+
+    public func chunkIDs(in space: VectorSpace) -> Set<Chunk.ID> {
+        Set(spaces[space].map { Array($0.vectors.keys) } ?? [])
+    }
+
+    public func nearest(to query: [Float], k: Int, in space: VectorSpace) throws -> [ScoredChunk] {
+        guard let entry = spaces[space], !entry.vectors.isEmpty else { return [] }
+        try VectorDimensions.check(query.count, expected: entry.dimensions, space: space)
         var top = TopK(k)
-        for (id, vector) in space.vectors {
+        for (id, vector) in entry.vectors {
             top.offer(id, score: zip(vector, query).reduce(0.0) { $0 + Double($1.0 * $1.1) })
         }
         return top.results
@@ -37,10 +51,10 @@ public actor MemoryVectorIndex: VectorIndex {
 
 /// The dimension rule every vector index enforces.
 public enum VectorDimensions {
-    public static func check(_ actual: Int, expected: Int, kb: KnowledgeBase.ID) throws {
+    public static func check(_ actual: Int, expected: Int, space: VectorSpace) throws {
         guard actual == expected else {
             throw ZhikuError.invalidInput(
-                "knowledge base \(kb) holds \(expected)-dimensional vectors; got one with \(actual) dimensions")
+                "\(space) holds \(expected)-dimensional vectors; got one with \(actual) dimensions")
         }
     }
 }

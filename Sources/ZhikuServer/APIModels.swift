@@ -6,6 +6,13 @@ enum API {
     struct CreateKnowledgeBase: Decodable {
         var name: String
         var description: String?
+        /// A model id, "none" for keyword search only; absent: the configured default.
+        var embeddingModel: String?
+    }
+
+    struct UpdateKnowledgeBase: Decodable {
+        /// Switch to this model ("none": keyword search only); the chunks are re-embedded in the background.
+        var embeddingModel: String?
     }
 
     struct KnowledgeBaseList: Encodable {
@@ -51,6 +58,10 @@ enum API {
         var end: Int
         var text: String
         var score: Double
+        var keywordRank: Int?
+        var keywordScore: Double?
+        var vectorRank: Int?
+        var vectorScore: Double?
 
         init(_ hit: SearchHit) {
             chunkId = hit.chunk.id
@@ -61,12 +72,17 @@ enum API {
             end = hit.chunk.end
             text = hit.chunk.text
             score = hit.score
+            keywordRank = hit.keywordRank
+            keywordScore = hit.keywordScore
+            vectorRank = hit.vectorRank
+            vectorScore = hit.vectorScore
         }
     }
 
     struct SearchResults: Encodable {
         var query: String
         var mode: String
+        var embeddingModel: String?
         var k: Int
         var hits: [Hit]
     }

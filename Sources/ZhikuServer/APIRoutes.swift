@@ -19,11 +19,23 @@ struct APIRoutes {
         }
         api.post("kbs") { request, context in
             let body = try await request.decode(as: API.CreateKnowledgeBase.self, context: context)
-            let kb = try await runtime.store.createKnowledgeBase(name: body.name, description: body.description ?? "")
+            let model: String?? = body.embeddingModel.map { $0.lowercased() == "none" ? .some(nil) : .some($0) } ?? .none
+            let kb = try await runtime.createKnowledgeBase(name: body.name, description: body.description ?? "",
+                                                           embeddingModel: model)
             return try json(kb, status: .created)
         }
         api.get("kbs/:kb") { _, context in
             try json(try await knowledgeBase(context))
+        }
+        api.patch("kbs/:kb") { request, context in
+            let kb = try await knowledgeBase(context)
+            let body = try await request.decode(as: API.UpdateKnowledgeBase.self, context: context)
+            guard let requested = body.embeddingModel else {
+                throw ZhikuError.invalidInput("nothing to change: send {\"embedding_model\": \"<model id or none>\"}")
+            }
+            let model = requested.lowercased() == "none" ? nil : requested
+            let updated = try await runtime.changeEmbeddingModel(of: kb, to: model, wait: false)
+            return try json(updated, status: updated.pendingEmbeddingModel == nil ? .ok : .accepted)
         }
         api.delete("kbs/:kb") { _, context in
             try await runtime.deleteKnowledgeBase(try await knowledgeBase(context))
@@ -56,12 +68,11 @@ struct APIRoutes {
             let query = request.uri.queryParameters.get("q") ?? ""
             let kText = request.uri.queryParameters.get("k") ?? "10"
             guard let k = Int(kText) else { throw ZhikuError.invalidInput("k must be a whole number, got '\(kText)'") }
-            let mode = request.uri.queryParameters.get("mode") ?? "keyword"
-            guard mode == "keyword" else {
-                throw ZhikuError.invalidInput("mode '\(mode)' is not available; this build searches with mode=keyword")
-            }
-            let hits = try await runtime.search(query, in: kb, k: k)
-            return try json(API.SearchResults(query: query, mode: mode, k: k, hits: hits.map(API.Hit.init)))
+            let mode = try SearchMode.parse(request.uri.queryParameters.get("mode") ?? "hybrid")
+            let results = try await runtime.search(query, in: kb, k: k, mode: mode)
+            return try json(API.SearchResults(query: query, mode: results.mode.rawValue,
+                                              embeddingModel: results.embeddingModel, k: k,
+                                              hits: results.hits.map(API.Hit.init)))
         }
         api.get("jobs/:job") { _, context in
             let id = try identifier(context, "job")

@@ -1,19 +1,40 @@
+import Logging
 import ZhikuCore
 import ZhikuModels
+import ZhikuProviders
 
-/// Built-in embedders, loaded on first use and kept (loading reads and dequantises the weights once).
-public actor EmbedderCache {
+/// The embedders of a Zhiku process, loaded on first use and kept (loading reads and dequantises the weights
+/// once): the built-in models by their ids, and any other model id from the configured OpenAI-compatible
+/// embeddings server.
+public actor EmbedderCache: EmbedderSource {
     private var loaded: [String: any Embedder] = [:]
+    private let serverURL: String?
+    private let apiKey: String?
+    private let logger: Logger
 
-    public init() {}
+    public init(serverURL: String? = nil, apiKey: String? = nil, logger: Logger = Logger(label: "zhiku.embeddings")) {
+        self.serverURL = serverURL
+        self.apiKey = apiKey
+        self.logger = logger
+    }
 
-    /// The embedder called `modelID`; `.invalidInput` for an unknown id, `.notFound` when its weights are not
-    /// installed.
-    public func embedder(_ modelID: String) throws -> any Embedder {
+    /// The embedder called `modelID`: built in, or served by the configured server. `.invalidInput` for a model
+    /// that is neither; `.notFound` when a built-in model's weights are not installed.
+    public func embedder(_ modelID: String) async throws -> any Embedder {
         if let embedder = loaded[modelID] { return embedder }
-        let embedder = try ModelLocation.embedder(modelID)
+        let embedder: any Embedder
+        if ModelLocation.builtInEmbedders.contains(modelID) || serverURL == nil {
+            embedder = try ModelLocation.embedder(modelID)
+        } else {
+            embedder = try await OpenAIEmbedder(.init(baseURL: serverURL!, model: modelID, apiKey: apiKey), logger: logger)
+        }
         loaded[modelID] = embedder
         return embedder
+    }
+
+    /// Checks that `modelID` can be used before a knowledge base is set to it (loads it).
+    public func validate(_ modelID: String) async throws {
+        _ = try await embedder(modelID)
     }
 
     /// The built-in embedding models whose weights are installed.

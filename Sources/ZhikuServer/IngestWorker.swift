@@ -4,8 +4,10 @@ import ZhikuCore
 import ZhikuIngest
 
 /// The background ingest worker: a `Service` that, on start, puts jobs a dead process left running back in the
-/// queue, then runs queued jobs with bounded parallelism until shutdown.
+/// queue and resumes embedding-model switches a dead process left unfinished, then runs queued jobs with bounded
+/// parallelism until shutdown.
 public struct IngestWorker: Service {
+    private let runtime: ZhikuRuntime
     private let store: any Store
     private let pipeline: IngestPipeline
     private let concurrency: Int
@@ -13,6 +15,7 @@ public struct IngestWorker: Service {
     private let logger: Logger
 
     public init(runtime: ZhikuRuntime, pollInterval: Duration = .milliseconds(200)) {
+        self.runtime = runtime
         store = runtime.store
         pipeline = runtime.pipeline
         concurrency = runtime.configuration.workers
@@ -25,6 +28,11 @@ public struct IngestWorker: Service {
         if resumed > 0 { logger.info("resuming \(resumed) interrupted ingest job(s)") }
         await cancelWhenGracefulShutdown {
             await withTaskGroup(of: Void.self) { group in
+                group.addTask {
+                    do { try await runtime.resumeReembedding() } catch where !Task.isCancelled {
+                        logger.error("resuming an embedding-model switch failed: \(error)")
+                    } catch {}
+                }
                 for _ in 0..<concurrency {
                     group.addTask { await loop() }
                 }

@@ -9,6 +9,10 @@ import Foundation
 /// | `ZHIKU_MAX_UPLOAD_BYTES` | 1 GiB |
 /// | `ZHIKU_WORKERS` | number of cores (ingest jobs run in parallel) |
 /// | `ZHIKU_LOG_LEVEL` | `info` |
+/// | `ZHIKU_EMBEDDING_MODEL` | `multilingual-e5-small` (for new knowledge bases; `none`: keyword search only) |
+/// | `ZHIKU_EMBEDDING_URL` | unset; an OpenAI-compatible server (`http://host:port`) for models that are not built in |
+/// | `ZHIKU_EMBEDDING_API_KEY` | unset; sent as `Authorization: Bearer …` to that server |
+/// | `ZHIKU_RRF_K`, `ZHIKU_RRF_KEYWORD_WEIGHT`, `ZHIKU_RRF_VECTOR_WEIGHT` | see ``RetrievalSettings`` |
 public struct ZhikuConfiguration: Sendable {
     public var dataFolder: URL
     public var host: String
@@ -16,6 +20,12 @@ public struct ZhikuConfiguration: Sendable {
     public var maxUploadBytes: Int64
     public var workers: Int
     public var logLevel: String
+    /// The embedding model new knowledge bases get (nil: keyword search only).
+    public var embeddingModel: String? = "multilingual-e5-small"
+    /// An OpenAI-compatible embeddings server for models that are not built in.
+    public var embeddingServerURL: String?
+    public var embeddingServerAPIKey: String?
+    public var retrieval = RetrievalSettings()
 
     public init(dataFolder: URL, host: String = "127.0.0.1", port: Int = 8080, maxUploadBytes: Int64 = 1 << 30,
                 workers: Int = ProcessInfo.processInfo.activeProcessorCount, logLevel: String = "info") {
@@ -37,6 +47,14 @@ public struct ZhikuConfiguration: Sendable {
         if let limit = environment["ZHIKU_MAX_UPLOAD_BYTES"].flatMap(Int64.init), limit > 0 { c.maxUploadBytes = limit }
         if let workers = environment["ZHIKU_WORKERS"].flatMap(Int.init), workers > 0 { c.workers = workers }
         if let level = environment["ZHIKU_LOG_LEVEL"], !level.isEmpty { c.logLevel = level }
+        if let model = environment["ZHIKU_EMBEDDING_MODEL"], !model.isEmpty {
+            c.embeddingModel = model.lowercased() == "none" ? nil : model
+        }
+        if let url = environment["ZHIKU_EMBEDDING_URL"], !url.isEmpty { c.embeddingServerURL = url }
+        if let key = environment["ZHIKU_EMBEDDING_API_KEY"], !key.isEmpty { c.embeddingServerAPIKey = key }
+        if let k = environment["ZHIKU_RRF_K"].flatMap(Double.init), k >= 0 { c.retrieval.fusion.k = k }
+        if let w = environment["ZHIKU_RRF_KEYWORD_WEIGHT"].flatMap(Double.init), w >= 0 { c.retrieval.fusion.keywordWeight = w }
+        if let w = environment["ZHIKU_RRF_VECTOR_WEIGHT"].flatMap(Double.init), w >= 0 { c.retrieval.fusion.vectorWeight = w }
         return c
     }
 }

@@ -6,17 +6,20 @@ import ZhikuRetrieval
 import ZhikuStorage
 
 /// The wired-up application core that both the HTTP server and the CLI drive: the data folder, the store,
-/// the blob store, the keyword index and the ingest pipeline, plus the operations that span them.
+/// the blob store, the keyword and vector indexes, the embedders and the ingest pipeline, plus the operations
+/// that span them.
 public struct ZhikuRuntime: Sendable {
     public let configuration: ZhikuConfiguration
     public let store: any Store
     public let blobs: DiskBlobStore
     public let keywordIndex: any KeywordIndex
+    public let vectorIndex: any VectorIndex
     public let pipeline: IngestPipeline
     public let logger: Logger
-    /// Built-in embedding models, loaded on first use.
-    public let embedders = EmbedderCache()
+    /// Embedding models (built in, or from the configured server), loaded on first use.
+    public let embedders: EmbedderCache
     private let sqliteStore: SQLiteStore
+    private let reembedding = RunningSet<KnowledgeBase.ID>()
 
     /// Opens (creating if needed) the data folder and the SQLite database in it.
     public init(configuration: ZhikuConfiguration, logger: Logger) throws {
@@ -30,21 +33,36 @@ public struct ZhikuRuntime: Sendable {
         let store = SQLiteStore(database: database)
         let blobs = try DiskBlobStore(dataFolder: folder)
         let index = SQLiteKeywordIndex(database: database, tokenizer: MixedScriptTokenizer())
+        let vectors = SQLiteVectorIndex(database: database)
+        let embedders = EmbedderCache(serverURL: configuration.embeddingServerURL,
+                                      apiKey: configuration.embeddingServerAPIKey, logger: logger)
         self.configuration = configuration
         self.sqliteStore = store
         self.store = store
         self.blobs = blobs
         self.keywordIndex = index
+        self.vectorIndex = vectors
+        self.embedders = embedders
         self.logger = logger
-        self.pipeline = IngestPipeline(store: store, blobs: blobs, keywordIndex: index,
-                                       splitter: IngestPipeline.defaultSplitter(), logger: logger)
+        self.pipeline = IngestPipeline(store: store, blobs: blobs, keywordIndex: index, vectorIndex: vectors,
+                                       embedders: embedders, splitter: IngestPipeline.defaultSplitter(), logger: logger)
     }
 
     // MARK: - Knowledge bases
 
+    /// Creates a knowledge base. `embeddingModel`: `.none` takes the configured default, `.some(nil)` makes it
+    /// keyword-only; a named model is checked (loaded) first, so a typo fails here and not at the first upload.
+    public func createKnowledgeBase(name: String, description: String = "",
+                                    embeddingModel: String?? = .none) async throws -> KnowledgeBase {
+        let model = embeddingModel ?? configuration.embeddingModel
+        if let model { try await embedders.validate(model) }
+        return try await store.createKnowledgeBase(name: name, description: description, embeddingModel: model)
+    }
+
     /// Deletes a knowledge base with everything in it, and the bytes no other knowledge base uses.
     public func deleteKnowledgeBase(_ kb: KnowledgeBase) async throws {
         try await keywordIndex.removeAll(from: kb.id)
+        try await vectorIndex.removeAll(from: kb.id)
         let orphans = try await store.deleteKnowledgeBase(id: kb.id)
         try await collect(orphans)
     }
@@ -64,6 +82,7 @@ public struct ZhikuRuntime: Sendable {
         try await store.setFileStatus(id: file.id, .deleting, error: nil)
         let chunkIDs = try await store.chunkIDs(ofFile: file.id)
         try await keywordIndex.remove(chunkIDs, from: file.knowledgeBaseID)
+        try await vectorIndex.remove(chunkIDs, from: file.knowledgeBaseID)
         if try await store.deleteFile(id: file.id) {
             try await collect([file.sha256])
         }
@@ -116,13 +135,160 @@ public struct ZhikuRuntime: Sendable {
 
     // MARK: - Search
 
-    /// Keyword (BM25) search in one knowledge base.
-    public func search(_ query: String, in kb: KnowledgeBase, k: Int = 10) async throws -> [SearchHit] {
+    /// Searches one knowledge base. Hybrid (the default) fuses BM25 and vector results with Reciprocal Rank
+    /// Fusion and falls back to keyword search in a knowledge base without an embedding model; vector mode
+    /// there is an error. Each hit says what each retriever contributed.
+    public func search(_ query: String, in kb: KnowledgeBase, k: Int = 10, mode: SearchMode = .hybrid) async throws
+        -> SearchResults {
         let trimmed = query.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !trimmed.isEmpty else { throw ZhikuError.invalidInput("the query is empty") }
         guard (1...1000).contains(k) else { throw ZhikuError.invalidInput("k must be between 1 and 1000, got \(k)") }
+        var mode = mode
+        if kb.embeddingModel == nil {
+            if mode == .vector {
+                throw ZhikuError.invalidInput("knowledge base '\(kb.name)' has no embedding model; search it with mode=keyword")
+            }
+            mode = .keyword
+        }
         // Ask for a few more than k: chunks of files being deleted or re-ingested are dropped when hydrating.
-        let scored = try await keywordIndex.search(trimmed, k: k + 10, in: kb.id)
-        return Array(try await store.hits(for: scored).prefix(k))
+        let depth = k + 10
+        switch mode {
+        case .keyword:
+            let scored = try await keywordIndex.search(trimmed, k: depth, in: kb.id)
+            let hits = try await store.hits(for: scored).enumerated().map { i, hit in
+                var hit = hit
+                hit.keywordRank = i + 1
+                hit.keywordScore = hit.score
+                return hit
+            }
+            return SearchResults(mode: mode, hits: Array(hits.prefix(k)))
+        case .vector:
+            let (scored, model) = try await nearest(trimmed, k: depth, in: kb)
+            let hits = try await store.hits(for: scored).enumerated().map { i, hit in
+                var hit = hit
+                hit.vectorRank = i + 1
+                hit.vectorScore = hit.score
+                return hit
+            }
+            return SearchResults(mode: mode, hits: Array(hits.prefix(k)), embeddingModel: model)
+        case .hybrid:
+            let candidates = max(depth, configuration.retrieval.candidates)
+            async let keyword = keywordIndex.search(trimmed, k: candidates, in: kb.id)
+            async let vector = nearest(trimmed, k: candidates, in: kb)
+            let (keywordList, (vectorList, model)) = try await (keyword, vector)
+            let fused = configuration.retrieval.fusion.fuse(keyword: keywordList, vector: vectorList)
+            let byID = Dictionary(uniqueKeysWithValues: fused.map { ($0.chunkID, $0) })
+            let hits = try await store.hits(for: fused.prefix(depth).map { ScoredChunk(chunkID: $0.chunkID, score: $0.score) })
+                .map { hit in
+                    var hit = hit
+                    let f = byID[hit.chunk.id]
+                    hit.keywordRank = f?.keywordRank
+                    hit.keywordScore = f?.keywordScore
+                    hit.vectorRank = f?.vectorRank
+                    hit.vectorScore = f?.vectorScore
+                    return hit
+                }
+            return SearchResults(mode: mode, hits: Array(hits.prefix(k)), embeddingModel: model)
+        }
+    }
+
+    /// The chunks nearest to the query's embedding in the knowledge base's active vector space.
+    private func nearest(_ query: String, k: Int, in kb: KnowledgeBase) async throws -> ([ScoredChunk], String?) {
+        guard let model = kb.embeddingModel else { return ([], nil) }
+        let embedder = try await embedders.embedder(model)
+        guard let vector = try await embedder.embed([query], as: .query).first else { return ([], model) }
+        return (try await vectorIndex.nearest(to: vector, k: k, in: VectorSpace(kb.id, model: model)), model)
+    }
+
+    // MARK: - Embedding models
+
+    /// Switches a knowledge base to another embedding model (nil: keyword only). The chunks are embedded into a
+    /// new vector space while searches keep using the old one; when every chunk has a vector the knowledge base
+    /// switches in one step and the old space is dropped. `wait: false` returns at once and embeds in the
+    /// background (the server); an interrupted switch resumes at the next start (``resumeReembedding()``).
+    public func changeEmbeddingModel(of kb: KnowledgeBase, to model: String?, wait: Bool = true) async throws -> KnowledgeBase {
+        guard let model else {
+            try await store.activateEmbeddingModel(nil, of: kb.id)
+            try await vectorIndex.removeAll(from: kb.id)
+            return try await refreshed(kb)
+        }
+        try await embedders.validate(model)
+        if model == kb.embeddingModel {
+            if kb.pendingEmbeddingModel != nil { try await store.setPendingEmbeddingModel(nil, of: kb.id) }
+            return try await refreshed(kb)
+        }
+        try await store.setPendingEmbeddingModel(model, of: kb.id)
+        if wait {
+            try await reembed(kb.id)
+        } else {
+            let runtime = self
+            Task {
+                do { try await runtime.reembed(kb.id) } catch {
+                    runtime.logger.error("re-embedding knowledge base \(kb.id) with '\(model)' failed: \(error)")
+                }
+            }
+        }
+        return try await refreshed(kb)
+    }
+
+    /// Finishes re-embeddings a stopped process left unfinished.
+    public func resumeReembedding() async throws {
+        for kb in try await store.knowledgeBases() where kb.pendingEmbeddingModel != nil {
+            logger.info("resuming the switch of '\(kb.name)' to \(kb.pendingEmbeddingModel!)")
+            try await reembed(kb.id)
+        }
+    }
+
+    /// Embeds every chunk of `kb` that has no vector in the pending model's space, then activates that model.
+    private func reembed(_ id: KnowledgeBase.ID) async throws {
+        guard await reembedding.insert(id) else { return }  // already running in this process
+        do {
+            try await reembedPasses(id)
+        } catch {
+            await reembedding.remove(id)
+            throw error
+        }
+        await reembedding.remove(id)
+    }
+
+    private func reembedPasses(_ id: KnowledgeBase.ID) async throws {
+        guard let kb = try await store.knowledgeBase(id: id), let model = kb.pendingEmbeddingModel else { return }
+        let embedder = try await embedders.embedder(model)
+        let space = VectorSpace(kb.id, model: model)
+        // Passes repeat until one finds nothing missing: files ingested meanwhile embed into both spaces, but a
+        // job that read the knowledge base before the switch began may have embedded into the old one only.
+        var total = 0
+        while true {
+            let have = try await vectorIndex.chunkIDs(in: space)
+            var missing = 0, after: Chunk.ID = 0
+            while true {
+                try Task.checkCancellation()
+                let page = try await store.chunks(in: kb.id, afterID: after, limit: 256)
+                guard let last = page.last else { break }
+                after = last.id
+                let todo = page.filter { !have.contains($0.id) }
+                for start in stride(from: 0, to: todo.count, by: 32) {
+                    let batch = Array(todo[start..<min(todo.count, start + 32)])
+                    let vectors = try await embedder.embed(batch.map(\.text), as: .passage)
+                    try await vectorIndex.upsert(zip(batch, vectors).map { ChunkVector(id: $0.id, vector: $1) }, in: space)
+                }
+                missing += todo.count
+            }
+            total += missing
+            if missing == 0 { break }
+        }
+        guard try await store.knowledgeBase(id: id)?.pendingEmbeddingModel == model else { return }  // changed again
+        try await store.activateEmbeddingModel(model, of: kb.id)
+        for old in try await vectorIndex.spaces(of: kb.id) where old.model != model {
+            try await vectorIndex.drop(old)
+        }
+        logger.info("knowledge base '\(kb.name)' now searches with \(model) (\(total) chunks embedded)")
+    }
+
+    private func refreshed(_ kb: KnowledgeBase) async throws -> KnowledgeBase {
+        guard let fresh = try await store.knowledgeBase(id: kb.id) else {
+            throw ZhikuError.notFound("knowledge base '\(kb.name)' does not exist")
+        }
+        return fresh
     }
 }

@@ -138,6 +138,33 @@ enum SQLiteMigrations {
                 CREATE INDEX vectors_by_kb ON vectors(kb_id);
                 """)
         }
+        // Vector spaces per (knowledge base, model), so a model change builds beside the old index; each knowledge
+        // base records the model it searches with and the one being built. v2's tables were never written.
+        migrator.registerMigration("v3-embedding-models") { db in
+            try db.execute(sql: """
+                DROP TABLE vectors;
+                DROP TABLE vector_spaces;
+                CREATE TABLE vector_spaces (
+                    kb_id INTEGER NOT NULL,
+                    model TEXT NOT NULL,
+                    dimensions INTEGER NOT NULL,
+                    generation INTEGER NOT NULL DEFAULT 0,
+                    PRIMARY KEY (kb_id, model)
+                ) WITHOUT ROWID;
+                CREATE TABLE vectors (
+                    kb_id INTEGER NOT NULL,
+                    model TEXT NOT NULL,
+                    chunk_id INTEGER NOT NULL,
+                    embedding BLOB NOT NULL,
+                    PRIMARY KEY (kb_id, model, chunk_id)
+                ) WITHOUT ROWID;
+                CREATE INDEX vectors_by_chunk ON vectors(chunk_id);
+                CREATE INDEX chunks_by_kb ON chunks(kb_id, id);
+                ALTER TABLE knowledge_bases ADD COLUMN embedding_model TEXT;
+                ALTER TABLE knowledge_bases ADD COLUMN pending_embedding_model TEXT;
+                ALTER TABLE jobs ADD COLUMN chunks_embedded INTEGER NOT NULL DEFAULT 0;
+                """)
+        }
         return migrator
     }
 }

@@ -16,7 +16,7 @@ public struct SQLiteKeywordIndex: KeywordIndex {
     private let pool: DatabasePool
     private let tokenizer: any TextTokenizer
     private let parameters: BM25Parameters
-    private let snapshots: SnapshotCache<BM25Snapshot>?
+    private let snapshots: SnapshotCache<KnowledgeBase.ID, BM25Snapshot>?
 
     /// - Parameter cachesSnapshots: keep a compact in-memory copy of each searched knowledge base's postings,
     ///   rebuilt in the background after changes (searches fall back to SQL while it is stale).

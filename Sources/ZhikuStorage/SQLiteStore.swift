@@ -14,17 +14,18 @@ public struct SQLiteStore: Store {
 
     // MARK: - Knowledge bases
 
-    public func createKnowledgeBase(name: String, description: String) async throws -> KnowledgeBase {
+    public func createKnowledgeBase(name: String, description: String, embeddingModel: String?) async throws -> KnowledgeBase {
         let name = try KnowledgeBase.validatedName(name)
         let created = now
         return try await pool.writing("creating knowledge base '\(name)'") { db in
             if try Row.fetchOne(db, sql: "SELECT 1 FROM knowledge_bases WHERE name = ?", arguments: [name]) != nil {
                 throw ZhikuError(.conflict, "a knowledge base named '\(name)' already exists")
             }
-            try db.execute(sql: "INSERT INTO knowledge_bases (name, description, created_at) VALUES (?, ?, ?)",
-                           arguments: [name, description, created])
+            try db.execute(sql: """
+                INSERT INTO knowledge_bases (name, description, created_at, embedding_model) VALUES (?, ?, ?, ?)
+                """, arguments: [name, description, created, embeddingModel])
             return KnowledgeBase(id: db.lastInsertedRowID, name: name, description: description,
-                                 createdAt: Date(timeIntervalSince1970: created))
+                                 createdAt: Date(timeIntervalSince1970: created), embeddingModel: embeddingModel)
         }
     }
 
@@ -54,6 +55,21 @@ public struct SQLiteStore: Store {
             try db.execute(sql: "DELETE FROM knowledge_bases WHERE id = ?", arguments: [id])
             guard db.changesCount > 0 else { throw ZhikuError.notFound("knowledge base \(id) does not exist") }
             return try hashes.filter { try !Self.isReferenced(db, sha256: $0) }
+        }
+    }
+
+    public func setPendingEmbeddingModel(_ model: String?, of kb: KnowledgeBase.ID) async throws {
+        try await pool.writing("recording the embedding model of knowledge base \(kb)") { db in
+            try db.execute(sql: "UPDATE knowledge_bases SET pending_embedding_model = ? WHERE id = ?", arguments: [model, kb])
+            guard db.changesCount > 0 else { throw ZhikuError.notFound("knowledge base \(kb) does not exist") }
+        }
+    }
+
+    public func activateEmbeddingModel(_ model: String?, of kb: KnowledgeBase.ID) async throws {
+        try await pool.writing("switching the embedding model of knowledge base \(kb)") { db in
+            try db.execute(sql: "UPDATE knowledge_bases SET embedding_model = ?, pending_embedding_model = NULL WHERE id = ?",
+                           arguments: [model, kb])
+            guard db.changesCount > 0 else { throw ZhikuError.notFound("knowledge base \(kb) does not exist") }
         }
     }
 
@@ -213,6 +229,13 @@ public struct SQLiteStore: Store {
         }
     }
 
+    public func chunks(in kb: KnowledgeBase.ID, afterID: Chunk.ID, limit: Int) async throws -> [Chunk] {
+        try await pool.reading("reading chunks of knowledge base \(kb)") { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM chunks WHERE kb_id = ? AND id > ? ORDER BY id LIMIT ?",
+                             arguments: [kb, afterID, limit]).map(Self.chunk)
+        }
+    }
+
     public func pages(ofFile file: FileRecord.ID) async throws -> [ExtractedPage] {
         try await pool.reading("reading pages") { db in
             guard let sha = try String.fetchOne(db, sql: "SELECT sha256 FROM files WHERE id = ?", arguments: [file]) else {
@@ -254,6 +277,14 @@ public struct SQLiteStore: Store {
                 UPDATE jobs SET status = 'running', attempts = attempts + 1, error = NULL, updated_at = ?
                 WHERE id = ? AND status = 'queued' RETURNING *
                 """, arguments: [time, id]).map(Self.job)
+        }
+    }
+
+    public func updateJobEmbedding(id: Job.ID, chunksEmbedded: Int, chunks: Int) async throws {
+        let time = now
+        try await pool.writing("updating job \(id)") { db in
+            try db.execute(sql: "UPDATE jobs SET chunks_embedded = ?, chunks = ?, updated_at = ? WHERE id = ?",
+                           arguments: [chunksEmbedded, chunks, time, id])
         }
     }
 
@@ -299,7 +330,7 @@ public struct SQLiteStore: Store {
                 throw ZhikuError(.conflict, "job \(id) is \(job.status.rawValue); only a failed job can be retried")
             }
             try db.execute(sql: """
-                UPDATE jobs SET status = 'queued', error = NULL, pages_done = 0, updated_at = ? WHERE id = ?
+                UPDATE jobs SET status = 'queued', error = NULL, pages_done = 0, chunks_embedded = 0, updated_at = ? WHERE id = ?
                 """, arguments: [time, id])
             try db.execute(sql: "UPDATE files SET status = 'pending', error = NULL, updated_at = ? WHERE id = ?",
                            arguments: [time, job.fileID])
@@ -322,7 +353,8 @@ public struct SQLiteStore: Store {
 
     static func knowledgeBase(_ row: Row) -> KnowledgeBase {
         KnowledgeBase(id: row["id"], name: row["name"], description: row["description"],
-                      createdAt: date(row["created_at"]))
+                      createdAt: date(row["created_at"]), embeddingModel: row["embedding_model"],
+                      pendingEmbeddingModel: row["pending_embedding_model"])
     }
 
     static func fileRecord(_ row: Row) -> FileRecord {
@@ -336,7 +368,7 @@ public struct SQLiteStore: Store {
     static func job(_ row: Row) -> Job {
         Job(id: row["id"], knowledgeBaseID: row["kb_id"], fileID: row["file_id"],
             status: Job.Status(rawValue: row["status"]) ?? .failed, pagesDone: row["pages_done"],
-            pagesTotal: row["pages_total"], chunks: row["chunks"], error: row["error"], attempts: row["attempts"],
+            pagesTotal: row["pages_total"], chunks: row["chunks"], chunksEmbedded: row["chunks_embedded"], error: row["error"], attempts: row["attempts"],
             createdAt: date(row["created_at"]), updatedAt: date(row["updated_at"]))
     }
 

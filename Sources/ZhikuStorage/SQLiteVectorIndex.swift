@@ -3,32 +3,34 @@ import GRDB
 import ZhikuCore
 import ZhikuRetrieval
 
-/// ``VectorIndex`` in the embedded SQLite database: one float32 BLOB per chunk, a dimension and a generation
-/// number per knowledge base. Search is exact: a knowledge base's vectors are loaded once into a contiguous
+/// ``VectorIndex`` in the embedded SQLite database: one float32 BLOB per (space, chunk), a dimension and a
+/// generation number per space. Search is exact: a space's vectors are loaded once into a contiguous
 /// ``VectorSnapshot`` (one matrix–vector product per query); every change bumps the generation, and the first
-/// query after a change reloads the snapshot (so a snapshot never answers for data it does not hold). A
-/// dimension of 0 means the knowledge base holds no vectors and takes any dimension next.
+/// query after a change reloads the snapshot (so a snapshot never answers for data it does not hold). A dimension
+/// of 0 marks an emptied space, which takes any dimension next.
 public struct SQLiteVectorIndex: VectorIndex {
     private let pool: DatabasePool
-    private let snapshots = SnapshotCache<VectorSnapshot>()
+    private let snapshots = SnapshotCache<VectorSpace, VectorSnapshot>()
 
     public init(database: SQLiteDatabase) {
         pool = database.pool
     }
 
-    public func upsert(_ items: [ChunkVector], in kb: KnowledgeBase.ID) async throws {
+    public func upsert(_ items: [ChunkVector], in space: VectorSpace) async throws {
         guard let first = items.first else { return }
-        try await pool.writing("storing \(items.count) vectors") { db in
-            let stored = try Int.fetchOne(db, sql: "SELECT dimensions FROM vector_spaces WHERE kb_id = ?", arguments: [kb]) ?? 0
+        try await pool.writing("storing \(items.count) vectors in \(space)") { db in
+            let stored = try Self.space(db, space)?.dimensions ?? 0
             let dimensions = stored > 0 ? stored : first.vector.count
-            for item in items { try VectorDimensions.check(item.vector.count, expected: dimensions, kb: kb) }
+            for item in items { try VectorDimensions.check(item.vector.count, expected: dimensions, space: space) }
             try db.execute(sql: """
-                INSERT INTO vector_spaces (kb_id, dimensions, generation) VALUES (?, ?, 1)
-                ON CONFLICT(kb_id) DO UPDATE SET dimensions = excluded.dimensions, generation = generation + 1
-                """, arguments: [kb, dimensions])
-            let insert = try db.makeStatement(sql: "INSERT OR REPLACE INTO vectors (chunk_id, kb_id, embedding) VALUES (?, ?, ?)")
+                INSERT INTO vector_spaces (kb_id, model, dimensions, generation) VALUES (?, ?, ?, 1)
+                ON CONFLICT(kb_id, model) DO UPDATE SET dimensions = excluded.dimensions, generation = generation + 1
+                """, arguments: [space.knowledgeBaseID, space.model, dimensions])
+            let insert = try db.makeStatement(sql: """
+                INSERT OR REPLACE INTO vectors (kb_id, model, chunk_id, embedding) VALUES (?, ?, ?, ?)
+                """)
             for item in items {
-                try insert.execute(arguments: [item.id, kb, Self.blob(item.vector)])
+                try insert.execute(arguments: [space.knowledgeBaseID, space.model, item.id, Self.blob(item.vector)])
             }
         }
     }
@@ -49,43 +51,73 @@ public struct SQLiteVectorIndex: VectorIndex {
     }
 
     public func removeAll(from kb: KnowledgeBase.ID) async throws {
-        try await pool.writing("clearing the vector index") { db in
+        try await pool.writing("clearing the vector index of knowledge base \(kb)") { db in
             try db.execute(sql: "DELETE FROM vectors WHERE kb_id = ?", arguments: [kb])
+            // The space rows stay (dimension 0 = empty) so their generation keeps counting up and no cached
+            // snapshot of the old vectors can match a later generation.
             try db.execute(sql: "UPDATE vector_spaces SET dimensions = 0, generation = generation + 1 WHERE kb_id = ?",
                            arguments: [kb])
         }
     }
 
-    public func nearest(to query: [Float], k: Int, in kb: KnowledgeBase.ID) async throws -> [ScoredChunk] {
+    public func drop(_ space: VectorSpace) async throws {
+        try await pool.writing("dropping \(space)") { db in
+            try db.execute(sql: "DELETE FROM vectors WHERE kb_id = ? AND model = ?",
+                           arguments: [space.knowledgeBaseID, space.model])
+            try db.execute(sql: """
+                UPDATE vector_spaces SET dimensions = 0, generation = generation + 1 WHERE kb_id = ? AND model = ?
+                """, arguments: [space.knowledgeBaseID, space.model])
+        }
+    }
+
+    public func spaces(of kb: KnowledgeBase.ID) async throws -> [VectorSpace] {
+        try await pool.reading("listing vector spaces") { db in
+            try String.fetchAll(db, sql: """
+                SELECT model FROM vector_spaces s
+                WHERE kb_id = ? AND EXISTS (SELECT 1 FROM vectors v WHERE v.kb_id = s.kb_id AND v.model = s.model)
+                ORDER BY model
+                """, arguments: [kb]).map { VectorSpace(kb, model: $0) }
+        }
+    }
+
+    public func chunkIDs(in space: VectorSpace) async throws -> Set<Chunk.ID> {
+        try await pool.reading("listing vectors of \(space)") { db in
+            Set(try Int64.fetchAll(db, sql: "SELECT chunk_id FROM vectors WHERE kb_id = ? AND model = ?",
+                                   arguments: [space.knowledgeBaseID, space.model]))
+        }
+    }
+
+    public func nearest(to query: [Float], k: Int, in space: VectorSpace) async throws -> [ScoredChunk] {
         guard k > 0 else { return [] }
-        let space = try await pool.reading("reading the vector space") { db in try Self.space(db, kb: kb) }
-        guard space.dimensions > 0 else { return [] }
-        try VectorDimensions.check(query.count, expected: space.dimensions, kb: kb)
-        if let snapshot = snapshots.snapshot(for: kb, generation: space.generation) {
+        let stored = try await pool.reading("reading \(space)") { db in try Self.space(db, space) }
+        guard let stored, stored.dimensions > 0 else { return [] }
+        try VectorDimensions.check(query.count, expected: stored.dimensions, space: space)
+        if let snapshot = snapshots.snapshot(for: space, generation: stored.generation) {
             return snapshot.nearest(to: query, k: k)
         }
-        return try await load(kb).nearest(to: query, k: k)  // stale or absent: reloaded before answering
+        return try await load(space).nearest(to: query, k: k)  // stale or absent: reloaded before answering
     }
 
-    /// Loads the knowledge base's vectors into memory now.
-    public func warm(_ kb: KnowledgeBase.ID) async throws {
-        _ = try await load(kb)
+    /// Loads the space's vectors into memory now.
+    public func warm(_ space: VectorSpace) async throws {
+        _ = try await load(space)
     }
 
-    /// The knowledge base's dimension (0: no vectors) and generation (-1: never written).
-    private static func space(_ db: Database, kb: KnowledgeBase.ID) throws -> (dimensions: Int, generation: Int64) {
-        guard let row = try Row.fetchOne(db, sql: "SELECT dimensions, generation FROM vector_spaces WHERE kb_id = ?",
-                                         arguments: [kb]) else { return (0, -1) }
+    /// The space's dimension and generation, nil when it was never written.
+    private static func space(_ db: Database, _ space: VectorSpace) throws -> (dimensions: Int, generation: Int64)? {
+        guard let row = try Row.fetchOne(db, sql: "SELECT dimensions, generation FROM vector_spaces WHERE kb_id = ? AND model = ?",
+                                         arguments: [space.knowledgeBaseID, space.model]) else { return nil }
         return (row["dimensions"], row["generation"])
     }
 
-    private func load(_ kb: KnowledgeBase.ID) async throws -> VectorSnapshot {
-        let (generation, snapshot) = try await pool.reading("loading vectors") { db in
-            let (dimensions, generation) = try Self.space(db, kb: kb)
+    private func load(_ space: VectorSpace) async throws -> VectorSnapshot {
+        let (generation, snapshot) = try await pool.reading("loading the vectors of \(space)") { db in
+            let (dimensions, generation) = try Self.space(db, space) ?? (0, -1)
             var ids: [Chunk.ID] = []
             var rows: [Float] = []
-            let cursor = try Row.fetchCursor(db, sql: "SELECT chunk_id, embedding FROM vectors WHERE kb_id = ? ORDER BY chunk_id",
-                                             arguments: [kb])
+            let cursor = try Row.fetchCursor(db, sql: """
+                SELECT chunk_id, embedding FROM vectors WHERE kb_id = ? AND model = ? ORDER BY chunk_id
+                """, arguments: [space.knowledgeBaseID, space.model])
             while let row = try cursor.next() {
                 let data: Data = row["embedding"]
                 guard data.count == dimensions * 4 else { continue }
@@ -94,7 +126,7 @@ public struct SQLiteVectorIndex: VectorIndex {
             }
             return (generation, VectorSnapshot(chunkIDs: ids, dimensions: dimensions, rows: rows))
         }
-        snapshots.store(snapshot, for: kb, generation: generation)
+        snapshots.store(snapshot, for: space, generation: generation)
         return snapshot
     }
 

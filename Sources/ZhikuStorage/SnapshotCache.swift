@@ -2,21 +2,21 @@ import Foundation
 import ZhikuCore
 import ZhikuRetrieval
 
-/// In-memory index snapshots per knowledge base, each valid for one index generation.
-final class SnapshotCache<Snapshot: Sendable>: @unchecked Sendable {
+/// In-memory index snapshots per key (a knowledge base, a vector space), each valid for one index generation.
+final class SnapshotCache<Key: Hashable & Sendable, Snapshot: Sendable>: @unchecked Sendable {
     private let lock = NSLock()
-    private var entries: [KnowledgeBase.ID: (generation: Int64, snapshot: Snapshot)] = [:]
-    private var building: Set<KnowledgeBase.ID> = []
+    private var entries: [Key: (generation: Int64, snapshot: Snapshot)] = [:]
+    private var building: Set<Key> = []
 
     /// The snapshot of `kb` if it was built at `generation`.
-    func snapshot(for kb: KnowledgeBase.ID, generation: Int64) -> Snapshot? {
+    func snapshot(for kb: Key, generation: Int64) -> Snapshot? {
         lock.withLock {
             guard let entry = entries[kb], entry.generation == generation else { return nil }
             return entry.snapshot
         }
     }
 
-    func store(_ snapshot: Snapshot, for kb: KnowledgeBase.ID, generation: Int64) {
+    func store(_ snapshot: Snapshot, for kb: Key, generation: Int64) {
         lock.withLock {
             if let existing = entries[kb], existing.generation > generation { return }
             entries[kb] = (generation, snapshot)
@@ -24,11 +24,11 @@ final class SnapshotCache<Snapshot: Sendable>: @unchecked Sendable {
     }
 
     /// True when the caller should build (no build of `kb` is under way); marks it under way.
-    func beginBuilding(_ kb: KnowledgeBase.ID) -> Bool {
+    func beginBuilding(_ kb: Key) -> Bool {
         lock.withLock { building.insert(kb).inserted }
     }
 
-    func finishBuilding(_ kb: KnowledgeBase.ID) {
+    func finishBuilding(_ kb: Key) {
         _ = lock.withLock { building.remove(kb) }
     }
 }

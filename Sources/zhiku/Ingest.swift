@@ -11,6 +11,7 @@ struct Ingest: AsyncParsableCommand {
     @OptionGroup var options: DataOptions
     @Option(help: "The knowledge base (name or id).") var kb: String
     @Flag(help: "Create the knowledge base if it does not exist.") var create = false
+    @Option(help: "With --create: embedding model id, or 'none' for keyword search only.") var embeddingModel: String?
     @Argument(help: "Files and folders.") var paths: [String]
 
     func validate() throws {
@@ -21,7 +22,7 @@ struct Ingest: AsyncParsableCommand {
         let runtime = try options.runtime()
         let base: KnowledgeBase
         if create, try await runtime.store.knowledgeBase(named: kb) == nil {
-            base = try await runtime.store.createKnowledgeBase(name: kb, description: "")
+            base = try await runtime.createKnowledgeBase(name: kb, embeddingModel: parseModel(embeddingModel))
         } else {
             base = try await runtime.store.resolveKnowledgeBase(kb)
         }

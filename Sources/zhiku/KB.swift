@@ -5,17 +5,37 @@ import ZhikuCore
 /// `zhiku kb create|list|delete`.
 struct KB: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "kb", abstract: "Manage knowledge bases.", subcommands: [Create.self, List.self, Delete.self])
+        commandName: "kb", abstract: "Manage knowledge bases.", subcommands: [Create.self, List.self, Delete.self, SetModel.self])
 
     struct Create: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Create a knowledge base.")
         @OptionGroup var options: DataOptions
         @Argument(help: "Its name.") var name: String
         @Option(help: "A description.") var description: String = ""
+        @Option(help: "Embedding model id, or 'none' for keyword search only (default: $ZHIKU_EMBEDDING_MODEL or multilingual-e5-small).")
+        var embeddingModel: String?
 
         func run() async throws {
-            let kb = try await options.runtime().store.createKnowledgeBase(name: name, description: description)
-            emit("created knowledge base '\(kb.name)' (id \(kb.id))")
+            let kb = try await options.runtime().createKnowledgeBase(name: name, description: description,
+                                                                     embeddingModel: parseModel(embeddingModel))
+            emit("created knowledge base '\(kb.name)' (id \(kb.id), \(kb.embeddingModel.map { "embeddings: \($0)" } ?? "keyword search only"))")
+        }
+    }
+
+    struct SetModel: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "set-model",
+            abstract: "Switch a knowledge base to another embedding model (re-embeds every chunk; searches keep working meanwhile).")
+        @OptionGroup var options: DataOptions
+        @Argument(help: "The knowledge base (name or id).") var kb: String
+        @Argument(help: "Embedding model id, or 'none' for keyword search only.") var model: String
+
+        func run() async throws {
+            let runtime = try options.runtime()
+            let base = try await runtime.store.resolveKnowledgeBase(kb)
+            let target = model.lowercased() == "none" ? nil : model
+            let updated = try await runtime.changeEmbeddingModel(of: base, to: target, wait: true)
+            emit("'\(updated.name)' now searches with \(updated.embeddingModel ?? "keywords only")")
         }
     }
 
@@ -55,4 +75,10 @@ struct KB: AsyncParsableCommand {
             emit("deleted knowledge base '\(kb.name)'")
         }
     }
+}
+
+/// `--embedding-model` as the runtime takes it: absent → the default, "none" → keyword only.
+func parseModel(_ text: String?) -> String?? {
+    guard let text else { return .none }
+    return text.lowercased() == "none" ? .some(nil) : .some(text)
 }

@@ -89,6 +89,6 @@ import ZhikuTestSupport
         #expect(!second.duplicate)
         try await zhiku.drainJobs(ids: [second.job!.id])
         #expect(try await zhiku.store.job(id: second.job!.id)?.status == .succeeded)
-        #expect(try await zhiku.search("beta", in: two).first?.chunk.page == 2)
+        #expect(try await zhiku.search("beta", in: two).hits.first?.chunk.page == 2)
     }
 }

@@ -46,7 +46,7 @@ final class TestServer: @unchecked Sendable {
         try await task.value
     }
 
-    enum Method { case GET, POST, DELETE }
+    enum Method { case GET, POST, PATCH, DELETE }
 
     func request(_ method: Method, _ path: String, body: [UInt8]? = nil,
                  headers: [(String, String)] = []) async throws -> Reply {
@@ -54,6 +54,7 @@ final class TestServer: @unchecked Sendable {
         switch method {
         case .GET: request.method = .GET
         case .POST: request.method = .POST
+        case .PATCH: request.method = .PATCH
         case .DELETE: request.method = .DELETE
         }
         for (name, value) in headers { request.headers.add(name: name, value: value) }

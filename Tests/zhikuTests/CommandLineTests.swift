@@ -69,11 +69,20 @@ import ZhikuTestSupport
         #expect(ingest.stdout.contains("junk.txt"))
         #expect(!ingest.stdout.contains("hidden"))
 
-        let search = try CLI.run(["search", "--kb", "手册", "--json", "年假"], data: data.url)
+        let search = try CLI.run(["search", "--kb", "手册", "--mode", "keyword", "--json", "年假"], data: data.url)
         #expect(search.status == 0, "\(search.stderr)")
         let hits = try JSONSerialization.jsonObject(with: Data(search.stdout.utf8)) as! [[String: Any]]
         #expect(hits.first?["file_name"] as? String == "copy-of-leave.txt" || hits.first?["file_name"] as? String == "leave.txt")
         #expect(hits.count == 1, "the duplicate was stored once")
+
+        // The default (hybrid) search fuses both retrievers and says what each contributed.
+        let hybrid = try CLI.run(["search", "--kb", "手册", "--json", "年假怎么申请"], data: data.url)
+        let fused = try JSONSerialization.jsonObject(with: Data(hybrid.stdout.utf8)) as! [[String: Any]]
+        #expect((fused.first?["file_name"] as? String)?.hasSuffix("leave.txt") == true)
+        #expect(fused.first?["keyword_rank"] as? Int == 1)
+        #expect(fused.first?["vector_rank"] as? Int == 1)
+        #expect(fused.count == 3, "three chunks in all: the leave text and the two pages of the PDF")
+        #expect(try CLI.run(["search", "--kb", "手册", "--mode", "fuzzy", "x"], data: data.url).status != 0)
 
         let pdf = try CLI.run(["search", "--kb", "手册", "travel receipts"], data: data.url)
         #expect(pdf.stdout.contains("report.pdf · page 2"))

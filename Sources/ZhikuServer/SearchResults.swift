@@ -1,0 +1,15 @@
+import ZhikuCore
+
+/// What a search returns: the mode actually used and the hits, best first.
+public struct SearchResults: Sendable {
+    public var mode: SearchMode
+    public var hits: [SearchHit]
+    /// The model the query was embedded with (vector and hybrid modes).
+    public var embeddingModel: String?
+
+    public init(mode: SearchMode, hits: [SearchHit], embeddingModel: String? = nil) {
+        self.mode = mode
+        self.hits = hits
+        self.embeddingModel = embeddingModel
+    }
+}

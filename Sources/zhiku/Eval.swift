@@ -1,0 +1,137 @@
+import ArgumentParser
+import Foundation
+import ZhikuCore
+import ZhikuRetrieval
+import ZhikuServer
+
+/// `zhiku eval FOLDER`: ingests a BEIR collection into a scratch knowledge base through the normal pipeline and
+/// scores keyword, vector and hybrid search on its judged queries.
+struct Eval: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Score keyword, vector and hybrid search on a BEIR-format collection (corpus.jsonl, queries.jsonl, qrels/test.tsv).")
+
+    @Argument(help: "The collection's folder.") var folder: String
+    @Option(help: "Embedding model id (default: $ZHIKU_EMBEDDING_MODEL or multilingual-e5-small).") var embeddingModel: String?
+    @Option(help: "Score only the first N judged queries.") var queries: Int?
+    @Option(help: "Chunks retrieved per query before they are grouped into documents.") var depth = 300
+    @Option(help: "Keep the scratch data here (default: a temporary folder, removed afterwards).") var data: String?
+    @Flag(help: "Print JSON.") var json = false
+
+    func validate() throws {
+        if let queries, queries < 1 { throw ValidationError("--queries must be at least 1") }
+        if !(100...1000).contains(depth) { throw ValidationError("--depth must be between 100 and 1000") }
+    }
+
+    func run() async throws {
+        let dataset = try BEIRDataset(folder: URL(fileURLWithPath: folder, isDirectory: true))
+        let scratch = data.map { URL(fileURLWithPath: $0, isDirectory: true) }
+            ?? FileManager.default.temporaryDirectory.appendingPathComponent("zhiku-eval-\(UUID().uuidString)", isDirectory: true)
+        defer { if data == nil { try? FileManager.default.removeItem(at: scratch) } }
+        var options = DataOptions()
+        options.data = scratch.path
+        let runtime = try options.runtime()
+
+        let clock = ContinuousClock()
+        let started = clock.now
+        let (kb, documentsOfFile) = try await ingest(dataset, into: runtime)
+        let ingestSeconds = (clock.now - started).seconds
+        let chunks = try await runtime.store.files(in: kb.id).reduce(0) { $0 + $1.chunkCount }
+
+        let judged = Array(dataset.queries.prefix(queries ?? .max))
+        var report = Report(dataset: dataset.name, documents: dataset.corpus.count, chunks: chunks, queries: judged.count,
+                            embeddingModel: kb.embeddingModel, ingestS: ingestSeconds, modes: [:])
+        let modes: [SearchMode] = kb.embeddingModel == nil ? [.keyword] : [.keyword, .vector, .hybrid]
+        for mode in modes {
+            _ = try await runtime.search(judged[0].text, in: kb, k: depth, mode: mode)  // loads the index into memory
+            var sums = [Double](repeating: 0, count: 4)
+            var latencies: [Double] = []
+            for query in judged {
+                let t0 = clock.now
+                let results = try await runtime.search(query.text, in: kb, k: depth, mode: mode)
+                latencies.append((clock.now - t0).seconds * 1000)
+                var ranked: [String] = [], seen: Set<String> = []
+                for hit in results.hits {
+                    for id in documentsOfFile[hit.chunk.fileID] ?? [] where seen.insert(id).inserted { ranked.append(id) }
+                }
+                let relevant = dataset.relevant[query.id] ?? []
+                sums[0] += RetrievalMetrics.ndcg(ranked, relevant: relevant, at: 10)
+                sums[1] += RetrievalMetrics.mrr(ranked, relevant: relevant, at: 10)
+                sums[2] += RetrievalMetrics.recall(ranked, relevant: relevant, at: 10)
+                sums[3] += RetrievalMetrics.recall(ranked, relevant: relevant, at: 100)
+            }
+            let n = Double(judged.count)
+            report.modes[mode.rawValue] = Scores(ndcg10: sums[0] / n, mrr10: sums[1] / n, recall10: sums[2] / n,
+                                                 recall100: sums[3] / n,
+                                                 p50Ms: RetrievalMetrics.percentile(latencies, 50),
+                                                 p99Ms: RetrievalMetrics.percentile(latencies, 99))
+        }
+        if json {
+            try emitJSON(report)
+        } else {
+            print(report)
+        }
+    }
+
+    /// Adds every document as a text file and runs the ingest jobs. Returns the knowledge base and, per file, the
+    /// documents it holds (identical documents share one file).
+    private func ingest(_ dataset: BEIRDataset, into runtime: ZhikuRuntime) async throws
+        -> (KnowledgeBase, [FileRecord.ID: [String]]) {
+        let kb = try await runtime.createKnowledgeBase(name: "eval-" + dataset.name, embeddingModel: parseModel(embeddingModel))
+        let progress = ProgressLine(total: dataset.corpus.count)
+        var documentsOfFile: [FileRecord.ID: [String]] = [:]
+        var jobs: [Job.ID] = []
+        for (n, document) in dataset.corpus.enumerated() {
+            let writer = try runtime.blobs.makeWriter(limit: runtime.configuration.maxUploadBytes)
+            try writer.append(Array(document.indexedText.utf8))
+            let added = try await runtime.addFile(try writer.finish(), name: "doc-\(n).txt", to: kb)
+            documentsOfFile[added.file.id, default: []].append(document.id)
+            if !added.duplicate, let job = added.job { jobs.append(job.id) } else { progress.advance("") }
+        }
+        var failures: [String] = []
+        try await runtime.drainJobs(ids: jobs) { job in
+            if job.status != .succeeded { failures.append("file \(job.fileID): \(job.error ?? "failed")") }
+            progress.advance("")
+        }
+        progress.finish()
+        guard failures.isEmpty else {
+            throw ZhikuError(.extractionFailed, "\(failures.count) documents failed to ingest, e.g. \(failures[0])")
+        }
+        return (kb, documentsOfFile)
+    }
+
+    struct Scores: Encodable {
+        var ndcg10, mrr10, recall10, recall100, p50Ms, p99Ms: Double
+
+        enum CodingKeys: String, CodingKey {
+            case ndcg10 = "ndcg@10", mrr10 = "mrr@10", recall10 = "recall@10", recall100 = "recall@100"
+            case p50Ms = "p50_ms", p99Ms = "p99_ms"
+        }
+    }
+
+    struct Report: Encodable, CustomStringConvertible {
+        var dataset: String
+        var documents: Int
+        var chunks: Int
+        var queries: Int
+        var embeddingModel: String?
+        var ingestS: Double
+        var modes: [String: Scores]
+
+        var description: String {
+            var lines = ["\(dataset): \(documents) documents (\(chunks) chunks, ingested in \(String(format: "%.1f", ingestS)) s), "
+                         + "\(queries) queries, embeddings: \(embeddingModel ?? "none")",
+                         "mode       nDCG@10  MRR@10  R@10    R@100   p50 ms   p99 ms"]
+            for mode in SearchMode.allCases {
+                guard let s = modes[mode.rawValue] else { continue }
+                lines.append(String(format: "%-9@  %.4f   %.4f  %.4f  %.4f  %7.2f  %7.2f", mode.rawValue as NSString,
+                                    s.ndcg10, s.mrr10, s.recall10, s.recall100, s.p50Ms, s.p99Ms))
+            }
+            return lines.joined(separator: "\n")
+        }
+    }
+}
+
+extension Duration {
+    /// The duration in seconds, as a floating-point number.
+    var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
+}
