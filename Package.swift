@@ -77,7 +77,7 @@ let package = Package(
         .target(name: "ZhikuTestSupport", path: "Tests/ZhikuTestSupport"),
         .testTarget(name: "ZhikuCoreTests", dependencies: ["ZhikuCore"]),
         .testTarget(name: "ZhikuIngestTests", dependencies: ["ZhikuCore", "ZhikuIngest", "ZhikuTestSupport"]),
-        .testTarget(name: "ZhikuRetrievalTests", dependencies: ["ZhikuCore", "ZhikuRetrieval"]),
+        .testTarget(name: "ZhikuRetrievalTests", dependencies: ["ZhikuCore", "ZhikuRetrieval", "ZhikuTestSupport"]),
         .testTarget(name: "ZhikuModelsTests", dependencies: ["ZhikuCore", "ZhikuModels", "ZhikuTestSupport"]),
         .testTarget(name: "ZhikuStorageTests", dependencies: [
             "ZhikuCore", "ZhikuStorage", "ZhikuRetrieval", "ZhikuTestSupport",

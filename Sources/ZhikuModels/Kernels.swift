@@ -188,3 +188,112 @@ private enum FastMath {
         return x < 0 ? x * 0.5 * tail : x * (1 - 0.5 * tail)
     }
 }
+
+// MARK: - Decoder kernels
+
+extension Kernels {
+    /// `out[m×n] = input[m×k] · weight[n×k]ᵀ` (a linear layer without bias).
+    public static func matmul(_ input: [Float], rows m: Int, inFeatures k: Int, weight: [Float], outFeatures n: Int) -> [Float] {
+        var out = [Float](repeating: 0, count: m * n)
+        input.withUnsafeBufferPointer { a in
+            weight.withUnsafeBufferPointer { w in
+                out.withUnsafeMutableBufferPointer { c in
+                    if m == 1 {
+                        cblas_sgemv(CblasRowMajor, CblasNoTrans, Int32(n), Int32(k), 1, w.baseAddress, Int32(k),
+                                    a.baseAddress, 1, 0, c.baseAddress, 1)
+                    } else {
+                        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(m), Int32(n), Int32(k), 1,
+                                    a.baseAddress, Int32(k), w.baseAddress, Int32(k), 0, c.baseAddress, Int32(n))
+                    }
+                }
+            }
+        }
+        return out
+    }
+
+    /// RMS normalisation of each row in place: x / sqrt(mean(x²) + ε) · weight.
+    public static func rmsNorm(_ x: inout [Float], rows: Int, width: Int, weight: [Float], epsilon: Float) {
+        x.withUnsafeMutableBufferPointer { v in
+            let p = v.baseAddress!
+            for r in 0..<rows {
+                let row = p + r * width
+                var sum: Float = 0
+                for i in 0..<width { sum += row[i] * row[i] }
+                let scale = 1 / (sum / Float(width) + epsilon).squareRoot()
+                for i in 0..<width { row[i] = row[i] * scale * weight[i] }
+            }
+        }
+    }
+
+    /// Rotary position embedding on adjacent pairs (GGUF's "normal" mode): in each head, the pair (x₂ᵢ, x₂ᵢ₊₁)
+    /// of the token at position p turns by p · base^(−2i/headSize).
+    public static func rope(_ x: inout [Float], rows: Int, heads: Int, headSize: Int, firstPosition: Int, base: Float) {
+        let half = headSize / 2
+        let frequencies = (0..<half).map { Double(base) == 0 ? 0 : pow(Double(base), -2 * Double($0) / Double(headSize)) }
+        x.withUnsafeMutableBufferPointer { v in
+            for r in 0..<rows {
+                let position = Double(firstPosition + r)
+                for i in 0..<half {
+                    let angle = position * frequencies[i]
+                    let cosine = Float(cos(angle)), sine = Float(sin(angle))
+                    for h in 0..<heads {
+                        let at = r * heads * headSize + h * headSize + 2 * i
+                        let a = v[at], b = v[at + 1]
+                        v[at] = a * cosine - b * sine
+                        v[at + 1] = a * sine + b * cosine
+                    }
+                }
+            }
+        }
+    }
+
+    /// Causal grouped-query attention of `rows` new queries (positions firstPosition…) over the cached keys and
+    /// values of every position so far; query head h reads key–value head h / (heads / kvHeads).
+    public static func causalAttention(q: [Float], rows n: Int, keys: [Float], values: [Float], firstPosition: Int,
+                                       heads: Int, kvHeads: Int, headSize: Int) -> [Float] {
+        let width = heads * headSize, kvWidth = kvHeads * headSize, total = firstPosition + n
+        let group = heads / kvHeads
+        let scale = 1 / Float(headSize).squareRoot()
+        var out = [Float](repeating: 0, count: n * width)
+        var scores = [Float](repeating: 0, count: n * total)
+        q.withUnsafeBufferPointer { q in
+            keys.withUnsafeBufferPointer { k in
+                values.withUnsafeBufferPointer { v in
+                    out.withUnsafeMutableBufferPointer { o in
+                        scores.withUnsafeMutableBufferPointer { s in
+                            for h in 0..<heads {
+                                let kvColumn = (h / group) * headSize
+                                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(n), Int32(total), Int32(headSize),
+                                            scale, q.baseAddress! + h * headSize, Int32(width),
+                                            k.baseAddress! + kvColumn, Int32(kvWidth), 0, s.baseAddress, Int32(total))
+                                for r in 0..<n {
+                                    let visible = firstPosition + r + 1
+                                    let row = s.baseAddress! + r * total
+                                    for j in visible..<total { row[j] = -.infinity }
+                                }
+                                softmaxRows(s, rows: n, width: total)
+                                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(n), Int32(headSize), Int32(total),
+                                            1, s.baseAddress, Int32(total), v.baseAddress! + kvColumn, Int32(kvWidth),
+                                            0, o.baseAddress! + h * headSize, Int32(width))
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return out
+    }
+
+    /// SwiGLU in place: gate ← silu(gate) · up.
+    public static func swiglu(_ gate: inout [Float], _ up: [Float]) {
+        gate.withUnsafeMutableBufferPointer { g in
+            up.withUnsafeBufferPointer { u in
+                let gp = g.baseAddress!, upp = u.baseAddress!
+                for i in 0..<g.count {
+                    let x = gp[i]
+                    gp[i] = x / (1 + FastMath.exp(-x)) * upp[i]
+                }
+            }
+        }
+    }
+}

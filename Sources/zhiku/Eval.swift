@@ -14,7 +14,8 @@ struct Eval: AsyncParsableCommand {
     @Option(help: "Embedding model id (default: $ZHIKU_EMBEDDING_MODEL or multilingual-e5-small).") var embeddingModel: String?
     @Option(help: "Score only the first N judged queries.") var queries: Int?
     @Option(help: "Chunks retrieved per query before they are grouped into documents.") var depth = 300
-    @Option(help: "Keep the scratch data here (default: a temporary folder, removed afterwards).") var data: String?
+    @Option(help: "Keep the scratch data here (default: a temporary folder, removed afterwards); a later run with the same folder scores the knowledge base already there instead of ingesting again.")
+    var data: String?
     @Flag(help: "Print JSON.") var json = false
 
     func validate() throws {
@@ -76,7 +77,11 @@ struct Eval: AsyncParsableCommand {
     /// documents it holds (identical documents share one file).
     private func ingest(_ dataset: BEIRDataset, into runtime: ZhikuRuntime) async throws
         -> (KnowledgeBase, [FileRecord.ID: [String]]) {
-        let kb = try await runtime.createKnowledgeBase(name: "eval-" + dataset.name, embeddingModel: parseModel(embeddingModel))
+        let name = "eval-" + dataset.name
+        if let kb = try await runtime.store.knowledgeBase(named: name) {
+            return (kb, try await reuse(kb, dataset, runtime))
+        }
+        let kb = try await runtime.createKnowledgeBase(name: name, embeddingModel: parseModel(embeddingModel))
         let progress = ProgressLine(total: dataset.corpus.count)
         var documentsOfFile: [FileRecord.ID: [String]] = [:]
         var jobs: [Job.ID] = []
@@ -97,6 +102,27 @@ struct Eval: AsyncParsableCommand {
             throw ZhikuError(.extractionFailed, "\(failures.count) documents failed to ingest, e.g. \(failures[0])")
         }
         return (kb, documentsOfFile)
+    }
+
+    /// Maps the files of a knowledge base a previous run ingested back to the documents, by content hash.
+    private func reuse(_ kb: KnowledgeBase, _ dataset: BEIRDataset, _ runtime: ZhikuRuntime) async throws
+        -> [FileRecord.ID: [String]] {
+        if let wanted = parseModel(embeddingModel), wanted != kb.embeddingModel {
+            throw ValidationError("\(data ?? "") holds '\(kb.name)' embedded with \(kb.embeddingModel ?? "none"); use another --data folder")
+        }
+        let files = try await runtime.store.files(in: kb.id)
+        guard files.allSatisfy({ $0.status == .ready }) else {
+            throw ValidationError("'\(kb.name)' in \(data ?? "") is not fully ingested; remove the folder and run again")
+        }
+        let fileOfHash = Dictionary(files.map { ($0.sha256, $0.id) }, uniquingKeysWith: { a, _ in a })
+        var documentsOfFile: [FileRecord.ID: [String]] = [:]
+        for document in dataset.corpus {
+            guard let file = fileOfHash[SHA256Hasher.hash(Array(document.indexedText.utf8))] else {
+                throw ValidationError("'\(kb.name)' in \(data ?? "") was built from other documents; use another --data folder")
+            }
+            documentsOfFile[file, default: []].append(document.id)
+        }
+        return documentsOfFile
     }
 
     struct Scores: Encodable {

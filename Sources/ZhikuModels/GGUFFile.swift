@@ -1,0 +1,226 @@
+import Foundation
+import ZhikuCore
+
+/// A GGUF (version 2 or 3) model file, memory-mapped: the metadata key–value pairs, the tensor directory, and
+/// tensors dequantised to float32 on request (F32, F16, Q4_0, Q4_1, Q8_0).
+///
+/// Layout: magic `GGUF`, version, tensor count, metadata count; the metadata (key string, value type, value);
+/// the tensor infos (name, dimensions fastest-varying first, ggml type, offset); then, at the next multiple of
+/// `general.alignment` (default 32), the tensor data, each tensor at its offset from there.
+public struct GGUFFile: Sendable {
+    /// A metadata value.
+    public indirect enum Value: Sendable, Equatable {
+        case int(Int64)
+        case uint(UInt64)
+        case float(Double)
+        case bool(Bool)
+        case string(String)
+        case array([Value])
+
+        public var int: Int? {
+            switch self {
+            case .int(let v): return Int(v)
+            case .uint(let v): return Int(v)
+            default: return nil
+            }
+        }
+        public var double: Double? {
+            switch self {
+            case .float(let v): return v
+            case .int(let v): return Double(v)
+            case .uint(let v): return Double(v)
+            default: return nil
+            }
+        }
+        public var string: String? { if case .string(let s) = self { s } else { nil } }
+        public var array: [Value]? { if case .array(let a) = self { a } else { nil } }
+    }
+
+    /// ggml tensor types this reader dequantises.
+    public enum TensorType: UInt32, Sendable {
+        case f32 = 0, f16 = 1, q4_0 = 2, q4_1 = 3, q8_0 = 8
+
+        /// (values per block, bytes per block)
+        var block: (values: Int, bytes: Int) {
+            switch self {
+            case .f32: return (1, 4)
+            case .f16: return (1, 2)
+            case .q4_0: return (32, 18)
+            case .q4_1: return (32, 20)
+            case .q8_0: return (32, 34)
+            }
+        }
+    }
+
+    public struct TensorInfo: Sendable {
+        public var name: String
+        /// Dimensions, fastest-varying first (a PyTorch [out, in] weight is [in, out] here).
+        public var dimensions: [Int]
+        public var rawType: UInt32
+        public var offset: Int
+        public var count: Int { dimensions.reduce(1, *) }
+    }
+
+    public let url: URL
+    public let version: Int
+    public let metadata: [String: Value]
+    public let tensors: [String: TensorInfo]
+    private let data: Data
+    private let dataStart: Int
+
+    public init(url: URL) throws {
+        self.url = url
+        do {
+            data = try Data(contentsOf: url, options: .alwaysMapped)
+        } catch {
+            throw ZhikuError.notFound("cannot read model file \(url.path): \(error.localizedDescription)")
+        }
+        var reader = Reader(data: data, url: url)
+        guard try reader.u32() == 0x4655_4747 else { throw reader.corrupt("not a GGUF file (bad magic)") }
+        version = Int(try reader.u32())
+        guard version == 2 || version == 3 else { throw reader.corrupt("GGUF version \(version) is not supported (2 or 3)") }
+        let tensorCount = try reader.count(), metadataCount = try reader.count()
+        var metadata: [String: Value] = [:]
+        for _ in 0..<metadataCount {
+            let key = try reader.string()
+            metadata[key] = try reader.value(type: try reader.u32())
+        }
+        var tensors: [String: TensorInfo] = [:]
+        for _ in 0..<tensorCount {
+            let name = try reader.string()
+            let rank = Int(try reader.u32())
+            guard rank <= 4 else { throw reader.corrupt("tensor \(name) has \(rank) dimensions") }
+            let dimensions = try (0..<rank).map { _ in try reader.count() }
+            let type = try reader.u32()
+            let offset = try reader.count()
+            tensors[name] = TensorInfo(name: name, dimensions: dimensions, rawType: type, offset: offset)
+        }
+        let alignment = max(1, metadata["general.alignment"]?.int ?? 32)
+        dataStart = (reader.position + alignment - 1) / alignment * alignment
+        self.metadata = metadata
+        self.tensors = tensors
+    }
+
+    /// The tensor's values as float32, in GGUF order (fastest dimension first), checked against `dimensions`
+    /// when given.
+    public func floats(_ name: String, dimensions expected: [Int]? = nil) throws -> [Float] {
+        guard let info = tensors[name] else { throw corrupt("missing tensor \(name)") }
+        if let expected, expected != info.dimensions {
+            throw corrupt("tensor \(name) has dimensions \(info.dimensions), expected \(expected)")
+        }
+        guard let type = TensorType(rawValue: info.rawType) else {
+            throw ZhikuError(.invalidInput, "\(url.lastPathComponent): tensor \(name) uses ggml type \(info.rawType), "
+                             + "which Zhiku cannot read yet (F32, F16, Q4_0, Q4_1, Q8_0)")
+        }
+        let (perBlock, blockBytes) = type.block
+        guard info.count % perBlock == 0 else { throw corrupt("tensor \(name) is not a whole number of blocks") }
+        let start = dataStart + info.offset, length = info.count / perBlock * blockBytes
+        guard start >= dataStart, start + length <= data.count else { throw corrupt("tensor \(name) lies outside the file") }
+        var out = [Float](repeating: 0, count: info.count)
+        data.withUnsafeBytes { raw in
+            let bytes = UnsafeRawBufferPointer(rebasing: raw[start..<(start + length)])
+            out.withUnsafeMutableBufferPointer { o in
+                Self.dequantize(type, bytes, count: info.count, into: o.baseAddress!)
+            }
+        }
+        return out
+    }
+
+    static func dequantize(_ type: TensorType, _ bytes: UnsafeRawBufferPointer, count: Int, into out: UnsafeMutablePointer<Float>) {
+        func half(_ offset: Int) -> Float {
+            Float(Float16(bitPattern: UInt16(bytes[offset]) | UInt16(bytes[offset + 1]) << 8))
+        }
+        switch type {
+        case .f32:
+            for i in 0..<count {
+                out[i] = Float(bitPattern: UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: i * 4, as: UInt32.self)))
+            }
+        case .f16:
+            for i in 0..<count { out[i] = half(i * 2) }
+        case .q4_0:
+            Kernels.dequantizeQ4_0(bytes, count: count, into: out)
+        case .q4_1:
+            // d, m (fp16), then 16 bytes: byte j holds value j (low nibble) and j + 16 (high nibble); x = d·q + m.
+            for b in 0..<(count / 32) {
+                let base = b * 20
+                let d = half(base), m = half(base + 2)
+                for j in 0..<16 {
+                    let byte = bytes[base + 4 + j]
+                    out[b * 32 + j] = Float(byte & 0x0F) * d + m
+                    out[b * 32 + j + 16] = Float(byte >> 4) * d + m
+                }
+            }
+        case .q8_0:
+            for b in 0..<(count / 32) {
+                let base = b * 34
+                let d = half(base)
+                for j in 0..<32 { out[b * 32 + j] = Float(Int8(bitPattern: bytes[base + 2 + j])) * d }
+            }
+        }
+    }
+
+    func corrupt(_ why: String) -> ZhikuError {
+        ZhikuError(.invalidInput, "model file \(url.lastPathComponent) is unusable: \(why)")
+    }
+
+    /// Sequential little-endian reads with bounds checks.
+    private struct Reader {
+        let data: Data
+        let url: URL
+        var position = 0
+
+        func corrupt(_ why: String) -> ZhikuError {
+            ZhikuError(.invalidInput, "model file \(url.lastPathComponent) is unusable: \(why)")
+        }
+
+        mutating func bytes(_ n: Int) throws -> Data {
+            guard n >= 0, position + n <= data.count else { throw corrupt("truncated at byte \(position)") }
+            defer { position += n }
+            return data.subdata(in: (data.startIndex + position)..<(data.startIndex + position + n))
+        }
+
+        mutating func load<T: FixedWidthInteger>(_: T.Type) throws -> T {
+            let raw = try bytes(MemoryLayout<T>.size)
+            return T(littleEndian: raw.withUnsafeBytes { $0.loadUnaligned(as: T.self) })
+        }
+
+        mutating func u32() throws -> UInt32 { try load(UInt32.self) }
+
+        /// A u64 count or offset, refused when it could not fit the file.
+        mutating func count() throws -> Int {
+            let v = try load(UInt64.self)
+            guard v < UInt64(Int32.max) * 64 else { throw corrupt("implausible size \(v) at byte \(position - 8)") }
+            return Int(v)
+        }
+
+        mutating func string() throws -> String {
+            let n = try count()
+            return String(decoding: try bytes(n), as: UTF8.self)
+        }
+
+        mutating func value(type: UInt32) throws -> Value {
+            switch type {
+            case 0: return .uint(UInt64(try load(UInt8.self)))
+            case 1: return .int(Int64(try load(Int8.self)))
+            case 2: return .uint(UInt64(try load(UInt16.self)))
+            case 3: return .int(Int64(try load(Int16.self)))
+            case 4: return .uint(UInt64(try load(UInt32.self)))
+            case 5: return .int(Int64(try load(Int32.self)))
+            case 6: return .float(Double(Float(bitPattern: try load(UInt32.self))))
+            case 7: return .bool(try load(UInt8.self) != 0)
+            case 8: return .string(try string())
+            case 9:
+                let elementType = try u32()
+                let n = try count()
+                var values: [Value] = []
+                values.reserveCapacity(n)
+                for _ in 0..<n { values.append(try value(type: elementType)) }
+                return .array(values)
+            case 10: return .uint(try load(UInt64.self))
+            case 11: return .int(try load(Int64.self))
+            case 12: return .float(Double(bitPattern: try load(UInt64.self)))
+            default: throw corrupt("unknown metadata value type \(type) at byte \(position - 4)")
+            }
+        }
+    }
+}
