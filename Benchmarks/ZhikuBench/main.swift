@@ -10,13 +10,16 @@ import ZhikuStorage
 
 var pythonArgument: String? = nil
 var documentCount = 100_000
+/// Sections to run (all when empty).
+var only: Set<String> = []
 var arguments = CommandLine.arguments.dropFirst().makeIterator()
 while let a = arguments.next() {
     switch a {
     case "--python": pythonArgument = arguments.next()
     case "--docs": documentCount = Int(arguments.next() ?? "") ?? documentCount
+    case "--only": only = Set((arguments.next() ?? "").split(separator: ",").map(String.init))
     default:
-        FileHandle.standardError.write(Data("usage: zhiku-bench [--python PATH] [--docs N]\n".utf8))
+        FileHandle.standardError.write(Data("usage: zhiku-bench [--python PATH] [--docs N] [--only splitter,bm25,embeddings]\n".utf8))
         exit(2)
     }
 }
@@ -54,99 +57,106 @@ func percentile(_ values: [Double], _ p: Double) -> Double {
     return try? JSONDecoder().decode([String: Double].self, from: data)
 }
 
-// MARK: Splitter
-
-let text = Corpus.mixedText(bytes: 4 << 20)
-let textFile = work.appendingPathComponent("mixed.txt")
-try text.write(to: textFile, atomically: true, encoding: .utf8)
-let megabytes = Double(text.utf8.count) / 1_048_576
-let settings: [(String, [String])] = [
-    ("default separators", RecursiveCharacterTextSplitter.defaultSeparators),
-    ("Chinese separators", ["\n\n", "\n", "。", "！", "？", "；", "，", " ", ""]),
-]
-for (label, separators) in settings {
-    let splitter = try RecursiveCharacterTextSplitter(chunkSize: 500, chunkOverlap: 50, separators: separators)
-    let clock = ContinuousClock()
-    var chunks = 0
-    var best = Double.infinity
-    for _ in 0..<3 {
-        let elapsed = clock.measure { chunks = splitter.splitText(text).count }
-        best = min(best, seconds(elapsed))
-    }
-    rows.append(TableRow(what: "split 500/50, \(label) (\(String(format: "%.1f", megabytes)) MB, \(chunks) chunks)",
-                    tool: "zhiku", value: String(format: "%.2f MB/s", megabytes / best)))
-    let json = String(decoding: try JSONEncoder().encode(separators), as: UTF8.self)
-    if let peer = runPeer("langchain_split.py", [textFile.path, json]) {
-        rows.append(TableRow(what: "", tool: "langchain-text-splitters",
-                        value: String(format: "%.2f MB/s (%d chunks)", megabytes / peer["seconds"]!, Int(peer["chunks"]!))))
-    }
-}
-
-// MARK: BM25
-
-let documents = Corpus.shortDocuments(count: documentCount)
-let queries = Corpus.queries(count: 400)
-try documents.joined(separator: "\n").write(to: work.appendingPathComponent("docs.txt"), atomically: true, encoding: .utf8)
-try queries.joined(separator: "\n").write(to: work.appendingPathComponent("queries.txt"), atomically: true, encoding: .utf8)
-
-let database = try SQLiteDatabase(path: work.appendingPathComponent("bench.sqlite").path)
-let index = SQLiteKeywordIndex(database: database, tokenizer: MixedScriptTokenizer())
 let clock = ContinuousClock()
-let indexing = try await clock.measure {
-    let chunks = documents.enumerated().map { IndexableChunk(id: Int64($0.offset + 1), text: $0.element) }
-    for start in stride(from: 0, to: chunks.count, by: 10_000) {
-        try await index.add(Array(chunks[start..<min(chunks.count, start + 10_000)]), to: 1)
+
+if only.isEmpty || only.contains("splitter") {
+    // MARK: Splitter
+
+    let text = Corpus.mixedText(bytes: 4 << 20)
+    let textFile = work.appendingPathComponent("mixed.txt")
+    try text.write(to: textFile, atomically: true, encoding: .utf8)
+    let megabytes = Double(text.utf8.count) / 1_048_576
+    let settings: [(String, [String])] = [
+        ("default separators", RecursiveCharacterTextSplitter.defaultSeparators),
+        ("Chinese separators", ["\n\n", "\n", "。", "！", "？", "；", "，", " ", ""]),
+    ]
+    for (label, separators) in settings {
+        let splitter = try RecursiveCharacterTextSplitter(chunkSize: 500, chunkOverlap: 50, separators: separators)
+        let clock = ContinuousClock()
+        var chunks = 0
+        var best = Double.infinity
+        for _ in 0..<3 {
+            let elapsed = clock.measure { chunks = splitter.splitText(text).count }
+            best = min(best, seconds(elapsed))
+        }
+        rows.append(TableRow(what: "split 500/50, \(label) (\(String(format: "%.1f", megabytes)) MB, \(chunks) chunks)",
+                        tool: "zhiku", value: String(format: "%.2f MB/s", megabytes / best)))
+        let json = String(decoding: try JSONEncoder().encode(separators), as: UTF8.self)
+        if let peer = runPeer("langchain_split.py", [textFile.path, json]) {
+            rows.append(TableRow(what: "", tool: "langchain-text-splitters",
+                            value: String(format: "%.2f MB/s (%d chunks)", megabytes / peer["seconds"]!, Int(peer["chunks"]!))))
+        }
     }
 }
-rows.append(TableRow(what: "BM25 index \(documentCount) short docs", tool: "zhiku (SQLite)",
-                value: String(format: "%.1f s", seconds(indexing))))
-func queryLatencies(_ index: SQLiteKeywordIndex) async throws -> [Double] {
-    for q in queries.prefix(20) { _ = try await index.search(q, k: 10, in: 1) }  // warm the page cache
-    var latencies: [Double] = []
+
+if only.isEmpty || only.contains("bm25") {
+    // MARK: BM25
+
+    let documents = Corpus.shortDocuments(count: documentCount)
+    let queries = Corpus.queries(count: 400)
+    try documents.joined(separator: "\n").write(to: work.appendingPathComponent("docs.txt"), atomically: true, encoding: .utf8)
+    try queries.joined(separator: "\n").write(to: work.appendingPathComponent("queries.txt"), atomically: true, encoding: .utf8)
+
+    let database = try SQLiteDatabase(path: work.appendingPathComponent("bench.sqlite").path)
+    let index = SQLiteKeywordIndex(database: database, tokenizer: MixedScriptTokenizer())
+    let indexing = try await clock.measure {
+        let chunks = documents.enumerated().map { IndexableChunk(id: Int64($0.offset + 1), text: $0.element) }
+        for start in stride(from: 0, to: chunks.count, by: 10_000) {
+            try await index.add(Array(chunks[start..<min(chunks.count, start + 10_000)]), to: 1)
+        }
+    }
+    rows.append(TableRow(what: "BM25 index \(documentCount) short docs", tool: "zhiku (SQLite)",
+                    value: String(format: "%.1f s", seconds(indexing))))
+    func queryLatencies(_ index: SQLiteKeywordIndex) async throws -> [Double] {
+        for q in queries.prefix(20) { _ = try await index.search(q, k: 10, in: 1) }  // warm the page cache
+        var latencies: [Double] = []
+        for q in queries {
+            let t = clock.now
+            _ = try await index.search(q, k: 10, in: 1)
+            latencies.append(seconds(clock.now - t) * 1000)
+        }
+        return latencies
+    }
+    let loading = try await clock.measure { try await index.warm(1) }
+    rows.append(TableRow(what: "BM25 snapshot load \(documentCount) docs", tool: "zhiku (SQLite → memory)",
+                    value: String(format: "%.2f s", seconds(loading))))
+    let latencies = try await queryLatencies(index)
+    rows.append(TableRow(what: "BM25 query, top 10, \(documentCount) docs", tool: "zhiku (SQLite + snapshot)",
+                    value: String(format: "p50 %.2f ms, p99 %.2f ms", percentile(latencies, 0.5), percentile(latencies, 0.99))))
+    let sqlOnly = SQLiteKeywordIndex(database: database, tokenizer: MixedScriptTokenizer(), cachesSnapshots: false)
+    let sqlLatencies = try await queryLatencies(sqlOnly)
+    rows.append(TableRow(what: "", tool: "zhiku (SQL only, right after a change)",
+                    value: String(format: "p50 %.2f ms, p99 %.2f ms", percentile(sqlLatencies, 0.5), percentile(sqlLatencies, 0.99))))
+
+    let (ftsIndexing, ftsLatencies) = try FTS5Alternative.measure(documents: documents, queries: queries, folder: work)
+    rows.append(TableRow(what: "", tool: "SQLite FTS5 + its bm25() (not shipped)",
+                    value: String(format: "p50 %.2f ms, p99 %.2f ms (index %.1f s)", percentile(ftsLatencies, 0.5),
+                                  percentile(ftsLatencies, 0.99), ftsIndexing)))
+
+    let memory = MemoryKeywordIndex(tokenizer: MixedScriptTokenizer())
+    await memory.add(documents.enumerated().map { IndexableChunk(id: Int64($0.offset + 1), text: $0.element) }, to: 1)
+    var memoryLatencies: [Double] = []
     for q in queries {
         let t = clock.now
-        _ = try await index.search(q, k: 10, in: 1)
-        latencies.append(seconds(clock.now - t) * 1000)
+        _ = await memory.search(q, k: 10, in: 1)
+        memoryLatencies.append(seconds(clock.now - t) * 1000)
     }
-    return latencies
-}
-let loading = try await clock.measure { try await index.warm(1) }
-rows.append(TableRow(what: "BM25 snapshot load \(documentCount) docs", tool: "zhiku (SQLite → memory)",
-                value: String(format: "%.2f s", seconds(loading))))
-let latencies = try await queryLatencies(index)
-rows.append(TableRow(what: "BM25 query, top 10, \(documentCount) docs", tool: "zhiku (SQLite + snapshot)",
-                value: String(format: "p50 %.2f ms, p99 %.2f ms", percentile(latencies, 0.5), percentile(latencies, 0.99))))
-let sqlOnly = SQLiteKeywordIndex(database: database, tokenizer: MixedScriptTokenizer(), cachesSnapshots: false)
-let sqlLatencies = try await queryLatencies(sqlOnly)
-rows.append(TableRow(what: "", tool: "zhiku (SQL only, right after a change)",
-                value: String(format: "p50 %.2f ms, p99 %.2f ms", percentile(sqlLatencies, 0.5), percentile(sqlLatencies, 0.99))))
-
-let (ftsIndexing, ftsLatencies) = try FTS5Alternative.measure(documents: documents, queries: queries, folder: work)
-rows.append(TableRow(what: "", tool: "SQLite FTS5 + its bm25() (not shipped)",
-                value: String(format: "p50 %.2f ms, p99 %.2f ms (index %.1f s)", percentile(ftsLatencies, 0.5),
-                              percentile(ftsLatencies, 0.99), ftsIndexing)))
-
-let memory = MemoryKeywordIndex(tokenizer: MixedScriptTokenizer())
-await memory.add(documents.enumerated().map { IndexableChunk(id: Int64($0.offset + 1), text: $0.element) }, to: 1)
-var memoryLatencies: [Double] = []
-for q in queries {
-    let t = clock.now
-    _ = await memory.search(q, k: 10, in: 1)
-    memoryLatencies.append(seconds(clock.now - t) * 1000)
-}
-rows.append(TableRow(what: "", tool: "zhiku (in-memory reference)",
-                value: String(format: "p50 %.2f ms, p99 %.2f ms", percentile(memoryLatencies, 0.5),
-                              percentile(memoryLatencies, 0.99))))
-if let peer = runPeer("bm25s_query.py", [work.appendingPathComponent("docs.txt").path,
-                                         work.appendingPathComponent("queries.txt").path]) {
-    rows.append(TableRow(what: "", tool: "bm25s (in memory, numpy)",
-                    value: String(format: "p50 %.2f ms, p99 %.2f ms (index %.1f s)", peer["p50_ms"]!, peer["p99_ms"]!,
-                                  peer["index_seconds"]!)))
+    rows.append(TableRow(what: "", tool: "zhiku (in-memory reference)",
+                    value: String(format: "p50 %.2f ms, p99 %.2f ms", percentile(memoryLatencies, 0.5),
+                                  percentile(memoryLatencies, 0.99))))
+    if let peer = runPeer("bm25s_query.py", [work.appendingPathComponent("docs.txt").path,
+                                             work.appendingPathComponent("queries.txt").path]) {
+        rows.append(TableRow(what: "", tool: "bm25s (in memory, numpy)",
+                        value: String(format: "p50 %.2f ms, p99 %.2f ms (index %.1f s)", peer["p50_ms"]!, peer["p99_ms"]!,
+                                      peer["index_seconds"]!)))
+    }
 }
 
 // MARK: Embeddings and vector search
 
-rows.append(contentsOf: try await EmbeddingBenchmarks.run(python: python, work: work, clock: clock) { runPeer($0, $1) })
+if only.isEmpty || only.contains("embeddings") {
+    rows.append(contentsOf: try await EmbeddingBenchmarks.run(python: python, work: work, clock: clock) { runPeer($0, $1) })
+}
 
 // MARK: Table
 
