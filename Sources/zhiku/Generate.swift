@@ -3,67 +3,70 @@ import Foundation
 import ZhikuCore
 import ZhikuModels
 
-/// `zhiku generate "question"`: one chat turn with the built-in model (or a GGUF file), streamed to the terminal.
+/// `zhiku generate`: one completion from the built-in chat model (or a llama-architecture GGUF file), no
+/// knowledge base. Chat messages come as a JSON array on stdin (or a raw prompt with `--raw`).
 struct Generate: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Chat with the built-in model (no knowledge base): the reply streams as it is generated.")
+        abstract: "Complete a conversation with a chat model: messages as a JSON array on stdin ([{\"role\", \"content\"}, …]).")
 
     @Option(help: "Built-in chat model id or a path to a llama-architecture .gguf file.")
     var model = LlamaGenerator.defaultModelID
-    @Option(help: "A system message.") var system: String?
-    @Option(help: "Read the conversation from this JSON file ([{\"role\", \"content\"}, …]; '-' for stdin) instead of the argument.")
-    var messages: String?
+    @Flag(help: "Always take the most likely token (reproducible; overrides --temperature).") var greedy = false
+    @Flag(help: "Stdin is the prompt text itself, fed without a chat template.") var raw = false
     @Option(help: "The most tokens to generate.") var maxTokens = 256
-    @Option(help: "0 = greedy.") var temperature = 0.0
-    @Option(help: "Nucleus sampling threshold.") var topP = 1.0
-    @Option(help: "Keep only the k most likely tokens (0 = all).") var topK = 0
-    @Option(help: "Penalty for repeating tokens (1 = none).") var repetitionPenalty = 1.0
+    @Option(help: "Sampling temperature.") var temperature = 0.7
+    @Option(help: "Nucleus sampling threshold.") var topP = 0.9
+    @Option(help: "Keep only the k most likely tokens (0 = all).") var topK = 40
+    @Option(help: "Penalty for repeating tokens (1 = none).") var repetitionPenalty = 1.1
     @Option(help: "Random seed.") var seed: UInt64 = 0
     @Option(help: "Stop when this text appears (repeatable).") var stop: [String] = []
-    @Flag(help: "Print one JSON object (prompt and generated token ids, text, finish reason, timing) instead of streaming.")
+    @Flag(help: "Print one JSON object {\"text\", \"prompt_token_ids\", \"completion_token_ids\", …} instead of streaming.")
     var json = false
-    @Argument(help: "The user's message.") var prompt: String?
-
-    func validate() throws {
-        if prompt == nil && messages == nil { throw ValidationError("give a message, or --messages FILE") }
-    }
+    @Argument(help: "A user message, instead of reading stdin.") var message: String?
 
     func run() async throws {
-        var conversation: [ChatMessage] = []
-        if let messages {
-            let data = messages == "-" ? FileHandle.standardInput.readDataToEndOfFile() : FileManager.default.contents(atPath: messages)
-            guard let data, let decoded = try? JSONDecoder().decode([ChatMessage].self, from: data) else {
-                throw ZhikuError.invalidInput("--messages must be a JSON array of {\"role\", \"content\"} objects")
-            }
-            conversation = decoded
+        let input: String
+        if let message {
+            input = message
+        } else {
+            input = String(decoding: FileHandle.standardInput.readDataToEndOfFile(), as: UTF8.self)
         }
-        if let system { conversation.insert(ChatMessage(role: "system", content: system), at: 0) }
-        if let prompt { conversation.append(ChatMessage(role: "user", content: prompt)) }
-
         let clock = ContinuousClock()
         let loadStart = clock.now
         let generator = try LlamaGenerator.load(model)
         let loaded = clock.now
-        let sampling = SamplingOptions(temperature: temperature, topP: topP, topK: topK,
-                                       repetitionPenalty: repetitionPenalty, seed: seed)
-        let result = try generator.generate(conversation, maxTokens: maxTokens, sampling: sampling, stop: stop) { piece in
+        let promptIDs: [Int32]
+        if raw {
+            promptIDs = generator.model.tokenizer.encode(input)
+        } else if message != nil {
+            promptIDs = generator.model.tokenizer.encode(generator.template.render([ChatMessage(role: "user", content: input)]))
+        } else {
+            guard let messages = try? JSONDecoder().decode([ChatMessage].self, from: Data(input.utf8)), !messages.isEmpty else {
+                throw ZhikuError.invalidInput("stdin must be a JSON array of {\"role\", \"content\"} messages (or use --raw)")
+            }
+            promptIDs = generator.model.tokenizer.encode(generator.template.render(messages))
+        }
+        guard !promptIDs.isEmpty else { throw ZhikuError.invalidInput("the prompt is empty") }
+        let sampling = greedy ? SamplingOptions() : SamplingOptions(temperature: temperature, topP: topP, topK: topK,
+                                                                    repetitionPenalty: repetitionPenalty, seed: seed)
+        var firstToken: Duration?
+        let result = try generator.generate(promptIDs: promptIDs, maxTokens: maxTokens, sampling: sampling, stop: stop) { piece in
+            if firstToken == nil { firstToken = clock.now - loaded }
             if !json { FileHandle.standardOutput.write(Data(piece.utf8)) }
             return true
         }
         let seconds = (clock.now - loaded).seconds
-        if json {
-            struct Output: Encodable {
-                var model: String; var promptTokenIds: [Int32]; var tokenIds: [Int32]; var text: String
-                var finishReason: String; var promptTokens: Int; var completionTokens: Int
-                var loadSeconds: Double; var seconds: Double; var tokensPerSecond: Double
-            }
-            try emitJSON(Output(model: generator.modelID, promptTokenIds: result.promptTokenIDs, tokenIds: result.tokenIDs,
-                                text: result.text, finishReason: result.finishReason.rawValue,
-                                promptTokens: result.promptTokenIDs.count, completionTokens: result.tokenIDs.count,
-                                loadSeconds: (loaded - loadStart).seconds, seconds: seconds,
-                                tokensPerSecond: seconds > 0 ? Double(result.tokenIDs.count) / seconds : 0))
-        } else {
+        guard json else {
             emit("")
+            return
         }
+        struct Output: Encodable {
+            var text: String; var promptTokenIds: [Int32]; var completionTokenIds: [Int32]; var model: String
+            var finishReason: String; var loadSeconds: Double; var firstTokenSeconds: Double?; var seconds: Double
+        }
+        try emitJSON(Output(text: result.text, promptTokenIds: result.promptTokenIDs, completionTokenIds: result.tokenIDs,
+                            model: generator.modelID, finishReason: result.finishReason.rawValue,
+                            loadSeconds: (loaded - loadStart).seconds, firstTokenSeconds: firstToken?.seconds,
+                            seconds: seconds))
     }
 }

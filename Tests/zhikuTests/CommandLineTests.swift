@@ -98,3 +98,26 @@ import ZhikuTestSupport
         #expect(try CLI.run(["kb", "list"], data: data.url).stdout.contains("no knowledge bases yet"))
     }
 }
+
+/// `zhiku generate` as its contract says: messages on stdin, `--greedy`, `--raw`, `--json`.
+@Suite struct GenerateCommandTests {
+    @Test func greedyAnswerToAKnownQuestion() throws {
+        let messages = #"[{"role": "user", "content": "What is the capital of France?"}]"#
+        let run = try CLI.run(["generate", "--greedy", "--max-tokens", "16", "--json"], input: messages)
+        if run.stderr.contains("not found") { return print("skipped: model smollm2-135m-instruct not installed") }
+        #expect(run.status == 0, "\(run.stderr)")
+        let object = try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any] ?? [:]
+        #expect((object["text"] as? String)?.contains("Paris") == true, "\(object["text"] ?? "")")
+        #expect((object["prompt_token_ids"] as? [Int])?.first == 1, "the prompt opens with <|im_start|>")
+        #expect(((object["completion_token_ids"] as? [Int]) ?? []).count > 2)
+
+        let raw = try CLI.run(["generate", "--greedy", "--raw", "--max-tokens", "3", "--json"], input: "The capital of France is")
+        let rawObject = try JSONSerialization.jsonObject(with: Data(raw.stdout.utf8)) as? [String: Any] ?? [:]
+        #expect((rawObject["prompt_token_ids"] as? [Int])?.first != 1, "no chat template with --raw")
+        #expect((rawObject["completion_token_ids"] as? [Int])?.count == 3)
+
+        let bad = try CLI.run(["generate", "--json"], input: "not json")
+        #expect(bad.status != 0)
+        #expect(bad.stderr.contains("JSON array"))
+    }
+}
