@@ -1,17 +1,6 @@
 import Foundation
 import ZhikuCore
 
-/// One turn of a conversation.
-public struct ChatMessage: Sendable, Hashable, Codable {
-    public var role: String
-    public var content: String
-
-    public init(role: String, content: String) {
-        self.role = role
-        self.content = content
-    }
-}
-
 /// Turns messages into the prompt text a chat model was trained on. Zhiku does not run Jinja: it recognises the
 /// two template families GGUF chat models ship with — ChatML (`<|im_start|>role\n…<|im_end|>\n`, SmolLM2,
 /// Qwen) and Llama 3 (`<|start_header_id|>role<|end_header_id|>\n\n…<|eot_id|>`) — and takes a default system

@@ -39,7 +39,7 @@ public struct OpenAIEmbedder: Embedder {
     public var modelID: String { configuration.model }
 
     /// Connects and learns the vector dimension with one probe request.
-    public init(_ configuration: Configuration, client: HTTPClient = .shared, logger: Logger = Logger(label: "zhiku.embeddings")) async throws {
+    public init(_ configuration: Configuration, client: HTTPClient = ProviderHTTPClient.shared, logger: Logger = Logger(label: "zhiku.embeddings")) async throws {
         let probe = try await Self.request(["dimension probe"], purpose: .query, configuration: configuration, client: client,
                                            logger: logger)
         guard let first = probe.first, !first.isEmpty else {

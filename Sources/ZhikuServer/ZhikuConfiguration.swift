@@ -13,6 +13,8 @@ import Foundation
 /// | `ZHIKU_EMBEDDING_URL` | unset; an OpenAI-compatible server (`http://host:port`) for models that are not built in |
 /// | `ZHIKU_EMBEDDING_API_KEY` | unset; sent as `Authorization: Bearer …` to that server |
 /// | `ZHIKU_RRF_K`, `ZHIKU_RRF_KEYWORD_WEIGHT`, `ZHIKU_RRF_VECTOR_WEIGHT` | see ``RetrievalSettings`` |
+/// | `ZHIKU_CHAT_MODEL` | `smollm2-135m-instruct` (built in), a `.gguf` path, or a model of the server below |
+/// | `ZHIKU_CHAT_URL`, `ZHIKU_CHAT_API_KEY` | unset; an OpenAI-compatible chat server (`http://host:port`) |
 public struct ZhikuConfiguration: Sendable {
     public var dataFolder: URL
     public var host: String
@@ -26,6 +28,10 @@ public struct ZhikuConfiguration: Sendable {
     public var embeddingServerURL: String?
     public var embeddingServerAPIKey: String?
     public var retrieval = RetrievalSettings()
+    /// The chat model answers use unless a request names another.
+    public var chatModel = "smollm2-135m-instruct"
+    public var chatServerURL: String?
+    public var chatServerAPIKey: String?
 
     public init(dataFolder: URL, host: String = "127.0.0.1", port: Int = 8080, maxUploadBytes: Int64 = 1 << 30,
                 workers: Int = ProcessInfo.processInfo.activeProcessorCount, logLevel: String = "info") {
@@ -52,6 +58,9 @@ public struct ZhikuConfiguration: Sendable {
         }
         if let url = environment["ZHIKU_EMBEDDING_URL"], !url.isEmpty { c.embeddingServerURL = url }
         if let key = environment["ZHIKU_EMBEDDING_API_KEY"], !key.isEmpty { c.embeddingServerAPIKey = key }
+        if let model = environment["ZHIKU_CHAT_MODEL"], !model.isEmpty { c.chatModel = model }
+        if let url = environment["ZHIKU_CHAT_URL"], !url.isEmpty { c.chatServerURL = url }
+        if let key = environment["ZHIKU_CHAT_API_KEY"], !key.isEmpty { c.chatServerAPIKey = key }
         if let k = environment["ZHIKU_RRF_K"].flatMap(Double.init), k >= 0 { c.retrieval.fusion.k = k }
         if let w = environment["ZHIKU_RRF_KEYWORD_WEIGHT"].flatMap(Double.init), w >= 0 { c.retrieval.fusion.keywordWeight = w }
         if let w = environment["ZHIKU_RRF_VECTOR_WEIGHT"].flatMap(Double.init), w >= 0 { c.retrieval.fusion.vectorWeight = w }

@@ -18,6 +18,8 @@ public struct ZhikuRuntime: Sendable {
     public let logger: Logger
     /// Embedding models (built in, or from the configured server), loaded on first use.
     public let embedders: EmbedderCache
+    /// Chat models (built in, or from the configured server), loaded on first use.
+    public let chatModels: ChatModelCache
     private let sqliteStore: SQLiteStore
     private let reembedding = RunningSet<KnowledgeBase.ID>()
 
@@ -43,6 +45,8 @@ public struct ZhikuRuntime: Sendable {
         self.keywordIndex = index
         self.vectorIndex = vectors
         self.embedders = embedders
+        self.chatModels = ChatModelCache(serverURL: configuration.chatServerURL, apiKey: configuration.chatServerAPIKey,
+                                         logger: logger)
         self.logger = logger
         self.pipeline = IngestPipeline(store: store, blobs: blobs, keywordIndex: index, vectorIndex: vectors,
                                        embedders: embedders, splitter: IngestPipeline.defaultSplitter(), logger: logger)

@@ -15,7 +15,8 @@ public enum ZhikuServer {
         let router = Router(context: ZhikuRequestContext.self)
         router.add(middleware: JSONErrorMiddleware())
         APIRoutes(runtime: runtime).register(on: router)
-        OpenAIRoutes(embedders: runtime.embedders).register(on: router)
+        OpenAIRoutes(embedders: runtime.embedders, chatModels: runtime.chatModels,
+                     defaultChatModel: runtime.configuration.chatModel).register(on: router)
         WebPage.register(on: router)
         let configuration = ApplicationConfiguration(
             address: .hostname(runtime.configuration.host, port: runtime.configuration.port),

@@ -1,0 +1,52 @@
+import Foundation
+import ZhikuCore
+
+/// ``ChatModel`` on the built-in engine (``LlamaGenerator``). Generation runs on its own thread; at most
+/// `parallelism` requests generate at once (each uses a core), the rest wait their turn.
+public final class BuiltInChatModel: ChatModel, @unchecked Sendable {
+    public let generator: LlamaGenerator
+    public var modelID: String { generator.modelID }
+    public var contextTokens: Int? { generator.model.configuration.context }
+    private let slots: DispatchSemaphore
+
+    public init(_ generator: LlamaGenerator, parallelism: Int = 1) {
+        self.generator = generator
+        slots = DispatchSemaphore(value: max(1, parallelism))
+    }
+
+    public func tokenCount(_ text: String) -> Int { generator.model.tokenizer.encode(text).count }
+
+    public func stream(_ request: ChatRequest) -> AsyncThrowingStream<ChatEvent, any Error> {
+        let (stream, continuation) = AsyncThrowingStream.makeStream(of: ChatEvent.self)
+        let cancelled = CancelFlag()
+        continuation.onTermination = { _ in cancelled.set() }
+        let generator = self.generator, slots = self.slots
+        Thread.detachNewThread {
+            slots.wait()
+            defer { slots.signal() }
+            guard !cancelled.isSet else { return continuation.finish(throwing: CancellationError()) }
+            do {
+                let result = try generator.generate(request.messages, maxTokens: request.maxTokens,
+                                                    sampling: request.sampling, stop: request.stop) { piece in
+                    continuation.yield(.text(piece))
+                    return !cancelled.isSet
+                }
+                continuation.yield(.done(ChatUsage(promptTokens: result.promptTokenIDs.count,
+                                                   completionTokens: result.tokenIDs.count,
+                                                   finishReason: cancelled.isSet ? "cancelled" : result.finishReason.rawValue)))
+                continuation.finish()
+            } catch {
+                continuation.finish(throwing: error)
+            }
+        }
+        return stream
+    }
+}
+
+/// A flag set once from any thread.
+final class CancelFlag: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value = false
+    var isSet: Bool { lock.withLock { value } }
+    func set() { lock.withLock { value = true } }
+}
