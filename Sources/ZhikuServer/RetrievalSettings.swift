@@ -8,6 +8,11 @@ public struct RetrievalSettings: Sendable {
     public var fusion = ReciprocalRankFusion(k: 5)
     /// How many candidates each retriever contributes before fusion (at least the k asked for).
     public var candidates = 100
+    /// Answers are refused ("not found") when no retrieved chunk reaches this cosine similarity to the question.
+    /// 0.85 for multilingual-e5-small: on 300 dev-set questions asked of their own collection and 300 asked of the
+    /// other one, it kept 296 of the first and refused 291 of the second (BENCHMARKS.md). Other models place
+    /// cosines differently: set `ZHIKU_NO_ANSWER_THRESHOLD` for them.
+    public var noAnswerThreshold = 0.85
 
     public init() {}
 }

@@ -13,6 +13,7 @@ import Foundation
 /// | `ZHIKU_EMBEDDING_URL` | unset; an OpenAI-compatible server (`http://host:port`) for models that are not built in |
 /// | `ZHIKU_EMBEDDING_API_KEY` | unset; sent as `Authorization: Bearer …` to that server |
 /// | `ZHIKU_RRF_K`, `ZHIKU_RRF_KEYWORD_WEIGHT`, `ZHIKU_RRF_VECTOR_WEIGHT` | see ``RetrievalSettings`` |
+/// | `ZHIKU_NO_ANSWER_THRESHOLD` | `0.85` (cosine; see ``RetrievalSettings``) |
 /// | `ZHIKU_CHAT_MODEL` | `smollm2-135m-instruct` (built in), a `.gguf` path, or a model of the server below |
 /// | `ZHIKU_CHAT_URL`, `ZHIKU_CHAT_API_KEY` | unset; an OpenAI-compatible chat server (`http://host:port`) |
 public struct ZhikuConfiguration: Sendable {
@@ -58,6 +59,7 @@ public struct ZhikuConfiguration: Sendable {
         }
         if let url = environment["ZHIKU_EMBEDDING_URL"], !url.isEmpty { c.embeddingServerURL = url }
         if let key = environment["ZHIKU_EMBEDDING_API_KEY"], !key.isEmpty { c.embeddingServerAPIKey = key }
+        if let t = environment["ZHIKU_NO_ANSWER_THRESHOLD"].flatMap(Double.init) { c.retrieval.noAnswerThreshold = t }
         if let model = environment["ZHIKU_CHAT_MODEL"], !model.isEmpty { c.chatModel = model }
         if let url = environment["ZHIKU_CHAT_URL"], !url.isEmpty { c.chatServerURL = url }
         if let key = environment["ZHIKU_CHAT_API_KEY"], !key.isEmpty { c.chatServerAPIKey = key }

@@ -15,6 +15,7 @@ public enum ZhikuServer {
         let router = Router(context: ZhikuRequestContext.self)
         router.add(middleware: JSONErrorMiddleware())
         APIRoutes(runtime: runtime).register(on: router)
+        ChatRoutes(runtime: runtime).register(on: router)
         OpenAIRoutes(embedders: runtime.embedders, chatModels: runtime.chatModels,
                      defaultChatModel: runtime.configuration.chatModel).register(on: router)
         WebPage.register(on: router)
