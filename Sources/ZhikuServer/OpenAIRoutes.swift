@@ -19,43 +19,22 @@ struct OpenAIRoutes {
         var temperature: Double?
         var topP: Double?
         var seed: UInt64?
-        var stop: Stop?
+        var stop: OneOrMany?
+    }
 
-        enum Stop: Decodable {
-            case one(String), many([String])
-            init(from decoder: any Decoder) throws {
-                let c = try decoder.singleValueContainer()
-                if let s = try? c.decode(String.self) { self = .one(s) } else { self = .many(try c.decode([String].self)) }
-            }
-            var list: [String] {
-                switch self {
-                case .one(let s): [s]
-                case .many(let m): m
-                }
-            }
+    /// A string or a list of strings, as OpenAI's `input` and `stop` accept.
+    struct OneOrMany: Decodable {
+        var values: [String]
+
+        init(from decoder: any Decoder) throws {
+            let c = try decoder.singleValueContainer()
+            if let s = try? c.decode(String.self) { values = [s] } else { values = try c.decode([String].self) }
         }
     }
 
     struct EmbeddingRequest: Decodable {
-        enum Input: Decodable {
-            case one(String)
-            case many([String])
-
-            init(from decoder: any Decoder) throws {
-                let c = try decoder.singleValueContainer()
-                if let s = try? c.decode(String.self) { self = .one(s) } else { self = .many(try c.decode([String].self)) }
-            }
-
-            var texts: [String] {
-                switch self {
-                case .one(let s): [s]
-                case .many(let m): m
-                }
-            }
-        }
-
         var model: String?
-        var input: Input
+        var input: OneOrMany
         /// Zhiku's extension: "query" or "passage" (the default), for models that embed the two differently.
         var inputType: String?
         var encodingFormat: String?
@@ -97,7 +76,7 @@ struct OpenAIRoutes {
         }
         v1.post("embeddings") { request, context in
             let body = try await request.decode(as: EmbeddingRequest.self, context: context)
-            let texts = body.input.texts
+            let texts = body.input.values
             guard !texts.isEmpty else { throw ZhikuError.invalidInput("input must not be empty") }
             guard texts.count <= 2048 else { throw ZhikuError.invalidInput("at most 2048 inputs per request, got \(texts.count)") }
             if let format = body.encodingFormat, format != "float" {
@@ -128,7 +107,7 @@ struct OpenAIRoutes {
         let sampling = try SamplingOptions(temperature: body.temperature ?? 0.7, topP: body.topP ?? 1,
                                            seed: body.seed ?? 0).validated()
         let model = try await chatModels.model(body.model ?? defaultChatModel)
-        let chat = ChatRequest(messages: body.messages, maxTokens: maxTokens, sampling: sampling, stop: body.stop?.list ?? [])
+        let chat = ChatRequest(messages: body.messages, maxTokens: maxTokens, sampling: sampling, stop: body.stop?.values ?? [])
         let id = "chatcmpl-" + UUID().uuidString.lowercased()
         let created = Int(Date().timeIntervalSince1970)
 

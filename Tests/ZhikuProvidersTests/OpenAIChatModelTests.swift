@@ -8,27 +8,13 @@ import ZhikuTestSupport
 /// The OpenAI-compatible chat backend against a second Zhiku process serving its built-in model over
 /// `/v1/chat/completions` — real HTTP both ways.
 @Suite struct OpenAIChatModelTests {
-    func startZhiku(_ data: TemporaryFolder) throws -> (Process, String) {
-        let server = CLI.process(["serve", "--port", "0"], data: data.url)
-        let out = Pipe()
-        server.standardOutput = out
-        server.standardError = FileHandle.nullDevice
-        try server.run()
-        let banner = String(decoding: out.fileHandleForReading.availableData, as: UTF8.self)
-        guard let range = banner.range(of: #"http://127\.0\.0\.1:\d+"#, options: .regularExpression) else {
-            server.terminate()
-            throw ZhikuError(.internal, "zhiku serve did not report its address: \(banner)")
-        }
-        return (server, String(banner[range]))
-    }
-
     @Test func streamsFromASecondZhikuProcess() async throws {
         guard (try? ModelLocation.folder(for: LlamaGenerator.defaultModelID)) != nil else {
             print("skipped: model \(LlamaGenerator.defaultModelID) not found (scripts/fetch-models.sh fetches it)")
             return
         }
         let data = TemporaryFolder()
-        let (server, base) = try startZhiku(data)
+        let (server, base) = try CLI.startServer(data: data.url)
         defer { server.terminate(); server.waitUntilExit() }
         let remote = OpenAIChatModel(.init(baseURL: base, model: LlamaGenerator.defaultModelID, apiKey: "unused"))
         let question = ChatRequest(messages: [ChatMessage(role: "user", content: "What is the capital of France?")],

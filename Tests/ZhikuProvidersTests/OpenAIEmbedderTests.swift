@@ -9,27 +9,13 @@ import ZhikuTestSupport
 /// real HTTP both ways.
 @Suite struct OpenAIEmbedderTests {
     /// Starts `zhiku serve --port 0` and returns it with its base URL.
-    func startZhiku(_ data: TemporaryFolder) throws -> (Process, String) {
-        let server = CLI.process(["serve", "--port", "0"], data: data.url)
-        let out = Pipe()
-        server.standardOutput = out
-        server.standardError = FileHandle.nullDevice
-        try server.run()
-        let banner = String(decoding: out.fileHandleForReading.availableData, as: UTF8.self)
-        guard let range = banner.range(of: #"http://127\.0\.0\.1:\d+"#, options: .regularExpression) else {
-            server.terminate()
-            throw ZhikuError(.internal, "zhiku serve did not report its address: \(banner)")
-        }
-        return (server, String(banner[range]))
-    }
-
     @Test func embedsThroughASecondZhikuProcess() async throws {
         guard let folder = try? ModelLocation.folder(for: E5Embedder.id) else {
             print("skipped: model multilingual-e5-small not found (scripts/fetch-models.sh fetches it)")
             return
         }
         let data = TemporaryFolder()
-        let (server, base) = try startZhiku(data)
+        let (server, base) = try CLI.startServer(data: data.url)
         defer { server.terminate(); server.waitUntilExit() }
 
         var configuration = OpenAIEmbedder.Configuration(baseURL: base + "/v1/", model: E5Embedder.id, apiKey: "unused")

@@ -55,4 +55,24 @@ public enum CLI {
         return Result(status: p.terminationStatus, stdout: String(decoding: out, as: UTF8.self),
                       stderr: String(decoding: err, as: UTF8.self))
     }
+
+    /// Starts `zhiku serve --port 0` on `data` and returns the process with the base URL it reported.
+    public static func startServer(data: URL) throws -> (process: Process, baseURL: String) {
+        let server = process(["serve", "--port", "0"], data: data)
+        let out = Pipe()
+        server.standardOutput = out
+        server.standardError = FileHandle.nullDevice
+        try server.run()
+        let banner = String(decoding: out.fileHandleForReading.availableData, as: UTF8.self)
+        guard let range = banner.range(of: #"http://127\.0\.0\.1:\d+"#, options: .regularExpression) else {
+            server.terminate()
+            throw ServerDidNotStart(banner: banner)
+        }
+        return (server, String(banner[range]))
+    }
+
+    public struct ServerDidNotStart: Error, CustomStringConvertible {
+        public var banner: String
+        public var description: String { "zhiku serve did not report its address: \(banner)" }
+    }
 }
