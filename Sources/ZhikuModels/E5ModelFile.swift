@@ -25,12 +25,8 @@ struct E5ModelFile {
     let tensors: [String: (dtype: UInt8, count: Int, range: Range<Int>)]
 
     init(url: URL) throws {
-        do {
-            data = try Data(contentsOf: url, options: .alwaysMapped)
-        } catch {
-            throw ZhikuError.notFound("cannot read model weights at \(url.path): \(error.localizedDescription)")
-        }
-        var r = Reader(data: data, name: url.lastPathComponent)
+        data = try ModelFileReader.map(url)
+        var r = ModelFileReader(data: data, name: url.lastPathComponent)
         guard data.count >= 8, data.prefix(4) == Data("E5S1".utf8) else { throw r.corrupt("bad magic") }
         r.offset = 8
         header = Header(hidden: try r.int(), layers: try r.int(), heads: try r.int(), intermediate: try r.int(),
@@ -103,38 +99,5 @@ struct E5ModelFile {
             }
         }
         return out
-    }
-
-    private struct Reader {
-        let data: Data
-        let name: String
-        var offset = 0
-
-        func corrupt(_ why: String) -> ZhikuError {
-            ZhikuError(.invalidInput, "model file \(name) is unusable: \(why)")
-        }
-
-        mutating func bytes(_ n: Int) throws -> Data {
-            guard n >= 0, offset + n <= data.count else { throw corrupt("truncated at byte \(offset)") }
-            defer { offset += n }
-            return data.subdata(in: offset..<(offset + n))
-        }
-
-        mutating func skip(_ n: Int) throws { _ = try bytes(n) }
-
-        mutating func load<T: FixedWidthInteger>(_: T.Type) throws -> T {
-            let size = MemoryLayout<T>.size
-            guard offset + size <= data.count else { throw corrupt("truncated at byte \(offset)") }
-            defer { offset += size }
-            return data.withUnsafeBytes { T(littleEndian: $0.loadUnaligned(fromByteOffset: offset, as: T.self)) }
-        }
-
-        mutating func u8() throws -> UInt8 { try load(UInt8.self) }
-        mutating func u16() throws -> UInt16 { try load(UInt16.self) }
-        mutating func u32() throws -> UInt32 { try load(UInt32.self) }
-        mutating func u64() throws -> UInt64 { try load(UInt64.self) }
-        mutating func i32() throws -> Int32 { try load(Int32.self) }
-        mutating func int() throws -> Int { Int(try load(Int32.self)) }
-        mutating func float() throws -> Float { Float(bitPattern: try u32()) }
     }
 }

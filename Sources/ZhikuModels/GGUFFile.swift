@@ -70,12 +70,8 @@ public struct GGUFFile: Sendable {
 
     public init(url: URL) throws {
         self.url = url
-        do {
-            data = try Data(contentsOf: url, options: .alwaysMapped)
-        } catch {
-            throw ZhikuError.notFound("cannot read model file \(url.path): \(error.localizedDescription)")
-        }
-        var reader = Reader(data: data, url: url)
+        data = try ModelFileReader.map(url)
+        var reader = ModelFileReader(data: data, name: url.lastPathComponent)
         guard try reader.u32() == 0x4655_4747 else { throw reader.corrupt("not a GGUF file (bad magic)") }
         version = Int(try reader.u32())
         guard version == 2 || version == 3 else { throw reader.corrupt("GGUF version \(version) is not supported (2 or 3)") }
@@ -96,7 +92,7 @@ public struct GGUFFile: Sendable {
             tensors[name] = TensorInfo(name: name, dimensions: dimensions, rawType: type, offset: offset)
         }
         let alignment = max(1, metadata["general.alignment"]?.int ?? 32)
-        dataStart = (reader.position + alignment - 1) / alignment * alignment
+        dataStart = (reader.offset + alignment - 1) / alignment * alignment
         self.metadata = metadata
         self.tensors = tensors
     }
@@ -160,67 +156,46 @@ public struct GGUFFile: Sendable {
     }
 
     func corrupt(_ why: String) -> ZhikuError {
-        ZhikuError(.invalidInput, "model file \(url.lastPathComponent) is unusable: \(why)")
+        ModelFileReader.corrupt(url.lastPathComponent, why)
+    }
+}
+
+/// GGUF's own encodings on top of the shared reader: u64 sizes, length-prefixed strings, typed metadata values.
+extension ModelFileReader {
+    /// A u64 count or offset, refused when it could not fit the file.
+    mutating func count() throws -> Int {
+        let v = try load(UInt64.self)
+        guard v < UInt64(Int32.max) * 64 else { throw corrupt("implausible size \(v) at byte \(offset - 8)") }
+        return Int(v)
     }
 
-    /// Sequential little-endian reads with bounds checks.
-    private struct Reader {
-        let data: Data
-        let url: URL
-        var position = 0
+    mutating func string() throws -> String {
+        let n = try count()
+        return String(decoding: try bytes(n), as: UTF8.self)
+    }
 
-        func corrupt(_ why: String) -> ZhikuError {
-            ZhikuError(.invalidInput, "model file \(url.lastPathComponent) is unusable: \(why)")
-        }
-
-        mutating func bytes(_ n: Int) throws -> Data {
-            guard n >= 0, position + n <= data.count else { throw corrupt("truncated at byte \(position)") }
-            defer { position += n }
-            return data.subdata(in: (data.startIndex + position)..<(data.startIndex + position + n))
-        }
-
-        mutating func load<T: FixedWidthInteger>(_: T.Type) throws -> T {
-            let raw = try bytes(MemoryLayout<T>.size)
-            return T(littleEndian: raw.withUnsafeBytes { $0.loadUnaligned(as: T.self) })
-        }
-
-        mutating func u32() throws -> UInt32 { try load(UInt32.self) }
-
-        /// A u64 count or offset, refused when it could not fit the file.
-        mutating func count() throws -> Int {
-            let v = try load(UInt64.self)
-            guard v < UInt64(Int32.max) * 64 else { throw corrupt("implausible size \(v) at byte \(position - 8)") }
-            return Int(v)
-        }
-
-        mutating func string() throws -> String {
+    mutating func value(type: UInt32) throws -> GGUFFile.Value {
+        switch type {
+        case 0: return .uint(UInt64(try load(UInt8.self)))
+        case 1: return .int(Int64(try load(Int8.self)))
+        case 2: return .uint(UInt64(try load(UInt16.self)))
+        case 3: return .int(Int64(try load(Int16.self)))
+        case 4: return .uint(UInt64(try load(UInt32.self)))
+        case 5: return .int(Int64(try load(Int32.self)))
+        case 6: return .float(Double(Float(bitPattern: try load(UInt32.self))))
+        case 7: return .bool(try load(UInt8.self) != 0)
+        case 8: return .string(try string())
+        case 9:
+            let elementType = try u32()
             let n = try count()
-            return String(decoding: try bytes(n), as: UTF8.self)
-        }
-
-        mutating func value(type: UInt32) throws -> Value {
-            switch type {
-            case 0: return .uint(UInt64(try load(UInt8.self)))
-            case 1: return .int(Int64(try load(Int8.self)))
-            case 2: return .uint(UInt64(try load(UInt16.self)))
-            case 3: return .int(Int64(try load(Int16.self)))
-            case 4: return .uint(UInt64(try load(UInt32.self)))
-            case 5: return .int(Int64(try load(Int32.self)))
-            case 6: return .float(Double(Float(bitPattern: try load(UInt32.self))))
-            case 7: return .bool(try load(UInt8.self) != 0)
-            case 8: return .string(try string())
-            case 9:
-                let elementType = try u32()
-                let n = try count()
-                var values: [Value] = []
-                values.reserveCapacity(n)
-                for _ in 0..<n { values.append(try value(type: elementType)) }
-                return .array(values)
-            case 10: return .uint(try load(UInt64.self))
-            case 11: return .int(try load(Int64.self))
-            case 12: return .float(Double(bitPattern: try load(UInt64.self)))
-            default: throw corrupt("unknown metadata value type \(type) at byte \(position - 4)")
-            }
+            var values: [GGUFFile.Value] = []
+            values.reserveCapacity(n)
+            for _ in 0..<n { values.append(try value(type: elementType)) }
+            return .array(values)
+        case 10: return .uint(try load(UInt64.self))
+        case 11: return .int(try load(Int64.self))
+        case 12: return .float(Double(bitPattern: try load(UInt64.self)))
+        default: throw corrupt("unknown metadata value type \(type) at byte \(offset - 4)")
         }
     }
 }

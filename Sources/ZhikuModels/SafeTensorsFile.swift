@@ -17,11 +17,7 @@ public struct SafeTensorsFile: Sendable {
 
     public init(url: URL) throws {
         self.url = url
-        do {
-            data = try Data(contentsOf: url, options: .alwaysMapped)
-        } catch {
-            throw ZhikuError.notFound("cannot read model weights at \(url.path): \(error.localizedDescription)")
-        }
+        data = try ModelFileReader.map(url)
         guard data.count >= 8 else { throw Self.corrupt(url, "shorter than its header") }
         let headerLength = data.prefix(8).withUnsafeBytes { Int(UInt64(littleEndian: $0.loadUnaligned(as: UInt64.self))) }
         guard headerLength > 0, 8 + headerLength <= data.count else { throw Self.corrupt(url, "header length out of range") }
