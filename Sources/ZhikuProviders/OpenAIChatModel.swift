@@ -51,18 +51,18 @@ public struct OpenAIChatModel: ChatModel {
 
     /// The model ids the server offers (`GET {base}/v1/models`).
     public static func models(baseURL: String, apiKey: String? = nil, client: HTTPClient = ProviderHTTPClient.shared) async throws -> [String] {
-        var request = HTTPClientRequest(url: endpoint(baseURL, "models"))
+        var request = HTTPClientRequest(url: OpenAIEndpoint.url(baseURL, "models"))
         if let apiKey, !apiKey.isEmpty { request.headers.add(name: "Authorization", value: "Bearer \(apiKey)") }
         let response: HTTPClientResponse
         do {
             response = try await client.execute(request, timeout: .seconds(15))
         } catch {
-            throw ZhikuError(.internal, "cannot reach \(endpoint(baseURL, "models")): \(error)")
+            throw ZhikuError(.internal, "cannot reach \(OpenAIEndpoint.url(baseURL, "models")): \(error)")
         }
         let body = try await response.body.collect(upTo: 16 << 20)
         struct List: Decodable { struct Item: Decodable { var id: String }; var data: [Item] }
         guard response.status.code == 200, let list = try? JSONDecoder().decode(List.self, from: Data(body.readableBytesView)) else {
-            throw ZhikuError(.internal, "\(endpoint(baseURL, "models")) answered \(response.status.code) without a model list")
+            throw ZhikuError(.internal, "\(OpenAIEndpoint.url(baseURL, "models")) answered \(response.status.code) without a model list")
         }
         return list.data.map(\.id)
     }
@@ -106,16 +106,9 @@ public struct OpenAIChatModel: ChatModel {
         var usage: Usage?
     }
 
-    static func endpoint(_ base: String, _ path: String) -> String {
-        var base = base
-        while base.hasSuffix("/") { base.removeLast() }
-        if base.hasSuffix("/v1") { base.removeLast(3) }
-        return base + "/v1/" + path
-    }
-
     private func run(_ chat: ChatRequest, _ continuation: AsyncThrowingStream<ChatEvent, any Error>.Continuation) async throws {
         let c = configuration
-        let url = Self.endpoint(c.baseURL, "chat/completions")
+        let url = OpenAIEndpoint.url(c.baseURL, "chat/completions")
         let body = try JSONEncoder().encode(Body(
             model: c.model, messages: chat.messages, max_tokens: chat.maxTokens,
             temperature: chat.sampling.temperature, top_p: chat.sampling.topP,

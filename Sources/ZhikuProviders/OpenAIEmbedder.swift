@@ -94,12 +94,7 @@ public struct OpenAIEmbedder: Embedder {
         var error: Inner?
     }
 
-    static func endpoint(_ base: String) -> String {
-        var base = base
-        while base.hasSuffix("/") { base.removeLast() }
-        if base.hasSuffix("/v1") { base.removeLast(3) }
-        return base + "/v1/embeddings"
-    }
+    static func endpoint(_ base: String) -> String { OpenAIEndpoint.url(base, "embeddings") }
 
     private static func request(_ texts: [String], purpose: EmbeddingPurpose, configuration c: Configuration,
                                 client: HTTPClient, logger: Logger) async throws -> [[Float]] {

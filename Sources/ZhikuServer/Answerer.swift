@@ -50,6 +50,11 @@ public struct Answerer: Sendable {
         public var sampling = SamplingOptions(temperature: 0)
 
         public init(question: String) { self.question = question }
+
+        /// Checks the request; the HTTP route calls this before the stream starts, so bad input is a 400.
+        public func validate() throws {
+            guard (1...20).contains(k) else { throw ZhikuError.invalidInput("k must be between 1 and 20") }
+        }
     }
 
     public init(runtime: ZhikuRuntime) { self.runtime = runtime }
@@ -79,8 +84,8 @@ public struct Answerer: Sendable {
                      _ continuation: AsyncThrowingStream<AnswerEvent, any Error>.Continuation) async throws {
         let clock = ContinuousClock()
         let started = clock.now
-        func ms(_ d: Duration) -> Double { Double(d.components.seconds) * 1000 + Double(d.components.attoseconds) / 1e15 }
-        guard (1...20).contains(request.k) else { throw ZhikuError.invalidInput("k must be between 1 and 20") }
+        func ms(_ d: Duration) -> Double { d.seconds * 1000 }
+        try request.validate()
         let results = try await runtime.search(request.question, in: kb, k: request.k)
         let retrieval = ms(clock.now - started)
         let threshold = runtime.configuration.retrieval.noAnswerThreshold

@@ -32,7 +32,7 @@ struct ChatRoutes {
             ask.k = body.k ?? 5
             ask.maxTokens = body.maxTokens ?? 384
             ask.sampling = try SamplingOptions(temperature: body.temperature ?? 0, seed: body.seed ?? 0).validated()
-            guard (1...20).contains(ask.k) else { throw ZhikuError.invalidInput("k must be between 1 and 20") }
+            try ask.validate()
             let events = Answerer(runtime: runtime).answer(ask, in: kb)
             let encoder = ZhikuJSON.encoder
             return Response(status: .ok, headers: [.contentType: "text/event-stream", .cacheControl: "no-cache"],
