@@ -165,6 +165,47 @@ enum SQLiteMigrations {
                 ALTER TABLE jobs ADD COLUMN chunks_embedded INTEGER NOT NULL DEFAULT 0;
                 """)
         }
+        // Stored conversations and the audit log. A conversation outlives its knowledge base (kb_id becomes NULL);
+        // an audit entry keeps the base's name and outlives both.
+        migrator.registerMigration("v4-conversations") { db in
+            try db.execute(sql: """
+                CREATE TABLE conversations (
+                    id INTEGER PRIMARY KEY,
+                    title TEXT NOT NULL,
+                    kb_id INTEGER REFERENCES knowledge_bases(id) ON DELETE SET NULL,
+                    created_at REAL NOT NULL,
+                    updated_at REAL NOT NULL
+                );
+                CREATE INDEX conversations_by_update ON conversations(updated_at);
+                CREATE TABLE messages (
+                    id INTEGER PRIMARY KEY,
+                    conversation_id INTEGER NOT NULL REFERENCES conversations(id) ON DELETE CASCADE,
+                    role TEXT NOT NULL,
+                    content TEXT NOT NULL,
+                    citations TEXT NOT NULL DEFAULT '[]',
+                    stats TEXT,
+                    created_at REAL NOT NULL
+                );
+                CREATE INDEX messages_by_conversation ON messages(conversation_id, id);
+                CREATE TABLE audit_log (
+                    id INTEGER PRIMARY KEY,
+                    at REAL NOT NULL,
+                    user TEXT,
+                    kb_id INTEGER,
+                    kb_name TEXT,
+                    conversation_id INTEGER,
+                    channel TEXT NOT NULL,
+                    question TEXT NOT NULL,
+                    retrieved TEXT NOT NULL,
+                    answer TEXT NOT NULL,
+                    model TEXT,
+                    finish_reason TEXT NOT NULL,
+                    latency_ms REAL NOT NULL
+                );
+                CREATE INDEX audit_by_time ON audit_log(at);
+                CREATE INDEX audit_by_kb ON audit_log(kb_id, at);
+                """)
+        }
         return migrator
     }
 }

@@ -1,0 +1,58 @@
+import Foundation
+
+/// One answered question in the audit log: who asked what of which knowledge base, the chunks retrieved with their
+/// scores, the answer, the model and the latency.
+public struct AuditEntry: Sendable, Hashable, Codable, Identifiable {
+    public typealias ID = Int64
+
+    /// A chunk retrieval returned for the question, with its scores.
+    public struct RetrievedChunk: Sendable, Hashable, Codable {
+        public var chunkID: Chunk.ID
+        public var score: Double
+        public var vectorScore: Double?
+        public var keywordScore: Double?
+
+        public init(_ hit: SearchHit) {
+            chunkID = hit.chunk.id
+            score = hit.score
+            vectorScore = hit.vectorScore
+            keywordScore = hit.keywordScore
+        }
+    }
+
+    public var id: ID
+    public var at: Date
+    /// The user who asked (nil until accounts exist: the local user).
+    public var user: String?
+    public var kbID: KnowledgeBase.ID?
+    /// The knowledge base's name when asked (kept after the base is deleted).
+    public var kbName: String?
+    public var conversationID: Conversation.ID?
+    /// Where the question came from: `api`, `openai`, `cli`.
+    public var channel: String
+    public var question: String
+    public var retrieved: [RetrievedChunk]
+    public var answer: String
+    public var model: String?
+    /// `stop`, `length`, `not_found`, `extractive`, `cancelled`, or `error`.
+    public var finishReason: String
+    public var latencyMs: Double
+
+    public init(id: ID, at: Date, user: String?, kbID: KnowledgeBase.ID?, kbName: String?, conversationID: Conversation.ID?,
+                channel: String, question: String, retrieved: [RetrievedChunk], answer: String, model: String?,
+                finishReason: String, latencyMs: Double) {
+        self.id = id
+        self.at = at
+        self.user = user
+        self.kbID = kbID
+        self.kbName = kbName
+        self.conversationID = conversationID
+        self.channel = channel
+        self.question = question
+        self.retrieved = retrieved
+        self.answer = answer
+        self.model = model
+        self.finishReason = finishReason
+        self.latencyMs = latencyMs
+    }
+}

@@ -1,0 +1,30 @@
+import Foundation
+
+/// A numbered source an answer may cite: where it is (file, page, character range, chunk) and how well it matched.
+public struct Citation: Sendable, Hashable, Codable {
+    public var n: Int
+    public var chunkID: Chunk.ID
+    public var fileID: FileRecord.ID
+    public var fileName: String
+    public var page: Int
+    public var start: Int
+    public var end: Int
+    public var snippet: String
+    public var score: Double
+    public var vectorScore: Double?
+    public var keywordScore: Double?
+
+    public init(n: Int, hit: SearchHit, snippet: String? = nil) {
+        self.n = n
+        chunkID = hit.chunk.id
+        fileID = hit.chunk.fileID
+        fileName = hit.fileName
+        page = hit.chunk.page
+        start = hit.chunk.start
+        end = hit.chunk.end
+        self.snippet = snippet ?? String(hit.chunk.text.prefix(300))
+        score = hit.score
+        vectorScore = hit.vectorScore
+        keywordScore = hit.keywordScore
+    }
+}

@@ -1,0 +1,30 @@
+import Foundation
+
+/// One stored message of a ``Conversation``: the user's question, or the assistant's answer with its citations,
+/// model, token counts and timings.
+public struct ConversationMessage: Sendable, Hashable, Codable, Identifiable {
+    public typealias ID = Int64
+    public var id: ID
+    public var conversationID: Conversation.ID
+    /// `user` or `assistant`.
+    public var role: String
+    public var content: String
+    public var citations: [Citation]
+    /// Usage and timings (assistant messages only).
+    public var stats: AnswerStats?
+    public var createdAt: Date
+
+    public init(id: ID, conversationID: Conversation.ID, role: String, content: String, citations: [Citation] = [],
+                stats: AnswerStats? = nil, createdAt: Date) {
+        self.id = id
+        self.conversationID = conversationID
+        self.role = role
+        self.content = content
+        self.citations = citations
+        self.stats = stats
+        self.createdAt = createdAt
+    }
+
+    /// The message as chat history for a model.
+    public var chatMessage: ChatMessage { ChatMessage(role: role, content: content) }
+}

@@ -1,0 +1,140 @@
+import Foundation
+import GRDB
+import ZhikuCore
+
+/// ``ConversationStore`` on the embedded SQLite database (tables `conversations`, `messages`, `audit_log`).
+public struct SQLiteConversationStore: ConversationStore {
+    private let pool: DatabasePool
+
+    public init(database: SQLiteDatabase) {
+        pool = database.pool
+    }
+
+    private static let encoder = JSONEncoder()
+    private static let decoder = JSONDecoder()
+
+    private static func json(_ value: some Encodable) throws -> String {
+        String(decoding: try encoder.encode(value), as: UTF8.self)
+    }
+
+    private static func decode<T: Decodable>(_ type: T.Type, _ text: String?) -> T? {
+        guard let text else { return nil }
+        return try? decoder.decode(type, from: Data(text.utf8))
+    }
+
+    public func record(_ exchange: ChatExchange) async throws -> Conversation? {
+        let time = Date().timeIntervalSince1970
+        let citations = try Self.json(exchange.citations)
+        let stats = try Self.json(exchange.stats)
+        let retrieved = try Self.json(exchange.retrieved)
+        return try await pool.writing("recording an answer") { db in
+            var conversationID: Conversation.ID?
+            switch exchange.target {
+            case .none:
+                break
+            case .newConversation:
+                try db.execute(sql: """
+                    INSERT INTO conversations (title, kb_id, created_at, updated_at) VALUES (?, ?, ?, ?)
+                    """, arguments: [Conversation.title(for: exchange.question), exchange.kb?.id, time, time])
+                conversationID = db.lastInsertedRowID
+            case .conversation(let id):
+                try db.execute(sql: "UPDATE conversations SET updated_at = ? WHERE id = ?", arguments: [time, id])
+                guard db.changesCount > 0 else { throw ZhikuError.notFound("conversation \(id) does not exist") }
+                conversationID = id
+            }
+            if let conversationID {
+                try db.execute(sql: """
+                    INSERT INTO messages (conversation_id, role, content, created_at) VALUES (?, 'user', ?, ?)
+                    """, arguments: [conversationID, exchange.question, time])
+                try db.execute(sql: """
+                    INSERT INTO messages (conversation_id, role, content, citations, stats, created_at)
+                    VALUES (?, 'assistant', ?, ?, ?, ?)
+                    """, arguments: [conversationID, exchange.answer, citations, stats, time])
+            }
+            try db.execute(sql: """
+                INSERT INTO audit_log (at, user, kb_id, kb_name, conversation_id, channel, question, retrieved, answer,
+                                       model, finish_reason, latency_ms)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """, arguments: [time, exchange.user, exchange.kb?.id, exchange.kb?.name, conversationID, exchange.channel,
+                                 exchange.question, retrieved, exchange.answer, exchange.stats.model,
+                                 exchange.stats.finishReason, exchange.stats.totalMs])
+            return try conversationID.flatMap { try Self.conversation(db, id: $0) }
+        }
+    }
+
+    public func conversations(limit: Int) async throws -> [Conversation] {
+        try await pool.reading("listing conversations") { db in
+            try Row.fetchAll(db, sql: Self.conversationQuery + " ORDER BY c.updated_at DESC, c.id DESC LIMIT ?",
+                             arguments: [max(0, limit)]).map(Self.conversation)
+        }
+    }
+
+    public func conversation(id: Conversation.ID) async throws -> Conversation? {
+        try await pool.reading("reading conversation \(id)") { db in try Self.conversation(db, id: id) }
+    }
+
+    public func messages(in conversation: Conversation.ID) async throws -> [ConversationMessage] {
+        try await pool.reading("reading the messages of conversation \(conversation)") { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM messages WHERE conversation_id = ? ORDER BY id",
+                             arguments: [conversation]).map { row in
+                ConversationMessage(id: row["id"], conversationID: row["conversation_id"], role: row["role"],
+                                    content: row["content"],
+                                    citations: Self.decode([Citation].self, row["citations"]) ?? [],
+                                    stats: Self.decode(AnswerStats.self, row["stats"]),
+                                    createdAt: Date(timeIntervalSince1970: row["created_at"]))
+            }
+        }
+    }
+
+    public func renameConversation(id: Conversation.ID, to title: String) async throws -> Conversation {
+        let title = try Conversation.validatedTitle(title)
+        return try await pool.writing("renaming conversation \(id)") { db in
+            try db.execute(sql: "UPDATE conversations SET title = ? WHERE id = ?", arguments: [title, id])
+            guard db.changesCount > 0, let c = try Self.conversation(db, id: id) else {
+                throw ZhikuError.notFound("conversation \(id) does not exist")
+            }
+            return c
+        }
+    }
+
+    public func deleteConversation(id: Conversation.ID) async throws -> Bool {
+        try await pool.writing("deleting conversation \(id)") { db in
+            try db.execute(sql: "DELETE FROM conversations WHERE id = ?", arguments: [id])
+            return db.changesCount > 0
+        }
+    }
+
+    public func auditEntries(kb: KnowledgeBase.ID?, since: Date?, limit: Int) async throws -> [AuditEntry] {
+        try await pool.reading("reading the audit log") { db in
+            var sql = "SELECT * FROM audit_log WHERE 1 = 1"
+            var arguments: StatementArguments = []
+            if let kb { sql += " AND kb_id = ?"; arguments += [kb] }
+            if let since { sql += " AND at > ?"; arguments += [since.timeIntervalSince1970] }
+            sql += " ORDER BY id DESC LIMIT ?"
+            arguments += [max(0, limit)]
+            return try Row.fetchAll(db, sql: sql, arguments: arguments).map { row in
+                AuditEntry(id: row["id"], at: Date(timeIntervalSince1970: row["at"]), user: row["user"], kbID: row["kb_id"],
+                           kbName: row["kb_name"], conversationID: row["conversation_id"], channel: row["channel"],
+                           question: row["question"],
+                           retrieved: Self.decode([AuditEntry.RetrievedChunk].self, row["retrieved"]) ?? [],
+                           answer: row["answer"], model: row["model"], finishReason: row["finish_reason"],
+                           latencyMs: row["latency_ms"])
+            }
+        }
+    }
+
+    private static let conversationQuery = """
+        SELECT c.*, (SELECT COUNT(*) FROM messages m WHERE m.conversation_id = c.id) AS message_count
+        FROM conversations c
+        """
+
+    private static func conversation(_ db: Database, id: Conversation.ID) throws -> Conversation? {
+        try Row.fetchOne(db, sql: conversationQuery + " WHERE c.id = ?", arguments: [id]).map(conversation)
+    }
+
+    private static func conversation(_ row: Row) -> Conversation {
+        Conversation(id: row["id"], title: row["title"], kbID: row["kb_id"],
+                     createdAt: Date(timeIntervalSince1970: row["created_at"]),
+                     updatedAt: Date(timeIntervalSince1970: row["updated_at"]), messageCount: row["message_count"])
+    }
+}

@@ -1,0 +1,102 @@
+import Foundation
+import Testing
+import ZhikuCore
+import ZhikuStorage
+import ZhikuTestSupport
+
+@Suite struct SQLiteConversationStoreTests {
+    let folder = TemporaryFolder()
+    let database: SQLiteDatabase
+    let store: SQLiteStore
+    let conversations: SQLiteConversationStore
+
+    init() throws {
+        database = try SQLiteDatabase(path: folder.url.appendingPathComponent("z.sqlite").path)
+        store = SQLiteStore(database: database)
+        conversations = SQLiteConversationStore(database: database)
+    }
+
+    func exchange(_ question: String, _ answer: String, target: ChatExchange.Target, kb: KnowledgeBase?,
+                  finish: String = "stop") -> ChatExchange {
+        let chunk = Chunk(id: 7, fileID: 3, knowledgeBaseID: kb?.id ?? 0, ordinal: 0, page: 2, start: 0, end: 10, text: "0123456789")
+        let hit = SearchHit(chunk: chunk, fileName: "handbook.pdf", score: 0.5, vectorScore: 0.9)
+        let stats = AnswerStats(model: "m", promptTokens: 100, completionTokens: 20, finishReason: finish, retrievalMs: 3,
+                                firstTokenMs: 40, totalMs: 900)
+        return ChatExchange(target: target, kb: kb, channel: "api", question: question, answer: answer,
+                            citations: [Citation(n: 1, hit: hit)], retrieved: [AuditEntry.RetrievedChunk(hit)], stats: stats)
+    }
+
+    @Test func turnsAreStoredReadRenamedAndDeleted() async throws {
+        let kb = try await store.createKnowledgeBase(name: "hr", description: "")
+        let created = try #require(try await conversations.record(exchange("How early must leave be requested?\nThanks",
+                                                                            "One week [1].", target: .newConversation, kb: kb)))
+        #expect(created.title == "How early must leave be requested?")
+        #expect(created.kbID == kb.id)
+        #expect(created.messageCount == 2)
+        let continued = try await conversations.record(exchange("And sick leave?", "A doctor's note [1].",
+                                                                target: .conversation(created.id), kb: kb))
+        #expect(continued?.id == created.id)
+        #expect(continued?.messageCount == 4)
+
+        let messages = try await conversations.messages(in: created.id)
+        #expect(messages.map(\.role) == ["user", "assistant", "user", "assistant"])
+        #expect(messages.map(\.content) == ["How early must leave be requested?\nThanks", "One week [1].",
+                                            "And sick leave?", "A doctor's note [1]."])
+        #expect(messages[1].citations.first?.fileName == "handbook.pdf")
+        #expect(messages[1].citations.first?.page == 2)
+        #expect(messages[1].stats?.completionTokens == 20)
+        #expect(messages[0].stats == nil)
+
+        let renamed = try await conversations.renameConversation(id: created.id, to: "  Leave  ")
+        #expect(renamed.title == "Leave")
+        await #expect(throws: ZhikuError.self) { _ = try await conversations.renameConversation(id: created.id, to: " ") }
+        await #expect(throws: ZhikuError.self) { _ = try await conversations.renameConversation(id: 999, to: "x") }
+
+        _ = try await conversations.record(exchange("Plain", "Hi", target: .newConversation, kb: nil))
+        #expect(try await conversations.conversations(limit: 10).map(\.title) == ["Plain", "Leave"])
+        #expect(try await conversations.conversations(limit: 1).count == 1)
+
+        #expect(try await conversations.deleteConversation(id: created.id))
+        #expect(!(try await conversations.deleteConversation(id: created.id)))
+        #expect(try await conversations.messages(in: created.id).isEmpty)
+        #expect(try await conversations.conversation(id: created.id) == nil)
+        // The audit log outlives the conversation.
+        #expect(try await conversations.auditEntries(kb: kb.id, since: nil, limit: 10).count == 2)
+    }
+
+    @Test func aTurnForAMissingConversationStoresNothing() async throws {
+        await #expect(throws: ZhikuError.self) {
+            try await conversations.record(exchange("q", "a", target: .conversation(42), kb: nil))
+        }
+        #expect(try await conversations.auditEntries(kb: nil, since: nil, limit: 10).isEmpty)
+        #expect(try await conversations.conversations(limit: 10).isEmpty)
+    }
+
+    @Test func auditLogIsQueryableAndKeepsDeletedKnowledgeBaseNames() async throws {
+        let hr = try await store.createKnowledgeBase(name: "hr", description: "")
+        let law = try await store.createKnowledgeBase(name: "law", description: "")
+        let before = Date()
+        try await conversations.record(exchange("q1", "a1", target: .none, kb: hr))
+        try await conversations.record(exchange("q2", "", target: .none, kb: law, finish: "not_found"))
+        try await conversations.record(exchange("q3", "a3", target: .newConversation, kb: hr))
+        #expect(try await conversations.conversations(limit: 10).count == 1, "audit-only exchanges make no conversation")
+
+        let all = try await conversations.auditEntries(kb: nil, since: nil, limit: 10)
+        #expect(all.map(\.question) == ["q3", "q2", "q1"])
+        #expect(all[1].finishReason == "not_found")
+        #expect(all[0].conversationID != nil)
+        #expect(all[2].conversationID == nil)
+        #expect(all[2].retrieved == [AuditEntry.RetrievedChunk(
+            SearchHit(chunk: Chunk(id: 7, fileID: 3, knowledgeBaseID: hr.id, ordinal: 0, page: 2, start: 0, end: 10, text: ""),
+                      fileName: "", score: 0.5, vectorScore: 0.9))])
+        #expect(all[2].model == "m")
+        #expect(all[2].latencyMs == 900)
+        #expect(try await conversations.auditEntries(kb: hr.id, since: nil, limit: 10).map(\.question) == ["q3", "q1"])
+        #expect(try await conversations.auditEntries(kb: nil, since: before.addingTimeInterval(-60), limit: 2).count == 2)
+        #expect(try await conversations.auditEntries(kb: nil, since: Date().addingTimeInterval(60), limit: 10).isEmpty)
+
+        _ = try await store.deleteKnowledgeBase(id: law.id)
+        let kept = try await conversations.auditEntries(kb: law.id, since: nil, limit: 10)
+        #expect(kept.map(\.kbName) == ["law"])
+    }
+}
