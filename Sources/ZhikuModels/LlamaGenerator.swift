@@ -78,15 +78,16 @@ public struct LlamaGenerator: Sendable {
             }
             generated.append(token)
             let bytes = model.tokenizer.bytes(generated)
-            text = String(decoding: bytes, as: UTF8.self)
+            // A character split across tokens waits for its last byte (a reply cut there ends before it).
+            let complete = Self.completeUTF8Prefix(bytes)
+            text = String(decoding: bytes[..<complete], as: UTF8.self)
             if let hit = stop.compactMap({ text.range(of: $0) }).min(by: { $0.lowerBound < $1.lowerBound }) {
                 text = String(text[..<hit.lowerBound])
                 finish = .stop
                 break
             }
             // Emit what is complete and cannot be the start of a stop sequence.
-            let complete = Self.completeUTF8Prefix(bytes)
-            var ready = String(decoding: bytes[..<complete], as: UTF8.self)
+            var ready = text
             for s in stop {
                 for n in stride(from: min(s.count, ready.count), to: 0, by: -1) where ready.hasSuffix(String(s.prefix(n))) {
                     ready = String(ready.dropLast(n))
