@@ -1,20 +1,6 @@
 import Foundation
 import ZhikuCore
-
-/// A numbered source an answer may cite.
-public struct Citation: Sendable, Hashable, Codable {
-    public var n: Int
-    public var chunkID: Chunk.ID
-    public var fileID: FileRecord.ID
-    public var fileName: String
-    public var page: Int
-    public var start: Int
-    public var end: Int
-    public var snippet: String
-    public var score: Double
-    public var vectorScore: Double?
-    public var keywordScore: Double?
-}
+import ZhikuRetrieval
 
 /// What an answer streams: its sources first, then text (or the "not found" reply), then `done`.
 public enum AnswerEvent: Sendable {
@@ -22,38 +8,49 @@ public enum AnswerEvent: Sendable {
     case token(String)
     /// Nothing relevant was found: the reply, in the question's language; no model was asked.
     case notFound(String)
-    case done(AnswerStats)
-}
-
-public struct AnswerStats: Sendable, Codable {
-    public var model: String?
-    public var promptTokens: Int
-    public var completionTokens: Int
-    public var finishReason: String
-    public var retrievalMs: Double
-    public var firstTokenMs: Double?
-    public var totalMs: Double
+    /// The answer is complete and recorded; the conversation it was stored in, if any.
+    case done(AnswerStats, conversation: Conversation?)
 }
 
 /// Retrieval-augmented answers: hybrid search, a relevance gate, a prompt of numbered sources within the model's
-/// context budget, and the model's streamed reply.
+/// context budget, and the model's streamed reply — or, in extractive mode, the best sentences of the best
+/// passages with no model at all. Every finished answer is recorded (conversation and audit log) in one
+/// transaction; an answer the client stops is recorded as `cancelled` with the text it got; a failed one leaves
+/// only an audit entry.
 public struct Answerer: Sendable {
     public let runtime: ZhikuRuntime
 
+    public enum Mode: String, Sendable, Codable {
+        /// A chat model writes the answer from the sources.
+        case generate
+        /// The best passages' most relevant sentences, quoted with their numbers; no language model.
+        case extractive
+    }
+
     public struct Request: Sendable {
         public var question: String
-        /// Earlier turns, oldest first (trimmed oldest-first to fit).
+        /// Earlier turns, oldest first (trimmed oldest-first to fit). Empty with a stored conversation: its messages.
         public var history: [ChatMessage] = []
         public var k = 5
         public var model: String?
         public var maxTokens = 384
         public var sampling = SamplingOptions(temperature: 0)
+        public var mode = Mode.generate
+        /// Where the finished exchange is stored.
+        public var target = ChatExchange.Target.none
+        /// `api`, `openai` or `cli` (for the audit log).
+        public var channel = "api"
+        public var user: String?
 
         public init(question: String) { self.question = question }
 
         /// Checks the request; the HTTP route calls this before the stream starts, so bad input is a 400.
         public func validate() throws {
+            guard !question.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
+                throw ZhikuError.invalidInput("the question is empty")
+            }
             guard (1...20).contains(k) else { throw ZhikuError.invalidInput("k must be between 1 and 20") }
+            guard (1...8192).contains(maxTokens) else { throw ZhikuError.invalidInput("max_tokens must be between 1 and 8192") }
         }
     }
 
@@ -61,18 +58,31 @@ public struct Answerer: Sendable {
 
     /// The reply when nothing relevant is found, in the language of the question.
     public static func notFoundReply(for question: String) -> String {
-        question.unicodeScalars.contains { $0.isCJK }
+        isChinese(question)
             ? "知识库中没有找到与这个问题相关的内容，所以我无法根据资料回答。"
             : "I could not find anything about this in the knowledge base, so I cannot answer it from the documents."
     }
 
-    public func answer(_ request: Request, in kb: KnowledgeBase) -> AsyncThrowingStream<AnswerEvent, any Error> {
+    static func isChinese(_ text: String) -> Bool { text.unicodeScalars.contains { $0.isCJK } }
+
+    /// Answers `request` from `kb` (nil: a plain chat with the model, no retrieval).
+    public func answer(_ request: Request, in kb: KnowledgeBase?) -> AsyncThrowingStream<AnswerEvent, any Error> {
         let (stream, continuation) = AsyncThrowingStream.makeStream(of: AnswerEvent.self)
         let task = Task {
+            var progress = Progress()
             do {
-                try await run(request, kb, continuation)
+                try await run(request, kb, continuation, &progress)
                 continuation.finish()
             } catch {
+                // Record what happened in a task of its own: this one may be cancelled, and the record must land.
+                let stopped = error is CancellationError || Task.isCancelled
+                let exchange = ChatExchange(
+                    target: stopped && !progress.answer.isEmpty ? request.target : .none, kb: kb, user: request.user,
+                    channel: request.channel, question: request.question, answer: progress.answer,
+                    citations: progress.citations, retrieved: progress.retrieved,
+                    stats: progress.stats(finishReason: stopped ? "cancelled" : "error"))
+                let store = runtime.conversations
+                _ = await Task { try? await store.record(exchange) }.value
                 continuation.finish(throwing: error)
             }
         }
@@ -80,57 +90,121 @@ public struct Answerer: Sendable {
         return stream
     }
 
-    private func run(_ request: Request, _ kb: KnowledgeBase,
-                     _ continuation: AsyncThrowingStream<AnswerEvent, any Error>.Continuation) async throws {
+    /// What an answer has produced so far, so a stopped or failed one can be recorded as it stood.
+    struct Progress {
         let clock = ContinuousClock()
-        let started = clock.now
-        func ms(_ d: Duration) -> Double { d.seconds * 1000 }
-        try request.validate()
-        let results = try await runtime.search(request.question, in: kb, k: request.k)
-        let retrieval = ms(clock.now - started)
-        let threshold = runtime.configuration.retrieval.noAnswerThreshold
-        // The gate: the best semantic match must reach the threshold (keyword-only knowledge bases: any hit).
-        let relevant: [SearchHit]
-        if results.embeddingModel != nil {
-            let best = results.hits.compactMap(\.vectorScore).max() ?? 0
-            relevant = best >= threshold ? results.hits : []
-        } else {
-            relevant = results.hits
-        }
-        guard !relevant.isEmpty else {
-            continuation.yield(.notFound(Self.notFoundReply(for: request.question)))
-            continuation.yield(.done(AnswerStats(model: nil, promptTokens: 0, completionTokens: 0, finishReason: "not_found",
-                                                 retrievalMs: retrieval, firstTokenMs: nil, totalMs: ms(clock.now - started))))
-            return
-        }
-        let model = try await runtime.chatModels.model(request.model ?? runtime.configuration.chatModel)
-        let (messages, used) = prompt(request, sources: relevant, model: model)
-        let citations = used.enumerated().map { i, hit in
-            Citation(n: i + 1, chunkID: hit.chunk.id, fileID: hit.chunk.fileID, fileName: hit.fileName, page: hit.chunk.page,
-                     start: hit.chunk.start, end: hit.chunk.end, snippet: String(hit.chunk.text.prefix(300)), score: hit.score,
-                     vectorScore: hit.vectorScore, keywordScore: hit.keywordScore)
-        }
-        continuation.yield(.citations(citations))
-        var first: Double?
+        let started = ContinuousClock.now
+        var model: String?
+        var answer = ""
+        var citations: [Citation] = []
+        var retrieved: [AuditEntry.RetrievedChunk] = []
+        var retrievalMs = 0.0
+        var firstTokenMs: Double?
         var usage = ChatUsage(promptTokens: 0, completionTokens: 0, finishReason: "stop")
-        for try await event in model.stream(ChatRequest(messages: messages, maxTokens: request.maxTokens, sampling: request.sampling)) {
-            switch event {
-            case .text(let piece):
-                if first == nil { first = ms(clock.now - started) }
-                continuation.yield(.token(piece))
-            case .done(let u):
-                usage = u
+
+        var elapsedMs: Double { (clock.now - started).seconds * 1000 }
+
+        func stats(finishReason: String? = nil) -> AnswerStats {
+            AnswerStats(model: model, promptTokens: usage.promptTokens, completionTokens: usage.completionTokens,
+                        finishReason: finishReason ?? usage.finishReason, retrievalMs: retrievalMs,
+                        firstTokenMs: firstTokenMs, totalMs: elapsedMs)
+        }
+    }
+
+    private func run(_ request: Request, _ kb: KnowledgeBase?,
+                     _ continuation: AsyncThrowingStream<AnswerEvent, any Error>.Continuation,
+                     _ progress: inout Progress) async throws {
+        try request.validate()
+        var request = request
+        if case .conversation(let id) = request.target, request.history.isEmpty {
+            request.history = try await runtime.conversations.messages(in: id).map(\.chatMessage)
+        }
+        var sources: [SearchHit] = []
+        if let kb {
+            let results = try await runtime.search(request.question, in: kb, k: request.k)
+            progress.retrievalMs = progress.elapsedMs
+            progress.retrieved = results.hits.map(AuditEntry.RetrievedChunk.init)
+            sources = relevant(results)
+            guard !sources.isEmpty else {
+                let reply = Self.notFoundReply(for: request.question)
+                progress.answer = reply
+                continuation.yield(.notFound(reply))
+                return try await finish(request, kb, progress.stats(finishReason: "not_found"), &progress, continuation)
             }
         }
-        continuation.yield(.done(AnswerStats(model: model.modelID, promptTokens: usage.promptTokens,
-                                             completionTokens: usage.completionTokens, finishReason: usage.finishReason,
-                                             retrievalMs: retrieval, firstTokenMs: first, totalMs: ms(clock.now - started))))
+        if request.mode == .extractive {
+            guard kb != nil else { throw ZhikuError.invalidInput("an extractive answer needs a knowledge base") }
+            let (citations, text) = extract(request.question, from: sources)
+            progress.citations = citations
+            continuation.yield(.citations(citations))
+            progress.firstTokenMs = progress.elapsedMs
+            progress.answer = text
+            continuation.yield(.token(text))
+            return try await finish(request, kb, progress.stats(finishReason: "extractive"), &progress, continuation)
+        }
+        let model = try await runtime.chatModels.model(request.model)
+        progress.model = model.modelID
+        let messages: [ChatMessage]
+        if kb != nil {
+            let used: [SearchHit]
+            (messages, used) = prompt(request, sources: sources, model: model)
+            progress.citations = used.enumerated().map { Citation(n: $0 + 1, hit: $1) }
+            continuation.yield(.citations(progress.citations))
+        } else {
+            messages = plainChat(request, model: model)
+        }
+        let chat = ChatRequest(messages: messages, maxTokens: request.maxTokens, sampling: request.sampling)
+        for try await event in model.stream(chat) {
+            switch event {
+            case .text(let piece):
+                if progress.firstTokenMs == nil { progress.firstTokenMs = progress.elapsedMs }
+                progress.answer += piece
+                continuation.yield(.token(piece))
+            case .done(let usage):
+                progress.usage = usage
+            }
+        }
+        try Task.checkCancellation()
+        try await finish(request, kb, progress.stats(), &progress, continuation)
+    }
+
+    private func finish(_ request: Request, _ kb: KnowledgeBase?, _ stats: AnswerStats, _ progress: inout Progress,
+                        _ continuation: AsyncThrowingStream<AnswerEvent, any Error>.Continuation) async throws {
+        let exchange = ChatExchange(target: request.target, kb: kb, user: request.user, channel: request.channel,
+                                    question: request.question, answer: progress.answer, citations: progress.citations,
+                                    retrieved: progress.retrieved, stats: stats)
+        let store = runtime.conversations
+        let conversation = try await Task { try await store.record(exchange) }.value
+        continuation.yield(.done(stats, conversation: conversation))
+    }
+
+    /// The hits that pass the gate: all of them when the best semantic match reaches the threshold, none otherwise
+    /// (keyword-only knowledge bases: any hit).
+    func relevant(_ results: SearchResults) -> [SearchHit] {
+        guard results.embeddingModel != nil else { return results.hits }
+        let best = results.hits.compactMap(\.vectorScore).max() ?? 0
+        return best >= runtime.configuration.retrieval.noAnswerThreshold ? results.hits : []
+    }
+
+    /// An extractive answer: the best sentences of the best source, and of up to two more whose best sentence
+    /// matches at least half as well, each with its number.
+    func extract(_ question: String, from sources: [SearchHit]) -> ([Citation], String) {
+        let candidates = Array(sources.prefix(3))
+        let picks = KeySentences().pick(candidates.map(\.chunk.text), for: question, limit: 2)
+        let bar = (picks.first?.score ?? 0) / 2
+        var citations: [Citation] = [], lines: [String] = []
+        for (hit, pick) in zip(candidates, picks) where citations.isEmpty || (pick.score > 0 && pick.score >= bar) {
+            let quote = pick.sentences.joined(separator: " ")
+            citations.append(Citation(n: citations.count + 1, hit: hit, snippet: quote))
+            lines.append("[\(citations.count)] \(quote)")
+        }
+        return (citations, lines.joined(separator: "\n\n"))
     }
 
     /// The messages for the model: instructions, as many whole sources as fit the context budget (best first),
     /// the most recent history that still fits, and the question. Returns them with the sources used.
     func prompt(_ request: Request, sources: [SearchHit], model: any ChatModel) -> ([ChatMessage], [SearchHit]) {
-        let chinese = request.question.unicodeScalars.contains { $0.isCJK }
+        let chinese = Self.isChinese(request.question)
         let system = chinese
             ? "你是知识库助手。只根据编号资料回答，用 [n] 标注引用的资料编号。资料中没有答案时，直接说不知道。"
             : "You answer from the numbered sources only and cite them as [n]. If the sources do not contain the answer, say that you do not know."
@@ -147,14 +221,25 @@ public struct Answerer: Sendable {
         if used.isEmpty, let best = sources.first { used = [best] }
         let sourcesText = used.enumerated().map { i, hit in "[\(i + 1)] \(hit.fileName), p. \(hit.chunk.page)\n\(hit.chunk.text)" }
             .joined(separator: "\n\n")
-        var history: [ChatMessage] = []
-        for turn in request.history.reversed() {
-            let tokens = model.tokenCount(turn.content) + 8
-            if cost + tokens > budget { break }
-            cost += tokens
-            history.insert(turn, at: 0)
-        }
+        let history = trimmedHistory(request.history, budget: budget - cost, model: model)
         let question = (chinese ? "资料：\n" : "Sources:\n") + sourcesText + (chinese ? "\n\n问题：" : "\n\nQuestion: ") + request.question
         return ([ChatMessage(role: "system", content: system)] + history + [ChatMessage(role: "user", content: question)], used)
+    }
+
+    /// A chat with no knowledge base: the most recent history that fits, and the question.
+    func plainChat(_ request: Request, model: any ChatModel) -> [ChatMessage] {
+        let budget = (model.contextTokens ?? 4096) - request.maxTokens - 64 - model.tokenCount(request.question) - 8
+        return trimmedHistory(request.history, budget: budget, model: model) + [ChatMessage(role: "user", content: request.question)]
+    }
+
+    /// The newest turns of `history` whose tokens fit `budget`, oldest first; older turns are dropped first.
+    func trimmedHistory(_ history: [ChatMessage], budget: Int, model: any ChatModel) -> [ChatMessage] {
+        var kept: [ChatMessage] = [], cost = 0
+        for turn in history.reversed() {
+            cost += model.tokenCount(turn.content) + 8
+            if cost > budget { break }
+            kept.append(turn)
+        }
+        return kept.reversed()
     }
 }

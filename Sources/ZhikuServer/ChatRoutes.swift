@@ -2,68 +2,91 @@ import Foundation
 import Hummingbird
 import ZhikuCore
 
-/// `POST /api/chat`: a question answered from a knowledge base, streamed as Server-Sent Events —
-/// `citations` (the numbered sources, first), `token` (pieces of the answer), `done` (usage and timings;
-/// `finish_reason` is `not_found` when nothing relevant was found and the reply says so), `error`.
+/// `POST /api/chat`: a question answered from a knowledge base (or, with no `kb`, a plain chat with the model),
+/// streamed as Server-Sent Events — `citations` (the numbered sources, first), `token` (pieces of the answer),
+/// `done` (usage, timings and the conversation it was stored in; `not_found` when nothing relevant was found and
+/// the reply says so), `error`.
+///
+/// With `conversation_id` the question continues that stored conversation (its messages are the history);
+/// without it a new conversation is stored, unless `"store": false`.
 struct ChatRoutes {
     let runtime: ZhikuRuntime
 
     struct Body: Decodable {
-        var kb: String
+        var kb: String?
         var question: String
-        /// Earlier turns, oldest first.
+        var conversationId: Conversation.ID?
+        /// Earlier turns, oldest first; default: the stored conversation's messages.
         var messages: [ChatMessage]?
         var model: String?
+        /// `generate` (default) or `extractive` (no language model).
+        var mode: String?
         var k: Int?
         var maxTokens: Int?
         var temperature: Double?
         var seed: UInt64?
+        var store: Bool?
     }
+
+    struct Token: Encodable { var text: String }
+    struct Sources: Encodable { var citations: [Citation] }
+    struct Done: Encodable {
+        var notFound: Bool
+        var stats: AnswerStats
+        var conversationId: Conversation.ID?
+    }
+    struct Failure: Encodable { var code: String; var message: String }
 
     func register(on router: Router<ZhikuRequestContext>) {
         router.post("api/chat") { request, context in
             let body = try await request.decode(as: Body.self, context: context)
-            let kb = try await runtime.store.resolveKnowledgeBase(body.kb)
-            let question = body.question.trimmingCharacters(in: .whitespacesAndNewlines)
-            guard !question.isEmpty else { throw ZhikuError.invalidInput("the question is empty") }
-            var ask = Answerer.Request(question: question)
+            let kb: KnowledgeBase? = if let name = body.kb, !name.isEmpty { try await runtime.store.resolveKnowledgeBase(name) } else { nil }
+            var ask = Answerer.Request(question: body.question.trimmingCharacters(in: .whitespacesAndNewlines))
             ask.history = body.messages ?? []
             ask.model = body.model
             ask.k = body.k ?? 5
             ask.maxTokens = body.maxTokens ?? 384
             ask.sampling = try SamplingOptions(temperature: body.temperature ?? 0, seed: body.seed ?? 0).validated()
+            if let mode = body.mode {
+                guard let m = Answerer.Mode(rawValue: mode) else {
+                    throw ZhikuError.invalidInput("mode must be 'generate' or 'extractive', got '\(mode)'")
+                }
+                ask.mode = m
+            }
+            if ask.mode == .extractive, kb == nil { throw ZhikuError.invalidInput("an extractive answer needs a knowledge base (kb)") }
+            if let id = body.conversationId {
+                guard try await runtime.conversations.conversation(id: id) != nil else {
+                    throw ZhikuError.notFound("conversation \(id) does not exist")
+                }
+                ask.target = .conversation(id)
+            } else if body.store ?? true {
+                ask.target = .newConversation
+            }
+            if ask.mode == .generate { _ = try await runtime.chatModels.model(ask.model) }  // an unknown model is a 400 here
             try ask.validate()
             let events = Answerer(runtime: runtime).answer(ask, in: kb)
-            let encoder = ZhikuJSON.encoder
-            return Response(status: .ok, headers: [.contentType: "text/event-stream", .cacheControl: "no-cache"],
-                            body: ResponseBody { writer in
-                func send(_ name: String, _ value: some Encodable) async throws {
-                    let data = String(decoding: try encoder.encode(value), as: UTF8.self)
-                    try await writer.write(ByteBuffer(string: "event: \(name)\ndata: \(data)\n\n"))
-                }
-                struct Token: Encodable { var text: String }
-                struct Sources: Encodable { var citations: [Citation] }
-                struct Done: Encodable { var notFound: Bool; var stats: AnswerStats }
-                struct Failure: Encodable { var code: String; var message: String }
+            return Response(status: .ok, headers: ServerSentEvent.headers, body: ResponseBody { writer in
                 var notFound = false
                 do {
                     for try await event in events {
                         switch event {
-                        case .citations(let list): try await send("citations", Sources(citations: list))
-                        case .token(let text): try await send("token", Token(text: text))
+                        case .citations(let list): try await writer.write(ServerSentEvent.frame("citations", Sources(citations: list)))
+                        case .token(let text): try await writer.write(ServerSentEvent.frame("token", Token(text: text)))
                         case .notFound(let reply):
                             notFound = true
-                            try await send("citations", Sources(citations: []))
-                            try await send("token", Token(text: reply))
-                        case .done(let stats): try await send("done", Done(notFound: notFound, stats: stats))
+                            try await writer.write(ServerSentEvent.frame("citations", Sources(citations: [])))
+                            try await writer.write(ServerSentEvent.frame("token", Token(text: reply)))
+                        case .done(let stats, let conversation):
+                            try await writer.write(ServerSentEvent.frame(
+                                "done", Done(notFound: notFound, stats: stats, conversationId: conversation?.id)))
                         }
                     }
                 } catch let error as ZhikuError {
-                    try await send("error", Failure(code: error.code.rawValue, message: error.message))
+                    try await writer.write(ServerSentEvent.frame("error", Failure(code: error.code.rawValue, message: error.message)))
                 } catch is CancellationError {
                     throw CancellationError()
                 } catch {
-                    try await send("error", Failure(code: "internal", message: "\(error)"))
+                    try await writer.write(ServerSentEvent.frame("error", Failure(code: "internal", message: "\(error)")))
                 }
                 try await writer.finish(nil)
             })

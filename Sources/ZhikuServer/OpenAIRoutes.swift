@@ -3,12 +3,13 @@ import Hummingbird
 import ZhikuCore
 import ZhikuModels
 
-/// OpenAI-compatible endpoints: `POST /v1/embeddings` and `POST /v1/chat/completions` (streamed or not) with
-/// the built-in models, `GET /v1/models`.
+/// OpenAI-compatible endpoints: `POST /v1/embeddings`, `POST /v1/chat/completions` (streamed or not) and
+/// `GET /v1/models`. A chat `model` of `kb:<name>` answers from that knowledge base (retrieval, the no-answer
+/// gate, numbered sources) with the default chat model; the response then carries Zhiku's `citations` too.
 struct OpenAIRoutes {
-    let embedders: EmbedderCache
-    let chatModels: ChatModelCache
-    let defaultChatModel: String
+    let runtime: ZhikuRuntime
+    var embedders: EmbedderCache { runtime.embedders }
+    var chatModels: ChatModelRegistry { runtime.chatModels }
 
     struct ChatCompletionRequest: Decodable {
         var model: String?
@@ -69,7 +70,9 @@ struct OpenAIRoutes {
     func register(on router: Router<ZhikuRequestContext>) {
         let v1 = router.group("v1")
         v1.get("models") { _, _ in
-            try json(ModelList(data: (chatModels.installedModels() + embedders.installedModels()).map { ModelList.Model(id: $0) }))
+            let kbs = try await runtime.store.knowledgeBases().map { "kb:" + $0.name }
+            let names = await chatModels.listedModels() + kbs + embedders.installedModels()
+            return try json(ModelList(data: names.map { ModelList.Model(id: $0) }))
         }
         v1.post("chat/completions") { request, context in
             try await chatCompletion(try await request.decode(as: ChatCompletionRequest.self, context: context))
@@ -106,7 +109,10 @@ struct OpenAIRoutes {
         guard (1...8192).contains(maxTokens) else { throw ZhikuError.invalidInput("max_tokens must be between 1 and 8192") }
         let sampling = try SamplingOptions(temperature: body.temperature ?? 0.7, topP: body.topP ?? 1,
                                            seed: body.seed ?? 0).validated()
-        let model = try await chatModels.model(body.model ?? defaultChatModel)
+        if let name = body.model, name.hasPrefix("kb:") {
+            return try await knowledgeBaseCompletion(body, kb: String(name.dropFirst(3)), maxTokens: maxTokens, sampling: sampling)
+        }
+        let model = try await chatModels.model(body.model)
         let chat = ChatRequest(messages: body.messages, maxTokens: maxTokens, sampling: sampling, stop: body.stop?.values ?? [])
         let id = "chatcmpl-" + UUID().uuidString.lowercased()
         let created = Int(Date().timeIntervalSince1970)
@@ -125,13 +131,8 @@ struct OpenAIRoutes {
                                        usage: .init(usage)))
         }
         let events = model.stream(chat)
-        let encoder = ZhikuJSON.encoder
-        return Response(status: .ok, headers: [.contentType: "text/event-stream", .cacheControl: "no-cache"],
-                        body: ResponseBody { writer in
-            func send(_ chunk: StreamChunk) async throws {
-                let data = try encoder.encode(chunk)
-                try await writer.write(ByteBuffer(string: "data: " + String(decoding: data, as: UTF8.self) + "\n\n"))
-            }
+        return Response(status: .ok, headers: ServerSentEvent.headers, body: ResponseBody { writer in
+            func send(_ chunk: StreamChunk) async throws { try await writer.write(ServerSentEvent.frame(nil, chunk)) }
             do {
                 try await send(StreamChunk(id: id, created: created, model: model.modelID,
                                            choices: [.init(delta: .init(role: "assistant", content: ""))]))
@@ -148,12 +149,81 @@ struct OpenAIRoutes {
                 }
             } catch let error as ZhikuError {
                 // Headers are gone already: the error travels in the stream, as OpenAI servers do.
-                let payload = try encoder.encode(APIErrorEnvelope(error: .init(code: error.code.rawValue, message: error.message)))
-                try await writer.write(ByteBuffer(string: "data: " + String(decoding: payload, as: UTF8.self) + "\n\n"))
+                try await writer.write(ServerSentEvent.frame(nil, APIErrorEnvelope(error: .init(code: error.code.rawValue, message: error.message))))
             }
             try await writer.write(ByteBuffer(string: "data: [DONE]\n\n"))
             try await writer.finish(nil)
         })
+    }
+
+    /// `model: "kb:<name>"`: the last user message is the question, the messages before it the history.
+    private func knowledgeBaseCompletion(_ body: ChatCompletionRequest, kb name: String, maxTokens: Int,
+                                         sampling: SamplingOptions) async throws -> Response {
+        let kb = try await runtime.store.resolveKnowledgeBase(name)
+        guard let last = body.messages.last, last.role == "user" else {
+            throw ZhikuError.invalidInput("the last message must be the user's question")
+        }
+        var ask = Answerer.Request(question: last.content)
+        ask.history = body.messages.dropLast().filter { $0.role != "system" }
+        ask.maxTokens = maxTokens
+        ask.sampling = sampling
+        ask.channel = "openai"
+        try ask.validate()
+        _ = try await chatModels.model(nil)
+        let events = Answerer(runtime: runtime).answer(ask, in: kb)
+        let id = "chatcmpl-" + UUID().uuidString.lowercased()
+        let created = Int(Date().timeIntervalSince1970)
+        let modelName = "kb:" + kb.name
+
+        guard body.stream == true else {
+            var text = "", citations: [Citation] = [], stats: AnswerStats?
+            for try await event in events {
+                switch event {
+                case .citations(let list): citations = list
+                case .token(let piece), .notFound(let piece): text += piece
+                case .done(let s, _): stats = s
+                }
+            }
+            let usage = ChatUsage(promptTokens: stats?.promptTokens ?? 0, completionTokens: stats?.completionTokens ?? 0,
+                                  finishReason: "stop")
+            return try json(Completion(id: id, created: created, model: modelName,
+                                       choices: [.init(message: ChatMessage(role: "assistant", content: text),
+                                                       finishReason: Self.finishReason(stats))],
+                                       usage: .init(usage), citations: citations, notFound: stats?.finishReason == "not_found"))
+        }
+        return Response(status: .ok, headers: ServerSentEvent.headers, body: ResponseBody { writer in
+            func chunk(_ delta: StreamChunk.Delta, finish: String? = nil, usage: Usage? = nil,
+                       citations: [Citation]? = nil, notFound: Bool? = nil) -> StreamChunk {
+                StreamChunk(id: id, created: created, model: modelName, choices: [.init(delta: delta, finishReason: finish)],
+                            usage: usage, citations: citations, notFound: notFound)
+            }
+            do {
+                try await writer.write(ServerSentEvent.frame(nil, chunk(.init(role: "assistant", content: ""))))
+                var citations: [Citation] = []
+                for try await event in events {
+                    switch event {
+                    case .citations(let list): citations = list
+                    case .token(let piece), .notFound(let piece):
+                        try await writer.write(ServerSentEvent.frame(nil, chunk(.init(content: piece))))
+                    case .done(let stats, _):
+                        let usage = Usage(ChatUsage(promptTokens: stats.promptTokens, completionTokens: stats.completionTokens,
+                                                    finishReason: "stop"))
+                        try await writer.write(ServerSentEvent.frame(nil, chunk(.init(), finish: Self.finishReason(stats), usage: usage,
+                                                                                citations: citations,
+                                                                                notFound: stats.finishReason == "not_found")))
+                    }
+                }
+            } catch let error as ZhikuError {
+                try await writer.write(ServerSentEvent.frame(nil, APIErrorEnvelope(error: .init(code: error.code.rawValue, message: error.message))))
+            }
+            try await writer.write(ByteBuffer(string: "data: [DONE]\n\n"))
+            try await writer.finish(nil)
+        })
+    }
+
+    /// OpenAI's finish reasons: `length` when the token limit cut the answer, `stop` otherwise.
+    private static func finishReason(_ stats: AnswerStats?) -> String {
+        stats?.finishReason == "length" ? "length" : "stop"
     }
 
     struct Usage: Encodable {
@@ -179,6 +249,9 @@ struct OpenAIRoutes {
         var model: String
         var choices: [Choice]
         var usage: Usage
+        /// Zhiku's extension for `kb:` models: the numbered sources.
+        var citations: [Citation]?
+        var notFound: Bool?
     }
 
     struct StreamChunk: Encodable {
@@ -197,6 +270,8 @@ struct OpenAIRoutes {
         var model: String
         var choices: [Choice]
         var usage: Usage?
+        var citations: [Citation]?
+        var notFound: Bool?
     }
 
     struct APIErrorEnvelope: Encodable {

@@ -16,6 +16,7 @@ import Foundation
 /// | `ZHIKU_NO_ANSWER_THRESHOLD` | `0.85` (cosine; see ``RetrievalSettings``) |
 /// | `ZHIKU_CHAT_MODEL` | `smollm2-135m-instruct` (built in), a `.gguf` path, or a model of the server below |
 /// | `ZHIKU_CHAT_URL`, `ZHIKU_CHAT_API_KEY` | unset; an OpenAI-compatible chat server (`http://host:port`) |
+/// | `ZHIKU_MODELS_FILE` | `<data>/models.json`: named chat models and the default (see ``ChatModelRegistry``) |
 public struct ZhikuConfiguration: Sendable {
     public var dataFolder: URL
     public var host: String
@@ -33,6 +34,8 @@ public struct ZhikuConfiguration: Sendable {
     public var chatModel = "smollm2-135m-instruct"
     public var chatServerURL: String?
     public var chatServerAPIKey: String?
+    /// The models file; nil: `models.json` in the data folder.
+    public var modelsFile: URL?
 
     public init(dataFolder: URL, host: String = "127.0.0.1", port: Int = 8080, maxUploadBytes: Int64 = 1 << 30,
                 workers: Int = ProcessInfo.processInfo.activeProcessorCount, logLevel: String = "info") {
@@ -63,6 +66,7 @@ public struct ZhikuConfiguration: Sendable {
         if let model = environment["ZHIKU_CHAT_MODEL"], !model.isEmpty { c.chatModel = model }
         if let url = environment["ZHIKU_CHAT_URL"], !url.isEmpty { c.chatServerURL = url }
         if let key = environment["ZHIKU_CHAT_API_KEY"], !key.isEmpty { c.chatServerAPIKey = key }
+        if let file = environment["ZHIKU_MODELS_FILE"], !file.isEmpty { c.modelsFile = URL(fileURLWithPath: file) }
         if let k = environment["ZHIKU_RRF_K"].flatMap(Double.init), k >= 0 { c.retrieval.fusion.k = k }
         if let w = environment["ZHIKU_RRF_KEYWORD_WEIGHT"].flatMap(Double.init), w >= 0 { c.retrieval.fusion.keywordWeight = w }
         if let w = environment["ZHIKU_RRF_VECTOR_WEIGHT"].flatMap(Double.init), w >= 0 { c.retrieval.fusion.vectorWeight = w }

@@ -18,8 +18,10 @@ public struct ZhikuRuntime: Sendable {
     public let logger: Logger
     /// Embedding models (built in, or from the configured server), loaded on first use.
     public let embedders: EmbedderCache
-    /// Chat models (built in, or from the configured server), loaded on first use.
-    public let chatModels: ChatModelCache
+    /// Chat models by name (the models file, built in, or the configured server); switchable at run time.
+    public let chatModels: ChatModelRegistry
+    /// Stored conversations and the audit log.
+    public let conversations: any ConversationStore
     private let sqliteStore: SQLiteStore
     private let reembedding = RunningSet<KnowledgeBase.ID>()
 
@@ -45,8 +47,11 @@ public struct ZhikuRuntime: Sendable {
         self.keywordIndex = index
         self.vectorIndex = vectors
         self.embedders = embedders
-        self.chatModels = ChatModelCache(serverURL: configuration.chatServerURL, apiKey: configuration.chatServerAPIKey,
-                                         logger: logger)
+        self.chatModels = try ChatModelRegistry(
+            file: configuration.modelsFile ?? folder.appendingPathComponent("models.json"),
+            defaultModel: configuration.chatModel, serverURL: configuration.chatServerURL,
+            apiKey: configuration.chatServerAPIKey, logger: logger)
+        self.conversations = SQLiteConversationStore(database: database)
         self.logger = logger
         self.pipeline = IngestPipeline(store: store, blobs: blobs, keywordIndex: index, vectorIndex: vectors,
                                        embedders: embedders, splitter: IngestPipeline.defaultSplitter(), logger: logger)

@@ -16,8 +16,9 @@ public enum ZhikuServer {
         router.add(middleware: JSONErrorMiddleware())
         APIRoutes(runtime: runtime).register(on: router)
         ChatRoutes(runtime: runtime).register(on: router)
-        OpenAIRoutes(embedders: runtime.embedders, chatModels: runtime.chatModels,
-                     defaultChatModel: runtime.configuration.chatModel).register(on: router)
+        ConversationRoutes(runtime: runtime).register(on: router)
+        ModelRoutes(runtime: runtime).register(on: router)
+        OpenAIRoutes(runtime: runtime).register(on: router)
         WebPage.register(on: router)
         let configuration = ApplicationConfiguration(
             address: .hostname(runtime.configuration.host, port: runtime.configuration.port),

@@ -7,18 +7,7 @@ import ZhikuTestSupport
 
 /// `POST /api/chat` end to end: real server, real ingestion, real models, Server-Sent Events read back.
 @Suite struct ChatAnswerTests {
-    /// The events of an SSE body, in order, with their JSON data.
-    func events(_ body: [UInt8]) -> [(name: String, data: [String: Any])] {
-        String(decoding: body, as: UTF8.self).components(separatedBy: "\n\n").compactMap { block in
-            var name = "", data = ""
-            for line in block.split(separator: "\n") {
-                if line.hasPrefix("event: ") { name = String(line.dropFirst(7)) }
-                if line.hasPrefix("data: ") { data = String(line.dropFirst(6)) }
-            }
-            guard !name.isEmpty else { return nil }
-            return (name, (try? JSONSerialization.jsonObject(with: Data(data.utf8))) as? [String: Any] ?? [:])
-        }
-    }
+    func events(_ body: [UInt8]) -> [(name: String, data: [String: Any])] { TestServer.events(body) }
 
     @Test func answersWithCitationsAndSaysWhenNothingIsFound() async throws {
         guard (try? ModelLocation.folder(for: LlamaGenerator.defaultModelID)) != nil else {
@@ -72,8 +61,84 @@ import ZhikuTestSupport
         // Bad input answers before any stream starts.
         #expect(try await server.json(.POST, "/api/chat", ["kb": "nope", "question": "x"]).status == 404)
         #expect(try await server.json(.POST, "/api/chat", ["kb": "hr", "question": "  "]).status == 400)
-        let unknownModel = events(try await server.json(.POST, "/api/chat", [
-            "kb": "hr", "question": "How early must annual leave be requested?", "model": "gpt-17"]).body)
-        #expect(unknownModel.last?.name == "error")
+        let unknownModel = try await server.json(.POST, "/api/chat", [
+            "kb": "hr", "question": "How early must annual leave be requested?", "model": "gpt-17"])
+        #expect(unknownModel.status == 400)
+        #expect(unknownModel.errorCode == "invalid_input")
+        #expect(try await server.json(.POST, "/api/chat", ["kb": "hr", "question": "x", "mode": "poetry"]).status == 400)
+        #expect(try await server.json(.POST, "/api/chat", ["question": "x", "mode": "extractive"]).status == 400)
+        #expect(try await server.json(.POST, "/api/chat", ["kb": "hr", "question": "x", "conversation_id": 999]).status == 404)
+
+        // The answered question was stored as a conversation: both messages, the citations, the stats.
+        let conversationID = try #require(done?.data["conversation_id"] as? Int)
+        let stored = try await server.request(.GET, "/api/conversations/\(conversationID)").json
+        #expect((stored["conversation"] as? [String: Any])?["title"] as? String == "How early must annual leave be requested?")
+        let messages = stored["messages"] as? [[String: Any]] ?? []
+        #expect(messages.map { $0["role"] as? String } == ["user", "assistant"])
+        #expect(messages.last?["content"] as? String == tokens.joined())
+        #expect(((messages.last?["citations"] as? [[String: Any]])?.first)?["file_name"] as? String == "handbook.pdf")
+        #expect((messages.last?["stats"] as? [String: Any])?["completion_tokens"] as? Int == stats?["completion_tokens"] as? Int)
+
+        // A follow-up in the same conversation: its stored messages are the history.
+        let followUp = events(try await server.json(.POST, "/api/chat", [
+            "kb": "hr", "question": "Which portal is used for annual leave?", "conversation_id": conversationID,
+            "max_tokens": 30]).body)
+        #expect(followUp.last?.data["conversation_id"] as? Int == conversationID)
+        let renamed = try await server.json(.PATCH, "/api/conversations/\(conversationID)", ["title": "年假 leave"])
+        #expect(renamed.json["title"] as? String == "年假 leave")
+        #expect(renamed.json["message_count"] as? Int == 4)
+
+        // Extractive mode: no language model, the sentence that answers, quoted with its number.
+        let extractive = events(try await server.json(.POST, "/api/chat", [
+            "kb": "hr", "question": "When does the canteen open?", "mode": "extractive", "store": false]).body)
+        #expect(extractive.map(\.name) == ["citations", "token", "done"])
+        #expect(extractive[1].data["text"] as? String == "[1] The canteen opens at noon and closes at two.")
+        #expect((extractive[0].data["citations"] as? [[String: Any]])?.first?["file_name"] as? String == "canteen.txt")
+        #expect((extractive[2].data["stats"] as? [String: Any])?["finish_reason"] as? String == "extractive")
+        #expect(extractive[2].data["conversation_id"] == nil, "store: false keeps it out of the conversations")
+
+        let list = try await server.request(.GET, "/api/conversations").json["conversations"] as? [[String: Any]] ?? []
+        #expect(list.count == 2, "the answered question and the not-found one; not the unstored extractive one")
+        #expect(list.first?["id"] as? Int == conversationID, "most recently updated first")
+
+        // The audit log has every question with the chunks retrieved and their scores.
+        let audit = try await server.request(.GET, "/api/audit?kb=hr").json["entries"] as? [[String: Any]] ?? []
+        let reasons = audit.map { $0["finish_reason"] as? String ?? "" }
+        #expect(reasons.count == 4)
+        #expect(reasons.first == "extractive" && reasons.dropFirst(2).first == "not_found")
+        #expect(Set([reasons[1], reasons[3]]).isSubset(of: ["stop", "length"]), "the two generated answers")
+        let refused = audit.first { $0["finish_reason"] as? String == "not_found" }
+        #expect(refused?["question"] as? String == "量子计算机的纠错码是怎么工作的？")
+        #expect((refused?["retrieved"] as? [[String: Any]])?.isEmpty == false, "the chunks that did not pass the gate")
+        #expect((audit.last?["retrieved"] as? [[String: Any]])?.first?["vector_score"] as? Double != nil)
+        #expect(audit.last?["model"] as? String == LlamaGenerator.defaultModelID)
+        #expect(audit.last?["channel"] as? String == "api")
+        #expect(try await server.request(.GET, "/api/audit?since=yesterday").status == 400)
+
+        #expect(try await server.request(.DELETE, "/api/conversations/\(conversationID)").status == 204)
+        #expect(try await server.request(.GET, "/api/conversations/\(conversationID)").status == 404)
+        #expect(try await server.request(.DELETE, "/api/conversations/\(conversationID)").status == 404)
+
+        // The knowledge base as an OpenAI model: kb:hr, streamed and not, with Zhiku's citations alongside.
+        let models = try await server.request(.GET, "/v1/models").json["data"] as? [[String: Any]] ?? []
+        #expect(models.contains { $0["id"] as? String == "kb:hr" })
+        let completion = try await server.json(.POST, "/v1/chat/completions", [
+            "model": "kb:hr", "max_tokens": 30, "temperature": 0,
+            "messages": [["role": "user", "content": "How early must annual leave be requested?"]]]).json
+        #expect(completion["model"] as? String == "kb:hr")
+        let choice = (completion["choices"] as? [[String: Any]])?.first
+        #expect(((choice?["message"] as? [String: Any])?["content"] as? String)?.isEmpty == false)
+        #expect((completion["citations"] as? [[String: Any]])?.first?["page"] as? Int == 2)
+        let refusal = try await server.json(.POST, "/v1/chat/completions", [
+            "model": "kb:hr", "stream": true,
+            "messages": [["role": "user", "content": "量子计算机的纠错码是怎么工作的？"]]])
+        let lines = String(decoding: refusal.body, as: UTF8.self).split(separator: "\n").filter { $0.hasPrefix("data: ") }
+        #expect(lines.last == "data: [DONE]")
+        #expect(lines.contains { $0.contains("知识库中没有找到") })
+        #expect(lines.contains { $0.contains("\"not_found\":true") })
+        #expect(try await server.json(.POST, "/v1/chat/completions", [
+            "model": "kb:nope", "messages": [["role": "user", "content": "x"]]]).status == 404)
+        let openAIAudit = try await server.request(.GET, "/api/audit?limit=2").json["entries"] as? [[String: Any]] ?? []
+        #expect(openAIAudit.map { $0["channel"] as? String } == ["openai", "openai"])
     }
 }

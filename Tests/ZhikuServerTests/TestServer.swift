@@ -46,7 +46,7 @@ final class TestServer: @unchecked Sendable {
         try await task.value
     }
 
-    enum Method { case GET, POST, PATCH, DELETE }
+    enum Method { case GET, POST, PUT, PATCH, DELETE }
 
     func request(_ method: Method, _ path: String, body: [UInt8]? = nil,
                  headers: [(String, String)] = []) async throws -> Reply {
@@ -54,6 +54,7 @@ final class TestServer: @unchecked Sendable {
         switch method {
         case .GET: request.method = .GET
         case .POST: request.method = .POST
+        case .PUT: request.method = .PUT
         case .PATCH: request.method = .PATCH
         case .DELETE: request.method = .DELETE
         }
@@ -94,5 +95,47 @@ final class TestServer: @unchecked Sendable {
             try await Task.sleep(for: .milliseconds(100))
         }
         throw ZhikuError(.internal, "job \(id) did not finish within \(timeout)")
+    }
+
+    /// The Server-Sent Events of a body, in order, with their JSON data.
+    static func events(_ body: [UInt8]) -> [(name: String, data: [String: Any])] {
+        String(decoding: body, as: UTF8.self).components(separatedBy: "\n\n").compactMap { block in
+            var name = "", data = ""
+            for line in block.split(separator: "\n") {
+                if line.hasPrefix("event: ") { name = String(line.dropFirst(7)) }
+                if line.hasPrefix("data: ") { data = String(line.dropFirst(6)) }
+            }
+            guard !name.isEmpty else { return nil }
+            return (name, (try? JSONSerialization.jsonObject(with: Data(data.utf8))) as? [String: Any] ?? [:])
+        }
+    }
+
+    /// Posts `object` and reads the streamed reply until `enough` says so, then hangs up mid-stream (the request
+    /// task is cancelled, which closes the connection). Returns the events read.
+    func postAndHangUp(_ path: String, _ object: [String: Any],
+                       enough: @escaping @Sendable ([(name: String, data: [String: Any])]) -> Bool) async throws
+        -> [(name: String, data: [String: Any])] {
+        var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)\(path)")
+        request.method = .POST
+        request.headers.add(name: "Content-Type", value: "application/json")
+        request.body = .bytes(ByteBuffer(bytes: Array(try JSONSerialization.data(withJSONObject: object))))
+        let (seen, continuation) = AsyncStream.makeStream(of: [UInt8].self)
+        let task = Task {
+            let response = try await HTTPClient.shared.execute(request, timeout: .seconds(120))
+            var bytes: [UInt8] = []
+            for try await buffer in response.body {
+                bytes += buffer.readableBytesView
+                continuation.yield(bytes)
+            }
+            continuation.finish()
+        }
+        var last: [UInt8] = []
+        for await bytes in seen {
+            last = bytes
+            if enough(Self.events(bytes)) { break }
+        }
+        task.cancel()
+        _ = try? await task.value
+        return Self.events(last)
     }
 }

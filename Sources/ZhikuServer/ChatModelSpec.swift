@@ -1,0 +1,77 @@
+import Foundation
+import ZhikuCore
+
+/// A chat model configured by name: the built-in engine with a model id or a `.gguf` path, or a model of an
+/// OpenAI-compatible server (LM Studio, Ollama, llama.cpp server, vLLM, another Zhiku).
+public struct ChatModelSpec: Sendable, Hashable, Codable {
+    public enum Provider: String, Sendable, Codable {
+        case builtin
+        case openai
+    }
+
+    /// The name requests and the default refer to.
+    public var name: String
+    public var provider: Provider
+    /// The built-in model id or `.gguf` path, or the model name the server knows.
+    public var model: String
+    /// The server (`http://host:port`, with or without `/v1`); OpenAI-compatible models only.
+    public var baseURL: String?
+    public var apiKey: String?
+    /// The name of an environment variable that holds the API key (kept out of the file).
+    public var apiKeyEnv: String?
+    public var timeoutSeconds: Double?
+    /// The model's context window, when the server does not say.
+    public var contextTokens: Int?
+
+    /// Coded with snake_case strategies: `base_url`, `api_key`, `api_key_env`, `timeout_seconds`, `context_tokens`.
+    enum CodingKeys: String, CodingKey {
+        case name, provider, model, apiKey, apiKeyEnv, timeoutSeconds, contextTokens
+        case baseURL = "baseUrl"
+    }
+
+    public init(name: String, provider: Provider, model: String, baseURL: String? = nil, apiKey: String? = nil) {
+        self.name = name
+        self.provider = provider
+        self.model = model
+        self.baseURL = baseURL
+        self.apiKey = apiKey
+    }
+
+    /// The key to send: `apiKey`, or the variable `apiKeyEnv` names.
+    public var resolvedAPIKey: String? {
+        if let apiKey, !apiKey.isEmpty { return apiKey }
+        return apiKeyEnv.flatMap { ProcessInfo.processInfo.environment[$0] }
+    }
+
+    /// Checks the spec; `.invalidInput` says what is wrong.
+    public func validated() throws -> ChatModelSpec {
+        var spec = self
+        spec.name = name.trimmingCharacters(in: .whitespaces)
+        guard !spec.name.isEmpty, spec.name.count <= 100, !spec.name.contains("/") || provider == .openai else {
+            throw ZhikuError.invalidInput("a chat model needs a name of 1 to 100 characters")
+        }
+        guard !model.trimmingCharacters(in: .whitespaces).isEmpty else {
+            throw ZhikuError.invalidInput("chat model '\(spec.name)' needs a model")
+        }
+        if provider == .openai {
+            guard let base = baseURL, let url = URL(string: base), ["http", "https"].contains(url.scheme ?? ""),
+                  url.host != nil else {
+                throw ZhikuError.invalidInput("chat model '\(spec.name)' needs a base_url like http://127.0.0.1:1234")
+            }
+        }
+        if let t = timeoutSeconds, !(1...3600).contains(t) {
+            throw ZhikuError.invalidInput("timeout_seconds must be between 1 and 3600")
+        }
+        if let c = contextTokens, !(256...1_048_576).contains(c) {
+            throw ZhikuError.invalidInput("context_tokens must be between 256 and 1048576")
+        }
+        return spec
+    }
+
+    /// The spec as the API shows it: the key itself is never sent back.
+    public var redacted: ChatModelSpec {
+        var spec = self
+        if spec.apiKey?.isEmpty == false { spec.apiKey = "***" }
+        return spec
+    }
+}

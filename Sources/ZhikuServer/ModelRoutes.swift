@@ -1,0 +1,84 @@
+import Foundation
+import Hummingbird
+import ZhikuCore
+
+/// The chat model settings, changed at run time: `GET /api/models`, `PUT /api/models/default`,
+/// `PUT/DELETE /api/models/chat/{name}`, `POST /api/models/chat/{name}/test` (one short generation).
+struct ModelRoutes {
+    let runtime: ZhikuRuntime
+
+    struct Listing: Encodable {
+        var defaultChatModel: String
+        /// The models configured by name (keys redacted).
+        var chatModels: [ChatModelSpec]
+        /// Every chat model name a request may use without further set-up.
+        var available: [String]
+        var embeddingModels: [String]
+    }
+    struct SetDefault: Decodable { var chatModel: String }
+    /// A named model's settings; the name comes from the path.
+    struct SpecBody: Decodable {
+        var provider: ChatModelSpec.Provider
+        var model: String
+        var baseUrl: String?
+        var apiKey: String?
+        var apiKeyEnv: String?
+        var timeoutSeconds: Double?
+        var contextTokens: Int?
+    }
+    struct TestResult: Encodable {
+        var ok: Bool
+        var model: String?
+        var latencyMs: Double
+        var reply: String?
+        var error: String?
+    }
+
+    func register(on router: Router<ZhikuRequestContext>) {
+        let api = router.group("api/models")
+        api.get { _, _ in try await listing() }
+        api.put("default") { request, context in
+            let body = try await request.decode(as: SetDefault.self, context: context)
+            try await runtime.chatModels.setDefault(body.chatModel)
+            return try await listing()
+        }
+        api.put("chat/:name") { request, context in
+            let body = try await request.decode(as: SpecBody.self, context: context)
+            var spec = ChatModelSpec(name: context.parameters.get("name") ?? "", provider: body.provider, model: body.model,
+                                     baseURL: body.baseUrl, apiKey: body.apiKey)
+            spec.apiKeyEnv = body.apiKeyEnv
+            spec.timeoutSeconds = body.timeoutSeconds
+            spec.contextTokens = body.contextTokens
+            return try json(try await runtime.chatModels.save(spec).redacted)
+        }
+        api.delete("chat/:name") { _, context in
+            let name = context.parameters.get("name") ?? ""
+            guard try await runtime.chatModels.remove(name) else {
+                throw ZhikuError.notFound("no chat model named '\(name)' is configured")
+            }
+            return Response(status: .noContent)
+        }
+        api.post("chat/:name/test") { _, context in
+            let clock = ContinuousClock(), started = clock.now
+            do {
+                let model = try await runtime.chatModels.model(context.parameters.get("name"))
+                var reply = ""
+                let ping = ChatRequest(messages: [ChatMessage(role: "user", content: "Say OK.")], maxTokens: 4,
+                                       sampling: SamplingOptions(temperature: 0))
+                for try await event in model.stream(ping) { if case .text(let t) = event { reply += t } }
+                return try json(TestResult(ok: true, model: model.modelID, latencyMs: (clock.now - started).seconds * 1000,
+                                           reply: reply))
+            } catch let error as ZhikuError {
+                return try json(TestResult(ok: false, latencyMs: (clock.now - started).seconds * 1000, error: error.message))
+            }
+        }
+    }
+
+    private func listing() async throws -> Response {
+        let registry = runtime.chatModels
+        return try json(Listing(defaultChatModel: await registry.defaultModel,
+                                chatModels: await registry.specs.map(\.redacted),
+                                available: await registry.listedModels(),
+                                embeddingModels: runtime.embedders.installedModels()))
+    }
+}
