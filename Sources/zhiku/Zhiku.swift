@@ -11,7 +11,8 @@ struct Zhiku: AsyncParsableCommand {
         commandName: "zhiku",
         abstract: "Zhiku 知库 — a private, self-hosted knowledge-base server.",
         version: ZhikuVersion.current,
-        subcommands: [Serve.self, KB.self, Ingest.self, Jobs.self, Search.self, Eval.self, Split.self, Embed.self, Generate.self])
+        subcommands: [Serve.self, KB.self, Ingest.self, Jobs.self, Search.self, Ask.self, Chat.self, Eval.self, Split.self,
+                      Embed.self, Generate.self])
 }
 
 /// Options every command that touches the data folder shares.

@@ -1,0 +1,42 @@
+import Foundation
+import ZhikuCore
+import ZhikuServer
+
+/// Prints an answer stream to the terminal: the text as it arrives, then the numbered sources.
+struct AnswerPrinter {
+    struct Outcome {
+        var text = ""
+        var citations: [Citation] = []
+        var stats: AnswerStats?
+        var conversation: Conversation?
+    }
+
+    /// Consumes `events`; with `quiet` nothing is printed (for `--json`).
+    static func run(_ events: AsyncThrowingStream<AnswerEvent, any Error>, quiet: Bool = false) async throws -> Outcome {
+        var outcome = Outcome()
+        let out = FileHandle.standardOutput
+        for try await event in events {
+            switch event {
+            case .citations(let list): outcome.citations = list
+            case .token(let piece), .notFound(let piece):
+                outcome.text += piece
+                if !quiet { out.write(Data(piece.utf8)) }
+            case .done(let stats, let conversation):
+                outcome.stats = stats
+                outcome.conversation = conversation
+            }
+        }
+        guard !quiet else { return outcome }
+        out.write(Data("\n".utf8))
+        if !outcome.citations.isEmpty {
+            emit("")
+            emit("Sources:")
+            for c in outcome.citations {
+                let snippet = c.snippet.replacingOccurrences(of: "\n", with: " ")
+                emit("[\(c.n)] \(c.fileName) · page \(c.page) · score \(String(format: "%.3f", c.vectorScore ?? c.score))")
+                emit("    " + (snippet.count > 200 ? String(snippet.prefix(200)) + "…" : snippet))
+            }
+        }
+        return outcome
+    }
+}
