@@ -87,6 +87,28 @@ import ZhikuTestSupport
         let pdf = try CLI.run(["search", "--kb", "手册", "travel receipts"], data: data.url)
         #expect(pdf.stdout.contains("report.pdf · page 2"))
 
+        // Questions: an extractive answer (no language model) quotes the sentence; an absent topic is refused in Chinese.
+        let ask = try CLI.run(["ask", "--kb", "手册", "--extractive", "--json", "年假怎么申请？"], data: data.url)
+        #expect(ask.status == 0, "\(ask.stderr)")
+        let answer = (try? JSONSerialization.jsonObject(with: Data(ask.stdout.utf8))) as? [String: Any] ?? [:]
+        #expect(answer["answer"] as? String == "[1] 员工年假申请流程：提前三天提交申请，经理批准后生效。")
+        #expect(((answer["citations"] as? [[String: Any]])?.first?["file_name"] as? String)?.hasSuffix("leave.txt") == true)
+        #expect(answer["not_found"] as? Bool == false)
+        let refused = try CLI.run(["ask", "--kb", "手册", "量子计算机的纠错码是怎么工作的？"], data: data.url)
+        #expect(refused.status == 0)
+        #expect(refused.stdout.contains("知识库中没有找到"))
+        #expect(!refused.stdout.contains("Sources:"))
+        #expect(try CLI.run(["ask", "--kb", "nope", "x"], data: data.url).status != 0)
+        let chat = try CLI.run(["chat", "--kb", "手册", "--max-tokens", "16"], data: data.url,
+                               input: "年假怎么申请？\n/new\nDo travel expenses need receipts?\n")
+        if chat.stderr.contains("model 'smollm2-135m-instruct' is not installed") {
+            print("skipped: zhiku chat — model smollm2-135m-instruct not installed (scripts/fetch-models.sh fetches it)")
+        } else {
+            #expect(chat.status == 0, "\(chat.stderr)")
+            #expect(chat.stdout.components(separatedBy: "Sources:").count == 3, "two answers, each with its sources")
+            #expect(chat.stdout.contains("(new conversation)"))
+        }
+
         let again = try CLI.run(["ingest", "--kb", "手册", docs.url.appendingPathComponent("handbook/leave.txt").path],
                                 data: data.url)
         #expect(again.status == 0)
