@@ -1,9 +1,27 @@
 // swift-tools-version:6.1
+import Foundation
 import PackageDescription
 
-/// Zhiku's own hot paths (splitting, tokenizing, indexing) are compiled optimised even in debug builds, so the
-/// one debug build CI and the run script make is fast enough to use; dependencies keep their defaults.
+/// On an x86-64 machine whose CPU has AVX2, FMA and F16C (every x86 server CPU since about 2015), Zhiku's own
+/// code is compiled for them: the model kernels' integer dot products run twice as fast. Set ZHIKU_PORTABLE=1 to
+/// build for the x86-64 baseline instead (a binary to copy to older machines).
+let cpuFlags: [String] = {
+    #if arch(x86_64)
+    guard ProcessInfo.processInfo.environment["ZHIKU_PORTABLE"] == nil,
+          let info = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8),
+          let flags = info.split(separator: "\n").first(where: { $0.hasPrefix("flags") }).map({ Set($0.split(separator: " ")) }),
+          flags.isSuperset(of: ["avx2", "fma", "f16c"])
+    else { return [] }
+    return ["-Xcc", "-mavx2", "-Xcc", "-mfma", "-Xcc", "-mf16c"]
+    #else
+    return []
+    #endif
+}()
+
+/// Zhiku's own hot paths (splitting, tokenizing, indexing, model kernels) are compiled optimised even in debug
+/// builds, so the one debug build CI and the run script make is fast enough to use; dependencies keep their defaults.
 let optimized: [SwiftSetting] = [.unsafeFlags(["-O"], .when(configuration: .debug))]
+    + (cpuFlags.isEmpty ? [] : [.unsafeFlags(cpuFlags)])
 
 let package = Package(
     name: "zhiku",

@@ -122,6 +122,30 @@ public struct GGUFFile: Sendable {
         return out
     }
 
+    /// A weight matrix `[out × in]` (GGUF dimensions `[in, out]`) kept in its file encoding where Zhiku has kernels
+    /// for it (F32, Q8_0, Q4_0, Q4_1); F16 is widened to float32.
+    public func matrix(_ name: String, inFeatures: Int, outFeatures: Int) throws -> WeightMatrix {
+        guard let info = tensors[name] else { throw corrupt("missing tensor \(name)") }
+        guard info.dimensions == [inFeatures, outFeatures] else {
+            throw corrupt("tensor \(name) has dimensions \(info.dimensions), expected \([inFeatures, outFeatures])")
+        }
+        let encoding: WeightMatrix.Encoding
+        switch TensorType(rawValue: info.rawType) {
+        case .q8_0: encoding = .q8_0
+        case .q4_0: encoding = .q4_0
+        case .q4_1: encoding = .q4_1
+        default:
+            return WeightMatrix(floats: try floats(name), inFeatures: inFeatures, outFeatures: outFeatures)
+        }
+        let (perBlock, blockBytes) = TensorType(rawValue: info.rawType)!.block
+        let start = dataStart + info.offset, length = info.count / perBlock * blockBytes
+        guard inFeatures % 32 == 0, start + length <= data.count else { throw corrupt("tensor \(name) lies outside the file") }
+        return data.withUnsafeBytes { raw in
+            WeightMatrix(encoding: encoding, blocks: UnsafeRawBufferPointer(rebasing: raw[start..<(start + length)]),
+                         inFeatures: inFeatures, outFeatures: outFeatures)
+        }
+    }
+
     static func dequantize(_ type: TensorType, _ bytes: UnsafeRawBufferPointer, count: Int, into out: UnsafeMutablePointer<Float>) {
         func half(_ offset: Int) -> Float {
             Float(Float16(bitPattern: UInt16(bytes[offset]) | UInt16(bytes[offset + 1]) << 8))

@@ -3,8 +3,9 @@ import Foundation
 import ZhikuCore
 
 /// A decoder-only transformer of the `llama` architecture (RMSNorm, rotary positions on adjacent pairs,
-/// grouped-query attention, SwiGLU feed-forward), loaded from GGUF with its weights dequantised to float32 and
-/// multiplied with OpenBLAS. SmolLM2, Llama 3.2 and similar GGUF files use this layout.
+/// grouped-query attention, SwiGLU feed-forward), loaded from GGUF with its weight matrices kept quantized
+/// (``WeightMatrix``: quantized kernels for one token at a time, BLAS for prompts). SmolLM2, Llama 3.2 and similar
+/// GGUF files use this layout.
 public struct LlamaModel: Sendable {
     public struct Configuration: Sendable, Equatable {
         public var layers: Int
@@ -20,18 +21,19 @@ public struct LlamaModel: Sendable {
     }
 
     struct Block: Sendable {
-        var attentionNorm, query, key, value, attentionOutput, feedForwardNorm, gate, up, down: [Float]
+        var attentionNorm, feedForwardNorm: [Float]
+        var query, key, value, attentionOutput, gate, up, down: WeightMatrix
     }
 
     public let configuration: Configuration
     public let tokenizer: ByteLevelBPETokenizer
     /// The raw chat template from the file (`tokenizer.chat_template`), if any.
     public let chatTemplate: String?
-    let embedding: [Float]
+    let embedding: WeightMatrix
     let blocks: [Block]
     let outputNorm: [Float]
     /// The output projection; nil when tied to the token embedding.
-    let output: [Float]?
+    let output: WeightMatrix?
 
     /// Loads a llama-architecture GGUF file.
     public init(gguf file: GGUFFile) throws {
@@ -61,18 +63,19 @@ public struct LlamaModel: Sendable {
             let p = "blk.\(i)."
             return Block(
                 attentionNorm: try file.floats(p + "attn_norm.weight", dimensions: [c.width]),
-                query: try file.floats(p + "attn_q.weight", dimensions: [c.width, c.width]),
-                key: try file.floats(p + "attn_k.weight", dimensions: [c.width, kvWidth]),
-                value: try file.floats(p + "attn_v.weight", dimensions: [c.width, kvWidth]),
-                attentionOutput: try file.floats(p + "attn_output.weight", dimensions: [c.width, c.width]),
                 feedForwardNorm: try file.floats(p + "ffn_norm.weight", dimensions: [c.width]),
-                gate: try file.floats(p + "ffn_gate.weight", dimensions: [c.width, c.feedForward]),
-                up: try file.floats(p + "ffn_up.weight", dimensions: [c.width, c.feedForward]),
-                down: try file.floats(p + "ffn_down.weight", dimensions: [c.feedForward, c.width]))
+                query: try file.matrix(p + "attn_q.weight", inFeatures: c.width, outFeatures: c.width),
+                key: try file.matrix(p + "attn_k.weight", inFeatures: c.width, outFeatures: kvWidth),
+                value: try file.matrix(p + "attn_v.weight", inFeatures: c.width, outFeatures: kvWidth),
+                attentionOutput: try file.matrix(p + "attn_output.weight", inFeatures: c.width, outFeatures: c.width),
+                gate: try file.matrix(p + "ffn_gate.weight", inFeatures: c.width, outFeatures: c.feedForward),
+                up: try file.matrix(p + "ffn_up.weight", inFeatures: c.width, outFeatures: c.feedForward),
+                down: try file.matrix(p + "ffn_down.weight", inFeatures: c.feedForward, outFeatures: c.width))
         }
-        embedding = try file.floats("token_embd.weight", dimensions: [c.width, c.vocabulary])
+        embedding = try file.matrix("token_embd.weight", inFeatures: c.width, outFeatures: c.vocabulary)
         outputNorm = try file.floats("output_norm.weight", dimensions: [c.width])
-        output = file.tensors["output.weight"] == nil ? nil : try file.floats("output.weight", dimensions: [c.width, c.vocabulary])
+        output = file.tensors["output.weight"] == nil ? nil
+            : try file.matrix("output.weight", inFeatures: c.width, outFeatures: c.vocabulary)
         configuration = c
         self.tokenizer = tokenizer
         chatTemplate = file.metadata["tokenizer.chat_template"]?.string
@@ -118,34 +121,35 @@ public final class LlamaSession: @unchecked Sendable {
         for (i, token) in tokens.enumerated() {
             let id = Int(token)
             guard (0..<c.vocabulary).contains(id) else { throw ZhikuError.invalidInput("token id \(id) is outside the vocabulary") }
-            for j in 0..<w { x[i * w + j] = model.embedding[id * w + j] }
+            let row = model.embedding.row(id)
+            for j in 0..<w { x[i * w + j] = row[j] }
         }
         for (l, block) in model.blocks.enumerated() {
             var h = x
             Kernels.rmsNorm(&h, rows: n, width: w, weight: block.attentionNorm, epsilon: c.normEpsilon)
-            var q = Kernels.matmul(h, rows: n, inFeatures: w, weight: block.query, outFeatures: w)
-            var k = Kernels.matmul(h, rows: n, inFeatures: w, weight: block.key, outFeatures: kvWidth)
-            let v = Kernels.matmul(h, rows: n, inFeatures: w, weight: block.value, outFeatures: kvWidth)
+            var q = block.query.apply(h, rows: n)
+            var k = block.key.apply(h, rows: n)
+            let v = block.value.apply(h, rows: n)
             Kernels.rope(&q, rows: n, heads: c.heads, headSize: hs, firstPosition: position, base: c.ropeBase)
             Kernels.rope(&k, rows: n, heads: c.kvHeads, headSize: hs, firstPosition: position, base: c.ropeBase)
             keys[l].append(contentsOf: k)
             values[l].append(contentsOf: v)
             let context = Kernels.causalAttention(q: q, rows: n, keys: keys[l], values: values[l], firstPosition: position,
                                                   heads: c.heads, kvHeads: c.kvHeads, headSize: hs)
-            let attended = Kernels.matmul(context, rows: n, inFeatures: w, weight: block.attentionOutput, outFeatures: w)
+            let attended = block.attentionOutput.apply(context, rows: n)
             for i in x.indices { x[i] += attended[i] }
 
             h = x
             Kernels.rmsNorm(&h, rows: n, width: w, weight: block.feedForwardNorm, epsilon: c.normEpsilon)
-            var gate = Kernels.matmul(h, rows: n, inFeatures: w, weight: block.gate, outFeatures: c.feedForward)
-            let up = Kernels.matmul(h, rows: n, inFeatures: w, weight: block.up, outFeatures: c.feedForward)
+            var gate = block.gate.apply(h, rows: n)
+            let up = block.up.apply(h, rows: n)
             Kernels.swiglu(&gate, up)
-            let down = Kernels.matmul(gate, rows: n, inFeatures: c.feedForward, weight: block.down, outFeatures: w)
+            let down = block.down.apply(gate, rows: n)
             for i in x.indices { x[i] += down[i] }
         }
         position += n
         var last = Array(x[((n - 1) * w)..<(n * w)])
         Kernels.rmsNorm(&last, rows: 1, width: w, weight: model.outputNorm, epsilon: c.normEpsilon)
-        return Kernels.matmul(last, rows: 1, inFeatures: w, weight: model.output ?? model.embedding, outFeatures: c.vocabulary)
+        return (model.output ?? model.embedding).apply(last, rows: 1)
     }
 }
