@@ -87,7 +87,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         .executableTarget(name: "ZhikuBench", dependencies: [
-            "ZhikuCore", "ZhikuIngest", "ZhikuRetrieval", "ZhikuStorage", "ZhikuModels",
+            "ZhikuCore", "ZhikuIngest", "ZhikuRetrieval", "ZhikuStorage", "ZhikuModels", "ZhikuServer",
             .product(name: "GRDB", package: "GRDB.swift"),
         ], path: "Benchmarks/ZhikuBench"),
 

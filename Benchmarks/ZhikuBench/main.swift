@@ -12,14 +12,17 @@ var pythonArgument: String? = nil
 var documentCount = 100_000
 /// Sections to run (all when empty).
 var only: Set<String> = []
+/// The GGUF copy llama.cpp (the chat peer) can load; scripts/bench.sh prepares it.
+var peerChatModel: String? = nil
 var arguments = CommandLine.arguments.dropFirst().makeIterator()
 while let a = arguments.next() {
     switch a {
     case "--python": pythonArgument = arguments.next()
     case "--docs": documentCount = Int(arguments.next() ?? "") ?? documentCount
     case "--only": only = Set((arguments.next() ?? "").split(separator: ",").map(String.init))
+    case "--peer-chat-model": peerChatModel = arguments.next()
     default:
-        FileHandle.standardError.write(Data("usage: zhiku-bench [--python PATH] [--docs N] [--only splitter,bm25,embeddings]\n".utf8))
+        FileHandle.standardError.write(Data("usage: zhiku-bench [--python PATH] [--docs N] [--only splitter,bm25,embeddings,chat] [--peer-chat-model PATH]\n".utf8))
         exit(2)
     }
 }
@@ -156,6 +159,13 @@ if only.isEmpty || only.contains("bm25") {
 
 if only.isEmpty || only.contains("embeddings") {
     rows.append(contentsOf: try await EmbeddingBenchmarks.run(python: python, work: work, clock: clock) { runPeer($0, $1) })
+}
+
+// MARK: Chat
+
+if only.isEmpty || only.contains("chat") {
+    let model = peerChatModel
+    rows.append(contentsOf: try await ChatBenchmarks.run(python: python, work: work, clock: clock, peerModel: model) { runPeer($0, $1) })
 }
 
 // MARK: Table

@@ -1,3 +1,4 @@
+import COpenBLAS
 import Foundation
 import ZhikuCore
 
@@ -7,7 +8,7 @@ import ZhikuCore
 ///
 /// One input row (generating a token) is multiplied straight from the codes, with float32 inputs — about a sixth
 /// of the memory traffic of float32 weights and the same results up to rounding. Several rows (a prompt) are
-/// multiplied by dequantizing the matrix once and calling BLAS.
+/// multiplied by dequantizing the matrix and calling BLAS. Big matrices are split between two cores either way.
 public struct WeightMatrix: Sendable {
     public enum Encoding: Sendable, Equatable {
         case f32
@@ -91,18 +92,41 @@ public struct WeightMatrix: Sendable {
     /// `x · Wᵀ` for `rows` input rows of `inFeatures` values.
     public func apply(_ x: [Float], rows: Int) -> [Float] {
         precondition(x.count == rows * inFeatures)
-        if encoding == .f32 {
-            return Kernels.matmul(x, rows: rows, inFeatures: inFeatures, weight: floats, outFeatures: outFeatures)
-        }
-        guard rows <= Self.quantizedRowLimit else {
-            return Kernels.matmul(x, rows: rows, inFeatures: inFeatures, weight: dequantized(), outFeatures: outFeatures)
-        }
         var out = [Float](repeating: 0, count: rows * outFeatures)
-        out.withUnsafeMutableBufferPointer { o in
-            x.withUnsafeBufferPointer { input in
-                for r in 0..<rows {
-                    multiplyRow(input.baseAddress! + r * inFeatures, into: o.baseAddress! + r * outFeatures)
+        if rows <= Self.quantizedRowLimit && encoding != .f32 {
+            out.withUnsafeMutableBufferPointer { o in
+                x.withUnsafeBufferPointer { input in
+                    for r in 0..<rows {
+                        multiplyRow(input.baseAddress! + r * inFeatures, into: o.baseAddress! + r * outFeatures)
+                    }
                 }
+            }
+            return out
+        }
+        // BLAS, the matrix's rows split between the cores: each part dequantizes its rows and multiplies them into
+        // its own columns of the output.
+        let parts = outFeatures * inFeatures >= Self.splitThreshold ? Self.parallelism : 1
+        Kernels.useSingleThreadedBLAS()
+        x.withUnsafeBufferPointer { input in
+            out.withUnsafeMutableBufferPointer { o in
+                nonisolated(unsafe) let a = input.baseAddress!, c = o.baseAddress!
+                let matrix = self, n = outFeatures, k = inFeatures
+                let work: @Sendable (Int) -> Void = { part in
+                    let range = (n * part / parts)..<(n * (part + 1) / parts)
+                    let weights = matrix.encoding == .f32 ? [] : matrix.dequantized(rows: range)
+                    let source = matrix.encoding == .f32 ? matrix.floats : weights
+                    let offset = matrix.encoding == .f32 ? range.lowerBound * k : 0
+                    source.withUnsafeBufferPointer { w in
+                        if rows == 1 {
+                            cblas_sgemv(CblasRowMajor, CblasNoTrans, Int32(range.count), Int32(k), 1, w.baseAddress! + offset,
+                                        Int32(k), a, 1, 0, c + range.lowerBound, 1)
+                        } else {
+                            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(rows), Int32(range.count), Int32(k), 1,
+                                        a, Int32(k), w.baseAddress! + offset, Int32(k), 0, c + range.lowerBound, Int32(n))
+                        }
+                    }
+                }
+                if parts == 1 { work(0) } else { DispatchQueue.concurrentPerform(iterations: parts, execute: work) }
             }
         }
         return out
@@ -117,9 +141,12 @@ public struct WeightMatrix: Sendable {
 
     /// The whole matrix as float32.
     public func dequantized() -> [Float] {
-        if encoding == .f32 { return floats }
-        var out = [Float](repeating: 0, count: inFeatures * outFeatures)
-        out.withUnsafeMutableBufferPointer { o in dequantize(rows: 0..<outFeatures, into: o.baseAddress!) }
+        encoding == .f32 ? floats : dequantized(rows: 0..<outFeatures)
+    }
+
+    private func dequantized(rows: Range<Int>) -> [Float] {
+        var out = [Float](repeating: 0, count: rows.count * inFeatures)
+        out.withUnsafeMutableBufferPointer { o in dequantize(rows: rows, into: o.baseAddress!) }
         return out
     }
 

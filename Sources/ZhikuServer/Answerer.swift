@@ -180,7 +180,7 @@ public struct Answerer: Sendable {
 
     /// The hits that pass the gate: all of them when the best semantic match reaches the threshold, none otherwise
     /// (keyword-only knowledge bases: any hit).
-    func relevant(_ results: SearchResults) -> [SearchHit] {
+    public func relevant(_ results: SearchResults) -> [SearchHit] {
         guard results.embeddingModel != nil else { return results.hits }
         let best = results.hits.compactMap(\.vectorScore).max() ?? 0
         return best >= runtime.configuration.retrieval.noAnswerThreshold ? results.hits : []
@@ -203,7 +203,7 @@ public struct Answerer: Sendable {
 
     /// The messages for the model: instructions, as many whole sources as fit the context budget (best first),
     /// the most recent history that still fits, and the question. Returns them with the sources used.
-    func prompt(_ request: Request, sources: [SearchHit], model: any ChatModel) -> ([ChatMessage], [SearchHit]) {
+    public func prompt(_ request: Request, sources: [SearchHit], model: any ChatModel) -> ([ChatMessage], [SearchHit]) {
         let chinese = Self.isChinese(request.question)
         let system = chinese
             ? "你是知识库助手。只根据编号资料回答，用 [n] 标注引用的资料编号。资料中没有答案时，直接说不知道。"
