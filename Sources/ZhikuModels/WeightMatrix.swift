@@ -64,22 +64,15 @@ public struct WeightMatrix: Sendable {
                 scales[b] = half(b * 34)
                 for j in 0..<32 { packed[b * 32 + j] = bytes[b * 34 + 2 + j] }
             }
-        case .q4_0:
-            // Values d·(q − 8): kept as Q4_1 with the minimum −8·d, so both share one kernel.
+        case .q4_0, .q4_1:
+            // Q4_0 (values d·(q − 8)) is kept as Q4_1 with the minimum −8·d, so both share one kernel.
+            let stride = encoding == .q4_0 ? 18 : 20, header = stride - 16
             packed = [UInt8](repeating: 0, count: count * 16)
             minimums = [Float](repeating: 0, count: count)
             for b in 0..<count {
-                scales[b] = half(b * 18)
-                minimums[b] = -8 * scales[b]
-                for j in 0..<16 { packed[b * 16 + j] = bytes[b * 18 + 2 + j] }
-            }
-        case .q4_1:
-            packed = [UInt8](repeating: 0, count: count * 16)
-            minimums = [Float](repeating: 0, count: count)
-            for b in 0..<count {
-                scales[b] = half(b * 20)
-                minimums[b] = half(b * 20 + 2)
-                for j in 0..<16 { packed[b * 16 + j] = bytes[b * 20 + 4 + j] }
+                scales[b] = half(b * stride)
+                minimums[b] = encoding == .q4_0 ? -8 * scales[b] : half(b * stride + 2)
+                for j in 0..<16 { packed[b * 16 + j] = bytes[b * stride + header + j] }
             }
         case .f32:
             fatalError("unreachable")
