@@ -96,7 +96,8 @@ let package = Package(
         .testTarget(name: "ZhikuCoreTests", dependencies: ["ZhikuCore"]),
         .testTarget(name: "ZhikuIngestTests", dependencies: ["ZhikuCore", "ZhikuIngest", "ZhikuTestSupport"]),
         .testTarget(name: "ZhikuRetrievalTests", dependencies: ["ZhikuCore", "ZhikuRetrieval", "ZhikuTestSupport"]),
-        .testTarget(name: "ZhikuModelsTests", dependencies: ["ZhikuCore", "ZhikuModels", "ZhikuTestSupport"]),
+        .testTarget(name: "ZhikuModelsTests", dependencies: ["ZhikuCore", "ZhikuModels", "ZhikuTestSupport"],
+                    exclude: ["Fixtures"]),
         .testTarget(name: "ZhikuStorageTests", dependencies: [
             "ZhikuCore", "ZhikuStorage", "ZhikuRetrieval", "ZhikuTestSupport",
         ]),

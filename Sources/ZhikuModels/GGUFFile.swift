@@ -2,7 +2,7 @@ import Foundation
 import ZhikuCore
 
 /// A GGUF (version 2 or 3) model file, memory-mapped: the metadata key–value pairs, the tensor directory, and
-/// tensors dequantised to float32 on request (F32, F16, Q4_0, Q4_1, Q8_0).
+/// tensors dequantised to float32 on request (F32, F16, Q4_0, Q4_1, Q8_0, Q4_K, Q6_K).
 ///
 /// Layout: magic `GGUF`, version, tensor count, metadata count; the metadata (key string, value type, value);
 /// the tensor infos (name, dimensions fastest-varying first, ggml type, offset); then, at the next multiple of
@@ -38,7 +38,7 @@ public struct GGUFFile: Sendable {
 
     /// ggml tensor types this reader dequantises.
     public enum TensorType: UInt32, Sendable {
-        case f32 = 0, f16 = 1, q4_0 = 2, q4_1 = 3, q8_0 = 8
+        case f32 = 0, f16 = 1, q4_0 = 2, q4_1 = 3, q8_0 = 8, q4_K = 12, q6_K = 14
 
         /// (values per block, bytes per block)
         var block: (values: Int, bytes: Int) {
@@ -48,6 +48,8 @@ public struct GGUFFile: Sendable {
             case .q4_0: return (32, 18)
             case .q4_1: return (32, 20)
             case .q8_0: return (32, 34)
+            case .q4_K: return (256, KQuants.q4KBytes)
+            case .q6_K: return (256, KQuants.q6KBytes)
             }
         }
     }
@@ -106,7 +108,7 @@ public struct GGUFFile: Sendable {
         }
         guard let type = TensorType(rawValue: info.rawType) else {
             throw ZhikuError(.invalidInput, "\(url.lastPathComponent): tensor \(name) uses ggml type \(info.rawType), "
-                             + "which Zhiku cannot read yet (F32, F16, Q4_0, Q4_1, Q8_0)")
+                             + "which Zhiku cannot read yet (F32, F16, Q4_0, Q4_1, Q8_0, Q4_K, Q6_K)")
         }
         let (perBlock, blockBytes) = type.block
         guard info.count % perBlock == 0 else { throw corrupt("tensor \(name) is not a whole number of blocks") }
@@ -134,6 +136,8 @@ public struct GGUFFile: Sendable {
         case .q8_0: encoding = .q8_0
         case .q4_0: encoding = .q4_0
         case .q4_1: encoding = .q4_1
+        case .q4_K where inFeatures % 256 == 0: encoding = .q4_K
+        case .q6_K where inFeatures % 256 == 0: encoding = .q6_K
         default:
             return WeightMatrix(floats: try floats(name), inFeatures: inFeatures, outFeatures: outFeatures)
         }
@@ -175,6 +179,18 @@ public struct GGUFFile: Sendable {
                 let base = b * 34
                 let d = half(base)
                 for j in 0..<32 { out[b * 32 + j] = Float(Int8(bitPattern: bytes[base + 2 + j])) * d }
+            }
+        case .q4_K:
+            for s in 0..<(count / 256) {
+                KQuants.q4K(bytes.baseAddress! + s * KQuants.q4KBytes) { i, scale, minimum, values in
+                    for j in 0..<32 { out[s * 256 + i * 32 + j] = scale * Float(values[j]) + minimum }
+                }
+            }
+        case .q6_K:
+            for s in 0..<(count / 256) {
+                KQuants.q6K(bytes.baseAddress! + s * KQuants.q6KBytes) { i, scale, values in
+                    for j in 0..<16 { out[s * 256 + i * 16 + j] = scale * Float(values[j]) }
+                }
             }
         }
     }

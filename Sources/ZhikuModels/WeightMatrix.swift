@@ -15,6 +15,14 @@ public struct WeightMatrix: Sendable {
         case q8_0
         case q4_0
         case q4_1
+        /// Held as Q4_1 groups of 32 (exact: see ``KQuants``).
+        case q4_K
+        /// Held as signed 8-bit codes with one scale per 16.
+        case q6_K
+
+        /// Values per scale in memory.
+        var group: Int { self == .q6_K ? 16 : 32 }
+        var isFourBit: Bool { self == .q4_0 || self == .q4_1 || self == .q4_K }
     }
 
     public let encoding: Encoding
@@ -24,8 +32,8 @@ public struct WeightMatrix: Sendable {
     private let floats: [Float]
     /// Q4_1 (and Q4_0, as −8·scale): one minimum per block.
     private let mins: [Float]
-    /// Q8_0: 32 signed bytes per block. Q4_0/Q4_1: 16 bytes per block, value j in the low nibble of byte j and
-    /// value j + 16 in its high nibble.
+    /// Q8_0: 32 signed bytes per block; Q6_K: 16 per group. Q4_0/Q4_1/Q4_K: 16 bytes per block of 32, value j in
+    /// the low nibble of byte j and value j + 16 in its high nibble.
     private let codes: [UInt8]
 
     /// Input rows up to this many are multiplied one by one from the codes; more go through BLAS.
@@ -44,13 +52,14 @@ public struct WeightMatrix: Sendable {
         codes = []
     }
 
-    /// A quantized matrix from GGUF blocks (`bytes`: the tensor's data, `inFeatures` a multiple of 32).
+    /// A quantized matrix from GGUF blocks (`bytes`: the tensor's data; `inFeatures` a multiple of 32, of 256 for
+    /// the k-quants).
     init(encoding: Encoding, blocks bytes: UnsafeRawBufferPointer, inFeatures: Int, outFeatures: Int) {
         precondition(encoding != .f32 && inFeatures % 32 == 0)
         self.encoding = encoding
         self.inFeatures = inFeatures
         self.outFeatures = outFeatures
-        let count = inFeatures * outFeatures / 32
+        let count = inFeatures * outFeatures / encoding.group
         func half(_ offset: Int) -> Float {
             Float(Float16(bitPattern: UInt16(bytes[offset]) | UInt16(bytes[offset + 1]) << 8))
         }
@@ -73,6 +82,26 @@ public struct WeightMatrix: Sendable {
                 scales[b] = half(b * stride)
                 minimums[b] = encoding == .q4_0 ? -8 * scales[b] : half(b * stride + 2)
                 for j in 0..<16 { packed[b * 16 + j] = bytes[b * stride + header + j] }
+            }
+        case .q4_K:
+            packed = [UInt8](repeating: 0, count: count * 16)
+            minimums = [Float](repeating: 0, count: count)
+            for superBlock in 0..<(count / 8) {
+                KQuants.q4K(bytes.baseAddress! + superBlock * KQuants.q4KBytes) { i, scale, minimum, values in
+                    let b = superBlock * 8 + i
+                    scales[b] = scale
+                    minimums[b] = minimum
+                    for j in 0..<16 { packed[b * 16 + j] = values[j] | values[j + 16] << 4 }
+                }
+            }
+        case .q6_K:
+            packed = [UInt8](repeating: 0, count: count * 16)
+            for superBlock in 0..<(count / 16) {
+                KQuants.q6K(bytes.baseAddress! + superBlock * KQuants.q6KBytes) { i, scale, values in
+                    let g = superBlock * 16 + i
+                    scales[g] = scale
+                    for j in 0..<16 { packed[g * 16 + j] = UInt8(bitPattern: values[j]) }
+                }
             }
         case .f32:
             fatalError("unreachable")
@@ -148,24 +177,21 @@ public struct WeightMatrix: Sendable {
             for (k, i) in (rows.lowerBound * inFeatures..<rows.upperBound * inFeatures).enumerated() { out[k] = floats[i] }
             return
         }
-        let blocksPerRow = inFeatures / 32
+        let group = encoding.group, groupsPerRow = inFeatures / group
         floats.withUnsafeBufferPointer { scales in
             mins.withUnsafeBufferPointer { mins in
                 codes.withUnsafeBufferPointer { codes in
-                    for (k, b) in (rows.lowerBound * blocksPerRow..<rows.upperBound * blocksPerRow).enumerated() {
-                        let d = scales[b], o = out + k * 32
-                        switch encoding {
-                        case .q8_0:
-                            for j in 0..<32 { o[j] = Float(Int8(bitPattern: codes[b * 32 + j])) * d }
-                        case .q4_0, .q4_1:
+                    for (k, b) in (rows.lowerBound * groupsPerRow..<rows.upperBound * groupsPerRow).enumerated() {
+                        let d = scales[b], o = out + k * group
+                        if encoding.isFourBit {
                             let m = mins[b]
                             for j in 0..<16 {
                                 let byte = codes[b * 16 + j]
                                 o[j] = Float(byte & 0x0F) * d + m
                                 o[j + 16] = Float(byte >> 4) * d + m
                             }
-                        case .f32:
-                            break
+                        } else {
+                            for j in 0..<group { o[j] = Float(Int8(bitPattern: codes[b * group + j])) * d }
                         }
                     }
                 }
@@ -177,7 +203,7 @@ public struct WeightMatrix: Sendable {
     /// rounding): each block's codes are widened to float and multiplied in eight running lanes, the block scale
     /// applied per block, and the Q4 offsets (Q4_1's minimum, Q4_0's −8·d) through each input block's sum.
     private func multiplyRow(_ x: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>) {
-        let blocksPerRow = inFeatures / 32
+        let blocksPerRow = inFeatures / 32, groupsPerRow = inFeatures / encoding.group
         var sums = [Float](repeating: 0, count: blocksPerRow)
         for b in 0..<blocksPerRow {
             var s: Float = 0
@@ -198,8 +224,9 @@ public struct WeightMatrix: Sendable {
                         let work: @Sendable (Int) -> Void = { part in
                             let range = (rows * part / parts)..<(rows * (part + 1) / parts)
                             switch encoding {
-                            case .q8_0: WeightMatrix.rowsQ8(range, blocksPerRow, cp, sp, x, out)
-                            case .q4_0, .q4_1: WeightMatrix.rowsQ4(range, blocksPerRow, cp, sp, mp!, sm, x, out)
+                            case .q8_0: WeightMatrix.rowsQ8(range, groupsPerRow, cp, sp, x, out)
+                            case .q6_K: WeightMatrix.rowsQ8x16(range, groupsPerRow, cp, sp, x, out)
+                            case .q4_0, .q4_1, .q4_K: WeightMatrix.rowsQ4(range, blocksPerRow, cp, sp, mp!, sm, x, out)
                             case .f32: break
                             }
                         }
@@ -223,6 +250,24 @@ public struct WeightMatrix: Sendable {
                             l[j] += d * (Float(wb[j]) * xb[j] + Float(wb[j + 8]) * xb[j + 8]
                                          + Float(wb[j + 16]) * xb[j + 16] + Float(wb[j + 24]) * xb[j + 24])
                         }
+                    }
+                    return ((l[0] + l[1]) + (l[2] + l[3])) + ((l[4] + l[5]) + (l[6] + l[7]))
+                }
+            }
+        }
+    }
+
+    /// Signed 8-bit codes in groups of 16, one scale each (Q6_K).
+    private static func rowsQ8x16(_ rows: Range<Int>, _ groups: Int, _ codes: UnsafePointer<UInt8>, _ scales: UnsafePointer<Float>,
+                                  _ x: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Float>) {
+        codes.withMemoryRebound(to: Int8.self, capacity: rows.upperBound * groups * 16) { w in
+            for r in rows {
+                var lanes: (Float, Float, Float, Float, Float, Float, Float, Float) = (0, 0, 0, 0, 0, 0, 0, 0)
+                out[r] = withUnsafeMutableBytes(of: &lanes) { raw in
+                    let l = raw.baseAddress!.assumingMemoryBound(to: Float.self)
+                    for g in 0..<groups {
+                        let wg = w + (r * groups + g) * 16, xg = x + g * 16, d = scales[r * groups + g]
+                        for j in 0..<8 { l[j] += d * (Float(wg[j]) * xg[j] + Float(wg[j + 8]) * xg[j + 8]) }
                     }
                     return ((l[0] + l[1]) + (l[2] + l[3])) + ((l[4] + l[5]) + (l[6] + l[7]))
                 }

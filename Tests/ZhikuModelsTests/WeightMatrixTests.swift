@@ -20,8 +20,8 @@ import Testing
                 bytes += half(d) + (0..<16).map { _ in UInt8(truncatingIfNeeded: next()) }
             case .q4_1:
                 bytes += half(d) + half(-d * 8 + Float(next() % 100) / 100_000) + (0..<16).map { _ in UInt8(truncatingIfNeeded: next()) }
-            case .f32:
-                break
+            case .f32, .q4_K, .q6_K:
+                break  // the k-quants come from the reference fixture below
             }
         }
         return bytes
@@ -46,5 +46,44 @@ import Testing
         #expect(Array(two[outFeatures...]) == Array(two[..<outFeatures]), "one row at a time, each the same")
         let many = matrix.apply(Array((0..<8).map { _ in x }.joined()), rows: 8)
         #expect(zip(many[0..<outFeatures], exact).allSatisfy { abs($0 - $1) <= 1e-5 * scale })
+    }
+}
+
+/// Q4_K and Q6_K decoding against the `gguf` Python package's own dequantization of the same random blocks
+/// (Fixtures/kquants.json, written by gguf 0.19.0 from PyPI).
+@Suite struct KQuantsTests {
+    struct Case: Decodable {
+        var blocks_base64: String
+        var values: [Float]
+    }
+
+    static func fixture() throws -> [String: Case] {
+        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/kquants.json")
+        struct File: Decodable { var q4_K: Case; var q6_K: Case }
+        let file = try JSONDecoder().decode(File.self, from: Data(contentsOf: url))
+        return ["q4_K": file.q4_K, "q6_K": file.q6_K]
+    }
+
+    @Test(arguments: [(GGUFFile.TensorType.q4_K, WeightMatrix.Encoding.q4_K), (.q6_K, .q6_K)])
+    func decodesLikeTheReferenceAndMultipliesFromTheCodes(_ type: GGUFFile.TensorType, _ encoding: WeightMatrix.Encoding) throws {
+        let c = try #require(try Self.fixture()[type == .q4_K ? "q4_K" : "q6_K"])
+        let bytes = [UInt8](Data(base64Encoded: c.blocks_base64)!)
+        #expect(c.values.count == 512)
+        var decoded = [Float](repeating: 0, count: 512)
+        bytes.withUnsafeBytes { raw in
+            decoded.withUnsafeMutableBufferPointer { GGUFFile.dequantize(type, raw, count: 512, into: $0.baseAddress!) }
+        }
+        let worst = zip(decoded, c.values).map { abs($0 - $1) / max(1, abs($1)) }.max()!
+        #expect(worst < 1e-6, "worst relative difference \(worst)")
+
+        // Two rows of 256: the matrix keeps the codes and gives the same rows and products.
+        let matrix = bytes.withUnsafeBytes { WeightMatrix(encoding: encoding, blocks: $0, inFeatures: 256, outFeatures: 2) }
+        #expect(zip(matrix.row(1), c.values[256...]).allSatisfy { abs($0 - $1) <= 1e-6 * max(1, abs($1)) })
+        let x = (0..<256).map { Float(cos(Double($0) * 0.11)) }
+        let product = matrix.apply(x, rows: 1)
+        for r in 0..<2 {
+            let expected = (0..<256).reduce(Float(0)) { $0 + c.values[r * 256 + $1] * x[$1] }
+            #expect(abs(product[r] - expected) <= 1e-4 * max(1, abs(expected)))
+        }
     }
 }
