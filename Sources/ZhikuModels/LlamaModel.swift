@@ -41,6 +41,13 @@ public struct LlamaModel: Sendable {
         guard arch == "llama" else {
             throw ZhikuError(.invalidInput, "\(file.url.lastPathComponent) is a '\(arch)' model; Zhiku runs the 'llama' architecture")
         }
+        // Scaled rotary positions (Llama 3.1+ frequency factors, linear or YaRN scaling) would give wrong answers
+        // silently; say so instead.
+        if file.tensors["rope_freqs.weight"] != nil
+            || (file.metadata["llama.rope.scaling.type"]?.string).map({ $0 != "none" }) == true {
+            throw ZhikuError(.invalidInput, "\(file.url.lastPathComponent) uses scaled rotary positions (rope frequency "
+                             + "factors or rope scaling), which Zhiku's engine does not implement yet")
+        }
         func int(_ key: String) throws -> Int {
             guard let v = file.metadata["llama." + key]?.int else { throw file.corrupt("no llama.\(key)") }
             return v
