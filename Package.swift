@@ -49,13 +49,15 @@ let package = Package(
                        providers: [.apt(["libssl-dev"])]),
         .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas",
                        providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(name: "CTesseract", pkgConfig: "tesseract",
+                       providers: [.apt(["libtesseract-dev"])]),
 
         .target(name: "ZhikuCore", dependencies: [
             "CZhikuCrypto",
             .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: optimized),
         .target(name: "ZhikuIngest", dependencies: [
-            "ZhikuCore", "CPoppler",
+            "ZhikuCore", "CPoppler", "CTesseract",
             .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: optimized),
         .target(name: "ZhikuRetrieval", dependencies: ["ZhikuCore", "COpenBLAS"], swiftSettings: optimized),

@@ -7,13 +7,16 @@ public struct ExtractorRegistry: Sendable {
     /// An empty registry.
     public init() {}
 
-    /// The built-in extractors: plain text, Markdown, HTML, PDF text layer.
-    public static func standard() -> ExtractorRegistry {
+    /// The built-in extractors: plain text, Markdown, HTML, PDF text layer, and images read by `ocr` (nil: images
+    /// are refused) in `ocrLanguages`.
+    public static func standard(ocr: (any OCREngine)? = nil, ocrLanguages: String = "chi_sim+eng",
+                                imageDecoder: LeptonicaImageDecoder = LeptonicaImageDecoder()) -> ExtractorRegistry {
         var registry = ExtractorRegistry()
         registry.register(PlainTextExtractor())
         registry.register(MarkdownExtractor())
         registry.register(HTMLExtractor())
         registry.register(PopplerPDFExtractor())
+        if let ocr { registry.register(ImageExtractor(engine: ocr, languages: ocrLanguages, decoder: imageDecoder)) }
         return registry
     }
 

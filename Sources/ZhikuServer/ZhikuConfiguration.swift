@@ -16,6 +16,8 @@ import Foundation
 /// | `ZHIKU_NO_ANSWER_THRESHOLD` | `0.85` (cosine; see ``RetrievalSettings``) |
 /// | `ZHIKU_CHAT_MODEL` | `smollm2-135m-instruct` (built in), a `.gguf` path, or a model of the server below |
 /// | `ZHIKU_CHAT_URL`, `ZHIKU_CHAT_API_KEY` | unset; an OpenAI-compatible chat server (`http://host:port`) |
+/// | `ZHIKU_OCR_LANG` | `chi_sim+eng`: Tesseract languages for images and scanned pages |
+/// | `ZHIKU_MAX_IMAGE_PIXELS` | 80 000 000: larger images are refused (decompression bombs) |
 /// | `ZHIKU_MODELS_FILE` | `<data>/models.json`: named chat models and the default (see ``ChatModelRegistry``) |
 public struct ZhikuConfiguration: Sendable {
     public var dataFolder: URL
@@ -36,6 +38,10 @@ public struct ZhikuConfiguration: Sendable {
     public var chatServerAPIKey: String?
     /// The models file; nil: `models.json` in the data folder.
     public var modelsFile: URL?
+    /// Tesseract languages for images and scanned pages.
+    public var ocrLanguages = "chi_sim+eng"
+    /// Images with more pixels are refused before decoding.
+    public var maxImagePixels = 80_000_000
 
     public init(dataFolder: URL, host: String = "127.0.0.1", port: Int = 8080, maxUploadBytes: Int64 = 1 << 30,
                 workers: Int = ProcessInfo.processInfo.activeProcessorCount, logLevel: String = "info") {
@@ -67,6 +73,8 @@ public struct ZhikuConfiguration: Sendable {
         if let url = environment["ZHIKU_CHAT_URL"], !url.isEmpty { c.chatServerURL = url }
         if let key = environment["ZHIKU_CHAT_API_KEY"], !key.isEmpty { c.chatServerAPIKey = key }
         if let file = environment["ZHIKU_MODELS_FILE"], !file.isEmpty { c.modelsFile = URL(fileURLWithPath: file) }
+        if let languages = environment["ZHIKU_OCR_LANG"], !languages.isEmpty { c.ocrLanguages = languages }
+        if let pixels = environment["ZHIKU_MAX_IMAGE_PIXELS"].flatMap(Int.init), pixels > 0 { c.maxImagePixels = pixels }
         if let k = environment["ZHIKU_RRF_K"].flatMap(Double.init), k >= 0 { c.retrieval.fusion.k = k }
         if let w = environment["ZHIKU_RRF_KEYWORD_WEIGHT"].flatMap(Double.init), w >= 0 { c.retrieval.fusion.keywordWeight = w }
         if let w = environment["ZHIKU_RRF_VECTOR_WEIGHT"].flatMap(Double.init), w >= 0 { c.retrieval.fusion.vectorWeight = w }

@@ -53,8 +53,11 @@ public struct ZhikuRuntime: Sendable {
             apiKey: configuration.chatServerAPIKey, logger: logger)
         self.conversations = SQLiteConversationStore(database: database)
         self.logger = logger
+        let extractors = ExtractorRegistry.standard(ocr: TesseractOCR(), ocrLanguages: configuration.ocrLanguages,
+                                                    imageDecoder: LeptonicaImageDecoder(maxPixels: configuration.maxImagePixels))
         self.pipeline = IngestPipeline(store: store, blobs: blobs, keywordIndex: index, vectorIndex: vectors,
-                                       embedders: embedders, splitter: IngestPipeline.defaultSplitter(), logger: logger)
+                                       embedders: embedders, extractors: extractors,
+                                       splitter: IngestPipeline.defaultSplitter(), logger: logger)
     }
 
     // MARK: - Knowledge bases

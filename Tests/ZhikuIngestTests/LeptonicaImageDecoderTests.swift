@@ -1,0 +1,59 @@
+import Foundation
+import Testing
+import ZhikuCore
+import ZhikuTestSupport
+@testable import ZhikuIngest
+
+/// Hostile and odd images: clear errors, never a crash.
+@Suite struct LeptonicaImageDecoderTests {
+    let folder = TemporaryFolder()
+    let decoder = LeptonicaImageDecoder()
+
+    @Test func hostileInputIsRefusedWithAReason() throws {
+        #expect(throws: ZhikuError.invalidInput("'empty.png' is empty")) { try decoder.decode([], name: "empty.png") }
+        // A 30000×30000 header: refused before a pixel is decoded.
+        #expect { try decoder.decode(TestImages.pngHeader(width: 30_000, height: 30_000), name: "bomb.png") } throws: { error in
+            (error as? ZhikuError)?.code == .tooLarge && (error as? ZhikuError)?.message.contains("30000×30000") == true
+        }
+        // Text named .png.
+        #expect(throws: ZhikuError.self) { try decoder.decode(Array("just some text".utf8), name: "notes.png") }
+        // A header that promises pixels which are not there.
+        #expect(throws: ZhikuError.self) { try decoder.decode(TestImages.pngHeader(width: 100, height: 100), name: "cut.png") }
+    }
+
+    @Test func truncatedJPEGIsRefusedOrReadWithoutCrashing() throws {
+        guard TestImages.available else { return print("skipped: ImageMagick not installed (scripts/setup.sh --tests)") }
+        let url = folder.url.appendingPathComponent("page.jpg")
+        try TestImages.render("Truncated", to: url)
+        let bytes = [UInt8](try Data(contentsOf: url))
+        #expect(try decoder.decode(bytes, name: "page.jpg").count == 1)
+        #expect(throws: ZhikuError.self) { try decoder.decode(Array(bytes.prefix(200)), name: "cut.jpg") }
+    }
+
+    @Test func orientationAndDownscaling() throws {
+        guard TestImages.available else { return print("skipped: ImageMagick not installed (scripts/setup.sh --tests)") }
+        let url = folder.url.appendingPathComponent("sideways.jpg")
+        try TestImages.render("Wide line of text", to: url, extra: ["-rotate", "-90"])
+        let bytes = TestImages.withEXIFOrientation([UInt8](try Data(contentsOf: url)), 6)
+        try Data(bytes).write(to: url)
+        #expect(LeptonicaImageDecoder.exifOrientation(bytes) == 6)
+        let image = try #require(try decoder.decode(bytes, name: "sideways.jpg").first)
+        #expect(image.width > image.height, "turned upright")
+        #expect(image.dpi == 300)
+        let small = try #require(try LeptonicaImageDecoder(maxSide: 400).decode(bytes, name: "s.jpg").first)
+        #expect(max(small.width, small.height) == 400)
+        #expect(small.dpi! < 300)
+        // Multi-page TIFF: every page.
+        let tiff = folder.url.appendingPathComponent("two.tiff")
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/convert")
+        p.arguments = [url.path, url.path, tiff.path]
+        try p.run()
+        p.waitUntilExit()
+        if p.terminationStatus == 0 {
+            #expect(try decoder.decode([UInt8](try Data(contentsOf: tiff)), name: "two.tiff").count == 2)
+        } else {
+            print("skipped: this ImageMagick may not write TIFF")
+        }
+    }
+}
