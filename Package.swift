@@ -96,7 +96,7 @@ let package = Package(
         // Helpers shared by the test targets (generated documents, temp folders, ../shared/eval lookup).
         .target(name: "ZhikuTestSupport", path: "Tests/ZhikuTestSupport"),
         .testTarget(name: "ZhikuCoreTests", dependencies: ["ZhikuCore"]),
-        .testTarget(name: "ZhikuIngestTests", dependencies: ["ZhikuCore", "ZhikuIngest", "ZhikuTestSupport"]),
+        .testTarget(name: "ZhikuIngestTests", dependencies: ["ZhikuCore", "ZhikuIngest", "CPoppler", "ZhikuTestSupport"]),
         .testTarget(name: "ZhikuRetrievalTests", dependencies: ["ZhikuCore", "ZhikuRetrieval", "ZhikuTestSupport"]),
         .testTarget(name: "ZhikuModelsTests", dependencies: ["ZhikuCore", "ZhikuModels", "ZhikuTestSupport"],
                     exclude: ["Fixtures"]),

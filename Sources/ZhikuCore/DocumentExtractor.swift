@@ -2,10 +2,13 @@
 public struct ExtractionProgress: Sendable, Hashable {
     public var pagesDone: Int
     public var pagesTotal: Int
+    /// Of the pages done, those read by OCR.
+    public var pagesOCRd: Int
 
-    public init(pagesDone: Int, pagesTotal: Int) {
+    public init(pagesDone: Int, pagesTotal: Int, pagesOCRd: Int = 0) {
         self.pagesDone = pagesDone
         self.pagesTotal = pagesTotal
+        self.pagesOCRd = pagesOCRd
     }
 }
 

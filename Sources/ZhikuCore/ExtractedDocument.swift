@@ -17,11 +17,14 @@ public struct ExtractedPage: Sendable, Hashable, Codable {
     public var number: Int
     public var text: String
     public var headings: [Heading]
+    /// The OCR engine that read the page (e.g. `tesseract 5.3.0 chi_sim+eng`); nil for a text layer or a text file.
+    public var engine: String?
 
-    public init(number: Int, text: String, headings: [Heading] = []) {
+    public init(number: Int, text: String, headings: [Heading] = [], engine: String? = nil) {
         self.number = number
         self.text = text
         self.headings = headings
+        self.engine = engine
     }
 }
 

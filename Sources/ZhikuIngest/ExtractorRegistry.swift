@@ -15,7 +15,7 @@ public struct ExtractorRegistry: Sendable {
         registry.register(PlainTextExtractor())
         registry.register(MarkdownExtractor())
         registry.register(HTMLExtractor())
-        registry.register(PopplerPDFExtractor())
+        registry.register(PopplerPDFExtractor(ocr: ocr, ocrLanguages: ocrLanguages))
         if let ocr { registry.register(ImageExtractor(engine: ocr, languages: ocrLanguages, decoder: imageDecoder)) }
         return registry
     }

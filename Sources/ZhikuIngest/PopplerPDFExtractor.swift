@@ -2,12 +2,22 @@ import CPoppler
 import Foundation
 import ZhikuCore
 
-/// Reads a PDF's text layer page by page with poppler (Debian's libpoppler-glib).
+/// Reads a PDF page by page with poppler (Debian's libpoppler-glib): the text layer where it is real, and OCR
+/// where a page has none or only junk (a scan, a photo of a page): such a page is rendered at `dpi` and read
+/// by `ocr`. A mixed document OCRs only its scanned pages.
 ///
-/// Corrupt, truncated or password-protected files fail with a message from poppler. Pages without a text
-/// layer come back empty (OCR of scanned pages plugs in here later).
+/// Corrupt, truncated or password-protected files fail with a message from poppler.
 public struct PopplerPDFExtractor: DocumentExtractor {
-    public init() {}
+    /// Reads scanned pages; nil leaves them empty.
+    public var ocr: (any OCREngine)?
+    public var ocrLanguages: String
+    public var dpi: Double
+
+    public init(ocr: (any OCREngine)? = nil, ocrLanguages: String = "chi_sim+eng", dpi: Double = 300) {
+        self.ocr = ocr
+        self.ocrLanguages = ocrLanguages
+        self.dpi = dpi
+    }
 
     public var mediaTypes: Set<MediaType> { [.pdf] }
 
@@ -29,20 +39,73 @@ public struct PopplerPDFExtractor: DocumentExtractor {
         guard count > 0 else { throw ZhikuError.extractionFailed("'\(file.name)' has no pages") }
         var pages: [ExtractedPage] = []
         pages.reserveCapacity(count)
+        var scanned = 0
         for index in 0..<count {
             try Task.checkCancellation()
             var text = ""
+            var image: OCRImage?
             if let page = poppler_document_get_page(document, Int32(index)) {
                 if let raw = poppler_page_get_text(page) {
-                    text = String(cString: raw)
+                    text = Self.clean(String(cString: raw))
                     g_free(raw)
                 }
+                if ocr != nil, !Self.hasRealText(text, page: page) { image = render(page) }
                 g_object_unref(UnsafeMutableRawPointer(page))
             }
-            pages.append(ExtractedPage(number: index + 1, text: Self.clean(text)))
-            progress(.init(pagesDone: index + 1, pagesTotal: count))
+            var engine: String?
+            if let image, let ocr {
+                let read = try await ocr.recognize(image, languages: ocrLanguages)
+                text = read.text
+                engine = read.engine
+                scanned += 1
+            }
+            pages.append(ExtractedPage(number: index + 1, text: text, engine: engine))
+            progress(.init(pagesDone: index + 1, pagesTotal: count, pagesOCRd: scanned))
         }
         return ExtractedDocument(pages: pages)
+    }
+
+    /// True when a page's text layer is real text: enough visible characters for the page's area (a scan with a
+    /// stray OCR-less caption has a handful), and not mostly replacement or private-use characters (broken fonts).
+    static func hasRealText(_ text: String, page: OpaquePointer) -> Bool {
+        var width = 0.0, height = 0.0
+        poppler_page_get_size(page, &width, &height)
+        let visible = text.unicodeScalars.filter { !$0.properties.isWhitespace }
+        let junk = visible.filter { $0 == "\u{FFFD}" || (0xE000...0xF8FF).contains($0.value) || $0.value < 0x20 }.count
+        let area = max(1, width * height / (612 * 792))  // in US-letter pages
+        return Double(visible.count) >= 20 * area && Double(junk) <= 0.3 * Double(visible.count)
+    }
+
+    /// The page drawn at `dpi` on white, as 8-bit gray.
+    func render(_ page: OpaquePointer) -> OCRImage? {
+        var width = 0.0, height = 0.0
+        poppler_page_get_size(page, &width, &height)
+        let scale = dpi / 72
+        let w = Int32((width * scale).rounded()), h = Int32((height * scale).rounded())
+        guard w > 0, h > 0, Int(w) * Int(h) <= 150_000_000 else { return nil }
+        guard let surface = cairo_image_surface_create(CAIRO_FORMAT_RGB24, w, h) else { return nil }
+        defer { cairo_surface_destroy(surface) }
+        guard let cr = cairo_create(surface) else { return nil }
+        cairo_set_source_rgb(cr, 1, 1, 1)
+        cairo_paint(cr)
+        cairo_scale(cr, scale, scale)
+        poppler_page_render(page, cr)
+        cairo_destroy(cr)
+        cairo_surface_flush(surface)
+        guard let data = cairo_image_surface_get_data(surface) else { return nil }
+        let stride = Int(cairo_image_surface_get_stride(surface))
+        var pixels = [UInt8](repeating: 255, count: Int(w) * Int(h))
+        pixels.withUnsafeMutableBufferPointer { out in
+            for y in 0..<Int(h) {
+                let row = data + y * stride
+                for x in 0..<Int(w) {
+                    // RGB24: one 32-bit word per pixel, blue in the lowest byte (little-endian memory: B, G, R, x).
+                    let b = UInt32(row[4 * x]), g = UInt32(row[4 * x + 1]), r = UInt32(row[4 * x + 2])
+                    out[y * Int(w) + x] = UInt8((r * 299 + g * 587 + b * 114) / 1000)
+                }
+            }
+        }
+        return OCRImage(width: Int(w), height: Int(h), pixels: pixels, dpi: Int(dpi.rounded()))
     }
 
     /// Normalises line endings and drops the form feeds and NULs some producers leave in text layers.

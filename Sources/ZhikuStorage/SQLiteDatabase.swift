@@ -206,6 +206,10 @@ enum SQLiteMigrations {
                 CREATE INDEX audit_by_kb ON audit_log(kb_id, at);
                 """)
         }
+        // Which OCR engine read a page (NULL: its text layer).
+        migrator.registerMigration("v5-ocr") { db in
+            try db.execute(sql: "ALTER TABLE extracted_pages ADD COLUMN engine TEXT")
+        }
         return migrator
     }
 }

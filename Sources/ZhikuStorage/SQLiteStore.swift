@@ -156,8 +156,8 @@ public struct SQLiteStore: Store {
             try db.execute(sql: "INSERT INTO extracted_documents (sha256, page_count, created_at) VALUES (?, ?, ?)",
                            arguments: [sha256, document.pages.count, time])
             for (page, headings) in zip(document.pages, encoded) {
-                try db.execute(sql: "INSERT INTO extracted_pages (sha256, page, text, headings) VALUES (?, ?, ?, ?)",
-                               arguments: [sha256, page.number, page.text, headings])
+                try db.execute(sql: "INSERT INTO extracted_pages (sha256, page, text, headings, engine) VALUES (?, ?, ?, ?, ?)",
+                               arguments: [sha256, page.number, page.text, headings, page.engine])
             }
         }
     }
@@ -172,11 +172,11 @@ public struct SQLiteStore: Store {
     }
 
     private static func pages(_ db: Database, sha256: String) throws -> [ExtractedPage] {
-        try Row.fetchAll(db, sql: "SELECT page, text, headings FROM extracted_pages WHERE sha256 = ? ORDER BY page",
+        try Row.fetchAll(db, sql: "SELECT page, text, headings, engine FROM extracted_pages WHERE sha256 = ? ORDER BY page",
                          arguments: [sha256]).map { row in
             let headingsJSON: String = row["headings"]
             let headings = (try? JSONDecoder().decode([Heading].self, from: Data(headingsJSON.utf8))) ?? []
-            return ExtractedPage(number: row["page"], text: row["text"], headings: headings)
+            return ExtractedPage(number: row["page"], text: row["text"], headings: headings, engine: row["engine"])
         }
     }
 

@@ -42,6 +42,75 @@ public enum TestDocuments {
         return Array(out.utf8)
     }
 
+    /// A page of ``mixedPDF(_:)``: a text layer, or a scan (a JPEG drawn over the whole page, no text layer).
+    public enum Page {
+        case text([String])
+        case scan(jpeg: [UInt8], dpi: Int)
+    }
+
+    /// A PDF mixing text pages (Helvetica text layer) and scanned pages (image only).
+    public static func mixedPDF(_ pages: [Page]) -> [UInt8] {
+        var objects: [[UInt8]] = []
+        func add(_ text: String) { objects.append(Array(text.utf8)) }
+        // 1: catalog, 2: pages, 3: font, then per page: page, content stream, image (scans only; text pages an
+        // empty placeholder object so numbering stays regular).
+        let kids = (0..<pages.count).map { "\(4 + $0 * 3) 0 R" }.joined(separator: " ")
+        add("<< /Type /Catalog /Pages 2 0 R >>")
+        add("<< /Type /Pages /Kids [\(kids)] /Count \(pages.count) >>")
+        add("<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>")
+        for (index, page) in pages.enumerated() {
+            let page0 = 4 + index * 3
+            switch page {
+            case .text(let lines):
+                var content = "BT /F1 12 Tf 14 TL 72 720 Td\n"
+                for line in lines {
+                    let escaped = line.replacingOccurrences(of: "\\", with: "\\\\")
+                        .replacingOccurrences(of: "(", with: "\\(").replacingOccurrences(of: ")", with: "\\)")
+                    content += "(\(escaped)) Tj T*\n"
+                }
+                content += "ET"
+                add("<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /Font << /F1 3 0 R >> >> /Contents \(page0 + 1) 0 R >>")
+                add("<< /Length \(content.utf8.count) >>\nstream\n\(content)\nendstream")
+                add("null")
+            case .scan(let jpeg, let dpi):
+                let (width, height, components) = jpegSize(jpeg)
+                let w = Double(width) * 72 / Double(dpi), h = Double(height) * 72 / Double(dpi)
+                let content = String(format: "q %.2f 0 0 %.2f 0 0 cm /Im1 Do Q", w, h)
+                add(String(format: "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 %.2f %.2f] ", w, h)
+                    + "/Resources << /XObject << /Im1 \(page0 + 2) 0 R >> >> /Contents \(page0 + 1) 0 R >>")
+                add("<< /Length \(content.utf8.count) >>\nstream\n\(content)\nendstream")
+                objects.append(Array("<< /Type /XObject /Subtype /Image /Width \(width) /Height \(height) ".utf8)
+                               + Array("/ColorSpace /\(components == 1 ? "DeviceGray" : "DeviceRGB") /BitsPerComponent 8 ".utf8)
+                               + Array("/Filter /DCTDecode /Length \(jpeg.count) >>\nstream\n".utf8) + jpeg
+                               + Array("\nendstream".utf8))
+            }
+        }
+        var out = Array("%PDF-1.4\n".utf8)
+        var offsets: [Int] = []
+        for (i, body) in objects.enumerated() {
+            offsets.append(out.count)
+            out += Array("\(i + 1) 0 obj\n".utf8) + body + Array("\nendobj\n".utf8)
+        }
+        let xref = out.count
+        var tail = "xref\n0 \(objects.count + 1)\n0000000000 65535 f \n"
+        for o in offsets { tail += String(format: "%010d 00000 n \n", o) }
+        tail += "trailer\n<< /Size \(objects.count + 1) /Root 1 0 R >>\nstartxref\n\(xref)\n%%EOF\n"
+        return out + Array(tail.utf8)
+    }
+
+    /// Width, height and colour components from a JPEG's start-of-frame marker.
+    static func jpegSize(_ b: [UInt8]) -> (Int, Int, Int) {
+        var i = 2
+        while i + 9 < b.count, b[i] == 0xFF {
+            let marker = b[i + 1]
+            if (0xC0...0xCF).contains(marker) && ![0xC4, 0xC8, 0xCC].contains(marker) {
+                return (Int(b[i + 7]) << 8 | Int(b[i + 8]), Int(b[i + 5]) << 8 | Int(b[i + 6]), Int(b[i + 9]))
+            }
+            i += 2 + (Int(b[i + 2]) << 8 | Int(b[i + 3]))
+        }
+        return (0, 0, 1)
+    }
+
     /// `text` encoded in `encoding` with glibc's iconv (e.g. "GBK", "GB18030", "UTF-16LE").
     public static func encode(_ text: String, as encoding: String) -> [UInt8] {
         let cd = iconv_open(encoding, "UTF-8")

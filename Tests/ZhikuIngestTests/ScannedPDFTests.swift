@@ -1,0 +1,69 @@
+import Foundation
+import Testing
+import CPoppler
+import ZhikuCore
+import ZhikuTestSupport
+@testable import ZhikuIngest
+
+/// Mixed PDFs: text pages keep their text layer, scanned pages are rendered and read by OCR — only those.
+@Suite struct ScannedPDFTests {
+    /// Counts the images it is asked to read, then hands them to Tesseract.
+    final class CountingOCR: OCREngine, @unchecked Sendable {
+        let inner = TesseractOCR()
+        private let lock = NSLock()
+        private var sizes: [Int] = []
+        var name: String { inner.name }
+        var calls: Int { lock.withLock { sizes.count } }
+        func recognize(_ image: OCRImage, languages: String) async throws -> OCRText {
+            lock.withLock { sizes.append(image.width) }
+            return try await inner.recognize(image, languages: languages)
+        }
+    }
+
+    @Test func onlyScannedPagesGoToOCR() async throws {
+        guard TestImages.available else { return print("skipped: ImageMagick not installed (scripts/setup.sh --tests)") }
+        let folder = TemporaryFolder()
+        let zh = folder.url.appendingPathComponent("zh.jpg"), en = folder.url.appendingPathComponent("en.jpg")
+        try TestImages.render(TestImages.chinese, to: zh)
+        try TestImages.render(TestImages.english, to: en)
+        var pages: [TestDocuments.Page] = []
+        for i in 1...10 { pages.append(.text(["Text page \(i): the quarterly budget review is due on Friday."])) }
+        pages.insert(.scan(jpeg: [UInt8](try Data(contentsOf: zh)), dpi: 300), at: 3)
+        pages.insert(.scan(jpeg: [UInt8](try Data(contentsOf: en)), dpi: 300), at: 8)
+        let url = folder.write("mixed.pdf", TestDocuments.mixedPDF(pages))
+        let ocr = CountingOCR()
+        let file = SourceFile(name: "mixed.pdf", url: url, sha256: String(repeating: "a", count: 64), mediaType: .pdf, size: 0)
+        let progress = ProgressLog()
+        let document = try await PopplerPDFExtractor(ocr: ocr).extract(file) { progress.add($0) }
+        #expect(document.pages.count == 12)
+        #expect(ocr.calls == 2, "only the two scanned pages were rendered and read")
+        #expect(document.pages.filter { $0.engine != nil }.map(\.number) == [4, 9])
+        #expect(document.pages[0].text.contains("Text page 1:"))
+        #expect(document.pages[0].engine == nil)
+        let zhRate = TestImages.characterErrorRate(expected: TestImages.chinese, actual: document.pages[3].text)
+        #expect(zhRate <= 0.05, "scanned Chinese page CER \(zhRate): \(document.pages[3].text)")
+        let enRate = TestImages.characterErrorRate(expected: TestImages.english, actual: document.pages[8].text)
+        #expect(enRate <= 0.02, "scanned English page CER \(enRate): \(document.pages[8].text)")
+        #expect(progress.last?.pagesOCRd == 2)
+        #expect(progress.last?.pagesDone == 12)
+    }
+
+    @Test func junkTextLayersCountAsScans() {
+        let folder = TemporaryFolder()
+        let url = folder.write("x.pdf", TestDocuments.pdf(pages: [["A real page of text with plenty of words on it."], ["x"]]))
+        let document = poppler_document_new_from_file(url.absoluteString, nil, nil)!
+        defer { g_object_unref(UnsafeMutableRawPointer(document)) }
+        let first = poppler_document_get_page(document, 0)!, second = poppler_document_get_page(document, 1)!
+        defer { g_object_unref(UnsafeMutableRawPointer(first)); g_object_unref(UnsafeMutableRawPointer(second)) }
+        #expect(PopplerPDFExtractor.hasRealText("A real page of text with plenty of words on it.", page: first))
+        #expect(!PopplerPDFExtractor.hasRealText("x", page: second), "a stray character is not a text layer")
+        #expect(!PopplerPDFExtractor.hasRealText(String(repeating: "\u{FFFD}", count: 200), page: first), "replacement characters are junk")
+    }
+
+    final class ProgressLog: @unchecked Sendable {
+        private let lock = NSLock()
+        private var items: [ExtractionProgress] = []
+        func add(_ p: ExtractionProgress) { lock.withLock { items.append(p) } }
+        var last: ExtractionProgress? { lock.withLock { items.last } }
+    }
+}
