@@ -12,6 +12,8 @@ public struct ZhikuError: Error, Sendable, Equatable, CustomStringConvertible {
         case unsupportedMediaType = "unsupported_media_type"
         case extractionFailed = "extraction_failed"
         case storageFailed = "storage_failed"
+        /// Something took longer than its limit (an OCR engine, a model server).
+        case timeout = "timeout"
         case `internal` = "internal"
     }
 

@@ -68,6 +68,7 @@ public enum APIErrorResponse {
         case .tooLarge: .contentTooLarge
         case .unsupportedMediaType: .unsupportedMediaType
         case .extractionFailed: .unprocessableContent
+        case .timeout: .gatewayTimeout
         case .storageFailed, .internal: .internalServerError
         }
     }
