@@ -22,7 +22,7 @@ while let a = arguments.next() {
     case "--only": only = Set((arguments.next() ?? "").split(separator: ",").map(String.init))
     case "--peer-chat-model": peerChatModel = arguments.next()
     default:
-        FileHandle.standardError.write(Data("usage: zhiku-bench [--python PATH] [--docs N] [--only splitter,bm25,embeddings,chat] [--peer-chat-model PATH]\n".utf8))
+        FileHandle.standardError.write(Data("usage: zhiku-bench [--python PATH] [--docs N] [--only splitter,bm25,embeddings,chat,ocr] [--peer-chat-model PATH]\n".utf8))
         exit(2)
     }
 }
@@ -166,6 +166,12 @@ if only.isEmpty || only.contains("embeddings") {
 if only.isEmpty || only.contains("chat") {
     let model = peerChatModel
     rows.append(contentsOf: try await ChatBenchmarks.run(python: python, work: work, clock: clock, peerModel: model) { runPeer($0, $1) })
+}
+
+// MARK: OCR
+
+if only.isEmpty || only.contains("ocr") {
+    rows.append(contentsOf: try await OCRBenchmarks.run(work: work, clock: clock))
 }
 
 // MARK: Table

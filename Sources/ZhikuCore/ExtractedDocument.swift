@@ -19,12 +19,22 @@ public struct ExtractedPage: Sendable, Hashable, Codable {
     public var headings: [Heading]
     /// The OCR engine that read the page (e.g. `tesseract 5.3.0 chi_sim+eng`); nil for a text layer or a text file.
     public var engine: String?
+    /// OCR'd pages: the mean word confidence (0…100) and the words with their boxes, in pixels of the page as read.
+    public var confidence: Double?
+    public var words: [OCRText.Word]?
 
     public init(number: Int, text: String, headings: [Heading] = [], engine: String? = nil) {
         self.number = number
         self.text = text
         self.headings = headings
         self.engine = engine
+    }
+
+    /// A page read by OCR.
+    public init(number: Int, ocr: OCRText) {
+        self.init(number: number, text: ocr.text, engine: ocr.engine)
+        confidence = ocr.confidence
+        words = ocr.words
     }
 }
 

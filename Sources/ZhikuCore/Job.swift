@@ -15,6 +15,8 @@ public struct Job: Sendable, Hashable, Codable, Identifiable {
     /// Pages extracted so far, and the page count once known (0 before).
     public var pagesDone: Int
     public var pagesTotal: Int
+    /// Of the pages done, those read by OCR (scans, images).
+    public var pagesOCR: Int = 0
     /// Chunks written (known once the text is split).
     public var chunks: Int
     /// Chunks embedded so far (the last stage of ingestion).

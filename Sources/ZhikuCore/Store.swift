@@ -63,7 +63,7 @@ public protocol Store: Sendable {
     func claimNextJob() async throws -> Job?
     /// Marks one queued job running (attempts + 1); nil if it is not queued.
     func claimJob(id: Job.ID) async throws -> Job?
-    func updateJobProgress(id: Job.ID, pagesDone: Int, pagesTotal: Int) async throws
+    func updateJobProgress(id: Job.ID, pagesDone: Int, pagesTotal: Int, pagesOCRd: Int) async throws
     func updateJobEmbedding(id: Job.ID, chunksEmbedded: Int, chunks: Int) async throws
     /// Marks the job succeeded and its file ready (searchable).
     func finishJob(id: Job.ID, chunks: Int) async throws

@@ -22,7 +22,7 @@ public struct ImageExtractor: DocumentExtractor {
         var pages: [ExtractedPage] = []
         for (i, image) in images.enumerated() {
             let text = try await engine.recognize(image, languages: languages)
-            pages.append(ExtractedPage(number: i + 1, text: text.text, engine: text.engine))
+            pages.append(ExtractedPage(number: i + 1, ocr: text))
             progress(ExtractionProgress(pagesDone: i + 1, pagesTotal: images.count, pagesOCRd: i + 1))
         }
         return ExtractedDocument(pages: pages)

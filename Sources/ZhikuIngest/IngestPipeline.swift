@@ -133,7 +133,8 @@ public struct IngestPipeline: Sendable {
 
     private func extractedDocument(of file: FileRecord, job: Job) async throws -> ExtractedDocument {
         if let cached = try await store.extraction(sha256: file.sha256) {
-            try await store.updateJobProgress(id: job.id, pagesDone: cached.pages.count, pagesTotal: cached.pages.count)
+            try await store.updateJobProgress(id: job.id, pagesDone: cached.pages.count, pagesTotal: cached.pages.count,
+                                              pagesOCRd: cached.pages.filter { $0.engine != nil }.count)
             return cached
         }
         guard let url = blobs.url(for: file.sha256) else {
@@ -148,7 +149,8 @@ public struct IngestPipeline: Sendable {
         let store = self.store
         let reporter = Task {
             for await p in updates {
-                try? await store.updateJobProgress(id: job.id, pagesDone: p.pagesDone, pagesTotal: p.pagesTotal)
+                try? await store.updateJobProgress(id: job.id, pagesDone: p.pagesDone, pagesTotal: p.pagesTotal,
+                                                   pagesOCRd: p.pagesOCRd)
             }
         }
         let document: ExtractedDocument

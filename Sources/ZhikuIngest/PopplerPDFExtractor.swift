@@ -52,14 +52,12 @@ public struct PopplerPDFExtractor: DocumentExtractor {
                 if ocr != nil, !Self.hasRealText(text, page: page) { image = render(page) }
                 g_object_unref(UnsafeMutableRawPointer(page))
             }
-            var engine: String?
             if let image, let ocr {
-                let read = try await ocr.recognize(image, languages: ocrLanguages)
-                text = read.text
-                engine = read.engine
+                pages.append(ExtractedPage(number: index + 1, ocr: try await ocr.recognize(image, languages: ocrLanguages)))
                 scanned += 1
+            } else {
+                pages.append(ExtractedPage(number: index + 1, text: text))
             }
-            pages.append(ExtractedPage(number: index + 1, text: text, engine: engine))
             progress(.init(pagesDone: index + 1, pagesTotal: count, pagesOCRd: scanned))
         }
         return ExtractedDocument(pages: pages)

@@ -206,9 +206,12 @@ enum SQLiteMigrations {
                 CREATE INDEX audit_by_kb ON audit_log(kb_id, at);
                 """)
         }
-        // Which OCR engine read a page (NULL: its text layer).
+        // Which OCR engine read a page (NULL: its text layer) with its confidence and word boxes (JSON), and how many
+        // pages of a job went to OCR.
         migrator.registerMigration("v5-ocr") { db in
             try db.execute(sql: "ALTER TABLE extracted_pages ADD COLUMN engine TEXT")
+            try db.execute(sql: "ALTER TABLE extracted_pages ADD COLUMN ocr TEXT")
+            try db.execute(sql: "ALTER TABLE jobs ADD COLUMN pages_ocr INTEGER NOT NULL DEFAULT 0")
         }
         return migrator
     }

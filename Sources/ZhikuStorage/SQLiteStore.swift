@@ -151,13 +151,18 @@ public struct SQLiteStore: Store {
         let encoded = try document.pages.map { page in
             String(decoding: try JSONEncoder().encode(page.headings), as: UTF8.self)
         }
+        let details = try document.pages.map { page in
+            page.engine == nil ? nil
+                : String(decoding: try JSONEncoder().encode(OCRDetails(confidence: page.confidence, words: page.words)), as: UTF8.self)
+        }
         try await pool.writing("saving extracted text") { db in
             try db.execute(sql: "DELETE FROM extracted_documents WHERE sha256 = ?", arguments: [sha256])
             try db.execute(sql: "INSERT INTO extracted_documents (sha256, page_count, created_at) VALUES (?, ?, ?)",
                            arguments: [sha256, document.pages.count, time])
-            for (page, headings) in zip(document.pages, encoded) {
-                try db.execute(sql: "INSERT INTO extracted_pages (sha256, page, text, headings, engine) VALUES (?, ?, ?, ?, ?)",
-                               arguments: [sha256, page.number, page.text, headings, page.engine])
+            for ((page, headings), ocr) in zip(zip(document.pages, encoded), details) {
+                try db.execute(sql: """
+                    INSERT INTO extracted_pages (sha256, page, text, headings, engine, ocr) VALUES (?, ?, ?, ?, ?, ?)
+                    """, arguments: [sha256, page.number, page.text, headings, page.engine, ocr])
             }
         }
     }
@@ -172,11 +177,16 @@ public struct SQLiteStore: Store {
     }
 
     private static func pages(_ db: Database, sha256: String) throws -> [ExtractedPage] {
-        try Row.fetchAll(db, sql: "SELECT page, text, headings, engine FROM extracted_pages WHERE sha256 = ? ORDER BY page",
+        try Row.fetchAll(db, sql: "SELECT page, text, headings, engine, ocr FROM extracted_pages WHERE sha256 = ? ORDER BY page",
                          arguments: [sha256]).map { row in
             let headingsJSON: String = row["headings"]
             let headings = (try? JSONDecoder().decode([Heading].self, from: Data(headingsJSON.utf8))) ?? []
-            return ExtractedPage(number: row["page"], text: row["text"], headings: headings, engine: row["engine"])
+            var page = ExtractedPage(number: row["page"], text: row["text"], headings: headings, engine: row["engine"])
+            if let json: String = row["ocr"], let details = try? JSONDecoder().decode(OCRDetails.self, from: Data(json.utf8)) {
+                page.confidence = details.confidence
+                page.words = details.words
+            }
+            return page
         }
     }
 
@@ -288,11 +298,11 @@ public struct SQLiteStore: Store {
         }
     }
 
-    public func updateJobProgress(id: Job.ID, pagesDone: Int, pagesTotal: Int) async throws {
+    public func updateJobProgress(id: Job.ID, pagesDone: Int, pagesTotal: Int, pagesOCRd: Int) async throws {
         let time = now
         try await pool.writing("updating job \(id)") { db in
-            try db.execute(sql: "UPDATE jobs SET pages_done = ?, pages_total = ?, updated_at = ? WHERE id = ?",
-                           arguments: [pagesDone, pagesTotal, time, id])
+            try db.execute(sql: "UPDATE jobs SET pages_done = ?, pages_total = ?, pages_ocr = ?, updated_at = ? WHERE id = ?",
+                           arguments: [pagesDone, pagesTotal, pagesOCRd, time, id])
         }
     }
 
@@ -366,14 +376,23 @@ public struct SQLiteStore: Store {
     }
 
     static func job(_ row: Row) -> Job {
-        Job(id: row["id"], knowledgeBaseID: row["kb_id"], fileID: row["file_id"],
-            status: Job.Status(rawValue: row["status"]) ?? .failed, pagesDone: row["pages_done"],
-            pagesTotal: row["pages_total"], chunks: row["chunks"], chunksEmbedded: row["chunks_embedded"], error: row["error"], attempts: row["attempts"],
-            createdAt: date(row["created_at"]), updatedAt: date(row["updated_at"]))
+        var job = Job(id: row["id"], knowledgeBaseID: row["kb_id"], fileID: row["file_id"],
+                      status: Job.Status(rawValue: row["status"]) ?? .failed, pagesDone: row["pages_done"],
+                      pagesTotal: row["pages_total"], chunks: row["chunks"], chunksEmbedded: row["chunks_embedded"],
+                      error: row["error"], attempts: row["attempts"],
+                      createdAt: date(row["created_at"]), updatedAt: date(row["updated_at"]))
+        job.pagesOCR = row["pages_ocr"]
+        return job
     }
 
     static func chunk(_ row: Row) -> Chunk {
         Chunk(id: row["id"], fileID: row["file_id"], knowledgeBaseID: row["kb_id"], ordinal: row["ordinal"],
               page: row["page"], start: row["start_offset"], end: row["end_offset"], text: row["text"])
     }
+}
+
+/// What `extracted_pages.ocr` holds for a page read by OCR.
+private struct OCRDetails: Codable {
+    var confidence: Double?
+    var words: [OCRText.Word]?
 }

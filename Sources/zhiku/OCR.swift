@@ -3,47 +3,38 @@ import Foundation
 import ZhikuCore
 import ZhikuIngest
 
-/// `zhiku ocr FILE`: the text of an image as Zhiku would index it.
+/// `zhiku ocr FILE`: the text of an image or PDF as Zhiku would index it.
 struct OCR: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "ocr", abstract: "Read the text of an image (PNG, JPEG, TIFF, BMP, WebP, GIF) with the built-in OCR.")
+        commandName: "ocr",
+        abstract: "The text of an image (PNG, JPEG, TIFF, BMP, WebP, GIF) or a PDF as Zhiku indexes it: text layers as they are, scanned pages by OCR.")
 
     @Option(help: "Tesseract languages.") var lang = ProcessInfo.processInfo.environment["ZHIKU_OCR_LANG"] ?? "chi_sim+eng"
     @Flag(help: "Print JSON: per page, the text, engine, mean confidence and word boxes.") var json = false
-    @Argument(help: "The image file.") var file: String
+    @Argument(help: "The image or PDF file.") var file: String
 
     func run() async throws {
         let url = URL(fileURLWithPath: file)
         guard let data = FileManager.default.contents(atPath: url.path) else {
             throw ZhikuError.notFound("cannot read \(file)")
         }
-        let bytes = [UInt8](data)
-        let type = MediaTypeSniffer.sniff(head: Array(bytes.prefix(4096)), name: url.lastPathComponent)
-        let images = ImageExtractor(engine: TesseractOCR())
-        guard images.mediaTypes.contains(type) else {
-            throw ZhikuError(.unsupportedMediaType, "'\(url.lastPathComponent)' is \(type.rawValue), not an image (PDF pages are read by `zhiku ingest`)")
+        let name = url.lastPathComponent
+        let type = MediaTypeSniffer.sniff(head: Array(data.prefix(4096)), name: name)
+        let engine = TesseractOCR()
+        let extractor: any DocumentExtractor
+        switch type {
+        case .pdf: extractor = PopplerPDFExtractor(ocr: engine, ocrLanguages: lang)
+        case .png, .jpeg, .tiff, .bmp, .webp, .gif: extractor = ImageExtractor(engine: engine, languages: lang)
+        default: throw ZhikuError(.unsupportedMediaType, "'\(name)' is \(type.rawValue), not an image or a PDF")
         }
-        let pages = try images.decoder.decode(bytes, name: url.lastPathComponent)
-        struct Page: Encodable {
-            var page: Int
-            var width: Int
-            var height: Int
-            var text: String
-            var engine: String
-            var confidence: Double
-            var words: [OCRText.Word]
-        }
-        var results: [Page] = []
-        for (i, image) in pages.enumerated() {
-            let text = try await images.engine.recognize(image, languages: lang)
-            results.append(Page(page: i + 1, width: image.width, height: image.height, text: text.text, engine: text.engine,
-                                confidence: text.confidence, words: text.words))
-        }
+        let source = SourceFile(name: name, url: url, sha256: "", mediaType: type, size: Int64(data.count))
+        let document = try await extractor.extract(source) { _ in }
         if json {
-            struct Output: Encodable { var file: String; var pages: [Page] }
-            try emitJSON(Output(file: url.lastPathComponent, pages: results))
+            /// Per page: the text as indexed, and for pages read by OCR the engine, confidence and word boxes.
+            struct Output: Encodable { var file: String; var pages: [ExtractedPage] }
+            try emitJSON(Output(file: name, pages: document.pages))
         } else {
-            emit(results.map(\.text).joined(separator: "\n\n\u{0C}\n\n"))
+            emit(document.pages.map(\.text).joined(separator: "\n\n\u{0C}\n\n"))
         }
     }
 }

@@ -34,6 +34,7 @@ import ZhikuTestSupport
             outcome[u["name"] as? String ?? ""] = try await server.waitForJob(id, timeout: .seconds(120))
         }
         #expect(outcome["scan.png"]?["status"] as? String == "succeeded")
+        #expect(outcome["scan.png"]?["pages_ocr"] as? Int == 1, "the job says how many pages went to OCR")
         #expect(outcome["memo.jpg"]?["status"] as? String == "succeeded")
         #expect(outcome["photo.png"]?["status"] as? String == "succeeded", "sniffed as text, not trusted by its name")
         #expect(outcome["bomb.png"]?["status"] as? String == "failed")

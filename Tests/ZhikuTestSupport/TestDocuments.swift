@@ -8,38 +8,7 @@ import Glibc
 public enum TestDocuments {
     /// A minimal valid PDF with one text line per entry of each page, in Helvetica (ASCII text only).
     public static func pdf(pages: [[String]]) -> [UInt8] {
-        var objects: [String] = []
-        let pageCount = pages.count
-        // 1: catalog, 2: pages, 3: font, then per page: page object and content stream.
-        let kids = (0..<pageCount).map { "\(4 + $0 * 2) 0 R" }.joined(separator: " ")
-        objects.append("<< /Type /Catalog /Pages 2 0 R >>")
-        objects.append("<< /Type /Pages /Kids [\(kids)] /Count \(pageCount) >>")
-        objects.append("<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>")
-        for (index, lines) in pages.enumerated() {
-            var content = "BT /F1 12 Tf 14 TL 72 720 Td\n"
-            for line in lines {
-                let escaped = line.replacingOccurrences(of: "\\", with: "\\\\")
-                    .replacingOccurrences(of: "(", with: "\\(").replacingOccurrences(of: ")", with: "\\)")
-                content += "(\(escaped)) Tj T*\n"
-            }
-            content += "ET"
-            objects.append("""
-                << /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /Font << /F1 3 0 R >> >> \
-                /Contents \(5 + index * 2) 0 R >>
-                """)
-            objects.append("<< /Length \(content.utf8.count) >>\nstream\n\(content)\nendstream")
-        }
-        var out = "%PDF-1.4\n"
-        var offsets: [Int] = []
-        for (i, body) in objects.enumerated() {
-            offsets.append(out.utf8.count)
-            out += "\(i + 1) 0 obj\n\(body)\nendobj\n"
-        }
-        let xref = out.utf8.count
-        out += "xref\n0 \(objects.count + 1)\n0000000000 65535 f \n"
-        for o in offsets { out += String(format: "%010d 00000 n \n", o) }
-        out += "trailer\n<< /Size \(objects.count + 1) /Root 1 0 R >>\nstartxref\n\(xref)\n%%EOF\n"
-        return Array(out.utf8)
+        mixedPDF(pages.map { .text($0) })
     }
 
     /// A page of ``mixedPDF(_:)``: a text layer, or a scan (a JPEG drawn over the whole page, no text layer).

@@ -51,6 +51,31 @@ import ZhikuTestSupport
         #expect(missing.stderr.split(separator: "\n").count == 1)
     }
 
+    @Test func ocrPrintsImagesAndScannedPagesAsIndexed() throws {
+        guard TestImages.available else { return print("skipped: ImageMagick not installed (scripts/setup.sh --tests)") }
+        let folder = TemporaryFolder()
+        let png = folder.url.appendingPathComponent("memo.png"), jpg = folder.url.appendingPathComponent("scan.jpg")
+        try TestImages.render(TestImages.english, to: png)
+        try TestImages.render(TestImages.chinese, to: jpg)
+        let text = try CLI.run(["ocr", png.path])
+        #expect(text.status == 0, "\(text.stderr)")
+        #expect(TestImages.characterErrorRate(expected: TestImages.english, actual: text.stdout) <= 0.02, "\(text.stdout)")
+        let pdf = folder.write("mixed.pdf", TestDocuments.mixedPDF([
+            .text(["A text page about the quarterly budget review and its deadline."]),
+            .scan(jpeg: [UInt8](try Data(contentsOf: jpg)), dpi: 300)]))
+        let json = try CLI.run(["ocr", "--json", pdf.path])
+        #expect(json.status == 0, "\(json.stderr)")
+        let pages = ((try? JSONSerialization.jsonObject(with: Data(json.stdout.utf8))) as? [String: Any])?["pages"] as? [[String: Any]] ?? []
+        #expect(pages.count == 2)
+        #expect(pages.first?["engine"] == nil, "the text page keeps its text layer")
+        #expect((pages.last?["engine"] as? String)?.hasPrefix("tesseract") == true)
+        #expect(((pages.last?["words"] as? [[String: Any]])?.count ?? 0) > 10, "word boxes of the scanned page")
+        #expect((pages.last?["confidence"] as? Double ?? 0) > 60)
+        let notImage = try CLI.run(["ocr", folder.write("notes.txt", "plain text").path])
+        #expect(notImage.status != 0)
+        #expect(notImage.stderr.contains("not an image or a PDF"))
+    }
+
     @Test func ingestAFolderThenSearchIt() throws {
         let data = TemporaryFolder()
         let docs = TemporaryFolder()
