@@ -59,11 +59,12 @@ enum OCRBenchmarks {
         let url = work.appendingPathComponent("ocr-\(chinese ? "zh" : "en")-\(seed).png")
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/usr/bin/convert")
-        p.arguments = ["-density", "300", "-units", "PixelsPerInch", "-background", "white", "-fill", "black",
-                       "-font", "Noto-Sans-CJK-SC", "-pointsize", "11", "label:" + lines.joined(separator: "\n"),
-                       "-gravity", "northwest", "-bordercolor", "white", "-border", "150", "-extent", "2480x3508", url.path]
+        p.arguments = ["-size", "2480x3508", "xc:white", "-units", "PixelsPerInch", "-density", "300",
+                       "-font", "Noto-Sans-CJK-SC", "-pointsize", "11", "-fill", "black",
+                       "-annotate", "+150+200", lines.joined(separator: "\n"), url.path]
         try p.run()
         p.waitUntilExit()
+        guard p.terminationStatus == 0 else { throw CocoaError(.fileWriteUnknown) }
         return url
     }
 

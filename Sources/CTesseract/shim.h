@@ -5,3 +5,4 @@
 // Debian's Tesseract parallelises inside one page with OpenMP (libgomp); Zhiku runs pages side by side instead
 // and limits each recognition thread to itself.
 extern void omp_set_num_threads(int num_threads);
+extern void omp_set_max_active_levels(int max_levels);

@@ -54,7 +54,9 @@ public final class TesseractOCR: OCREngine, @unchecked Sendable {
     }
 
     private func recognizeNow(_ image: OCRImage, languages: String) throws -> OCRText {
-        omp_set_num_threads(1)  // pages run side by side; one thread each
+        // Pages run side by side, one thread each: no OpenMP teams inside Tesseract (their idle threads spin).
+        omp_set_max_active_levels(0)
+        omp_set_num_threads(1)
         let handle = try borrow(languages)
         defer { giveBack(handle, languages) }
         TessBaseAPISetPageSegMode(handle, PSM_AUTO)
