@@ -19,9 +19,12 @@ public struct ExtractedPage: Sendable, Hashable, Codable {
     public var headings: [Heading]
     /// The OCR engine that read the page (e.g. `tesseract 5.3.0 chi_sim+eng`); nil for a text layer or a text file.
     public var engine: String?
-    /// OCR'd pages: the mean word confidence (0…100) and the words with their boxes, in pixels of the page as read.
+    /// OCR'd pages: the mean word confidence (0…100), the words with their boxes (in pixels of the image read,
+    /// `imageWidth`×`imageHeight`) and their code-point ranges in `text`.
     public var confidence: Double?
     public var words: [OCRText.Word]?
+    public var imageWidth: Int?
+    public var imageHeight: Int?
 
     public init(number: Int, text: String, headings: [Heading] = [], engine: String? = nil) {
         self.number = number
@@ -35,6 +38,8 @@ public struct ExtractedPage: Sendable, Hashable, Codable {
         self.init(number: number, text: ocr.text, engine: ocr.engine)
         confidence = ocr.confidence
         words = ocr.words
+        imageWidth = ocr.width
+        imageHeight = ocr.height
     }
 }
 

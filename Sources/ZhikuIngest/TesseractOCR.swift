@@ -87,7 +87,11 @@ public final class TesseractOCR: OCREngine, @unchecked Sendable {
             TessDeleteText(raw)
         }
         let confidence = words.isEmpty ? 0 : words.reduce(0) { $0 + $1.confidence } / Double(words.count)
-        return OCRText(text: Self.joiningCJK(text), words: words, confidence: confidence, engine: "\(name) \(languages)")
+        var result = OCRText(text: Self.joiningCJK(text), words: words, confidence: confidence, engine: "\(name) \(languages)")
+        result.width = image.width
+        result.height = image.height
+        result.placeWords()
+        return result
     }
 
     /// Tesseract puts a space between every two Chinese characters; text is indexed without them.

@@ -153,7 +153,9 @@ public struct SQLiteStore: Store {
         }
         let details = try document.pages.map { page in
             page.engine == nil ? nil
-                : String(decoding: try JSONEncoder().encode(OCRDetails(confidence: page.confidence, words: page.words)), as: UTF8.self)
+                : String(decoding: try JSONEncoder().encode(OCRDetails(confidence: page.confidence, words: page.words,
+                                                                    width: page.imageWidth, height: page.imageHeight)),
+                         as: UTF8.self)
         }
         try await pool.writing("saving extracted text") { db in
             try db.execute(sql: "DELETE FROM extracted_documents WHERE sha256 = ?", arguments: [sha256])
@@ -185,6 +187,8 @@ public struct SQLiteStore: Store {
             if let json: String = row["ocr"], let details = try? JSONDecoder().decode(OCRDetails.self, from: Data(json.utf8)) {
                 page.confidence = details.confidence
                 page.words = details.words
+                page.imageWidth = details.width
+                page.imageHeight = details.height
             }
             return page
         }
@@ -395,4 +399,6 @@ public struct SQLiteStore: Store {
 private struct OCRDetails: Codable {
     var confidence: Double?
     var words: [OCRText.Word]?
+    var width: Int?
+    var height: Int?
 }

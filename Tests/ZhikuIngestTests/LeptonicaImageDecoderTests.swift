@@ -30,6 +30,27 @@ import ZhikuTestSupport
         #expect(throws: ZhikuError.self) { try decoder.decode(Array(bytes.prefix(200)), name: "cut.jpg") }
     }
 
+    @Test func everyFormatDecodes() throws {
+        guard TestImages.available else { return print("skipped: ImageMagick not installed (scripts/setup.sh --tests)") }
+        let png = folder.url.appendingPathComponent("line.png")
+        try TestImages.render("年假 Annual leave", to: png)
+        let reference = try #require(try decoder.decode([UInt8](try Data(contentsOf: png)), name: "line.png").first)
+        for (name, format) in [("line.gif", "GIF"), ("line.webp", "WEBP"), ("line.bmp", "BMP3"), ("line.tiff", "TIFF")] {
+            let url = folder.url.appendingPathComponent(name)
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: "/usr/bin/convert")
+            p.arguments = [png.path, "-type", "TrueColor", "\(format):\(url.path)"]
+            try p.run()
+            p.waitUntilExit()
+            #expect(p.terminationStatus == 0)
+            let image = try #require(try decoder.decode([UInt8](try Data(contentsOf: url)), name: name).first)
+            #expect(image.width == reference.width && image.height == reference.height, "\(name)")
+            // Same picture: mostly the same gray values (lossy formats differ a little).
+            let close = zip(image.pixels, reference.pixels).filter { abs(Int($0) - Int($1)) <= 40 }.count
+            #expect(Double(close) / Double(image.pixels.count) > 0.97, "\(name)")
+        }
+    }
+
     @Test func orientationAndDownscaling() throws {
         guard TestImages.available else { return print("skipped: ImageMagick not installed (scripts/setup.sh --tests)") }
         let url = folder.url.appendingPathComponent("sideways.jpg")

@@ -27,6 +27,12 @@ import ZhikuTestSupport
         let annual = try #require(en.words.first { $0.text == "Annual" })
         #expect(annual.x > 40 && annual.x < 120 && annual.y > 40 && annual.y < 120, "the first word sits at the top left: \(annual)")
         #expect(annual.width > 50 && annual.height > 20)
+        // Every word is placed in the text (code points), so a citation's range finds its words' boxes.
+        let scalars = Array(en.text.unicodeScalars)
+        let placed = en.words.filter { $0.start != nil }
+        #expect(placed.count == en.words.count, "all \(en.words.count) words placed")
+        #expect(placed.allSatisfy { String(String.UnicodeScalarView(scalars[$0.start!..<$0.end!])) == $0.text })
+        #expect(en.width > 1000 && en.height > 200)
 
         let chinese = folder.url.appendingPathComponent("chinese.jpg")
         try TestImages.render(TestImages.chinese, to: chinese)

@@ -46,6 +46,15 @@ import ZhikuTestSupport
         #expect(((zh["hits"] as? [[String: Any]])?.first)?["file_name"] as? String == "scan.png")
         let en = try await server.request(.GET, "/api/kbs/scans/search?q=doctor%20note").json
         #expect(((en["hits"] as? [[String: Any]])?.first)?["file_name"] as? String == "memo.jpg")
+        // The scan's page keeps its engine, confidence and word boxes, each word placed in the page text.
+        let scanFile = ((outcome["scan.png"]?["file_id"]) as? Int) ?? -1
+        let pages = try await server.request(.GET, "/api/kbs/scans/files/\(scanFile)/pages").json["pages"] as? [[String: Any]] ?? []
+        let page = try #require(pages.first)
+        #expect((page["engine"] as? String)?.hasPrefix("tesseract") == true)
+        #expect((page["image_width"] as? Int ?? 0) > 500)
+        let words = page["words"] as? [[String: Any]] ?? []
+        #expect(words.count > 20)
+        #expect(words.allSatisfy { $0["start"] is Int && $0["x"] is Int })
         #expect(try await server.request(.GET, "/healthz").status == 200)
     }
 }
