@@ -52,6 +52,18 @@ public struct GGUFFile: Sendable {
             case .q6_K: return (256, KQuants.q6KBytes)
             }
         }
+
+        /// How ``WeightMatrix`` keeps this type; nil for the float types.
+        var encoding: WeightMatrix.Encoding? {
+            switch self {
+            case .f32, .f16: nil
+            case .q8_0: .q8_0
+            case .q4_0: .q4_0
+            case .q4_1: .q4_1
+            case .q4_K: .q4_K
+            case .q6_K: .q6_K
+            }
+        }
     }
 
     public struct TensorInfo: Sendable {
@@ -100,12 +112,42 @@ public struct GGUFFile: Sendable {
     }
 
     /// The tensor's values as float32, in GGUF order (fastest dimension first), checked against `dimensions`
-    /// when given.
+    /// when given. Quantized blocks are decoded by ``WeightMatrix`` (the tensor read as one long row).
     public func floats(_ name: String, dimensions expected: [Int]? = nil) throws -> [Float] {
-        guard let info = tensors[name] else { throw corrupt("missing tensor \(name)") }
+        let (info, type, bytes) = try location(name)
         if let expected, expected != info.dimensions {
             throw corrupt("tensor \(name) has dimensions \(info.dimensions), expected \(expected)")
         }
+        return data.withUnsafeBytes { raw in
+            let blocks = UnsafeRawBufferPointer(rebasing: raw[bytes])
+            if let encoding = type.encoding {
+                return WeightMatrix(encoding: encoding, blocks: blocks, inFeatures: info.count, outFeatures: 1).dequantized()
+            }
+            var out = [Float](repeating: 0, count: info.count)
+            out.withUnsafeMutableBufferPointer { o in Self.widen(type, blocks, count: info.count, into: o.baseAddress!) }
+            return out
+        }
+    }
+
+    /// A weight matrix `[out × in]` (GGUF dimensions `[in, out]`) kept in its file encoding where Zhiku has kernels
+    /// for it (Q8_0, Q4_0, Q4_1, and Q4_K/Q6_K when rows are whole super-blocks); F32 and F16 as float32.
+    public func matrix(_ name: String, inFeatures: Int, outFeatures: Int) throws -> WeightMatrix {
+        let (info, type, bytes) = try location(name)
+        guard info.dimensions == [inFeatures, outFeatures] else {
+            throw corrupt("tensor \(name) has dimensions \(info.dimensions), expected \([inFeatures, outFeatures])")
+        }
+        guard let encoding = type.encoding, inFeatures % type.block.values == 0 else {
+            return WeightMatrix(floats: try floats(name), inFeatures: inFeatures, outFeatures: outFeatures)
+        }
+        return data.withUnsafeBytes { raw in
+            WeightMatrix(encoding: encoding, blocks: UnsafeRawBufferPointer(rebasing: raw[bytes]),
+                         inFeatures: inFeatures, outFeatures: outFeatures)
+        }
+    }
+
+    /// A tensor's info, type and the byte range of its data, checked to lie within the file.
+    private func location(_ name: String) throws -> (TensorInfo, TensorType, Range<Int>) {
+        guard let info = tensors[name] else { throw corrupt("missing tensor \(name)") }
         guard let type = TensorType(rawValue: info.rawType) else {
             throw ZhikuError(.invalidInput, "\(url.lastPathComponent): tensor \(name) uses ggml type \(info.rawType), "
                              + "which Zhiku cannot read yet (F32, F16, Q4_0, Q4_1, Q8_0, Q4_K, Q6_K)")
@@ -114,83 +156,16 @@ public struct GGUFFile: Sendable {
         guard info.count % perBlock == 0 else { throw corrupt("tensor \(name) is not a whole number of blocks") }
         let start = dataStart + info.offset, length = info.count / perBlock * blockBytes
         guard start >= dataStart, start + length <= data.count else { throw corrupt("tensor \(name) lies outside the file") }
-        var out = [Float](repeating: 0, count: info.count)
-        data.withUnsafeBytes { raw in
-            let bytes = UnsafeRawBufferPointer(rebasing: raw[start..<(start + length)])
-            out.withUnsafeMutableBufferPointer { o in
-                Self.dequantize(type, bytes, count: info.count, into: o.baseAddress!)
-            }
-        }
-        return out
+        return (info, type, start..<(start + length))
     }
 
-    /// A weight matrix `[out × in]` (GGUF dimensions `[in, out]`) kept in its file encoding where Zhiku has kernels
-    /// for it (F32, Q8_0, Q4_0, Q4_1); F16 is widened to float32.
-    public func matrix(_ name: String, inFeatures: Int, outFeatures: Int) throws -> WeightMatrix {
-        guard let info = tensors[name] else { throw corrupt("missing tensor \(name)") }
-        guard info.dimensions == [inFeatures, outFeatures] else {
-            throw corrupt("tensor \(name) has dimensions \(info.dimensions), expected \([inFeatures, outFeatures])")
-        }
-        let encoding: WeightMatrix.Encoding
-        switch TensorType(rawValue: info.rawType) {
-        case .q8_0: encoding = .q8_0
-        case .q4_0: encoding = .q4_0
-        case .q4_1: encoding = .q4_1
-        case .q4_K where inFeatures % 256 == 0: encoding = .q4_K
-        case .q6_K where inFeatures % 256 == 0: encoding = .q6_K
-        default:
-            return WeightMatrix(floats: try floats(name), inFeatures: inFeatures, outFeatures: outFeatures)
-        }
-        let (perBlock, blockBytes) = TensorType(rawValue: info.rawType)!.block
-        let start = dataStart + info.offset, length = info.count / perBlock * blockBytes
-        guard inFeatures % 32 == 0, start + length <= data.count else { throw corrupt("tensor \(name) lies outside the file") }
-        return data.withUnsafeBytes { raw in
-            WeightMatrix(encoding: encoding, blocks: UnsafeRawBufferPointer(rebasing: raw[start..<(start + length)]),
-                         inFeatures: inFeatures, outFeatures: outFeatures)
-        }
-    }
-
-    static func dequantize(_ type: TensorType, _ bytes: UnsafeRawBufferPointer, count: Int, into out: UnsafeMutablePointer<Float>) {
-        func half(_ offset: Int) -> Float {
-            Float(Float16(bitPattern: UInt16(bytes[offset]) | UInt16(bytes[offset + 1]) << 8))
-        }
-        switch type {
-        case .f32:
-            for i in 0..<count {
+    /// F32 and F16 values as float32.
+    static func widen(_ type: TensorType, _ bytes: UnsafeRawBufferPointer, count: Int, into out: UnsafeMutablePointer<Float>) {
+        for i in 0..<count {
+            if type == .f16 {
+                out[i] = Float(Float16(bitPattern: UInt16(bytes[i * 2]) | UInt16(bytes[i * 2 + 1]) << 8))
+            } else {
                 out[i] = Float(bitPattern: UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: i * 4, as: UInt32.self)))
-            }
-        case .f16:
-            for i in 0..<count { out[i] = half(i * 2) }
-        case .q4_0:
-            Kernels.dequantizeQ4_0(bytes, count: count, into: out)
-        case .q4_1:
-            // d, m (fp16), then 16 bytes: byte j holds value j (low nibble) and j + 16 (high nibble); x = d·q + m.
-            for b in 0..<(count / 32) {
-                let base = b * 20
-                let d = half(base), m = half(base + 2)
-                for j in 0..<16 {
-                    let byte = bytes[base + 4 + j]
-                    out[b * 32 + j] = Float(byte & 0x0F) * d + m
-                    out[b * 32 + j + 16] = Float(byte >> 4) * d + m
-                }
-            }
-        case .q8_0:
-            for b in 0..<(count / 32) {
-                let base = b * 34
-                let d = half(base)
-                for j in 0..<32 { out[b * 32 + j] = Float(Int8(bitPattern: bytes[base + 2 + j])) * d }
-            }
-        case .q4_K:
-            for s in 0..<(count / 256) {
-                KQuants.q4K(bytes.baseAddress! + s * KQuants.q4KBytes) { i, scale, minimum, values in
-                    for j in 0..<32 { out[s * 256 + i * 32 + j] = scale * Float(values[j]) + minimum }
-                }
-            }
-        case .q6_K:
-            for s in 0..<(count / 256) {
-                KQuants.q6K(bytes.baseAddress! + s * KQuants.q6KBytes) { i, scale, values in
-                    for j in 0..<16 { out[s * 256 + i * 16 + j] = scale * Float(values[j]) }
-                }
             }
         }
     }

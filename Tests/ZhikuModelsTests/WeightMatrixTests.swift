@@ -64,14 +64,13 @@ import Testing
         return ["q4_K": file.q4_K, "q6_K": file.q6_K]
     }
 
-    @Test(arguments: [(GGUFFile.TensorType.q4_K, WeightMatrix.Encoding.q4_K), (.q6_K, .q6_K)])
-    func decodesLikeTheReferenceAndMultipliesFromTheCodes(_ type: GGUFFile.TensorType, _ encoding: WeightMatrix.Encoding) throws {
-        let c = try #require(try Self.fixture()[type == .q4_K ? "q4_K" : "q6_K"])
+    @Test(arguments: [WeightMatrix.Encoding.q4_K, .q6_K])
+    func decodesLikeTheReferenceAndMultipliesFromTheCodes(_ encoding: WeightMatrix.Encoding) throws {
+        let c = try #require(try Self.fixture()[encoding == .q4_K ? "q4_K" : "q6_K"])
         let bytes = [UInt8](Data(base64Encoded: c.blocks_base64)!)
         #expect(c.values.count == 512)
-        var decoded = [Float](repeating: 0, count: 512)
-        bytes.withUnsafeBytes { raw in
-            decoded.withUnsafeMutableBufferPointer { GGUFFile.dequantize(type, raw, count: 512, into: $0.baseAddress!) }
+        let decoded = bytes.withUnsafeBytes {
+            WeightMatrix(encoding: encoding, blocks: $0, inFeatures: 512, outFeatures: 1).dequantized()
         }
         let worst = zip(decoded, c.values).map { abs($0 - $1) / max(1, abs($1)) }.max()!
         #expect(worst < 1e-6, "worst relative difference \(worst)")
