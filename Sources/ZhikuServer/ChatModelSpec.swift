@@ -29,6 +29,19 @@ public struct ChatModelSpec: Sendable, Hashable, Codable {
         case baseURL = "baseUrl"
     }
 
+    /// Reads a spec; `name` may be absent (the API takes it from the path; ``validated()`` refuses an empty one).
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        name = try c.decodeIfPresent(String.self, forKey: .name) ?? ""
+        provider = try c.decode(Provider.self, forKey: .provider)
+        model = try c.decode(String.self, forKey: .model)
+        baseURL = try c.decodeIfPresent(String.self, forKey: .baseURL)
+        apiKey = try c.decodeIfPresent(String.self, forKey: .apiKey)
+        apiKeyEnv = try c.decodeIfPresent(String.self, forKey: .apiKeyEnv)
+        timeoutSeconds = try c.decodeIfPresent(Double.self, forKey: .timeoutSeconds)
+        contextTokens = try c.decodeIfPresent(Int.self, forKey: .contextTokens)
+    }
+
     public init(name: String, provider: Provider, model: String, baseURL: String? = nil, apiKey: String? = nil) {
         self.name = name
         self.provider = provider

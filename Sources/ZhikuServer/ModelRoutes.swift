@@ -16,16 +16,6 @@ struct ModelRoutes {
         var embeddingModels: [String]
     }
     struct SetDefault: Decodable { var chatModel: String }
-    /// A named model's settings; the name comes from the path.
-    struct SpecBody: Decodable {
-        var provider: ChatModelSpec.Provider
-        var model: String
-        var baseUrl: String?
-        var apiKey: String?
-        var apiKeyEnv: String?
-        var timeoutSeconds: Double?
-        var contextTokens: Int?
-    }
     struct TestResult: Encodable {
         var ok: Bool
         var model: String?
@@ -43,12 +33,8 @@ struct ModelRoutes {
             return try await listing()
         }
         api.put("chat/:name") { request, context in
-            let body = try await request.decode(as: SpecBody.self, context: context)
-            var spec = ChatModelSpec(name: context.parameters.get("name") ?? "", provider: body.provider, model: body.model,
-                                     baseURL: body.baseUrl, apiKey: body.apiKey)
-            spec.apiKeyEnv = body.apiKeyEnv
-            spec.timeoutSeconds = body.timeoutSeconds
-            spec.contextTokens = body.contextTokens
+            var spec = try await request.decode(as: ChatModelSpec.self, context: context)
+            spec.name = context.parameters.get("name") ?? ""
             return try json(try await runtime.chatModels.save(spec).redacted)
         }
         api.delete("chat/:name") { _, context in
