@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import ZhikuCore
 import ZhikuIngest
+import ZhikuServer
 
 /// `zhiku ocr FILE`: the text of an image or PDF as Zhiku would index it.
 struct OCR: AsyncParsableCommand {
@@ -9,7 +10,7 @@ struct OCR: AsyncParsableCommand {
         commandName: "ocr",
         abstract: "The text of an image (PNG, JPEG, TIFF, BMP, WebP, GIF) or a PDF as Zhiku indexes it: text layers as they are, scanned pages by OCR.")
 
-    @Option(help: "Tesseract languages.") var lang = ProcessInfo.processInfo.environment["ZHIKU_OCR_LANG"] ?? "chi_sim+eng"
+    @Option(help: "Tesseract languages (default: $ZHIKU_OCR_LANG or chi_sim+eng).") var lang: String?
     @Flag(help: "Print JSON: per page, the text, engine, mean confidence and word boxes.") var json = false
     @Argument(help: "The image or PDF file.") var file: String
 
@@ -20,11 +21,15 @@ struct OCR: AsyncParsableCommand {
         }
         let name = url.lastPathComponent
         let type = MediaTypeSniffer.sniff(head: Array(data.prefix(4096)), name: name)
+        let configuration = ZhikuConfiguration.fromEnvironment()
+        let languages = lang ?? configuration.ocrLanguages
         let engine = TesseractOCR()
         let extractor: any DocumentExtractor
         switch type {
-        case .pdf: extractor = PopplerPDFExtractor(ocr: engine, ocrLanguages: lang)
-        case .png, .jpeg, .tiff, .bmp, .webp, .gif: extractor = ImageExtractor(engine: engine, languages: lang)
+        case .pdf: extractor = PopplerPDFExtractor(ocr: engine, ocrLanguages: languages)
+        case .png, .jpeg, .tiff, .bmp, .webp, .gif:
+            extractor = ImageExtractor(engine: engine, languages: languages,
+                                       decoder: LeptonicaImageDecoder(maxPixels: configuration.maxImagePixels))
         default: throw ZhikuError(.unsupportedMediaType, "'\(name)' is \(type.rawValue), not an image or a PDF")
         }
         let source = SourceFile(name: name, url: url, sha256: "", mediaType: type, size: Int64(data.count))
