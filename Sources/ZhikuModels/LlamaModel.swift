@@ -123,7 +123,7 @@ public final class LlamaSession: @unchecked Sendable {
             throw ZhikuError(.tooLarge, "the conversation needs \(position + n) tokens; the model's context holds \(capacity)")
         }
         Kernels.useSingleThreadedBLAS()
-        let w = c.width, hs = c.headSize, kvWidth = c.kvHeads * hs
+        let w = c.width, hs = c.headSize
         var x = [Float](repeating: 0, count: n * w)
         for (i, token) in tokens.enumerated() {
             let id = Int(token)

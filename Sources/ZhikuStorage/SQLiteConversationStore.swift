@@ -22,6 +22,7 @@ public struct SQLiteConversationStore: ConversationStore {
         return try? decoder.decode(type, from: Data(text.utf8))
     }
 
+    @discardableResult
     public func record(_ exchange: ChatExchange) async throws -> Conversation? {
         let time = Date().timeIntervalSince1970
         let citations = try Self.json(exchange.citations)
