@@ -56,6 +56,17 @@ public enum CLI {
                       stderr: String(decoding: err, as: UTF8.self))
     }
 
+    /// ``run(_:data:input:environment:)`` for async tests, waiting on a thread of its own: a long run (an eval takes
+    /// minutes) must not hold one of the few threads every other async test shares.
+    public static func runDetached(_ arguments: [String], data: URL? = nil, input: String = "",
+                                   environment: [String: String] = [:]) async throws -> Result {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread.detachNewThread {
+                continuation.resume(with: Swift.Result { try run(arguments, data: data, input: input, environment: environment) })
+            }
+        }
+    }
+
     /// Starts `zhiku serve --port 0` on `data` and returns the process with the base URL it reported.
     public static func startServer(data: URL) throws -> (process: Process, baseURL: String) {
         let server = process(["serve", "--port", "0"], data: data)

@@ -46,12 +46,12 @@ import ZhikuTestSupport
 
     /// The dev sets: hybrid search must rank at least as well as the better of keyword and vector search.
     @Test(arguments: ["zh-idioms-dev", "bbc-headlines-dev"])
-    func hybridIsAtLeastAsGoodAsEitherSideOnTheDevSets(_ name: String) throws {
+    func hybridIsAtLeastAsGoodAsEitherSideOnTheDevSets(_ name: String) async throws {
         guard let folder = SharedEval.folder("retrieval/\(name)") else {
             SharedEval.reportSkip("retrieval/\(name)")
             return
         }
-        let run = try CLI.run(["eval", folder.path, "--json"], data: nil)
+        let run = try await CLI.runDetached(["eval", folder.path, "--json"], data: nil)
         #expect(run.status == 0, "\(run.stderr)")
         let modes = try scores(run.stdout).modes
         print("zhiku eval \(name): \(run.stdout)")
