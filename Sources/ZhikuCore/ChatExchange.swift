@@ -21,9 +21,12 @@ public struct ChatExchange: Sendable {
     public var citations: [Citation]
     public var retrieved: [AuditEntry.RetrievedChunk]
     public var stats: AnswerStats
+    /// The exchange replaces the conversation's last question and answer (a regenerated answer).
+    public var replacesLastTurn: Bool
 
     public init(target: Target, kb: KnowledgeBase?, user: String? = nil, channel: String, question: String, answer: String,
-                citations: [Citation], retrieved: [AuditEntry.RetrievedChunk], stats: AnswerStats) {
+                citations: [Citation], retrieved: [AuditEntry.RetrievedChunk], stats: AnswerStats,
+                replacesLastTurn: Bool = false) {
         self.target = target
         self.kb = kb
         self.user = user
@@ -33,5 +36,6 @@ public struct ChatExchange: Sendable {
         self.citations = citations
         self.retrieved = retrieved
         self.stats = stats
+        self.replacesLastTurn = replacesLastTurn
     }
 }

@@ -26,6 +26,8 @@ public protocol Store: Sendable {
     /// Deletes the knowledge base with its files, chunks and jobs. Returns the sha256 of files no other
     /// knowledge base still holds (their bytes may be removed).
     func deleteKnowledgeBase(id: KnowledgeBase.ID) async throws -> [String]
+    /// Gives the knowledge base a new name (a conflict when another one has it) and, when not nil, description.
+    func renameKnowledgeBase(id: KnowledgeBase.ID, to name: String, description: String?) async throws -> KnowledgeBase
     /// Records the model a re-embedding is building (nil: none).
     func setPendingEmbeddingModel(_ model: String?, of kb: KnowledgeBase.ID) async throws
     /// Makes `model` the one searched with and clears the pending model, in one step.

@@ -11,6 +11,9 @@ enum API {
     }
 
     struct UpdateKnowledgeBase: Decodable {
+        /// A new name (unique) and description.
+        var name: String?
+        var description: String?
         /// Switch to this model ("none": keyword search only); the chunks are re-embedded in the background.
         var embeddingModel: String?
     }

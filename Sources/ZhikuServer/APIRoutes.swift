@@ -28,11 +28,17 @@ struct APIRoutes {
             try json(try await knowledgeBase(context))
         }
         api.patch("kbs/:kb") { request, context in
-            let kb = try await knowledgeBase(context)
+            var kb = try await knowledgeBase(context)
             let body = try await request.decode(as: API.UpdateKnowledgeBase.self, context: context)
-            guard let requested = body.embeddingModel else {
-                throw ZhikuError.invalidInput("nothing to change: send {\"embedding_model\": \"<model id or none>\"}")
+            guard body.name != nil || body.description != nil || body.embeddingModel != nil else {
+                throw ZhikuError.invalidInput(
+                    "nothing to change: send {\"name\": …}, {\"description\": …} or {\"embedding_model\": \"<model id or none>\"}")
             }
+            if body.name != nil || body.description != nil {
+                kb = try await runtime.store.renameKnowledgeBase(id: kb.id, to: body.name ?? kb.name,
+                                                                 description: body.description)
+            }
+            guard let requested = body.embeddingModel else { return try json(kb) }
             let model = requested.lowercased() == "none" ? nil : requested
             let updated = try await runtime.changeEmbeddingModel(of: kb, to: model, wait: false)
             return try json(updated, status: updated.pendingEmbeddingModel == nil ? .ok : .accepted)

@@ -32,6 +32,12 @@ public struct Answerer: Sendable {
         /// Earlier turns, oldest first (trimmed oldest-first to fit). Empty with a stored conversation: its messages.
         public var history: [ChatMessage] = []
         public var k = 5
+        public var searchMode = SearchMode.hybrid
+        /// The relevance gate (nil: the configured one).
+        public var noAnswerThreshold: Double?
+        /// Answer the conversation's last question again: the history leaves out its last turn, and the new
+        /// answer replaces that turn when it is stored (a failed one leaves it as it was).
+        public var replaceLast = false
         public var model: String?
         public var maxTokens = 384
         public var sampling = SamplingOptions(temperature: 0)
@@ -80,7 +86,8 @@ public struct Answerer: Sendable {
                     target: stopped && !progress.answer.isEmpty ? request.target : .none, kb: kb, user: request.user,
                     channel: request.channel, question: request.question, answer: progress.answer,
                     citations: progress.citations, retrieved: progress.retrieved,
-                    stats: progress.stats(finishReason: stopped ? "cancelled" : "error"))
+                    stats: progress.stats(finishReason: stopped ? "cancelled" : "error"),
+                    replacesLastTurn: request.replaceLast)
                 let store = runtime.conversations
                 _ = await Task { try? await store.record(exchange) }.value
                 continuation.finish(throwing: error)
@@ -117,14 +124,18 @@ public struct Answerer: Sendable {
         try request.validate()
         var request = request
         if case .conversation(let id) = request.target, request.history.isEmpty {
-            request.history = try await runtime.conversations.messages(in: id).map(\.chatMessage)
+            var stored = try await runtime.conversations.messages(in: id)
+            if request.replaceLast, let last = stored.lastIndex(where: { $0.role == "user" }) {
+                stored.removeSubrange(last...)
+            }
+            request.history = stored.map(\.chatMessage)
         }
         var sources: [SearchHit] = []
         if let kb {
-            let results = try await runtime.search(request.question, in: kb, k: request.k)
+            let results = try await runtime.search(request.question, in: kb, k: request.k, mode: request.searchMode)
             progress.retrievalMs = progress.elapsedMs
             progress.retrieved = results.hits.map(AuditEntry.RetrievedChunk.init)
-            sources = relevant(results)
+            sources = relevant(results, threshold: request.noAnswerThreshold)
             guard !sources.isEmpty else {
                 let reply = Self.notFoundReply(for: request.question)
                 progress.answer = reply
@@ -172,7 +183,7 @@ public struct Answerer: Sendable {
                         _ continuation: AsyncThrowingStream<AnswerEvent, any Error>.Continuation) async throws {
         let exchange = ChatExchange(target: request.target, kb: kb, user: request.user, channel: request.channel,
                                     question: request.question, answer: progress.answer, citations: progress.citations,
-                                    retrieved: progress.retrieved, stats: stats)
+                                    retrieved: progress.retrieved, stats: stats, replacesLastTurn: request.replaceLast)
         let store = runtime.conversations
         let conversation = try await Task { try await store.record(exchange) }.value
         continuation.yield(.done(stats, conversation: conversation))
@@ -180,10 +191,10 @@ public struct Answerer: Sendable {
 
     /// The hits that pass the gate: all of them when the best semantic match reaches the threshold, none otherwise
     /// (keyword-only knowledge bases: any hit).
-    public func relevant(_ results: SearchResults) -> [SearchHit] {
+    public func relevant(_ results: SearchResults, threshold: Double? = nil) -> [SearchHit] {
         guard results.embeddingModel != nil else { return results.hits }
         let best = results.hits.compactMap(\.vectorScore).max() ?? 0
-        return best >= runtime.configuration.retrieval.noAnswerThreshold ? results.hits : []
+        return best >= (threshold ?? runtime.configuration.retrieval.noAnswerThreshold) ? results.hits : []
     }
 
     /// An extractive answer: the best sentences of the best source, and of up to two more whose best sentence

@@ -22,6 +22,10 @@ struct ChatRoutes {
         /// `generate` (default) or `extractive` (no language model).
         var mode: String?
         var k: Int?
+        /// `hybrid`, `keyword` or `vector`; default: the settings'.
+        var searchMode: String?
+        /// Answer the conversation's last question again, replacing its last answer.
+        var regenerate: Bool?
         var maxTokens: Int?
         var temperature: Double?
         var seed: UInt64?
@@ -44,7 +48,11 @@ struct ChatRoutes {
             var ask = Answerer.Request(question: body.question.trimmingCharacters(in: .whitespacesAndNewlines))
             ask.history = body.messages ?? []
             ask.model = body.model
-            ask.k = body.k ?? 5
+            let settings = await runtime.settings.answers
+            ask.k = body.k ?? settings.k
+            ask.searchMode = try body.searchMode.map(SearchMode.parse) ?? settings.searchMode
+            ask.noAnswerThreshold = settings.noAnswerThreshold
+            ask.mode = settings.answerMode
             ask.maxTokens = body.maxTokens ?? 384
             ask.sampling = try SamplingOptions(temperature: body.temperature ?? 0, seed: body.seed ?? 0).validated()
             if let mode = body.mode {
@@ -53,12 +61,17 @@ struct ChatRoutes {
                 }
                 ask.mode = m
             }
+            if body.regenerate == true, body.conversationId == nil {
+                throw ZhikuError.invalidInput("regenerate needs the conversation_id whose last answer it replaces")
+            }
+            if ask.mode == .extractive, kb == nil, body.mode == nil { ask.mode = .generate }
             if ask.mode == .extractive, kb == nil { throw ZhikuError.invalidInput("an extractive answer needs a knowledge base (kb)") }
             if let id = body.conversationId {
                 guard try await runtime.conversations.conversation(id: id) != nil else {
                     throw ZhikuError.notFound("conversation \(id) does not exist")
                 }
                 ask.target = .conversation(id)
+                ask.replaceLast = body.regenerate ?? false
             } else if body.store ?? true {
                 ask.target = .newConversation
             }

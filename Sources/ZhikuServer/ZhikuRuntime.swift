@@ -22,6 +22,8 @@ public struct ZhikuRuntime: Sendable {
     public let chatModels: ChatModelRegistry
     /// Stored conversations and the audit log.
     public let conversations: any ConversationStore
+    /// The answer settings changed at run time (`settings.json` in the data folder).
+    public let settings: SettingsRegistry
     private let sqliteStore: SQLiteStore
     private let reembedding = RunningSet<KnowledgeBase.ID>()
 
@@ -52,6 +54,9 @@ public struct ZhikuRuntime: Sendable {
             defaultModel: configuration.chatModel, serverURL: configuration.chatServerURL,
             apiKey: configuration.chatServerAPIKey, logger: logger)
         self.conversations = SQLiteConversationStore(database: database)
+        self.settings = try SettingsRegistry(
+            file: folder.appendingPathComponent("settings.json"),
+            defaults: AnswerSettings(noAnswerThreshold: configuration.retrieval.noAnswerThreshold))
         self.logger = logger
         let extractors = ExtractorRegistry.standard(ocr: TesseractOCR(), ocrLanguages: configuration.ocrLanguages,
                                                     imageDecoder: LeptonicaImageDecoder(maxPixels: configuration.maxImagePixels))

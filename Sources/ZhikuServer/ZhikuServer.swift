@@ -19,6 +19,7 @@ public enum ZhikuServer {
         ConversationRoutes(runtime: runtime).register(on: router)
         ModelRoutes(runtime: runtime).register(on: router)
         OpenAIRoutes(runtime: runtime).register(on: router)
+        SettingsRoutes(runtime: runtime).register(on: router)
         WebPage.register(on: router)
         let configuration = ApplicationConfiguration(
             address: .hostname(runtime.configuration.host, port: runtime.configuration.port),

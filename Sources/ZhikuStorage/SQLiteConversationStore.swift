@@ -44,6 +44,12 @@ public struct SQLiteConversationStore: ConversationStore {
                 conversationID = id
             }
             if let conversationID {
+                if exchange.replacesLastTurn {
+                    try db.execute(sql: """
+                        DELETE FROM messages WHERE conversation_id = ? AND id >= (
+                            SELECT MAX(id) FROM messages WHERE conversation_id = ? AND role = 'user')
+                        """, arguments: [conversationID, conversationID])
+                }
                 try db.execute(sql: """
                     INSERT INTO messages (conversation_id, role, content, created_at) VALUES (?, 'user', ?, ?)
                     """, arguments: [conversationID, exchange.question, time])

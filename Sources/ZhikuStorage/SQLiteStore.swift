@@ -58,6 +58,25 @@ public struct SQLiteStore: Store {
         }
     }
 
+    public func renameKnowledgeBase(id: KnowledgeBase.ID, to name: String, description: String?) async throws
+        -> KnowledgeBase {
+        let name = try KnowledgeBase.validatedName(name)
+        return try await pool.writing("renaming knowledge base \(id) to '\(name)'") { db in
+            if try Row.fetchOne(db, sql: "SELECT 1 FROM knowledge_bases WHERE name = ? AND id <> ?",
+                                arguments: [name, id]) != nil {
+                throw ZhikuError(.conflict, "a knowledge base named '\(name)' already exists")
+            }
+            try db.execute(sql: "UPDATE knowledge_bases SET name = ?, description = COALESCE(?, description) WHERE id = ?",
+                           arguments: [name, description, id])
+            guard db.changesCount > 0,
+                  let kb = try Row.fetchOne(db, sql: "SELECT * FROM knowledge_bases WHERE id = ?", arguments: [id])
+                      .map(Self.knowledgeBase) else {
+                throw ZhikuError.notFound("knowledge base \(id) does not exist")
+            }
+            return kb
+        }
+    }
+
     public func setPendingEmbeddingModel(_ model: String?, of kb: KnowledgeBase.ID) async throws {
         try await pool.writing("recording the embedding model of knowledge base \(kb)") { db in
             try db.execute(sql: "UPDATE knowledge_bases SET pending_embedding_model = ? WHERE id = ?", arguments: [model, kb])

@@ -18,6 +18,8 @@ final class TestServer: @unchecked Sendable {
     struct Reply {
         var status: Int
         var body: [UInt8]
+        /// Response headers, names lowercased.
+        var headers: [String: String] = [:]
         var json: [String: Any] {
             (try? JSONSerialization.jsonObject(with: Data(body))) as? [String: Any] ?? [:]
         }
@@ -62,7 +64,9 @@ final class TestServer: @unchecked Sendable {
         if let body { request.body = .bytes(ByteBuffer(bytes: body)) }
         let response = try await HTTPClient.shared.execute(request, timeout: .seconds(60))
         let buffer = try await response.body.collect(upTo: 64 << 20)
-        return Reply(status: Int(response.status.code), body: Array(buffer.readableBytesView))
+        var fields: [String: String] = [:]
+        for field in response.headers { fields[field.name.lowercased()] = field.value }
+        return Reply(status: Int(response.status.code), body: Array(buffer.readableBytesView), headers: fields)
     }
 
     func json(_ method: Method, _ path: String, _ object: [String: Any]) async throws -> Reply {

@@ -64,6 +64,18 @@ import ZhikuTestSupport
         #expect(try await conversations.auditEntries(kb: kb.id, since: nil, limit: 10).count == 2)
     }
 
+    @Test func aRegeneratedAnswerReplacesTheLastTurn() async throws {
+        let kb = try await store.createKnowledgeBase(name: "hr", description: "")
+        let created = try #require(try await conversations.record(exchange("Q1", "A1", target: .newConversation, kb: kb)))
+        _ = try await conversations.record(exchange("Q2", "A2", target: .conversation(created.id), kb: kb))
+        var again = exchange("Q2", "A2 again", target: .conversation(created.id), kb: kb)
+        again.replacesLastTurn = true
+        #expect(try await conversations.record(again)?.messageCount == 4)
+        #expect(try await conversations.messages(in: created.id).map(\.content) == ["Q1", "A1", "Q2", "A2 again"])
+        // Both answers stay in the audit log.
+        #expect(try await conversations.auditEntries(kb: kb.id, since: nil, limit: 10).count == 3)
+    }
+
     @Test func aTurnForAMissingConversationStoresNothing() async throws {
         await #expect(throws: ZhikuError.self) {
             try await conversations.record(exchange("q", "a", target: .conversation(42), kb: nil))

@@ -30,6 +30,21 @@ import ZhikuTestSupport
         #expect(try await store.knowledgeBases().map(\.name) == ["人事制度"])
     }
 
+    @Test func knowledgeBasesAreRenamedWithoutTakingAnotherOnesName() async throws {
+        let hr = try await store.createKnowledgeBase(name: "hr", description: "HR")
+        _ = try await store.createKnowledgeBase(name: "legal", description: "")
+        let renamed = try await store.renameKnowledgeBase(id: hr.id, to: "  人事  ", description: nil)
+        #expect(renamed.name == "人事" && renamed.description == "HR" && renamed.id == hr.id)
+        #expect(try await store.resolveKnowledgeBase("人事").id == hr.id)
+        #expect(try await store.knowledgeBase(named: "hr") == nil)
+        #expect(try await store.renameKnowledgeBase(id: hr.id, to: "人事", description: "people").description == "people")
+        await #expect(throws: ZhikuError(.conflict, "a knowledge base named 'legal' already exists")) {
+            _ = try await store.renameKnowledgeBase(id: hr.id, to: "legal", description: nil)
+        }
+        await #expect(throws: ZhikuError.self) { _ = try await store.renameKnowledgeBase(id: 999, to: "x", description: nil) }
+        await #expect(throws: ZhikuError.self) { _ = try await store.renameKnowledgeBase(id: hr.id, to: " ", description: nil) }
+    }
+
     @Test func sameBytesTwiceInOneKnowledgeBaseAreStoredOnce() async throws {
         let kb = try await store.createKnowledgeBase(name: "a", description: "")
         let other = try await store.createKnowledgeBase(name: "b", description: "")
