@@ -82,7 +82,7 @@ let package = Package(
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "HTTPTypes", package: "swift-http-types"),
             .product(name: "Logging", package: "swift-log"),
-        ]),
+        ], resources: [.copy("Web")]),
         .executableTarget(name: "zhiku", dependencies: [
             "ZhikuCore", "ZhikuIngest", "ZhikuRetrieval", "ZhikuStorage", "ZhikuServer", "ZhikuModels",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),

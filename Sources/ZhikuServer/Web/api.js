@@ -1,0 +1,81 @@
+// Talking to the Zhiku server: JSON calls, the chat's Server-Sent Events, uploads with transfer progress.
+
+/** An error from the server, with its `{error: {code, message}}` body. */
+export class APIError extends Error {
+  constructor(status, code, message) { super(message); this.status = status; this.code = code; }
+}
+
+/** Calls `path` and returns its JSON (null for 204). Non-2xx answers throw an APIError with the server's message. */
+export async function api(path, { method = 'GET', body, signal } = {}) {
+  const options = { method, signal, headers: {} };
+  if (body !== undefined) { options.body = JSON.stringify(body); options.headers['content-type'] = 'application/json'; }
+  let response;
+  try { response = await fetch(path, options); } catch (e) {
+    if (e.name === 'AbortError') throw e;
+    throw new APIError(0, 'offline', e.message);
+  }
+  if (response.status === 204) return null;
+  const data = await response.json().catch(() => null);
+  if (!response.ok) {
+    const error = data && data.error ? data.error : { code: 'http', message: `${response.status} ${response.statusText}` };
+    throw new APIError(response.status, error.code, error.message);
+  }
+  return data;
+}
+
+/**
+ * Posts to an SSE endpoint and calls `onEvent(name, data)` for each event as it arrives. Resolves when the stream
+ * ends; `signal` aborts it (the server notices the closed connection and stops generating).
+ */
+export async function streamEvents(path, body, onEvent, signal) {
+  const response = await fetch(path, {
+    method: 'POST', signal, headers: { 'content-type': 'application/json', accept: 'text/event-stream' },
+    body: JSON.stringify(body),
+  });
+  if (!response.ok) {
+    const data = await response.json().catch(() => null);
+    const error = data && data.error ? data.error : { code: 'http', message: `${response.status} ${response.statusText}` };
+    throw new APIError(response.status, error.code, error.message);
+  }
+  const reader = response.body.getReader();
+  const decoder = new TextDecoder();
+  let buffer = '';
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    buffer += decoder.decode(value, { stream: true });
+    let cut;
+    while ((cut = buffer.indexOf('\n\n')) >= 0) {
+      const block = buffer.slice(0, cut);
+      buffer = buffer.slice(cut + 2);
+      let name = 'message', data = '';
+      for (const line of block.split('\n')) {
+        if (line.startsWith('event:')) name = line.slice(6).trim();
+        else if (line.startsWith('data:')) data += line.slice(5).trimStart();
+      }
+      if (data) onEvent(name, JSON.parse(data));
+    }
+  }
+}
+
+/**
+ * Uploads `file` to a knowledge base as multipart/form-data. `onProgress(fraction)` follows the transfer (fetch
+ * cannot report upload progress; XMLHttpRequest can). Resolves with the server's JSON answer.
+ */
+export function uploadFile(kbId, file, name, onProgress) {
+  return new Promise((resolve, reject) => {
+    const xhr = new XMLHttpRequest();
+    xhr.open('POST', `/api/kbs/${encodeURIComponent(kbId)}/files`);
+    xhr.responseType = 'json';
+    xhr.upload.onprogress = (e) => { if (e.lengthComputable) onProgress(e.loaded / e.total); };
+    xhr.onload = () => {
+      const data = xhr.response;
+      if (xhr.status >= 200 && xhr.status < 300) resolve(data);
+      else reject(new APIError(xhr.status, data?.error?.code ?? 'http', data?.error?.message ?? `HTTP ${xhr.status}`));
+    };
+    xhr.onerror = () => reject(new APIError(0, 'offline', 'the upload was interrupted'));
+    const form = new FormData();
+    form.append('file', file, name);
+    xhr.send(form);
+  });
+}

@@ -1,0 +1,239 @@
+// The conversation column: sending questions, streaming answers, citations, stop, regenerate, copy.
+import { api, streamEvents } from './api.js';
+import { button, el, toast } from './dom.js';
+import { t } from './i18n.js';
+import { renderMarkdown } from './markdown.js';
+import { closePanel, showSources } from './panel.js';
+
+const $ = (id) => document.getElementById(id);
+
+const state = {
+  conversationId: null,
+  kbId: '',
+  /** Shown turns: {role, content, citations, stats, notFound, stopped, error} */
+  turns: [],
+  controller: null,
+  onChange: () => {},
+};
+
+/** Wires the composer; `onChange` is called when a conversation is created or updated. */
+export function initChat(onChange) {
+  state.onChange = onChange;
+  const prompt = $('prompt');
+  prompt.addEventListener('keydown', (e) => {
+    if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) { e.preventDefault(); $('composer').requestSubmit(); }
+  });
+  prompt.addEventListener('input', () => autosize(prompt));
+  $('composer').addEventListener('submit', (e) => {
+    e.preventDefault();
+    const question = prompt.value.trim();
+    if (!question || state.controller) return;
+    prompt.value = '';
+    autosize(prompt);
+    send(question, false);
+  });
+  $('stop').addEventListener('click', () => state.controller?.abort());
+  $('chat-kb').addEventListener('change', () => { state.kbId = $('chat-kb').value; });
+}
+
+function autosize(area) {
+  area.style.height = 'auto';
+  const limit = window.innerHeight * 0.4;
+  area.style.height = `${Math.min(area.scrollHeight + 2, limit)}px`;
+  area.style.overflowY = area.scrollHeight > limit ? 'auto' : 'hidden';
+}
+
+/** Fills the knowledge-base picker, keeping the current choice when it still exists. */
+export function setKnowledgeBases(kbs) {
+  const select = $('chat-kb');
+  const keep = state.kbId;
+  select.replaceChildren(el('option', '', t('noKb'), { value: '' }));
+  for (const kb of kbs) select.append(el('option', '', kb.name, { value: String(kb.id) }));
+  if (keep && kbs.some((kb) => String(kb.id) === keep)) select.value = keep;
+  else if (!keep && kbs.length && state.turns.length === 0) select.value = String(kbs[0].id);
+  state.kbId = select.value;
+}
+
+export function setModelLabel(text) { $('chat-model').textContent = text; }
+
+/** Starts a new, empty conversation (optionally asking `kbId`). */
+export function newChat(kbId) {
+  state.controller?.abort();
+  state.conversationId = null;
+  state.turns = [];
+  closePanel();
+  if (kbId !== undefined) { $('chat-kb').value = String(kbId); state.kbId = $('chat-kb').value; }
+  render();
+  $('topbar-title').textContent = t('newConversation');
+}
+
+export const currentConversation = () => state.conversationId;
+
+/** Loads a stored conversation and shows it. */
+export async function openConversation(id) {
+  state.controller?.abort();
+  const { conversation, messages } = await api(`/api/conversations/${id}`);
+  closePanel();
+  state.conversationId = conversation.id;
+  if (conversation.kb_id != null && [...$('chat-kb').options].some((o) => o.value === String(conversation.kb_id))) {
+    $('chat-kb').value = String(conversation.kb_id);
+  } else {
+    $('chat-kb').value = '';
+  }
+  state.kbId = $('chat-kb').value;
+  state.turns = messages.map((m) => ({
+    role: m.role, content: m.content, citations: m.citations || [], stats: m.stats,
+    notFound: m.stats?.finish_reason === 'not_found', stopped: m.stats?.finish_reason === 'cancelled',
+    kbId: conversation.kb_id,
+  }));
+  $('topbar-title').textContent = conversation.title;
+  render();
+}
+
+function render() {
+  const box = $('messages');
+  box.replaceChildren(...state.turns.map((turn, i) => turnNode(turn, i)));
+  $('chat-empty').hidden = state.turns.length > 0;
+  box.scrollTop = box.scrollHeight;
+}
+
+function turnNode(turn, index) {
+  const node = el('article', `msg ${turn.role}`);
+  if (turn.role === 'user') {
+    node.append(el('div', 'bubble', turn.content));
+    return node;
+  }
+  if (turn.notFound) node.classList.add('notfound');
+  if (turn.error) node.classList.add('error');
+  if (turn.notFound) node.append(el('span', 'badge', t('notFound')));
+  const content = el('div', 'content');
+  node.append(content);
+  fillAnswer(content, turn);
+  if (turn.citations?.length) {
+    const cites = el('div', 'cites');
+    for (const c of turn.citations) {
+      cites.append(button(`[${c.n}] ${c.file_name} · ${t('page')} ${c.page}`, 'chip', () => showSources(turn.citations, c.n, turn.kbId),
+        { 'data-n': String(c.n) }));
+    }
+    node.append(cites);
+  }
+  if (!turn.streaming) {
+    const meta = el('div', 'meta');
+    if (turn.stopped) meta.append(el('span', 'badge', t('stopped')));
+    meta.append(button(t('copy'), 'plain copy', async (e) => {
+      try { await navigator.clipboard.writeText(turn.content); e.target.textContent = t('copied'); } catch { toast(turn.content.slice(0, 80)); }
+    }));
+    const isLast = index === state.turns.length - 1;
+    if (isLast && index > 0) meta.append(button(t('regenerate'), 'plain regenerate', () => regenerate()));
+    if (turn.stats?.model) {
+      let text = turn.stats.model;
+      const seconds = (turn.stats.total_ms - (turn.stats.first_token_ms ?? 0)) / 1000;
+      if (turn.stats.completion_tokens > 1 && seconds > 0) text += ` · ${t('tokensPerSecond', { n: (turn.stats.completion_tokens / seconds).toFixed(1) })}`;
+      meta.append(el('span', 'small', text));
+    }
+    node.append(meta);
+  }
+  return node;
+}
+
+function fillAnswer(content, turn) {
+  const cite = (n) => {
+    const c = turn.citations?.find((x) => x.n === n);
+    if (!c) return null;
+    const a = el('a', 'cite', `[${n}]`, { href: `#source-${n}`, 'data-n': String(n), title: `${c.file_name} · ${t('page')} ${c.page}` });
+    a.addEventListener('click', (e) => { e.preventDefault(); showSources(turn.citations, n, turn.kbId); });
+    return a;
+  };
+  const md = renderMarkdown(turn.content, { cite });
+  if (turn.streaming) (md.lastElementChild?.tagName === 'P' ? md.lastElementChild : md).classList.add('cursor');
+  content.replaceChildren(md);
+}
+
+function setBusy(busy) {
+  $('send').hidden = busy;
+  $('stop').hidden = !busy;
+}
+
+// A stopped answer is stored by the server once the connection closes, without a `done` event to name the new
+// conversation: find it (the newest, titled from this question) so the next question continues it.
+async function adoptStopped(question) {
+  try {
+    const { conversations } = await api('/api/conversations?limit=1');
+    const newest = conversations[0];
+    if (newest && state.conversationId == null && question.startsWith(newest.title.replace(/…$/, ''))) {
+      state.conversationId = newest.id;
+      history.replaceState(null, '', `#/c/${newest.id}`);
+    }
+  } catch { /* the list refresh below shows it anyway */ }
+  state.onChange();
+}
+
+async function regenerate() {
+  const last = state.turns[state.turns.length - 2];
+  if (!last || last.role !== 'user' || state.controller) return;
+  state.turns.splice(state.turns.length - 1, 1);
+  await send(last.content, true);
+}
+
+async function send(question, again) {
+  const kbId = state.kbId;
+  if (!again) state.turns.push({ role: 'user', content: question });
+  const turn = { role: 'assistant', content: '', citations: [], streaming: true, kbId: kbId || null };
+  state.turns.push(turn);
+  render();
+  let node = $('messages').lastElementChild;
+  let content = node.querySelector('.content');
+  const controller = new AbortController();
+  state.controller = controller;
+  setBusy(true);
+  let frame = 0;
+  const redraw = () => {
+    frame = 0;
+    const box = $('messages');
+    const atBottom = box.scrollHeight - box.scrollTop - box.clientHeight < 80;
+    fillAnswer(content, turn);
+    if (atBottom) box.scrollTop = box.scrollHeight;
+  };
+  const body = { question };
+  if (kbId) body.kb = kbId;
+  if (state.conversationId != null) body.conversation_id = state.conversationId;
+  if (again) body.regenerate = true;
+  try {
+    await streamEvents('/api/chat', body, (name, data) => {
+      if (name === 'citations') {
+        turn.citations = data.citations;
+        const fresh = turnNode(turn, state.turns.length - 1);
+        node.replaceWith(fresh);
+        node = fresh;
+        content = fresh.querySelector('.content');
+      } else if (name === 'token') {
+        turn.content += data.text;
+        if (!frame) frame = requestAnimationFrame(redraw);
+      } else if (name === 'done') {
+        turn.notFound = data.not_found;
+        turn.stats = data.stats;
+        if (data.conversation_id != null && state.conversationId == null) {
+          state.conversationId = data.conversation_id;
+          $('topbar-title').textContent = question.split('\n')[0].slice(0, 60);
+        }
+      } else if (name === 'error') {
+        turn.error = true;
+        turn.content += (turn.content ? '\n\n' : '') + t('errorPrefix') + data.message;
+      }
+    }, controller.signal);
+  } catch (e) {
+    if (e.name === 'AbortError') turn.stopped = true;
+    else { turn.error = true; turn.content += (turn.content ? '\n\n' : '') + t('errorPrefix') + e.message; }
+  } finally {
+    if (frame) cancelAnimationFrame(frame);
+    turn.streaming = false;
+    state.controller = null;
+    setBusy(false);
+    render();
+    if (turn.stopped && state.conversationId == null) setTimeout(() => adoptStopped(question), 500);
+    else state.onChange();
+    if (state.conversationId != null && location.hash !== `#/c/${state.conversationId}`) {
+      history.replaceState(null, '', `#/c/${state.conversationId}`);
+    }
+  }
+}

@@ -1,0 +1,90 @@
+// The right-hand panel: an answer's sources (the cited passage highlighted in its page) and a file's extracted text.
+import { api } from './api.js';
+import { el } from './dom.js';
+import { t } from './i18n.js';
+
+const pageCache = new Map();
+
+/** The pages of a file (cached: extracted text does not change while a file exists). */
+async function pages(kbId, fileId) {
+  const key = `${kbId}/${fileId}`;
+  if (!pageCache.has(key)) {
+    pageCache.set(key, api(`/api/kbs/${kbId}/files/${fileId}/pages`).then((r) => r.pages).catch((e) => { pageCache.delete(key); throw e; }));
+  }
+  return pageCache.get(key);
+}
+
+/** Opens the panel with `title` and `content`. */
+export function openPanel(title, content) {
+  document.getElementById('panel-title').textContent = title;
+  const body = document.getElementById('panel-body');
+  body.replaceChildren(content);
+  body.scrollTop = 0;
+  document.getElementById('panel').hidden = false;
+  document.getElementById('app').classList.add('with-panel');
+}
+
+export function closePanel() {
+  document.getElementById('panel').hidden = true;
+  document.getElementById('app').classList.remove('with-panel');
+}
+
+/**
+ * Shows `citations` (an answer's numbered sources) with number `active` expanded: file, page, score, and the cited
+ * range marked inside the page's text (falling back to the stored snippet when the file is gone).
+ */
+export function showSources(citations, active, kbId) {
+  const box = el('div', 'sources');
+  let activeNode = null;
+  for (const c of citations) {
+    const card = el('article', 'source' + (c.n === active ? ' active' : ''), undefined, { id: `source-${c.n}`, 'data-n': String(c.n) });
+    const head = el('div', 'head');
+    head.append(el('span', 'n', `[${c.n}]`), el('span', 'file', c.file_name));
+    card.append(head);
+    const where = [`${t('page')} ${c.page}`, `${t('score')} ${c.score.toFixed(3)}`];
+    if (c.vector_score != null) where.push(`cos ${c.vector_score.toFixed(3)}`);
+    card.append(el('div', 'where', where.join(' · ')));
+    const text = el('div', 'text');
+    text.append(el('mark', '', c.snippet));
+    card.append(text);
+    box.append(card);
+    if (c.n === active) activeNode = card;
+    if (kbId != null) highlightInPage(text, kbId, c);
+  }
+  openPanel(t('sources'), box);
+  if (activeNode) activeNode.scrollIntoView({ block: 'start' });
+}
+
+async function highlightInPage(textNode, kbId, citation) {
+  let list;
+  try { list = await pages(kbId, citation.file_id); } catch { return; }
+  const page = list.find((p) => p.number === citation.page);
+  if (!page) return;
+  const points = Array.from(page.text);
+  const from = Math.max(0, citation.start - 240), to = Math.min(points.length, citation.end + 240);
+  const before = (from > 0 ? '…' : '') + points.slice(from, citation.start).join('');
+  const cited = points.slice(citation.start, citation.end).join('');
+  const after = points.slice(citation.end, to).join('') + (to < points.length ? '…' : '');
+  if (!cited.trim()) return;
+  const mark = el('mark', '', cited);
+  textNode.replaceChildren(document.createTextNode(before), mark, document.createTextNode(after));
+  mark.scrollIntoView({ block: 'nearest' });
+}
+
+/** Shows a file's extracted text, page by page. */
+export async function showPreview(kbId, file) {
+  const box = el('div', 'preview');
+  box.append(el('p', 'muted small', `${file.name}`));
+  openPanel(t('extractedText'), box);
+  try {
+    for (const page of await pages(kbId, file.id)) {
+      const section = el('section', 'page');
+      let label = `${t('page')} ${page.number}`;
+      if (page.engine && page.confidence != null) label += ` · ${t('ocrEngine', { c: Math.round(page.confidence) })}`;
+      section.append(el('h3', '', label), el('div', 'text', page.text || t('noText')));
+      box.append(section);
+    }
+  } catch (e) {
+    box.append(el('p', 'err', e.message));
+  }
+}
