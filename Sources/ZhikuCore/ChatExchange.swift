@@ -15,6 +15,8 @@ public struct ChatExchange: Sendable {
     public var target: Target
     public var kb: KnowledgeBase?
     public var user: String?
+    /// The account a new conversation belongs to (nil: none).
+    public var ownerID: User.ID?
     public var channel: String
     public var question: String
     public var answer: String
@@ -24,12 +26,13 @@ public struct ChatExchange: Sendable {
     /// The exchange replaces the conversation's last question and answer (a regenerated answer).
     public var replacesLastTurn: Bool
 
-    public init(target: Target, kb: KnowledgeBase?, user: String? = nil, channel: String, question: String, answer: String,
+    public init(target: Target, kb: KnowledgeBase?, user: String? = nil, ownerID: User.ID? = nil, channel: String, question: String, answer: String,
                 citations: [Citation], retrieved: [AuditEntry.RetrievedChunk], stats: AnswerStats,
                 replacesLastTurn: Bool = false) {
         self.target = target
         self.kb = kb
         self.user = user
+        self.ownerID = ownerID
         self.channel = channel
         self.question = question
         self.answer = answer

@@ -10,9 +10,13 @@ public struct Conversation: Sendable, Hashable, Codable, Identifiable {
     public var createdAt: Date
     public var updatedAt: Date
     public var messageCount: Int
+    /// Whose conversation it is (nil: the local user of a server without sign-in, or the CLI).
+    public var userID: User.ID?
 
-    public init(id: ID, title: String, kbID: KnowledgeBase.ID?, createdAt: Date, updatedAt: Date, messageCount: Int) {
+    public init(id: ID, title: String, kbID: KnowledgeBase.ID?, createdAt: Date, updatedAt: Date, messageCount: Int,
+                userID: User.ID? = nil) {
         self.id = id
+        self.userID = userID
         self.title = title
         self.kbID = kbID
         self.createdAt = createdAt

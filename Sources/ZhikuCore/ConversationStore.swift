@@ -7,14 +7,26 @@ public protocol ConversationStore: Sendable {
     /// conversation it went to, if any. `.notFound` when the target conversation does not exist.
     @discardableResult
     func record(_ exchange: ChatExchange) async throws -> Conversation?
-    /// Conversations, most recently updated first.
-    func conversations(limit: Int) async throws -> [Conversation]
+    /// The conversations of `owner` (nil: those of no account), most recently updated first.
+    func conversations(limit: Int, owner: User.ID?) async throws -> [Conversation]
     func conversation(id: Conversation.ID) async throws -> Conversation?
     /// The messages of a conversation, oldest first.
     func messages(in conversation: Conversation.ID) async throws -> [ConversationMessage]
     func renameConversation(id: Conversation.ID, to title: String) async throws -> Conversation
     /// Deletes a conversation and its messages (the audit log keeps its entries); false when there was none.
     func deleteConversation(id: Conversation.ID) async throws -> Bool
+    /// Audit entries, newest first, optionally only of the knowledge bases `kbs` and after a time.
+    func auditEntries(kbs: [KnowledgeBase.ID]?, since: Date?, limit: Int) async throws -> [AuditEntry]
+}
+
+extension ConversationStore {
+    /// The conversations of no account (the CLI's, or a server's without sign-in).
+    public func conversations(limit: Int) async throws -> [Conversation] {
+        try await conversations(limit: limit, owner: nil)
+    }
+
     /// Audit entries, newest first, optionally of one knowledge base and after a time.
-    func auditEntries(kb: KnowledgeBase.ID?, since: Date?, limit: Int) async throws -> [AuditEntry]
+    public func auditEntries(kb: KnowledgeBase.ID?, since: Date?, limit: Int) async throws -> [AuditEntry] {
+        try await auditEntries(kbs: kb.map { [$0] }, since: since, limit: limit)
+    }
 }

@@ -14,6 +14,12 @@ public struct ZhikuError: Error, Sendable, Equatable, CustomStringConvertible {
         case storageFailed = "storage_failed"
         /// Something took longer than its limit (an OCR engine, a model server).
         case timeout = "timeout"
+        /// No valid credentials (sign in, or send `Authorization: Bearer <key>`).
+        case unauthorized = "unauthorized"
+        /// Signed in, but not allowed to do this.
+        case forbidden = "forbidden"
+        /// Too many attempts; wait and try again.
+        case tooManyRequests = "too_many_requests"
         case `internal` = "internal"
     }
 

@@ -69,6 +69,9 @@ public enum APIErrorResponse {
         case .unsupportedMediaType: .unsupportedMediaType
         case .extractionFailed: .unprocessableContent
         case .timeout: .gatewayTimeout
+        case .unauthorized: .unauthorized
+        case .forbidden: .forbidden
+        case .tooManyRequests: .tooManyRequests
         case .storageFailed, .internal: .internalServerError
         }
     }

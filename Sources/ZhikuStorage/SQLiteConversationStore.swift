@@ -35,8 +35,8 @@ public struct SQLiteConversationStore: ConversationStore {
                 break
             case .newConversation:
                 try db.execute(sql: """
-                    INSERT INTO conversations (title, kb_id, created_at, updated_at) VALUES (?, ?, ?, ?)
-                    """, arguments: [Conversation.title(for: exchange.question), exchange.kb?.id, time, time])
+                    INSERT INTO conversations (title, kb_id, user_id, created_at, updated_at) VALUES (?, ?, ?, ?, ?)
+                    """, arguments: [Conversation.title(for: exchange.question), exchange.kb?.id, exchange.ownerID, time, time])
                 conversationID = db.lastInsertedRowID
             case .conversation(let id):
                 try db.execute(sql: "UPDATE conversations SET updated_at = ? WHERE id = ?", arguments: [time, id])
@@ -69,10 +69,10 @@ public struct SQLiteConversationStore: ConversationStore {
         }
     }
 
-    public func conversations(limit: Int) async throws -> [Conversation] {
+    public func conversations(limit: Int, owner: User.ID?) async throws -> [Conversation] {
         try await pool.reading("listing conversations") { db in
-            try Row.fetchAll(db, sql: Self.conversationQuery + " ORDER BY c.updated_at DESC, c.id DESC LIMIT ?",
-                             arguments: [max(0, limit)]).map(Self.conversation)
+            try Row.fetchAll(db, sql: Self.conversationQuery + " WHERE c.user_id IS ? ORDER BY c.updated_at DESC, c.id DESC LIMIT ?",
+                             arguments: [owner, max(0, limit)]).map(Self.conversation)
         }
     }
 
@@ -111,11 +111,14 @@ public struct SQLiteConversationStore: ConversationStore {
         }
     }
 
-    public func auditEntries(kb: KnowledgeBase.ID?, since: Date?, limit: Int) async throws -> [AuditEntry] {
+    public func auditEntries(kbs: [KnowledgeBase.ID]?, since: Date?, limit: Int) async throws -> [AuditEntry] {
         try await pool.reading("reading the audit log") { db in
             var sql = "SELECT * FROM audit_log WHERE 1 = 1"
             var arguments: StatementArguments = []
-            if let kb { sql += " AND kb_id = ?"; arguments += [kb] }
+            if let kbs {
+                sql += " AND kb_id IN (\(kbs.isEmpty ? "NULL" : Array(repeating: "?", count: kbs.count).joined(separator: ",")))"
+                for kb in kbs { arguments += [kb] }
+            }
             if let since { sql += " AND at > ?"; arguments += [since.timeIntervalSince1970] }
             sql += " ORDER BY id DESC LIMIT ?"
             arguments += [max(0, limit)]
@@ -142,6 +145,7 @@ public struct SQLiteConversationStore: ConversationStore {
     private static func conversation(_ row: Row) -> Conversation {
         Conversation(id: row["id"], title: row["title"], kbID: row["kb_id"],
                      createdAt: Date(timeIntervalSince1970: row["created_at"]),
-                     updatedAt: Date(timeIntervalSince1970: row["updated_at"]), messageCount: row["message_count"])
+                     updatedAt: Date(timeIntervalSince1970: row["updated_at"]), messageCount: row["message_count"],
+                     userID: row["user_id"])
     }
 }

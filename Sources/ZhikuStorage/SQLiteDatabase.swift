@@ -213,6 +213,44 @@ enum SQLiteMigrations {
             try db.execute(sql: "ALTER TABLE extracted_pages ADD COLUMN ocr TEXT")
             try db.execute(sql: "ALTER TABLE jobs ADD COLUMN pages_ocr INTEGER NOT NULL DEFAULT 0")
         }
+        // Accounts: users, API keys and sessions (both by the SHA-256 of their token), roles per knowledge base, and
+        // the owner of each conversation (NULL: the sign-in-free local user, or the CLI).
+        migrator.registerMigration("v6-accounts") { db in
+            try db.execute(sql: """
+                CREATE TABLE users (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    name TEXT NOT NULL UNIQUE,
+                    role TEXT NOT NULL,
+                    password_hash TEXT NOT NULL,
+                    created_at REAL NOT NULL
+                );
+                CREATE TABLE api_keys (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+                    name TEXT NOT NULL,
+                    prefix TEXT NOT NULL,
+                    hash TEXT NOT NULL UNIQUE,
+                    created_at REAL NOT NULL,
+                    revoked_at REAL,
+                    last_used_at REAL
+                );
+                CREATE TABLE sessions (
+                    token_hash TEXT PRIMARY KEY,
+                    user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+                    csrf TEXT NOT NULL,
+                    expires_at REAL NOT NULL
+                );
+                CREATE TABLE kb_members (
+                    kb_id INTEGER NOT NULL REFERENCES knowledge_bases(id) ON DELETE CASCADE,
+                    user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+                    role TEXT NOT NULL,
+                    PRIMARY KEY (kb_id, user_id)
+                );
+                CREATE INDEX kb_members_by_user ON kb_members(user_id);
+                ALTER TABLE conversations ADD COLUMN user_id INTEGER REFERENCES users(id) ON DELETE CASCADE;
+                CREATE INDEX conversations_by_user ON conversations(user_id, updated_at);
+                """)
+        }
         return migrator
     }
 }

@@ -1,0 +1,196 @@
+import Foundation
+import GRDB
+import ZhikuCore
+
+/// ``AccountStore`` on the embedded SQLite database (tables `users`, `api_keys`, `sessions`, `kb_members`).
+public struct SQLiteAccountStore: AccountStore {
+    private let pool: DatabasePool
+
+    public init(database: SQLiteDatabase) {
+        pool = database.pool
+    }
+
+    private var now: Double { Date().timeIntervalSince1970 }
+
+    // MARK: Users
+
+    public func userCount() async throws -> Int {
+        try await pool.reading("counting users") { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM users") ?? 0 }
+    }
+
+    public func createUser(name: String, role: User.Role, passwordHash: String) async throws -> User {
+        let name = try User.validatedName(name)
+        let created = now
+        return try await pool.writing("creating user '\(name)'") { db in
+            if try Row.fetchOne(db, sql: "SELECT 1 FROM users WHERE name = ?", arguments: [name]) != nil {
+                throw ZhikuError(.conflict, "a user named '\(name)' already exists")
+            }
+            try db.execute(sql: "INSERT INTO users (name, role, password_hash, created_at) VALUES (?, ?, ?, ?)",
+                           arguments: [name, role.rawValue, passwordHash, created])
+            return User(id: db.lastInsertedRowID, name: name, role: role, createdAt: Date(timeIntervalSince1970: created))
+        }
+    }
+
+    public func users() async throws -> [User] {
+        try await pool.reading("listing users") { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM users ORDER BY id").map(Self.user)
+        }
+    }
+
+    public func user(named name: String) async throws -> User? {
+        try await pool.reading("reading user '\(name)'") { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM users WHERE name = ?", arguments: [name]).map(Self.user)
+        }
+    }
+
+    public func user(id: User.ID) async throws -> User? {
+        try await pool.reading("reading user \(id)") { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM users WHERE id = ?", arguments: [id]).map(Self.user)
+        }
+    }
+
+    public func credentials(named name: String) async throws -> (User, String)? {
+        try await pool.reading("reading the credentials of '\(name)'") { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM users WHERE name = ?", arguments: [name]).map { (Self.user($0), $0["password_hash"]) }
+        }
+    }
+
+    public func setPasswordHash(_ hash: String, of user: User.ID) async throws {
+        try await pool.writing("changing the password of user \(user)") { db in
+            try db.execute(sql: "UPDATE users SET password_hash = ? WHERE id = ?", arguments: [hash, user])
+            guard db.changesCount > 0 else { throw ZhikuError.notFound("user \(user) does not exist") }
+            // A new password signs out every browser.
+            try db.execute(sql: "DELETE FROM sessions WHERE user_id = ?", arguments: [user])
+        }
+    }
+
+    public func deleteUser(id: User.ID) async throws -> Bool {
+        try await pool.writing("deleting user \(id)") { db in
+            try db.execute(sql: "DELETE FROM users WHERE id = ?", arguments: [id])
+            return db.changesCount > 0
+        }
+    }
+
+    // MARK: API keys
+
+    public func createAPIKey(user: User.ID, name: String, prefix: String, hash: String) async throws -> APIKey {
+        let created = now
+        return try await pool.writing("creating an API key for user \(user)") { db in
+            try db.execute(sql: "INSERT INTO api_keys (user_id, name, prefix, hash, created_at) VALUES (?, ?, ?, ?, ?)",
+                           arguments: [user, name, prefix, hash, created])
+            return APIKey(id: db.lastInsertedRowID, userID: user, name: name, prefix: prefix,
+                          createdAt: Date(timeIntervalSince1970: created))
+        }
+    }
+
+    public func apiKeys(of user: User.ID) async throws -> [APIKey] {
+        try await pool.reading("listing the API keys of user \(user)") { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM api_keys WHERE user_id = ? ORDER BY id", arguments: [user]).map(Self.key)
+        }
+    }
+
+    public func apiKey(id: APIKey.ID) async throws -> APIKey? {
+        try await pool.reading("reading API key \(id)") { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM api_keys WHERE id = ?", arguments: [id]).map(Self.key)
+        }
+    }
+
+    public func revokeAPIKey(id: APIKey.ID) async throws -> Bool {
+        let time = now
+        return try await pool.writing("revoking API key \(id)") { db in
+            try db.execute(sql: "UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL", arguments: [time, id])
+            return db.changesCount > 0
+        }
+    }
+
+    public func user(forKeyHash hash: String) async throws -> User? {
+        let time = now
+        return try await pool.writing("checking an API key") { db in
+            guard let row = try Row.fetchOne(db, sql: """
+                SELECT u.*, k.id AS key_id FROM api_keys k JOIN users u ON u.id = k.user_id
+                WHERE k.hash = ? AND k.revoked_at IS NULL
+                """, arguments: [hash]) else { return nil }
+            // Record the use at most once a minute per key (a write per request would be wasteful).
+            try db.execute(sql: "UPDATE api_keys SET last_used_at = ? WHERE id = ? AND (last_used_at IS NULL OR last_used_at < ?)",
+                           arguments: [time, row["key_id"] as Int64, time - 60])
+            return Self.user(row)
+        }
+    }
+
+    // MARK: Sessions
+
+    public func createSession(tokenHash: String, user: User.ID, csrf: String, expires: Date) async throws {
+        let time = now
+        try await pool.writing("starting a session for user \(user)") { db in
+            try db.execute(sql: "DELETE FROM sessions WHERE expires_at < ?", arguments: [time])
+            try db.execute(sql: "INSERT INTO sessions (token_hash, user_id, csrf, expires_at) VALUES (?, ?, ?, ?)",
+                           arguments: [tokenHash, user, csrf, expires.timeIntervalSince1970])
+        }
+    }
+
+    public func session(tokenHash: String) async throws -> (User, String)? {
+        let time = now
+        return try await pool.reading("checking a session") { db in
+            try Row.fetchOne(db, sql: """
+                SELECT u.*, s.csrf AS csrf FROM sessions s JOIN users u ON u.id = s.user_id
+                WHERE s.token_hash = ? AND s.expires_at > ?
+                """, arguments: [tokenHash, time]).map { (Self.user($0), $0["csrf"]) }
+        }
+    }
+
+    public func deleteSession(tokenHash: String) async throws {
+        try await pool.writing("ending a session") { db in
+            try db.execute(sql: "DELETE FROM sessions WHERE token_hash = ?", arguments: [tokenHash])
+        }
+    }
+
+    // MARK: Access
+
+    public func grant(_ role: KnowledgeBaseRole, in kb: KnowledgeBase.ID, to user: User.ID) async throws {
+        try await pool.writing("granting \(role.rawValue) in knowledge base \(kb) to user \(user)") { db in
+            try db.execute(sql: """
+                INSERT INTO kb_members (kb_id, user_id, role) VALUES (?, ?, ?)
+                ON CONFLICT (kb_id, user_id) DO UPDATE SET role = excluded.role
+                """, arguments: [kb, user, role.rawValue])
+        }
+    }
+
+    public func revoke(in kb: KnowledgeBase.ID, from user: User.ID) async throws -> Bool {
+        try await pool.writing("revoking access to knowledge base \(kb) from user \(user)") { db in
+            try db.execute(sql: "DELETE FROM kb_members WHERE kb_id = ? AND user_id = ?", arguments: [kb, user])
+            return db.changesCount > 0
+        }
+    }
+
+    public func members(of kb: KnowledgeBase.ID) async throws -> [(User, KnowledgeBaseRole)] {
+        try await pool.reading("listing the members of knowledge base \(kb)") { db in
+            try Row.fetchAll(db, sql: """
+                SELECT u.*, m.role AS kb_role FROM kb_members m JOIN users u ON u.id = m.user_id WHERE m.kb_id = ? ORDER BY u.name
+                """, arguments: [kb]).map { (Self.user($0), KnowledgeBaseRole(rawValue: $0["kb_role"]) ?? .viewer) }
+        }
+    }
+
+    public func roles(of user: User.ID) async throws -> [KnowledgeBase.ID: KnowledgeBaseRole] {
+        try await pool.reading("reading the roles of user \(user)") { db in
+            var roles: [KnowledgeBase.ID: KnowledgeBaseRole] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT kb_id, role FROM kb_members WHERE user_id = ?", arguments: [user]) {
+                roles[row["kb_id"]] = KnowledgeBaseRole(rawValue: row["role"]) ?? .viewer
+            }
+            return roles
+        }
+    }
+
+    // MARK: Rows
+
+    private static func user(_ row: Row) -> User {
+        User(id: row["id"], name: row["name"], role: User.Role(rawValue: row["role"]) ?? .member,
+             createdAt: Date(timeIntervalSince1970: row["created_at"]))
+    }
+
+    private static func key(_ row: Row) -> APIKey {
+        APIKey(id: row["id"], userID: row["user_id"], name: row["name"], prefix: row["prefix"],
+               createdAt: Date(timeIntervalSince1970: row["created_at"]),
+               revokedAt: (row["revoked_at"] as Double?).map(Date.init(timeIntervalSince1970:)),
+               lastUsedAt: (row["last_used_at"] as Double?).map(Date.init(timeIntervalSince1970:)))
+    }
+}
