@@ -14,21 +14,23 @@ struct APIRoutes {
             try json(API.Health(status: "ok", version: ZhikuVersion.current))
         }
         let api = router.group("api")
-        api.get("kbs") { _, _ in
-            try json(API.KnowledgeBaseList(knowledgeBases: try await runtime.store.knowledgeBases()))
+        api.get("kbs") { _, context in
+            try json(API.KnowledgeBaseList(knowledgeBases: try await runtime.access.visibleKnowledgeBases(for: try context.requireUser())))
         }
         api.post("kbs") { request, context in
             let body = try await request.decode(as: API.CreateKnowledgeBase.self, context: context)
             let model: String?? = body.embeddingModel.map { $0.lowercased() == "none" ? .some(nil) : .some($0) } ?? .none
+            let user = try context.requireUser()
             let kb = try await runtime.createKnowledgeBase(name: body.name, description: body.description ?? "",
                                                            embeddingModel: model)
+            if runtime.configuration.auth { try await runtime.accounts.grant(.owner, in: kb.id, to: user.id) }
             return try json(kb, status: .created)
         }
         api.get("kbs/:kb") { _, context in
-            try json(try await knowledgeBase(context))
+            try json(try await knowledgeBase(context, needs: .viewer))
         }
         api.patch("kbs/:kb") { request, context in
-            var kb = try await knowledgeBase(context)
+            var kb = try await knowledgeBase(context, needs: .owner)
             let body = try await request.decode(as: API.UpdateKnowledgeBase.self, context: context)
             guard body.name != nil || body.description != nil || body.embeddingModel != nil else {
                 throw ZhikuError.invalidInput(
@@ -44,33 +46,33 @@ struct APIRoutes {
             return try json(updated, status: updated.pendingEmbeddingModel == nil ? .ok : .accepted)
         }
         api.delete("kbs/:kb") { _, context in
-            try await runtime.deleteKnowledgeBase(try await knowledgeBase(context))
+            try await runtime.deleteKnowledgeBase(try await knowledgeBase(context, needs: .owner))
             return Response(status: .noContent)
         }
         api.get("kbs/:kb/files") { _, context in
-            let kb = try await knowledgeBase(context)
+            let kb = try await knowledgeBase(context, needs: .viewer)
             return try json(API.FileList(files: try await runtime.store.files(in: kb.id)))
         }
         api.post("kbs/:kb/files") { request, context in
             try await upload(request, context)
         }
         api.get("kbs/:kb/files/:file") { _, context in
-            try json(try await file(context))
+            try json(try await file(context, needs: .viewer))
         }
         api.get("kbs/:kb/files/:file/pages") { _, context in
-            let file = try await file(context)
+            let file = try await file(context, needs: .viewer)
             return try json(API.PageList(pages: try await runtime.store.pages(ofFile: file.id)))
         }
         api.delete("kbs/:kb/files/:file") { _, context in
-            try await runtime.deleteFile(try await file(context))
+            try await runtime.deleteFile(try await file(context, needs: .editor))
             return Response(status: .noContent)
         }
         api.get("kbs/:kb/jobs") { _, context in
-            let kb = try await knowledgeBase(context)
+            let kb = try await knowledgeBase(context, needs: .viewer)
             return try json(API.JobList(jobs: try await runtime.store.jobs(in: kb.id)))
         }
         api.get("kbs/:kb/search") { request, context in
-            let kb = try await knowledgeBase(context)
+            let kb = try await knowledgeBase(context, needs: .viewer)
             let query = request.uri.queryParameters.get("q") ?? ""
             let kText = request.uri.queryParameters.get("k") ?? "10"
             guard let k = Int(kText) else { throw ZhikuError.invalidInput("k must be a whole number, got '\(kText)'") }
@@ -81,12 +83,10 @@ struct APIRoutes {
                                               hits: results.hits.map(API.Hit.init)))
         }
         api.get("jobs/:job") { _, context in
-            let id = try identifier(context, "job")
-            guard let job = try await runtime.store.job(id: id) else { throw ZhikuError.notFound("job \(id) does not exist") }
-            return try json(job)
+            try json(try await job(context, needs: .viewer))
         }
         api.post("jobs/:job/retry") { _, context in
-            let job = try await runtime.store.retryJob(id: try identifier(context, "job"))
+            let job = try await runtime.store.retryJob(id: try await job(context, needs: .editor).id)
             return try json(job, status: .accepted)
         }
     }
@@ -94,7 +94,7 @@ struct APIRoutes {
     // MARK: - Uploads
 
     private func upload(_ request: Request, _ context: ZhikuRequestContext) async throws -> Response {
-        let kb = try await knowledgeBase(context)
+        let kb = try await knowledgeBase(context, needs: .editor)
         let limit = runtime.configuration.maxUploadBytes
         let contentType = request.headers[.contentType] ?? ""
         let isMultipart = contentType.lowercased().hasPrefix("multipart/form-data")
@@ -162,14 +162,27 @@ struct APIRoutes {
 
     // MARK: - Lookups
 
-    private func knowledgeBase(_ context: ZhikuRequestContext) async throws -> KnowledgeBase {
+    private func knowledgeBase(_ context: ZhikuRequestContext, needs role: KnowledgeBaseRole) async throws -> KnowledgeBase {
         let raw = context.parameters.get("kb") ?? ""
-        return try await runtime.store.resolveKnowledgeBase(raw.removingPercentEncoding ?? raw)
+        return try await runtime.access.knowledgeBase(raw.removingPercentEncoding ?? raw, for: try context.requireUser(), needs: role)
     }
 
-    private func file(_ context: ZhikuRequestContext) async throws -> FileRecord {
-        let kb = try await knowledgeBase(context)
+    private func file(_ context: ZhikuRequestContext, needs role: KnowledgeBaseRole) async throws -> FileRecord {
+        let kb = try await knowledgeBase(context, needs: role)
         return try await runtime.file(try identifier(context, "file"), in: kb)
+    }
+
+    /// A job, if `role` in its knowledge base is held (else 404, as for a job that does not exist).
+    private func job(_ context: ZhikuRequestContext, needs role: KnowledgeBaseRole) async throws -> Job {
+        let id = try identifier(context, "job")
+        let missing = ZhikuError.notFound("job \(id) does not exist")
+        guard let job = try await runtime.store.job(id: id) else { throw missing }
+        do {
+            _ = try await runtime.access.knowledgeBase(id: job.knowledgeBaseID, for: try context.requireUser(), needs: role)
+        } catch let error as ZhikuError where error.code == .notFound {
+            throw missing
+        }
+        return job
     }
 
     private func identifier(_ context: ZhikuRequestContext, _ name: String) throws -> Int64 {

@@ -47,6 +47,8 @@ public struct Answerer: Sendable {
         /// `api`, `openai` or `cli` (for the audit log).
         public var channel = "api"
         public var user: String?
+        /// The account a new conversation belongs to.
+        public var ownerID: User.ID?
 
         public init(question: String) { self.question = question }
 
@@ -83,7 +85,7 @@ public struct Answerer: Sendable {
                 // Record what happened in a task of its own: this one may be cancelled, and the record must land.
                 let stopped = error is CancellationError || Task.isCancelled
                 let exchange = ChatExchange(
-                    target: stopped && !progress.answer.isEmpty ? request.target : .none, kb: kb, user: request.user,
+                    target: stopped && !progress.answer.isEmpty ? request.target : .none, kb: kb, user: request.user, ownerID: request.ownerID,
                     channel: request.channel, question: request.question, answer: progress.answer,
                     citations: progress.citations, retrieved: progress.retrieved,
                     stats: progress.stats(finishReason: stopped ? "cancelled" : "error"),
@@ -181,7 +183,7 @@ public struct Answerer: Sendable {
 
     private func finish(_ request: Request, _ kb: KnowledgeBase?, _ stats: AnswerStats, _ progress: inout Progress,
                         _ continuation: AsyncThrowingStream<AnswerEvent, any Error>.Continuation) async throws {
-        let exchange = ChatExchange(target: request.target, kb: kb, user: request.user, channel: request.channel,
+        let exchange = ChatExchange(target: request.target, kb: kb, user: request.user, ownerID: request.ownerID, channel: request.channel,
                                     question: request.question, answer: progress.answer, citations: progress.citations,
                                     retrieved: progress.retrieved, stats: stats, replacesLastTurn: request.replaceLast)
         let store = runtime.conversations

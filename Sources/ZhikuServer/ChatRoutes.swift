@@ -44,7 +44,10 @@ struct ChatRoutes {
     func register(on router: Router<ZhikuRequestContext>) {
         router.post("api/chat") { request, context in
             let body = try await request.decode(as: Body.self, context: context)
-            let kb: KnowledgeBase? = if let name = body.kb, !name.isEmpty { try await runtime.store.resolveKnowledgeBase(name) } else { nil }
+            let user = try context.requireUser()
+            let kb: KnowledgeBase? = if let name = body.kb, !name.isEmpty {
+                try await runtime.access.knowledgeBase(name, for: user, needs: .viewer)
+            } else { nil }
             var ask = Answerer.Request(question: body.question.trimmingCharacters(in: .whitespacesAndNewlines))
             ask.history = body.messages ?? []
             ask.model = body.model
@@ -66,8 +69,10 @@ struct ChatRoutes {
             }
             if ask.mode == .extractive, kb == nil, body.mode == nil { ask.mode = .generate }
             if ask.mode == .extractive, kb == nil { throw ZhikuError.invalidInput("an extractive answer needs a knowledge base (kb)") }
+            ask.user = user.ownerID == nil ? nil : user.name
+            ask.ownerID = user.ownerID
             if let id = body.conversationId {
-                guard try await runtime.conversations.conversation(id: id) != nil else {
+                guard let conversation = try await runtime.conversations.conversation(id: id), conversation.userID == user.ownerID else {
                     throw ZhikuError.notFound("conversation \(id) does not exist")
                 }
                 ask.target = .conversation(id)

@@ -16,33 +16,35 @@ struct ConversationRoutes {
 
     func register(on router: Router<ZhikuRequestContext>) {
         let api = router.group("api")
-        api.get("conversations") { request, _ in
+        api.get("conversations") { request, context in
             let limit = try Self.limit(request, default: 100)
-            return try json(ConversationList(conversations: try await runtime.conversations.conversations(limit: limit)))
+            let owner = try context.requireUser().ownerID
+            return try json(ConversationList(conversations: try await runtime.conversations.conversations(limit: limit, owner: owner)))
         }
         api.get("conversations/:id") { _, context in
-            let id = try Self.id(context)
-            guard let conversation = try await runtime.conversations.conversation(id: id) else {
-                throw ZhikuError.notFound("conversation \(id) does not exist")
-            }
+            let conversation = try await owned(context)
             return try json(ConversationDetail(conversation: conversation,
-                                               messages: try await runtime.conversations.messages(in: id)))
+                                               messages: try await runtime.conversations.messages(in: conversation.id)))
         }
         api.patch("conversations/:id") { request, context in
             let body = try await request.decode(as: Rename.self, context: context)
-            return try json(try await runtime.conversations.renameConversation(id: try Self.id(context), to: body.title))
+            return try json(try await runtime.conversations.renameConversation(id: try await owned(context).id, to: body.title))
         }
         api.delete("conversations/:id") { _, context in
-            let id = try Self.id(context)
+            let id = try await owned(context).id
             guard try await runtime.conversations.deleteConversation(id: id) else {
                 throw ZhikuError.notFound("conversation \(id) does not exist")
             }
             return Response(status: .noContent)
         }
-        api.get("audit") { request, _ in
+        api.get("audit") { request, context in
             let parameters = request.uri.queryParameters
-            var kb: KnowledgeBase.ID?
-            if let name = parameters.get("kb") { kb = try await runtime.store.resolveKnowledgeBase(String(name)).id }
+            let user = try context.requireUser()
+            // Everything for admins; for members, the entries of the knowledge bases they may read.
+            var kbs = try await runtime.access.readableIDs(for: user)
+            if let name = parameters.get("kb") {
+                kbs = [try await runtime.access.knowledgeBase(String(name), for: user, needs: .viewer).id]
+            }
             var since: Date?
             if let text = parameters.get("since") {
                 guard let date = ISO8601DateFormatter().date(from: String(text)) else {
@@ -51,8 +53,18 @@ struct ConversationRoutes {
                 since = date
             }
             let limit = try Self.limit(request, default: 100)
-            return try json(AuditList(entries: try await runtime.conversations.auditEntries(kb: kb, since: since, limit: limit)))
+            return try json(AuditList(entries: try await runtime.conversations.auditEntries(kbs: kbs, since: since, limit: limit)))
         }
+    }
+
+    /// The conversation of the path, if it is the signed-in user's (404 otherwise, as for one that does not exist).
+    private func owned(_ context: ZhikuRequestContext) async throws -> Conversation {
+        let id = try Self.id(context)
+        guard let conversation = try await runtime.conversations.conversation(id: id),
+              conversation.userID == (try context.requireUser().ownerID) else {
+            throw ZhikuError.notFound("conversation \(id) does not exist")
+        }
+        return conversation
     }
 
     private static func id(_ context: ZhikuRequestContext) throws -> Conversation.ID {

@@ -28,16 +28,19 @@ struct ModelRoutes {
         let api = router.group("api/models")
         api.get { _, _ in try await listing() }
         api.put("default") { request, context in
+            try AccessControl.requireAdmin(try context.requireUser(), to: "change the chat model")
             let body = try await request.decode(as: SetDefault.self, context: context)
             try await runtime.chatModels.setDefault(body.chatModel)
             return try await listing()
         }
         api.put("chat/:name") { request, context in
+            try AccessControl.requireAdmin(try context.requireUser(), to: "configure chat models")
             var spec = try await request.decode(as: ChatModelSpec.self, context: context)
             spec.name = context.parameters.get("name") ?? ""
             return try json(try await runtime.chatModels.save(spec).redacted)
         }
         api.delete("chat/:name") { _, context in
+            try AccessControl.requireAdmin(try context.requireUser(), to: "remove chat models")
             let name = context.parameters.get("name") ?? ""
             guard try await runtime.chatModels.remove(name) else {
                 throw ZhikuError.notFound("no chat model named '\(name)' is configured")
@@ -45,6 +48,7 @@ struct ModelRoutes {
             return Response(status: .noContent)
         }
         api.post("chat/:name/test") { _, context in
+            try AccessControl.requireAdmin(try context.requireUser(), to: "test chat models")
             let clock = ContinuousClock(), started = clock.now
             do {
                 let model = try await runtime.chatModels.model(context.parameters.get("name"))

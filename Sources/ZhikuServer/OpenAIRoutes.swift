@@ -69,13 +69,13 @@ struct OpenAIRoutes {
 
     func register(on router: Router<ZhikuRequestContext>) {
         let v1 = router.group("v1")
-        v1.get("models") { _, _ in
-            let kbs = try await runtime.store.knowledgeBases().map { "kb:" + $0.name }
+        v1.get("models") { _, context in
+            let kbs = try await runtime.access.visibleKnowledgeBases(for: try context.requireUser()).map { "kb:" + $0.name }
             let names = await chatModels.listedModels() + kbs + embedders.installedModels()
             return try json(ModelList(data: names.map { ModelList.Model(id: $0) }))
         }
         v1.post("chat/completions") { request, context in
-            try await chatCompletion(try await request.decode(as: ChatCompletionRequest.self, context: context))
+            try await chatCompletion(try await request.decode(as: ChatCompletionRequest.self, context: context), user: try context.requireUser())
         }
         v1.post("embeddings") { request, context in
             let body = try await request.decode(as: EmbeddingRequest.self, context: context)
@@ -103,14 +103,15 @@ struct OpenAIRoutes {
 
     // MARK: - Chat completions
 
-    private func chatCompletion(_ body: ChatCompletionRequest) async throws -> Response {
+    private func chatCompletion(_ body: ChatCompletionRequest, user: User) async throws -> Response {
         guard !body.messages.isEmpty else { throw ZhikuError.invalidInput("messages must not be empty") }
         let maxTokens = body.maxCompletionTokens ?? body.maxTokens ?? 512
         guard (1...8192).contains(maxTokens) else { throw ZhikuError.invalidInput("max_tokens must be between 1 and 8192") }
         let sampling = try SamplingOptions(temperature: body.temperature ?? 0.7, topP: body.topP ?? 1,
                                            seed: body.seed ?? 0).validated()
         if let name = body.model, name.hasPrefix("kb:") {
-            return try await knowledgeBaseCompletion(body, kb: String(name.dropFirst(3)), maxTokens: maxTokens, sampling: sampling)
+            return try await knowledgeBaseCompletion(body, kb: String(name.dropFirst(3)), user: user, maxTokens: maxTokens,
+                                                     sampling: sampling)
         }
         let model = try await chatModels.model(body.model)
         let chat = ChatRequest(messages: body.messages, maxTokens: maxTokens, sampling: sampling, stop: body.stop?.values ?? [])
@@ -157,9 +158,9 @@ struct OpenAIRoutes {
     }
 
     /// `model: "kb:<name>"`: the last user message is the question, the messages before it the history.
-    private func knowledgeBaseCompletion(_ body: ChatCompletionRequest, kb name: String, maxTokens: Int,
+    private func knowledgeBaseCompletion(_ body: ChatCompletionRequest, kb name: String, user: User, maxTokens: Int,
                                          sampling: SamplingOptions) async throws -> Response {
-        let kb = try await runtime.store.resolveKnowledgeBase(name)
+        let kb = try await runtime.access.knowledgeBase(name, for: user, needs: .viewer)
         guard let last = body.messages.last, last.role == "user" else {
             throw ZhikuError.invalidInput("the last message must be the user's question")
         }
@@ -168,6 +169,7 @@ struct OpenAIRoutes {
         ask.maxTokens = maxTokens
         ask.sampling = sampling
         ask.channel = "openai"
+        ask.user = user.ownerID == nil ? nil : user.name
         try ask.validate()
         _ = try await chatModels.model(nil)
         let events = Answerer(runtime: runtime).answer(ask, in: kb)

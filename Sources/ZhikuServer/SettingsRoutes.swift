@@ -16,6 +16,7 @@ struct SettingsRoutes {
     func register(on router: Router<ZhikuRequestContext>) {
         router.get("api/settings") { _, _ in try json(await runtime.settings.answers) }
         router.put("api/settings") { request, context in
+            try AccessControl.requireAdmin(try context.requireUser(), to: "change the answer settings")
             let change = try await request.decode(as: Change.self, context: context)
             var settings = await runtime.settings.answers
             if let k = change.k { settings.k = k }

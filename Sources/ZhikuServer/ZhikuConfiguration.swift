@@ -19,6 +19,8 @@ import Foundation
 /// | `ZHIKU_OCR_LANG` | `chi_sim+eng`: Tesseract languages for images and scanned pages |
 /// | `ZHIKU_MAX_IMAGE_PIXELS` | 80 000 000: larger images are refused (decompression bombs) |
 /// | `ZHIKU_MODELS_FILE` | `<data>/models.json`: named chat models and the default (see ``ChatModelRegistry``) |
+/// | `ZHIKU_AUTH` | `on`: sign-in required; `off` (loopback only): one local user, no sign-in |
+/// | `ZHIKU_SECURE_COOKIES` | unset: session cookies get `Secure` only behind `X-Forwarded-Proto: https`; `1`: always |
 public struct ZhikuConfiguration: Sendable {
     public var dataFolder: URL
     public var host: String
@@ -42,6 +44,15 @@ public struct ZhikuConfiguration: Sendable {
     public var ocrLanguages = "chi_sim+eng"
     /// Images with more pixels are refused before decoding.
     public var maxImagePixels = 80_000_000
+    /// Sign-in required (accounts, API keys, sessions). Off: every request is the local admin (loopback only).
+    public var auth = true
+    /// Mark session cookies `Secure` on every response (behind a TLS-terminating proxy that does not say so).
+    public var secureCookies = false
+    /// How long a browser session lasts.
+    public var sessionLifetime: Duration = .seconds(7 * 24 * 3600)
+
+    /// Whether `host` only accepts connections from this machine.
+    public var isLoopbackOnly: Bool { ["127.0.0.1", "::1", "localhost"].contains(host) || host.hasPrefix("127.") }
 
     public init(dataFolder: URL, host: String = "127.0.0.1", port: Int = 8080, maxUploadBytes: Int64 = 1 << 30,
                 workers: Int = ProcessInfo.processInfo.activeProcessorCount, logLevel: String = "info") {
@@ -74,6 +85,10 @@ public struct ZhikuConfiguration: Sendable {
         if let key = environment["ZHIKU_CHAT_API_KEY"], !key.isEmpty { c.chatServerAPIKey = key }
         if let file = environment["ZHIKU_MODELS_FILE"], !file.isEmpty { c.modelsFile = URL(fileURLWithPath: file) }
         if let languages = environment["ZHIKU_OCR_LANG"], !languages.isEmpty { c.ocrLanguages = languages }
+        if let auth = environment["ZHIKU_AUTH"]?.lowercased(), ["off", "0", "false", "no"].contains(auth) { c.auth = false }
+        if let secure = environment["ZHIKU_SECURE_COOKIES"], ["1", "true", "on", "yes"].contains(secure.lowercased()) {
+            c.secureCookies = true
+        }
         if let pixels = environment["ZHIKU_MAX_IMAGE_PIXELS"].flatMap(Int.init), pixels > 0 { c.maxImagePixels = pixels }
         if let k = environment["ZHIKU_RRF_K"].flatMap(Double.init), k >= 0 { c.retrieval.fusion.k = k }
         if let w = environment["ZHIKU_RRF_KEYWORD_WEIGHT"].flatMap(Double.init), w >= 0 { c.retrieval.fusion.keywordWeight = w }

@@ -24,6 +24,11 @@ public struct ZhikuRuntime: Sendable {
     public let conversations: any ConversationStore
     /// The answer settings changed at run time (`settings.json` in the data folder).
     public let settings: SettingsRegistry
+    /// Users, API keys, sessions and roles.
+    public let accounts: any AccountStore
+    /// Who may see and change which knowledge base.
+    public let access: AccessControl
+    let loginThrottle = LoginThrottle()
     private let sqliteStore: SQLiteStore
     private let reembedding = RunningSet<KnowledgeBase.ID>()
 
@@ -54,6 +59,9 @@ public struct ZhikuRuntime: Sendable {
             defaultModel: configuration.chatModel, serverURL: configuration.chatServerURL,
             apiKey: configuration.chatServerAPIKey, logger: logger)
         self.conversations = SQLiteConversationStore(database: database)
+        let accounts = SQLiteAccountStore(database: database)
+        self.accounts = accounts
+        self.access = AccessControl(store: store, accounts: accounts)
         self.settings = try SettingsRegistry(
             file: folder.appendingPathComponent("settings.json"),
             defaults: AnswerSettings(noAnswerThreshold: configuration.retrieval.noAnswerThreshold))
@@ -63,6 +71,25 @@ public struct ZhikuRuntime: Sendable {
         self.pipeline = IngestPipeline(store: store, blobs: blobs, keywordIndex: index, vectorIndex: vectors,
                                        embedders: embedders, extractors: extractors,
                                        splitter: IngestPipeline.defaultSplitter(), logger: logger)
+    }
+
+    // MARK: - Accounts
+
+    /// With sign-in on and no users yet: creates the admin `admin` with a random password and returns the password
+    /// (to be shown once). Nil otherwise.
+    public func createFirstAdmin() async throws -> String? {
+        guard configuration.auth, try await accounts.userCount() == 0 else { return nil }
+        let password = Secret.password()
+        _ = try await accounts.createUser(name: "admin", role: .admin, passwordHash: Secret.passwordHash(password))
+        return password
+    }
+
+    /// Makes an API key for `user`: returns the key (shown once) and its stored record.
+    public func createAPIKey(for user: User, name: String) async throws -> (String, APIKey) {
+        let key = Secret.token(prefix: "zk_")
+        let record = try await accounts.createAPIKey(user: user.id, name: name, prefix: String(key.prefix(10)),
+                                                     hash: Secret.tokenHash(key))
+        return (key, record)
     }
 
     // MARK: - Knowledge bases

@@ -14,6 +14,8 @@ public enum ZhikuServer {
         -> some ApplicationProtocol {
         let router = Router(context: ZhikuRequestContext.self)
         router.add(middleware: JSONErrorMiddleware())
+        router.add(middleware: AuthMiddleware(runtime: runtime))
+        AccountRoutes(runtime: runtime).register(on: router)
         APIRoutes(runtime: runtime).register(on: router)
         ChatRoutes(runtime: runtime).register(on: router)
         ConversationRoutes(runtime: runtime).register(on: router)

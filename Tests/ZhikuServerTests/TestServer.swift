@@ -26,10 +26,12 @@ final class TestServer: @unchecked Sendable {
         var errorCode: String? { (json["error"] as? [String: Any])?["code"] as? String }
     }
 
-    init(folder: TemporaryFolder = TemporaryFolder(), maxUploadBytes: Int64 = 1 << 30) async throws {
+    /// `auth`: sign-in required (off by default in tests: one local admin, as `ZHIKU_AUTH=off` on loopback).
+    init(folder: TemporaryFolder = TemporaryFolder(), maxUploadBytes: Int64 = 1 << 30, auth: Bool = false) async throws {
         self.folder = folder
         var configuration = ZhikuConfiguration(dataFolder: folder.url, port: 0, maxUploadBytes: maxUploadBytes, workers: 2)
         configuration.host = "127.0.0.1"
+        configuration.auth = auth
         var logger = Logger(label: "zhiku-test")
         logger.logLevel = .warning
         runtime = try ZhikuRuntime(configuration: configuration, logger: logger)
@@ -90,11 +92,11 @@ final class TestServer: @unchecked Sendable {
     }
 
     /// Polls a job until it leaves queued/running.
-    func waitForJob(_ id: Int, timeout: Duration = .seconds(60)) async throws -> [String: Any] {
+    func waitForJob(_ id: Int, timeout: Duration = .seconds(60), headers: [(String, String)] = []) async throws -> [String: Any] {
         let clock = ContinuousClock()
         let deadline = clock.now + timeout
         while clock.now < deadline {
-            let job = try await request(.GET, "/api/jobs/\(id)").json
+            let job = try await request(.GET, "/api/jobs/\(id)", headers: headers).json
             if let status = job["status"] as? String, status == "succeeded" || status == "failed" { return job }
             try await Task.sleep(for: .milliseconds(100))
         }

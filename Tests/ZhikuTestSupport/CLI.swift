@@ -27,6 +27,8 @@ public enum CLI {
         p.executableURL = executable
         p.arguments = arguments + (data.map { ["--data", $0.path] } ?? [])
         var env = ProcessInfo.processInfo.environment
+        // Tests run servers on loopback without sign-in unless they ask for it (ZHIKU_AUTH=on).
+        if env["ZHIKU_AUTH"] == nil { env["ZHIKU_AUTH"] = "off" }
         for (k, v) in environment { env[k] = v }
         p.environment = env
         return p

@@ -1,0 +1,29 @@
+import Foundation
+import ZhikuCore
+
+/// Slows down password guessing: after `limit` failed sign-ins for one name from one address within `window`,
+/// further attempts are refused (429) until the oldest failure leaves the window. A success clears the record.
+public actor LoginThrottle {
+    private let limit: Int
+    private let window: TimeInterval
+    private var failures: [String: [Date]] = [:]
+
+    public init(limit: Int = 5, window: TimeInterval = 15 * 60) {
+        self.limit = limit
+        self.window = window
+    }
+
+    /// Throws `.tooManyRequests` (with the seconds to wait) when `key` is blocked.
+    public func check(_ key: String, now: Date = Date()) throws {
+        let recent = (failures[key] ?? []).filter { now.timeIntervalSince($0) < window }
+        failures[key] = recent
+        if recent.count >= limit, let oldest = recent.first {
+            let wait = Int((window - now.timeIntervalSince(oldest)).rounded(.up))
+            throw ZhikuError(.tooManyRequests, "too many failed sign-ins; try again in \(wait) s")
+        }
+    }
+
+    public func failed(_ key: String, now: Date = Date()) { failures[key, default: []].append(now) }
+
+    public func succeeded(_ key: String) { failures[key] = nil }
+}
