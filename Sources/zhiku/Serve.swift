@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Hummingbird
 import Logging
+import ZhikuCore
 import ZhikuServer
 
 /// `zhiku serve`: the HTTP API, the web page and the ingest worker.
@@ -22,12 +23,25 @@ struct Serve: AsyncParsableCommand {
         if let port { configuration.port = port }
         var logger = Logger(label: "zhiku")
         logger.logLevel = Logger.Level(rawValue: configuration.logLevel) ?? .info
+        guard configuration.auth || configuration.isLoopbackOnly else {
+            throw ZhikuError.invalidInput("ZHIKU_AUTH=off is allowed only on a loopback address (127.0.0.1, ::1, localhost), not \(configuration.host): anyone who can reach it would read every knowledge base")
+        }
         let runtime = try ZhikuRuntime(configuration: configuration, logger: logger)
         runtime.blobs.clearTemporary()
+        let firstPassword = try await runtime.createFirstAdmin()
+        let notice: String? = if let firstPassword {
+            "Created the first user: admin, password: \(firstPassword)\n"
+                + "(shown once; sign in with it, then change it with: zhiku user password admin)"
+        } else if !configuration.auth {
+            "Sign-in is off (ZHIKU_AUTH=off): everyone who can reach \(configuration.host) is the local admin."
+        } else {
+            nil
+        }
         let host = configuration.host
         let dataPath = configuration.dataFolder.path
         let app = ZhikuServer.makeApplication(runtime: runtime) { port in
             emit("Zhiku listening on http://\(host):\(port) (data: \(dataPath))")
+            if let notice { emit(notice) }
         }
         try await app.runService()
     }

@@ -51,6 +51,36 @@ import ZhikuTestSupport
         #expect(missing.stderr.split(separator: "\n").count == 1)
     }
 
+    @Test func usersAndKeysAreManagedFromTheCommandLine() throws {
+        let data = TemporaryFolder()
+        let made = try CLI.run(["user", "create", "carol", "--role", "admin"], data: data.url)
+        #expect(made.status == 0, "\(made.stderr)")
+        #expect(made.stdout.contains("created admin 'carol'") && made.stdout.contains("password: "))
+        #expect(try CLI.run(["user", "create", "carol"], data: data.url).status != 0, "a taken name")
+        #expect(try CLI.run(["user", "create", "dan", "--password", "short"], data: data.url).status != 0)
+        let listed = try CLI.run(["user", "list", "--json"], data: data.url)
+        #expect(listed.stdout.contains("\"name\":\"carol\""))
+        let key = try CLI.run(["key", "create", "--user", "carol", "--name", "ci"], data: data.url)
+        #expect(key.status == 0)
+        #expect(key.stdout.hasPrefix("zk_") && key.stdout.trimmingCharacters(in: .whitespacesAndNewlines).count > 40)
+        let keys = try CLI.run(["key", "list", "--user", "carol"], data: data.url)
+        #expect(keys.stdout.contains("active") && !keys.stdout.contains(key.stdout.trimmingCharacters(in: .whitespacesAndNewlines)),
+                "the key is never shown again")
+        let id = String(keys.stdout.split(separator: "\t").first ?? "")
+        #expect(try CLI.run(["key", "revoke", id], data: data.url).status == 0)
+        #expect(try CLI.run(["key", "list", "--user", "carol"], data: data.url).stdout.contains("revoked"))
+        #expect(try CLI.run(["key", "revoke", id], data: data.url).status != 0)
+        #expect(try CLI.run(["user", "delete", "carol"], data: data.url).status == 0)
+        #expect(try CLI.run(["user", "delete", "carol"], data: data.url).status != 0)
+    }
+
+    @Test func signInCannotBeTurnedOffOffLoopback() throws {
+        let data = TemporaryFolder()
+        let refused = try CLI.run(["serve", "--host", "0.0.0.0", "--port", "0"], data: data.url, environment: ["ZHIKU_AUTH": "off"])
+        #expect(refused.status != 0)
+        #expect(refused.stderr.contains("ZHIKU_AUTH=off is allowed only on a loopback address"))
+    }
+
     @Test func ocrPrintsImagesAndScannedPagesAsIndexed() throws {
         guard TestImages.available else { return print("skipped: ImageMagick not installed (scripts/setup.sh --tests)") }
         let folder = TemporaryFolder()
