@@ -18,9 +18,9 @@ import ZhikuTestSupport
     static var modelMissing: Bool { (try? ModelLocation.folder(for: LlamaGenerator.defaultModelID)) == nil }
 
     /// Runs `body` with a browser and a server, closing both however it ends (a screenshot records a failure).
-    func withBrowser(_ name: String, width: Int = 1280, height: Int = 860,
+    func withBrowser(_ name: String, width: Int = 1280, height: Int = 860, auth: Bool = false,
                      _ body: (WebDriver, TestServer) async throws -> Void) async throws {
-        let server = try await TestServer()
+        let server = try await TestServer(auth: auth)
         let browser: WebDriver
         do { browser = try await WebDriver(width: width, height: height) } catch {
             try? await server.stop()
@@ -243,6 +243,40 @@ import ZhikuTestSupport
             try await shot(browser, "11-mobile-chinese")
 
             #expect(try await severeConsoleEntries(browser) == [], "no console errors")
+        }
+    }
+
+    @Test func signInThenWorkWithTheSessionsCSRFToken() async throws {
+        try await withBrowser("sign-in", auth: true) { browser, server in
+            let password = try #require(try await server.runtime.createFirstAdmin())
+            try await browser.open("http://127.0.0.1:\(server.port)/#/")
+            try await browser.wait(for: "#login-form")
+            try await shot(browser, "14-sign-in")
+            try await browser.type("admin", into: try await browser.wait(for: "#login-name"))
+            try await browser.type("not-the-password", into: try await browser.wait(for: "#login-password"))
+            try await browser.click("#login-form button[type=submit]")
+            try await browser.wait(until: "return document.getElementById('login-error').textContent.includes('wrong name or password')",
+                                   "the refusal")
+            let field = try await browser.wait(for: "#login-password")
+            try await browser.clear(field)
+            try await browser.type(password + "\u{E007}", into: field)
+            try await browser.wait(until: "return document.getElementById('login').hidden", "the sign-in to go through")
+            #expect(try await browser.text("#logout") == "Sign out admin")
+            // Changing requests carry the session's CSRF token: creating a knowledge base and uploading work.
+            try await browser.type("signed-in", into: try await browser.wait(for: "#kb-new-name"))
+            try await browser.click("#kb-create button[type=submit]")
+            try await browser.wait(until: "return document.getElementById('kb-title').textContent === 'signed-in'", "the new knowledge base")
+            let folder = TemporaryFolder()
+            let note = folder.url.appendingPathComponent("note.txt")
+            try Data("Visitors sign in at the front desk.".utf8).write(to: note)
+            try await browser.type(note.path, into: try await browser.wait(for: "#file-input", visible: false))
+            try await browser.wait(for: ".upload.done", timeout: 120)
+            // The refused password is logged by the browser as a failed request; nothing else may be.
+            let errors = try await severeConsoleEntries(browser).filter { !($0.contains("/api/login") && $0.contains("401")) }
+            #expect(errors == [], "no console errors")
+            // Signing out ends the session: the sign-in form again.
+            try await browser.click("#logout")
+            try await browser.wait(for: "#login-form")
         }
     }
 

@@ -1,5 +1,17 @@
 // Talking to the Zhiku server: JSON calls, the chat's Server-Sent Events, uploads with transfer progress.
 
+let csrfToken = null;
+let onUnauthorized = () => {};
+
+/** The browser session's CSRF token, sent as `X-CSRF-Token` with every changing request. */
+export function setSession(token, unauthorized) { csrfToken = token; if (unauthorized) onUnauthorized = unauthorized; }
+
+function headersFor(method, extra = {}) {
+  const headers = { ...extra };
+  if (csrfToken && method !== 'GET') headers['x-csrf-token'] = csrfToken;
+  return headers;
+}
+
 /** An error from the server, with its `{error: {code, message}}` body. */
 export class APIError extends Error {
   constructor(status, code, message) { super(message); this.status = status; this.code = code; }
@@ -7,7 +19,7 @@ export class APIError extends Error {
 
 /** Calls `path` and returns its JSON (null for 204). Non-2xx answers throw an APIError with the server's message. */
 export async function api(path, { method = 'GET', body, signal } = {}) {
-  const options = { method, signal, headers: {} };
+  const options = { method, signal, headers: headersFor(method) };
   if (body !== undefined) { options.body = JSON.stringify(body); options.headers['content-type'] = 'application/json'; }
   let response;
   try { response = await fetch(path, options); } catch (e) {
@@ -18,6 +30,7 @@ export async function api(path, { method = 'GET', body, signal } = {}) {
   const data = await response.json().catch(() => null);
   if (!response.ok) {
     const error = data && data.error ? data.error : { code: 'http', message: `${response.status} ${response.statusText}` };
+    if (response.status === 401 && path !== '/api/login') onUnauthorized();
     throw new APIError(response.status, error.code, error.message);
   }
   return data;
@@ -29,7 +42,7 @@ export async function api(path, { method = 'GET', body, signal } = {}) {
  */
 export async function streamEvents(path, body, onEvent, signal) {
   const response = await fetch(path, {
-    method: 'POST', signal, headers: { 'content-type': 'application/json', accept: 'text/event-stream' },
+    method: 'POST', signal, headers: headersFor('POST', { 'content-type': 'application/json', accept: 'text/event-stream' }),
     body: JSON.stringify(body),
   });
   if (!response.ok) {
@@ -67,6 +80,7 @@ export function uploadFile(kbId, file, name, onProgress) {
     const xhr = new XMLHttpRequest();
     xhr.open('POST', `/api/kbs/${encodeURIComponent(kbId)}/files`);
     xhr.responseType = 'json';
+    for (const [name, value] of Object.entries(headersFor('POST'))) xhr.setRequestHeader(name, value);
     xhr.upload.onprogress = (e) => { if (e.lengthComputable) onProgress(e.loaded / e.total); };
     xhr.onload = () => {
       const data = xhr.response;

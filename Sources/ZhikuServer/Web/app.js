@@ -1,6 +1,6 @@
 // Zhiku's web UI: the rail (knowledge bases, conversations), the three views, routing by URL hash, theme and
 // language. ES modules served by the zhiku binary itself; no framework, no build step.
-import { api } from './api.js';
+import { api, setSession } from './api.js';
 import { ask, button, el, toast } from './dom.js';
 import { language, setLanguage, t, translatePage } from './i18n.js';
 import { currentConversation, initChat, newChat, openConversation, setKnowledgeBases, setModelLabel } from './chat.js';
@@ -134,6 +134,27 @@ function wireDragAndDrop() {
   });
 }
 
+/** Resolves once someone is signed in (at once when the server runs without sign-in). */
+async function signIn() {
+  const me = await api('/api/me');
+  if (me.user) return me;
+  const box = $('login');
+  box.hidden = false;
+  $('login-name').focus();
+  return new Promise((resolve) => {
+    $('login-form').onsubmit = async (e) => {
+      e.preventDefault();
+      $('login-error').textContent = '';
+      try {
+        const me = await api('/api/login', { method: 'POST', body: { name: $('login-name').value.trim(), password: $('login-password').value } });
+        $('login-password').value = '';
+        box.hidden = true;
+        resolve(me);
+      } catch (err) { $('login-error').textContent = err.message; }
+    };
+  });
+}
+
 async function start() {
   applyTheme(localStorage.getItem('zhiku.theme'));
   translatePage();
@@ -178,6 +199,14 @@ async function start() {
   });
   initSettings({ changed: loadModelLabel });
   wireDragAndDrop();
+  const me = await signIn();
+  setSession(me.csrf_token, () => location.reload());
+  if (me.auth) {
+    const logout = $('logout');
+    logout.hidden = false;
+    logout.textContent = t('signOut', { name: me.user.name });
+    logout.addEventListener('click', async () => { try { await api('/api/logout', { method: 'POST' }); } finally { location.reload(); } });
+  }
   window.addEventListener('hashchange', route);
   try {
     await Promise.all([loadKnowledgeBases(), loadConversations(), loadModelLabel()]);

@@ -33,7 +33,8 @@ const strings = {
     saved: 'Saved.', testing: 'Testing…', connectionOk: 'Connected to {model} in {ms} ms: “{reply}”',
     connectionBad: 'Could not connect: {error}', builtIn: 'built in', inUse: 'in use', none: 'none (keyword only)',
     reembedding: 'Re-embedding with {model}…', errorPrefix: 'Error: ', newConversation: 'New conversation',
-    offline: 'The server cannot be reached.', chunkRange: 'characters {start}–{end}', ocrEngine: 'OCR, confidence {c}%',
+    offline: 'The server cannot be reached.', userName: 'User name', password: 'Password', signIn: 'Sign in',
+    signOut: 'Sign out {name}', chunkRange: 'characters {start}–{end}', ocrEngine: 'OCR, confidence {c}%',
   },
   zh: {
     skipToChat: '跳到对话', closeMenu: '关闭菜单', openMenu: '打开菜单', newChat: '新对话',
@@ -68,7 +69,7 @@ const strings = {
     saved: '已保存。', testing: '测试中…', connectionOk: '已连接 {model}，用时 {ms} 毫秒：“{reply}”',
     connectionBad: '连接失败：{error}', builtIn: '内置', inUse: '使用中', none: '无（仅关键词）',
     reembedding: '正在用 {model} 重新生成向量…', errorPrefix: '错误：', newConversation: '新对话',
-    offline: '无法连接服务器。', chunkRange: '字符 {start}–{end}', ocrEngine: 'OCR，置信度 {c}%',
+    offline: '无法连接服务器。', userName: '用户名', password: '密码', signIn: '登录', signOut: '退出 {name}', chunkRange: '字符 {start}–{end}', ocrEngine: 'OCR，置信度 {c}%',
   },
 };
 
