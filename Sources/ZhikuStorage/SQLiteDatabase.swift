@@ -29,6 +29,23 @@ public final class SQLiteDatabase: Sendable {
         }
         self.path = path
     }
+
+    /// Copies the database to a new file at `destination` with SQLite's online backup: a consistent snapshot taken
+    /// while other connections keep reading and writing.
+    public func backup(to destination: String) throws {
+        do {
+            let target = try DatabaseQueue(path: destination)
+            try pool.backup(to: target)
+            try target.close()
+        } catch {
+            throw ZhikuError(.storageFailed, "cannot back up the database to \(destination): \(error)")
+        }
+    }
+
+    /// Whether a trivial query answers (for readiness checks).
+    public func isReachable() async -> Bool {
+        (try? await pool.read { try Int.fetchOne($0, sql: "SELECT 1") }) == 1
+    }
 }
 
 /// The schema, as an ordered list of migrations.
