@@ -10,12 +10,13 @@ public struct ExtractorRegistry: Sendable {
     /// The built-in extractors: plain text, Markdown, HTML, PDF text layer, and images read by `ocr` (nil: images
     /// are refused) in `ocrLanguages`.
     public static func standard(ocr: (any OCREngine)? = nil, ocrLanguages: String = "chi_sim+eng",
-                                imageDecoder: LeptonicaImageDecoder = LeptonicaImageDecoder()) -> ExtractorRegistry {
+                                imageDecoder: LeptonicaImageDecoder = LeptonicaImageDecoder(),
+                                maxPDFPages: Int = 5000) -> ExtractorRegistry {
         var registry = ExtractorRegistry()
         registry.register(PlainTextExtractor())
         registry.register(MarkdownExtractor())
         registry.register(HTMLExtractor())
-        registry.register(PopplerPDFExtractor(ocr: ocr, ocrLanguages: ocrLanguages))
+        registry.register(PopplerPDFExtractor(ocr: ocr, ocrLanguages: ocrLanguages, maxPages: maxPDFPages))
         if let ocr { registry.register(ImageExtractor(engine: ocr, languages: ocrLanguages, decoder: imageDecoder)) }
         return registry
     }

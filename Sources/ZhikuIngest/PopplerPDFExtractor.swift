@@ -12,11 +12,14 @@ public struct PopplerPDFExtractor: DocumentExtractor {
     public var ocr: (any OCREngine)?
     public var ocrLanguages: String
     public var dpi: Double
+    /// Documents with more pages are refused before any page is read.
+    public var maxPages: Int
 
-    public init(ocr: (any OCREngine)? = nil, ocrLanguages: String = "chi_sim+eng", dpi: Double = 300) {
+    public init(ocr: (any OCREngine)? = nil, ocrLanguages: String = "chi_sim+eng", dpi: Double = 300, maxPages: Int = 5000) {
         self.ocr = ocr
         self.ocrLanguages = ocrLanguages
         self.dpi = dpi
+        self.maxPages = maxPages
     }
 
     public var mediaTypes: Set<MediaType> { [.pdf] }
@@ -37,6 +40,9 @@ public struct PopplerPDFExtractor: DocumentExtractor {
 
         let count = Int(poppler_document_get_n_pages(document))
         guard count > 0 else { throw ZhikuError.extractionFailed("'\(file.name)' has no pages") }
+        guard count <= maxPages else {
+            throw ZhikuError(.tooLarge, "'\(file.name)' has \(count) pages; the limit is \(maxPages) (ZHIKU_MAX_PDF_PAGES)")
+        }
         var pages: [ExtractedPage] = []
         pages.reserveCapacity(count)
         var scanned = 0

@@ -57,6 +57,9 @@ struct ChatRoutes {
             ask.noAnswerThreshold = settings.noAnswerThreshold
             ask.mode = settings.answerMode
             ask.maxTokens = body.maxTokens ?? 384
+            guard ask.maxTokens <= runtime.configuration.maxAnswerTokens else {
+                throw ZhikuError.invalidInput("max_tokens may be at most \(runtime.configuration.maxAnswerTokens) here (ZHIKU_MAX_ANSWER_TOKENS)")
+            }
             ask.sampling = try SamplingOptions(temperature: body.temperature ?? 0, seed: body.seed ?? 0).validated()
             if let mode = body.mode {
                 guard let m = Answerer.Mode(rawValue: mode) else {

@@ -106,7 +106,9 @@ struct OpenAIRoutes {
     private func chatCompletion(_ body: ChatCompletionRequest, user: User) async throws -> Response {
         guard !body.messages.isEmpty else { throw ZhikuError.invalidInput("messages must not be empty") }
         let maxTokens = body.maxCompletionTokens ?? body.maxTokens ?? 512
-        guard (1...8192).contains(maxTokens) else { throw ZhikuError.invalidInput("max_tokens must be between 1 and 8192") }
+        guard (1...min(8192, runtime.configuration.maxAnswerTokens)).contains(maxTokens) else {
+            throw ZhikuError.invalidInput("max_tokens must be between 1 and \(min(8192, runtime.configuration.maxAnswerTokens))")
+        }
         let sampling = try SamplingOptions(temperature: body.temperature ?? 0.7, topP: body.topP ?? 1,
                                            seed: body.seed ?? 0).validated()
         if let name = body.model, name.hasPrefix("kb:") {

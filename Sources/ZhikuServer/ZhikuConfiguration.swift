@@ -19,6 +19,9 @@ import Foundation
 /// | `ZHIKU_OCR_LANG` | `chi_sim+eng`: Tesseract languages for images and scanned pages |
 /// | `ZHIKU_MAX_IMAGE_PIXELS` | 80 000 000: larger images are refused (decompression bombs) |
 /// | `ZHIKU_MODELS_FILE` | `<data>/models.json`: named chat models and the default (see ``ChatModelRegistry``) |
+/// | `ZHIKU_MAX_PDF_PAGES` | 5 000: longer PDFs fail their job with a reason |
+/// | `ZHIKU_MAX_ANSWER_TOKENS` | 4 096: the most `max_tokens` a chat request may ask for |
+/// | `ZHIKU_REQUESTS_PER_MINUTE` | 600 per signed-in user (0: no limit); more are answered 429 |
 /// | `ZHIKU_AUTH` | `on`: sign-in required; `off` (loopback only): one local user, no sign-in |
 /// | `ZHIKU_SECURE_COOKIES` | unset: session cookies get `Secure` only behind `X-Forwarded-Proto: https`; `1`: always |
 public struct ZhikuConfiguration: Sendable {
@@ -44,6 +47,12 @@ public struct ZhikuConfiguration: Sendable {
     public var ocrLanguages = "chi_sim+eng"
     /// Images with more pixels are refused before decoding.
     public var maxImagePixels = 80_000_000
+    /// PDFs with more pages are refused (their job fails with the reason).
+    public var maxPDFPages = 5000
+    /// The most tokens one answer may ask for.
+    public var maxAnswerTokens = 4096
+    /// Requests per minute one user may make (0: unlimited).
+    public var requestsPerMinute = 600
     /// Sign-in required (accounts, API keys, sessions). Off: every request is the local admin (loopback only).
     public var auth = true
     /// Mark session cookies `Secure` on every response (behind a TLS-terminating proxy that does not say so).
@@ -89,6 +98,9 @@ public struct ZhikuConfiguration: Sendable {
         if let secure = environment["ZHIKU_SECURE_COOKIES"], ["1", "true", "on", "yes"].contains(secure.lowercased()) {
             c.secureCookies = true
         }
+        if let pages = environment["ZHIKU_MAX_PDF_PAGES"].flatMap(Int.init), pages > 0 { c.maxPDFPages = pages }
+        if let tokens = environment["ZHIKU_MAX_ANSWER_TOKENS"].flatMap(Int.init), tokens > 0 { c.maxAnswerTokens = tokens }
+        if let rate = environment["ZHIKU_REQUESTS_PER_MINUTE"].flatMap(Int.init), rate >= 0 { c.requestsPerMinute = rate }
         if let pixels = environment["ZHIKU_MAX_IMAGE_PIXELS"].flatMap(Int.init), pixels > 0 { c.maxImagePixels = pixels }
         if let k = environment["ZHIKU_RRF_K"].flatMap(Double.init), k >= 0 { c.retrieval.fusion.k = k }
         if let w = environment["ZHIKU_RRF_KEYWORD_WEIGHT"].flatMap(Double.init), w >= 0 { c.retrieval.fusion.keywordWeight = w }

@@ -30,6 +30,9 @@ public struct ZhikuRuntime: Sendable {
     public let access: AccessControl
     let loginThrottle = LoginThrottle()
     private let sqliteStore: SQLiteStore
+    /// The SQLite database behind the stores (for backups and readiness).
+    public let database: SQLiteDatabase
+    let rateLimiter: RequestRateLimiter
     private let reembedding = RunningSet<KnowledgeBase.ID>()
 
     /// Opens (creating if needed) the data folder and the SQLite database in it.
@@ -49,6 +52,8 @@ public struct ZhikuRuntime: Sendable {
                                       apiKey: configuration.embeddingServerAPIKey, logger: logger)
         self.configuration = configuration
         self.sqliteStore = store
+        self.database = database
+        self.rateLimiter = RequestRateLimiter(perMinute: configuration.requestsPerMinute)
         self.store = store
         self.blobs = blobs
         self.keywordIndex = index
@@ -67,7 +72,8 @@ public struct ZhikuRuntime: Sendable {
             defaults: AnswerSettings(noAnswerThreshold: configuration.retrieval.noAnswerThreshold))
         self.logger = logger
         let extractors = ExtractorRegistry.standard(ocr: TesseractOCR(), ocrLanguages: configuration.ocrLanguages,
-                                                    imageDecoder: LeptonicaImageDecoder(maxPixels: configuration.maxImagePixels))
+                                                    imageDecoder: LeptonicaImageDecoder(maxPixels: configuration.maxImagePixels),
+                                                    maxPDFPages: configuration.maxPDFPages)
         self.pipeline = IngestPipeline(store: store, blobs: blobs, keywordIndex: index, vectorIndex: vectors,
                                        embedders: embedders, extractors: extractors,
                                        splitter: IngestPipeline.defaultSplitter(), logger: logger)

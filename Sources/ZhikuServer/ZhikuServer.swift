@@ -13,9 +13,11 @@ public enum ZhikuServer {
                                        onListening: @escaping @Sendable (Int) async -> Void = { _ in })
         -> some ApplicationProtocol {
         let router = Router(context: ZhikuRequestContext.self)
+        router.add(middleware: RequestIDMiddleware())
         router.add(middleware: JSONErrorMiddleware())
         router.add(middleware: AuthMiddleware(runtime: runtime))
         AccountRoutes(runtime: runtime).register(on: router)
+        OperationsRoutes(runtime: runtime).register(on: router)
         APIRoutes(runtime: runtime).register(on: router)
         ChatRoutes(runtime: runtime).register(on: router)
         ConversationRoutes(runtime: runtime).register(on: router)

@@ -1,0 +1,36 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import ZhikuCore
+import ZhikuModels
+
+/// `GET /readyz`: ready to serve — the database answers and the default models' files are in place (503 with the
+/// failing checks otherwise; `/healthz` only says the process is alive).
+struct OperationsRoutes {
+    let runtime: ZhikuRuntime
+
+    struct Readiness: Encodable {
+        var status: String
+        var checks: [String: String]
+    }
+
+    func register(on router: Router<ZhikuRequestContext>) {
+        router.get("/readyz") { _, _ in
+            var checks: [String: String] = [:]
+            checks["database"] = await runtime.database.isReachable() ? "ok" : "the database does not answer"
+            if let model = runtime.configuration.embeddingModel {
+                checks["embedding_model"] = runtime.embedders.installedModels().contains(model) || runtime.configuration.embeddingServerURL != nil
+                    ? "ok" : "\(model) is not installed (scripts/fetch-models.sh)"
+            }
+            do {
+                _ = try await runtime.chatModels.model(nil)
+                checks["chat_model"] = "ok"
+            } catch let error as ZhikuError {
+                checks["chat_model"] = error.message
+            }
+            let ready = checks.values.allSatisfy { $0 == "ok" }
+            return try json(Readiness(status: ready ? "ready" : "not ready", checks: checks),
+                            status: ready ? .ok : .serviceUnavailable)
+        }
+    }
+}
