@@ -27,11 +27,14 @@ final class TestServer: @unchecked Sendable {
     }
 
     /// `auth`: sign-in required (off by default in tests: one local admin, as `ZHIKU_AUTH=off` on loopback).
-    init(folder: TemporaryFolder = TemporaryFolder(), maxUploadBytes: Int64 = 1 << 30, auth: Bool = false) async throws {
+    /// `configure` adjusts the configuration further (limits, say).
+    init(folder: TemporaryFolder = TemporaryFolder(), maxUploadBytes: Int64 = 1 << 30, auth: Bool = false,
+         configure: (inout ZhikuConfiguration) -> Void = { _ in }) async throws {
         self.folder = folder
         var configuration = ZhikuConfiguration(dataFolder: folder.url, port: 0, maxUploadBytes: maxUploadBytes, workers: 2)
         configuration.host = "127.0.0.1"
         configuration.auth = auth
+        configure(&configuration)
         var logger = Logger(label: "zhiku-test")
         logger.logLevel = .warning
         runtime = try ZhikuRuntime(configuration: configuration, logger: logger)

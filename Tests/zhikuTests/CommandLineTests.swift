@@ -74,6 +74,40 @@ import ZhikuTestSupport
         #expect(try CLI.run(["user", "delete", "carol"], data: data.url).status != 0)
     }
 
+    @Test func backupWhileServingAndRestore() async throws {
+        let data = TemporaryFolder(), files = TemporaryFolder(), backups = TemporaryFolder()
+        let note = files.url.appendingPathComponent("visitors.txt")
+        try Data("Visitors sign in at the front desk and wear a badge.".utf8).write(to: note)
+        let ingested = try CLI.run(["ingest", "--kb", "office", "--create", note.path], data: data.url,
+                                   environment: ["ZHIKU_EMBEDDING_MODEL": "none"])
+        #expect(ingested.status == 0, "\(ingested.stderr)")
+
+        // Taken while a server is running on the same data folder.
+        let (server, _) = try CLI.startServer(data: data.url)
+        defer { server.terminate() }
+        let target = backups.url.appendingPathComponent("monday")
+        let backup = try await CLI.runDetached(["backup", target.path], data: data.url)
+        #expect(backup.status == 0, "\(backup.stderr)")
+        #expect(backup.stdout.contains("backed up 1 files in 1 knowledge bases"))
+        #expect(try await CLI.runDetached(["backup", target.path], data: data.url).status != 0, "never into a folder that is not empty")
+
+        let restored = TemporaryFolder()
+        let restore = try await CLI.runDetached(["restore", target.path], data: restored.url)
+        #expect(restore.status == 0, "\(restore.stderr)")
+        let search = try await CLI.runDetached(["search", "--kb", "office", "--json", "badge"], data: restored.url)
+        #expect(search.stdout.contains("visitors.txt"), "\(search.stdout) \(search.stderr)")
+        #expect(try await CLI.runDetached(["restore", target.path], data: restored.url).status != 0, "an existing database needs --force")
+
+        // A damaged backup is refused with the file it lost.
+        let blobs = target.appendingPathComponent("blobs")
+        for shard in try FileManager.default.contentsOfDirectory(atPath: blobs.path) {
+            try FileManager.default.removeItem(at: blobs.appendingPathComponent(shard))
+        }
+        let damaged = try await CLI.runDetached(["restore", "--force", target.path], data: TemporaryFolder().url)
+        #expect(damaged.status != 0)
+        #expect(damaged.stderr.contains("'visitors.txt' in 'office'"))
+    }
+
     @Test func signInCannotBeTurnedOffOffLoopback() throws {
         let data = TemporaryFolder()
         let refused = try CLI.run(["serve", "--host", "0.0.0.0", "--port", "0"], data: data.url, environment: ["ZHIKU_AUTH": "off"])

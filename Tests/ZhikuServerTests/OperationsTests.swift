@@ -1,0 +1,59 @@
+import Foundation
+import Testing
+import ZhikuCore
+import ZhikuModels
+import ZhikuTestSupport
+@testable import ZhikuServer
+
+/// Readiness, request ids, and the configurable limits (requests per minute, tokens per answer, pages per PDF).
+@Suite struct OperationsTests {
+    @Test func readinessAndRequestIDs() async throws {
+        let server = try await TestServer()
+        let ready = try await server.request(.GET, "/readyz")
+        let modelsPresent = (try? ModelLocation.folder(for: LlamaGenerator.defaultModelID)) != nil
+        #expect(ready.status == (modelsPresent ? 200 : 503), "\(ready.json)")
+        #expect((ready.json["checks"] as? [String: String])?["database"] == "ok")
+
+        let echoed = try await server.request(.GET, "/healthz", headers: [("X-Request-Id", "trace-42")])
+        #expect(echoed.headers["x-request-id"] == "trace-42")
+        let generated = try await server.request(.GET, "/api/kbs/nope")
+        #expect(generated.status == 404)
+        #expect(!(generated.headers["x-request-id"] ?? "").isEmpty, "errors carry an id too")
+        let refused = try await server.request(.GET, "/healthz", headers: [("X-Request-Id", "<script>")])
+        #expect(refused.headers["x-request-id"] != "<script>", "an unsafe id is replaced")
+        try await server.stop()
+    }
+
+    @Test func limitsAreConfigurableAndAnsweredWithClearErrors() async throws {
+        let server = try await TestServer(auth: true) { $0.requestsPerMinute = 5; $0.maxAnswerTokens = 100; $0.maxPDFPages = 2 }
+        let user = try await server.runtime.accounts.createUser(name: "eve", role: .admin, passwordHash: Secret.passwordHash("whatever1", iterations: 1000))
+        let key = try await server.runtime.createAPIKey(for: user, name: "").0
+        let auth = [("Authorization", "Bearer \(key)"), ("Content-Type", "application/json")]
+        let created = try await server.request(.POST, "/api/kbs", body: Array(#"{"name": "kb", "embedding_model": "none"}"#.utf8), headers: auth)
+        #expect(created.status == 201)
+        let pdf = TestDocuments.pdf(pages: [["one"], ["two"], ["three"]])
+        let upload = try await server.request(.POST, "/api/kbs/kb/files?name=long.pdf", body: pdf, headers: auth)
+        let job = try #require((((upload.json["uploads"] as? [[String: Any]])?.first)?["job"] as? [String: Any])?["id"] as? Int)
+        let tooLong = try await server.request(.POST, "/api/chat", body: Array(#"{"kb": "kb", "question": "q", "max_tokens": 101}"#.utf8), headers: auth)
+        #expect(tooLong.status == 400)
+        #expect(String(decoding: tooLong.body, as: UTF8.self).contains("at most 100"))
+        // Three requests so far; the fourth and fifth pass, the sixth waits.
+        let failed = try await server.request(.GET, "/api/jobs/\(job)", headers: auth)
+        #expect(failed.status == 200)
+        #expect(try await server.request(.GET, "/api/kbs", headers: auth).status == 200)
+        let limited = try await server.request(.GET, "/api/kbs", headers: auth)
+        #expect(limited.status == 429)
+        #expect(limited.errorCode == "too_many_requests")
+        // The job (read once the bucket refills, after about 12 s) failed with the page limit as its reason.
+        var status = failed.json
+        let deadline = Date().addingTimeInterval(60)
+        while status["status"] as? String != "failed", Date() < deadline {
+            try await Task.sleep(for: .seconds(3))
+            let reply = try await server.request(.GET, "/api/jobs/\(job)", headers: auth)
+            if reply.status == 200 { status = reply.json }
+        }
+        #expect(status["status"] as? String == "failed")
+        #expect((status["error"] as? String)?.contains("has 3 pages; the limit is 2") == true, "\(status)")
+        try await server.stop()
+    }
+}
