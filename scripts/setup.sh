@@ -14,7 +14,8 @@ packages=(pkg-config libpoppler-glib-dev libtesseract-dev tesseract-ocr tesserac
           libsqlite3-dev libopenblas-dev python3 python3-pip)
 # The tests also read the database with the sqlite3 shell, draw their test images with ImageMagick and a
 # Chinese font, and drive the web UI in headless Chromium through chromedriver.
-[ "${1:-}" = "--tests" ] && packages+=(sqlite3 imagemagick fonts-noto-cjk chromium chromium-driver)
+# The deployment files are checked with Python's YAML parser.
+[ "${1:-}" = "--tests" ] && packages+=(sqlite3 imagemagick fonts-noto-cjk chromium chromium-driver python3-yaml)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
