@@ -92,6 +92,7 @@ public struct Answerer: Sendable {
                     replacesLastTurn: request.replaceLast)
                 let store = runtime.conversations
                 _ = await Task { try? await store.record(exchange) }.value
+                ZhikuMetrics.answered(exchange.stats, channel: request.channel)
                 continuation.finish(throwing: error)
             }
         }
@@ -188,6 +189,7 @@ public struct Answerer: Sendable {
                                     retrieved: progress.retrieved, stats: stats, replacesLastTurn: request.replaceLast)
         let store = runtime.conversations
         let conversation = try await Task { try await store.record(exchange) }.value
+        ZhikuMetrics.answered(stats, channel: request.channel)
         continuation.yield(.done(stats, conversation: conversation))
     }
 

@@ -16,7 +16,7 @@ struct AuthMiddleware: RouterMiddleware {
     static let csrfHeader = HTTPField.Name("X-CSRF-Token")!
 
     static func isOpen(_ path: String) -> Bool {
-        path == "/" || path.hasPrefix("/assets/") || path == "/healthz" || path == "/readyz" || path == "/api/login" || path == "/api/me"
+        path == "/" || path.hasPrefix("/assets/") || path == "/healthz" || path == "/readyz" || path == "/metrics" || path == "/api/login" || path == "/api/me"
     }
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {

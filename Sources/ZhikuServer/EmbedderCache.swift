@@ -28,8 +28,9 @@ public actor EmbedderCache: EmbedderSource {
         } else {
             embedder = try await OpenAIEmbedder(.init(baseURL: serverURL!, model: modelID, apiKey: apiKey), logger: logger)
         }
-        loaded[modelID] = embedder
-        return embedder
+        let timed = TimedEmbedder(base: embedder)
+        loaded[modelID] = timed
+        return timed
     }
 
     /// Checks that `modelID` can be used before a knowledge base is set to it (loads it).

@@ -44,7 +44,8 @@ public struct IngestWorker: Service {
         while !Task.isCancelled {
             do {
                 if let job = try await store.claimNextJob() {
-                    await pipeline.run(job)
+                    let clock = ContinuousClock(), started = clock.now
+                    ZhikuMetrics.jobFinished(await pipeline.run(job), after: clock.now - started)
                     continue
                 }
             } catch {

@@ -5,7 +5,8 @@ import ZhikuCore
 import ZhikuModels
 
 /// `GET /readyz`: ready to serve — the database answers and the default models' files are in place (503 with the
-/// failing checks otherwise; `/healthz` only says the process is alive).
+/// failing checks otherwise; `/healthz` only says the process is alive). `GET /metrics`: ``ZhikuMetrics`` in
+/// Prometheus's text format.
 struct OperationsRoutes {
     let runtime: ZhikuRuntime
 
@@ -15,6 +16,11 @@ struct OperationsRoutes {
     }
 
     func register(on router: Router<ZhikuRequestContext>) {
+        router.get("/metrics") { _, _ in
+            let body = ZhikuMetrics.exposition(queueDepth: (try? await runtime.queueDepth()) ?? 0)
+            return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                            body: .init(byteBuffer: ByteBuffer(bytes: body)))
+        }
         router.get("/readyz") { _, _ in
             var checks: [String: String] = [:]
             checks["database"] = await runtime.database.isReachable() ? "ok" : "the database does not answer"

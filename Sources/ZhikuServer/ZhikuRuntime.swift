@@ -79,6 +79,9 @@ public struct ZhikuRuntime: Sendable {
                                        splitter: IngestPipeline.defaultSplitter(), logger: logger)
     }
 
+    /// Ingest jobs waiting for a worker.
+    public func queueDepth() async throws -> Int { try await sqliteStore.queuedJobCount() }
+
     // MARK: - Accounts
 
     /// With sign-in on and no users yet: creates the admin `admin` with a random password and returns the password

@@ -13,6 +13,8 @@ public enum ZhikuServer {
                                        onListening: @escaping @Sendable (Int) async -> Void = { _ in })
         -> some ApplicationProtocol {
         let router = Router(context: ZhikuRequestContext.self)
+        ZhikuMetrics.install()
+        router.add(middleware: MetricsMiddleware())
         router.add(middleware: RequestIDMiddleware())
         router.add(middleware: JSONErrorMiddleware())
         router.add(middleware: AuthMiddleware(runtime: runtime))

@@ -292,6 +292,13 @@ public struct SQLiteStore: Store {
         }
     }
 
+    /// How many jobs wait to be claimed, across knowledge bases.
+    public func queuedJobCount() async throws -> Int {
+        try await pool.reading("counting queued jobs") { db in
+            try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM jobs WHERE status = 'queued'") ?? 0
+        }
+    }
+
     public func claimNextJob() async throws -> Job? {
         let time = now
         return try await pool.writing("claiming a job") { db in

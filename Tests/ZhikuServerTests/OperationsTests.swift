@@ -57,3 +57,26 @@ import ZhikuTestSupport
         try await server.stop()
     }
 }
+
+/// `GET /metrics` after real work: requests, ingestion, embedding and answers are counted and timed.
+@Suite struct MetricsTests {
+    @Test func workShowsUpInTheMetrics() async throws {
+        let server = try await TestServer()
+        _ = try await server.json(.POST, "/api/kbs", ["name": "m"])
+        let upload = try await server.request(.POST, "/api/kbs/m/files?name=a.txt", body: Array("The canteen opens at noon.".utf8))
+        let job = try #require((((upload.json["uploads"] as? [[String: Any]])?.first)?["job"] as? [String: Any])?["id"] as? Int)
+        #expect(try await server.waitForJob(job, timeout: .seconds(120))["status"] as? String == "succeeded")
+        _ = try await server.json(.POST, "/api/chat", ["kb": "m", "question": "When does the canteen open?", "mode": "extractive"])
+        let metrics = try await server.request(.GET, "/metrics")
+        #expect(metrics.status == 200)
+        #expect(metrics.headers["content-type"]?.hasPrefix("text/plain") == true)
+        let text = String(decoding: metrics.body, as: UTF8.self)
+        for name in [#"zhiku_ingest_jobs_total{status="succeeded"}"#, "zhiku_ingest_chunks_total", "zhiku_ingest_queue_depth",
+                     "zhiku_ingest_job_duration_seconds_bucket", #"zhiku_embedding_duration_seconds_count{model="multilingual-e5-small",purpose="passage"}"#,
+                     #"zhiku_answers_total{channel="api",outcome="extractive"}"#, "zhiku_retrieval_duration_seconds_bucket",
+                     "http_server_request_duration_bucket", "hb_requests{"] {
+            #expect(text.contains(name), "\(name) is missing from /metrics")
+        }
+        try await server.stop()
+    }
+}
