@@ -20,6 +20,8 @@ public struct ZhikuError: Error, Sendable, Equatable, CustomStringConvertible {
         case forbidden = "forbidden"
         /// Too many attempts; wait and try again.
         case tooManyRequests = "too_many_requests"
+        /// The disk is full.
+        case insufficientStorage = "insufficient_storage"
         case `internal` = "internal"
     }
 

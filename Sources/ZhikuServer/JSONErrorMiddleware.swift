@@ -72,6 +72,7 @@ public enum APIErrorResponse {
         case .unauthorized: .unauthorized
         case .forbidden: .forbidden
         case .tooManyRequests: .tooManyRequests
+        case .insufficientStorage: .init(code: 507, reasonPhrase: "Insufficient Storage")
         case .storageFailed, .internal: .internalServerError
         }
     }

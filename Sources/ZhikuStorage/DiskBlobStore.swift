@@ -106,8 +106,20 @@ final class DiskBlobWriter: BlobWriter {
             try handle.write(contentsOf: bytes)
         } catch {
             abort()
-            throw ZhikuError(.storageFailed, "writing the upload failed (disk full?): \(error.localizedDescription)")
+            throw Self.writeFailure(error)
         }
+    }
+
+    /// A failed write as the error a client can act on: 507 when the disk is full, else a storage failure.
+    static func writeFailure(_ error: any Error) -> ZhikuError {
+        let nsError = error as NSError
+        let full = (nsError.domain == NSPOSIXErrorDomain && nsError.code == Int(ENOSPC))
+            || (error as? CocoaError)?.code == .fileWriteOutOfSpace
+            || (nsError.userInfo[NSUnderlyingErrorKey] as? NSError).map { $0.domain == NSPOSIXErrorDomain && $0.code == Int(ENOSPC) } == true
+        if full {
+            return ZhikuError(.insufficientStorage, "the server's disk is full; the upload was discarded (nothing was kept)")
+        }
+        return ZhikuError(.storageFailed, "writing the upload failed: \(error.localizedDescription)")
     }
 
     func finish() throws -> StoredBlob {
@@ -121,7 +133,7 @@ final class DiskBlobWriter: BlobWriter {
             try handle.close()
         } catch {
             abort()
-            throw ZhikuError(.storageFailed, "writing the upload failed (disk full?): \(error.localizedDescription)")
+            throw Self.writeFailure(error)
         }
         closed = true
         let sha256 = hasher.finalize()

@@ -21,6 +21,9 @@ struct Serve: AsyncParsableCommand {
         var configuration = options.configuration()
         if let host { configuration.host = host }
         if let port { configuration.port = port }
+        if ProcessInfo.processInfo.environment["ZHIKU_LOG_FORMAT"]?.lowercased() == "json" {
+            LoggingSystem.bootstrap(JSONLogHandler.init)
+        }
         var logger = Logger(label: "zhiku")
         logger.logLevel = Logger.Level(rawValue: configuration.logLevel) ?? .info
         guard configuration.auth || configuration.isLoopbackOnly else {

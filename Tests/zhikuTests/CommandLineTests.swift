@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
 import Testing
 import ZhikuTestSupport
 
@@ -106,6 +109,30 @@ import ZhikuTestSupport
         let damaged = try await CLI.runDetached(["restore", "--force", target.path], data: TemporaryFolder().url)
         #expect(damaged.status != 0)
         #expect(damaged.stderr.contains("'visitors.txt' in 'office'"))
+    }
+
+    @Test func jsonLogsCarryTheRequestID() async throws {
+        let data = TemporaryFolder()
+        let server = CLI.process(["serve", "--port", "0"], data: data.url,
+                                 environment: ["ZHIKU_LOG_FORMAT": "json", "ZHIKU_LOG_LEVEL": "debug"])
+        let out = Pipe(), err = Pipe()
+        server.standardOutput = out
+        server.standardError = err
+        try server.run()
+        defer { if server.isRunning { server.terminate() } }
+        let banner = String(decoding: out.fileHandleForReading.availableData, as: UTF8.self)
+        let base = try #require(banner.range(of: #"http://127\.0\.0\.1:\d+"#, options: .regularExpression).map { String(banner[$0]) })
+        var request = URLRequest(url: URL(string: base + "/api/kbs/nope")!)
+        request.setValue("trace-json-1", forHTTPHeaderField: "X-Request-Id")
+        let (_, response) = try await URLSession.shared.data(for: request)
+        #expect((response as? HTTPURLResponse)?.value(forHTTPHeaderField: "X-Request-Id") == "trace-json-1")
+        server.terminate()
+        let lines = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).split(separator: "\n")
+        let objects = lines.compactMap { (try? JSONSerialization.jsonObject(with: Data($0.utf8))) as? [String: Any] }
+        #expect(!lines.isEmpty && objects.count == lines.count, "every log line is a JSON object: \(lines.prefix(3))")
+        #expect(objects.contains { $0["request_id"] as? String == "trace-json-1" && ($0["message"] as? String)?.contains("404") == true },
+                "the request's line carries its id")
+        #expect(objects.allSatisfy { $0["time"] != nil && $0["level"] != nil && $0["message"] != nil })
     }
 
     @Test func signInCannotBeTurnedOffOffLoopback() throws {
