@@ -126,7 +126,16 @@ final class WebDriver: @unchecked Sendable {
 
     func click(_ element: Element) async throws { _ = try await command("POST", "element/\(element.id)/click", [:]) }
 
-    func click(_ css: String) async throws { try await click(try await wait(for: css)) }
+    /// Clicks the first displayed match of `css`, finding it again if the page re-rendered it in between.
+    func click(_ css: String) async throws {
+        for attempt in 1...5 {
+            do {
+                return try await click(try await wait(for: css))
+            } catch let failure as Failure where failure.description.contains("stale element") && attempt < 5 {
+                try await Task.sleep(for: .milliseconds(100))
+            }
+        }
+    }
 
     /// Types `text` into an element (for a file input: newline-separated absolute paths).
     func type(_ text: String, into element: Element) async throws {

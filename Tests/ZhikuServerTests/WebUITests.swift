@@ -49,14 +49,22 @@ import ZhikuTestSupport
 
     /// Clicks the element `script` returns (a function body), through the browser like a user.
     func click(_ browser: WebDriver, where script: String, _ what: String) async throws {
-        try await browser.wait(until: """
-            const target = (() => { \(script) })();
-            if (!target) return false;
-            document.querySelectorAll('[data-test-target]').forEach(e => e.removeAttribute('data-test-target'));
-            target.setAttribute('data-test-target', '1');
-            return true
-            """, what)
-        try await browser.click("[data-test-target='1']")
+        for attempt in 1...5 {
+            try await browser.wait(until: """
+                const target = (() => { \(script) })();
+                if (!target) return false;
+                document.querySelectorAll('[data-test-target]').forEach(e => e.removeAttribute('data-test-target'));
+                target.setAttribute('data-test-target', '1');
+                return true
+                """, what)
+            do {
+                return try await browser.click(try await browser.wait(for: "[data-test-target='1']", timeout: 5, what))
+            } catch let failure as WebDriver.Failure where attempt < 5 {
+                // The page re-rendered the element between finding and clicking it: mark the new one.
+                _ = failure
+                try await Task.sleep(for: .milliseconds(100))
+            }
+        }
     }
 
     func severeConsoleEntries(_ browser: WebDriver) async throws -> [String] {

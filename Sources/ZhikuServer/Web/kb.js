@@ -133,37 +133,62 @@ async function uploadOne(kb, file, name, row) {
     return;
   }
   refreshFiles();
-  if (upload.job) await follow(upload.job.id, row);
+  if (upload.job) follow(kb.id, upload.job.id, row);
 }
 
+// Jobs being followed: id → {row, kbId}. One request for each knowledge base's job list updates every row at
+// once, however many files of a dropped folder are in flight (a request per job would soon hit the per-user limit).
+const followed = new Map();
+let watching = false;
+
 /** Follows an ingestion job live until it ends, describing its progress in words. */
-async function follow(jobId, row) {
-  for (;;) {
-    let job;
-    try { job = await api(`/api/jobs/${jobId}`); } catch (e) {
-      if (e instanceof APIError && e.status === 404) { row.update(t('failed'), 0, 'failed'); return; }
-      await sleep(1000);
-      continue;
+function follow(kbId, jobId, row) {
+  followed.set(jobId, { row, kbId });
+  if (!watching) watch();
+}
+
+async function watch() {
+  watching = true;
+  while (followed.size) {
+    for (const kbId of new Set([...followed.values()].map((f) => f.kbId))) {
+      let jobs;
+      try { ({ jobs } = await api(`/api/kbs/${kbId}/jobs`)); } catch (e) {
+        if (!(e instanceof APIError) || e.status !== 404) continue;
+        jobs = [];   // the knowledge base is gone
+      }
+      const byId = new Map(jobs.map((job) => [job.id, job]));
+      for (const [id, { row, kbId: owner }] of followed) {
+        if (owner !== kbId) continue;
+        const job = byId.get(id);
+        if (!job) { row.update(t('failed'), 0, 'failed'); followed.delete(id); continue; }
+        if (show(job, row, kbId)) followed.delete(id);
+      }
     }
-    if (job.status === 'succeeded') {
-      row.update(t('readySummary', { pages: job.pages_total, chunks: job.chunks }), 1, 'done');
-      row.setAction(null);
-      refreshFiles();
-      return;
-    }
-    if (job.status === 'failed') {
-      row.update(`${t('failed')}: ${job.error ?? ''}`, 0, 'failed');
-      row.setAction(button(t('retry'), 'plain small retry', async () => {
-        row.setAction(null);
-        try { await api(`/api/jobs/${jobId}/retry`, { method: 'POST' }); } catch (e) { toast(e.message); return; }
-        follow(jobId, row);
-      }));
-      refreshFiles();
-      return;
-    }
-    row.update(describe(job), fraction(job));
-    await sleep(400);
+    await sleep(700);
   }
+  watching = false;
+}
+
+/** Shows `job` on its row; true when it has ended. */
+function show(job, row, kbId) {
+  if (job.status === 'succeeded') {
+    row.update(t('readySummary', { pages: job.pages_total, chunks: job.chunks }), 1, 'done');
+    row.setAction(null);
+    refreshFiles();
+    return true;
+  }
+  if (job.status === 'failed') {
+    row.update(`${t('failed')}: ${job.error ?? ''}`, 0, 'failed');
+    row.setAction(button(t('retry'), 'plain small retry', async () => {
+      row.setAction(null);
+      try { await api(`/api/jobs/${job.id}/retry`, { method: 'POST' }); } catch (e) { toast(e.message); return; }
+      follow(kbId, job.id, row);
+    }));
+    refreshFiles();
+    return true;
+  }
+  row.update(describe(job), fraction(job));
+  return false;
 }
 
 function describe(job) {
