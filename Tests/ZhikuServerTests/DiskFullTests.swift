@@ -34,12 +34,13 @@ import ZhikuTestSupport
         _ = try await server.json(.POST, "/api/kbs", ["name": "full", "embedding_model": "none"])
 
         // 12 MiB into an 8 MiB disk: raw, then as one part of a form.
-        let big = TestDocuments.junk(count: 12 << 20, seed: 7)
-        let raw = try await server.request(.POST, "/api/kbs/full/files?name=big.txt", body: big)
+        let big = [UInt8](repeating: 0x41, count: 12 << 20)
+        let raw = try await server.request(.POST, "/api/kbs/full/files?name=big.txt", body: big, timeout: 300)
         #expect(raw.status == 507, "\(String(decoding: raw.body, as: UTF8.self))")
         #expect(raw.errorCode == "insufficient_storage")
         let form = TestServer.multipart([("big.txt", big)])
-        let multi = try await server.request(.POST, "/api/kbs/full/files", body: form.body, headers: [("Content-Type", form.contentType)])
+        let multi = try await server.request(.POST, "/api/kbs/full/files", body: form.body, headers: [("Content-Type", form.contentType)],
+                                             timeout: 300)
         #expect(multi.status == 507)
         #expect(Self.files(under: folder.url.appendingPathComponent("blobs")).isEmpty, "no stored bytes of the failed uploads")
         #expect(Self.files(under: folder.url.appendingPathComponent("tmp")).isEmpty, "no partial files left")

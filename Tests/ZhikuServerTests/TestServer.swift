@@ -56,7 +56,7 @@ final class TestServer: @unchecked Sendable {
     enum Method { case GET, POST, PUT, PATCH, DELETE }
 
     func request(_ method: Method, _ path: String, body: [UInt8]? = nil,
-                 headers: [(String, String)] = []) async throws -> Reply {
+                 headers: [(String, String)] = [], timeout: Int64 = 60) async throws -> Reply {
         var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)\(path)")
         switch method {
         case .GET: request.method = .GET
@@ -67,7 +67,7 @@ final class TestServer: @unchecked Sendable {
         }
         for (name, value) in headers { request.headers.add(name: name, value: value) }
         if let body { request.body = .bytes(ByteBuffer(bytes: body)) }
-        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(60))
+        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(timeout))
         let buffer = try await response.body.collect(upTo: 64 << 20)
         var fields: [String: String] = [:]
         for field in response.headers { fields[field.name.lowercased()] = field.value }
