@@ -105,7 +105,12 @@ final class WebDriver: @unchecked Sendable {
         while Date() < deadline {
             for element in try await findAll(css) {
                 if !visible { return element }
-                if try await isDisplayed(element) { return element }
+                // An element of a page that was just reloaded or re-rendered is stale: look again.
+                do {
+                    if try await isDisplayed(element) { return element }
+                } catch let failure as Failure where failure.description.contains("stale element") {
+                    continue
+                }
             }
             try await Task.sleep(for: .milliseconds(100))
         }
