@@ -30,6 +30,9 @@ public struct User: Sendable, Hashable, Codable, Identifiable {
 
     public var isAdmin: Bool { role == .admin }
 
+    /// The name the audit log records for this user's questions (nil for ``local``).
+    public var auditName: String? { ownerID == nil ? nil : name }
+
     /// Checks a user name: 1…64 letters, digits, `.`, `_`, `-` or `@`.
     public static func validatedName(_ raw: String) throws -> String {
         let name = raw.trimmingCharacters(in: .whitespaces)

@@ -44,11 +44,6 @@ public struct AccessControl: Sendable {
         user.isAdmin ? nil : Array(try await accounts.roles(of: user.id).keys)
     }
 
-    /// `user`'s role in `kb` (admins: owner), or nil.
-    public func role(of user: User, in kb: KnowledgeBase.ID) async throws -> KnowledgeBaseRole? {
-        user.isAdmin ? .owner : try await accounts.roles(of: user.id)[kb]
-    }
-
     /// Refuses anyone but an admin.
     public static func requireAdmin(_ user: User, to what: String) throws {
         guard user.isAdmin else { throw ZhikuError(.forbidden, "only an admin may \(what)") }

@@ -90,7 +90,7 @@ struct AccountRoutes {
             try AccessControl.requireAdmin(try context.requireUser(), to: "create users")
             let body = try await request.decode(as: NewUser.self, context: context)
             let password = body.password ?? Secret.password()
-            try Self.checkPassword(password)
+            try Secret.checkPassword(password)
             let user = try await runtime.accounts.createUser(name: body.name, role: body.role ?? .member,
                                                              passwordHash: Secret.passwordHash(password))
             return try json(CreatedUser(user: user, password: body.password == nil ? password : nil), status: .created)
@@ -166,5 +166,4 @@ struct AccountRoutes {
         guard runtime.configuration.auth else { throw ZhikuError(.conflict, "this server runs without sign-in, so there are no API keys") }
     }
 
-    static func checkPassword(_ password: String) throws { try Secret.checkPassword(password) }
 }

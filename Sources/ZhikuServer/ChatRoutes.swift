@@ -72,7 +72,7 @@ struct ChatRoutes {
             }
             if ask.mode == .extractive, kb == nil, body.mode == nil { ask.mode = .generate }
             if ask.mode == .extractive, kb == nil { throw ZhikuError.invalidInput("an extractive answer needs a knowledge base (kb)") }
-            ask.user = user.ownerID == nil ? nil : user.name
+            ask.user = user.auditName
             ask.ownerID = user.ownerID
             if let id = body.conversationId {
                 guard let conversation = try await runtime.conversations.conversation(id: id), conversation.userID == user.ownerID else {

@@ -171,7 +171,7 @@ struct OpenAIRoutes {
         ask.maxTokens = maxTokens
         ask.sampling = sampling
         ask.channel = "openai"
-        ask.user = user.ownerID == nil ? nil : user.name
+        ask.user = user.auditName
         try ask.validate()
         _ = try await chatModels.model(nil)
         let events = Answerer(runtime: runtime).answer(ask, in: kb)

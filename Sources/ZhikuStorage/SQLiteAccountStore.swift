@@ -105,16 +105,20 @@ public struct SQLiteAccountStore: AccountStore {
 
     public func user(forKeyHash hash: String) async throws -> User? {
         let time = now
-        return try await pool.writing("checking an API key") { db in
-            guard let row = try Row.fetchOne(db, sql: """
-                SELECT u.*, k.id AS key_id FROM api_keys k JOIN users u ON u.id = k.user_id
+        // A read on every request; the use is recorded at most once a minute per key, so the single writer is not
+        // taken by every authenticated request.
+        guard let (user, key, used) = try await pool.reading("checking an API key", { db -> (User, Int64, Double?)? in
+            try Row.fetchOne(db, sql: """
+                SELECT u.*, k.id AS key_id, k.last_used_at AS key_used FROM api_keys k JOIN users u ON u.id = k.user_id
                 WHERE k.hash = ? AND k.revoked_at IS NULL
-                """, arguments: [hash]) else { return nil }
-            // Record the use at most once a minute per key (a write per request would be wasteful).
-            try db.execute(sql: "UPDATE api_keys SET last_used_at = ? WHERE id = ? AND (last_used_at IS NULL OR last_used_at < ?)",
-                           arguments: [time, row["key_id"] as Int64, time - 60])
-            return Self.user(row)
+                """, arguments: [hash]).map { (Self.user($0), $0["key_id"], $0["key_used"]) }
+        }) else { return nil }
+        if (used ?? 0) < time - 60 {
+            try await pool.writing("recording the use of API key \(key)") { db in
+                try db.execute(sql: "UPDATE api_keys SET last_used_at = ? WHERE id = ?", arguments: [time, key])
+            }
         }
+        return user
     }
 
     // MARK: Sessions
