@@ -53,6 +53,10 @@ let package = Package(
                        providers: [.apt(["libopenblas-dev"])]),
         .systemLibrary(name: "CTesseract", pkgConfig: "tesseract",
                        providers: [.apt(["libtesseract-dev"])]),
+        .systemLibrary(name: "CFFmpeg", pkgConfig: "libavformat",
+                       providers: [.apt(["libavformat-dev", "libavcodec-dev", "libswresample-dev", "libavutil-dev"])]),
+        .systemLibrary(name: "CEspeak", providers: [.apt(["libespeak-ng-dev"])]),
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
 
         .target(name: "ZhikuCore", dependencies: [
             "CZhikuCrypto",
@@ -63,7 +67,8 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: optimized),
         .target(name: "ZhikuRetrieval", dependencies: ["ZhikuCore", "COpenBLAS"], swiftSettings: optimized),
-        .target(name: "ZhikuModels", dependencies: ["ZhikuCore", "COpenBLAS"], swiftSettings: optimized),
+        .target(name: "ZhikuModels", dependencies: ["ZhikuCore", "COpenBLAS", "CFFmpeg", "CEspeak", "CZlib"],
+                swiftSettings: optimized),
         .target(name: "ZhikuStorage", dependencies: [
             "ZhikuCore", "ZhikuRetrieval",
             .product(name: "GRDB", package: "GRDB.swift"),

@@ -1,0 +1,111 @@
+import COpenBLAS
+import Foundation
+
+/// Whisper's front end: 16 kHz mono samples → 80 log-mel bins every 10 ms (25 ms Hann windows, 400-point DFT,
+/// Slaney-style mel filters), clamped to 8 decades below the loudest bin and scaled to about [-1, 1], the way
+/// Whisper and faster-whisper compute it (160 zero samples appended, reflect-padded centred frames, last frame
+/// dropped).
+public struct LogMelSpectrogram: Sendable {
+    public static let sampleRate = 16_000
+    public static let hopLength = 160
+    public static let fftSize = 400
+    public let bins: Int
+    /// [bins × 201] triangular filters.
+    private let filters: [Float]
+    /// [402 × 400]: rows 2f and 2f+1 are cos and sin of frequency f times the Hann window, so one matrix product
+    /// gives every frame's windowed DFT.
+    private let windowedDFT: [Double]
+
+    public init(bins: Int = 80) {
+        self.bins = bins
+        filters = Self.melFilters(bins: bins)
+        let n = Self.fftSize, frequencies = n / 2 + 1
+        var dft = [Double](repeating: 0, count: 2 * frequencies * n)
+        for k in 0..<n {
+            // numpy.hanning(401)[:-1] in float32.
+            let window = Double(Float(0.5 - 0.5 * cos(2 * Double.pi * Double(k) / Double(n))))
+            for f in 0..<frequencies {
+                let angle = 2 * Double.pi * Double((f * k) % n) / Double(n)
+                dft[(2 * f) * n + k] = cos(angle) * window
+                dft[(2 * f + 1) * n + k] = -sin(angle) * window
+            }
+        }
+        windowedDFT = dft
+    }
+
+    /// The log-mel features of `samples` as [bins × frames] (row-major), frames = samples.count / 160 + 1.
+    public func features(_ samples: [Float]) -> (values: [Float], frames: Int) {
+        let n = Self.fftSize, hop = Self.hopLength, half = n / 2, frequencies = n / 2 + 1
+        // 160 zeros appended, then reflect padding of 200 on both sides (numpy's "reflect": the edge not repeated).
+        var signal = samples.map(Double.init) + [Double](repeating: 0, count: hop)
+        if signal.count <= half { signal += [Double](repeating: 0, count: half + 1 - signal.count) }
+        let length = signal.count
+        var padded = [Double](repeating: 0, count: length + 2 * half)
+        for i in 0..<half { padded[i] = signal[half - i] }
+        for i in 0..<length { padded[half + i] = signal[i] }
+        for i in 0..<half { padded[half + length + i] = signal[length - 2 - i] }
+        let frames = 1 + (padded.count - n) / hop - 1  // the STFT's last frame is dropped
+        guard frames > 0 else { return ([], 0) }
+        // Spectra of all frames at once: one row per frame (BLAS needs lda ≥ n, so overlapping frames are copied).
+        var frameMatrix = [Double](repeating: 0, count: frames * n)
+        for t in 0..<frames { for k in 0..<n { frameMatrix[t * n + k] = padded[t * hop + k] } }
+        var spectra = [Double](repeating: 0, count: frames * 2 * frequencies)
+        frameMatrix.withUnsafeBufferPointer { x in
+            windowedDFT.withUnsafeBufferPointer { w in
+                spectra.withUnsafeMutableBufferPointer { s in
+                    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(frames), Int32(2 * frequencies), Int32(n),
+                                1, x.baseAddress, Int32(n), w.baseAddress, Int32(n), 0, s.baseAddress, Int32(2 * frequencies))
+                }
+            }
+        }
+        var power = [Float](repeating: 0, count: frames * frequencies)
+        for t in 0..<frames {
+            for f in 0..<frequencies {
+                let re = Float(spectra[t * 2 * frequencies + 2 * f]), im = Float(spectra[t * 2 * frequencies + 2 * f + 1])
+                let magnitude = (re * re + im * im).squareRoot()
+                power[t * frequencies + f] = magnitude * magnitude
+            }
+        }
+        // mel[bins × frames] = filters[bins × 201] · powerᵀ
+        var mel = [Float](repeating: 0, count: bins * frames)
+        filters.withUnsafeBufferPointer { fb in
+            power.withUnsafeBufferPointer { p in
+                mel.withUnsafeMutableBufferPointer { m in
+                    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(bins), Int32(frames), Int32(frequencies),
+                                1, fb.baseAddress, Int32(frequencies), p.baseAddress, Int32(frequencies), 0, m.baseAddress, Int32(frames))
+                }
+            }
+        }
+        var loudest = -Float.infinity
+        for i in mel.indices {
+            mel[i] = log10f(max(mel[i], 1e-10))
+            loudest = max(loudest, mel[i])
+        }
+        let floor = loudest - 8
+        for i in mel.indices { mel[i] = (max(mel[i], floor) + 4) / 4 }
+        return (mel, frames)
+    }
+
+    /// librosa's Slaney mel filter bank for 16 kHz and a 400-point DFT, area-normalised, in float32.
+    static func melFilters(bins: Int) -> [Float] {
+        let n = fftSize, frequencies = n / 2 + 1
+        let fftFrequencies = (0..<frequencies).map { Double($0) * Double(sampleRate) / Double(n) }
+        let maxMel = 45.245640471924965
+        let minLogHz = 1000.0, fSp = 200.0 / 3, minLogMel = minLogHz / fSp, logStep = log(6.4) / 27
+        let hz: [Double] = (0..<(bins + 2)).map { i in
+            let mel = maxMel * Double(i) / Double(bins + 1)
+            return mel >= minLogMel ? minLogHz * exp(logStep * (mel - minLogMel)) : fSp * mel
+        }
+        var weights = [Float](repeating: 0, count: bins * frequencies)
+        for b in 0..<bins {
+            let lowerWidth = hz[b + 1] - hz[b], upperWidth = hz[b + 2] - hz[b + 1]
+            let norm = 2 / (hz[b + 2] - hz[b])
+            for f in 0..<frequencies {
+                let lower = -(hz[b] - fftFrequencies[f]) / lowerWidth
+                let upper = (hz[b + 2] - fftFrequencies[f]) / upperWidth
+                weights[b * frequencies + f] = Float(max(0, min(lower, upper)) * norm)
+            }
+        }
+        return weights
+    }
+}

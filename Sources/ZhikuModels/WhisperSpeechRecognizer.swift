@@ -1,0 +1,40 @@
+import Foundation
+import ZhikuCore
+
+/// The built-in speech recognizer: audio decoded by FFmpeg, transcribed by ``WhisperTranscriber`` in-process.
+/// One transcription runs at a time (a window's encoder pass already keeps the BLAS threads busy).
+public final class WhisperSpeechRecognizer: SpeechRecognizer, @unchecked Sendable {
+    /// The built-in model's id.
+    public static let id = "whisper-base"
+    public let modelID = WhisperSpeechRecognizer.id
+    public let transcriber: WhisperTranscriber
+    public let options: WhisperTranscriber.Options
+    public let maximumSeconds: Double
+    private let lock = NSLock()
+
+    public init(folder: URL, options: WhisperTranscriber.Options = .init(),
+                maximumSeconds: Double = AudioDecoder.defaultMaximumSeconds) throws {
+        transcriber = try WhisperTranscriber(folder: folder)
+        self.options = options
+        self.maximumSeconds = maximumSeconds
+    }
+
+    /// The built-in model from the model cache (see ``ModelLocation``).
+    public convenience init(options: WhisperTranscriber.Options = .init(),
+                            maximumSeconds: Double = AudioDecoder.defaultMaximumSeconds) throws {
+        try self.init(folder: ModelLocation.folder(for: Self.id), options: options, maximumSeconds: maximumSeconds)
+    }
+
+    public func transcribe(_ audio: SourceFile, language: String?) async throws -> Transcript {
+        try transcribe(url: audio.url, language: language, options: options)
+    }
+
+    /// Decodes and transcribes the file at `url` with `options`.
+    public func transcribe(url: URL, language: String?, options: WhisperTranscriber.Options) throws -> Transcript {
+        let clip = try AudioDecoder.decode(url, sampleRate: LogMelSpectrogram.sampleRate, maximumSeconds: maximumSeconds)
+        guard clip.samples.count >= LogMelSpectrogram.sampleRate / 10 else {
+            throw ZhikuError.invalidInput("audio \(url.lastPathComponent) is shorter than 0.1 s")
+        }
+        return try lock.withLock { try transcriber.transcribe(clip.samples, language: language, options: options) }
+    }
+}
