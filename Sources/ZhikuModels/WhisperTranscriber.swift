@@ -98,6 +98,8 @@ public struct WhisperTranscriber: Sendable {
             }
             allTokens += tokens
         }
+        // Whisper sometimes runs its timestamps past the end of a short clip: keep segments inside the audio.
+        segments = segments.filter { $0.start < duration }.map { .init(start: $0.start, end: min($0.end, duration), text: $0.text) }
         let text = tokenizer.decode(allTokens).trimmingCharacters(in: .whitespacesAndNewlines)
         return Transcript(language: detected.code, languageProbability: detected.probability, text: text,
                           segments: segments, tokenIDs: allTokens.map(Int.init), duration: duration)
