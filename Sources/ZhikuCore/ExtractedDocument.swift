@@ -25,6 +25,9 @@ public struct ExtractedPage: Sendable, Hashable, Codable {
     public var words: [OCRText.Word]?
     public var imageWidth: Int?
     public var imageHeight: Int?
+    /// Transcribed audio: the stretch of the recording the page's text was spoken in, in seconds.
+    public var startSeconds: Double?
+    public var endSeconds: Double?
 
     public init(number: Int, text: String, headings: [Heading] = [], engine: String? = nil) {
         self.number = number

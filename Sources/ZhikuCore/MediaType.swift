@@ -14,9 +14,14 @@ public enum MediaType: String, Sendable, Codable, CaseIterable {
     case mp3 = "audio/mpeg"
     case ogg = "audio/ogg"
     case flac = "audio/flac"
+    case m4a = "audio/mp4"
+    case webm = "audio/webm"
     case zip = "application/zip"
     case octetStream = "application/octet-stream"
 
     /// True for the text-like types whose bytes are decoded as characters.
     public var isText: Bool { self == .plainText || self == .markdown || self == .html }
+
+    /// True for sound recordings, which are transcribed.
+    public var isAudio: Bool { [.wav, .mp3, .ogg, .flac, .m4a, .webm].contains(self) }
 }

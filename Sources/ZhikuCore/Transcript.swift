@@ -34,3 +34,18 @@ public struct Transcript: Sendable, Codable, Equatable {
         self.duration = duration
     }
 }
+
+extension Transcript {
+    /// `mm:ss` (or `h:mm:ss` past an hour), as a citation shows a moment of a recording: 135.4 → "02:15".
+    public static func clock(_ seconds: Double) -> String {
+        let total = max(0, Int(seconds.rounded(.down)))
+        let h = total / 3600, m = total / 60 % 60, s = total % 60
+        return h > 0 ? String(format: "%d:%02d:%02d", h, m, s) : String(format: "%02d:%02d", m, s)
+    }
+
+    /// Where a passage is: "02:15–02:40" for transcribed audio, "page 3" otherwise.
+    public static func location(page: Int, startSeconds: Double?, endSeconds: Double?) -> String {
+        guard let start = startSeconds else { return "page \(page)" }
+        return "\(clock(start))–\(clock(endSeconds ?? start))"
+    }
+}

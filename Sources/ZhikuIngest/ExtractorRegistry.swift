@@ -7,17 +7,18 @@ public struct ExtractorRegistry: Sendable {
     /// An empty registry.
     public init() {}
 
-    /// The built-in extractors: plain text, Markdown, HTML, PDF text layer, and images read by `ocr` (nil: images
-    /// are refused) in `ocrLanguages`.
+    /// The built-in extractors: plain text, Markdown, HTML, PDF text layer, images read by `ocr` (nil: images
+    /// are refused) in `ocrLanguages`, and audio transcribed by `speech` (nil: audio is refused).
     public static func standard(ocr: (any OCREngine)? = nil, ocrLanguages: String = "chi_sim+eng",
                                 imageDecoder: LeptonicaImageDecoder = LeptonicaImageDecoder(),
-                                maxPDFPages: Int = 5000) -> ExtractorRegistry {
+                                maxPDFPages: Int = 5000, speech: (any SpeechRecognizer)? = nil) -> ExtractorRegistry {
         var registry = ExtractorRegistry()
         registry.register(PlainTextExtractor())
         registry.register(MarkdownExtractor())
         registry.register(HTMLExtractor())
         registry.register(PopplerPDFExtractor(ocr: ocr, ocrLanguages: ocrLanguages, maxPages: maxPDFPages))
         if let ocr { registry.register(ImageExtractor(engine: ocr, languages: ocrLanguages, decoder: imageDecoder)) }
+        if let speech { registry.register(AudioExtractor(recognizer: speech)) }
         return registry
     }
 

@@ -84,7 +84,17 @@ public struct IngestPipeline: Sendable {
             let hint = file.mediaType == .pdf ? " (the pages have no text layer; scanned pages need OCR)" : ""
             throw ZhikuError.extractionFailed("no text found in '\(file.name)'\(hint)")
         }
-        let drafts = splitter.split(document)
+        var drafts = splitter.split(document)
+        // Chunks of transcribed audio carry the time range of the stretch they come from.
+        let times = Dictionary(document.pages.compactMap { page in page.startSeconds.map { (page.number, ($0, page.endSeconds ?? $0)) } },
+                               uniquingKeysWith: { first, _ in first })
+        if !times.isEmpty {
+            for i in drafts.indices {
+                guard let (start, end) = times[drafts[i].page] else { continue }
+                drafts[i].startSeconds = start
+                drafts[i].endSeconds = end
+            }
+        }
         lap("split")
 
         // Idempotent replace: drop whatever an interrupted attempt left, then write and index afresh.

@@ -33,6 +33,9 @@ public enum MediaTypeSniffer {
         if starts(Array("RIFF".utf8)), starts(Array("WAVE".utf8), at: 8) { return .wav }
         if starts(Array("OggS".utf8)) { return .ogg }
         if starts(Array("fLaC".utf8)) { return .flac }
+        // ISO base media (MP4/M4A/3GP): an `ftyp` box first; WebM/Matroska: the EBML header.
+        if starts(Array("ftyp".utf8), at: 4) { return .m4a }
+        if starts([0x1A, 0x45, 0xDF, 0xA3]) { return .webm }
         if starts(Array("ID3".utf8)) || (b.count >= 2 && b[0] == 0xFF && (b[1] & 0xE0) == 0xE0) { return .mp3 }
         if starts([0x50, 0x4B, 0x03, 0x04]) { return .zip }
         return nil

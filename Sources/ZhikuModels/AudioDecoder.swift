@@ -15,7 +15,7 @@ public enum AudioDecoder {
         func failure(_ what: String, _ code: Int32) -> ZhikuError {
             var buffer = [CChar](repeating: 0, count: 256)
             av_strerror(code, &buffer, buffer.count)
-            let reason = String(cString: buffer)
+            let reason = String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
             return ZhikuError.invalidInput("cannot decode audio \(name): \(what) (\(reason))")
         }
         av_log_set_level(AV_LOG_QUIET)

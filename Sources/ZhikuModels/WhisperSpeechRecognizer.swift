@@ -25,8 +25,14 @@ public final class WhisperSpeechRecognizer: SpeechRecognizer, @unchecked Sendabl
         try self.init(folder: ModelLocation.folder(for: Self.id), options: options, maximumSeconds: maximumSeconds)
     }
 
+    /// Transcribes on a thread of its own (a transcription keeps a core busy for seconds; the async callers'
+    /// threads stay free).
     public func transcribe(_ audio: SourceFile, language: String?) async throws -> Transcript {
-        try transcribe(url: audio.url, language: language, options: options)
+        try await withCheckedThrowingContinuation { continuation in
+            DispatchQueue.global(qos: .userInitiated).async {
+                continuation.resume(with: Result { try self.transcribe(url: audio.url, language: language, options: self.options) })
+            }
+        }
     }
 
     /// Decodes and transcribes the file at `url` with `options`.

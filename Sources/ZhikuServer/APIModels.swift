@@ -65,6 +65,9 @@ enum API {
         var keywordScore: Double?
         var vectorRank: Int?
         var vectorScore: Double?
+        /// Transcribed audio: when the passage was spoken, in seconds.
+        var startSeconds: Double?
+        var endSeconds: Double?
 
         init(_ hit: SearchHit) {
             chunkId = hit.chunk.id
@@ -79,6 +82,8 @@ enum API {
             keywordScore = hit.keywordScore
             vectorRank = hit.vectorRank
             vectorScore = hit.vectorScore
+            startSeconds = hit.chunk.startSeconds
+            endSeconds = hit.chunk.endSeconds
         }
     }
 

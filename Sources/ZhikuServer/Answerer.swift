@@ -227,14 +227,14 @@ public struct Answerer: Sendable {
         var used: [SearchHit] = []
         var cost = model.tokenCount(system) + model.tokenCount(request.question) + 32
         for hit in sources {
-            let block = "[\(used.count + 1)] \(hit.fileName), p. \(hit.chunk.page)\n\(hit.chunk.text)\n\n"
+            let block = "[\(used.count + 1)] \(hit.fileName), \(Self.location(hit))\n\(hit.chunk.text)\n\n"
             let tokens = model.tokenCount(block)
             if cost + tokens > budget { break }  // never cut a source mid-way
             cost += tokens
             used.append(hit)
         }
         if used.isEmpty, let best = sources.first { used = [best] }
-        let sourcesText = used.enumerated().map { i, hit in "[\(i + 1)] \(hit.fileName), p. \(hit.chunk.page)\n\(hit.chunk.text)" }
+        let sourcesText = used.enumerated().map { i, hit in "[\(i + 1)] \(hit.fileName), \(Self.location(hit))\n\(hit.chunk.text)" }
             .joined(separator: "\n\n")
         let history = trimmedHistory(request.history, budget: budget - cost, model: model)
         let question = (chinese ? "资料：\n" : "Sources:\n") + sourcesText + (chinese ? "\n\n问题：" : "\n\nQuestion: ") + request.question
@@ -256,5 +256,13 @@ public struct Answerer: Sendable {
             kept.append(turn)
         }
         return kept.reversed()
+    }
+}
+
+extension Answerer {
+    /// "p. 3", or the time range of a passage of transcribed audio ("02:15–02:40").
+    static func location(_ hit: SearchHit) -> String {
+        hit.chunk.startSeconds == nil ? "p. \(hit.chunk.page)"
+            : Transcript.location(page: hit.chunk.page, startSeconds: hit.chunk.startSeconds, endSeconds: hit.chunk.endSeconds)
     }
 }

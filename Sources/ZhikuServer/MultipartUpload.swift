@@ -4,7 +4,8 @@ import MultipartKit
 import ZhikuCore
 
 /// Receives a `multipart/form-data` body part by part, streaming each file part straight into the blob store
-/// (never holding a file in memory). Parts without a file name (plain form fields) are ignored.
+/// (never holding a file in memory). Parts without a file name are plain form fields: their first 64 KiB are kept
+/// as text by field name.
 struct MultipartUpload {
     /// One file part as received: its stored bytes, or why it could not be stored.
     struct Part {
@@ -15,6 +16,12 @@ struct MultipartUpload {
     /// Reads `body` to the end. Throws only for a malformed body; per-file problems are in the parts.
     static func receive<Body: AsyncSequence>(_ body: Body, boundary: String, blobs: some BlobStore, limit: Int64)
         async throws -> [Part] where Body.Element == ByteBuffer {
+        try await receiveForm(body, boundary: boundary, blobs: blobs, limit: limit).parts
+    }
+
+    /// Reads `body` to the end: the file parts, and the plain fields by name.
+    static func receiveForm<Body: AsyncSequence>(_ body: Body, boundary: String, blobs: some BlobStore, limit: Int64)
+        async throws -> (parts: [Part], fields: [String: String]) where Body.Element == ByteBuffer {
         let state = State(blobs: blobs, limit: limit)
         let parser = MultipartParser(boundary: boundary)
         parser.onHeader = { name, value in state.header(name, value) }
@@ -33,7 +40,18 @@ struct MultipartUpload {
             throw ZhikuError.invalidInput("the multipart body is malformed: \(error)")
         }
         state.abort()  // a part cut off by the end of the body
-        return state.parts
+        return (state.parts, state.fields)
+    }
+
+    /// The `name` parameter of a `Content-Disposition` header.
+    static func fieldName(fromDisposition disposition: String) -> String? {
+        for parameter in disposition.split(separator: ";").dropFirst() {
+            let pair = parameter.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+            if pair.count == 2, pair[0].lowercased() == "name" {
+                return pair[1].trimmingCharacters(in: CharacterSet(charactersIn: "\""))
+            }
+        }
+        return nil
     }
 
     /// The `boundary` parameter of a multipart content type.
@@ -83,6 +101,8 @@ struct MultipartUpload {
         var currentName: String?
         var currentError: ZhikuError?
         var parts: [Part] = []
+        var fields: [String: String] = [:]
+        var fieldBytes: [UInt8] = []
         var fatal: ZhikuError?
 
         init(blobs: any BlobStore, limit: Int64) {
@@ -96,8 +116,11 @@ struct MultipartUpload {
 
         func body(_ buffer: inout ByteBuffer) {
             if currentName == nil {
-                guard let disposition = headers["content-disposition"],
-                      let name = MultipartUpload.fileName(fromDisposition: disposition) else { return }
+                guard let disposition = headers["content-disposition"] else { return }
+                guard let name = MultipartUpload.fileName(fromDisposition: disposition) else {
+                    if fieldBytes.count < 65_536 { fieldBytes += buffer.readableBytesView.prefix(65_536 - fieldBytes.count) }
+                    return
+                }
                 currentName = name
                 do {
                     writer = try blobs.makeWriter(limit: limit)
@@ -123,10 +146,15 @@ struct MultipartUpload {
                 writer = nil
                 currentName = nil
                 currentError = nil
+                fieldBytes = []
             }
             var name = currentName
             if name == nil, let disposition = headers["content-disposition"] {
                 name = MultipartUpload.fileName(fromDisposition: disposition)  // a file part with no bytes
+                if name == nil, let field = MultipartUpload.fieldName(fromDisposition: disposition) {
+                    fields[field] = String(decoding: fieldBytes, as: UTF8.self)
+                    return
+                }
             }
             guard let name else { return }
             if let currentError {

@@ -57,6 +57,13 @@ public struct ZhikuConfiguration: Sendable {
     public var auth = true
     /// Mark session cookies `Secure` on every response (behind a TLS-terminating proxy that does not say so).
     public var secureCookies = false
+    /// An OpenAI-compatible transcription server (`/v1/audio/transcriptions`) instead of the built-in Whisper base.
+    public var speechServerURL: String?
+    public var speechServerAPIKey: String?
+    /// The model named to that server.
+    public var speechModel = "whisper-1"
+    /// Longer recordings are refused (uploads fail their job with the reason; transcription requests get 400).
+    public var maxAudioSeconds = 4 * 3600.0
     /// How long a browser session lasts.
     public var sessionLifetime: Duration = .seconds(7 * 24 * 3600)
 
@@ -102,6 +109,10 @@ public struct ZhikuConfiguration: Sendable {
         if let tokens = environment["ZHIKU_MAX_ANSWER_TOKENS"].flatMap(Int.init), tokens > 0 { c.maxAnswerTokens = tokens }
         if let rate = environment["ZHIKU_REQUESTS_PER_MINUTE"].flatMap(Int.init), rate >= 0 { c.requestsPerMinute = rate }
         if let pixels = environment["ZHIKU_MAX_IMAGE_PIXELS"].flatMap(Int.init), pixels > 0 { c.maxImagePixels = pixels }
+        if let url = environment["ZHIKU_SPEECH_URL"], !url.isEmpty { c.speechServerURL = url }
+        if let key = environment["ZHIKU_SPEECH_API_KEY"], !key.isEmpty { c.speechServerAPIKey = key }
+        if let model = environment["ZHIKU_SPEECH_MODEL"], !model.isEmpty { c.speechModel = model }
+        if let seconds = environment["ZHIKU_MAX_AUDIO_SECONDS"].flatMap(Double.init), seconds > 0 { c.maxAudioSeconds = seconds }
         if let k = environment["ZHIKU_RRF_K"].flatMap(Double.init), k >= 0 { c.retrieval.fusion.k = k }
         if let w = environment["ZHIKU_RRF_KEYWORD_WEIGHT"].flatMap(Double.init), w >= 0 { c.retrieval.fusion.keywordWeight = w }
         if let w = environment["ZHIKU_RRF_VECTOR_WEIGHT"].flatMap(Double.init), w >= 0 { c.retrieval.fusion.vectorWeight = w }

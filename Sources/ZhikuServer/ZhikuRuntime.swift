@@ -28,6 +28,8 @@ public struct ZhikuRuntime: Sendable {
     public let accounts: any AccountStore
     /// Who may see and change which knowledge base.
     public let access: AccessControl
+    /// Speech to text (audio files, voice questions) and text to speech.
+    public let speech: SpeechServices
     let loginThrottle = LoginThrottle()
     private let sqliteStore: SQLiteStore
     /// The SQLite database behind the stores (for backups and readiness).
@@ -71,9 +73,11 @@ public struct ZhikuRuntime: Sendable {
             file: folder.appendingPathComponent("settings.json"),
             defaults: AnswerSettings(noAnswerThreshold: configuration.retrieval.noAnswerThreshold))
         self.logger = logger
+        let speech = SpeechServices(configuration: configuration, logger: logger)
+        self.speech = speech
         let extractors = ExtractorRegistry.standard(ocr: TesseractOCR(), ocrLanguages: configuration.ocrLanguages,
                                                     imageDecoder: LeptonicaImageDecoder(maxPixels: configuration.maxImagePixels),
-                                                    maxPDFPages: configuration.maxPDFPages)
+                                                    maxPDFPages: configuration.maxPDFPages, speech: speech)
         self.pipeline = IngestPipeline(store: store, blobs: blobs, keywordIndex: index, vectorIndex: vectors,
                                        embedders: embedders, extractors: extractors,
                                        splitter: IngestPipeline.defaultSplitter(), logger: logger)

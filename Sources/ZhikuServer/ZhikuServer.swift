@@ -26,6 +26,7 @@ public enum ZhikuServer {
         ModelRoutes(runtime: runtime).register(on: router)
         OpenAIRoutes(runtime: runtime).register(on: router)
         SettingsRoutes(runtime: runtime).register(on: router)
+        SpeechRoutes(runtime: runtime).register(on: router)
         WebAssets().register(on: router)
         let configuration = ApplicationConfiguration(
             address: .hostname(runtime.configuration.host, port: runtime.configuration.port),

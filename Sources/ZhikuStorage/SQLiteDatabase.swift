@@ -268,6 +268,15 @@ enum SQLiteMigrations {
                 CREATE INDEX conversations_by_user ON conversations(user_id, updated_at);
                 """)
         }
+        // Transcribed audio: when each page (a stretch of the recording) and each chunk was spoken.
+        migrator.registerMigration("v7-audio") { db in
+            try db.execute(sql: """
+                ALTER TABLE extracted_pages ADD COLUMN start_seconds REAL;
+                ALTER TABLE extracted_pages ADD COLUMN end_seconds REAL;
+                ALTER TABLE chunks ADD COLUMN start_seconds REAL;
+                ALTER TABLE chunks ADD COLUMN end_seconds REAL;
+                """)
+        }
         return migrator
     }
 }

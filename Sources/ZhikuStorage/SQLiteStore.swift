@@ -182,8 +182,9 @@ public struct SQLiteStore: Store {
                            arguments: [sha256, document.pages.count, time])
             for ((page, headings), ocr) in zip(zip(document.pages, encoded), details) {
                 try db.execute(sql: """
-                    INSERT INTO extracted_pages (sha256, page, text, headings, engine, ocr) VALUES (?, ?, ?, ?, ?, ?)
-                    """, arguments: [sha256, page.number, page.text, headings, page.engine, ocr])
+                    INSERT INTO extracted_pages (sha256, page, text, headings, engine, ocr, start_seconds, end_seconds)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                    """, arguments: [sha256, page.number, page.text, headings, page.engine, ocr, page.startSeconds, page.endSeconds])
             }
         }
     }
@@ -198,7 +199,7 @@ public struct SQLiteStore: Store {
     }
 
     private static func pages(_ db: Database, sha256: String) throws -> [ExtractedPage] {
-        try Row.fetchAll(db, sql: "SELECT page, text, headings, engine, ocr FROM extracted_pages WHERE sha256 = ? ORDER BY page",
+        try Row.fetchAll(db, sql: "SELECT page, text, headings, engine, ocr, start_seconds, end_seconds FROM extracted_pages WHERE sha256 = ? ORDER BY page",
                          arguments: [sha256]).map { row in
             let headingsJSON: String = row["headings"]
             let headings = (try? JSONDecoder().decode([Heading].self, from: Data(headingsJSON.utf8))) ?? []
@@ -209,6 +210,8 @@ public struct SQLiteStore: Store {
                 page.imageWidth = details.width
                 page.imageHeight = details.height
             }
+            page.startSeconds = row["start_seconds"]
+            page.endSeconds = row["end_seconds"]
             return page
         }
     }
@@ -229,15 +232,18 @@ public struct SQLiteStore: Store {
             else { throw ZhikuError.notFound("file \(file) was deleted") }
             try db.execute(sql: "DELETE FROM chunks WHERE file_id = ?", arguments: [file])
             let insert = try db.makeStatement(sql: """
-                INSERT INTO chunks (file_id, kb_id, ordinal, page, start_offset, end_offset, text)
-                VALUES (?, ?, ?, ?, ?, ?, ?)
+                INSERT INTO chunks (file_id, kb_id, ordinal, page, start_offset, end_offset, text, start_seconds, end_seconds)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """)
             var chunks: [Chunk] = []
             chunks.reserveCapacity(drafts.count)
             for d in drafts {
-                try insert.execute(arguments: [file, kb, d.ordinal, d.page, d.start, d.end, d.text])
-                chunks.append(Chunk(id: db.lastInsertedRowID, fileID: file, knowledgeBaseID: kb, ordinal: d.ordinal,
-                                    page: d.page, start: d.start, end: d.end, text: d.text))
+                try insert.execute(arguments: [file, kb, d.ordinal, d.page, d.start, d.end, d.text, d.startSeconds, d.endSeconds])
+                var chunk = Chunk(id: db.lastInsertedRowID, fileID: file, knowledgeBaseID: kb, ordinal: d.ordinal,
+                                  page: d.page, start: d.start, end: d.end, text: d.text)
+                chunk.startSeconds = d.startSeconds
+                chunk.endSeconds = d.endSeconds
+                chunks.append(chunk)
             }
             try db.execute(sql: "UPDATE files SET page_count = ?, chunk_count = ?, updated_at = ? WHERE id = ?",
                            arguments: [pageCount, drafts.count, time, file])
@@ -416,8 +422,11 @@ public struct SQLiteStore: Store {
     }
 
     static func chunk(_ row: Row) -> Chunk {
-        Chunk(id: row["id"], fileID: row["file_id"], knowledgeBaseID: row["kb_id"], ordinal: row["ordinal"],
-              page: row["page"], start: row["start_offset"], end: row["end_offset"], text: row["text"])
+        var chunk = Chunk(id: row["id"], fileID: row["file_id"], knowledgeBaseID: row["kb_id"], ordinal: row["ordinal"],
+                          page: row["page"], start: row["start_offset"], end: row["end_offset"], text: row["text"])
+        chunk.startSeconds = row["start_seconds"]
+        chunk.endSeconds = row["end_seconds"]
+        return chunk
     }
 }
 

@@ -93,3 +93,25 @@ export function uploadFile(kbId, file, name, onProgress) {
     xhr.send(form);
   });
 }
+
+/** Throws the APIError of a failed `response`. */
+async function failure(response) {
+  const data = await response.json().catch(() => null);
+  const error = data && data.error ? data.error : { code: 'http', message: `${response.status} ${response.statusText}` };
+  if (response.status === 401) onUnauthorized();
+  throw new APIError(response.status, error.code, error.message);
+}
+
+/** Posts raw bytes (a recording) to `path` and returns the JSON answer. */
+export async function postBytes(path, blob) {
+  const response = await fetch(path, { method: 'POST', headers: headersFor('POST', { 'content-type': blob.type || 'application/octet-stream' }), body: blob });
+  if (!response.ok) await failure(response);
+  return response.json();
+}
+
+/** Posts JSON to `path` and returns the binary answer (synthesized speech) as a Blob. */
+export async function postForBlob(path, body, signal) {
+  const response = await fetch(path, { method: 'POST', signal, headers: headersFor('POST', { 'content-type': 'application/json' }), body: JSON.stringify(body) });
+  if (!response.ok) await failure(response);
+  return response.blob();
+}

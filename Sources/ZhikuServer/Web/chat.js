@@ -3,7 +3,8 @@ import { api, streamEvents } from './api.js';
 import { button, el, toast } from './dom.js';
 import { t } from './i18n.js';
 import { renderMarkdown } from './markdown.js';
-import { closePanel, showSources } from './panel.js';
+import { citedWhere, closePanel, showSources } from './panel.js';
+import { autoRead, initMicrophone, setAutoRead, speak, speakable, stopSpeaking } from './voice.js';
 
 const $ = (id) => document.getElementById(id);
 
@@ -33,6 +34,15 @@ export function initChat(onChange) {
     send(question, false);
   });
   $('stop').addEventListener('click', () => state.controller?.abort());
+  // Voice: the words go into the box to be checked; hands-free (answers read aloud) sends them at once.
+  initMicrophone($('mic'), (text) => {
+    prompt.value = prompt.value.trim() ? `${prompt.value.trim()} ${text}` : text;
+    autosize(prompt);
+    prompt.focus();
+    if (autoRead() && !state.controller) $('composer').requestSubmit();
+  });
+  $('auto-read').checked = autoRead();
+  $('auto-read').addEventListener('change', (e) => { setAutoRead(e.target.checked); if (!e.target.checked) stopSpeaking(); });
   $('chat-kb').addEventListener('change', () => { state.kbId = $('chat-kb').value; });
 }
 
@@ -112,7 +122,7 @@ function turnNode(turn, index) {
   if (turn.citations?.length) {
     const cites = el('div', 'cites');
     for (const c of turn.citations) {
-      cites.append(button(`[${c.n}] ${c.file_name} · ${t('page')} ${c.page}`, 'chip', () => showSources(turn.citations, c.n, turn.kbId),
+      cites.append(button(`[${c.n}] ${c.file_name} · ${citedWhere(c)}`, 'chip', () => showSources(turn.citations, c.n, turn.kbId),
         { 'data-n': String(c.n) }));
     }
     node.append(cites);
@@ -120,6 +130,7 @@ function turnNode(turn, index) {
   if (!turn.streaming) {
     const meta = el('div', 'meta');
     if (turn.stopped) meta.append(el('span', 'badge', t('stopped')));
+    meta.append(button(t('readAloud'), 'plain read-aloud', (e) => speak(speakable(turn.content), e.currentTarget)));
     meta.append(button(t('copy'), 'plain copy', async (e) => {
       try { await navigator.clipboard.writeText(turn.content); e.target.textContent = t('copied'); } catch { toast(turn.content.slice(0, 80)); }
     }));
@@ -140,7 +151,7 @@ function fillAnswer(content, turn) {
   const cite = (n) => {
     const c = turn.citations?.find((x) => x.n === n);
     if (!c) return null;
-    const a = el('a', 'cite', `[${n}]`, { href: `#source-${n}`, 'data-n': String(n), title: `${c.file_name} · ${t('page')} ${c.page}` });
+    const a = el('a', 'cite', `[${n}]`, { href: `#source-${n}`, 'data-n': String(n), title: `${c.file_name} · ${citedWhere(c)}` });
     a.addEventListener('click', (e) => { e.preventDefault(); showSources(turn.citations, n, turn.kbId); });
     return a;
   };
@@ -230,6 +241,9 @@ async function send(question, again) {
     state.controller = null;
     setBusy(false);
     render();
+    if (autoRead() && !turn.stopped && !turn.error && turn.content) {
+      speak(speakable(turn.content), $('messages').lastElementChild?.querySelector('.read-aloud'));
+    }
     if (turn.stopped && state.conversationId == null) setTimeout(() => adoptStopped(question), 500);
     else state.onChange();
     if (state.conversationId != null && location.hash !== `#/c/${state.conversationId}`) {

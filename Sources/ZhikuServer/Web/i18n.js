@@ -9,7 +9,7 @@ const strings = {
     promptPlaceholder: 'Ask a question…', send: 'Send', stop: 'Stop',
     composerHint: 'Enter to send · Shift+Enter for a new line', askThisKb: 'Ask this knowledge base', rename: 'Rename',
     delete: 'Delete', dropHere: 'Drop files or folders here', chooseFiles: 'Choose files', chooseFolder: 'Choose a folder',
-    formats: 'PDF (scans are read by OCR), images, Markdown, HTML, text.', file: 'File', status: 'Status', size: 'Size',
+    formats: 'PDF (scans are read by OCR), images, audio (transcribed), Markdown, HTML, text.', file: 'File', status: 'Status', size: 'Size',
     pages: 'Pages', chunks: 'Chunks', actions: 'Actions', chatModel: 'Chat model', defaultModel: 'Model used for answers',
     addEndpoint: 'Add an OpenAI-compatible endpoint',
     endpointHint: 'LM Studio, Ollama, llama.cpp, vLLM… anything that serves /v1/chat/completions.', name: 'Name',
@@ -35,6 +35,8 @@ const strings = {
     reembedding: 'Re-embedding with {model}…', errorPrefix: 'Error: ', newConversation: 'New conversation',
     offline: 'The server cannot be reached.', userName: 'User name', password: 'Password', signIn: 'Sign in',
     signOut: 'Sign out {name}', chunkRange: 'characters {start}–{end}', ocrEngine: 'OCR, confidence {c}%',
+    speak: 'Ask by voice', stopRecording: 'Stop recording', transcribing: 'Transcribing…', readAloud: 'Read aloud',
+    autoRead: 'Read answers aloud', microphoneDenied: 'The microphone is not available.', heardNothing: 'No speech was heard.',
   },
   zh: {
     skipToChat: '跳到对话', closeMenu: '关闭菜单', openMenu: '打开菜单', newChat: '新对话',
@@ -70,6 +72,8 @@ const strings = {
     connectionBad: '连接失败：{error}', builtIn: '内置', inUse: '使用中', none: '无（仅关键词）',
     reembedding: '正在用 {model} 重新生成向量…', errorPrefix: '错误：', newConversation: '新对话',
     offline: '无法连接服务器。', userName: '用户名', password: '密码', signIn: '登录', signOut: '退出 {name}', chunkRange: '字符 {start}–{end}', ocrEngine: 'OCR，置信度 {c}%',
+    speak: '语音提问', stopRecording: '停止录音', transcribing: '正在识别…', readAloud: '朗读',
+    autoRead: '自动朗读回答', microphoneDenied: '无法使用麦克风。', heardNothing: '没有听到语音。',
   },
 };
 

@@ -33,6 +33,19 @@ export function closePanel() {
  * Shows `citations` (an answer's numbered sources) with number `active` expanded: file, page, score, and the cited
  * range marked inside the page's text (falling back to the stored snippet when the file is gone).
  */
+/** m:ss of a moment in a recording. */
+function clock(seconds) {
+  const total = Math.max(0, Math.floor(seconds));
+  const h = Math.floor(total / 3600), m = Math.floor(total / 60) % 60, s = total % 60;
+  const two = (n) => String(n).padStart(2, '0');
+  return h > 0 ? `${h}:${two(m)}:${two(s)}` : `${two(m)}:${two(s)}`;
+}
+
+/** Where a cited passage is: "page 3", or "02:15–02:40" in a recording. */
+export function citedWhere(c) {
+  return c.start_seconds != null ? `${clock(c.start_seconds)}–${clock(c.end_seconds ?? c.start_seconds)}` : `${t('page')} ${c.page}`;
+}
+
 export function showSources(citations, active, kbId) {
   const box = el('div', 'sources');
   let activeNode = null;
@@ -41,7 +54,7 @@ export function showSources(citations, active, kbId) {
     const head = el('div', 'head');
     head.append(el('span', 'n', `[${c.n}]`), el('span', 'file', c.file_name));
     card.append(head);
-    const where = [`${t('page')} ${c.page}`, `${t('score')} ${c.score.toFixed(3)}`];
+    const where = [citedWhere(c), `${t('score')} ${c.score.toFixed(3)}`];
     if (c.vector_score != null) where.push(`cos ${c.vector_score.toFixed(3)}`);
     card.append(el('div', 'where', where.join(' · ')));
     const text = el('div', 'text');
@@ -79,7 +92,7 @@ export async function showPreview(kbId, file) {
   try {
     for (const page of await pages(kbId, file.id)) {
       const section = el('section', 'page');
-      let label = `${t('page')} ${page.number}`;
+      let label = page.start_seconds != null ? citedWhere(page) : `${t('page')} ${page.number}`;
       if (page.engine && page.confidence != null) label += ` · ${t('ocrEngine', { c: Math.round(page.confidence) })}`;
       section.append(el('h3', '', label), el('div', 'text', page.text || t('noText')));
       box.append(section);
