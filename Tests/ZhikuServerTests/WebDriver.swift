@@ -22,8 +22,9 @@ final class WebDriver: @unchecked Sendable {
     private let base: String
     private var session = ""
 
-    /// Starts chromedriver and a headless Chromium of `width`×`height` CSS pixels with English as its language.
-    init(width: Int = 1280, height: Int = 860) async throws {
+    /// Starts chromedriver and a headless Chromium of `width`×`height` CSS pixels with English as its language;
+    /// `arguments` are added to Chromium's command line.
+    init(width: Int = 1280, height: Int = 860, arguments: [String] = []) async throws {
         guard FileManager.default.isExecutableFile(atPath: Self.chromedriver) else {
             throw Failure(description: "\(Self.chromedriver) is missing: run `bash scripts/setup.sh --tests` (it installs chromium and chromium-driver)")
         }
@@ -53,7 +54,7 @@ final class WebDriver: @unchecked Sendable {
             "goog:chromeOptions": [
                 "binary": "/usr/bin/chromium",
                 "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--lang=en-US",
-                         "--window-size=\(width),\(height)", "--force-device-scale-factor=1"],
+                         "--window-size=\(width),\(height)", "--force-device-scale-factor=1"] + arguments,
                 "prefs": ["intl.accept_languages": "en-US,en"],
             ] as [String: Any],
         ] as [String: Any]]]

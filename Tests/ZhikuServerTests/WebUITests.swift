@@ -18,11 +18,11 @@ import ZhikuTestSupport
     static var modelMissing: Bool { (try? ModelLocation.folder(for: LlamaGenerator.defaultModelID)) == nil }
 
     /// Runs `body` with a browser and a server, closing both however it ends (a screenshot records a failure).
-    func withBrowser(_ name: String, width: Int = 1280, height: Int = 860, auth: Bool = false,
+    func withBrowser(_ name: String, width: Int = 1280, height: Int = 860, auth: Bool = false, arguments: [String] = [],
                      _ body: (WebDriver, TestServer) async throws -> Void) async throws {
         let server = try await TestServer(auth: auth)
         let browser: WebDriver
-        do { browser = try await WebDriver(width: width, height: height) } catch {
+        do { browser = try await WebDriver(width: width, height: height, arguments: arguments) } catch {
             try? await server.stop()
             throw error
         }
@@ -365,6 +365,69 @@ import ZhikuTestSupport
                 #expect(injected["cites"] as? Int == 1, "\(pass): the [1] marker is a citation link: \(injected)")
             }
             try await shot(browser, "13-markup-as-text")
+            #expect(try await severeConsoleEntries(browser) == [], "no console errors")
+        }
+    }
+
+    /// Voice: a recording (Chromium's fake microphone plays an espeak-ng WAV) is transcribed into the box, sent,
+    /// answered from a transcribed meeting recording with a time-range citation, and the answer is read aloud.
+    @Test func askByVoiceAndHearTheAnswer() async throws {
+        guard (try? ModelLocation.folder(for: WhisperSpeechRecognizer.id)) != nil else {
+            print("skipped: model whisper-base not found (scripts/fetch-models.sh fetches it)")
+            return
+        }
+        let audio = TemporaryFolder()
+        let synthesizer = try EspeakSpeechSynthesizer()
+        let question = audio.url.appendingPathComponent("question.wav")
+        try await synthesizer.synthesize("When is the quarterly report due?", voice: "en-us", rate: nil).wav().write(to: question)
+        let meeting = try await synthesizer.synthesize(
+            "Welcome to the planning meeting. The quarterly report is due on the fifth of March. "
+                + "Please send the budget to the finance team before Friday.", voice: "en-us", rate: nil)
+        try await withBrowser("voice", arguments: [
+            "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
+            "--use-file-for-fake-audio-capture=\(question.path)%noloop", "--autoplay-policy=no-user-gesture-required",
+        ]) { browser, server in
+            _ = try await server.json(.POST, "/api/kbs", ["name": "meetings"])
+            let form = TestServer.multipart([("planning.wav", Array(meeting.wav()))])
+            let upload = try await server.request(.POST, "/api/kbs/meetings/files", body: form.body, headers: [("Content-Type", form.contentType)])
+            let job = (upload.json["uploads"] as? [[String: Any]])?.first?["job"] as? [String: Any]
+            #expect(try await server.waitForJob(job?["id"] as? Int ?? 0, timeout: .seconds(600))["status"] as? String == "succeeded")
+            // Quoted answers (no language model needed) and a gate low enough for one passage per recording.
+            _ = try await server.json(.PUT, "/api/settings", ["answer_mode": "extractive", "no_answer_threshold": 0.5])
+
+            try await start(browser, "http://127.0.0.1:\(server.port)/")
+            try await browser.wait(until: "return [...document.querySelectorAll('#chat-kb option')].some(o => o.textContent === 'meetings')", "the knowledge base")
+            _ = try await browser.execute("""
+                const select = document.getElementById('chat-kb');
+                select.value = [...select.options].find(o => o.textContent === 'meetings').value;
+                select.dispatchEvent(new Event('change'));
+                """)
+            #expect(try await browser.execute("return document.getElementById('mic').hidden") as? Bool == false)
+            try await browser.click("#mic")
+            try await browser.wait(until: "return document.getElementById('mic').dataset.state === 'recording'", "recording to start")
+            try await shot(browser, "15-recording")
+            try await Task.sleep(for: .seconds(4))  // the question is about 2 s long
+            try await browser.click("#mic")
+            try await browser.wait(until: "return document.getElementById('prompt').value.length > 0", timeout: 120, "the transcript in the box")
+            let heard = try await browser.execute("return document.getElementById('prompt').value") as? String ?? ""
+            #expect(heard.lowercased().contains("quarterly report"), "heard: \(heard)")
+            try await shot(browser, "16-transcribed")
+
+            try await browser.type("\u{E007}", into: try await browser.wait(for: "#prompt"))
+            try await browser.wait(until: """
+                const m = document.querySelector('.msg.assistant:last-child');
+                return m && !m.querySelector('.cursor') && document.getElementById('stop').hidden && m.querySelector('.read-aloud')
+                """, timeout: 120, "the answer")
+            let chip = try await browser.text(".msg.assistant .cites .chip")
+            #expect(chip.range(of: #"planning\.wav · \d\d:\d\d–\d\d:\d\d"#, options: .regularExpression) != nil, "chip: \(chip)")
+            try await browser.click(".msg.assistant .cites .chip")
+            try await browser.wait(until: "return /\\d\\d:\\d\\d–\\d\\d:\\d\\d/.test(document.querySelector('#panel .source.active .where')?.textContent || '')",
+                                   "the source's time range")
+            try await browser.click(".msg.assistant .read-aloud")
+            try await browser.wait(until: """
+                return performance.getEntriesByType('resource').some(e => e.name.endsWith('/api/speech') && e.responseStatus === 200)
+                """, timeout: 60, "the answer to be spoken")
+            try await shot(browser, "17-voice-answer")
             #expect(try await severeConsoleEntries(browser) == [], "no console errors")
         }
     }
