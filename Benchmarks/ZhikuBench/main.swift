@@ -22,7 +22,7 @@ while let a = arguments.next() {
     case "--only": only = Set((arguments.next() ?? "").split(separator: ",").map(String.init))
     case "--peer-chat-model": peerChatModel = arguments.next()
     default:
-        FileHandle.standardError.write(Data("usage: zhiku-bench [--python PATH] [--docs N] [--only splitter,bm25,embeddings,chat,ocr] [--peer-chat-model PATH]\n".utf8))
+        FileHandle.standardError.write(Data("usage: zhiku-bench [--python PATH] [--docs N] [--only splitter,bm25,embeddings,chat,ocr,speech] [--peer-chat-model PATH]\n".utf8))
         exit(2)
     }
 }
@@ -172,6 +172,12 @@ if only.isEmpty || only.contains("chat") {
 
 if only.isEmpty || only.contains("ocr") {
     rows.append(contentsOf: try await OCRBenchmarks.run(work: work, clock: clock))
+}
+
+// MARK: Speech
+
+if only.isEmpty || only.contains("speech") {
+    rows.append(contentsOf: try await SpeechBenchmarks.run(python: python, work: work, clock: clock, peers: peersFolder))
 }
 
 // MARK: Table

@@ -297,3 +297,10 @@ extension Kernels {
         }
     }
 }
+
+extension Kernels {
+    /// Sets how many threads OpenBLAS uses for one matrix product (benchmarks; the server keeps 1 per worker).
+    public static func setBLASThreads(_ count: Int) {
+        openblas_set_num_threads(Int32(max(1, count)))
+    }
+}
