@@ -17,7 +17,8 @@ packages=(pkg-config libpoppler-glib-dev libtesseract-dev tesseract-ocr tesserac
 # The tests also read the database with the sqlite3 shell, draw their test images with ImageMagick and a
 # Chinese font, and drive the web UI in headless Chromium through chromedriver.
 # The deployment files are checked with Python's YAML parser.
-[ "${1:-}" = "--tests" ] && packages+=(sqlite3 imagemagick fonts-noto-cjk chromium chromium-driver python3-yaml)
+# The audio tests encode their recordings into MP3, M4A, OGG/Opus, WebM and FLAC with the ffmpeg tool.
+[ "${1:-}" = "--tests" ] && packages+=(sqlite3 imagemagick fonts-noto-cjk chromium chromium-driver python3-yaml ffmpeg)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -42,7 +42,7 @@ public enum AudioDecoder {
         var mono = AVChannelLayout()
         av_channel_layout_default(&mono, 1)
         let maximumSamples = Int(maximumSeconds * Double(sampleRate))
-        var samples: [Int16] = []
+        var samples: [Float] = []
         var output = [Int16](repeating: 0, count: 0)
 
         func makeResampler(for frame: UnsafeMutablePointer<AVFrame>) throws {
@@ -70,7 +70,7 @@ public enum AudioDecoder {
                 return swr_convert(resampler, &out, Int32(capacity), nil, 0)
             }
             guard produced >= 0 else { throw failure("resampling failed", produced) }
-            samples += output[0..<Int(produced)]
+            samples += output[0..<Int(produced)].map { Float($0) / 32768 }
             guard samples.count <= maximumSamples else {
                 throw ZhikuError.invalidInput("audio \(name) is longer than the limit of \(Int(maximumSeconds)) s")
             }
@@ -108,6 +108,6 @@ public enum AudioDecoder {
             throw ZhikuError.invalidInput("cannot decode audio \(name): it holds no decodable sound")
         }
         try convert(nil)
-        return AudioClip(samples: samples.map { Float($0) / 32768 }, sampleRate: sampleRate)
+        return AudioClip(samples: samples, sampleRate: sampleRate)
     }
 }

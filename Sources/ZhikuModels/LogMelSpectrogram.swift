@@ -33,46 +33,60 @@ public struct LogMelSpectrogram: Sendable {
         windowedDFT = dft
     }
 
+    /// Frames whose spectra are computed at once (a block's DFT input is 3.2 MB; long audio is never held as one
+    /// frame matrix).
+    static let framesPerBlock = 1000
+
     /// The log-mel features of `samples` as [bins × frames] (row-major), frames = samples.count / 160 + 1.
     public func features(_ samples: [Float]) -> (values: [Float], frames: Int) {
         let n = Self.fftSize, hop = Self.hopLength, half = n / 2, frequencies = n / 2 + 1
-        // 160 zeros appended, then reflect padding of 200 on both sides (numpy's "reflect": the edge not repeated).
-        var signal = samples.map(Double.init) + [Double](repeating: 0, count: hop)
-        if signal.count <= half { signal += [Double](repeating: 0, count: half + 1 - signal.count) }
-        let length = signal.count
-        var padded = [Double](repeating: 0, count: length + 2 * half)
-        for i in 0..<half { padded[i] = signal[half - i] }
-        for i in 0..<length { padded[half + i] = signal[i] }
-        for i in 0..<half { padded[half + length + i] = signal[length - 2 - i] }
-        let frames = 1 + (padded.count - n) / hop - 1  // the STFT's last frame is dropped
+        // The signal is the samples with 160 zeros appended, reflect-padded by 200 on both sides (numpy's "reflect":
+        // the edge sample not repeated); `padded(i)` reads that padded signal without building it.
+        let length = max(samples.count + hop, half + 1)
+        func signal(_ i: Int) -> Double { i < samples.count ? Double(samples[i]) : 0 }
+        func padded(_ i: Int) -> Double {
+            if i < half { return signal(half - i) }
+            if i < half + length { return signal(i - half) }
+            return signal(length - 2 - (i - half - length))
+        }
+        let frames = (length + 2 * half - n) / hop  // the STFT's 1 + (…) frames, its last one dropped
         guard frames > 0 else { return ([], 0) }
-        // Spectra of all frames at once: one row per frame (BLAS needs lda ≥ n, so overlapping frames are copied).
-        var frameMatrix = [Double](repeating: 0, count: frames * n)
-        for t in 0..<frames { for k in 0..<n { frameMatrix[t * n + k] = padded[t * hop + k] } }
-        var spectra = [Double](repeating: 0, count: frames * 2 * frequencies)
-        frameMatrix.withUnsafeBufferPointer { x in
-            windowedDFT.withUnsafeBufferPointer { w in
-                spectra.withUnsafeMutableBufferPointer { s in
-                    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(frames), Int32(2 * frequencies), Int32(n),
-                                1, x.baseAddress, Int32(n), w.baseAddress, Int32(n), 0, s.baseAddress, Int32(2 * frequencies))
+        var mel = [Float](repeating: 0, count: bins * frames)
+        let block = Self.framesPerBlock
+        var frameMatrix = [Double](repeating: 0, count: block * n)
+        var spectra = [Double](repeating: 0, count: block * 2 * frequencies)
+        var power = [Float](repeating: 0, count: block * frequencies)
+        for first in stride(from: 0, to: frames, by: block) {
+            let count = min(block, frames - first)
+            // One row per frame (BLAS needs lda ≥ n, so overlapping frames are copied), then every frame's windowed
+            // DFT in one product.
+            for t in 0..<count {
+                let offset = (first + t) * hop
+                for k in 0..<n { frameMatrix[t * n + k] = padded(offset + k) }
+            }
+            frameMatrix.withUnsafeBufferPointer { x in
+                windowedDFT.withUnsafeBufferPointer { w in
+                    spectra.withUnsafeMutableBufferPointer { s in
+                        cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(count), Int32(2 * frequencies), Int32(n),
+                                    1, x.baseAddress, Int32(n), w.baseAddress, Int32(n), 0, s.baseAddress, Int32(2 * frequencies))
+                    }
                 }
             }
-        }
-        var power = [Float](repeating: 0, count: frames * frequencies)
-        for t in 0..<frames {
-            for f in 0..<frequencies {
-                let re = Float(spectra[t * 2 * frequencies + 2 * f]), im = Float(spectra[t * 2 * frequencies + 2 * f + 1])
-                let magnitude = (re * re + im * im).squareRoot()
-                power[t * frequencies + f] = magnitude * magnitude
+            for t in 0..<count {
+                for f in 0..<frequencies {
+                    let re = Float(spectra[t * 2 * frequencies + 2 * f]), im = Float(spectra[t * 2 * frequencies + 2 * f + 1])
+                    let magnitude = (re * re + im * im).squareRoot()
+                    power[t * frequencies + f] = magnitude * magnitude
+                }
             }
-        }
-        // mel[bins × frames] = filters[bins × 201] · powerᵀ
-        var mel = [Float](repeating: 0, count: bins * frames)
-        filters.withUnsafeBufferPointer { fb in
-            power.withUnsafeBufferPointer { p in
-                mel.withUnsafeMutableBufferPointer { m in
-                    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(bins), Int32(frames), Int32(frequencies),
-                                1, fb.baseAddress, Int32(frequencies), p.baseAddress, Int32(frequencies), 0, m.baseAddress, Int32(frames))
+            // mel[bins × frames] (these columns) = filters[bins × 201] · powerᵀ
+            filters.withUnsafeBufferPointer { fb in
+                power.withUnsafeBufferPointer { p in
+                    mel.withUnsafeMutableBufferPointer { m in
+                        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(bins), Int32(count), Int32(frequencies),
+                                    1, fb.baseAddress, Int32(frequencies), p.baseAddress, Int32(frequencies), 0,
+                                    m.baseAddress! + first, Int32(frames))
+                    }
                 }
             }
         }

@@ -18,6 +18,39 @@ import ZhikuTestSupport
         #expect(abs(peak - 0.5) < 0.02)
     }
 
+    /// Every container and codec the issue names, encoded by the ffmpeg tool from one WAV, decodes to the same
+    /// length and loudness.
+    @Test func everyCommonFormatDecodes() throws {
+        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/ffmpeg") else {
+            print("skipped: /usr/bin/ffmpeg not found (scripts/setup.sh --tests installs it)")
+            return
+        }
+        let folder = TemporaryFolder()
+        let source = folder.url.appendingPathComponent("tone.wav")
+        // Two seconds of a 440 Hz tone that swells and fades, at 44.1 kHz.
+        let samples = (0..<88_200).map { i -> Float in
+            let t = Double(i) / 44_100
+            return Float(0.6 * sin(Double.pi * t / 2) * sin(2 * Double.pi * 440 * t))
+        }
+        try AudioClip(samples: samples, sampleRate: 44_100).wav().write(to: source)
+        let reference = try AudioDecoder.decode(source)
+        func rms(_ x: [Float]) -> Float { (x.reduce(0) { $0 + $1 * $1 } / Float(max(1, x.count))).squareRoot() }
+        for (name, codec) in [("tone.mp3", ["-c:a", "libmp3lame"]), ("tone.m4a", ["-c:a", "aac"]), ("tone.ogg", ["-c:a", "libopus"]),
+                              ("tone.webm", ["-c:a", "libopus"]), ("tone.flac", ["-c:a", "flac"])] {
+            let target = folder.url.appendingPathComponent(name)
+            let ffmpeg = Process()
+            ffmpeg.executableURL = URL(fileURLWithPath: "/usr/bin/ffmpeg")
+            ffmpeg.arguments = ["-loglevel", "error", "-y", "-i", source.path] + codec + [target.path]
+            try ffmpeg.run()
+            ffmpeg.waitUntilExit()
+            #expect(ffmpeg.terminationStatus == 0, "ffmpeg could not write \(name)")
+            let decoded = try AudioDecoder.decode(target)
+            // Encoders add a little padding (MP3, AAC and Opus frames), never a tenth of a second.
+            #expect(abs(decoded.duration - reference.duration) < 0.1, "\(name): \(decoded.duration) s vs \(reference.duration) s")
+            #expect(abs(rms(decoded.samples) - rms(reference.samples)) < 0.02, "\(name): loudness \(rms(decoded.samples)) vs \(rms(reference.samples))")
+        }
+    }
+
     @Test func junkAndSilentFilesGiveAClearError() throws {
         let folder = TemporaryFolder()
         let junk = folder.write("junk.mp3", TestDocuments.junk(count: 4_096))
