@@ -265,7 +265,22 @@ extension Kernels {
     /// values of every position so far; query head h reads key–value head h / (heads / kvHeads).
     public static func causalAttention(q: [Float], rows n: Int, keys: [Float], values: [Float], firstPosition: Int,
                                        heads: Int, kvHeads: Int, headSize: Int) -> [Float] {
-        let width = heads * headSize, kvWidth = kvHeads * headSize, total = firstPosition + n
+        attention(q: q, rows: n, keys: keys, values: values, keyRows: firstPosition + n, heads: heads, kvHeads: kvHeads,
+                  headSize: headSize, causalFrom: firstPosition)
+    }
+
+    /// Attention of `rows` queries over all `keyRows` keys and values, unmasked (an encoder–decoder's
+    /// cross-attention).
+    public static func crossAttention(q: [Float], rows n: Int, keys: [Float], values: [Float], keyRows: Int, heads: Int,
+                                      headSize: Int) -> [Float] {
+        attention(q: q, rows: n, keys: keys, values: values, keyRows: keyRows, heads: heads, kvHeads: heads, headSize: headSize,
+                  causalFrom: nil)
+    }
+
+    /// Multi-head attention; with `causalFrom`, query r sees keys up to position causalFrom + r only.
+    private static func attention(q: [Float], rows n: Int, keys: [Float], values: [Float], keyRows total: Int, heads: Int,
+                                  kvHeads: Int, headSize: Int, causalFrom firstPosition: Int?) -> [Float] {
+        let width = heads * headSize, kvWidth = kvHeads * headSize
         let group = heads / kvHeads
         let scale = 1 / Float(headSize).squareRoot()
         var out = [Float](repeating: 0, count: n * width)
@@ -280,10 +295,12 @@ extension Kernels {
                                 cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(n), Int32(total), Int32(headSize),
                                             scale, q.baseAddress! + h * headSize, Int32(width),
                                             k.baseAddress! + kvColumn, Int32(kvWidth), 0, s.baseAddress, Int32(total))
-                                for r in 0..<n {
-                                    let visible = firstPosition + r + 1
-                                    let row = s.baseAddress! + r * total
-                                    for j in visible..<total { row[j] = -.infinity }
+                                if let firstPosition {
+                                    for r in 0..<n {
+                                        let visible = firstPosition + r + 1
+                                        let row = s.baseAddress! + r * total
+                                        for j in visible..<total { row[j] = -.infinity }
+                                    }
                                 }
                                 softmaxRows(s, rows: n, width: total)
                                 cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(n), Int32(headSize), Int32(total),

@@ -1,4 +1,3 @@
-import COpenBLAS
 import Foundation
 import ZhikuCore
 
@@ -208,8 +207,8 @@ public final class WhisperModel: Sendable {
                                                    heads: heads, kvHeads: heads, headSize: d / heads)
             Self.add(layer.selfOut(attended, rows: n), to: &x)
             let query = layer.crossQuery(layer.crossNorm(x, rows: n), rows: n)
-            let crossed = Self.crossAttention(q: query, rows: n, keys: state.crossKeys[i], values: state.crossValues[i],
-                                              keyRows: audioPositions, heads: heads, headSize: d / heads)
+            let crossed = Kernels.crossAttention(q: query, rows: n, keys: state.crossKeys[i], values: state.crossValues[i],
+                                                 keyRows: audioPositions, heads: heads, headSize: d / heads)
             Self.add(layer.crossOut(crossed, rows: n), to: &x)
             var hidden = layer.up(layer.ffnNorm(x, rows: n), rows: n)
             Kernels.gelu(&hidden)
@@ -242,35 +241,5 @@ public final class WhisperModel: Sendable {
 
     static func add(_ y: [Float], to x: inout [Float]) {
         for i in x.indices { x[i] += y[i] }
-    }
-
-    /// Attention of `rows` queries over all `keyRows` keys (no mask).
-    static func crossAttention(q: [Float], rows n: Int, keys: [Float], values: [Float], keyRows m: Int, heads: Int,
-                               headSize: Int) -> [Float] {
-        let width = heads * headSize
-        let scale = 1 / Float(headSize).squareRoot()
-        var out = [Float](repeating: 0, count: n * width)
-        var scores = [Float](repeating: 0, count: n * m)
-        q.withUnsafeBufferPointer { q in
-            keys.withUnsafeBufferPointer { k in
-                values.withUnsafeBufferPointer { v in
-                    out.withUnsafeMutableBufferPointer { o in
-                        scores.withUnsafeMutableBufferPointer { s in
-                            for h in 0..<heads {
-                                let column = h * headSize
-                                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(n), Int32(m), Int32(headSize), scale,
-                                            q.baseAddress! + column, Int32(width), k.baseAddress! + column, Int32(width),
-                                            0, s.baseAddress, Int32(m))
-                                Kernels.softmaxRows(s, rows: n, width: m)
-                                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(n), Int32(headSize), Int32(m), 1,
-                                            s.baseAddress, Int32(m), v.baseAddress! + column, Int32(width),
-                                            0, o.baseAddress! + column, Int32(width))
-                            }
-                        }
-                    }
-                }
-            }
-        }
-        return out
     }
 }
