@@ -47,7 +47,7 @@ const strings = {
     promptPlaceholder: '输入你的问题…', send: '发送', stop: '停止',
     composerHint: 'Enter 发送 · Shift+Enter 换行', askThisKb: '向这个知识库提问', rename: '重命名',
     delete: '删除', dropHere: '把文件或文件夹拖到这里', chooseFiles: '选择文件', chooseFolder: '选择文件夹',
-    formats: 'PDF（扫描件会自动 OCR）、图片、Markdown、HTML、纯文本。', file: '文件', status: '状态', size: '大小',
+    formats: 'PDF（扫描件会自动 OCR）、图片、录音（自动转写）、Markdown、HTML、纯文本。', file: '文件', status: '状态', size: '大小',
     pages: '页数', chunks: '分块', actions: '操作', chatModel: '对话模型', defaultModel: '回答使用的模型',
     addEndpoint: '添加 OpenAI 兼容接口',
     endpointHint: 'LM Studio、Ollama、llama.cpp、vLLM……任何提供 /v1/chat/completions 的服务。', name: '名称',
