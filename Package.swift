@@ -42,6 +42,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
     ],
     targets: [
         // C libraries from Debian.
@@ -73,6 +74,7 @@ let package = Package(
             "ZhikuCore", "ZhikuRetrieval",
             .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "GRDBSQLite", package: "GRDB.swift"),
+            .product(name: "PostgresNIO", package: "postgres-nio"),
             .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: optimized),
         .target(name: "ZhikuProviders", dependencies: [
@@ -111,6 +113,7 @@ let package = Package(
                     exclude: ["Fixtures"]),
         .testTarget(name: "ZhikuStorageTests", dependencies: [
             "ZhikuCore", "ZhikuStorage", "ZhikuRetrieval", "ZhikuTestSupport",
+            .product(name: "PostgresNIO", package: "postgres-nio"),
         ]),
         .testTarget(name: "ZhikuServerTests", dependencies: [
             "ZhikuCore", "ZhikuServer", "ZhikuStorage", "ZhikuIngest", "ZhikuRetrieval", "ZhikuTestSupport",

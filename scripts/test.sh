@@ -5,4 +5,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh --tests
 export PATH="/opt/swift/usr/bin:$PATH"
+# PostgreSQL 16.2 + pgvector 0.6.2 from the pgserver wheel, as an unprivileged user on a loopback port, for the
+# PostgreSQL backend's tests; stopped (and its data removed) when the tests end.
+ZHIKU_TEST_POSTGRES_URL="$(scripts/postgres.sh start "${ZHIKU_TEST_POSTGRES_PORT:-55432}")"
+export ZHIKU_TEST_POSTGRES_URL
+trap 'scripts/postgres.sh stop "${ZHIKU_TEST_POSTGRES_PORT:-55432}"' EXIT
 swift test --skip-build

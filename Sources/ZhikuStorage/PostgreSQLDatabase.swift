@@ -1,0 +1,148 @@
+import Foundation
+import Logging
+import PostgresNIO
+import ZhikuCore
+
+/// A PostgreSQL database (with the pgvector extension) reached through postgres-nio's connection pool, selected by
+/// a URL `postgres://user:password@host:port/database`. Opening it runs Zhiku's migrations, each once, in order,
+/// recorded in `zhiku_migrations` under an advisory lock so several processes may start at once.
+public final class PostgreSQLDatabase: Sendable {
+    public let client: PostgresClient
+    public let logger: Logger
+    private let runner: Task<Void, Never>
+
+    /// Connects to `url` (the pool runs until ``close()``), checks the server answers, and migrates.
+    public static func open(url: String, logger: Logger = Logger(label: "zhiku.postgres"), maximumConnections: Int = 20)
+        async throws -> PostgreSQLDatabase {
+        var configuration = try configuration(from: url)
+        configuration.options.maximumConnections = maximumConnections
+        let database = PostgreSQLDatabase(client: PostgresClient(configuration: configuration, backgroundLogger: logger), logger: logger)
+        do {
+            try await database.migrate()
+        } catch {
+            database.close()
+            throw ZhikuError(.storageFailed, "cannot use the PostgreSQL database at \(redacted(url)): \(describe(error))")
+        }
+        return database
+    }
+
+    private init(client: PostgresClient, logger: Logger) {
+        self.client = client
+        self.logger = logger
+        runner = Task { await client.run() }
+    }
+
+    /// Stops the connection pool.
+    public func close() { runner.cancel() }
+
+    /// Runs a statement to its end. (`PostgresClient.query` returns once the server starts answering; a statement
+    /// whose answer is never read may still be running when the next one starts on another connection.)
+    public func execute(_ query: PostgresQuery) async throws {
+        for try await _ in try await client.query(query, logger: logger) {}
+    }
+
+    /// Runs `body` in a transaction on one connection: committed when it returns (the commit awaited to its end,
+    /// so what it wrote is visible to the next statement on any connection), rolled back when it throws.
+    public func transaction<T: Sendable>(_ body: (PostgresConnection) async throws -> T) async throws -> T {
+        let logger = self.logger
+        return try await client.withConnection { connection in
+            try await connection.execute("BEGIN", logger: logger)
+            do {
+                let value = try await body(connection)
+                try await connection.execute("COMMIT", logger: logger)
+                return value
+            } catch {
+                try? await connection.execute("ROLLBACK", logger: logger)
+                throw error
+            }
+        }
+    }
+
+    /// The client configuration of a `postgres://` (or `postgresql://`) URL; TLS is off unless `?sslmode=require`.
+    public static func configuration(from url: String) throws -> PostgresClient.Configuration {
+        guard let parts = URLComponents(string: url), ["postgres", "postgresql"].contains(parts.scheme ?? ""),
+              let host = parts.host, !host.isEmpty else {
+            throw ZhikuError.invalidInput("not a PostgreSQL URL: \(redacted(url)) (expected postgres://user:password@host:port/database)")
+        }
+        let database = parts.path.hasPrefix("/") ? String(parts.path.dropFirst()) : parts.path
+        let tls: PostgresClient.Configuration.TLS = parts.queryItems?.contains { $0.name == "sslmode" && $0.value == "require" } == true
+            ? .require(.makeClientConfiguration()) : .disable
+        return PostgresClient.Configuration(host: host, port: parts.port ?? 5432, username: parts.user ?? "postgres",
+                                            password: parts.password?.removingPercentEncoding, database: database.isEmpty ? nil : database,
+                                            tls: tls)
+    }
+
+    /// The URL without its password, for messages.
+    public static func redacted(_ url: String) -> String {
+        guard var parts = URLComponents(string: url), parts.password != nil else { return url }
+        parts.password = "***"
+        return parts.string ?? url
+    }
+
+    /// A PostgreSQL error as one readable line (the server's message when there is one).
+    public static func describe(_ error: any Error) -> String {
+        if let error = error as? PostgresTransactionError {
+            if let inner = error.closureError { return describe(inner) }
+            if let inner = error.beginError { return describe(inner) }
+            if let inner = error.commitError { return describe(inner) }
+        }
+        if let error = error as? ZhikuError { return error.message }
+        if let error = error as? PSQLError {
+            if let message = error.serverInfo?[.message] { return message }
+            return "\(error.code)"
+        }
+        return "\(error)"
+    }
+
+    // MARK: - Migrations
+
+    /// Zhiku's schema, in order. Each runs once, in a transaction.
+    static let migrations: [(name: String, sql: [String])] = [
+        ("v1-vectors", [
+            "CREATE EXTENSION IF NOT EXISTS vector",
+            """
+            CREATE TABLE vector_spaces (
+                kb_id BIGINT NOT NULL,
+                model TEXT NOT NULL,
+                dimensions INTEGER NOT NULL,
+                PRIMARY KEY (kb_id, model)
+            )
+            """,
+            """
+            CREATE TABLE vectors (
+                kb_id BIGINT NOT NULL,
+                model TEXT NOT NULL,
+                chunk_id BIGINT NOT NULL,
+                embedding vector NOT NULL,
+                PRIMARY KEY (kb_id, model, chunk_id)
+            )
+            """,
+            "CREATE INDEX vectors_by_chunk ON vectors (kb_id, chunk_id)",
+        ]),
+    ]
+
+    func migrate() async throws {
+        try await transaction { connection in
+            // One process migrates at a time; the others wait here and then find the work done.
+            try await connection.execute("SELECT pg_advisory_xact_lock(7061756)", logger: logger)
+            try await connection.execute("""
+                CREATE TABLE IF NOT EXISTS zhiku_migrations (name TEXT PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())
+                """, logger: logger)
+            var applied: Set<String> = []
+            for try await name in try await connection.query("SELECT name FROM zhiku_migrations", logger: logger).decode(String.self) {
+                applied.insert(name)
+            }
+            for migration in Self.migrations where !applied.contains(migration.name) {
+                for statement in migration.sql { try await connection.execute(PostgresQuery(unsafeSQL: statement), logger: logger) }
+                try await connection.execute("INSERT INTO zhiku_migrations (name) VALUES (\(migration.name))", logger: logger)
+            }
+        }
+    }
+}
+
+extension PostgresConnection {
+    /// Runs a statement to its end (see ``PostgreSQLDatabase/execute(_:)``).
+    public func execute(_ query: PostgresQuery, logger: Logger) async throws {
+        for try await _ in try await self.query(query, logger: logger) {}
+    }
+}
