@@ -41,6 +41,18 @@ public final class PostgreSQLDatabase: Sendable {
         for try await _ in try await client.query(query, logger: logger) {}
     }
 
+    /// Runs `body`, turning database errors into a ``ZhikuError`` that says what was being done (a ``ZhikuError``
+    /// thrown by `body` passes unchanged).
+    public func run<T>(_ what: String, _ body: () async throws -> T) async throws -> T {
+        do {
+            return try await body()
+        } catch let error as ZhikuError {
+            throw error
+        } catch {
+            throw ZhikuError(.storageFailed, "PostgreSQL failed \(what): \(Self.describe(error))")
+        }
+    }
+
     /// Runs `body` in a transaction on one connection: committed when it returns (the commit awaited to its end,
     /// so what it wrote is visible to the next statement on any connection), rolled back when it throws.
     public func transaction<T: Sendable>(_ body: (PostgresConnection) async throws -> T) async throws -> T {
@@ -118,6 +130,28 @@ public final class PostgreSQLDatabase: Sendable {
             )
             """,
             "CREATE INDEX vectors_by_chunk ON vectors (kb_id, chunk_id)",
+        ]),
+        ("v2-keywords", [
+            """
+            CREATE TABLE bm25_documents (
+                kb_id BIGINT NOT NULL,
+                chunk_id BIGINT NOT NULL,
+                length INTEGER NOT NULL,
+                PRIMARY KEY (kb_id, chunk_id)
+            )
+            """,
+            """
+            CREATE TABLE bm25_postings (
+                kb_id BIGINT NOT NULL,
+                term TEXT NOT NULL,
+                chunk_id BIGINT NOT NULL,
+                tf INTEGER NOT NULL,
+                doc_length INTEGER NOT NULL,
+                PRIMARY KEY (kb_id, term, chunk_id)
+            )
+            """,
+            "CREATE INDEX bm25_postings_by_chunk ON bm25_postings (kb_id, chunk_id)",
+            "CREATE TABLE bm25_stats (kb_id BIGINT PRIMARY KEY, document_count INTEGER NOT NULL, total_length BIGINT NOT NULL)",
         ]),
     ]
 

@@ -20,7 +20,7 @@ public struct PostgresVectorIndex: VectorIndex {
 
     public func upsert(_ items: [ChunkVector], in space: VectorSpace) async throws {
         guard let first = items.first else { return }
-        try await run("storing \(items.count) vectors in \(space)") {
+        try await database.run("storing \(items.count) vectors in \(space)") {
             try await database.transaction { connection in
                 let kb = space.knowledgeBaseID, model = space.model
                 try await connection.execute("""
@@ -50,20 +50,20 @@ public struct PostgresVectorIndex: VectorIndex {
 
     public func remove(_ chunkIDs: [Chunk.ID], from kb: KnowledgeBase.ID) async throws {
         guard !chunkIDs.isEmpty else { return }
-        try await run("removing \(chunkIDs.count) vectors") {
+        try await database.run("removing \(chunkIDs.count) vectors") {
             try await database.execute("DELETE FROM vectors WHERE kb_id = \(kb) AND chunk_id = ANY(\(chunkIDs)::bigint[])")
         }
     }
 
     public func removeAll(from kb: KnowledgeBase.ID) async throws {
         for space in try await allSpaces(of: kb) { try await drop(space) }
-        try await run("clearing the vector index of knowledge base \(kb)") {
+        try await database.run("clearing the vector index of knowledge base \(kb)") {
             try await database.execute("DELETE FROM vectors WHERE kb_id = \(kb)")
         }
     }
 
     public func drop(_ space: VectorSpace) async throws {
-        try await run("dropping \(space)") {
+        try await database.run("dropping \(space)") {
             try await database.transaction { connection in
                 let kb = space.knowledgeBaseID, model = space.model
                 try await connection.execute("DELETE FROM vectors WHERE kb_id = \(kb) AND model = \(model)", logger: logger)
@@ -74,7 +74,7 @@ public struct PostgresVectorIndex: VectorIndex {
     }
 
     public func spaces(of kb: KnowledgeBase.ID) async throws -> [VectorSpace] {
-        try await run("listing vector spaces") {
+        try await database.run("listing vector spaces") {
             var spaces: [VectorSpace] = []
             for try await model in try await client.query("""
                 SELECT model FROM vector_spaces s
@@ -88,7 +88,7 @@ public struct PostgresVectorIndex: VectorIndex {
     }
 
     public func chunkIDs(in space: VectorSpace) async throws -> Set<Chunk.ID> {
-        try await run("listing vectors of \(space)") {
+        try await database.run("listing vectors of \(space)") {
             var ids: Set<Chunk.ID> = []
             for try await id in try await client.query("""
                 SELECT chunk_id FROM vectors WHERE kb_id = \(space.knowledgeBaseID) AND model = \(space.model)
@@ -101,7 +101,7 @@ public struct PostgresVectorIndex: VectorIndex {
 
     public func nearest(to query: [Float], k: Int, in space: VectorSpace) async throws -> [ScoredChunk] {
         guard k > 0 else { return [] }
-        return try await run("searching \(space)") {
+        return try await database.run("searching \(space)") {
             try await database.transaction { connection in
                 let kb = space.knowledgeBaseID, model = space.model
                 var dimensions = 0
@@ -137,7 +137,7 @@ public struct PostgresVectorIndex: VectorIndex {
     // MARK: - Helpers
 
     private func allSpaces(of kb: KnowledgeBase.ID) async throws -> [VectorSpace] {
-        try await run("listing vector spaces") {
+        try await database.run("listing vector spaces") {
             var spaces: [VectorSpace] = []
             for try await model in try await client.query("SELECT model FROM vector_spaces WHERE kb_id = \(kb)", logger: logger)
                 .decode(String.self) {
@@ -166,18 +166,5 @@ public struct PostgresVectorIndex: VectorIndex {
             CREATE INDEX IF NOT EXISTS \(indexName(space)) ON vectors USING hnsw ((embedding::vector(\(dimensions))) vector_ip_ops)
             WHERE kb_id = \(space.knowledgeBaseID) AND model = '\(model)' AND vector_dims(embedding) = \(dimensions)
             """
-    }
-
-    /// Runs `body`, turning database errors into a ``ZhikuError`` that says what was being done.
-    private func run<T>(_ what: String, _ body: () async throws -> T) async throws -> T {
-        do {
-            return try await body()
-        } catch let error as ZhikuError {
-            throw error
-        } catch let error as PostgresTransactionError where error.closureError is ZhikuError {
-            throw error.closureError as! ZhikuError
-        } catch {
-            throw ZhikuError(.storageFailed, "PostgreSQL failed \(what): \(PostgreSQLDatabase.describe(error))")
-        }
     }
 }

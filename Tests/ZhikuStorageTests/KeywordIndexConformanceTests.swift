@@ -9,7 +9,7 @@ import ZhikuTestSupport
 @Suite struct KeywordIndexConformanceTests {
     enum Backend: String, CaseIterable, CustomTestStringConvertible {
         /// The in-memory reference; SQLite scoring in SQL; SQLite answering from its in-memory snapshot.
-        case memory, sqlite, sqliteSnapshot
+        case memory, sqlite, sqliteSnapshot, postgres
         var testDescription: String { rawValue }
     }
 
@@ -25,13 +25,15 @@ import ZhikuTestSupport
         }
     }
 
-    /// Keeps the SQLite database's folder alive for the test's duration.
+    /// Keeps the SQLite database's folder (or the PostgreSQL pool) alive for the test's duration.
     struct Subject {
         let index: any KeywordIndex
         let folder: TemporaryFolder
+        var postgres: PostgreSQLDatabase?
     }
 
-    func make(_ backend: Backend) throws -> Subject {
+    /// A fresh, empty index (nil: PostgreSQL was asked for and no server is running — a "skipped" line says so).
+    func make(_ backend: Backend) async throws -> Subject? {
         let folder = TemporaryFolder()
         switch backend {
         case .memory:
@@ -44,11 +46,16 @@ import ZhikuTestSupport
             let db = try SQLiteDatabase(path: folder.url.appendingPathComponent("t.sqlite").path)
             return Subject(index: WarmedIndex(inner: SQLiteKeywordIndex(database: db, tokenizer: MixedScriptTokenizer())),
                            folder: folder)
+        case .postgres:
+            guard let database = try await VectorIndexConformanceTests.freshPostgres() else { return nil }
+            return Subject(index: PostgresKeywordIndex(database: database, tokenizer: MixedScriptTokenizer()), folder: folder,
+                           postgres: database)
         }
     }
 
     @Test(arguments: Backend.allCases) func handCheckableBM25(_ backend: Backend) async throws {
-        let s = try make(backend)
+        guard let s = try await make(backend) else { return }
+        defer { s.postgres?.close() }
         try await s.index.add([
             .init(id: 1, text: "apple banana"),
             .init(id: 2, text: "apple apple cherry"),
@@ -77,7 +84,8 @@ import ZhikuTestSupport
     }
 
     @Test(arguments: Backend.allCases) func chineseQueryFindsChineseText(_ backend: Backend) async throws {
-        let s = try make(backend)
+        guard let s = try await make(backend) else { return }
+        defer { s.postgres?.close() }
         try await s.index.add([
             .init(id: 10, text: "员工年假申请流程：请提前三天提交。"),
             .init(id: 11, text: "病假需要医院证明。"),
@@ -91,7 +99,8 @@ import ZhikuTestSupport
     }
 
     @Test(arguments: Backend.allCases) func scopedPerKnowledgeBase(_ backend: Backend) async throws {
-        let s = try make(backend)
+        guard let s = try await make(backend) else { return }
+        defer { s.postgres?.close() }
         try await s.index.add([.init(id: 1, text: "contract renewal terms")], to: 1)
         try await s.index.add([.init(id: 2, text: "contract"), .init(id: 3, text: "other")], to: 2)
         #expect(try await s.index.search("contract", k: 10, in: 1).map(\.chunkID) == [1])
@@ -106,7 +115,8 @@ import ZhikuTestSupport
     }
 
     @Test(arguments: Backend.allCases) func incrementalAddAndRemoveAreIdempotent(_ backend: Backend) async throws {
-        let s = try make(backend)
+        guard let s = try await make(backend) else { return }
+        defer { s.postgres?.close() }
         try await s.index.add([.init(id: 1, text: "apple banana"), .init(id: 2, text: "apple apple cherry")], to: 1)
         try await s.index.add([.init(id: 3, text: "banana cherry cherry durian")], to: 1)
         try await s.index.add([.init(id: 3, text: "banana cherry cherry durian")], to: 1)  // again: no change
@@ -125,9 +135,10 @@ import ZhikuTestSupport
         #expect(try await s.index.search("cherry", k: 10, in: 1).map(\.chunkID) == [3])
     }
 
-    @Test(arguments: [Backend.sqlite, .sqliteSnapshot])
+    @Test(arguments: [Backend.sqlite, .sqliteSnapshot, .postgres])
     func sqliteMatchesTheReferenceOnALargerCorpus(_ backend: Backend) async throws {
-        let memory = try make(.memory), sqlite = try make(backend)
+        guard let memory = try await make(.memory), let sqlite = try await make(backend) else { return }
+        defer { sqlite.postgres?.close() }
         var chunks: [IndexableChunk] = []
         let words = ["合同", "续签", "年假", "申请", "报销", "contract", "leave", "policy", "travel", "expense", "approval"]
         var state: UInt64 = 7

@@ -35,7 +35,7 @@ import PostgresNIO
 
     /// A new database of its own on the test server, migrated.
     static func freshPostgres() async throws -> PostgreSQLDatabase? {
-        guard let url = TestPostgres.url(for: "the vector index conformance suite") else { return nil }
+        guard let url = TestPostgres.url(for: "the index conformance suites") else { return nil }
         let name = "zhiku_test_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()
         let admin = try await PostgreSQLDatabase.open(url: url, maximumConnections: 1)
         try await admin.client.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(name)"))

@@ -1,0 +1,153 @@
+import Foundation
+import Logging
+import PostgresNIO
+import ZhikuCore
+import ZhikuRetrieval
+
+/// ``KeywordIndex`` as BM25 postings tables in PostgreSQL, with the same tokenizer and the same scores as
+/// ``SQLiteKeywordIndex``: postings clustered by (knowledge base, term) carrying the term frequency and the document
+/// length, per-knowledge-base document counts and total lengths kept in step with every add and remove, and BM25
+/// summed by the server over the query terms' postings (idf computed here from their document frequencies).
+/// Chosen over a `tsvector` column because PostgreSQL's text search ranks with `ts_rank`, not BM25, and tokenizes
+/// Chinese as one word per run; postings tables keep Zhiku's tokens and Lucene's BM25 exactly.
+public struct PostgresKeywordIndex: KeywordIndex {
+    public let database: PostgreSQLDatabase
+    private let tokenizer: any TextTokenizer
+    private let parameters: BM25Parameters
+    private var logger: Logger { database.logger }
+
+    public init(database: PostgreSQLDatabase, tokenizer: any TextTokenizer, parameters: BM25Parameters = .init()) {
+        self.database = database
+        self.tokenizer = tokenizer
+        self.parameters = parameters
+    }
+
+    public func add(_ chunks: [IndexableChunk], to kb: KnowledgeBase.ID) async throws {
+        guard !chunks.isEmpty else { return }
+        let documents = TermCounts.of(chunks, tokenizer: tokenizer)
+        let logger = self.logger
+        try await database.run("indexing \(chunks.count) chunks") {
+            try await database.transaction { connection in
+                // Documents first: those already indexed are skipped (an interrupted ingest may be repeated).
+                let ids = documents.map(\.id), lengths = documents.map { $0.length }
+                var added: Set<Chunk.ID> = []
+                for try await id in try await connection.query("""
+                    INSERT INTO bm25_documents (kb_id, chunk_id, length)
+                    SELECT \(kb), id, length FROM unnest(\(ids)::bigint[], \(lengths)::integer[]) AS d(id, length)
+                    ON CONFLICT (kb_id, chunk_id) DO NOTHING RETURNING chunk_id
+                    """, logger: logger).decode(Int64.self) {
+                    added.insert(id)
+                }
+                guard !added.isEmpty else { return }
+                var terms: [String] = [], chunkIDs: [Int64] = [], tfs: [Int] = [], docLengths: [Int] = []
+                var addedLength = 0
+                for doc in documents where added.contains(doc.id) {
+                    addedLength += doc.length
+                    for (term, tf) in doc.counts {
+                        terms.append(term)
+                        chunkIDs.append(doc.id)
+                        tfs.append(tf)
+                        docLengths.append(doc.length)
+                    }
+                }
+                for start in stride(from: 0, to: terms.count, by: 20_000) {
+                    let end = min(terms.count, start + 20_000)
+                    try await connection.execute("""
+                        INSERT INTO bm25_postings (kb_id, term, chunk_id, tf, doc_length)
+                        SELECT \(kb), term, id, tf, length
+                        FROM unnest(\(Array(terms[start..<end]))::text[], \(Array(chunkIDs[start..<end]))::bigint[],
+                                    \(Array(tfs[start..<end]))::integer[], \(Array(docLengths[start..<end]))::integer[])
+                             AS p(term, id, tf, length)
+                        ON CONFLICT (kb_id, term, chunk_id) DO UPDATE SET tf = excluded.tf, doc_length = excluded.doc_length
+                        """, logger: logger)
+                }
+                try await Self.adjustStats(connection, kb: kb, documents: added.count, length: addedLength, logger: logger)
+            }
+        }
+    }
+
+    public func remove(_ chunkIDs: [Chunk.ID], from kb: KnowledgeBase.ID) async throws {
+        guard !chunkIDs.isEmpty else { return }
+        let logger = self.logger
+        try await database.run("removing \(chunkIDs.count) chunks from the keyword index") {
+            try await database.transaction { connection in
+                var removed = 0, removedLength = 0
+                for try await length in try await connection.query("""
+                    DELETE FROM bm25_documents WHERE kb_id = \(kb) AND chunk_id = ANY(\(chunkIDs)::bigint[]) RETURNING length
+                    """, logger: logger).decode(Int.self) {
+                    removed += 1
+                    removedLength += length
+                }
+                guard removed > 0 else { return }
+                try await connection.execute("""
+                    DELETE FROM bm25_postings WHERE kb_id = \(kb) AND chunk_id = ANY(\(chunkIDs)::bigint[])
+                    """, logger: logger)
+                try await Self.adjustStats(connection, kb: kb, documents: -removed, length: -removedLength, logger: logger)
+            }
+        }
+    }
+
+    public func removeAll(from kb: KnowledgeBase.ID) async throws {
+        let logger = self.logger
+        try await database.run("clearing the keyword index") {
+            try await database.transaction { connection in
+                try await connection.execute("DELETE FROM bm25_postings WHERE kb_id = \(kb)", logger: logger)
+                try await connection.execute("DELETE FROM bm25_documents WHERE kb_id = \(kb)", logger: logger)
+                try await connection.execute("DELETE FROM bm25_stats WHERE kb_id = \(kb)", logger: logger)
+            }
+        }
+    }
+
+    public func search(_ query: String, k: Int, in kb: KnowledgeBase.ID) async throws -> [ScoredChunk] {
+        guard k > 0 else { return [] }
+        let counts = tokenizer.termCounts(query).counts
+        guard !counts.isEmpty else { return [] }
+        let parameters = self.parameters, logger = self.logger
+        return try await database.run("searching the keyword index") {
+            try await database.client.withConnection { connection in
+                var documents = 0, totalLength = 0
+                for try await (n, total) in try await connection.query("""
+                    SELECT document_count, total_length FROM bm25_stats WHERE kb_id = \(kb)
+                    """, logger: logger).decode((Int, Int).self) {
+                    documents = n
+                    totalLength = total
+                }
+                guard documents > 0 else { return [] }
+                let terms = counts.keys.sorted()
+                var frequency: [String: Int] = [:]
+                for try await (term, df) in try await connection.query("""
+                    SELECT term, COUNT(*)::integer FROM bm25_postings WHERE kb_id = \(kb) AND term = ANY(\(terms)::text[]) GROUP BY term
+                    """, logger: logger).decode((String, Int).self) {
+                    frequency[term] = df
+                }
+                let present = terms.filter { frequency[$0] != nil }
+                guard !present.isEmpty else { return [] }
+                let weights = present.map { BM25Parameters.idf(documentCount: documents, documentFrequency: frequency[$0]!) * Double(counts[$0]!) }
+                let average = Double(totalLength) / Double(documents)
+                let k1 = parameters.k1, b = parameters.b
+                let (k1PlusOne, oneMinusB, bOverAverage) = (k1 + 1, 1 - b, b / average)
+                var hits: [ScoredChunk] = []
+                for try await (id, score) in try await connection.query("""
+                    SELECT p.chunk_id,
+                           SUM(q.weight * p.tf * \(k1PlusOne)::float8 / (p.tf + \(k1)::float8 * (\(oneMinusB)::float8 + \(bOverAverage)::float8 * p.doc_length))) AS score
+                    FROM unnest(\(present)::text[], \(weights)::float8[]) AS q(term, weight)
+                    JOIN bm25_postings p ON p.kb_id = \(kb) AND p.term = q.term
+                    GROUP BY p.chunk_id ORDER BY score DESC, p.chunk_id LIMIT \(k)
+                    """, logger: logger).decode((Int64, Double).self) {
+                    hits.append(ScoredChunk(chunkID: id, score: score))
+                }
+                return hits
+            }
+        }
+    }
+
+    private static func adjustStats(_ connection: PostgresConnection, kb: KnowledgeBase.ID, documents: Int, length: Int,
+                                    logger: Logger) async throws {
+        guard documents != 0 else { return }
+        try await connection.execute("""
+            INSERT INTO bm25_stats (kb_id, document_count, total_length) VALUES (\(kb), \(documents), \(length))
+            ON CONFLICT (kb_id) DO UPDATE SET document_count = bm25_stats.document_count + excluded.document_count,
+                                              total_length = bm25_stats.total_length + excluded.total_length
+            """, logger: logger)
+    }
+}
