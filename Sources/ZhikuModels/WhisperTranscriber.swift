@@ -18,7 +18,7 @@ public struct WhisperTranscriber: Sendable {
         public var noSpeechThreshold: Double? = 0.6
         /// Candidates sampled at a temperature above 0; the most probable is kept.
         public var bestOf = 5
-        /// Seeds sampling, so a run can be repeated.
+        /// Seeds sampling (``Sampler``), so a run can be repeated.
         public var seed: UInt64 = 0
         public init() {}
         /// The settings of the reference outputs in ../shared/eval/speech: greedy, no timestamps, no fallback.
@@ -73,12 +73,11 @@ public struct WhisperTranscriber: Sendable {
         var segments: [Transcript.Segment] = []
         var allTokens: [Int32] = []
         var seek = 0
-        var random = SplitMix64(seed: options.seed)
         while seek < contentFrames {
             let size = min(window, contentFrames - seek)
             let offset = Double(seek) * secondsPerFrame
             let encoded = model.encode(Self.window(features, frames: frames, from: seek, count: size, bins: model.melBins, size: window))
-            let result = generateWithFallback(encoded: encoded, prompt: prompt, options: options, random: &random)
+            let result = generateWithFallback(encoded: encoded, prompt: prompt, options: options)
             if let threshold = options.noSpeechThreshold, result.noSpeechProbability > threshold,
                !(options.logProbThreshold.map { result.averageLogProbability > $0 } ?? false) {
                 seek += size
@@ -127,16 +126,17 @@ public struct WhisperTranscriber: Sendable {
         var compressionRatio: Double
     }
 
-    func generateWithFallback(encoded: [Float], prompt: [Int32], options: Options, random: inout SplitMix64) -> Decoded {
+    func generateWithFallback(encoded: [Float], prompt: [Int32], options: Options) -> Decoded {
         var tried: [Decoded] = []
         var belowCompressionThreshold: [Decoded] = []
         let state = model.decoderState(encoded: encoded)
         for temperature in options.temperatures.isEmpty ? [0] : options.temperatures {
             let candidates = temperature > 0 ? max(1, options.bestOf) : 1
+            // One seeded sampler per temperature, shared by its candidates (so they differ); nil: greedy.
+            var sampler = temperature > 0 ? Sampler(SamplingOptions(temperature: Double(temperature), seed: options.seed)) : nil
             var best: Decoded?
             for _ in 0..<candidates {
-                let decoded = generate(state: state, prompt: prompt, temperature: temperature, timestamps: options.timestamps,
-                                       random: &random)
+                let decoded = generate(state: state, prompt: prompt, sampler: &sampler, timestamps: options.timestamps)
                 // Candidates are ranked by their length-normalised log probability (CTranslate2's length penalty 1).
                 if best == nil || decoded.sumLogProbability / Double(max(1, decoded.tokens.count))
                     > best!.sumLogProbability / Double(max(1, best!.tokens.count)) {
@@ -160,8 +160,8 @@ public struct WhisperTranscriber: Sendable {
         return pool.max { $0.averageLogProbability < $1.averageLogProbability }!
     }
 
-    func generate(state initial: WhisperModel.DecoderState, prompt: [Int32], temperature: Float, timestamps: Bool,
-                  random: inout SplitMix64) -> Decoded {
+    func generate(state initial: WhisperModel.DecoderState, prompt: [Int32], sampler: inout Sampler?, timestamps: Bool)
+        -> Decoded {
         var state = initial
         let vocabulary = model.vocabularySize
         let promptLogits = model.decode(prompt, state: &state)
@@ -175,10 +175,10 @@ public struct WhisperTranscriber: Sendable {
             for id in suppressed where Int(id) < vocabulary { logits[Int(id)] = -.infinity }
             if tokens.isEmpty { for id in suppressedAtBegin where Int(id) < vocabulary { logits[Int(id)] = -.infinity } }
             if timestamps { applyTimestampRules(&logits, tokens: tokens) }
-            let logProbabilities = Self.logSoftmax(logits, temperature: 1)
+            let logProbabilities = Self.logSoftmax(logits)
             let next: Int
-            if temperature > 0 {
-                next = Self.sample(Self.logSoftmax(logits, temperature: temperature), random: &random)
+            if sampler != nil {
+                next = Int(sampler!.next(logits, history: []))
             } else {
                 next = logProbabilities.indices.max { logProbabilities[$0] < logProbabilities[$1] }!
             }
@@ -219,7 +219,7 @@ public struct WhisperTranscriber: Sendable {
             let maxInitial = begin + 50  // 1.0 s
             if maxInitial + 1 < count { for i in (maxInitial + 1)..<count { logits[i] = -.infinity } }
         }
-        let logProbabilities = Self.logSoftmax(logits, temperature: 1)
+        let logProbabilities = Self.logSoftmax(logits)
         var timestampMass = -Double.infinity
         for i in begin..<count where logProbabilities[i] > -.infinity {
             let value = Double(logProbabilities[i])
@@ -278,13 +278,12 @@ public struct WhisperTranscriber: Sendable {
         return out
     }
 
-    static func logSoftmax(_ logits: [Float], temperature: Float) -> [Float] {
-        let scaled = temperature == 1 ? logits : logits.map { $0 / temperature }
-        let top = scaled.max() ?? 0
+    static func logSoftmax(_ logits: [Float]) -> [Float] {
+        let top = logits.max() ?? 0
         var sum: Double = 0
-        for x in scaled where x > -.infinity { sum += exp(Double(x - top)) }
+        for x in logits where x > -.infinity { sum += exp(Double(x - top)) }
         let logSum = Float(log(sum)) + top
-        return scaled.map { $0 - logSum }
+        return logits.map { $0 - logSum }
     }
 
     static func probability(of index: Int, in logits: ArraySlice<Float>) -> Double {
@@ -292,15 +291,6 @@ public struct WhisperTranscriber: Sendable {
         var sum = 0.0
         for x in logits { sum += exp(Double(x - top)) }
         return exp(Double(logits[logits.startIndex + index] - top)) / sum
-    }
-
-    static func sample(_ logProbabilities: [Float], random: inout SplitMix64) -> Int {
-        var u = Double(random.next() >> 11) / Double(1 << 53)
-        for (i, value) in logProbabilities.enumerated() where value > -.infinity {
-            u -= exp(Double(value))
-            if u <= 0 { return i }
-        }
-        return logProbabilities.indices.max { logProbabilities[$0] < logProbabilities[$1] }!
     }
 
     /// Bytes of the text over bytes of its zlib compression (Whisper's repetition measure).
@@ -311,18 +301,5 @@ public struct WhisperTranscriber: Sendable {
         var out = [UInt8](repeating: 0, count: Int(size))
         guard compress2(&out, &size, bytes, uLong(bytes.count), Z_DEFAULT_COMPRESSION) == Z_OK, size > 0 else { return 0 }
         return Double(bytes.count) / Double(size)
-    }
-}
-
-/// A small seeded generator (SplitMix64) for sampling at temperatures above 0.
-public struct SplitMix64: RandomNumberGenerator, Sendable {
-    var state: UInt64
-    public init(seed: UInt64) { state = seed }
-    public mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

@@ -60,6 +60,26 @@ import ZhikuTestSupport
         #expect(abs(transcript.duration - speech.duration) < 0.05)
     }
 
+    /// Temperature above 0 samples with the project's seeded ``Sampler``: the same seed gives the same transcript.
+    @Test func samplingIsSeededAndRepeatable() async throws {
+        guard let recognizer = try Self.recognizer() else { return }
+        let clip = try await EspeakSpeechSynthesizer().synthesize(
+            "The quarterly budget meeting is on Friday in the library.", voice: "en-us", rate: nil)
+        let samples = try { () throws -> [Float] in
+            let folder = TemporaryFolder()
+            let url = folder.url.appendingPathComponent("budget.wav")
+            try clip.wav().write(to: url)
+            return try AudioDecoder.decode(url).samples
+        }()
+        var options = WhisperTranscriber.Options.greedyWithoutTimestamps
+        options.temperatures = [0.6]
+        options.seed = 42
+        let first = try recognizer.transcriber.transcribe(samples, language: "en", options: options)
+        let second = try recognizer.transcriber.transcribe(samples, language: "en", options: options)
+        #expect(first.tokenIDs == second.tokenIDs)
+        #expect(first.text.lowercased().contains("budget"), "\(first.text)")
+    }
+
     @Test func silenceGivesNoText() throws {
         guard let recognizer = try Self.recognizer() else { return }
         let transcript = try recognizer.transcriber.transcribe([Float](repeating: 0, count: 16_000 * 3), language: "en")
