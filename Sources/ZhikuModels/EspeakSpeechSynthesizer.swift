@@ -20,7 +20,8 @@ public final class EspeakSpeechSynthesizer: SpeechSynthesizer, @unchecked Sendab
     public let voices: [String]
 
     public init() throws {
-        let rate = try Self.lock.withLock { () throws -> Int32 in
+        // Starting espeak-ng and listing its voices both touch its global state: under the lock.
+        let names = try Self.lock.withLock { () throws -> [String] in
             if Self.sampleRate <= 0 {
                 Self.sampleRate = espeak_Initialize(AUDIO_OUTPUT_SYNCHRONOUS, 200, nil, 0)
                 guard Self.sampleRate > 0 else {
@@ -32,15 +33,14 @@ public final class EspeakSpeechSynthesizer: SpeechSynthesizer, @unchecked Sendab
                     return 0
                 }
             }
-            return Self.sampleRate
-        }
-        _ = rate
-        var names: [String] = []
-        if var list = espeak_ListVoices(nil) {
-            while let voice = list.pointee {
-                if let name = voice.pointee.languages.map({ String(cString: $0 + 1) }), !name.isEmpty { names.append(name) }
-                list += 1
+            var names: [String] = []
+            if var list = espeak_ListVoices(nil) {
+                while let voice = list.pointee {
+                    if let name = voice.pointee.languages.map({ String(cString: $0 + 1) }), !name.isEmpty { names.append(name) }
+                    list += 1
+                }
             }
+            return names
         }
         voices = names.isEmpty ? [Self.englishVoice, Self.mandarinVoice] : names.sorted()
     }

@@ -97,11 +97,7 @@ struct APIRoutes {
         let kb = try await knowledgeBase(context, needs: .editor)
         let limit = runtime.configuration.maxUploadBytes
         let contentType = request.headers[.contentType] ?? ""
-        let isMultipart = contentType.lowercased().hasPrefix("multipart/form-data")
-        if let declared = request.headers[.contentLength].flatMap(Int64.init),
-           declared > limit + (isMultipart ? 1 << 20 : 0) {
-            throw ZhikuError(.tooLarge, "the upload (\(DiskBlobStore.describe(declared))) is larger than the limit of \(DiskBlobStore.describe(limit))")
-        }
+        let isMultipart = try MultipartUpload.refuseDeclaredOversize(request, limit: limit, what: "the upload")
 
         var uploads: [API.Upload] = []
         if isMultipart {

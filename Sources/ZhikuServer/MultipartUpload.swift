@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import MultipartKit
+import ZhikuStorage
 import ZhikuCore
 
 /// Receives a `multipart/form-data` body part by part, streaming each file part straight into the blob store
@@ -52,6 +53,16 @@ struct MultipartUpload {
             }
         }
         return nil
+    }
+
+    /// Whether `request` is a multipart form. Refuses (413, before a byte of the body is read) a declared
+    /// `Content-Length` over `limit` — plus 1 MiB for a form's part headers and fields; `what` names the body.
+    static func refuseDeclaredOversize(_ request: Request, limit: Int64, what: String) throws -> Bool {
+        let isMultipart = (request.headers[.contentType] ?? "").lowercased().hasPrefix("multipart/form-data")
+        if let declared = request.headers[.contentLength].flatMap(Int64.init), declared > limit + (isMultipart ? 1 << 20 : 0) {
+            throw ZhikuError(.tooLarge, "\(what) (\(DiskBlobStore.describe(declared))) is larger than the limit of \(DiskBlobStore.describe(limit))")
+        }
+        return isMultipart
     }
 
     /// The `boundary` parameter of a multipart content type.

@@ -51,9 +51,8 @@ struct SpeechRoutes {
     func register(on router: Router<ZhikuRequestContext>) {
         router.post("api/transcribe") { request, context in
             _ = try context.requireUser()
-            let (audio, fields) = try await receiveAudio(request)
-            let language = request.uri.queryParameters.get("language").map { String($0) } ?? fields["language"]
-            let transcript = try await transcribe(audio, language: language)
+            let query = request.uri.queryParameters.get("language").map { String($0) }
+            let (transcript, _) = try await transcribe(request) { fields in query ?? fields["language"] }
             return try json(TranscriptionResponse(model: runtime.speech.modelID, transcript))
         }
         router.post("api/speech") { request, context in
@@ -63,8 +62,7 @@ struct SpeechRoutes {
         }
         router.post("v1/audio/transcriptions") { request, context in
             _ = try context.requireUser()
-            let (audio, fields) = try await receiveAudio(request)
-            let transcript = try await transcribe(audio, language: fields["language"].flatMap { $0.isEmpty ? nil : $0 })
+            let (transcript, fields) = try await transcribe(request) { fields in fields["language"].flatMap { $0.isEmpty ? nil : $0 } }
             return try openAITranscription(transcript, format: fields["response_format"] ?? "json")
         }
         router.post("v1/audio/speech") { request, context in
@@ -88,55 +86,44 @@ struct SpeechRoutes {
 
     // MARK: - Transcription
 
-    /// The audio of a request — the raw body, or the file part of a multipart form — in a temporary file, and the
-    /// form's plain fields.
-    private func receiveAudio(_ request: Request) async throws -> (SourceFile, [String: String]) {
-        let limit = runtime.configuration.maxUploadBytes
-        let contentType = request.headers[.contentType] ?? ""
-        let isMultipart = contentType.lowercased().hasPrefix("multipart/form-data")
-        if let declared = request.headers[.contentLength].flatMap(Int64.init), declared > limit + (isMultipart ? 1 << 20 : 0) {
-            throw ZhikuError(.tooLarge, "the audio (\(DiskBlobStore.describe(declared))) is larger than the limit of \(DiskBlobStore.describe(limit))")
-        }
+    /// Transcribes the audio of `request` — the raw body, or the file part of a multipart form — in the language
+    /// `language` picks (from the form's plain fields, or elsewhere); returns the fields too. The audio is streamed
+    /// into a private temporary folder under the data folder, removed however this ends.
+    private func transcribe(_ request: Request, language pick: ([String: String]) -> String?) async throws
+        -> (Transcript, [String: String]) {
         let folder = runtime.configuration.dataFolder.appendingPathComponent("tmp/speech-\(UUID().uuidString)", isDirectory: true)
-        let store = try DiskBlobStore(dataFolder: folder)
-        var fields: [String: String] = [:]
-        let blob: StoredBlob
-        var name = "audio"
-        do {
-            if isMultipart {
-                guard let boundary = MultipartUpload.boundary(fromContentType: contentType) else {
-                    throw ZhikuError.invalidInput("multipart/form-data without a boundary")
-                }
-                let form = try await MultipartUpload.receiveForm(request.body, boundary: boundary, blobs: store, limit: limit)
-                fields = form.fields
-                guard let part = form.parts.first else { throw ZhikuError.invalidInput("the form holds no audio file (field 'file')") }
-                blob = try part.result.get()
-                name = part.name
-            } else {
-                blob = try await store.write(request.body.map { Array($0.readableBytesView) }, limit: limit)
-            }
-        } catch {
-            try? FileManager.default.removeItem(at: folder)
-            throw error
-        }
-        guard blob.size > 0 else {
-            try? FileManager.default.removeItem(at: folder)
-            throw ZhikuError.invalidInput("the request holds no audio")
-        }
-        let source = SourceFile(name: name, url: blob.url, sha256: blob.sha256, mediaType: .octetStream, size: blob.size)
-        return (source, fields)
-    }
-
-    private func transcribe(_ audio: SourceFile, language: String?) async throws -> Transcript {
-        // The temporary folder is .../tmp/speech-UUID/blobs/ab/<sha>: remove the speech-UUID folder afterwards.
-        let folder = audio.url.deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         defer { try? FileManager.default.removeItem(at: folder) }
+        let (audio, fields) = try await receiveAudio(request, into: DiskBlobStore(dataFolder: folder))
+        let language = pick(fields)
         if let language {
             guard language.count >= 2, language.count <= 3, language.allSatisfy({ $0.isLetter && $0.isASCII }) else {
                 throw ZhikuError.invalidInput("language must be an ISO 639-1 code such as en or zh, got '\(language)'")
             }
         }
-        return try await runtime.speech.transcribe(audio, language: language?.lowercased())
+        return (try await runtime.speech.transcribe(audio, language: language?.lowercased()), fields)
+    }
+
+    /// The audio of a request written to `store`, and the form's plain fields.
+    private func receiveAudio(_ request: Request, into store: DiskBlobStore) async throws -> (SourceFile, [String: String]) {
+        let limit = runtime.configuration.maxUploadBytes
+        let isMultipart = try MultipartUpload.refuseDeclaredOversize(request, limit: limit, what: "the audio")
+        var fields: [String: String] = [:]
+        let blob: StoredBlob
+        var name = "audio"
+        if isMultipart {
+            guard let boundary = MultipartUpload.boundary(fromContentType: request.headers[.contentType] ?? "") else {
+                throw ZhikuError.invalidInput("multipart/form-data without a boundary")
+            }
+            let form = try await MultipartUpload.receiveForm(request.body, boundary: boundary, blobs: store, limit: limit)
+            fields = form.fields
+            guard let part = form.parts.first else { throw ZhikuError.invalidInput("the form holds no audio file (field 'file')") }
+            blob = try part.result.get()
+            name = part.name
+        } else {
+            blob = try await store.write(request.body.map { Array($0.readableBytesView) }, limit: limit)
+        }
+        guard blob.size > 0 else { throw ZhikuError.invalidInput("the request holds no audio") }
+        return (SourceFile(name: name, url: blob.url, sha256: blob.sha256, mediaType: .octetStream, size: blob.size), fields)
     }
 
     private func openAITranscription(_ t: Transcript, format: String) throws -> Response {
