@@ -56,9 +56,20 @@ public struct PostgresVectorIndex: VectorIndex {
     }
 
     public func removeAll(from kb: KnowledgeBase.ID) async throws {
-        for space in try await allSpaces(of: kb) { try await drop(space) }
         try await database.run("clearing the vector index of knowledge base \(kb)") {
-            try await database.execute("DELETE FROM vectors WHERE kb_id = \(kb)")
+            try await database.transaction { connection in
+                var models: [String] = []
+                for try await model in try await connection.query("""
+                    DELETE FROM vector_spaces WHERE kb_id = \(kb) RETURNING model
+                    """, logger: logger).decode(String.self) {
+                    models.append(model)
+                }
+                try await connection.execute("DELETE FROM vectors WHERE kb_id = \(kb)", logger: logger)
+                for model in models {
+                    try await connection.execute(PostgresQuery(unsafeSQL: "DROP INDEX IF EXISTS \(Self.indexName(VectorSpace(kb, model: model)))"),
+                                                 logger: logger)
+                }
+            }
         }
     }
 
@@ -135,17 +146,6 @@ public struct PostgresVectorIndex: VectorIndex {
     }
 
     // MARK: - Helpers
-
-    private func allSpaces(of kb: KnowledgeBase.ID) async throws -> [VectorSpace] {
-        try await database.run("listing vector spaces") {
-            var spaces: [VectorSpace] = []
-            for try await model in try await client.query("SELECT model FROM vector_spaces WHERE kb_id = \(kb)", logger: logger)
-                .decode(String.self) {
-                spaces.append(VectorSpace(kb, model: model))
-            }
-            return spaces
-        }
-    }
 
     /// pgvector's text form, `[0.1,0.2,…]` (Swift prints the shortest decimal that reads back as the same float).
     static func text(_ vector: [Float]) -> String {

@@ -46,9 +46,27 @@ import PostgresNIO
     let one = VectorSpace(1, model: "m")
     let two = VectorSpace(2, model: "m")
 
-    func unit(_ v: [Float]) -> [Float] {
+    func unit(_ v: [Float]) -> [Float] { Self.unit(v) }
+
+    static func unit(_ v: [Float]) -> [Float] {
         let n = sqrt(v.reduce(0) { $0 + $1 * $1 })
         return v.map { $0 / n }
+    }
+
+    /// Seeded random unit vectors (a linear congruential generator: the same vectors on every run).
+    struct RandomUnitVectors {
+        var state: UInt64
+        let dimensions: Int
+        init(seed: UInt64, dimensions: Int) {
+            state = seed
+            self.dimensions = dimensions
+        }
+        mutating func next() -> [Float] {
+            VectorIndexConformanceTests.unit((0..<dimensions).map { _ -> Float in
+                state = state &* 6364136223846793005 &+ 1442695040888963407
+                return Float(Int64(state >> 33) % 2001 - 1000) / 1000
+            })
+        }
     }
 
     @Test(arguments: Backend.allCases) func nearestByDotProduct(_ backend: Backend) async throws {
@@ -119,17 +137,13 @@ import PostgresNIO
     @Test func postgresFindsWhatExactSearchFinds() async throws {
         guard let postgres = try await make(.postgres), let memory = try await make(.memory) else { return }
         defer { postgres.postgres?.close() }
-        var state: UInt64 = 5
-        func next() -> Float {
-            state = state &* 6364136223846793005 &+ 1442695040888963407
-            return Float(Int64(state >> 33) % 2001 - 1000) / 1000
-        }
-        let items = (1...2000).map { ChunkVector(id: Int64($0), vector: unit((0..<32).map { _ in next() })) }
+        var random = RandomUnitVectors(seed: 5, dimensions: 32)
+        let items = (1...2000).map { ChunkVector(id: Int64($0), vector: random.next()) }
         try await postgres.index.upsert(items, in: one)
         try await memory.index.upsert(items, in: one)
         var found = 0
         for _ in 0..<20 {
-            let q = unit((0..<32).map { _ in next() })
+            let q = random.next()
             let exact = try await memory.index.nearest(to: q, k: 10, in: one)
             let approximate = try await postgres.index.nearest(to: q, k: 10, in: one)
             #expect(approximate.count == 10)
@@ -147,16 +161,12 @@ import PostgresNIO
 
     @Test func sqliteMatchesTheReference() async throws {
         guard let memory = try await make(.memory), let sqlite = try await make(.sqlite) else { return }
-        var state: UInt64 = 11
-        func next() -> Float {
-            state = state &* 6364136223846793005 &+ 1442695040888963407
-            return Float(Int64(state >> 33) % 2001 - 1000) / 1000
-        }
-        let items = (1...500).map { ChunkVector(id: Int64($0), vector: unit((0..<16).map { _ in next() })) }
+        var random = RandomUnitVectors(seed: 11, dimensions: 16)
+        let items = (1...500).map { ChunkVector(id: Int64($0), vector: random.next()) }
         try await memory.index.upsert(items, in: one)
         try await sqlite.index.upsert(items, in: one)
         for _ in 0..<10 {
-            let q = unit((0..<16).map { _ in next() })
+            let q = random.next()
             let a = try await memory.index.nearest(to: q, k: 10, in: one)
             let b = try await sqlite.index.nearest(to: q, k: 10, in: one)
             #expect(a.map(\.chunkID) == b.map(\.chunkID))
