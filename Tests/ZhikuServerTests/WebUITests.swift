@@ -92,9 +92,11 @@ import ZhikuTestSupport
             // A knowledge base, created from the rail.
             try await browser.type("handbook", into: try await browser.wait(for: "#kb-new-name"))
             try await browser.click("#kb-create button[type=submit]")
+            // Creating it loads the embedding model in the server the first time: seconds alone, but it overran 30 s
+            // once while the whole suite loaded both cores (a clean-clone run); this waits on work, not on speed.
             try await browser.wait(until: """
                 return location.hash.startsWith('#/kb/') && document.getElementById('kb-title').textContent === 'handbook'
-                """, "the new knowledge base's page")
+                """, timeout: 180, "the new knowledge base's page")
 
             // Two files through the file input; each row follows its transfer, then its ingestion job.
             try await browser.execute("""
