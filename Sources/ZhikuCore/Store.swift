@@ -46,6 +46,8 @@ public protocol Store: Sendable {
     // MARK: Extraction cache (by sha256, shared across knowledge bases)
     func extraction(sha256: String) async throws -> ExtractedDocument?
     func saveExtraction(_ document: ExtractedDocument, sha256: String) async throws
+    /// Removes cached extractions that no file references any more.
+    func pruneExtractions() async throws
 
     // MARK: Chunks
     func chunkIDs(ofFile file: FileRecord.ID) async throws -> [Chunk.ID]
@@ -61,10 +63,19 @@ public protocol Store: Sendable {
     // MARK: Jobs
     func job(id: Job.ID) async throws -> Job?
     func jobs(in kb: KnowledgeBase.ID) async throws -> [Job]
-    /// Atomically takes the oldest queued job and marks it running (attempts + 1).
+    /// How many jobs wait to be claimed, across knowledge bases.
+    func queuedJobCount() async throws -> Int
+    /// Atomically takes the oldest claimable job — queued, or running under a lease that ran out (the process
+    /// that had it died) — marks it running (attempts + 1) and leases it to this process for ``jobLease``.
+    /// Several processes may claim at once: each job goes to exactly one of them.
     func claimNextJob() async throws -> Job?
-    /// Marks one queued job running (attempts + 1); nil if it is not queued.
+    /// Claims one job as ``claimNextJob()`` would; nil if it is neither queued nor under an expired lease.
     func claimJob(id: Job.ID) async throws -> Job?
+    /// Extends this process's lease on a running job by ``jobLease``. False when the lease is no longer ours (the job
+    /// was re-claimed elsewhere after the lease ran out, finished, or was deleted): the work should stop.
+    func renewJobLease(id: Job.ID) async throws -> Bool
+    /// How long a claimed job stays leased without a renewal (renew well within it, e.g. every third of it).
+    var jobLease: Duration { get }
     func updateJobProgress(id: Job.ID, pagesDone: Int, pagesTotal: Int, pagesOCRd: Int) async throws
     func updateJobEmbedding(id: Job.ID, chunksEmbedded: Int, chunks: Int) async throws
     /// Marks the job succeeded and its file ready (searchable).
@@ -73,7 +84,9 @@ public protocol Store: Sendable {
     func failJob(id: Job.ID, error: String) async throws
     /// Puts a failed job back in the queue (and its file back to pending). Returns the job.
     func retryJob(id: Job.ID) async throws -> Job
-    /// After a restart: jobs left `running` by a process that died go back to `queued`. Returns how many.
+    /// After a restart: jobs left `running` by a process that died go back to `queued`. Returns how many. (SQLite,
+    /// one server per data folder: every running job. PostgreSQL, shared by many processes: those whose lease ran
+    /// out — a live process's jobs are left alone.)
     func requeueInterruptedJobs() async throws -> Int
 }
 

@@ -41,10 +41,47 @@ public struct IngestPipeline: Sendable {
                                             placement: .end)
     }
 
-    /// Runs a job that is already marked running. Never throws: a failure is recorded on the job and the file.
-    /// Returns the finished job (or nil if it vanished, e.g. its file was deleted meanwhile).
+    /// Runs a job this process claimed, renewing its lease every third of ``Store/jobLease`` until it ends. Never
+    /// throws: a failure is recorded on the job and the file. Returns the finished job (nil if it vanished, e.g. its
+    /// file was deleted meanwhile, or if the lease was lost — another process has the job now — and the work stopped).
     @discardableResult
     public func run(_ job: Job) async -> Job? {
+        enum Outcome: Sendable { case finished(Job?), leaseLost, stopped }
+        let store = self.store, logger = self.logger
+        return await withTaskGroup(of: Outcome.self) { group in
+            group.addTask { .finished(await attempt(job)) }
+            group.addTask {
+                while true {
+                    try? await Task.sleep(for: store.jobLease / 3)
+                    if Task.isCancelled { return .stopped }
+                    do {
+                        if try await !store.renewJobLease(id: job.id) {
+                            logger.warning("the lease on job \(job.id) was lost (another process claimed it); stopping here")
+                            return .leaseLost
+                        }
+                    } catch {
+                        logger.warning("renewing the lease on job \(job.id) failed: \(error)")
+                    }
+                }
+            }
+            var finished: Job?
+            for await outcome in group {
+                switch outcome {
+                case .finished(let job):
+                    finished = job
+                    group.cancelAll()
+                case .leaseLost:
+                    group.cancelAll()
+                case .stopped:
+                    break
+                }
+            }
+            return finished
+        }
+    }
+
+    /// One attempt at a job (see ``run(_:)``).
+    private func attempt(_ job: Job) async -> Job? {
         var logger = self.logger
         logger[metadataKey: "job"] = "\(job.id)"
         logger[metadataKey: "file"] = "\(job.fileID)"

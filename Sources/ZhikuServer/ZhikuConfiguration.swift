@@ -5,6 +5,8 @@ import Foundation
 /// | variable | default |
 /// |---|---|
 /// | `ZHIKU_DATA` | `./data` |
+/// | `ZHIKU_DATABASE_URL` | unset: SQLite in the data folder; `postgres://user:pass@host:port/db`: PostgreSQL + pgvector |
+/// | `ZHIKU_JOB_LEASE_SECONDS` | 60: a claimed ingest job is re-claimed this long after its process stops renewing it |
 /// | `ZHIKU_HOST` / `ZHIKU_PORT` | `127.0.0.1` / `8080` |
 /// | `ZHIKU_MAX_UPLOAD_BYTES` | 1 GiB |
 /// | `ZHIKU_WORKERS` | number of cores (ingest jobs run in parallel) |
@@ -26,6 +28,10 @@ import Foundation
 /// | `ZHIKU_SECURE_COOKIES` | unset: session cookies get `Secure` only behind `X-Forwarded-Proto: https`; `1`: always |
 public struct ZhikuConfiguration: Sendable {
     public var dataFolder: URL
+    /// PostgreSQL instead of the data folder's SQLite database (`postgres://user:password@host:port/database`).
+    public var databaseURL: String?
+    /// How long a claimed ingest job stays leased without a renewal (renewed every third of it while it runs).
+    public var jobLease: Duration = .seconds(60)
     public var host: String
     public var port: Int
     public var maxUploadBytes: Int64
@@ -85,6 +91,8 @@ public struct ZhikuConfiguration: Sendable {
         -> ZhikuConfiguration {
         var c = ZhikuConfiguration(dataFolder: URL(fileURLWithPath: environment["ZHIKU_DATA"] ?? "data",
                                                    isDirectory: true))
+        if let url = environment["ZHIKU_DATABASE_URL"], !url.isEmpty { c.databaseURL = url }
+        if let lease = environment["ZHIKU_JOB_LEASE_SECONDS"].flatMap(Double.init), lease > 0 { c.jobLease = .seconds(lease) }
         if let host = environment["ZHIKU_HOST"], !host.isEmpty { c.host = host }
         if let port = environment["ZHIKU_PORT"].flatMap(Int.init) { c.port = port }
         if let limit = environment["ZHIKU_MAX_UPLOAD_BYTES"].flatMap(Int64.init), limit > 0 { c.maxUploadBytes = limit }

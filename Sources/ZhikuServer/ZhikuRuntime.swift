@@ -31,42 +31,99 @@ public struct ZhikuRuntime: Sendable {
     /// Speech to text (audio files, voice questions) and text to speech.
     public let speech: SpeechServices
     let loginThrottle = LoginThrottle()
-    private let sqliteStore: SQLiteStore
-    /// The SQLite database behind the stores (for backups and readiness).
-    public let database: SQLiteDatabase
+    /// The database behind the stores (for backups and readiness).
+    public let database: Database
     let rateLimiter: RequestRateLimiter
     private let reembedding = RunningSet<KnowledgeBase.ID>()
 
+    /// Where the metadata, the keyword index and the vectors live.
+    public enum Database: Sendable {
+        /// The embedded default: `zhiku.sqlite` in the data folder, one server per folder.
+        case sqlite(SQLiteDatabase)
+        /// `ZHIKU_DATABASE_URL`: PostgreSQL with pgvector, shared by any number of processes.
+        case postgres(PostgreSQLDatabase)
+
+        /// Whether a trivial query answers (for readiness checks).
+        public func isReachable() async -> Bool {
+            switch self {
+            case .sqlite(let database): await database.isReachable()
+            case .postgres(let database): await database.isReachable()
+            }
+        }
+    }
+
+    /// The stores and indexes of one database.
+    private struct Backend {
+        var database: Database
+        var store: any Store
+        var keywordIndex: any KeywordIndex
+        var vectorIndex: any VectorIndex
+        var conversations: any ConversationStore
+        var accounts: any AccountStore
+
+        static func sqlite(_ folder: URL, jobLease: Duration) throws -> Backend {
+            let database = try SQLiteDatabase(path: folder.appendingPathComponent("zhiku.sqlite").path)
+            return Backend(database: .sqlite(database), store: SQLiteStore(database: database, jobLease: jobLease),
+                           keywordIndex: SQLiteKeywordIndex(database: database, tokenizer: MixedScriptTokenizer()),
+                           vectorIndex: SQLiteVectorIndex(database: database),
+                           conversations: SQLiteConversationStore(database: database),
+                           accounts: SQLiteAccountStore(database: database))
+        }
+
+        static func postgres(_ url: String, jobLease: Duration, logger: Logger) async throws -> Backend {
+            let database = try await PostgreSQLDatabase.open(url: url, logger: logger)
+            return Backend(database: .postgres(database), store: PostgresStore(database: database, jobLease: jobLease),
+                           keywordIndex: PostgresKeywordIndex(database: database, tokenizer: MixedScriptTokenizer()),
+                           vectorIndex: PostgresVectorIndex(database: database),
+                           conversations: PostgresConversationStore(database: database),
+                           accounts: PostgresAccountStore(database: database))
+        }
+    }
+
     /// Opens (creating if needed) the data folder and the SQLite database in it.
     public init(configuration: ZhikuConfiguration, logger: Logger) throws {
-        let folder = configuration.dataFolder
+        try Self.createDataFolder(configuration.dataFolder)
+        try self.init(configuration: configuration, backend: .sqlite(configuration.dataFolder, jobLease: configuration.jobLease),
+                      logger: logger)
+    }
+
+    /// Opens the data folder and the configured database: PostgreSQL when `configuration.databaseURL` is set
+    /// (migrated on first use), else the SQLite database in the data folder.
+    public static func open(configuration: ZhikuConfiguration, logger: Logger) async throws -> ZhikuRuntime {
+        guard let url = configuration.databaseURL else { return try ZhikuRuntime(configuration: configuration, logger: logger) }
+        try createDataFolder(configuration.dataFolder)
+        return try ZhikuRuntime(configuration: configuration,
+                                backend: await .postgres(url, jobLease: configuration.jobLease, logger: logger), logger: logger)
+    }
+
+    private static func createDataFolder(_ folder: URL) throws {
         do {
             try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         } catch {
             throw ZhikuError(.storageFailed, "cannot create the data folder \(folder.path): \(error.localizedDescription)")
         }
-        let database = try SQLiteDatabase(path: folder.appendingPathComponent("zhiku.sqlite").path)
-        let store = SQLiteStore(database: database)
+    }
+
+    private init(configuration: ZhikuConfiguration, backend: Backend, logger: Logger) throws {
+        let folder = configuration.dataFolder
+        let store = backend.store
         let blobs = try DiskBlobStore(dataFolder: folder)
-        let index = SQLiteKeywordIndex(database: database, tokenizer: MixedScriptTokenizer())
-        let vectors = SQLiteVectorIndex(database: database)
         let embedders = EmbedderCache(serverURL: configuration.embeddingServerURL,
                                       apiKey: configuration.embeddingServerAPIKey, logger: logger)
         self.configuration = configuration
-        self.sqliteStore = store
-        self.database = database
+        self.database = backend.database
         self.rateLimiter = RequestRateLimiter(perMinute: configuration.requestsPerMinute)
         self.store = store
         self.blobs = blobs
-        self.keywordIndex = index
-        self.vectorIndex = vectors
+        self.keywordIndex = backend.keywordIndex
+        self.vectorIndex = backend.vectorIndex
         self.embedders = embedders
         self.chatModels = try ChatModelRegistry(
             file: configuration.modelsFile ?? folder.appendingPathComponent("models.json"),
             defaultModel: configuration.chatModel, serverURL: configuration.chatServerURL,
             apiKey: configuration.chatServerAPIKey, logger: logger)
-        self.conversations = SQLiteConversationStore(database: database)
-        let accounts = SQLiteAccountStore(database: database)
+        self.conversations = backend.conversations
+        let accounts = backend.accounts
         self.accounts = accounts
         self.access = AccessControl(store: store, accounts: accounts)
         self.settings = try SettingsRegistry(
@@ -78,13 +135,13 @@ public struct ZhikuRuntime: Sendable {
         let extractors = ExtractorRegistry.standard(ocr: TesseractOCR(), ocrLanguages: configuration.ocrLanguages,
                                                     imageDecoder: LeptonicaImageDecoder(maxPixels: configuration.maxImagePixels),
                                                     maxPDFPages: configuration.maxPDFPages, speech: speech)
-        self.pipeline = IngestPipeline(store: store, blobs: blobs, keywordIndex: index, vectorIndex: vectors,
-                                       embedders: embedders, extractors: extractors,
+        self.pipeline = IngestPipeline(store: store, blobs: blobs, keywordIndex: backend.keywordIndex,
+                                       vectorIndex: backend.vectorIndex, embedders: embedders, extractors: extractors,
                                        splitter: IngestPipeline.defaultSplitter(), logger: logger)
     }
 
     /// Ingest jobs waiting for a worker.
-    public func queueDepth() async throws -> Int { try await sqliteStore.queuedJobCount() }
+    public func queueDepth() async throws -> Int { try await store.queuedJobCount() }
 
     // MARK: - Accounts
 
@@ -157,7 +214,7 @@ public struct ZhikuRuntime: Sendable {
         for sha in hashes {
             try? blobs.remove(sha)
         }
-        if !hashes.isEmpty { try await sqliteStore.pruneExtractions() }
+        if !hashes.isEmpty { try await store.pruneExtractions() }
     }
 
     // MARK: - Jobs

@@ -37,11 +37,14 @@ public struct DiskBlobStore: BlobStore {
         }
     }
 
-    /// Deletes partial uploads left by a crash.
-    public func clearTemporary() {
+    /// Removes partial uploads a stopped process left in `tmp/`: those not written to for `age` (several processes
+    /// may share the folder, and another one's upload in progress is left alone).
+    public func clearTemporary(notWrittenFor age: TimeInterval = 600) {
         let items = (try? FileManager.default.contentsOfDirectory(atPath: temporary.path)) ?? []
         for item in items where item.hasSuffix(".part") {
-            try? FileManager.default.removeItem(at: temporary.appendingPathComponent(item))
+            let url = temporary.appendingPathComponent(item)
+            let modified = (try? FileManager.default.attributesOfItem(atPath: url.path)[.modificationDate] as? Date) ?? .distantPast
+            if modified < Date().addingTimeInterval(-age) { try? FileManager.default.removeItem(at: url) }
         }
     }
 

@@ -277,6 +277,13 @@ enum SQLiteMigrations {
                 ALTER TABLE chunks ADD COLUMN end_seconds REAL;
                 """)
         }
+        // Leases on running jobs (see ``Store/claimNextJob()``): who holds one and until when.
+        migrator.registerMigration("v8-job-leases") { db in
+            try db.execute(sql: """
+                ALTER TABLE jobs ADD COLUMN lease_owner TEXT;
+                ALTER TABLE jobs ADD COLUMN lease_expires_at REAL;
+                """)
+        }
         return migrator
     }
 }

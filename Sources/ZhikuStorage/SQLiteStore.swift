@@ -5,9 +5,15 @@ import ZhikuCore
 /// ``Store`` on the embedded SQLite database.
 public struct SQLiteStore: Store {
     private let pool: DatabasePool
+    public let jobLease: Duration
+    /// Who holds the leases this store takes (one value per process).
+    private let leaseOwner: String
 
-    public init(database: SQLiteDatabase) {
+    /// A store on `database` whose claimed jobs are leased for `jobLease`.
+    public init(database: SQLiteDatabase, jobLease: Duration = .seconds(60)) {
         pool = database.pool
+        self.jobLease = jobLease
+        leaseOwner = UUID().uuidString
     }
 
     private var now: Double { Date().timeIntervalSince1970 }
@@ -167,24 +173,17 @@ public struct SQLiteStore: Store {
 
     public func saveExtraction(_ document: ExtractedDocument, sha256: String) async throws {
         let time = now
-        let encoded = try document.pages.map { page in
-            String(decoding: try JSONEncoder().encode(page.headings), as: UTF8.self)
-        }
-        let details = try document.pages.map { page in
-            page.engine == nil ? nil
-                : String(decoding: try JSONEncoder().encode(OCRDetails(confidence: page.confidence, words: page.words,
-                                                                    width: page.imageWidth, height: page.imageHeight)),
-                         as: UTF8.self)
-        }
+        let columns = try document.pages.map(ExtractedPageColumns.init)
         try await pool.writing("saving extracted text") { db in
             try db.execute(sql: "DELETE FROM extracted_documents WHERE sha256 = ?", arguments: [sha256])
             try db.execute(sql: "INSERT INTO extracted_documents (sha256, page_count, created_at) VALUES (?, ?, ?)",
                            arguments: [sha256, document.pages.count, time])
-            for ((page, headings), ocr) in zip(zip(document.pages, encoded), details) {
+            for (page, stored) in zip(document.pages, columns) {
                 try db.execute(sql: """
                     INSERT INTO extracted_pages (sha256, page, text, headings, engine, ocr, start_seconds, end_seconds)
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                    """, arguments: [sha256, page.number, page.text, headings, page.engine, ocr, page.startSeconds, page.endSeconds])
+                    """, arguments: [sha256, page.number, page.text, stored.headings, page.engine, stored.ocr, page.startSeconds,
+                                     page.endSeconds])
             }
         }
     }
@@ -201,18 +200,8 @@ public struct SQLiteStore: Store {
     private static func pages(_ db: Database, sha256: String) throws -> [ExtractedPage] {
         try Row.fetchAll(db, sql: "SELECT page, text, headings, engine, ocr, start_seconds, end_seconds FROM extracted_pages WHERE sha256 = ? ORDER BY page",
                          arguments: [sha256]).map { row in
-            let headingsJSON: String = row["headings"]
-            let headings = (try? JSONDecoder().decode([Heading].self, from: Data(headingsJSON.utf8))) ?? []
-            var page = ExtractedPage(number: row["page"], text: row["text"], headings: headings, engine: row["engine"])
-            if let json: String = row["ocr"], let details = try? JSONDecoder().decode(OCRDetails.self, from: Data(json.utf8)) {
-                page.confidence = details.confidence
-                page.words = details.words
-                page.imageWidth = details.width
-                page.imageHeight = details.height
-            }
-            page.startSeconds = row["start_seconds"]
-            page.endSeconds = row["end_seconds"]
-            return page
+            ExtractedPageColumns.page(number: row["page"], text: row["text"], headings: row["headings"], engine: row["engine"],
+                                      ocr: row["ocr"], startSeconds: row["start_seconds"], endSeconds: row["end_seconds"])
         }
     }
 
@@ -306,23 +295,36 @@ public struct SQLiteStore: Store {
     }
 
     public func claimNextJob() async throws -> Job? {
-        let time = now
+        let time = now, owner = leaseOwner, until = now + jobLease.seconds
         return try await pool.writing("claiming a job") { db in
             try Row.fetchOne(db, sql: """
-                UPDATE jobs SET status = 'running', attempts = attempts + 1, error = NULL, updated_at = ?
-                WHERE id = (SELECT id FROM jobs WHERE status = 'queued' ORDER BY id LIMIT 1)
+                UPDATE jobs SET status = 'running', attempts = attempts + 1, error = NULL, updated_at = ?,
+                                lease_owner = ?, lease_expires_at = ?
+                WHERE id = (SELECT id FROM jobs WHERE status = 'queued' OR (status = 'running' AND lease_expires_at < ?)
+                            ORDER BY id LIMIT 1)
                 RETURNING *
-                """, arguments: [time]).map(Self.job)
+                """, arguments: [time, owner, until, time]).map(Self.job)
         }
     }
 
     public func claimJob(id: Job.ID) async throws -> Job? {
-        let time = now
+        let time = now, owner = leaseOwner, until = now + jobLease.seconds
         return try await pool.writing("claiming job \(id)") { db in
             try Row.fetchOne(db, sql: """
-                UPDATE jobs SET status = 'running', attempts = attempts + 1, error = NULL, updated_at = ?
-                WHERE id = ? AND status = 'queued' RETURNING *
-                """, arguments: [time, id]).map(Self.job)
+                UPDATE jobs SET status = 'running', attempts = attempts + 1, error = NULL, updated_at = ?,
+                                lease_owner = ?, lease_expires_at = ?
+                WHERE id = ? AND (status = 'queued' OR (status = 'running' AND lease_expires_at < ?)) RETURNING *
+                """, arguments: [time, owner, until, id, time]).map(Self.job)
+        }
+    }
+
+    public func renewJobLease(id: Job.ID) async throws -> Bool {
+        let owner = leaseOwner, until = now + jobLease.seconds
+        return try await pool.writing("renewing the lease on job \(id)") { db in
+            try db.execute(sql: """
+                UPDATE jobs SET lease_expires_at = ? WHERE id = ? AND status = 'running' AND lease_owner = ?
+                """, arguments: [until, id, owner])
+            return db.changesCount > 0
         }
     }
 
@@ -345,7 +347,10 @@ public struct SQLiteStore: Store {
     public func finishJob(id: Job.ID, chunks: Int) async throws {
         let time = now
         try await pool.writing("finishing job \(id)") { db in
-            try db.execute(sql: "UPDATE jobs SET status = 'succeeded', chunks = ?, error = NULL, updated_at = ? WHERE id = ?",
+            try db.execute(sql: """
+                UPDATE jobs SET status = 'succeeded', chunks = ?, error = NULL, updated_at = ?, lease_owner = NULL,
+                                lease_expires_at = NULL WHERE id = ?
+                """,
                            arguments: [chunks, time, id])
             try db.execute(sql: """
                 UPDATE files SET status = 'ready', error = NULL, updated_at = ?
@@ -357,7 +362,10 @@ public struct SQLiteStore: Store {
     public func failJob(id: Job.ID, error: String) async throws {
         let time = now
         try await pool.writing("failing job \(id)") { db in
-            try db.execute(sql: "UPDATE jobs SET status = 'failed', error = ?, updated_at = ? WHERE id = ?",
+            try db.execute(sql: """
+                UPDATE jobs SET status = 'failed', error = ?, updated_at = ?, lease_owner = NULL, lease_expires_at = NULL
+                WHERE id = ?
+                """,
                            arguments: [error, time, id])
             try db.execute(sql: """
                 UPDATE files SET status = 'failed', error = ?, updated_at = ?
@@ -387,7 +395,10 @@ public struct SQLiteStore: Store {
     public func requeueInterruptedJobs() async throws -> Int {
         let time = now
         return try await pool.writing("requeueing interrupted jobs") { db in
-            try db.execute(sql: "UPDATE jobs SET status = 'queued', updated_at = ? WHERE status = 'running'",
+            try db.execute(sql: """
+                UPDATE jobs SET status = 'queued', updated_at = ?, lease_owner = NULL, lease_expires_at = NULL
+                WHERE status = 'running'
+                """,
                            arguments: [time])
             return db.changesCount
         }
@@ -428,12 +439,4 @@ public struct SQLiteStore: Store {
         chunk.endSeconds = row["end_seconds"]
         return chunk
     }
-}
-
-/// What `extracted_pages.ocr` holds for a page read by OCR.
-private struct OCRDetails: Codable {
-    var confidence: Double?
-    var words: [OCRText.Word]?
-    var width: Int?
-    var height: Int?
 }

@@ -20,7 +20,7 @@ struct Ask: AsyncParsableCommand {
     @Argument(help: "The question.") var question: String
 
     func run() async throws {
-        let runtime = try options.runtime()
+        let runtime = try await options.runtime()
         let base = try await runtime.store.resolveKnowledgeBase(kb)
         var request = Answerer.Request(question: question)
         request.model = model

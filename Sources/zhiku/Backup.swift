@@ -13,6 +13,7 @@ struct Backup: AsyncParsableCommand {
     @Argument(help: "A new (or empty) folder for the backup.") var path: String
 
     func run() async throws {
+        try DataFolderCopy.refusePostgres(options.configuration())
         let source = options.configuration().dataFolder
         let target = URL(fileURLWithPath: path, isDirectory: true)
         try DataFolderCopy.prepareEmpty(target)
@@ -34,6 +35,7 @@ struct Restore: AsyncParsableCommand {
     @Flag(help: "Replace a data folder that already holds a database.") var force = false
 
     func run() async throws {
+        try DataFolderCopy.refusePostgres(options.configuration())
         let source = URL(fileURLWithPath: path, isDirectory: true)
         let target = options.configuration().dataFolder
         let backupDatabase = source.appendingPathComponent("zhiku.sqlite")
@@ -85,6 +87,12 @@ enum DataFolderCopy {
             }
         }
         return count
+    }
+
+    /// Backups copy the SQLite database; a PostgreSQL deployment is backed up with PostgreSQL's own tools.
+    static func refusePostgres(_ configuration: ZhikuConfiguration) throws {
+        guard let url = configuration.databaseURL else { return }
+        throw ZhikuError.invalidInput("ZHIKU_DATABASE_URL is set (\(PostgreSQLDatabase.redacted(url))): back up PostgreSQL with pg_dump and the data folder's blobs/ with any file copy; zhiku backup and restore handle the SQLite data folder only")
     }
 
     static func copySettings(from source: URL, to target: URL) {

@@ -15,7 +15,7 @@ struct Chat: AsyncParsableCommand {
     @Option(help: "The most tokens an answer may have.") var maxTokens = 384
 
     func run() async throws {
-        let runtime = try options.runtime()
+        let runtime = try await options.runtime()
         var base: KnowledgeBase?
         if let kb { base = try await runtime.store.resolveKnowledgeBase(kb) }
         var target = ChatExchange.Target.newConversation

@@ -30,7 +30,7 @@ struct Eval: AsyncParsableCommand {
         defer { if data == nil { try? FileManager.default.removeItem(at: scratch) } }
         var options = DataOptions()
         options.data = scratch.path
-        let runtime = try options.runtime()
+        let runtime = try await options.runtime()
 
         let clock = ContinuousClock()
         let started = clock.now

@@ -19,7 +19,7 @@ struct Ingest: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let runtime = try options.runtime()
+        let runtime = try await options.runtime()
         let base: KnowledgeBase
         if create, try await runtime.store.knowledgeBase(named: kb) == nil {
             base = try await runtime.createKnowledgeBase(name: kb, embeddingModel: parseModel(embeddingModel))

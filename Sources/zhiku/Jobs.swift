@@ -11,7 +11,7 @@ struct Jobs: AsyncParsableCommand {
     @Flag(help: "Print JSON.") var json = false
 
     func run() async throws {
-        let runtime = try options.runtime()
+        let runtime = try await options.runtime()
         let base = try await runtime.store.resolveKnowledgeBase(kb)
         let jobs = try await runtime.store.jobs(in: base.id)
         if json {

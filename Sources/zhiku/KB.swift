@@ -31,7 +31,7 @@ struct KB: AsyncParsableCommand {
         @Argument(help: "Embedding model id, or 'none' for keyword search only.") var model: String
 
         func run() async throws {
-            let runtime = try options.runtime()
+            let runtime = try await options.runtime()
             let base = try await runtime.store.resolveKnowledgeBase(kb)
             let target = model.lowercased() == "none" ? nil : model
             let updated = try await runtime.changeEmbeddingModel(of: base, to: target, wait: true)
@@ -45,7 +45,7 @@ struct KB: AsyncParsableCommand {
         @Flag(help: "Print JSON.") var json = false
 
         func run() async throws {
-            let runtime = try options.runtime()
+            let runtime = try await options.runtime()
             let kbs = try await runtime.store.knowledgeBases()
             if json {
                 struct Row: Encodable { var knowledgeBase: KnowledgeBase; var files: Int }
@@ -69,7 +69,7 @@ struct KB: AsyncParsableCommand {
         @Argument(help: "Its name or id.") var name: String
 
         func run() async throws {
-            let runtime = try options.runtime()
+            let runtime = try await options.runtime()
             let kb = try await runtime.store.resolveKnowledgeBase(name)
             try await runtime.deleteKnowledgeBase(kb)
             emit("deleted knowledge base '\(kb.name)'")

@@ -14,7 +14,7 @@ struct Keys: AsyncParsableCommand {
         @Option(help: "A label to recognise it by.") var name: String = ""
 
         func run() async throws {
-            let runtime = try options.runtime()
+            let runtime = try await options.runtime()
             guard let owner = try await runtime.accounts.user(named: user) else { throw ZhikuError.notFound("user '\(user)' does not exist") }
             let (key, record) = try await runtime.createAPIKey(for: owner, name: name)
             emit(key)
@@ -29,7 +29,7 @@ struct Keys: AsyncParsableCommand {
         @Flag(help: "Print JSON.") var json = false
 
         func run() async throws {
-            let accounts = try options.runtime().accounts
+            let accounts = try await options.runtime().accounts
             guard let owner = try await accounts.user(named: user) else { throw ZhikuError.notFound("user '\(user)' does not exist") }
             let keys = try await accounts.apiKeys(of: owner.id)
             if json { return try emitJSON(keys) }

@@ -15,7 +15,7 @@ struct Search: AsyncParsableCommand {
     @Argument(help: "The query.") var query: String
 
     func run() async throws {
-        let runtime = try options.runtime()
+        let runtime = try await options.runtime()
         let base = try await runtime.store.resolveKnowledgeBase(kb)
         let results = try await runtime.search(query, in: base, k: k, mode: try SearchMode.parse(mode))
         let hits = results.hits

@@ -42,7 +42,7 @@ struct Users: AsyncParsableCommand {
         @Argument(help: "The user name.") var name: String
 
         func run() async throws {
-            let accounts = try options.runtime().accounts
+            let accounts = try await options.runtime().accounts
             guard let user = try await accounts.user(named: name) else { throw ZhikuError.notFound("user '\(name)' does not exist") }
             _ = try await accounts.deleteUser(id: user.id)
             emit("deleted user '\(name)'")
@@ -56,7 +56,7 @@ struct Users: AsyncParsableCommand {
         @Option(help: "The new password; default: a generated one, printed once.") var password: String?
 
         func run() async throws {
-            let accounts = try options.runtime().accounts
+            let accounts = try await options.runtime().accounts
             guard let user = try await accounts.user(named: name) else { throw ZhikuError.notFound("user '\(name)' does not exist") }
             let password = password ?? Secret.password()
             try Secret.checkPassword(password)

@@ -28,11 +28,11 @@ struct DataOptions: ParsableArguments {
     }
 
     /// Opens the data folder. CLI tools log warnings only, unless ZHIKU_LOG_LEVEL says otherwise.
-    func runtime(defaultLogLevel: Logger.Level = .warning) throws -> ZhikuRuntime {
+    func runtime(defaultLogLevel: Logger.Level = .warning) async throws -> ZhikuRuntime {
         let c = configuration()
         var logger = Logger(label: "zhiku")
         logger.logLevel = ProcessInfo.processInfo.environment["ZHIKU_LOG_LEVEL"].flatMap { Logger.Level(rawValue: $0) } ?? defaultLogLevel
-        return try ZhikuRuntime(configuration: c, logger: logger)
+        return try await ZhikuRuntime.open(configuration: c, logger: logger)
     }
 }
 

@@ -85,7 +85,8 @@ import ZhikuTestSupport
             var batch = files[start..<min(start + 25, files.count)].map { (name: $0.0, bytes: $0.1) }
             if start == 500 { batch.append((name: "good.txt", bytes: Array("The office opens at eight.".utf8))) }
             let form = TestServer.multipart(batch)
-            let reply = try await server.request(.POST, "/api/kbs/hostile/files", body: form.body, headers: [("Content-Type", form.contentType)])
+            // A generous deadline: under the whole suite's load on two cores a batch once took over a minute.
+            let reply = try await server.request(.POST, "/api/kbs/hostile/files", body: form.body, headers: [("Content-Type", form.contentType)], timeout: 300)
             #expect([200, 202, 400, 413, 415].contains(reply.status), "batch at \(start): \(reply.status)")
             for (offset, upload) in ((reply.json["uploads"] as? [[String: Any]]) ?? []).enumerated() {
                 let what = start + offset < files.count && offset < 25 ? files[start + offset].2 : "good file"

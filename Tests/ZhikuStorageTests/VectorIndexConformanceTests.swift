@@ -34,8 +34,8 @@ import PostgresNIO
     }
 
     /// A new database of its own on the test server, migrated.
-    static func freshPostgres() async throws -> PostgreSQLDatabase? {
-        guard let url = TestPostgres.url(for: "the index conformance suites") else { return nil }
+    static func freshPostgres(for what: String = "the index conformance suites") async throws -> PostgreSQLDatabase? {
+        guard let url = TestPostgres.url(for: what) else { return nil }
         let name = "zhiku_test_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()
         let admin = try await PostgreSQLDatabase.open(url: url, maximumConnections: 1)
         try await admin.client.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(name)"))

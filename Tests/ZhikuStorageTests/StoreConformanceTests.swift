@@ -4,20 +4,18 @@ import ZhikuCore
 import ZhikuStorage
 import ZhikuTestSupport
 
-@Suite struct SQLiteStoreTests {
-    let folder = TemporaryFolder()
-    let store: SQLiteStore
-
-    init() throws {
-        store = SQLiteStore(database: try SQLiteDatabase(path: folder.url.appendingPathComponent("z.sqlite").path))
-    }
-
+/// The behaviour every ``Store`` backend must show (SQLite and PostgreSQL run the same tests).
+@Suite struct StoreConformanceTests {
     func source(_ sha: Character, name: String = "a.txt") -> SourceFile {
-        SourceFile(name: name, url: folder.url.appendingPathComponent(name),
+        SourceFile(name: name, url: URL(fileURLWithPath: "/nonexistent").appendingPathComponent(name),
                    sha256: String(repeating: sha, count: 64), mediaType: .plainText, size: 10)
     }
 
-    @Test func knowledgeBasesByNameAndID() async throws {
+    @Test(arguments: StoreBackend.allCases) func knowledgeBasesByNameAndID(_ backend: StoreBackend) async throws {
+        guard let s = try await backend.make() else { return }
+        defer { s.close() }
+        let store = s.store
+
         let kb = try await store.createKnowledgeBase(name: "人事制度", description: "HR")
         #expect(try await store.resolveKnowledgeBase("人事制度").id == kb.id)
         #expect(try await store.resolveKnowledgeBase("\(kb.id)").name == "人事制度")
@@ -30,7 +28,11 @@ import ZhikuTestSupport
         #expect(try await store.knowledgeBases().map(\.name) == ["人事制度"])
     }
 
-    @Test func knowledgeBasesAreRenamedWithoutTakingAnotherOnesName() async throws {
+    @Test(arguments: StoreBackend.allCases) func knowledgeBasesAreRenamedWithoutTakingAnotherOnesName(_ backend: StoreBackend) async throws {
+        guard let s = try await backend.make() else { return }
+        defer { s.close() }
+        let store = s.store
+
         let hr = try await store.createKnowledgeBase(name: "hr", description: "HR")
         _ = try await store.createKnowledgeBase(name: "legal", description: "")
         let renamed = try await store.renameKnowledgeBase(id: hr.id, to: "  人事  ", description: nil)
@@ -45,7 +47,11 @@ import ZhikuTestSupport
         await #expect(throws: ZhikuError.self) { _ = try await store.renameKnowledgeBase(id: hr.id, to: " ", description: nil) }
     }
 
-    @Test func sameBytesTwiceInOneKnowledgeBaseAreStoredOnce() async throws {
+    @Test(arguments: StoreBackend.allCases) func sameBytesTwiceInOneKnowledgeBaseAreStoredOnce(_ backend: StoreBackend) async throws {
+        guard let s = try await backend.make() else { return }
+        defer { s.close() }
+        let store = s.store
+
         let kb = try await store.createKnowledgeBase(name: "a", description: "")
         let other = try await store.createKnowledgeBase(name: "b", description: "")
         let first = try await store.addFile(source("1"), to: kb.id)
@@ -62,7 +68,11 @@ import ZhikuTestSupport
         await #expect(throws: ZhikuError.self) { _ = try await store.addFile(source("2"), to: 999) }
     }
 
-    @Test func deletingAFileRemovesItsChunksAndTellsWhenTheBytesAreOrphaned() async throws {
+    @Test(arguments: StoreBackend.allCases) func deletingAFileRemovesItsChunksAndTellsWhenTheBytesAreOrphaned(_ backend: StoreBackend) async throws {
+        guard let s = try await backend.make() else { return }
+        defer { s.close() }
+        let store = s.store
+
         let kb = try await store.createKnowledgeBase(name: "a", description: "")
         let kb2 = try await store.createKnowledgeBase(name: "b", description: "")
         let one = try await store.addFile(source("3"), to: kb.id).file
@@ -80,7 +90,11 @@ import ZhikuTestSupport
         await #expect(throws: ZhikuError.self) { _ = try await store.deleteFile(id: two.id) }
     }
 
-    @Test func replacingChunksNeverDuplicates() async throws {
+    @Test(arguments: StoreBackend.allCases) func replacingChunksNeverDuplicates(_ backend: StoreBackend) async throws {
+        guard let s = try await backend.make() else { return }
+        defer { s.close() }
+        let store = s.store
+
         let kb = try await store.createKnowledgeBase(name: "a", description: "")
         let file = try await store.addFile(source("4"), to: kb.id).file
         let drafts = (0..<5).map { ChunkDraft(ordinal: $0, page: 1, start: $0, end: $0 + 1, text: "c\($0)") }
@@ -90,7 +104,11 @@ import ZhikuTestSupport
         #expect(try await store.file(id: file.id)?.chunkCount == 5)
     }
 
-    @Test func hitsOnlyShowReadyFiles() async throws {
+    @Test(arguments: StoreBackend.allCases) func hitsOnlyShowReadyFiles(_ backend: StoreBackend) async throws {
+        guard let s = try await backend.make() else { return }
+        defer { s.close() }
+        let store = s.store
+
         let kb = try await store.createKnowledgeBase(name: "a", description: "")
         let added = try await store.addFile(source("5", name: "policy.txt"), to: kb.id)
         let chunks = try await store.replaceChunks(ofFile: added.file.id, with: [
@@ -107,10 +125,14 @@ import ZhikuTestSupport
         #expect(try await store.file(id: added.file.id)?.status == .ready)
     }
 
-    @Test func jobsAreClaimedOnceRequeuedAfterACrashAndRetriable() async throws {
+    @Test(arguments: StoreBackend.allCases) func jobsAreClaimedOnceRequeuedAfterACrashAndRetriable(_ backend: StoreBackend) async throws {
+        guard let s = try await backend.make(jobLease: .milliseconds(500)) else { return }
+        defer { s.close() }
+        let store = s.store
         let kb = try await store.createKnowledgeBase(name: "a", description: "")
         let a = try await store.addFile(source("6"), to: kb.id).job!
         let b = try await store.addFile(source("7"), to: kb.id).job!
+        #expect(try await store.queuedJobCount() == 2)
         let claimed = try await store.claimNextJob()
         #expect(claimed?.id == a.id)
         #expect(claimed?.status == .running)
@@ -118,8 +140,10 @@ import ZhikuTestSupport
         #expect(try await store.claimJob(id: a.id) == nil, "already running")
         #expect(try await store.claimNextJob()?.id == b.id)
         #expect(try await store.claimNextJob() == nil)
+        #expect(try await store.queuedJobCount() == 0)
 
-        // The process dies: both are running. On restart they go back to the queue.
+        // The process dies: both are running, their leases run out, and on restart they go back to the queue.
+        try await Task.sleep(for: .milliseconds(700))
         #expect(try await store.requeueInterruptedJobs() == 2)
         #expect(try await store.job(id: a.id)?.status == .queued)
 
@@ -134,7 +158,73 @@ import ZhikuTestSupport
         #expect(try await store.file(id: again.fileID)?.status == .pending)
     }
 
-    @Test func extractionsAreSharedBySHA256() async throws {
+    @Test(arguments: StoreBackend.allCases) func aLeaseKeepsAJobAndAnExpiredOneIsClaimedElsewhere(_ backend: StoreBackend) async throws {
+        guard let s = try await backend.make(jobLease: .seconds(2)) else { return }
+        defer { s.close() }
+        let store = s.store, other = s.otherProcess()
+        let kb = try await store.createKnowledgeBase(name: "a", description: "")
+        let job = try await store.addFile(source("6"), to: kb.id).job!
+        #expect(try await store.claimNextJob()?.id == job.id)
+        // Renewed every 400 ms for 3.2 s, longer than the lease: never claimable by the other process meanwhile.
+        for _ in 0..<8 {
+            try await Task.sleep(for: .milliseconds(400))
+            #expect(try await store.renewJobLease(id: job.id))
+            #expect(try await other.claimNextJob() == nil, "a renewed lease is not taken")
+            #expect(try await other.claimJob(id: job.id) == nil)
+        }
+        #expect(try await other.renewJobLease(id: job.id) == false, "only the holder renews")
+        // The holder stops renewing (it died): once the lease runs out the other process claims the job.
+        try await Task.sleep(for: .milliseconds(2_500))
+        let reclaimed = try #require(try await other.claimNextJob())
+        #expect(reclaimed.id == job.id && reclaimed.status == .running && reclaimed.attempts == 2)
+        #expect(try await store.renewJobLease(id: job.id) == false, "the first holder has lost it")
+        #expect(try await other.renewJobLease(id: job.id))
+        try await other.finishJob(id: job.id, chunks: 0)
+        #expect(try await other.renewJobLease(id: job.id) == false, "a finished job has no lease")
+        #expect(try await store.claimNextJob() == nil)
+    }
+
+    @Test(arguments: StoreBackend.allCases) func manyWorkersClaimEachJobExactlyOnce(_ backend: StoreBackend) async throws {
+        guard let s = try await backend.make() else { return }
+        defer { s.close() }
+        let kb = try await s.store.createKnowledgeBase(name: "a", description: "")
+        var expected: Set<Job.ID> = []
+        for i in 0..<40 {
+            let sha = String(String(format: "%064x", i).suffix(64))
+            let added = try await s.store.addFile(SourceFile(name: "f\(i).txt", url: URL(fileURLWithPath: "/nonexistent"), sha256: sha,
+                                                             mediaType: .plainText, size: 1), to: kb.id)
+            expected.insert(added.job!.id)
+        }
+        // Eight workers, each its own process's store, claim until the queue is empty.
+        let claims = try await withThrowingTaskGroup(of: [Job.ID].self) { group in
+            for _ in 0..<8 {
+                let worker = s.otherProcess()
+                group.addTask {
+                    var mine: [Job.ID] = []
+                    while let job = try await worker.claimNextJob() { mine.append(job.id) }
+                    return mine
+                }
+            }
+            return try await group.reduce(into: [Job.ID]()) { $0 += $1 }
+        }
+        #expect(claims.count == 40, "every job claimed once: \(claims.count) claims")
+        #expect(Set(claims) == expected)
+    }
+
+    @Test(arguments: StoreBackend.allCases) func idsOfDeletedRowsAreNeverReused(_ backend: StoreBackend) async throws {
+        guard let s = try await backend.make() else { return }
+        defer { s.close() }
+        let first = try await s.store.createKnowledgeBase(name: "a", description: "")
+        _ = try await s.store.deleteKnowledgeBase(id: first.id)
+        let second = try await s.store.createKnowledgeBase(name: "a", description: "")
+        #expect(second.id != first.id)
+    }
+
+    @Test(arguments: StoreBackend.allCases) func extractionsAreSharedBySHA256(_ backend: StoreBackend) async throws {
+        guard let s = try await backend.make() else { return }
+        defer { s.close() }
+        let store = s.store
+
         let sha = String(repeating: "8", count: 64)
         #expect(try await store.extraction(sha256: sha) == nil)
         let doc = ExtractedDocument(pages: [
@@ -145,16 +235,5 @@ import ZhikuTestSupport
         #expect(try await store.extraction(sha256: sha) == doc)
         try await store.pruneExtractions()
         #expect(try await store.extraction(sha256: sha) == nil, "no file refers to it")
-    }
-}
-
-@Suite struct SQLiteStoreIdentityTests {
-    @Test func idsOfDeletedRowsAreNeverReused() async throws {
-        let folder = TemporaryFolder()
-        let store = SQLiteStore(database: try SQLiteDatabase(path: folder.url.appendingPathComponent("z.sqlite").path))
-        let first = try await store.createKnowledgeBase(name: "a", description: "")
-        _ = try await store.deleteKnowledgeBase(id: first.id)
-        let second = try await store.createKnowledgeBase(name: "a", description: "")
-        #expect(second.id != first.id)
     }
 }

@@ -4,18 +4,8 @@ import ZhikuCore
 import ZhikuStorage
 import ZhikuTestSupport
 
-@Suite struct SQLiteConversationStoreTests {
-    let folder = TemporaryFolder()
-    let database: SQLiteDatabase
-    let store: SQLiteStore
-    let conversations: SQLiteConversationStore
-
-    init() throws {
-        database = try SQLiteDatabase(path: folder.url.appendingPathComponent("z.sqlite").path)
-        store = SQLiteStore(database: database)
-        conversations = SQLiteConversationStore(database: database)
-    }
-
+/// The behaviour every ``ConversationStore`` backend must show (SQLite and PostgreSQL run the same tests).
+@Suite struct ConversationStoreConformanceTests {
     func exchange(_ question: String, _ answer: String, target: ChatExchange.Target, kb: KnowledgeBase?,
                   finish: String = "stop") -> ChatExchange {
         let chunk = Chunk(id: 7, fileID: 3, knowledgeBaseID: kb?.id ?? 0, ordinal: 0, page: 2, start: 0, end: 10, text: "0123456789")
@@ -26,7 +16,11 @@ import ZhikuTestSupport
                             citations: [Citation(n: 1, hit: hit)], retrieved: [AuditEntry.RetrievedChunk(hit)], stats: stats)
     }
 
-    @Test func turnsAreStoredReadRenamedAndDeleted() async throws {
+    @Test(arguments: StoreBackend.allCases) func turnsAreStoredReadRenamedAndDeleted(_ backend: StoreBackend) async throws {
+        guard let s = try await backend.make() else { return }
+        defer { s.close() }
+        let store = s.store, conversations = s.conversations
+
         let kb = try await store.createKnowledgeBase(name: "hr", description: "")
         let created = try #require(try await conversations.record(exchange("How early must leave be requested?\nThanks",
                                                                             "One week [1].", target: .newConversation, kb: kb)))
@@ -64,7 +58,11 @@ import ZhikuTestSupport
         #expect(try await conversations.auditEntries(kb: kb.id, since: nil, limit: 10).count == 2)
     }
 
-    @Test func aRegeneratedAnswerReplacesTheLastTurn() async throws {
+    @Test(arguments: StoreBackend.allCases) func aRegeneratedAnswerReplacesTheLastTurn(_ backend: StoreBackend) async throws {
+        guard let s = try await backend.make() else { return }
+        defer { s.close() }
+        let store = s.store, conversations = s.conversations
+
         let kb = try await store.createKnowledgeBase(name: "hr", description: "")
         let created = try #require(try await conversations.record(exchange("Q1", "A1", target: .newConversation, kb: kb)))
         _ = try await conversations.record(exchange("Q2", "A2", target: .conversation(created.id), kb: kb))
@@ -76,7 +74,11 @@ import ZhikuTestSupport
         #expect(try await conversations.auditEntries(kb: kb.id, since: nil, limit: 10).count == 3)
     }
 
-    @Test func aTurnForAMissingConversationStoresNothing() async throws {
+    @Test(arguments: StoreBackend.allCases) func aTurnForAMissingConversationStoresNothing(_ backend: StoreBackend) async throws {
+        guard let s = try await backend.make() else { return }
+        defer { s.close() }
+        let store = s.store, conversations = s.conversations
+
         await #expect(throws: ZhikuError.self) {
             try await conversations.record(exchange("q", "a", target: .conversation(42), kb: nil))
         }
@@ -84,7 +86,11 @@ import ZhikuTestSupport
         #expect(try await conversations.conversations(limit: 10).isEmpty)
     }
 
-    @Test func auditLogIsQueryableAndKeepsDeletedKnowledgeBaseNames() async throws {
+    @Test(arguments: StoreBackend.allCases) func auditLogIsQueryableAndKeepsDeletedKnowledgeBaseNames(_ backend: StoreBackend) async throws {
+        guard let s = try await backend.make() else { return }
+        defer { s.close() }
+        let store = s.store, conversations = s.conversations
+
         let hr = try await store.createKnowledgeBase(name: "hr", description: "")
         let law = try await store.createKnowledgeBase(name: "law", description: "")
         let before = Date()

@@ -4,19 +4,13 @@ import ZhikuCore
 import ZhikuStorage
 import ZhikuTestSupport
 
-@Suite struct SQLiteAccountStoreTests {
-    let folder = TemporaryFolder()
-    let database: SQLiteDatabase
-    let store: SQLiteStore
-    let accounts: SQLiteAccountStore
+/// The behaviour every ``AccountStore`` backend must show (SQLite and PostgreSQL run the same tests).
+@Suite struct AccountStoreConformanceTests {
+    @Test(arguments: StoreBackend.allCases) func usersKeysSessionsAndRoles(_ backend: StoreBackend) async throws {
+        guard let s = try await backend.make() else { return }
+        defer { s.close() }
+        let store = s.store, accounts = s.accounts
 
-    init() throws {
-        database = try SQLiteDatabase(path: folder.url.appendingPathComponent("z.sqlite").path)
-        store = SQLiteStore(database: database)
-        accounts = SQLiteAccountStore(database: database)
-    }
-
-    @Test func usersKeysSessionsAndRoles() async throws {
         #expect(try await accounts.userCount() == 0)
         let alice = try await accounts.createUser(name: "alice", role: .member, passwordHash: Secret.passwordHash("s3cret-pass", iterations: 1000))
         await #expect(throws: ZhikuError(.conflict, "a user named 'alice' already exists")) {

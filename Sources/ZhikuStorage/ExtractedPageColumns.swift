@@ -1,0 +1,41 @@
+import Foundation
+import ZhikuCore
+
+/// How an extracted page is kept in a database row, the same in every store: headings as a JSON array, and for a
+/// page read by OCR its confidence, words and image size as one JSON object.
+struct ExtractedPageColumns {
+    var headings: String
+    var ocr: String?
+
+    /// What `ocr` holds for a page read by OCR.
+    private struct OCRDetails: Codable {
+        var confidence: Double?
+        var words: [OCRText.Word]?
+        var width: Int?
+        var height: Int?
+    }
+
+    init(_ page: ExtractedPage) throws {
+        headings = String(decoding: try JSONEncoder().encode(page.headings), as: UTF8.self)
+        ocr = page.engine == nil ? nil
+            : String(decoding: try JSONEncoder().encode(OCRDetails(confidence: page.confidence, words: page.words,
+                                                                  width: page.imageWidth, height: page.imageHeight)),
+                     as: UTF8.self)
+    }
+
+    /// The page a row describes.
+    static func page(number: Int, text: String, headings: String, engine: String?, ocr: String?,
+                     startSeconds: Double?, endSeconds: Double?) -> ExtractedPage {
+        let decodedHeadings = (try? JSONDecoder().decode([Heading].self, from: Data(headings.utf8))) ?? []
+        var page = ExtractedPage(number: number, text: text, headings: decodedHeadings, engine: engine)
+        if let ocr, let details = try? JSONDecoder().decode(OCRDetails.self, from: Data(ocr.utf8)) {
+            page.confidence = details.confidence
+            page.words = details.words
+            page.imageWidth = details.width
+            page.imageHeight = details.height
+        }
+        page.startSeconds = startSeconds
+        page.endSeconds = endSeconds
+        return page
+    }
+}

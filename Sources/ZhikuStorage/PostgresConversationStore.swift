@@ -1,0 +1,150 @@
+import Foundation
+import Logging
+import PostgresNIO
+import ZhikuCore
+
+/// ``ConversationStore`` on PostgreSQL (tables `conversations`, `messages`, `audit_log`), the same behaviour as
+/// ``SQLiteConversationStore``.
+public struct PostgresConversationStore: ConversationStore {
+    public let database: PostgreSQLDatabase
+    private var logger: Logger { database.logger }
+
+    public init(database: PostgreSQLDatabase) {
+        self.database = database
+    }
+
+    private static func json(_ value: some Encodable) throws -> String {
+        String(decoding: try JSONEncoder().encode(value), as: UTF8.self)
+    }
+
+    private static func decode<T: Decodable>(_ type: T.Type, _ text: String?) -> T? {
+        guard let text else { return nil }
+        return try? JSONDecoder().decode(type, from: Data(text.utf8))
+    }
+
+    private func rows(_ what: String, _ query: PostgresQuery) async throws -> [PostgresRecord] {
+        try await database.run(what) { try await database.rows(query) }
+    }
+
+    @discardableResult
+    public func record(_ exchange: ChatExchange) async throws -> Conversation? {
+        let time = Date().timeIntervalSince1970, logger = self.logger
+        let citations = try Self.json(exchange.citations)
+        let stats = try Self.json(exchange.stats)
+        let retrieved = try Self.json(exchange.retrieved)
+        return try await database.run("recording an answer") {
+            try await database.transaction { connection in
+                var conversationID: Conversation.ID?
+                switch exchange.target {
+                case .none:
+                    break
+                case .newConversation:
+                    let row = try await connection.rows("""
+                        INSERT INTO conversations (title, kb_id, user_id, created_at, updated_at)
+                        VALUES (\(Conversation.title(for: exchange.question)), \(exchange.kb?.id), \(exchange.ownerID), \(time), \(time))
+                        RETURNING id
+                        """, logger: logger)
+                    conversationID = try row[0]["id"]
+                case .conversation(let id):
+                    guard try await !connection.rows("UPDATE conversations SET updated_at = \(time) WHERE id = \(id) RETURNING id",
+                                                     logger: logger).isEmpty else {
+                        throw ZhikuError.notFound("conversation \(id) does not exist")
+                    }
+                    conversationID = id
+                }
+                if let conversationID {
+                    if exchange.replacesLastTurn {
+                        try await connection.execute("""
+                            DELETE FROM messages WHERE conversation_id = \(conversationID) AND id >= (
+                                SELECT MAX(id) FROM messages WHERE conversation_id = \(conversationID) AND role = 'user')
+                            """, logger: logger)
+                    }
+                    try await connection.execute("""
+                        INSERT INTO messages (conversation_id, role, content, created_at) VALUES (\(conversationID), 'user', \(exchange.question), \(time))
+                        """, logger: logger)
+                    try await connection.execute("""
+                        INSERT INTO messages (conversation_id, role, content, citations, stats, created_at)
+                        VALUES (\(conversationID), 'assistant', \(exchange.answer), \(citations), \(stats), \(time))
+                        """, logger: logger)
+                }
+                try await connection.execute("""
+                    INSERT INTO audit_log (at, user_name, kb_id, kb_name, conversation_id, channel, question, retrieved, answer,
+                                           model, finish_reason, latency_ms)
+                    VALUES (\(time), \(exchange.user), \(exchange.kb?.id), \(exchange.kb?.name), \(conversationID), \(exchange.channel),
+                            \(exchange.question), \(retrieved), \(exchange.answer), \(exchange.stats.model),
+                            \(exchange.stats.finishReason), \(exchange.stats.totalMs))
+                    """, logger: logger)
+                guard let conversationID else { return nil }
+                return try await connection.rows(Self.conversationQuery(id: conversationID), logger: logger).first.map(Self.conversation)
+            }
+        }
+    }
+
+    public func conversations(limit: Int, owner: User.ID?) async throws -> [Conversation] {
+        try await rows("listing conversations", """
+            SELECT c.*, (SELECT COUNT(*) FROM messages m WHERE m.conversation_id = c.id) AS message_count
+            FROM conversations c WHERE c.user_id IS NOT DISTINCT FROM \(owner)
+            ORDER BY c.updated_at DESC, c.id DESC LIMIT \(max(0, limit))
+            """).map(Self.conversation)
+    }
+
+    public func conversation(id: Conversation.ID) async throws -> Conversation? {
+        try await rows("reading conversation \(id)", Self.conversationQuery(id: id)).first.map(Self.conversation)
+    }
+
+    public func messages(in conversation: Conversation.ID) async throws -> [ConversationMessage] {
+        try await rows("reading the messages of conversation \(conversation)", """
+            SELECT * FROM messages WHERE conversation_id = \(conversation) ORDER BY id
+            """).map { row in
+            ConversationMessage(id: try row["id"], conversationID: try row["conversation_id"], role: try row["role"],
+                                content: try row["content"],
+                                citations: Self.decode([Citation].self, try row["citations"]) ?? [],
+                                stats: Self.decode(AnswerStats.self, try row["stats"]),
+                                createdAt: Date(timeIntervalSince1970: try row["created_at"]))
+        }
+    }
+
+    public func renameConversation(id: Conversation.ID, to title: String) async throws -> Conversation {
+        let title = try Conversation.validatedTitle(title)
+        guard try await !rows("renaming conversation \(id)", "UPDATE conversations SET title = \(title) WHERE id = \(id) RETURNING id").isEmpty,
+              let conversation = try await conversation(id: id) else {
+            throw ZhikuError.notFound("conversation \(id) does not exist")
+        }
+        return conversation
+    }
+
+    public func deleteConversation(id: Conversation.ID) async throws -> Bool {
+        try await !rows("deleting conversation \(id)", "DELETE FROM conversations WHERE id = \(id) RETURNING id").isEmpty
+    }
+
+    public func auditEntries(kbs: [KnowledgeBase.ID]?, since: Date?, limit: Int) async throws -> [AuditEntry] {
+        let everyBase = kbs == nil
+        let since = since?.timeIntervalSince1970
+        return try await rows("reading the audit log", """
+            SELECT * FROM audit_log
+            WHERE (\(everyBase) OR kb_id = ANY(\(kbs ?? [])::bigint[])) AND (\(since)::float8 IS NULL OR at > \(since)::float8)
+            ORDER BY id DESC LIMIT \(max(0, limit))
+            """).map { row in
+            AuditEntry(id: try row["id"], at: Date(timeIntervalSince1970: try row["at"]), user: try row["user_name"],
+                       kbID: try row["kb_id"], kbName: try row["kb_name"], conversationID: try row["conversation_id"],
+                       channel: try row["channel"], question: try row["question"],
+                       retrieved: Self.decode([AuditEntry.RetrievedChunk].self, try row["retrieved"]) ?? [],
+                       answer: try row["answer"], model: try row["model"], finishReason: try row["finish_reason"],
+                       latencyMs: try row["latency_ms"])
+        }
+    }
+
+    private static func conversationQuery(id: Conversation.ID) -> PostgresQuery {
+        """
+        SELECT c.*, (SELECT COUNT(*) FROM messages m WHERE m.conversation_id = c.id) AS message_count
+        FROM conversations c WHERE c.id = \(id)
+        """
+    }
+
+    private static func conversation(_ row: PostgresRecord) throws -> Conversation {
+        Conversation(id: try row["id"], title: try row["title"], kbID: try row["kb_id"],
+                     createdAt: Date(timeIntervalSince1970: try row["created_at"]),
+                     updatedAt: Date(timeIntervalSince1970: try row["updated_at"]), messageCount: try row["message_count"],
+                     userID: try row["user_id"])
+    }
+}
