@@ -96,6 +96,24 @@ public final class PostgreSQLDatabase: Sendable {
                                             tls: tls)
     }
 
+    /// Creates the empty database `name` on the server of `url` (connecting to `url`'s database to do it) and
+    /// returns the URL of the new one.
+    public static func createDatabase(named name: String, besides url: String, logger: Logger = Logger(label: "zhiku.postgres")) async throws -> String {
+        guard name.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_") }), var parts = URLComponents(string: url) else {
+            throw ZhikuError.invalidInput("cannot create database '\(name)' beside \(redacted(url))")
+        }
+        let client = PostgresClient(configuration: try configuration(from: url), backgroundLogger: logger)
+        let runner = Task { await client.run() }
+        defer { runner.cancel() }
+        do {
+            for try await _ in try await client.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(name)"), logger: logger) {}
+        } catch {
+            throw ZhikuError(.storageFailed, "cannot create database '\(name)' at \(redacted(url)): \(describe(error))")
+        }
+        parts.path = "/" + name
+        return parts.string ?? url
+    }
+
     /// The URL without its password, for messages.
     public static func redacted(_ url: String) -> String {
         guard var parts = URLComponents(string: url), parts.password != nil else { return url }

@@ -57,6 +57,12 @@ final class TestServer: @unchecked Sendable {
 
     func request(_ method: Method, _ path: String, body: [UInt8]? = nil,
                  headers: [(String, String)] = [], timeout: Int64 = 60) async throws -> Reply {
+        try await Self.request(port: port, method, path, body: body, headers: headers, timeout: timeout)
+    }
+
+    /// A request to any server on a loopback `port` (another process's, say).
+    static func request(port: Int, _ method: Method, _ path: String, body: [UInt8]? = nil,
+                        headers: [(String, String)] = [], timeout: Int64 = 60) async throws -> Reply {
         var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)\(path)")
         switch method {
         case .GET: request.method = .GET

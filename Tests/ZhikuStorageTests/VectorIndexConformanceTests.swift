@@ -37,10 +37,7 @@ import PostgresNIO
     static func freshPostgres(for what: String = "the index conformance suites") async throws -> PostgreSQLDatabase? {
         guard let url = TestPostgres.url(for: what) else { return nil }
         let name = "zhiku_test_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()
-        let admin = try await PostgreSQLDatabase.open(url: url, maximumConnections: 1)
-        try await admin.client.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(name)"))
-        admin.close()
-        return try await PostgreSQLDatabase.open(url: TestPostgres.url(url, database: name))
+        return try await PostgreSQLDatabase.open(url: try await PostgreSQLDatabase.createDatabase(named: name, besides: url))
     }
 
     let one = VectorSpace(1, model: "m")

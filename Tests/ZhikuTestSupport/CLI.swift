@@ -69,9 +69,9 @@ public enum CLI {
         }
     }
 
-    /// Starts `zhiku serve --port 0` on `data` and returns the process with the base URL it reported.
-    public static func startServer(data: URL) throws -> (process: Process, baseURL: String) {
-        let server = process(["serve", "--port", "0"], data: data)
+    /// Starts `zhiku serve --port 0` on `data` (with `environment` added) and returns the process with the base URL it reported.
+    public static func startServer(data: URL, environment: [String: String] = [:]) throws -> (process: Process, baseURL: String) {
+        let server = process(["serve", "--port", "0"], data: data, environment: environment)
         let out = Pipe()
         server.standardOutput = out
         server.standardError = FileHandle.nullDevice

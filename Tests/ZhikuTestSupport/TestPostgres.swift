@@ -9,11 +9,4 @@ public enum TestPostgres {
         print("skipped: \(what) on PostgreSQL: ZHIKU_TEST_POSTGRES_URL is not set (scripts/test.sh starts a server with scripts/postgres.sh)")
         return nil
     }
-
-    /// `url` with its database replaced by `database`.
-    public static func url(_ url: String, database: String) -> String {
-        guard var parts = URLComponents(string: url) else { return url }
-        parts.path = "/" + database
-        return parts.string ?? url
-    }
 }
