@@ -126,6 +126,6 @@ let package = Package(
             "ZhikuCore", "ZhikuProviders", "ZhikuServer", "ZhikuModels", "ZhikuTestSupport",
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),
-        .testTarget(name: "zhikuTests", dependencies: ["ZhikuCore", "ZhikuTestSupport"]),
+        .testTarget(name: "zhikuTests", dependencies: ["ZhikuCore", "ZhikuStorage", "ZhikuTestSupport"]),
     ]
 )

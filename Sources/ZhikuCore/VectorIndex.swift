@@ -41,6 +41,8 @@ public protocol VectorIndex: Sendable {
     func spaces(of kb: KnowledgeBase.ID) async throws -> [VectorSpace]
     /// The chunks that have a vector in `space`.
     func chunkIDs(in space: VectorSpace) async throws -> Set<Chunk.ID>
+    /// Up to `limit` vectors of `space` with chunk ids above `afterID`, by id (to copy a space in pages).
+    func vectors(in space: VectorSpace, afterID: Chunk.ID, limit: Int) async throws -> [ChunkVector]
     /// The `k` chunks most similar to `query`, best first; ties broken by lower chunk id.
     func nearest(to query: [Float], k: Int, in space: VectorSpace) async throws -> [ScoredChunk]
 }

@@ -38,6 +38,11 @@ public actor MemoryVectorIndex: VectorIndex {
         Set(spaces[space].map { Array($0.vectors.keys) } ?? [])
     }
 
+    public func vectors(in space: VectorSpace, afterID: Chunk.ID, limit: Int) -> [ChunkVector] {
+        let vectors = spaces[space]?.vectors ?? [:]
+        return vectors.keys.filter { $0 > afterID }.sorted().prefix(max(0, limit)).map { ChunkVector(id: $0, vector: vectors[$0]!) }
+    }
+
     public func nearest(to query: [Float], k: Int, in space: VectorSpace) throws -> [ScoredChunk] {
         guard let entry = spaces[space], !entry.vectors.isEmpty else { return [] }
         try VectorDimensions.check(query.count, expected: entry.dimensions, space: space)

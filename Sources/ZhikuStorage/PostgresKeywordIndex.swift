@@ -126,13 +126,17 @@ public struct PostgresKeywordIndex: KeywordIndex {
                 let average = Double(totalLength) / Double(documents)
                 let k1 = parameters.k1, b = parameters.b
                 let (k1PlusOne, oneMinusB, bOverAverage) = (k1 + 1, 1 - b, b / average)
+                // The server adds the terms' contributions in an order of its own, so equal scores can differ in
+                // the last bits; ranked at 9 decimals, such ties fall back to the chunk id as in SQLite.
                 var hits: [ScoredChunk] = []
                 for try await (id, score) in try await connection.query("""
-                    SELECT p.chunk_id,
-                           SUM(q.weight * p.tf * \(k1PlusOne)::float8 / (p.tf + \(k1)::float8 * (\(oneMinusB)::float8 + \(bOverAverage)::float8 * p.doc_length))) AS score
-                    FROM unnest(\(present)::text[], \(weights)::float8[]) AS q(term, weight)
-                    JOIN bm25_postings p ON p.kb_id = \(kb) AND p.term = q.term
-                    GROUP BY p.chunk_id ORDER BY score DESC, p.chunk_id LIMIT \(k)
+                    SELECT chunk_id, score FROM (
+                        SELECT p.chunk_id,
+                               SUM(q.weight * p.tf * \(k1PlusOne)::float8 / (p.tf + \(k1)::float8 * (\(oneMinusB)::float8 + \(bOverAverage)::float8 * p.doc_length))) AS score
+                        FROM unnest(\(present)::text[], \(weights)::float8[]) AS q(term, weight)
+                        JOIN bm25_postings p ON p.kb_id = \(kb) AND p.term = q.term
+                        GROUP BY p.chunk_id) AS scored
+                    ORDER BY round(score::numeric, 9) DESC, chunk_id LIMIT \(k)
                     """, logger: logger).decode((Int64, Double).self) {
                     hits.append(ScoredChunk(chunkID: id, score: score))
                 }

@@ -110,6 +110,19 @@ public struct PostgresVectorIndex: VectorIndex {
         }
     }
 
+    public func vectors(in space: VectorSpace, afterID: Chunk.ID, limit: Int) async throws -> [ChunkVector] {
+        try await database.run("reading vectors of \(space)") {
+            var vectors: [ChunkVector] = []
+            for try await (id, text) in try await client.query("""
+                SELECT chunk_id, embedding::text FROM vectors
+                WHERE kb_id = \(space.knowledgeBaseID) AND model = \(space.model) AND chunk_id > \(afterID) ORDER BY chunk_id LIMIT \(max(0, limit))
+                """, logger: logger).decode((Int64, String).self) {
+                vectors.append(ChunkVector(id: id, vector: text.dropFirst().dropLast().split(separator: ",").compactMap { Float($0) }))
+            }
+            return vectors
+        }
+    }
+
     public func nearest(to query: [Float], k: Int, in space: VectorSpace) async throws -> [ScoredChunk] {
         guard k > 0 else { return [] }
         return try await database.run("searching \(space)") {

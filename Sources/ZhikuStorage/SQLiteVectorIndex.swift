@@ -87,6 +87,17 @@ public struct SQLiteVectorIndex: VectorIndex {
         }
     }
 
+    public func vectors(in space: VectorSpace, afterID: Chunk.ID, limit: Int) async throws -> [ChunkVector] {
+        try await pool.reading("reading vectors of \(space)") { db in
+            try Row.fetchAll(db, sql: """
+                SELECT chunk_id, embedding FROM vectors WHERE kb_id = ? AND model = ? AND chunk_id > ? ORDER BY chunk_id LIMIT ?
+                """, arguments: [space.knowledgeBaseID, space.model, afterID, max(0, limit)]).map { row in
+                let data: Data = row["embedding"]
+                return ChunkVector(id: row["chunk_id"], vector: data.littleEndianFloats(at: 0, count: data.count / 4))
+            }
+        }
+    }
+
     public func nearest(to query: [Float], k: Int, in space: VectorSpace) async throws -> [ScoredChunk] {
         guard k > 0 else { return [] }
         let stored = try await pool.reading("reading \(space)") { db in try Self.space(db, space) }

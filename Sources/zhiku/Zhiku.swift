@@ -12,7 +12,8 @@ struct Zhiku: AsyncParsableCommand {
         abstract: "Zhiku 知库 — a private, self-hosted knowledge-base server.",
         version: ZhikuVersion.current,
         subcommands: [Serve.self, KB.self, Ingest.self, Jobs.self, Search.self, Ask.self, Chat.self, Eval.self, Split.self, OCR.self,
-                      Embed.self, Generate.self, Transcribe.self, Say.self, Users.self, Keys.self, Backup.self, Restore.self])
+                      Embed.self, Generate.self, Transcribe.self, Say.self, Users.self, Keys.self, Backup.self, Restore.self,
+                      Migrate.self])
 }
 
 /// Options every command that touches the data folder shares.

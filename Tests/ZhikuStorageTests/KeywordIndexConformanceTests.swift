@@ -135,6 +135,20 @@ import ZhikuTestSupport
         #expect(try await s.index.search("cherry", k: 10, in: 1).map(\.chunkID) == [3])
     }
 
+    /// Chunks with the same text score the same, however the backend adds up the terms, and are ranked by id.
+    @Test(arguments: Backend.allCases) func tiesAreRankedByChunkID(_ backend: Backend) async throws {
+        guard let s = try await make(backend) else { return }
+        defer { s.postgres?.close() }
+        let same = "travel policy receipts are filed within five days 报销 差旅 审批"
+        var chunks = (1...40).map { IndexableChunk(id: Int64($0 * 7 % 41), text: same) }
+        chunks += (41...60).map { IndexableChunk(id: Int64($0), text: "annual leave request \($0) 年假 申请") }
+        try await s.index.add(chunks.shuffled(), to: 1)
+        for query in ["travel receipts policy filed days", "报销差旅审批 travel", "filed within five days receipts policy travel 报销"] {
+            let hits = try await s.index.search(query, k: 25, in: 1)
+            #expect(hits.map(\.chunkID) == Array(1...25).map(Int64.init), "\(query)")
+        }
+    }
+
     @Test(arguments: [Backend.sqlite, .sqliteSnapshot, .postgres])
     func sqliteMatchesTheReferenceOnALargerCorpus(_ backend: Backend) async throws {
         guard let memory = try await make(.memory), let sqlite = try await make(backend) else { return }

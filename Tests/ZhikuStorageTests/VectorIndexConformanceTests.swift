@@ -84,6 +84,26 @@ import PostgresNIO
         #expect(try await s.index.nearest(to: [1, 0, 0], k: 10, in: two).isEmpty, "scoped per knowledge base")
     }
 
+    @Test(arguments: Backend.allCases) func vectorsReadBackExactlyInPages(_ backend: Backend) async throws {
+        guard let s = try await make(backend) else { return }
+        defer { s.postgres?.close() }
+        var random = RandomUnitVectors(seed: 11, dimensions: 384)
+        let items = (1...25).map { ChunkVector(id: Int64($0 * 3), vector: random.next()) }
+        let space = VectorSpace(5, model: "m")
+        try await s.index.upsert(items.reversed(), in: space)
+        var read: [ChunkVector] = [], after: Chunk.ID = 0
+        while true {
+            let page = try await s.index.vectors(in: space, afterID: after, limit: 10)
+            guard let last = page.last else { break }
+            #expect(page.count <= 10)
+            read += page
+            after = last.id
+        }
+        #expect(read.map(\.id) == items.map(\.id), "every vector once, by id")
+        #expect(read.map { $0.vector.map(\.bitPattern) } == items.map { $0.vector.map(\.bitPattern) }, "bit for bit")
+        #expect(try await s.index.vectors(in: VectorSpace(5, model: "other"), afterID: 0, limit: 10).isEmpty)
+    }
+
     @Test(arguments: Backend.allCases) func upsertRemoveAndDimensions(_ backend: Backend) async throws {
         guard let s = try await make(backend) else { return }
         defer { s.postgres?.close() }
