@@ -102,6 +102,7 @@ let package = Package(
         .executableTarget(name: "ZhikuBench", dependencies: [
             "ZhikuCore", "ZhikuIngest", "ZhikuRetrieval", "ZhikuStorage", "ZhikuModels", "ZhikuServer",
             .product(name: "GRDB", package: "GRDB.swift"),
+            .product(name: "PostgresNIO", package: "postgres-nio"),
         ], path: "Benchmarks/ZhikuBench"),
 
         // Helpers shared by the test targets (generated documents, temp folders, ../shared/eval lookup).

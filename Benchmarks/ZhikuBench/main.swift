@@ -14,6 +14,10 @@ var documentCount = 100_000
 var only: Set<String> = []
 /// The GGUF copy llama.cpp (the chat peer) can load; scripts/bench.sh prepares it.
 var peerChatModel: String? = nil
+/// The PostgreSQL server of the scale benchmark, and its corpus.
+var postgresURL: String? = nil
+var scaleCorpus = URL(fileURLWithPath: (ProcessInfo.processInfo.environment["XDG_CACHE_HOME"] ?? NSHomeDirectory() + "/.cache")
+                      + "/zhiku/bench-corpus/scale")
 var arguments = CommandLine.arguments.dropFirst().makeIterator()
 while let a = arguments.next() {
     switch a {
@@ -21,8 +25,10 @@ while let a = arguments.next() {
     case "--docs": documentCount = Int(arguments.next() ?? "") ?? documentCount
     case "--only": only = Set((arguments.next() ?? "").split(separator: ",").map(String.init))
     case "--peer-chat-model": peerChatModel = arguments.next()
+    case "--postgres": postgresURL = arguments.next()
+    case "--scale-corpus": scaleCorpus = URL(fileURLWithPath: arguments.next() ?? "")
     default:
-        FileHandle.standardError.write(Data("usage: zhiku-bench [--python PATH] [--docs N] [--only splitter,bm25,embeddings,chat,ocr,speech] [--peer-chat-model PATH]\n".utf8))
+        FileHandle.standardError.write(Data("usage: zhiku-bench [--python PATH] [--docs N] [--only splitter,bm25,embeddings,chat,ocr,speech,scale] [--peer-chat-model PATH] [--postgres URL] [--scale-corpus DIR]\n".utf8))
         exit(2)
     }
 }
@@ -178,6 +184,12 @@ if only.isEmpty || only.contains("ocr") {
 
 if only.isEmpty || only.contains("speech") {
     rows.append(contentsOf: try await SpeechBenchmarks.run(python: python, work: work, clock: clock, peers: peersFolder))
+}
+
+// MARK: Scale (SQLite and PostgreSQL at 100k chunks; not part of a plain run: it needs a server and a cached corpus)
+
+if only.contains("scale") {
+    rows.append(contentsOf: try await ScaleBenchmarks.run(postgresURL: postgresURL, corpusFolder: scaleCorpus, work: work, clock: clock))
 }
 
 // MARK: Table

@@ -17,6 +17,8 @@ public final class PostgreSQLDatabase: Sendable {
         var configuration = try configuration(from: url)
         configuration.options.maximumConnections = maximumConnections
         let database = PostgreSQLDatabase(client: PostgresClient(configuration: configuration, backgroundLogger: logger), logger: logger)
+        // Give the pool's run() a moment to start (a query before it works but logs a warning).
+        try? await Task.sleep(for: .milliseconds(20))
         do {
             try await database.migrate()
         } catch {
