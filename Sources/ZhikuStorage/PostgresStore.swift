@@ -14,14 +14,21 @@ public struct PostgresStore: Store {
     private let leaseOwner: String
     private var logger: Logger { database.logger }
 
-    /// A store on `database` whose claimed jobs are leased for `jobLease`.
-    public init(database: PostgreSQLDatabase, jobLease: Duration = .seconds(60)) {
+    /// Dates rows; leases too when set (else the database's clock does: one clock for every host).
+    private let clock: (@Sendable () -> Double)?
+
+    /// A store on `database` whose claimed jobs are leased for `jobLease`. `clock` (seconds since 1970) replaces the
+    /// database's clock for leases and the system's for dates — tests pass one they can move forward.
+    public init(database: PostgreSQLDatabase, jobLease: Duration = .seconds(60), clock: (@Sendable () -> Double)? = nil) {
         self.database = database
         self.jobLease = jobLease
+        self.clock = clock
         leaseOwner = "\(ProcessInfo.processInfo.hostName):\(ProcessInfo.processInfo.processIdentifier):\(UUID().uuidString.prefix(8))"
     }
 
-    private var now: Double { Date().timeIntervalSince1970 }
+    private var now: Double { clock?() ?? Date().timeIntervalSince1970 }
+    /// The lease clock's time to bind (NULL: the database's clock, see ``databaseNow``).
+    private var leaseNow: Double? { clock?() }
 
     private func rows(_ what: String, _ query: PostgresQuery) async throws -> [PostgresRecord] {
         try await database.run(what) { try await database.rows(query) }
@@ -305,38 +312,41 @@ public struct PostgresStore: Store {
         try await rows("counting queued jobs", "SELECT COUNT(*) AS n FROM jobs WHERE status = 'queued'").first.map { try $0["n"] } ?? 0
     }
 
-    /// The database's clock in seconds since 1970: leases are compared with one clock, whichever host claims.
-    private static let databaseNow = "extract(epoch FROM clock_timestamp())"
+    /// The lease clock in seconds since 1970, given the parameter holding ``leaseNow``: the database's clock unless
+    /// the store was given one, so leases are compared with one clock whichever host claims.
+    private static func databaseNow(_ parameter: Int) -> String {
+        "COALESCE($\(parameter)::float8, extract(epoch FROM clock_timestamp()))"
+    }
 
     public func claimNextJob() async throws -> Job? {
         let lease = jobLease.seconds
         return try await rows("claiming a job", PostgresQuery(unsafeSQL: """
             UPDATE jobs SET status = 'running', attempts = attempts + 1, error = NULL, updated_at = $1,
-                            lease_owner = $2, lease_expires_at = \(Self.databaseNow) + $3
+                            lease_owner = $2, lease_expires_at = \(Self.databaseNow(4)) + $3
             WHERE id = (SELECT id FROM jobs
-                        WHERE status = 'queued' OR (status = 'running' AND lease_expires_at < \(Self.databaseNow))
+                        WHERE status = 'queued' OR (status = 'running' AND lease_expires_at < \(Self.databaseNow(4)))
                         ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED)
             RETURNING *
-            """, binds: try Self.binds(now, leaseOwner, lease))).first.map(Self.job)
+            """, binds: try Self.binds(now, leaseOwner, lease, leaseNow))).first.map(Self.job)
     }
 
     public func claimJob(id: Job.ID) async throws -> Job? {
         let lease = jobLease.seconds
         return try await rows("claiming job \(id)", PostgresQuery(unsafeSQL: """
             UPDATE jobs SET status = 'running', attempts = attempts + 1, error = NULL, updated_at = $1,
-                            lease_owner = $2, lease_expires_at = \(Self.databaseNow) + $3
+                            lease_owner = $2, lease_expires_at = \(Self.databaseNow(5)) + $3
             WHERE id = (SELECT id FROM jobs
-                        WHERE id = $4 AND (status = 'queued' OR (status = 'running' AND lease_expires_at < \(Self.databaseNow)))
+                        WHERE id = $4 AND (status = 'queued' OR (status = 'running' AND lease_expires_at < \(Self.databaseNow(5))))
                         FOR UPDATE SKIP LOCKED)
             RETURNING *
-            """, binds: try Self.binds(now, leaseOwner, lease, id))).first.map(Self.job)
+            """, binds: try Self.binds(now, leaseOwner, lease, id, leaseNow))).first.map(Self.job)
     }
 
     public func renewJobLease(id: Job.ID) async throws -> Bool {
         try await !rows("renewing the lease on job \(id)", PostgresQuery(unsafeSQL: """
-            UPDATE jobs SET lease_expires_at = \(Self.databaseNow) + $1 WHERE id = $2 AND status = 'running' AND lease_owner = $3
+            UPDATE jobs SET lease_expires_at = \(Self.databaseNow(4)) + $1 WHERE id = $2 AND status = 'running' AND lease_owner = $3
             RETURNING id
-            """, binds: try Self.binds(jobLease.seconds, id, leaseOwner))).isEmpty
+            """, binds: try Self.binds(jobLease.seconds, id, leaseOwner, leaseNow))).isEmpty
     }
 
     public func updateJobProgress(id: Job.ID, pagesDone: Int, pagesTotal: Int, pagesOCRd: Int) async throws {
@@ -400,14 +410,16 @@ public struct PostgresStore: Store {
     public func requeueInterruptedJobs() async throws -> Int {
         try await rows("requeueing interrupted jobs", PostgresQuery(unsafeSQL: """
             UPDATE jobs SET status = 'queued', updated_at = $1, lease_owner = NULL, lease_expires_at = NULL
-            WHERE status = 'running' AND (lease_expires_at IS NULL OR lease_expires_at < \(Self.databaseNow))
+            WHERE status = 'running' AND (lease_expires_at IS NULL OR lease_expires_at < \(Self.databaseNow(2)))
             RETURNING id
-            """, binds: try Self.binds(now))).count
+            """, binds: try Self.binds(now, leaseNow))).count
     }
 
-    private static func binds(_ values: any PostgresEncodable & Sendable...) throws -> PostgresBindings {
+    private static func binds(_ values: (any PostgresEncodable & Sendable)?...) throws -> PostgresBindings {
         var bindings = PostgresBindings()
-        for value in values { try bindings.append(value) }
+        for value in values {
+            if let value { try bindings.append(value) } else { bindings.appendNull() }
+        }
         return bindings
     }
 

@@ -9,14 +9,19 @@ public struct SQLiteStore: Store {
     /// Who holds the leases this store takes (one value per process).
     private let leaseOwner: String
 
-    /// A store on `database` whose claimed jobs are leased for `jobLease`.
-    public init(database: SQLiteDatabase, jobLease: Duration = .seconds(60)) {
+    private let clock: @Sendable () -> Double
+
+    /// A store on `database` whose claimed jobs are leased for `jobLease`. `clock` (seconds since 1970; default: the
+    /// system's) dates rows and leases — tests pass one they can move forward.
+    public init(database: SQLiteDatabase, jobLease: Duration = .seconds(60),
+                clock: @escaping @Sendable () -> Double = { Date().timeIntervalSince1970 }) {
         pool = database.pool
         self.jobLease = jobLease
+        self.clock = clock
         leaseOwner = UUID().uuidString
     }
 
-    private var now: Double { Date().timeIntervalSince1970 }
+    private var now: Double { clock() }
 
     // MARK: - Knowledge bases
 

@@ -55,14 +55,16 @@ final class TestServer: @unchecked Sendable {
 
     enum Method { case GET, POST, PUT, PATCH, DELETE }
 
+    /// A request with a generous deadline: under the whole suite on two cores an answer can take minutes, and the
+    /// tests check outcomes, not speed.
     func request(_ method: Method, _ path: String, body: [UInt8]? = nil,
-                 headers: [(String, String)] = [], timeout: Int64 = 60) async throws -> Reply {
+                 headers: [(String, String)] = [], timeout: Int64 = 180) async throws -> Reply {
         try await Self.request(port: port, method, path, body: body, headers: headers, timeout: timeout)
     }
 
     /// A request to any server on a loopback `port` (another process's, say).
     static func request(port: Int, _ method: Method, _ path: String, body: [UInt8]? = nil,
-                        headers: [(String, String)] = [], timeout: Int64 = 60) async throws -> Reply {
+                        headers: [(String, String)] = [], timeout: Int64 = 180) async throws -> Reply {
         var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)\(path)")
         switch method {
         case .GET: request.method = .GET
@@ -101,7 +103,7 @@ final class TestServer: @unchecked Sendable {
     }
 
     /// Polls a job until it leaves queued/running.
-    func waitForJob(_ id: Int, timeout: Duration = .seconds(60), headers: [(String, String)] = []) async throws -> [String: Any] {
+    func waitForJob(_ id: Int, timeout: Duration = .seconds(300), headers: [(String, String)] = []) async throws -> [String: Any] {
         let clock = ContinuousClock()
         let deadline = clock.now + timeout
         while clock.now < deadline {

@@ -20,25 +20,28 @@ enum StoreBackend: String, CaseIterable, CustomTestStringConvertible {
         let close: () -> Void
     }
 
-    /// Fresh stores, their jobs leased for `jobLease` (nil: PostgreSQL was asked for and no server runs — a
-    /// "skipped" line says so).
-    func make(jobLease: Duration = .seconds(60)) async throws -> Stores? {
+    /// Fresh stores, their jobs leased for `jobLease` by `clock` (default: the system's, and PostgreSQL's own for
+    /// leases) (nil: PostgreSQL was asked for and no server runs — a "skipped" line says so).
+    func make(jobLease: Duration = .seconds(60), clock: ManualClock? = nil) async throws -> Stores? {
         let folder = TemporaryFolder()
         switch self {
         case .sqlite:
             let database = try SQLiteDatabase(path: folder.url.appendingPathComponent("z.sqlite").path)
-            return Stores(store: SQLiteStore(database: database, jobLease: jobLease),
+            let time: @Sendable () -> Double
+            if let clock { time = clock.function } else { time = { Date().timeIntervalSince1970 } }
+            return Stores(store: SQLiteStore(database: database, jobLease: jobLease, clock: time),
                           conversations: SQLiteConversationStore(database: database),
                           accounts: SQLiteAccountStore(database: database),
-                          otherProcess: { SQLiteStore(database: database, jobLease: jobLease) }, folder: folder, close: {})
+                          otherProcess: { SQLiteStore(database: database, jobLease: jobLease, clock: time) }, folder: folder,
+                          close: {})
         case .postgres:
             guard let database = try await VectorIndexConformanceTests.freshPostgres(for: "the store conformance suites") else {
                 return nil
             }
-            return Stores(store: PostgresStore(database: database, jobLease: jobLease),
+            return Stores(store: PostgresStore(database: database, jobLease: jobLease, clock: clock?.function),
                           conversations: PostgresConversationStore(database: database),
                           accounts: PostgresAccountStore(database: database),
-                          otherProcess: { PostgresStore(database: database, jobLease: jobLease) }, folder: folder,
+                          otherProcess: { PostgresStore(database: database, jobLease: jobLease, clock: clock?.function) }, folder: folder,
                           close: { database.close() })
         }
     }

@@ -126,7 +126,8 @@ import ZhikuTestSupport
     }
 
     @Test(arguments: StoreBackend.allCases) func jobsAreClaimedOnceRequeuedAfterACrashAndRetriable(_ backend: StoreBackend) async throws {
-        guard let s = try await backend.make(jobLease: .milliseconds(500)) else { return }
+        let clock = ManualClock()
+        guard let s = try await backend.make(jobLease: .seconds(60), clock: clock) else { return }
         defer { s.close() }
         let store = s.store
         let kb = try await store.createKnowledgeBase(name: "a", description: "")
@@ -143,7 +144,7 @@ import ZhikuTestSupport
         #expect(try await store.queuedJobCount() == 0)
 
         // The process dies: both are running, their leases run out, and on restart they go back to the queue.
-        try await Task.sleep(for: .milliseconds(700))
+        clock.advance(by: 61)
         #expect(try await store.requeueInterruptedJobs() == 2)
         #expect(try await store.job(id: a.id)?.status == .queued)
 
@@ -159,22 +160,25 @@ import ZhikuTestSupport
     }
 
     @Test(arguments: StoreBackend.allCases) func aLeaseKeepsAJobAndAnExpiredOneIsClaimedElsewhere(_ backend: StoreBackend) async throws {
-        guard let s = try await backend.make(jobLease: .seconds(2)) else { return }
+        let clock = ManualClock()
+        guard let s = try await backend.make(jobLease: .seconds(60), clock: clock) else { return }
         defer { s.close() }
         let store = s.store, other = s.otherProcess()
         let kb = try await store.createKnowledgeBase(name: "a", description: "")
         let job = try await store.addFile(source("6"), to: kb.id).job!
         #expect(try await store.claimNextJob()?.id == job.id)
-        // Renewed every 400 ms for 3.2 s, longer than the lease: never claimable by the other process meanwhile.
-        for _ in 0..<8 {
-            try await Task.sleep(for: .milliseconds(400))
+        // Renewed every 40 s for 200 s, far past the first lease: never claimable by the other process meanwhile.
+        for _ in 0..<5 {
+            clock.advance(by: 40)
             #expect(try await store.renewJobLease(id: job.id))
             #expect(try await other.claimNextJob() == nil, "a renewed lease is not taken")
             #expect(try await other.claimJob(id: job.id) == nil)
         }
         #expect(try await other.renewJobLease(id: job.id) == false, "only the holder renews")
         // The holder stops renewing (it died): once the lease runs out the other process claims the job.
-        try await Task.sleep(for: .milliseconds(2_500))
+        clock.advance(by: 59)
+        #expect(try await other.claimNextJob() == nil, "59 s after the last renewal the lease still holds")
+        clock.advance(by: 2)
         let reclaimed = try #require(try await other.claimNextJob())
         #expect(reclaimed.id == job.id && reclaimed.status == .running && reclaimed.attempts == 2)
         #expect(try await store.renewJobLease(id: job.id) == false, "the first holder has lost it")

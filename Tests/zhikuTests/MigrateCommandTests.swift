@@ -22,64 +22,65 @@ import ZhikuTestSupport
     }
 
     @Test func anSQLiteFolderGoesToPostgreSQLAndBack() async throws {
-        guard let admin = TestPostgres.url(for: "zhiku migrate") else { return }
-        let name = "zhiku_migrate_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()
-        let url = try await PostgreSQLDatabase.createDatabase(named: name, besides: admin)
-        let data = TemporaryFolder(), docs = TemporaryFolder(), back = TemporaryFolder()
-        let files = (1...3).map { docs.write("policy-\($0).txt", Self.document($0)) }
-        #expect(try CLI.run(["kb", "create", "hr"], data: data.url).status == 0)
-        #expect(try CLI.run(["kb", "create", "kw", "--embedding-model", "none"], data: data.url).status == 0)
-        #expect(try CLI.run(["ingest", "--kb", "hr", files[0].path, files[1].path], data: data.url).status == 0)
-        #expect(try CLI.run(["ingest", "--kb", "kw", files[1].path, files[2].path], data: data.url).status == 0)
-        #expect(try CLI.run(["user", "create", "ana", "--password", "correct horse"], data: data.url).status == 0)
-        #expect(try CLI.run(["key", "create", "--user", "ana", "--name", "laptop"], data: data.url).status == 0)
-        #expect(try CLI.run(["ask", "--kb", "hr", "--extractive", "How fast are receipts filed under travel rule 12?"], data: data.url).status == 0)
-        #expect(try CLI.run(["ask", "--kb", "kw", "--extractive", "员工年假申请需要谁审批？"], data: data.url).status == 0)
+        try await HeavyTestGate.exclusive {            guard let admin = TestPostgres.url(for: "zhiku migrate") else { return }
+            let name = "zhiku_migrate_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()
+            let url = try await PostgreSQLDatabase.createDatabase(named: name, besides: admin)
+            let data = TemporaryFolder(), docs = TemporaryFolder(), back = TemporaryFolder()
+            let files = (1...3).map { docs.write("policy-\($0).txt", Self.document($0)) }
+            #expect(try CLI.run(["kb", "create", "hr"], data: data.url).status == 0)
+            #expect(try CLI.run(["kb", "create", "kw", "--embedding-model", "none"], data: data.url).status == 0)
+            #expect(try CLI.run(["ingest", "--kb", "hr", files[0].path, files[1].path], data: data.url).status == 0)
+            #expect(try CLI.run(["ingest", "--kb", "kw", files[1].path, files[2].path], data: data.url).status == 0)
+            #expect(try CLI.run(["user", "create", "ana", "--password", "correct horse"], data: data.url).status == 0)
+            #expect(try CLI.run(["key", "create", "--user", "ana", "--name", "laptop"], data: data.url).status == 0)
+            #expect(try CLI.run(["ask", "--kb", "hr", "--extractive", "How fast are receipts filed under travel rule 12?"], data: data.url).status == 0)
+            #expect(try CLI.run(["ask", "--kb", "kw", "--extractive", "员工年假申请需要谁审批？"], data: data.url).status == 0)
 
-        // Killed (SIGKILL) right after the chunks were copied; the second run resumes after them.
-        let killed = try CLI.run(["migrate", "--to", url], data: data.url, environment: ["ZHIKU_FAULT": "migrate-chunks"])
-        #expect(killed.status == SIGKILL || killed.status == 128 + SIGKILL, "exit \(killed.status): \(killed.stderr)")
-        let resumed = try CLI.run(["migrate", "--to", url], data: data.url)
-        #expect(resumed.status == 0, "\(resumed.stdout)\n\(resumed.stderr)")
-        let lines = resumed.stdout.split(separator: "\n").map(String.init)
-        func copiedNow(_ table: String) -> Int? {
-            lines.first { $0.hasPrefix(table + " ") }.flatMap { Int($0.split(separator: " ", omittingEmptySubsequences: true)[2]) }
-        }
-        #expect(copiedNow("chunks") == 0, "chunks were copied before the kill")
-        #expect((copiedNow("jobs") ?? 0) == 4, "jobs were not")
-        #expect((copiedNow("audit_log") ?? 0) == 2)
-        #expect(!resumed.stdout.contains("DIFFERENT"))
-        #expect(resumed.stdout.contains("verified:"))
-        #expect(resumed.stdout.contains("vectors hr / multilingual-e5-small"))
+            // Killed (SIGKILL) right after the chunks were copied; the second run resumes after them.
+            let killed = try CLI.run(["migrate", "--to", url], data: data.url, environment: ["ZHIKU_FAULT": "migrate-chunks"])
+            #expect(killed.status == SIGKILL || killed.status == 128 + SIGKILL, "exit \(killed.status): \(killed.stderr)")
+            let resumed = try CLI.run(["migrate", "--to", url], data: data.url)
+            #expect(resumed.status == 0, "\(resumed.stdout)\n\(resumed.stderr)")
+            let lines = resumed.stdout.split(separator: "\n").map(String.init)
+            func copiedNow(_ table: String) -> Int? {
+                lines.first { $0.hasPrefix(table + " ") }.flatMap { Int($0.split(separator: " ", omittingEmptySubsequences: true)[2]) }
+            }
+            #expect(copiedNow("chunks") == 0, "chunks were copied before the kill")
+            #expect((copiedNow("jobs") ?? 0) == 4, "jobs were not")
+            #expect((copiedNow("audit_log") ?? 0) == 2)
+            #expect(!resumed.stdout.contains("DIFFERENT"))
+            #expect(resumed.stdout.contains("verified:"))
+            #expect(resumed.stdout.contains("vectors hr / multilingual-e5-small"))
 
-        // The same answers from PostgreSQL.
-        let onPostgres = ["ZHIKU_DATABASE_URL": url]
-        for arguments in [["--kb", "hr", "travel rule 12 receipts 年假"], ["--kb", "kw", "年假审批 policy 3"],
-                          ["--kb", "hr", "--mode", "vector", "经理审批"]] {
-            let original = try Self.search(arguments, data: data.url)
-            #expect(!original.isEmpty)
-            #expect(try Self.search(arguments, data: data.url, environment: onPostgres) == original, "\(arguments)")
-        }
-        let users = try CLI.run(["user", "list"], data: data.url, environment: onPostgres)
-        #expect(users.stdout.contains("ana"))
+            // The same answers from PostgreSQL.
+            let onPostgres = ["ZHIKU_DATABASE_URL": url]
+            for arguments in [["--kb", "hr", "travel rule 12 receipts 年假"], ["--kb", "kw", "年假审批 policy 3"],
+                              ["--kb", "hr", "--mode", "vector", "经理审批"]] {
+                let original = try Self.search(arguments, data: data.url)
+                #expect(!original.isEmpty)
+                #expect(try Self.search(arguments, data: data.url, environment: onPostgres) == original, "\(arguments)")
+            }
+            let users = try CLI.run(["user", "list"], data: data.url, environment: onPostgres)
+            #expect(users.stdout.contains("ana"))
 
-        // And back into a new data folder, with the uploaded bytes.
-        let home = try CLI.run(["migrate", "--to", back.url.path], data: data.url, environment: onPostgres)
-        #expect(home.status == 0, "\(home.stdout)\n\(home.stderr)")
-        #expect(home.stdout.contains("verified:"))
-        for arguments in [["--kb", "hr", "travel rule 12 receipts 年假"], ["--kb", "kw", "年假审批 policy 3"]] {
-            #expect(try Self.search(arguments, data: back.url) == Self.search(arguments, data: data.url), "\(arguments)")
+            // And back into a new data folder, with the uploaded bytes.
+            let home = try CLI.run(["migrate", "--to", back.url.path], data: data.url, environment: onPostgres)
+            #expect(home.status == 0, "\(home.stdout)\n\(home.stderr)")
+            #expect(home.stdout.contains("verified:"))
+            for arguments in [["--kb", "hr", "travel rule 12 receipts 年假"], ["--kb", "kw", "年假审批 policy 3"]] {
+                #expect(try Self.search(arguments, data: back.url) == Self.search(arguments, data: data.url), "\(arguments)")
+            }
+            let blobs = back.url.appendingPathComponent("blobs")
+            let stored = try FileManager.default.contentsOfDirectory(atPath: blobs.path).flatMap {
+                try FileManager.default.contentsOfDirectory(atPath: blobs.appendingPathComponent($0).path)
+            }
+            #expect(stored.count == 3, "the three documents' bytes: \(stored)")
+            // A knowledge base created afterwards gets a new id on PostgreSQL (the id counter moved past the copied ones).
+            let created = try CLI.run(["kb", "create", "later"], data: data.url, environment: onPostgres)
+            #expect(created.stdout.contains("(id 3,"), "\(created.stdout)")
+            // The same target twice is refused with one line.
+            let same = try CLI.run(["migrate", "--to", data.url.path], data: data.url)
+            #expect(same.status != 0 && same.stderr.contains("--to names the database being copied"))
         }
-        let blobs = back.url.appendingPathComponent("blobs")
-        let stored = try FileManager.default.contentsOfDirectory(atPath: blobs.path).flatMap {
-            try FileManager.default.contentsOfDirectory(atPath: blobs.appendingPathComponent($0).path)
-        }
-        #expect(stored.count == 3, "the three documents' bytes: \(stored)")
-        // A knowledge base created afterwards gets a new id on PostgreSQL (the id counter moved past the copied ones).
-        let created = try CLI.run(["kb", "create", "later"], data: data.url, environment: onPostgres)
-        #expect(created.stdout.contains("(id 3,"), "\(created.stdout)")
-        // The same target twice is refused with one line.
-        let same = try CLI.run(["migrate", "--to", data.url.path], data: data.url)
-        #expect(same.status != 0 && same.stderr.contains("--to names the database being copied"))
     }
 }
