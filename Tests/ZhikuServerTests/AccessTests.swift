@@ -62,7 +62,7 @@ import ZhikuTestSupport
         let uploaded = try #require((upload.json["uploads"] as? [[String: Any]])?.first)
         let job = try #require((uploaded["job"] as? [String: Any])?["id"] as? Int)
         let file = try #require((uploaded["file"] as? [String: Any])?["id"] as? Int)
-        #expect(try await server.waitForJob(job, timeout: .seconds(120), headers: bearer(aliceKey))["status"] as? String == "succeeded")
+        #expect(try await server.waitForJob(job, timeout: .seconds(600), headers: bearer(aliceKey))["status"] as? String == "succeeded")
         let asked = TestServer.events(try await call(server, .POST, "/api/chat", key: aliceKey, [
             "kb": "alice-hr", "question": "When does the canteen open?", "mode": "extractive"]).body)
         let conversation = try #require(asked.last?.data["conversation_id"] as? Int)

@@ -25,7 +25,7 @@ import ZhikuTestSupport
         let upload = try await server.request(.POST, "/api/kbs/\(kb)/files", body: form.body,
                                               headers: [("Content-Type", form.contentType)])
         for u in upload.json["uploads"] as! [[String: Any]] {
-            let job = try await server.waitForJob((u["job"] as! [String: Any])["id"] as! Int, timeout: .seconds(120))
+            let job = try await server.waitForJob((u["job"] as! [String: Any])["id"] as! Int, timeout: .seconds(600))
             #expect(job["status"] as? String == "succeeded")
         }
 

@@ -31,7 +31,7 @@ import ZhikuTestSupport
         var outcome: [String: [String: Any]] = [:]
         for u in upload.json["uploads"] as? [[String: Any]] ?? [] {
             let id = (u["job"] as? [String: Any])?["id"] as? Int ?? -1
-            outcome[u["name"] as? String ?? ""] = try await server.waitForJob(id, timeout: .seconds(120))
+            outcome[u["name"] as? String ?? ""] = try await server.waitForJob(id, timeout: .seconds(600))
         }
         #expect(outcome["scan.png"]?["status"] as? String == "succeeded")
         #expect(outcome["scan.png"]?["pages_ocr"] as? Int == 1, "the job says how many pages went to OCR")

@@ -45,7 +45,7 @@ import ZhikuTestSupport
         let running = Task { try await group.run() }
         let fileRecord = try await second.store.files(in: kb.id)[0]
         var job = try await second.store.jobs(in: kb.id)[0]
-        let deadline = ContinuousClock.now + .seconds(60)
+        let deadline = ContinuousClock.now + .seconds(600)  // waits for work, however loaded the machine
         while job.status != .succeeded && job.status != .failed && ContinuousClock.now < deadline {
             try await Task.sleep(for: .milliseconds(50))
             job = try await second.store.jobs(in: kb.id)[0]

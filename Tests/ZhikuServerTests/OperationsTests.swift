@@ -69,7 +69,7 @@ import ZhikuTestSupport
         _ = try await server.json(.POST, "/api/kbs", ["name": "m"])
         let upload = try await server.request(.POST, "/api/kbs/m/files?name=a.txt", body: Array("The canteen opens at noon.".utf8))
         let job = try #require((((upload.json["uploads"] as? [[String: Any]])?.first)?["job"] as? [String: Any])?["id"] as? Int)
-        #expect(try await server.waitForJob(job, timeout: .seconds(120))["status"] as? String == "succeeded")
+        #expect(try await server.waitForJob(job, timeout: .seconds(600))["status"] as? String == "succeeded")
         _ = try await server.json(.POST, "/api/chat", ["kb": "m", "question": "When does the canteen open?", "mode": "extractive"])
         let metrics = try await server.request(.GET, "/metrics")
         #expect(metrics.status == 200)

@@ -41,7 +41,7 @@ import ZhikuTestSupport
         ])
         let upload = try await server.request(.POST, "/api/kbs/hr/files", body: form.body, headers: [("Content-Type", form.contentType)])
         for u in upload.json["uploads"] as? [[String: Any]] ?? [] {
-            #expect(try await server.waitForJob((u["job"] as! [String: Any])["id"] as! Int, timeout: .seconds(120))["status"] as? String == "succeeded")
+            #expect(try await server.waitForJob((u["job"] as! [String: Any])["id"] as! Int, timeout: .seconds(600))["status"] as? String == "succeeded")
         }
         let answer = events(try await server.json(.POST, "/api/chat", ["kb": "hr", "question": "When does the canteen open?"]).body)
         #expect((answer.first?.data["citations"] as? [Any])?.count == 1)

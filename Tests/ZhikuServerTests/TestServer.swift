@@ -62,6 +62,14 @@ final class TestServer: @unchecked Sendable {
         try await Self.request(port: port, method, path, body: body, headers: headers, timeout: timeout)
     }
 
+    /// The tests' HTTP client: like `HTTPClient.shared`, but waiting up to 10 minutes between bytes of an answer
+    /// (the shared client gives up after 90 s) — under the whole suite on two cores a server can be that slow.
+    static let client: HTTPClient = {
+        var configuration = HTTPClient.Configuration.singletonConfiguration
+        configuration.timeout = .init(connect: .seconds(90), read: .seconds(600))
+        return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+    }()
+
     /// A request to any server on a loopback `port` (another process's, say).
     static func request(port: Int, _ method: Method, _ path: String, body: [UInt8]? = nil,
                         headers: [(String, String)] = [], timeout: Int64 = 180) async throws -> Reply {
@@ -75,7 +83,7 @@ final class TestServer: @unchecked Sendable {
         }
         for (name, value) in headers { request.headers.add(name: name, value: value) }
         if let body { request.body = .bytes(ByteBuffer(bytes: body)) }
-        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(timeout))
+        let response = try await Self.client.execute(request, timeout: .seconds(timeout))
         let buffer = try await response.body.collect(upTo: 64 << 20)
         var fields: [String: String] = [:]
         for field in response.headers { fields[field.name.lowercased()] = field.value }
@@ -138,7 +146,7 @@ final class TestServer: @unchecked Sendable {
         request.body = .bytes(ByteBuffer(bytes: Array(try JSONSerialization.data(withJSONObject: object))))
         let (seen, continuation) = AsyncStream.makeStream(of: [UInt8].self)
         let task = Task {
-            let response = try await HTTPClient.shared.execute(request, timeout: .seconds(120))
+            let response = try await Self.client.execute(request, timeout: .seconds(120))
             var bytes: [UInt8] = []
             for try await buffer in response.body {
                 bytes += buffer.readableBytesView

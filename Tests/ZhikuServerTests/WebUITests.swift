@@ -303,7 +303,7 @@ import ZhikuTestSupport
             let upload = try await server.request(.POST, "/api/kbs/secrets/files", body: form.body,
                                                   headers: [("Content-Type", form.contentType)])
             let job = (upload.json["uploads"] as? [[String: Any]])?.first?["job"] as? [String: Any]
-            #expect(try await server.waitForJob(job?["id"] as? Int ?? 0, timeout: .seconds(120))["status"] as? String == "succeeded")
+            #expect(try await server.waitForJob(job?["id"] as? Int ?? 0, timeout: .seconds(600))["status"] as? String == "succeeded")
 
             // The model: an OpenAI-compatible endpoint added, tested and chosen in Settings.
             let base = "http://127.0.0.1:\(server.port)/"
