@@ -55,6 +55,16 @@ public final class PostgreSQLDatabase: Sendable {
         }
     }
 
+    /// ``rows(_:)``, its failure said as what was being done (see ``run(_:_:)``).
+    public func rows(_ what: String, _ query: PostgresQuery) async throws -> [PostgresRecord] {
+        try await run(what) { try await rows(query) }
+    }
+
+    /// ``transaction(_:)``, its failure said as what was being done (see ``run(_:_:)``).
+    public func transaction<T: Sendable>(_ what: String, _ body: (PostgresConnection) async throws -> T) async throws -> T {
+        try await run(what) { try await transaction(body) }
+    }
+
     /// Runs `body` in a transaction on one connection: committed when it returns (the commit awaited to its end,
     /// so what it wrote is visible to the next statement on any connection), rolled back when it throws.
     public func transaction<T: Sendable>(_ body: (PostgresConnection) async throws -> T) async throws -> T {

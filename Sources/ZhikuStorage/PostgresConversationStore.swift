@@ -22,66 +22,60 @@ public struct PostgresConversationStore: ConversationStore {
         return try? JSONDecoder().decode(type, from: Data(text.utf8))
     }
 
-    private func rows(_ what: String, _ query: PostgresQuery) async throws -> [PostgresRecord] {
-        try await database.run(what) { try await database.rows(query) }
-    }
-
     @discardableResult
     public func record(_ exchange: ChatExchange) async throws -> Conversation? {
         let time = Date().timeIntervalSince1970, logger = self.logger
         let citations = try Self.json(exchange.citations)
         let stats = try Self.json(exchange.stats)
         let retrieved = try Self.json(exchange.retrieved)
-        return try await database.run("recording an answer") {
-            try await database.transaction { connection in
-                var conversationID: Conversation.ID?
-                switch exchange.target {
-                case .none:
-                    break
-                case .newConversation:
-                    let row = try await connection.rows("""
-                        INSERT INTO conversations (title, kb_id, user_id, created_at, updated_at)
-                        VALUES (\(Conversation.title(for: exchange.question)), \(exchange.kb?.id), \(exchange.ownerID), \(time), \(time))
-                        RETURNING id
-                        """, logger: logger)
-                    conversationID = try row[0]["id"]
-                case .conversation(let id):
-                    guard try await !connection.rows("UPDATE conversations SET updated_at = \(time) WHERE id = \(id) RETURNING id",
-                                                     logger: logger).isEmpty else {
-                        throw ZhikuError.notFound("conversation \(id) does not exist")
-                    }
-                    conversationID = id
+        return try await database.transaction("recording an answer") { connection in
+            var conversationID: Conversation.ID?
+            switch exchange.target {
+            case .none:
+                break
+            case .newConversation:
+                let row = try await connection.rows("""
+                    INSERT INTO conversations (title, kb_id, user_id, created_at, updated_at)
+                    VALUES (\(Conversation.title(for: exchange.question)), \(exchange.kb?.id), \(exchange.ownerID), \(time), \(time))
+                    RETURNING id
+                    """, logger: logger)
+                conversationID = try row[0]["id"]
+            case .conversation(let id):
+                guard try await !connection.rows("UPDATE conversations SET updated_at = \(time) WHERE id = \(id) RETURNING id",
+                                                 logger: logger).isEmpty else {
+                    throw ZhikuError.notFound("conversation \(id) does not exist")
                 }
-                if let conversationID {
-                    if exchange.replacesLastTurn {
-                        try await connection.execute("""
-                            DELETE FROM messages WHERE conversation_id = \(conversationID) AND id >= (
-                                SELECT MAX(id) FROM messages WHERE conversation_id = \(conversationID) AND role = 'user')
-                            """, logger: logger)
-                    }
+                conversationID = id
+            }
+            if let conversationID {
+                if exchange.replacesLastTurn {
                     try await connection.execute("""
-                        INSERT INTO messages (conversation_id, role, content, created_at) VALUES (\(conversationID), 'user', \(exchange.question), \(time))
-                        """, logger: logger)
-                    try await connection.execute("""
-                        INSERT INTO messages (conversation_id, role, content, citations, stats, created_at)
-                        VALUES (\(conversationID), 'assistant', \(exchange.answer), \(citations), \(stats), \(time))
+                        DELETE FROM messages WHERE conversation_id = \(conversationID) AND id >= (
+                            SELECT MAX(id) FROM messages WHERE conversation_id = \(conversationID) AND role = 'user')
                         """, logger: logger)
                 }
                 try await connection.execute("""
-                    INSERT INTO audit_log (at, user_name, kb_id, kb_name, conversation_id, channel, question, retrieved, answer,
-                                           model, finish_reason, latency_ms)
-                    VALUES (\(time), \(exchange.user), \(exchange.kb?.id), \(exchange.kb?.name), \(conversationID), \(exchange.channel),
-                            \(exchange.question), \(retrieved), \(exchange.answer), \(exchange.stats.model),
-                            \(exchange.stats.finishReason), \(exchange.stats.totalMs))
+                    INSERT INTO messages (conversation_id, role, content, created_at) VALUES (\(conversationID), 'user', \(exchange.question), \(time))
                     """, logger: logger)
-                guard let conversationID else { return nil }
-                return try await connection.rows(Self.conversationQuery(id: conversationID), logger: logger).first.map(Self.conversation)
+                try await connection.execute("""
+                    INSERT INTO messages (conversation_id, role, content, citations, stats, created_at)
+                    VALUES (\(conversationID), 'assistant', \(exchange.answer), \(citations), \(stats), \(time))
+                    """, logger: logger)
             }
+            try await connection.execute("""
+                INSERT INTO audit_log (at, user_name, kb_id, kb_name, conversation_id, channel, question, retrieved, answer,
+                                       model, finish_reason, latency_ms)
+                VALUES (\(time), \(exchange.user), \(exchange.kb?.id), \(exchange.kb?.name), \(conversationID), \(exchange.channel),
+                        \(exchange.question), \(retrieved), \(exchange.answer), \(exchange.stats.model),
+                        \(exchange.stats.finishReason), \(exchange.stats.totalMs))
+                """, logger: logger)
+            guard let conversationID else { return nil }
+            return try await connection.rows(Self.conversationQuery(id: conversationID), logger: logger).first.map(Self.conversation)
         }
     }
 
     public func conversations(limit: Int, owner: User.ID?) async throws -> [Conversation] {
-        try await rows("listing conversations", """
+        try await database.rows("listing conversations", """
             SELECT c.*, (SELECT COUNT(*) FROM messages m WHERE m.conversation_id = c.id) AS message_count
             FROM conversations c WHERE c.user_id IS NOT DISTINCT FROM \(owner)
             ORDER BY c.updated_at DESC, c.id DESC LIMIT \(max(0, limit))
@@ -89,11 +83,11 @@ public struct PostgresConversationStore: ConversationStore {
     }
 
     public func conversation(id: Conversation.ID) async throws -> Conversation? {
-        try await rows("reading conversation \(id)", Self.conversationQuery(id: id)).first.map(Self.conversation)
+        try await database.rows("reading conversation \(id)", Self.conversationQuery(id: id)).first.map(Self.conversation)
     }
 
     public func messages(in conversation: Conversation.ID) async throws -> [ConversationMessage] {
-        try await rows("reading the messages of conversation \(conversation)", """
+        try await database.rows("reading the messages of conversation \(conversation)", """
             SELECT * FROM messages WHERE conversation_id = \(conversation) ORDER BY id
             """).map { row in
             ConversationMessage(id: try row["id"], conversationID: try row["conversation_id"], role: try row["role"],
@@ -106,7 +100,7 @@ public struct PostgresConversationStore: ConversationStore {
 
     public func renameConversation(id: Conversation.ID, to title: String) async throws -> Conversation {
         let title = try Conversation.validatedTitle(title)
-        guard try await !rows("renaming conversation \(id)", "UPDATE conversations SET title = \(title) WHERE id = \(id) RETURNING id").isEmpty,
+        guard try await !database.rows("renaming conversation \(id)", "UPDATE conversations SET title = \(title) WHERE id = \(id) RETURNING id").isEmpty,
               let conversation = try await conversation(id: id) else {
             throw ZhikuError.notFound("conversation \(id) does not exist")
         }
@@ -114,13 +108,13 @@ public struct PostgresConversationStore: ConversationStore {
     }
 
     public func deleteConversation(id: Conversation.ID) async throws -> Bool {
-        try await !rows("deleting conversation \(id)", "DELETE FROM conversations WHERE id = \(id) RETURNING id").isEmpty
+        try await !database.rows("deleting conversation \(id)", "DELETE FROM conversations WHERE id = \(id) RETURNING id").isEmpty
     }
 
     public func auditEntries(kbs: [KnowledgeBase.ID]?, since: Date?, limit: Int) async throws -> [AuditEntry] {
         let everyBase = kbs == nil
         let since = since?.timeIntervalSince1970
-        return try await rows("reading the audit log", """
+        return try await database.rows("reading the audit log", """
             SELECT * FROM audit_log
             WHERE (\(everyBase) OR kb_id = ANY(\(kbs ?? [])::bigint[])) AND (\(since)::float8 IS NULL OR at > \(since)::float8)
             ORDER BY id DESC LIMIT \(max(0, limit))

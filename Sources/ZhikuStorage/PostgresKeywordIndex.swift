@@ -26,75 +26,69 @@ public struct PostgresKeywordIndex: KeywordIndex {
         guard !chunks.isEmpty else { return }
         let documents = TermCounts.of(chunks, tokenizer: tokenizer)
         let logger = self.logger
-        try await database.run("indexing \(chunks.count) chunks") {
-            try await database.transaction { connection in
-                // Documents first: those already indexed are skipped (an interrupted ingest may be repeated).
-                let ids = documents.map(\.id), lengths = documents.map { $0.length }
-                var added: Set<Chunk.ID> = []
-                for try await id in try await connection.query("""
-                    INSERT INTO bm25_documents (kb_id, chunk_id, length)
-                    SELECT \(kb), id, length FROM unnest(\(ids)::bigint[], \(lengths)::integer[]) AS d(id, length)
-                    ON CONFLICT (kb_id, chunk_id) DO NOTHING RETURNING chunk_id
-                    """, logger: logger).decode(Int64.self) {
-                    added.insert(id)
-                }
-                guard !added.isEmpty else { return }
-                var terms: [String] = [], chunkIDs: [Int64] = [], tfs: [Int] = [], docLengths: [Int] = []
-                var addedLength = 0
-                for doc in documents where added.contains(doc.id) {
-                    addedLength += doc.length
-                    for (term, tf) in doc.counts {
-                        terms.append(term)
-                        chunkIDs.append(doc.id)
-                        tfs.append(tf)
-                        docLengths.append(doc.length)
-                    }
-                }
-                for start in stride(from: 0, to: terms.count, by: 20_000) {
-                    let end = min(terms.count, start + 20_000)
-                    try await connection.execute("""
-                        INSERT INTO bm25_postings (kb_id, term, chunk_id, tf, doc_length)
-                        SELECT \(kb), term, id, tf, length
-                        FROM unnest(\(Array(terms[start..<end]))::text[], \(Array(chunkIDs[start..<end]))::bigint[],
-                                    \(Array(tfs[start..<end]))::integer[], \(Array(docLengths[start..<end]))::integer[])
-                             AS p(term, id, tf, length)
-                        ON CONFLICT (kb_id, term, chunk_id) DO UPDATE SET tf = excluded.tf, doc_length = excluded.doc_length
-                        """, logger: logger)
-                }
-                try await Self.adjustStats(connection, kb: kb, documents: added.count, length: addedLength, logger: logger)
+        try await database.transaction("indexing \(chunks.count) chunks") { connection in
+            // Documents first: those already indexed are skipped (an interrupted ingest may be repeated).
+            let ids = documents.map(\.id), lengths = documents.map { $0.length }
+            var added: Set<Chunk.ID> = []
+            for try await id in try await connection.query("""
+                INSERT INTO bm25_documents (kb_id, chunk_id, length)
+                SELECT \(kb), id, length FROM unnest(\(ids)::bigint[], \(lengths)::integer[]) AS d(id, length)
+                ON CONFLICT (kb_id, chunk_id) DO NOTHING RETURNING chunk_id
+                """, logger: logger).decode(Int64.self) {
+                added.insert(id)
             }
+            guard !added.isEmpty else { return }
+            var terms: [String] = [], chunkIDs: [Int64] = [], tfs: [Int] = [], docLengths: [Int] = []
+            var addedLength = 0
+            for doc in documents where added.contains(doc.id) {
+                addedLength += doc.length
+                for (term, tf) in doc.counts {
+                    terms.append(term)
+                    chunkIDs.append(doc.id)
+                    tfs.append(tf)
+                    docLengths.append(doc.length)
+                }
+            }
+            for start in stride(from: 0, to: terms.count, by: 20_000) {
+                let end = min(terms.count, start + 20_000)
+                try await connection.execute("""
+                    INSERT INTO bm25_postings (kb_id, term, chunk_id, tf, doc_length)
+                    SELECT \(kb), term, id, tf, length
+                    FROM unnest(\(Array(terms[start..<end]))::text[], \(Array(chunkIDs[start..<end]))::bigint[],
+                                \(Array(tfs[start..<end]))::integer[], \(Array(docLengths[start..<end]))::integer[])
+                         AS p(term, id, tf, length)
+                    ON CONFLICT (kb_id, term, chunk_id) DO UPDATE SET tf = excluded.tf, doc_length = excluded.doc_length
+                    """, logger: logger)
+            }
+            try await Self.adjustStats(connection, kb: kb, documents: added.count, length: addedLength, logger: logger)
         }
     }
 
     public func remove(_ chunkIDs: [Chunk.ID], from kb: KnowledgeBase.ID) async throws {
         guard !chunkIDs.isEmpty else { return }
         let logger = self.logger
-        try await database.run("removing \(chunkIDs.count) chunks from the keyword index") {
-            try await database.transaction { connection in
-                var removed = 0, removedLength = 0
-                for try await length in try await connection.query("""
-                    DELETE FROM bm25_documents WHERE kb_id = \(kb) AND chunk_id = ANY(\(chunkIDs)::bigint[]) RETURNING length
-                    """, logger: logger).decode(Int.self) {
-                    removed += 1
-                    removedLength += length
-                }
-                guard removed > 0 else { return }
-                try await connection.execute("""
-                    DELETE FROM bm25_postings WHERE kb_id = \(kb) AND chunk_id = ANY(\(chunkIDs)::bigint[])
-                    """, logger: logger)
-                try await Self.adjustStats(connection, kb: kb, documents: -removed, length: -removedLength, logger: logger)
+        try await database.transaction("removing \(chunkIDs.count) chunks from the keyword index") { connection in
+            var removed = 0, removedLength = 0
+            for try await length in try await connection.query("""
+                DELETE FROM bm25_documents WHERE kb_id = \(kb) AND chunk_id = ANY(\(chunkIDs)::bigint[]) RETURNING length
+                """, logger: logger).decode(Int.self) {
+                removed += 1
+                removedLength += length
             }
+            guard removed > 0 else { return }
+            try await connection.execute("""
+                DELETE FROM bm25_postings WHERE kb_id = \(kb) AND chunk_id = ANY(\(chunkIDs)::bigint[])
+                """, logger: logger)
+            try await Self.adjustStats(connection, kb: kb, documents: -removed, length: -removedLength, logger: logger)
         }
     }
 
     public func removeAll(from kb: KnowledgeBase.ID) async throws {
         let logger = self.logger
-        try await database.run("clearing the keyword index") {
-            try await database.transaction { connection in
-                try await connection.execute("DELETE FROM bm25_postings WHERE kb_id = \(kb)", logger: logger)
-                try await connection.execute("DELETE FROM bm25_documents WHERE kb_id = \(kb)", logger: logger)
-                try await connection.execute("DELETE FROM bm25_stats WHERE kb_id = \(kb)", logger: logger)
-            }
+        try await database.transaction("clearing the keyword index") { connection in
+            try await connection.execute("DELETE FROM bm25_postings WHERE kb_id = \(kb)", logger: logger)
+            try await connection.execute("DELETE FROM bm25_documents WHERE kb_id = \(kb)", logger: logger)
+            try await connection.execute("DELETE FROM bm25_stats WHERE kb_id = \(kb)", logger: logger)
         }
     }
 

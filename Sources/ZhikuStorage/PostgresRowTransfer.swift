@@ -73,20 +73,18 @@ public struct PostgresRowTransfer: RowTransfer {
         // PostgreSQL takes at most 65 535 parameters per statement.
         let perStatement = max(1, 60_000 / width)
         let logger = database.logger
-        try await database.run("copying \(rows.count) rows into \(table.name)") {
-            try await database.transaction { connection in
-                for start in stride(from: 0, to: rows.count, by: perStatement) {
-                    let part = rows[start..<min(rows.count, start + perStatement)]
-                    var bindings = PostgresBindings()
-                    var tuples: [String] = []
-                    for (n, row) in part.enumerated() {
-                        Self.bind(row, into: &bindings)
-                        tuples.append("(" + (1...width).map { "$\(n * width + $0)" }.joined(separator: ", ") + ")")
-                    }
-                    try await connection.execute(PostgresQuery(unsafeSQL: """
-                        INSERT INTO \(table.name) (\(Self.columnList(table))) VALUES \(tuples.joined(separator: ", ")) ON CONFLICT DO NOTHING
-                        """, binds: bindings), logger: logger)
+        try await database.transaction("copying \(rows.count) rows into \(table.name)") { connection in
+            for start in stride(from: 0, to: rows.count, by: perStatement) {
+                let part = rows[start..<min(rows.count, start + perStatement)]
+                var bindings = PostgresBindings()
+                var tuples: [String] = []
+                for (n, row) in part.enumerated() {
+                    Self.bind(row, into: &bindings)
+                    tuples.append("(" + (1...width).map { "$\(n * width + $0)" }.joined(separator: ", ") + ")")
                 }
+                try await connection.execute(PostgresQuery(unsafeSQL: """
+                    INSERT INTO \(table.name) (\(Self.columnList(table))) VALUES \(tuples.joined(separator: ", ")) ON CONFLICT DO NOTHING
+                    """, binds: bindings), logger: logger)
             }
         }
     }

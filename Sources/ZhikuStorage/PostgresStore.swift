@@ -30,20 +30,12 @@ public struct PostgresStore: Store {
     /// The lease clock's time to bind (NULL: the database's clock, see ``databaseNow``).
     private var leaseNow: Double? { clock?() }
 
-    private func rows(_ what: String, _ query: PostgresQuery) async throws -> [PostgresRecord] {
-        try await database.run(what) { try await database.rows(query) }
-    }
-
-    private func transaction<T: Sendable>(_ what: String, _ body: (PostgresConnection) async throws -> T) async throws -> T {
-        try await database.run(what) { try await database.transaction(body) }
-    }
-
     // MARK: - Knowledge bases
 
     public func createKnowledgeBase(name: String, description: String, embeddingModel: String?) async throws -> KnowledgeBase {
         let name = try KnowledgeBase.validatedName(name)
         let created = now
-        guard let row = try await rows("creating knowledge base '\(name)'", """
+        guard let row = try await database.rows("creating knowledge base '\(name)'", """
             INSERT INTO knowledge_bases (name, description, created_at, embedding_model) VALUES (\(name), \(description), \(created), \(embeddingModel))
             ON CONFLICT (name) DO NOTHING RETURNING *
             """).first else {
@@ -53,21 +45,21 @@ public struct PostgresStore: Store {
     }
 
     public func knowledgeBases() async throws -> [KnowledgeBase] {
-        try await rows("listing knowledge bases", "SELECT * FROM knowledge_bases ORDER BY id").map(Self.knowledgeBase)
+        try await database.rows("listing knowledge bases", "SELECT * FROM knowledge_bases ORDER BY id").map(Self.knowledgeBase)
     }
 
     public func knowledgeBase(id: KnowledgeBase.ID) async throws -> KnowledgeBase? {
-        try await rows("reading knowledge base \(id)", "SELECT * FROM knowledge_bases WHERE id = \(id)").first.map(Self.knowledgeBase)
+        try await database.rows("reading knowledge base \(id)", "SELECT * FROM knowledge_bases WHERE id = \(id)").first.map(Self.knowledgeBase)
     }
 
     public func knowledgeBase(named name: String) async throws -> KnowledgeBase? {
-        try await rows("reading knowledge base '\(name)'", "SELECT * FROM knowledge_bases WHERE name = \(name)").first
+        try await database.rows("reading knowledge base '\(name)'", "SELECT * FROM knowledge_bases WHERE name = \(name)").first
             .map(Self.knowledgeBase)
     }
 
     public func deleteKnowledgeBase(id: KnowledgeBase.ID) async throws -> [String] {
         let logger = self.logger
-        return try await transaction("deleting knowledge base \(id)") { connection in
+        return try await database.transaction("deleting knowledge base \(id)") { connection in
             let hashes: [String] = try await connection.rows("SELECT DISTINCT sha256 FROM files WHERE kb_id = \(id)", logger: logger)
                 .map { try $0["sha256"] }
             try await connection.execute("DELETE FROM chunks WHERE kb_id = \(id)", logger: logger)
@@ -81,7 +73,7 @@ public struct PostgresStore: Store {
     public func renameKnowledgeBase(id: KnowledgeBase.ID, to name: String, description: String?) async throws -> KnowledgeBase {
         let name = try KnowledgeBase.validatedName(name)
         do {
-            guard let row = try await rows("renaming knowledge base \(id) to '\(name)'", """
+            guard let row = try await database.rows("renaming knowledge base \(id) to '\(name)'", """
                 UPDATE knowledge_bases SET name = \(name), description = COALESCE(\(description), description) WHERE id = \(id) RETURNING *
                 """).first else {
                 throw ZhikuError.notFound("knowledge base \(id) does not exist")
@@ -93,13 +85,13 @@ public struct PostgresStore: Store {
     }
 
     public func setPendingEmbeddingModel(_ model: String?, of kb: KnowledgeBase.ID) async throws {
-        guard try await !rows("recording the embedding model of knowledge base \(kb)", """
+        guard try await !database.rows("recording the embedding model of knowledge base \(kb)", """
             UPDATE knowledge_bases SET pending_embedding_model = \(model) WHERE id = \(kb) RETURNING id
             """).isEmpty else { throw ZhikuError.notFound("knowledge base \(kb) does not exist") }
     }
 
     public func activateEmbeddingModel(_ model: String?, of kb: KnowledgeBase.ID) async throws {
-        guard try await !rows("switching the embedding model of knowledge base \(kb)", """
+        guard try await !database.rows("switching the embedding model of knowledge base \(kb)", """
             UPDATE knowledge_bases SET embedding_model = \(model), pending_embedding_model = NULL WHERE id = \(kb) RETURNING id
             """).isEmpty else { throw ZhikuError.notFound("knowledge base \(kb) does not exist") }
     }
@@ -108,7 +100,7 @@ public struct PostgresStore: Store {
 
     public func addFile(_ source: SourceFile, to kb: KnowledgeBase.ID) async throws -> AddedFile {
         let time = now, logger = self.logger
-        return try await transaction("adding '\(source.name)'") { connection in
+        return try await database.transaction("adding '\(source.name)'") { connection in
             guard try await !connection.rows("SELECT 1 FROM knowledge_bases WHERE id = \(kb) FOR SHARE", logger: logger).isEmpty else {
                 throw ZhikuError.notFound("knowledge base \(kb) does not exist")
             }
@@ -138,22 +130,22 @@ public struct PostgresStore: Store {
     }
 
     public func files(in kb: KnowledgeBase.ID) async throws -> [FileRecord] {
-        try await rows("listing files", "SELECT * FROM files WHERE kb_id = \(kb) ORDER BY id").map(Self.fileRecord)
+        try await database.rows("listing files", "SELECT * FROM files WHERE kb_id = \(kb) ORDER BY id").map(Self.fileRecord)
     }
 
     public func file(id: FileRecord.ID) async throws -> FileRecord? {
-        try await rows("reading file \(id)", "SELECT * FROM files WHERE id = \(id)").first.map(Self.fileRecord)
+        try await database.rows("reading file \(id)", "SELECT * FROM files WHERE id = \(id)").first.map(Self.fileRecord)
     }
 
     public func setFileStatus(id: FileRecord.ID, _ status: FileStatus, error: String?) async throws {
-        _ = try await rows("updating file \(id)", """
+        _ = try await database.rows("updating file \(id)", """
             UPDATE files SET status = \(status.rawValue), error = \(error), updated_at = \(now) WHERE id = \(id)
             """)
     }
 
     public func deleteFile(id: FileRecord.ID) async throws -> Bool {
         let logger = self.logger
-        return try await transaction("deleting file \(id)") { connection in
+        return try await database.transaction("deleting file \(id)") { connection in
             guard let row = try await connection.rows("DELETE FROM files WHERE id = \(id) RETURNING sha256", logger: logger).first else {
                 throw ZhikuError.notFound("file \(id) does not exist")
             }
@@ -191,7 +183,7 @@ public struct PostgresStore: Store {
         let numbers = pages.map(\.number), texts = pages.map(\.text), headings = columns.map(\.headings)
         let engines = pages.map { $0.engine ?? "" }, ocr = columns.map { $0.ocr ?? "" }
         let starts = pages.map { $0.startSeconds ?? .nan }, ends = pages.map { $0.endSeconds ?? .nan }
-        try await transaction("saving extracted text") { connection in
+        try await database.transaction("saving extracted text") { connection in
             try await connection.execute("DELETE FROM extracted_documents WHERE sha256 = \(sha256)", logger: logger)
             try await connection.execute("""
                 INSERT INTO extracted_documents (sha256, page_count, created_at) VALUES (\(sha256), \(pages.count), \(time))
@@ -208,7 +200,7 @@ public struct PostgresStore: Store {
 
     /// Removes cached extractions that no file references any more.
     public func pruneExtractions() async throws {
-        _ = try await rows("pruning extracted text", """
+        _ = try await database.rows("pruning extracted text", """
             DELETE FROM extracted_documents d WHERE NOT EXISTS (SELECT 1 FROM files f WHERE f.sha256 = d.sha256)
             """)
     }
@@ -226,12 +218,12 @@ public struct PostgresStore: Store {
     // MARK: - Chunks
 
     public func chunkIDs(ofFile file: FileRecord.ID) async throws -> [Chunk.ID] {
-        try await rows("listing chunks", "SELECT id FROM chunks WHERE file_id = \(file) ORDER BY ordinal").map { try $0["id"] }
+        try await database.rows("listing chunks", "SELECT id FROM chunks WHERE file_id = \(file) ORDER BY ordinal").map { try $0["id"] }
     }
 
     public func replaceChunks(ofFile file: FileRecord.ID, with drafts: [ChunkDraft], pageCount: Int) async throws -> [Chunk] {
         let time = now, logger = self.logger
-        return try await transaction("writing chunks") { connection in
+        return try await database.transaction("writing chunks") { connection in
             guard let row = try await connection.rows("SELECT kb_id FROM files WHERE id = \(file) FOR UPDATE", logger: logger).first
             else { throw ZhikuError.notFound("file \(file) was deleted") }
             let kb: KnowledgeBase.ID = try row["kb_id"]
@@ -269,7 +261,7 @@ public struct PostgresStore: Store {
         guard !scored.isEmpty else { return [] }
         let ids = scored.map(\.chunkID)
         var byID: [Chunk.ID: (Chunk, String)] = [:]
-        for row in try await rows("reading search hits", """
+        for row in try await database.rows("reading search hits", """
             SELECT c.*, f.name AS file_name FROM chunks c JOIN files f ON f.id = c.file_id
             WHERE c.id = ANY(\(ids)::bigint[]) AND f.status = 'ready'
             """) {
@@ -280,7 +272,7 @@ public struct PostgresStore: Store {
     }
 
     public func chunks(in kb: KnowledgeBase.ID, afterID: Chunk.ID, limit: Int) async throws -> [Chunk] {
-        try await rows("reading chunks of knowledge base \(kb)", """
+        try await database.rows("reading chunks of knowledge base \(kb)", """
             SELECT * FROM chunks WHERE kb_id = \(kb) AND id > \(afterID) ORDER BY id LIMIT \(limit)
             """).map(Self.chunk)
     }
@@ -300,16 +292,16 @@ public struct PostgresStore: Store {
     // MARK: - Jobs
 
     public func job(id: Job.ID) async throws -> Job? {
-        try await rows("reading job \(id)", "SELECT * FROM jobs WHERE id = \(id)").first.map(Self.job)
+        try await database.rows("reading job \(id)", "SELECT * FROM jobs WHERE id = \(id)").first.map(Self.job)
     }
 
     public func jobs(in kb: KnowledgeBase.ID) async throws -> [Job] {
-        try await rows("listing jobs", "SELECT * FROM jobs WHERE kb_id = \(kb) ORDER BY id").map(Self.job)
+        try await database.rows("listing jobs", "SELECT * FROM jobs WHERE kb_id = \(kb) ORDER BY id").map(Self.job)
     }
 
     /// How many jobs wait to be claimed, across knowledge bases.
     public func queuedJobCount() async throws -> Int {
-        try await rows("counting queued jobs", "SELECT COUNT(*) AS n FROM jobs WHERE status = 'queued'").first.map { try $0["n"] } ?? 0
+        try await database.rows("counting queued jobs", "SELECT COUNT(*) AS n FROM jobs WHERE status = 'queued'").first.map { try $0["n"] } ?? 0
     }
 
     /// The lease clock in seconds since 1970, given the parameter holding ``leaseNow``: the database's clock unless
@@ -320,7 +312,7 @@ public struct PostgresStore: Store {
 
     public func claimNextJob() async throws -> Job? {
         let lease = jobLease.seconds
-        return try await rows("claiming a job", PostgresQuery(unsafeSQL: """
+        return try await database.rows("claiming a job", PostgresQuery(unsafeSQL: """
             UPDATE jobs SET status = 'running', attempts = attempts + 1, error = NULL, updated_at = $1,
                             lease_owner = $2, lease_expires_at = \(Self.databaseNow(4)) + $3
             WHERE id = (SELECT id FROM jobs
@@ -332,7 +324,7 @@ public struct PostgresStore: Store {
 
     public func claimJob(id: Job.ID) async throws -> Job? {
         let lease = jobLease.seconds
-        return try await rows("claiming job \(id)", PostgresQuery(unsafeSQL: """
+        return try await database.rows("claiming job \(id)", PostgresQuery(unsafeSQL: """
             UPDATE jobs SET status = 'running', attempts = attempts + 1, error = NULL, updated_at = $1,
                             lease_owner = $2, lease_expires_at = \(Self.databaseNow(5)) + $3
             WHERE id = (SELECT id FROM jobs
@@ -343,28 +335,28 @@ public struct PostgresStore: Store {
     }
 
     public func renewJobLease(id: Job.ID) async throws -> Bool {
-        try await !rows("renewing the lease on job \(id)", PostgresQuery(unsafeSQL: """
+        try await !database.rows("renewing the lease on job \(id)", PostgresQuery(unsafeSQL: """
             UPDATE jobs SET lease_expires_at = \(Self.databaseNow(4)) + $1 WHERE id = $2 AND status = 'running' AND lease_owner = $3
             RETURNING id
             """, binds: try Self.binds(jobLease.seconds, id, leaseOwner, leaseNow))).isEmpty
     }
 
     public func updateJobProgress(id: Job.ID, pagesDone: Int, pagesTotal: Int, pagesOCRd: Int) async throws {
-        _ = try await rows("updating job \(id)", """
+        _ = try await database.rows("updating job \(id)", """
             UPDATE jobs SET pages_done = \(pagesDone), pages_total = \(pagesTotal), pages_ocr = \(pagesOCRd), updated_at = \(now)
             WHERE id = \(id)
             """)
     }
 
     public func updateJobEmbedding(id: Job.ID, chunksEmbedded: Int, chunks: Int) async throws {
-        _ = try await rows("updating job \(id)", """
+        _ = try await database.rows("updating job \(id)", """
             UPDATE jobs SET chunks_embedded = \(chunksEmbedded), chunks = \(chunks), updated_at = \(now) WHERE id = \(id)
             """)
     }
 
     public func finishJob(id: Job.ID, chunks: Int) async throws {
         let time = now, logger = self.logger
-        try await transaction("finishing job \(id)") { connection in
+        try await database.transaction("finishing job \(id)") { connection in
             try await connection.execute("""
                 UPDATE jobs SET status = 'succeeded', chunks = \(chunks), error = NULL, updated_at = \(time), lease_owner = NULL,
                                 lease_expires_at = NULL WHERE id = \(id)
@@ -377,7 +369,7 @@ public struct PostgresStore: Store {
 
     public func failJob(id: Job.ID, error: String) async throws {
         let time = now, logger = self.logger
-        try await transaction("failing job \(id)") { connection in
+        try await database.transaction("failing job \(id)") { connection in
             try await connection.execute("""
                 UPDATE jobs SET status = 'failed', error = \(error), updated_at = \(time), lease_owner = NULL, lease_expires_at = NULL
                 WHERE id = \(id)
@@ -390,7 +382,7 @@ public struct PostgresStore: Store {
 
     public func retryJob(id: Job.ID) async throws -> Job {
         let time = now, logger = self.logger
-        return try await transaction("retrying job \(id)") { connection in
+        return try await database.transaction("retrying job \(id)") { connection in
             guard let job = try await connection.rows("SELECT * FROM jobs WHERE id = \(id) FOR UPDATE", logger: logger).first.map(Self.job)
             else { throw ZhikuError.notFound("job \(id) does not exist") }
             guard job.status == .failed else {
@@ -408,7 +400,7 @@ public struct PostgresStore: Store {
     }
 
     public func requeueInterruptedJobs() async throws -> Int {
-        try await rows("requeueing interrupted jobs", PostgresQuery(unsafeSQL: """
+        try await database.rows("requeueing interrupted jobs", PostgresQuery(unsafeSQL: """
             UPDATE jobs SET status = 'queued', updated_at = $1, lease_owner = NULL, lease_expires_at = NULL
             WHERE status = 'running' AND (lease_expires_at IS NULL OR lease_expires_at < \(Self.databaseNow(2)))
             RETURNING id

@@ -20,30 +20,28 @@ public struct PostgresVectorIndex: VectorIndex {
 
     public func upsert(_ items: [ChunkVector], in space: VectorSpace) async throws {
         guard let first = items.first else { return }
-        try await database.run("storing \(items.count) vectors in \(space)") {
-            try await database.transaction { connection in
-                let kb = space.knowledgeBaseID, model = space.model
+        try await database.transaction("storing \(items.count) vectors in \(space)") { connection in
+            let kb = space.knowledgeBaseID, model = space.model
+            try await connection.execute("""
+                INSERT INTO vector_spaces (kb_id, model, dimensions) VALUES (\(kb), \(model), \(first.vector.count))
+                ON CONFLICT (kb_id, model) DO NOTHING
+                """, logger: logger)
+            var dimensions = first.vector.count
+            for try await stored in try await connection.query("""
+                SELECT dimensions FROM vector_spaces WHERE kb_id = \(kb) AND model = \(model) FOR UPDATE
+                """, logger: logger).decode(Int.self) {
+                dimensions = stored
+            }
+            for item in items { try VectorDimensions.check(item.vector.count, expected: dimensions, space: space) }
+            try await connection.execute(PostgresQuery(unsafeSQL: Self.indexDefinition(space, dimensions: dimensions)), logger: logger)
+            for start in stride(from: 0, to: items.count, by: 1000) {
+                let batch = items[start..<min(items.count, start + 1000)]
+                let ids = batch.map(\.id), vectors = batch.map { Self.text($0.vector) }
                 try await connection.execute("""
-                    INSERT INTO vector_spaces (kb_id, model, dimensions) VALUES (\(kb), \(model), \(first.vector.count))
-                    ON CONFLICT (kb_id, model) DO NOTHING
+                    INSERT INTO vectors (kb_id, model, chunk_id, embedding)
+                    SELECT \(kb), \(model), id, v::vector FROM unnest(\(ids)::bigint[], \(vectors)::text[]) AS t(id, v)
+                    ON CONFLICT (kb_id, model, chunk_id) DO UPDATE SET embedding = excluded.embedding
                     """, logger: logger)
-                var dimensions = first.vector.count
-                for try await stored in try await connection.query("""
-                    SELECT dimensions FROM vector_spaces WHERE kb_id = \(kb) AND model = \(model) FOR UPDATE
-                    """, logger: logger).decode(Int.self) {
-                    dimensions = stored
-                }
-                for item in items { try VectorDimensions.check(item.vector.count, expected: dimensions, space: space) }
-                try await connection.execute(PostgresQuery(unsafeSQL: Self.indexDefinition(space, dimensions: dimensions)), logger: logger)
-                for start in stride(from: 0, to: items.count, by: 1000) {
-                    let batch = items[start..<min(items.count, start + 1000)]
-                    let ids = batch.map(\.id), vectors = batch.map { Self.text($0.vector) }
-                    try await connection.execute("""
-                        INSERT INTO vectors (kb_id, model, chunk_id, embedding)
-                        SELECT \(kb), \(model), id, v::vector FROM unnest(\(ids)::bigint[], \(vectors)::text[]) AS t(id, v)
-                        ON CONFLICT (kb_id, model, chunk_id) DO UPDATE SET embedding = excluded.embedding
-                        """, logger: logger)
-                }
             }
         }
     }
@@ -56,31 +54,27 @@ public struct PostgresVectorIndex: VectorIndex {
     }
 
     public func removeAll(from kb: KnowledgeBase.ID) async throws {
-        try await database.run("clearing the vector index of knowledge base \(kb)") {
-            try await database.transaction { connection in
-                var models: [String] = []
-                for try await model in try await connection.query("""
-                    DELETE FROM vector_spaces WHERE kb_id = \(kb) RETURNING model
-                    """, logger: logger).decode(String.self) {
-                    models.append(model)
-                }
-                try await connection.execute("DELETE FROM vectors WHERE kb_id = \(kb)", logger: logger)
-                for model in models {
-                    try await connection.execute(PostgresQuery(unsafeSQL: "DROP INDEX IF EXISTS \(Self.indexName(VectorSpace(kb, model: model)))"),
-                                                 logger: logger)
-                }
+        try await database.transaction("clearing the vector index of knowledge base \(kb)") { connection in
+            var models: [String] = []
+            for try await model in try await connection.query("""
+                DELETE FROM vector_spaces WHERE kb_id = \(kb) RETURNING model
+                """, logger: logger).decode(String.self) {
+                models.append(model)
+            }
+            try await connection.execute("DELETE FROM vectors WHERE kb_id = \(kb)", logger: logger)
+            for model in models {
+                try await connection.execute(PostgresQuery(unsafeSQL: "DROP INDEX IF EXISTS \(Self.indexName(VectorSpace(kb, model: model)))"),
+                                             logger: logger)
             }
         }
     }
 
     public func drop(_ space: VectorSpace) async throws {
-        try await database.run("dropping \(space)") {
-            try await database.transaction { connection in
-                let kb = space.knowledgeBaseID, model = space.model
-                try await connection.execute("DELETE FROM vectors WHERE kb_id = \(kb) AND model = \(model)", logger: logger)
-                try await connection.execute("DELETE FROM vector_spaces WHERE kb_id = \(kb) AND model = \(model)", logger: logger)
-                try await connection.execute(PostgresQuery(unsafeSQL: "DROP INDEX IF EXISTS \(Self.indexName(space))"), logger: logger)
-            }
+        try await database.transaction("dropping \(space)") { connection in
+            let kb = space.knowledgeBaseID, model = space.model
+            try await connection.execute("DELETE FROM vectors WHERE kb_id = \(kb) AND model = \(model)", logger: logger)
+            try await connection.execute("DELETE FROM vector_spaces WHERE kb_id = \(kb) AND model = \(model)", logger: logger)
+            try await connection.execute(PostgresQuery(unsafeSQL: "DROP INDEX IF EXISTS \(Self.indexName(space))"), logger: logger)
         }
     }
 
@@ -125,36 +119,34 @@ public struct PostgresVectorIndex: VectorIndex {
 
     public func nearest(to query: [Float], k: Int, in space: VectorSpace) async throws -> [ScoredChunk] {
         guard k > 0 else { return [] }
-        return try await database.run("searching \(space)") {
-            try await database.transaction { connection in
-                let kb = space.knowledgeBaseID, model = space.model
-                var dimensions = 0
-                for try await stored in try await connection.query("""
-                    SELECT dimensions FROM vector_spaces WHERE kb_id = \(kb) AND model = \(model)
-                    """, logger: logger).decode(Int.self) {
-                    dimensions = stored
-                }
-                guard dimensions > 0 else { return [] }
-                try VectorDimensions.check(query.count, expected: dimensions, space: space)
-                let ef = min(1000, max(40, k))
-                try await connection.execute(PostgresQuery(unsafeSQL: "SET LOCAL hnsw.ef_search = \(ef)"), logger: logger)
-                let typed = "vector(\(dimensions))"
-                let vector = Self.text(query)
-                var hits: [ScoredChunk] = []
-                // The inner query is what the space's HNSW index answers (ORDER BY distance LIMIT k); the outer one
-                // breaks ties by chunk id.
-                for try await (id, score) in try await connection.query("""
-                    SELECT chunk_id, score FROM (
-                        SELECT chunk_id, -((embedding::\(unescaped: typed)) <#> \(vector)::\(unescaped: typed)) AS score
-                        FROM vectors WHERE kb_id = \(kb) AND model = \(model) AND vector_dims(embedding) = \(unescaped: String(dimensions))
-                        ORDER BY (embedding::\(unescaped: typed)) <#> \(vector)::\(unescaped: typed)
-                        LIMIT \(k)
-                    ) best ORDER BY score DESC, chunk_id
-                    """, logger: logger).decode((Int64, Double).self) {
-                    hits.append(ScoredChunk(chunkID: id, score: score))
-                }
-                return hits
+        return try await database.transaction("searching \(space)") { connection in
+            let kb = space.knowledgeBaseID, model = space.model
+            var dimensions = 0
+            for try await stored in try await connection.query("""
+                SELECT dimensions FROM vector_spaces WHERE kb_id = \(kb) AND model = \(model)
+                """, logger: logger).decode(Int.self) {
+                dimensions = stored
             }
+            guard dimensions > 0 else { return [] }
+            try VectorDimensions.check(query.count, expected: dimensions, space: space)
+            let ef = min(1000, max(40, k))
+            try await connection.execute(PostgresQuery(unsafeSQL: "SET LOCAL hnsw.ef_search = \(ef)"), logger: logger)
+            let typed = "vector(\(dimensions))"
+            let vector = Self.text(query)
+            var hits: [ScoredChunk] = []
+            // The inner query is what the space's HNSW index answers (ORDER BY distance LIMIT k); the outer one
+            // breaks ties by chunk id.
+            for try await (id, score) in try await connection.query("""
+                SELECT chunk_id, score FROM (
+                    SELECT chunk_id, -((embedding::\(unescaped: typed)) <#> \(vector)::\(unescaped: typed)) AS score
+                    FROM vectors WHERE kb_id = \(kb) AND model = \(model) AND vector_dims(embedding) = \(unescaped: String(dimensions))
+                    ORDER BY (embedding::\(unescaped: typed)) <#> \(vector)::\(unescaped: typed)
+                    LIMIT \(k)
+                ) best ORDER BY score DESC, chunk_id
+                """, logger: logger).decode((Int64, Double).self) {
+                hits.append(ScoredChunk(chunkID: id, score: score))
+            }
+            return hits
         }
     }
 
