@@ -20,15 +20,18 @@ enum ScaleBenchmarks {
     }
 
     /// Reads the corpus made by the set-up (`chunks.jsonl`, `shards/*.json`, `queries.jsonl`, `queries.json`);
-    /// the vectors are kept as `vectors.f32` after the first read.
-    static func load(_ folder: URL) throws -> Corpus {
+    /// the vectors are kept as `vectors.f32` after the first full read. With a `limit`, only the first `limit` chunks
+    /// (and as many embedded shards as they need).
+    static func load(_ folder: URL, limit: Int? = nil) throws -> Corpus {
         func lines(_ name: String) throws -> [Data] {
             try Data(contentsOf: folder.appendingPathComponent(name)).split(separator: UInt8(ascii: "\n")).map { Data($0) }
         }
         struct Text: Decodable { var text: String }
         struct Embedding: Decodable { var embedding: [Float] }
         let decoder = JSONDecoder()
-        let chunks = try lines("chunks.jsonl").map { try decoder.decode(Text.self, from: $0).text }
+        var chunks = try lines("chunks.jsonl").map { try decoder.decode(Text.self, from: $0).text }
+        let complete = limit.map { $0 >= chunks.count } ?? true
+        if let limit { chunks = Array(chunks.prefix(limit)) }
         let queries = try lines("queries.jsonl").map { try decoder.decode(Text.self, from: $0).text }
         let queryVectors = try lines("queries.json").map { try decoder.decode(Embedding.self, from: $0).embedding }
         let dimensions = queryVectors.first?.count ?? 0
@@ -41,15 +44,18 @@ enum ScaleBenchmarks {
             flat.reserveCapacity(chunks.count * dimensions)
             let shards = try FileManager.default.contentsOfDirectory(atPath: folder.appendingPathComponent("shards").path)
                 .filter { $0.hasSuffix(".json") }.sorted()
-            for shard in shards {
+            for shard in shards where flat.count < chunks.count * dimensions {
                 for line in try lines("shards/" + shard) { flat += try decoder.decode(Embedding.self, from: line).embedding }
             }
+            if !complete { flat = Array(flat.prefix(chunks.count * dimensions)) }
             guard flat.count == chunks.count * dimensions else {
                 throw ZhikuError.invalidInput("\(folder.path): \(flat.count / max(1, dimensions)) vectors for \(chunks.count) chunks (is the embedding finished?)")
             }
-            var out = Data(capacity: flat.count * 4)
-            for v in flat { withUnsafeBytes(of: v.bitPattern.littleEndian) { out.append(contentsOf: $0) } }
-            try out.write(to: binary)
+            if complete {
+                var out = Data(capacity: flat.count * 4)
+                for v in flat { withUnsafeBytes(of: v.bitPattern.littleEndian) { out.append(contentsOf: $0) } }
+                try out.write(to: binary)
+            }
         }
         let vectors = (0..<chunks.count).map { Array(flat[$0 * dimensions..<($0 + 1) * dimensions]) }
         return Corpus(chunks: chunks, vectors: vectors, queries: queries, queryVectors: queryVectors)
@@ -122,12 +128,12 @@ enum ScaleBenchmarks {
         return try rows.first.map { try $0["n"] } ?? 0
     }
 
-    static func run(postgresURL: String?, corpusFolder: URL, work: URL, clock: ContinuousClock) async throws -> [TableRow] {
+    static func run(postgresURL: String?, corpusFolder: URL, limit: Int?, work: URL, clock: ContinuousClock) async throws -> [TableRow] {
         guard let postgresURL else {
             print("scale: skipped (no PostgreSQL: pass --postgres URL, or use scripts/bench.sh)")
             return []
         }
-        let corpus = try load(corpusFolder)
+        let corpus = try load(corpusFolder, limit: limit)
         let sqliteDatabase = try SQLiteDatabase(path: work.appendingPathComponent("scale.sqlite").path)
         let name = "zhiku_bench_\(getpid())"
         let postgres = try await PostgreSQLDatabase.open(url: try await PostgreSQLDatabase.createDatabase(named: name, besides: postgresURL))

@@ -16,6 +16,8 @@ var only: Set<String> = []
 var peerChatModel: String? = nil
 /// The PostgreSQL server of the scale benchmark, and its corpus.
 var postgresURL: String? = nil
+/// Only the first this many chunks of the scale corpus (a smoke run, or while its embedding is unfinished).
+var scaleLimit: Int? = nil
 var scaleCorpus = URL(fileURLWithPath: (ProcessInfo.processInfo.environment["XDG_CACHE_HOME"] ?? NSHomeDirectory() + "/.cache")
                       + "/zhiku/bench-corpus/scale")
 var arguments = CommandLine.arguments.dropFirst().makeIterator()
@@ -27,8 +29,9 @@ while let a = arguments.next() {
     case "--peer-chat-model": peerChatModel = arguments.next()
     case "--postgres": postgresURL = arguments.next()
     case "--scale-corpus": scaleCorpus = URL(fileURLWithPath: arguments.next() ?? "")
+    case "--scale-limit": scaleLimit = arguments.next().flatMap { Int($0) }
     default:
-        FileHandle.standardError.write(Data("usage: zhiku-bench [--python PATH] [--docs N] [--only splitter,bm25,embeddings,chat,ocr,speech,scale] [--peer-chat-model PATH] [--postgres URL] [--scale-corpus DIR]\n".utf8))
+        FileHandle.standardError.write(Data("usage: zhiku-bench [--python PATH] [--docs N] [--only splitter,bm25,embeddings,chat,ocr,speech,scale] [--peer-chat-model PATH] [--postgres URL] [--scale-corpus DIR] [--scale-limit CHUNKS]\n".utf8))
         exit(2)
     }
 }
@@ -189,7 +192,8 @@ if only.isEmpty || only.contains("speech") {
 // MARK: Scale (SQLite and PostgreSQL at 100k chunks; not part of a plain run: it needs a server and a cached corpus)
 
 if only.contains("scale") {
-    rows.append(contentsOf: try await ScaleBenchmarks.run(postgresURL: postgresURL, corpusFolder: scaleCorpus, work: work, clock: clock))
+    rows.append(contentsOf: try await ScaleBenchmarks.run(postgresURL: postgresURL, corpusFolder: scaleCorpus, limit: scaleLimit,
+                                                  work: work, clock: clock))
 }
 
 // MARK: Table
