@@ -117,6 +117,7 @@ public final class PostgreSQLDatabase: Sendable {
         let client = PostgresClient(configuration: try configuration(from: url), backgroundLogger: logger)
         let runner = Task { await client.run() }
         defer { runner.cancel() }
+        try? await Task.sleep(for: .milliseconds(20))  // as in open: let run() start before the first query
         do {
             for try await _ in try await client.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(name)"), logger: logger) {}
         } catch {
