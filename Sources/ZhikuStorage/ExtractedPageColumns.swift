@@ -16,19 +16,18 @@ struct ExtractedPageColumns {
     }
 
     init(_ page: ExtractedPage) throws {
-        headings = String(decoding: try JSONEncoder().encode(page.headings), as: UTF8.self)
+        headings = try JSONColumn.text(page.headings)
         ocr = page.engine == nil ? nil
-            : String(decoding: try JSONEncoder().encode(OCRDetails(confidence: page.confidence, words: page.words,
-                                                                  width: page.imageWidth, height: page.imageHeight)),
-                     as: UTF8.self)
+            : try JSONColumn.text(OCRDetails(confidence: page.confidence, words: page.words,
+                                             width: page.imageWidth, height: page.imageHeight))
     }
 
     /// The page a row describes.
     static func page(number: Int, text: String, headings: String, engine: String?, ocr: String?,
                      startSeconds: Double?, endSeconds: Double?) -> ExtractedPage {
-        let decodedHeadings = (try? JSONDecoder().decode([Heading].self, from: Data(headings.utf8))) ?? []
-        var page = ExtractedPage(number: number, text: text, headings: decodedHeadings, engine: engine)
-        if let ocr, let details = try? JSONDecoder().decode(OCRDetails.self, from: Data(ocr.utf8)) {
+        var page = ExtractedPage(number: number, text: text, headings: JSONColumn.value([Heading].self, headings) ?? [],
+                                 engine: engine)
+        if let details = JSONColumn.value(OCRDetails.self, ocr) {
             page.confidence = details.confidence
             page.words = details.words
             page.imageWidth = details.width

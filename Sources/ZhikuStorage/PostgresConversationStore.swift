@@ -13,21 +13,12 @@ public struct PostgresConversationStore: ConversationStore {
         self.database = database
     }
 
-    private static func json(_ value: some Encodable) throws -> String {
-        String(decoding: try JSONEncoder().encode(value), as: UTF8.self)
-    }
-
-    private static func decode<T: Decodable>(_ type: T.Type, _ text: String?) -> T? {
-        guard let text else { return nil }
-        return try? JSONDecoder().decode(type, from: Data(text.utf8))
-    }
-
     @discardableResult
     public func record(_ exchange: ChatExchange) async throws -> Conversation? {
         let time = Date().timeIntervalSince1970, logger = self.logger
-        let citations = try Self.json(exchange.citations)
-        let stats = try Self.json(exchange.stats)
-        let retrieved = try Self.json(exchange.retrieved)
+        let citations = try JSONColumn.text(exchange.citations)
+        let stats = try JSONColumn.text(exchange.stats)
+        let retrieved = try JSONColumn.text(exchange.retrieved)
         return try await database.transaction("recording an answer") { connection in
             var conversationID: Conversation.ID?
             switch exchange.target {
@@ -92,8 +83,8 @@ public struct PostgresConversationStore: ConversationStore {
             """).map { row in
             ConversationMessage(id: try row["id"], conversationID: try row["conversation_id"], role: try row["role"],
                                 content: try row["content"],
-                                citations: Self.decode([Citation].self, try row["citations"]) ?? [],
-                                stats: Self.decode(AnswerStats.self, try row["stats"]),
+                                citations: JSONColumn.value([Citation].self, try row["citations"]) ?? [],
+                                stats: JSONColumn.value(AnswerStats.self, try row["stats"]),
                                 createdAt: Date(timeIntervalSince1970: try row["created_at"]))
         }
     }
@@ -122,7 +113,7 @@ public struct PostgresConversationStore: ConversationStore {
             AuditEntry(id: try row["id"], at: Date(timeIntervalSince1970: try row["at"]), user: try row["user_name"],
                        kbID: try row["kb_id"], kbName: try row["kb_name"], conversationID: try row["conversation_id"],
                        channel: try row["channel"], question: try row["question"],
-                       retrieved: Self.decode([AuditEntry.RetrievedChunk].self, try row["retrieved"]) ?? [],
+                       retrieved: JSONColumn.value([AuditEntry.RetrievedChunk].self, try row["retrieved"]) ?? [],
                        answer: try row["answer"], model: try row["model"], finishReason: try row["finish_reason"],
                        latencyMs: try row["latency_ms"])
         }

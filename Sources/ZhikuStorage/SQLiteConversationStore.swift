@@ -10,24 +10,12 @@ public struct SQLiteConversationStore: ConversationStore {
         pool = database.pool
     }
 
-    private static let encoder = JSONEncoder()
-    private static let decoder = JSONDecoder()
-
-    private static func json(_ value: some Encodable) throws -> String {
-        String(decoding: try encoder.encode(value), as: UTF8.self)
-    }
-
-    private static func decode<T: Decodable>(_ type: T.Type, _ text: String?) -> T? {
-        guard let text else { return nil }
-        return try? decoder.decode(type, from: Data(text.utf8))
-    }
-
     @discardableResult
     public func record(_ exchange: ChatExchange) async throws -> Conversation? {
         let time = Date().timeIntervalSince1970
-        let citations = try Self.json(exchange.citations)
-        let stats = try Self.json(exchange.stats)
-        let retrieved = try Self.json(exchange.retrieved)
+        let citations = try JSONColumn.text(exchange.citations)
+        let stats = try JSONColumn.text(exchange.stats)
+        let retrieved = try JSONColumn.text(exchange.retrieved)
         return try await pool.writing("recording an answer") { db in
             var conversationID: Conversation.ID?
             switch exchange.target {
@@ -86,8 +74,8 @@ public struct SQLiteConversationStore: ConversationStore {
                              arguments: [conversation]).map { row in
                 ConversationMessage(id: row["id"], conversationID: row["conversation_id"], role: row["role"],
                                     content: row["content"],
-                                    citations: Self.decode([Citation].self, row["citations"]) ?? [],
-                                    stats: Self.decode(AnswerStats.self, row["stats"]),
+                                    citations: JSONColumn.value([Citation].self, row["citations"]) ?? [],
+                                    stats: JSONColumn.value(AnswerStats.self, row["stats"]),
                                     createdAt: Date(timeIntervalSince1970: row["created_at"]))
             }
         }
@@ -126,7 +114,7 @@ public struct SQLiteConversationStore: ConversationStore {
                 AuditEntry(id: row["id"], at: Date(timeIntervalSince1970: row["at"]), user: row["user"], kbID: row["kb_id"],
                            kbName: row["kb_name"], conversationID: row["conversation_id"], channel: row["channel"],
                            question: row["question"],
-                           retrieved: Self.decode([AuditEntry.RetrievedChunk].self, row["retrieved"]) ?? [],
+                           retrieved: JSONColumn.value([AuditEntry.RetrievedChunk].self, row["retrieved"]) ?? [],
                            answer: row["answer"], model: row["model"], finishReason: row["finish_reason"],
                            latencyMs: row["latency_ms"])
             }
