@@ -52,9 +52,7 @@ enum ScaleBenchmarks {
                 throw ZhikuError.invalidInput("\(folder.path): \(flat.count / max(1, dimensions)) vectors for \(chunks.count) chunks (is the embedding finished?)")
             }
             if complete {
-                var out = Data(capacity: flat.count * 4)
-                for v in flat { withUnsafeBytes(of: v.bitPattern.littleEndian) { out.append(contentsOf: $0) } }
-                try out.write(to: binary)
+                try Data(littleEndianFloats: flat).write(to: binary)
             }
         }
         let vectors = (0..<chunks.count).map { Array(flat[$0 * dimensions..<($0 + 1) * dimensions]) }

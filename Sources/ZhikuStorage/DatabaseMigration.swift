@@ -160,7 +160,7 @@ public struct DatabaseMigration: Sendable {
             guard let last = vectors.last else { break }
             for item in vectors {
                 hasher.update(CellValue.integer(item.id).canonicalBytes)
-                hasher.update(item.vector.flatMap { withUnsafeBytes(of: $0.bitPattern.littleEndian, Array.init) })
+                Data(littleEndianFloats: item.vector).withUnsafeBytes(hasher.update)
             }
             count += vectors.count
             after = last.id

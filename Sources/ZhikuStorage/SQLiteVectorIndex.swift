@@ -30,7 +30,7 @@ public struct SQLiteVectorIndex: VectorIndex {
                 INSERT OR REPLACE INTO vectors (kb_id, model, chunk_id, embedding) VALUES (?, ?, ?, ?)
                 """)
             for item in items {
-                try insert.execute(arguments: [space.knowledgeBaseID, space.model, item.id, Self.blob(item.vector)])
+                try insert.execute(arguments: [space.knowledgeBaseID, space.model, item.id, Data(littleEndianFloats: item.vector)])
             }
         }
     }
@@ -139,11 +139,5 @@ public struct SQLiteVectorIndex: VectorIndex {
         }
         snapshots.store(snapshot, for: space, generation: generation)
         return snapshot
-    }
-
-    private static func blob(_ vector: [Float]) -> Data {
-        var data = Data(capacity: vector.count * 4)
-        for v in vector { withUnsafeBytes(of: v.bitPattern.littleEndian) { data.append(contentsOf: $0) } }
-        return data
     }
 }
