@@ -16,9 +16,8 @@ public final class PostgreSQLDatabase: Sendable {
         async throws -> PostgreSQLDatabase {
         var configuration = try configuration(from: url)
         configuration.options.maximumConnections = maximumConnections
-        let database = PostgreSQLDatabase(client: PostgresClient(configuration: configuration, backgroundLogger: logger), logger: logger)
-        // Give the pool's run() a moment to start (a query before it works but logs a warning).
-        try? await Task.sleep(for: .milliseconds(20))
+        let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
+        let database = PostgreSQLDatabase(client: client, runner: await start(client), logger: logger)
         do {
             try await database.migrate()
         } catch {
@@ -28,10 +27,18 @@ public final class PostgreSQLDatabase: Sendable {
         return database
     }
 
-    private init(client: PostgresClient, logger: Logger) {
+    private init(client: PostgresClient, runner: Task<Void, Never>, logger: Logger) {
         self.client = client
+        self.runner = runner
         self.logger = logger
-        runner = Task { await client.run() }
+    }
+
+    /// Runs `client`'s pool until the returned task is cancelled, after giving run() a moment to start (a query
+    /// before it works but logs a warning).
+    private static func start(_ client: PostgresClient) async -> Task<Void, Never> {
+        let runner = Task { await client.run() }
+        try? await Task.sleep(for: .milliseconds(20))
+        return runner
     }
 
     /// Stops the connection pool.
@@ -115,9 +122,8 @@ public final class PostgreSQLDatabase: Sendable {
             throw ZhikuError.invalidInput("cannot create database '\(name)' beside \(redacted(url))")
         }
         let client = PostgresClient(configuration: try configuration(from: url), backgroundLogger: logger)
-        let runner = Task { await client.run() }
+        let runner = await start(client)
         defer { runner.cancel() }
-        try? await Task.sleep(for: .milliseconds(20))  // as in open: let run() start before the first query
         do {
             for try await _ in try await client.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(name)"), logger: logger) {}
         } catch {
