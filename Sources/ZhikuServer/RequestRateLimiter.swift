@@ -5,16 +5,21 @@ import ZhikuCore
 /// Over the limit a request is answered 429 with the seconds to wait.
 public actor RequestRateLimiter {
     private let perMinute: Int
-    private var buckets: [User.ID: (tokens: Double, at: Date)] = [:]
+    private let clock: @Sendable () -> Double
+    private var buckets: [User.ID: (tokens: Double, at: Double)] = [:]
 
-    public init(perMinute: Int) { self.perMinute = perMinute }
+    /// `clock`: seconds since 1970 (default: the system clock; tests pass one that moves only when told).
+    public init(perMinute: Int, clock: @escaping @Sendable () -> Double = { Date().timeIntervalSince1970 }) {
+        self.perMinute = perMinute
+        self.clock = clock
+    }
 
-    /// Takes one request from `user`'s bucket, or throws `.tooManyRequests`.
-    public func take(_ user: User.ID, now: Date = Date()) throws {
+    /// Takes one request from `user`'s bucket, or throws `.tooManyRequests` with the seconds until the next one.
+    public func take(_ user: User.ID) throws {
         guard perMinute > 0 else { return }
-        let capacity = Double(perMinute), rate = capacity / 60
+        let now = clock(), capacity = Double(perMinute), rate = capacity / 60
         var (tokens, at) = buckets[user] ?? (capacity, now)
-        tokens = min(capacity, tokens + now.timeIntervalSince(at) * rate)
+        tokens = min(capacity, tokens + max(0, now - at) * rate)
         guard tokens >= 1 else {
             buckets[user] = (tokens, now)
             throw ZhikuError(.tooManyRequests,

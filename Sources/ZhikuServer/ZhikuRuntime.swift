@@ -82,9 +82,14 @@ public struct ZhikuRuntime: Sendable {
 
     /// Opens (creating if needed) the data folder and the SQLite database in it.
     public init(configuration: ZhikuConfiguration, logger: Logger) throws {
+        try self.init(configuration: configuration, logger: logger, clock: { Date().timeIntervalSince1970 })
+    }
+
+    /// As `init(configuration:logger:)`, with the clock (seconds since 1970) the request rate limit counts by.
+    init(configuration: ZhikuConfiguration, logger: Logger, clock: @escaping @Sendable () -> Double) throws {
         try Self.createDataFolder(configuration.dataFolder)
         try self.init(configuration: configuration, backend: .sqlite(configuration.dataFolder, jobLease: configuration.jobLease),
-                      logger: logger)
+                      logger: logger, clock: clock)
     }
 
     /// Opens the data folder and the configured database: PostgreSQL when `configuration.databaseURL` is set
@@ -104,7 +109,8 @@ public struct ZhikuRuntime: Sendable {
         }
     }
 
-    private init(configuration: ZhikuConfiguration, backend: Backend, logger: Logger) throws {
+    private init(configuration: ZhikuConfiguration, backend: Backend, logger: Logger,
+                 clock: @escaping @Sendable () -> Double = { Date().timeIntervalSince1970 }) throws {
         let folder = configuration.dataFolder
         let store = backend.store
         let blobs = try DiskBlobStore(dataFolder: folder)
@@ -112,7 +118,7 @@ public struct ZhikuRuntime: Sendable {
                                       apiKey: configuration.embeddingServerAPIKey, logger: logger)
         self.configuration = configuration
         self.database = backend.database
-        self.rateLimiter = RequestRateLimiter(perMinute: configuration.requestsPerMinute)
+        self.rateLimiter = RequestRateLimiter(perMinute: configuration.requestsPerMinute, clock: clock)
         self.store = store
         self.blobs = blobs
         self.keywordIndex = backend.keywordIndex

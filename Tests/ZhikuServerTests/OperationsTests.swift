@@ -25,7 +25,10 @@ import ZhikuTestSupport
     }
 
     @Test func limitsAreConfigurableAndAnsweredWithClearErrors() async throws {
-        let server = try await TestServer(auth: true) { $0.requestsPerMinute = 3; $0.maxAnswerTokens = 100; $0.maxPDFPages = 2 }
+        let clock = ManualClock()
+        let server = try await TestServer(auth: true, clock: clock.function) {
+            $0.requestsPerMinute = 3; $0.maxAnswerTokens = 100; $0.maxPDFPages = 2
+        }
         let user = try await server.runtime.accounts.createUser(name: "eve", role: .admin, passwordHash: Secret.passwordHash("whatever1", iterations: 1000))
         let key = try await server.runtime.createAPIKey(for: user, name: "").0
         let auth = [("Authorization", "Bearer \(key)"), ("Content-Type", "application/json")]
@@ -37,22 +40,27 @@ import ZhikuTestSupport
         let tooLong = try await server.request(.POST, "/api/chat", body: Array(#"{"kb": "kb", "question": "q", "max_tokens": 101}"#.utf8), headers: auth)
         #expect(tooLong.status == 400)
         #expect(String(decoding: tooLong.body, as: UTF8.self).contains("at most 100"))
-        // Three a minute, refilled one per 20 s: the three requests above spent them, so of ten more at once at
-        // least seven must wait, however slow this machine is (unit timing: RequestRateLimiterTests).
+        // Three a minute, refilled one per 20 s, and the rate limit's clock stands still: the three requests above
+        // spent the bucket, so ten more are all refused, with the wait in the message.
         var statuses: [Int] = [], limited: TestServer.Reply?
         for _ in 0..<10 {
             let reply = try await server.request(.GET, "/api/kbs", headers: auth)
             statuses.append(reply.status)
             if reply.status == 429 { limited = reply }
         }
-        #expect(statuses.filter { $0 == 429 }.count >= 5, "\(statuses)")
-        #expect(Set(statuses).isSubset(of: [200, 429]))
+        #expect(statuses == Array(repeating: 429, count: 10), "\(statuses)")
         #expect(limited?.errorCode == "too_many_requests")
-        // The job (read once the bucket refills) failed with the page limit as its reason.
+        let message = String(decoding: limited?.body ?? [], as: UTF8.self)
+        #expect(message.contains("try again in 20 s"), "\(message)")
+        clock.advance(by: 20.1)
+        #expect(try await server.request(.GET, "/api/kbs", headers: auth).status == 200, "one request back after 20 s")
+        #expect(try await server.request(.GET, "/api/kbs", headers: auth).status == 429)
+        // The job failed with the page limit as its reason (each poll 20 s later on the rate limit's clock).
         var status: [String: Any] = [:]
         let deadline = Date().addingTimeInterval(180)
         while status["status"] as? String != "failed", Date() < deadline {
             try await Task.sleep(for: .seconds(3))
+            clock.advance(by: 20.1)
             let reply = try await server.request(.GET, "/api/jobs/\(job)", headers: auth)
             if reply.status == 200 { status = reply.json }
         }

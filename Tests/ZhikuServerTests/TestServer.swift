@@ -4,7 +4,7 @@ import Logging
 import NIOCore
 import ServiceLifecycle
 import ZhikuCore
-import ZhikuServer
+@testable import ZhikuServer
 import ZhikuTestSupport
 
 /// A real Zhiku server on a free loopback port, with its own data folder, driven over real HTTP.
@@ -27,8 +27,9 @@ final class TestServer: @unchecked Sendable {
     }
 
     /// `auth`: sign-in required (off by default in tests: one local admin, as `ZHIKU_AUTH=off` on loopback).
-    /// `configure` adjusts the configuration further (limits, say).
+    /// `configure` adjusts the configuration further (limits, say); `clock` is what the request rate limit counts by.
     init(folder: TemporaryFolder = TemporaryFolder(), maxUploadBytes: Int64 = 1 << 30, auth: Bool = false,
+         clock: @escaping @Sendable () -> Double = { Date().timeIntervalSince1970 },
          configure: (inout ZhikuConfiguration) -> Void = { _ in }) async throws {
         self.folder = folder
         var configuration = ZhikuConfiguration(dataFolder: folder.url, port: 0, maxUploadBytes: maxUploadBytes, workers: 2)
@@ -37,7 +38,7 @@ final class TestServer: @unchecked Sendable {
         configure(&configuration)
         var logger = Logger(label: "zhiku-test")
         logger.logLevel = .warning
-        runtime = try ZhikuRuntime(configuration: configuration, logger: logger)
+        runtime = try ZhikuRuntime(configuration: configuration, logger: logger, clock: clock)
         let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
         let app = ZhikuServer.makeApplication(runtime: runtime) { port in continuation.yield(port) }
         group = ServiceGroup(configuration: .init(services: [app], logger: logger))
