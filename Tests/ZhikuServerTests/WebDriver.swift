@@ -37,7 +37,7 @@ final class WebDriver: @unchecked Sendable {
         try driver.run()
         // "ChromeDriver was started successfully on port 43965."
         var banner = ""
-        let deadline = Date().addingTimeInterval(20)
+        let deadline = Date().addingTimeInterval(120)
         while !banner.contains("started successfully"), Date() < deadline {
             let chunk = out.fileHandleForReading.availableData
             if chunk.isEmpty { break }
@@ -101,7 +101,7 @@ final class WebDriver: @unchecked Sendable {
 
     /// Waits until `css` matches an element (and, by default, one that is displayed).
     @discardableResult
-    func wait(for css: String, visible: Bool = true, timeout: Double = 30, _ what: String? = nil) async throws -> Element {
+    func wait(for css: String, visible: Bool = true, timeout: Double = 120, _ what: String? = nil) async throws -> Element {
         let deadline = Date().addingTimeInterval(timeout)
         while Date() < deadline {
             for element in try await findAll(css) {
@@ -120,7 +120,7 @@ final class WebDriver: @unchecked Sendable {
 
     /// Waits until `script` (a function body) returns something truthy, and returns it.
     @discardableResult
-    func wait(until script: String, timeout: Double = 30, _ what: String) async throws -> Any {
+    func wait(until script: String, timeout: Double = 120, _ what: String) async throws -> Any {
         let deadline = Date().addingTimeInterval(timeout)
         while Date() < deadline {
             let value = try await execute(script)

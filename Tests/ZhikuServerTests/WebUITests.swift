@@ -176,7 +176,7 @@ import ZhikuTestSupport
             try await browser.wait(until: """
                 const c = document.querySelector('.msg.assistant:last-child .content');
                 return c && c.textContent.length > 40 && !document.getElementById('stop').hidden
-                """, timeout: 120, "the story to start streaming")
+                """, timeout: 300, "the story to start streaming")
             try await shot(browser, "05-streaming")
             try await browser.click("#stop")
             try await browser.wait(until: "return document.getElementById('stop').hidden && !document.getElementById('send').hidden",
@@ -336,7 +336,7 @@ import ZhikuTestSupport
             try await browser.wait(until: """
                 const m = document.querySelector('.msg.assistant:last-child');
                 return m && !m.querySelector('.cursor') && document.getElementById('stop').hidden
-                """, timeout: 120, "the answer")
+                """, timeout: 300, "the answer")
             try await browser.click(".msg.assistant .cites .chip")
             try await browser.wait(until: "return (document.querySelector('#panel .source.active')?.textContent || '').includes('<img src=x onerror=')",
                                    "the cited document's markup shown as text")
@@ -419,7 +419,7 @@ import ZhikuTestSupport
             try await browser.wait(until: """
                 const m = document.querySelector('.msg.assistant:last-child');
                 return m && !m.querySelector('.cursor') && document.getElementById('stop').hidden && m.querySelector('.read-aloud')
-                """, timeout: 120, "the answer")
+                """, timeout: 300, "the answer")
             let chip = try await browser.text(".msg.assistant .cites .chip")
             #expect(chip.range(of: #"planning\.wav · \d\d:\d\d–\d\d:\d\d"#, options: .regularExpression) != nil, "chip: \(chip)")
             try await browser.click(".msg.assistant .cites .chip")
@@ -428,7 +428,7 @@ import ZhikuTestSupport
             try await browser.click(".msg.assistant .read-aloud")
             try await browser.wait(until: """
                 return performance.getEntriesByType('resource').some(e => e.name.endsWith('/api/speech') && e.responseStatus === 200)
-                """, timeout: 60, "the answer to be spoken")
+                """, timeout: 300, "the answer to be spoken")
             try await shot(browser, "17-voice-answer")
             #expect(try await severeConsoleEntries(browser) == [], "no console errors")
         }

@@ -31,7 +31,7 @@ import ZhikuTestSupport
         #expect(try await accounts.user(forKeyHash: Secret.tokenHash("zk_abc123")) == nil)
         #expect(try await accounts.apiKeys(of: alice.id).first?.revokedAt != nil)
 
-        try await accounts.createSession(tokenHash: "live", user: alice.id, csrf: "c1", expires: Date().addingTimeInterval(60))
+        try await accounts.createSession(tokenHash: "live", user: alice.id, csrf: "c1", expires: Date().addingTimeInterval(3600))
         try await accounts.createSession(tokenHash: "old", user: alice.id, csrf: "c2", expires: Date().addingTimeInterval(-1))
         #expect(try await accounts.session(tokenHash: "live")?.1 == "c1")
         #expect(try await accounts.session(tokenHash: "old") == nil, "an expired session is no session")
