@@ -49,7 +49,9 @@ public struct IngestWorker: Service {
                     continue
                 }
             } catch {
-                logger.error("claiming a job failed: \(error)")
+                // Shutting down cancels a claim under way: that is no failure worth an error line.
+                if Task.isCancelled { return }
+                logger.error("the ingest worker could not claim a job (retrying): \(error)")
             }
             try? await Task.sleep(for: pollInterval)
         }
