@@ -114,6 +114,7 @@ let package = Package(
                     exclude: ["Fixtures"]),
         .testTarget(name: "ZhikuStorageTests", dependencies: [
             "ZhikuCore", "ZhikuStorage", "ZhikuRetrieval", "ZhikuTestSupport",
+            .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "PostgresNIO", package: "postgres-nio"),
         ]),
         .testTarget(name: "ZhikuServerTests", dependencies: [

@@ -75,9 +75,20 @@ public final class PostgreSQLDatabase: Sendable {
     /// Runs `body` in a transaction on one connection: committed when it returns (the commit awaited to its end,
     /// so what it wrote is visible to the next statement on any connection), rolled back when it throws.
     public func transaction<T: Sendable>(_ body: (PostgresConnection) async throws -> T) async throws -> T {
+        try await transaction(beginning: "BEGIN", body)
+    }
+
+    /// Runs `body` in a read-only transaction that sees one snapshot of the database throughout (REPEATABLE READ):
+    /// several queries read the same state, whatever commits meanwhile. Failures said as what was being done.
+    public func consistentRead<T: Sendable>(_ what: String, _ body: (PostgresConnection) async throws -> T) async throws -> T {
+        try await run(what) { try await transaction(beginning: "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", body) }
+    }
+
+    private func transaction<T: Sendable>(beginning begin: PostgresQuery,
+                                          _ body: (PostgresConnection) async throws -> T) async throws -> T {
         let logger = self.logger
         return try await client.withConnection { connection in
-            try await connection.execute("BEGIN", logger: logger)
+            try await connection.execute(begin, logger: logger)
             do {
                 let value = try await body(connection)
                 try await connection.execute("COMMIT", logger: logger)
@@ -381,6 +392,26 @@ public final class PostgreSQLDatabase: Sendable {
         ("v4-covering-postings", [
             "ALTER TABLE bm25_postings DROP CONSTRAINT bm25_postings_pkey",
             "ALTER TABLE bm25_postings ADD PRIMARY KEY (kb_id, term, chunk_id) INCLUDE (tf, doc_length)",
+        ]),
+        // A generation per knowledge base's keyword index, for the in-memory snapshots each process keeps: a
+        // trigger takes a fresh value from one sequence on every insert or update of the stats row, so whatever
+        // writes the postings (any process, any version of Zhiku) makes the snapshots of it stale, and a
+        // generation is never handed out twice, not even after the row was deleted and inserted again.
+        ("v5-bm25-generation", [
+            "CREATE SEQUENCE bm25_generation",
+            "ALTER TABLE bm25_stats ADD COLUMN generation BIGINT NOT NULL DEFAULT nextval('bm25_generation')",
+            """
+            CREATE FUNCTION bm25_stats_next_generation() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN
+                NEW.generation := nextval('bm25_generation');
+                RETURN NEW;
+            END
+            $$
+            """,
+            """
+            CREATE TRIGGER bm25_stats_generation BEFORE INSERT OR UPDATE ON bm25_stats
+            FOR EACH ROW EXECUTE FUNCTION bm25_stats_next_generation()
+            """,
         ]),
     ]
 

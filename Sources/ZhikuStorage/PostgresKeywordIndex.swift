@@ -10,16 +10,26 @@ import ZhikuRetrieval
 /// summed by the server over the query terms' postings (idf computed here from their document frequencies).
 /// Chosen over a `tsvector` column because PostgreSQL's text search ranks with `ts_rank`, not BM25, and tokenizes
 /// Chinese as one word per run; postings tables keep Zhiku's tokens and Lucene's BM25 exactly.
+///
+/// As ``SQLiteKeywordIndex`` does, each process keeps searched knowledge bases as in-memory ``BM25Snapshot``s tagged
+/// with the stats row's generation (a fresh value on every change, from any process): while it matches, a query
+/// costs one small read of the stats row; after a change the query is answered by the server and the snapshot is
+/// rebuilt in the background, at most a third of the time under steady writes.
 public struct PostgresKeywordIndex: KeywordIndex {
     public let database: PostgreSQLDatabase
     private let tokenizer: any TextTokenizer
     private let parameters: BM25Parameters
+    private let snapshots: SnapshotCache<KnowledgeBase.ID, BM25Snapshot>?
     private var logger: Logger { database.logger }
 
-    public init(database: PostgreSQLDatabase, tokenizer: any TextTokenizer, parameters: BM25Parameters = .init()) {
+    /// - Parameter cachesSnapshots: keep a compact in-memory copy of each searched knowledge base's postings,
+    ///   rebuilt in the background after changes (searches are scored by the server while it is stale).
+    public init(database: PostgreSQLDatabase, tokenizer: any TextTokenizer, parameters: BM25Parameters = .init(),
+                cachesSnapshots: Bool = true) {
         self.database = database
         self.tokenizer = tokenizer
         self.parameters = parameters
+        snapshots = cachesSnapshots ? SnapshotCache(restAfterBuild: 2) : nil
     }
 
     public func add(_ chunks: [IndexableChunk], to kb: KnowledgeBase.ID) async throws {
@@ -97,47 +107,112 @@ public struct PostgresKeywordIndex: KeywordIndex {
         let counts = tokenizer.termCounts(query).counts
         guard !counts.isEmpty else { return [] }
         let parameters = self.parameters, logger = self.logger
-        return try await database.run("searching the keyword index") {
+        let stats = try await database.run("searching the keyword index") {
+            try await database.client.withConnection { try await Self.stats($0, kb: kb, logger: logger) }
+        }
+        guard stats.documents > 0 else { return [] }
+        if let snapshot = snapshots?.snapshot(for: kb, generation: stats.generation) {
+            return snapshot.search(counts, k: k, parameters: parameters)
+        }
+        let hits = try await database.run("searching the keyword index") {
             try await database.client.withConnection { connection in
-                var documents = 0, totalLength = 0
-                for try await (n, total) in try await connection.query("""
-                    SELECT document_count, total_length FROM bm25_stats WHERE kb_id = \(kb)
-                    """, logger: logger).decode((Int, Int).self) {
-                    documents = n
-                    totalLength = total
-                }
-                guard documents > 0 else { return [] }
-                let terms = counts.keys.sorted()
-                var frequency: [String: Int] = [:]
-                for try await (term, df) in try await connection.query("""
-                    SELECT term, COUNT(*)::integer FROM bm25_postings WHERE kb_id = \(kb) AND term = ANY(\(terms)::text[]) GROUP BY term
-                    """, logger: logger).decode((String, Int).self) {
-                    frequency[term] = df
-                }
-                let present = terms.filter { frequency[$0] != nil }
-                guard !present.isEmpty else { return [] }
-                let weights = present.map { BM25Parameters.idf(documentCount: documents, documentFrequency: frequency[$0]!) * Double(counts[$0]!) }
-                let average = Double(totalLength) / Double(documents)
-                let k1 = parameters.k1, b = parameters.b
-                let (k1PlusOne, oneMinusB, bOverAverage) = (k1 + 1, 1 - b, b / average)
-                // The server adds the terms' contributions in an order of its own, so equal scores can differ in
-                // the last bits; ranked at 9 decimals (in float8: numeric is slow), such ties fall back to the chunk id
-                // as in SQLite.
-                var hits: [ScoredChunk] = []
-                for try await (id, score) in try await connection.query("""
-                    SELECT chunk_id, score FROM (
-                        SELECT p.chunk_id,
-                               SUM(q.weight * p.tf * \(k1PlusOne)::float8 / (p.tf + \(k1)::float8 * (\(oneMinusB)::float8 + \(bOverAverage)::float8 * p.doc_length))) AS score
-                        FROM unnest(\(present)::text[], \(weights)::float8[]) AS q(term, weight)
-                        JOIN bm25_postings p ON p.kb_id = \(kb) AND p.term = q.term
-                        GROUP BY p.chunk_id) AS scored
-                    ORDER BY round(score * 1e9) DESC, chunk_id LIMIT \(k)
-                    """, logger: logger).decode((Int64, Double).self) {
-                    hits.append(ScoredChunk(chunkID: id, score: score))
-                }
-                return hits
+                try await Self.searchPostings(connection, counts: counts, k: k, kb: kb, stats: stats, parameters: parameters,
+                                              logger: logger)
             }
         }
+        // Answered by the server now; the snapshot for the next queries is built in the background.
+        if let snapshots, snapshots.beginBuilding(kb) {
+            Task.detached(priority: .utility) {
+                defer { snapshots.finishBuilding(kb) }
+                do {
+                    try await self.warm(kb)
+                } catch {
+                    logger.warning("loading the keyword index of knowledge base \(kb) into memory failed (searches stay on the server): \(error)")
+                }
+            }
+        }
+        return hits
+    }
+
+    /// Loads the knowledge base's postings into an in-memory snapshot now, read in one consistent transaction
+    /// (searches use it until the next change). Does nothing when caching is off.
+    public func warm(_ kb: KnowledgeBase.ID) async throws {
+        guard let snapshots else { return }
+        let logger = self.logger
+        let (generation, snapshot) = try await database.consistentRead("loading the keyword index of knowledge base \(kb)") { connection in
+            let stats = try await Self.stats(connection, kb: kb, logger: logger)
+            var builder = BM25Snapshot.Builder()
+            for try await (id, length) in try await connection.query("""
+                SELECT chunk_id, length FROM bm25_documents WHERE kb_id = \(kb)
+                """, logger: logger).decode((Int64, Int).self) {
+                builder.addDocument(id, length: length)
+            }
+            // Terms arrive grouped (the primary key's order), each once, as the builder needs.
+            var previous: String?
+            for try await (term, id, tf) in try await connection.query("""
+                SELECT term, chunk_id, tf FROM bm25_postings WHERE kb_id = \(kb) ORDER BY term, chunk_id
+                """, logger: logger).decode((String, Int64, Int).self) {
+                if term != previous {
+                    builder.beginTerm(term)
+                    previous = term
+                }
+                builder.addPosting(id, tf: tf)
+            }
+            return (stats.generation, builder.build())
+        }
+        snapshots.store(snapshot, for: kb, generation: generation)
+    }
+
+    /// The generation of `kb`'s in-memory snapshot, if one was built (for tests).
+    func snapshotGeneration(of kb: KnowledgeBase.ID) -> Int64? { snapshots?.generation(of: kb) }
+
+    private struct Stats: Sendable {
+        var documents: Int
+        var totalLength: Int
+        var generation: Int64
+    }
+
+    private static func stats(_ connection: PostgresConnection, kb: KnowledgeBase.ID, logger: Logger) async throws -> Stats {
+        var stats = Stats(documents: 0, totalLength: 0, generation: -1)
+        for try await (n, total, generation) in try await connection.query("""
+            SELECT document_count, total_length, generation FROM bm25_stats WHERE kb_id = \(kb)
+            """, logger: logger).decode((Int, Int, Int64).self) {
+            stats = Stats(documents: n, totalLength: total, generation: generation)
+        }
+        return stats
+    }
+
+    /// BM25 computed by the server over the postings of the query terms.
+    private static func searchPostings(_ connection: PostgresConnection, counts: [String: Int], k: Int, kb: KnowledgeBase.ID,
+                                       stats: Stats, parameters: BM25Parameters, logger: Logger) async throws -> [ScoredChunk] {
+        let terms = counts.keys.sorted()
+        var frequency: [String: Int] = [:]
+        for try await (term, df) in try await connection.query("""
+            SELECT term, COUNT(*)::integer FROM bm25_postings WHERE kb_id = \(kb) AND term = ANY(\(terms)::text[]) GROUP BY term
+            """, logger: logger).decode((String, Int).self) {
+            frequency[term] = df
+        }
+        let present = terms.filter { frequency[$0] != nil }
+        guard !present.isEmpty else { return [] }
+        let weights = present.map { BM25Parameters.idf(documentCount: stats.documents, documentFrequency: frequency[$0]!) * Double(counts[$0]!) }
+        let average = Double(stats.totalLength) / Double(stats.documents)
+        let k1 = parameters.k1, b = parameters.b
+        let (k1PlusOne, oneMinusB, bOverAverage) = (k1 + 1, 1 - b, b / average)
+        // The server adds the terms' contributions in an order of its own, so equal scores can differ in the last
+        // bits; ranked at 9 decimals (in float8: numeric is slow), such ties fall back to the chunk id as in SQLite.
+        var hits: [ScoredChunk] = []
+        for try await (id, score) in try await connection.query("""
+            SELECT chunk_id, score FROM (
+                SELECT p.chunk_id,
+                       SUM(q.weight * p.tf * \(k1PlusOne)::float8 / (p.tf + \(k1)::float8 * (\(oneMinusB)::float8 + \(bOverAverage)::float8 * p.doc_length))) AS score
+                FROM unnest(\(present)::text[], \(weights)::float8[]) AS q(term, weight)
+                JOIN bm25_postings p ON p.kb_id = \(kb) AND p.term = q.term
+                GROUP BY p.chunk_id) AS scored
+            ORDER BY round(score * 1e9) DESC, chunk_id LIMIT \(k)
+            """, logger: logger).decode((Int64, Double).self) {
+            hits.append(ScoredChunk(chunkID: id, score: score))
+        }
+        return hits
     }
 
     private static func adjustStats(_ connection: PostgresConnection, kb: KnowledgeBase.ID, documents: Int, length: Int,

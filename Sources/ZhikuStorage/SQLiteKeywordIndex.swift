@@ -160,6 +160,9 @@ public struct SQLiteKeywordIndex: KeywordIndex {
         snapshots.store(snapshot, for: kb, generation: generation)
     }
 
+    /// The generation of `kb`'s in-memory snapshot, if one was built (for tests).
+    func snapshotGeneration(of kb: KnowledgeBase.ID) -> Int64? { snapshots?.generation(of: kb) }
+
     private struct Stats: Sendable {
         var documents: Int
         var totalLength: Int

@@ -1,26 +1,29 @@
 import Foundation
+import GRDB
 import Testing
 import ZhikuCore
 import ZhikuRetrieval
-import ZhikuStorage
+@testable import ZhikuStorage
 import ZhikuTestSupport
 
 /// The behaviour every ``KeywordIndex`` backend must show, run against each of them.
 @Suite struct KeywordIndexConformanceTests {
     enum Backend: String, CaseIterable, CustomTestStringConvertible {
-        /// The in-memory reference; SQLite scoring in SQL; SQLite answering from its in-memory snapshot.
-        case memory, sqlite, sqliteSnapshot, postgres
+        /// The in-memory reference; SQLite scoring in SQL; SQLite answering from its in-memory snapshot; the same
+        /// two for PostgreSQL.
+        case memory, sqlite, sqliteSnapshot, postgres, postgresSnapshot
         var testDescription: String { rawValue }
     }
 
     /// Builds the snapshot before every search, so every query takes the snapshot path.
     struct WarmedIndex: KeywordIndex {
-        let inner: SQLiteKeywordIndex
+        let inner: any KeywordIndex
+        let warm: @Sendable (KnowledgeBase.ID) async throws -> Void
         func add(_ chunks: [IndexableChunk], to kb: KnowledgeBase.ID) async throws { try await inner.add(chunks, to: kb) }
         func remove(_ ids: [Chunk.ID], from kb: KnowledgeBase.ID) async throws { try await inner.remove(ids, from: kb) }
         func removeAll(from kb: KnowledgeBase.ID) async throws { try await inner.removeAll(from: kb) }
         func search(_ query: String, k: Int, in kb: KnowledgeBase.ID) async throws -> [ScoredChunk] {
-            try await inner.warm(kb)
+            try await warm(kb)
             return try await inner.search(query, k: k, in: kb)
         }
     }
@@ -44,12 +47,16 @@ import ZhikuTestSupport
                            folder: folder)
         case .sqliteSnapshot:
             let db = try SQLiteDatabase(path: folder.url.appendingPathComponent("t.sqlite").path)
-            return Subject(index: WarmedIndex(inner: SQLiteKeywordIndex(database: db, tokenizer: MixedScriptTokenizer())),
-                           folder: folder)
+            let index = SQLiteKeywordIndex(database: db, tokenizer: MixedScriptTokenizer())
+            return Subject(index: WarmedIndex(inner: index, warm: index.warm), folder: folder)
         case .postgres:
             guard let database = try await VectorIndexConformanceTests.freshPostgres() else { return nil }
-            return Subject(index: PostgresKeywordIndex(database: database, tokenizer: MixedScriptTokenizer()), folder: folder,
-                           postgres: database)
+            return Subject(index: PostgresKeywordIndex(database: database, tokenizer: MixedScriptTokenizer(), cachesSnapshots: false),
+                           folder: folder, postgres: database)
+        case .postgresSnapshot:
+            guard let database = try await VectorIndexConformanceTests.freshPostgres() else { return nil }
+            let index = PostgresKeywordIndex(database: database, tokenizer: MixedScriptTokenizer())
+            return Subject(index: WarmedIndex(inner: index, warm: index.warm), folder: folder, postgres: database)
         }
     }
 
@@ -185,27 +192,96 @@ import ZhikuTestSupport
     }
 }
 
-@Suite struct SQLiteKeywordIndexSnapshotTests {
-    /// A snapshot never serves results from before a change: writes bump the generation, and the next search
-    /// answers from SQL until the snapshot is rebuilt.
-    @Test func staleSnapshotsAreNeverUsed() async throws {
+@Suite struct KeywordIndexSnapshotTests {
+    enum Backend: String, CaseIterable, CustomTestStringConvertible {
+        case sqlite, postgres
+        var testDescription: String { rawValue }
+    }
+
+    /// Two indexes on one database, as two processes have, each with its own snapshots, and how to warm them.
+    struct Pair {
+        let index: any KeywordIndex
+        let other: any KeywordIndex
+        let warm: @Sendable (KnowledgeBase.ID) async throws -> Void
+        let snapshotGeneration: @Sendable (KnowledgeBase.ID) -> Int64?
+        /// Deletes a term's postings with SQL, leaving the generation as it was.
+        let deletePostingsBehindTheIndexesBack: @Sendable (String) async throws -> Void
+        let folder: TemporaryFolder
+        var postgres: [PostgreSQLDatabase] = []
+    }
+
+    func make(_ backend: Backend) async throws -> Pair? {
         let folder = TemporaryFolder()
-        let db = try SQLiteDatabase(path: folder.url.appendingPathComponent("t.sqlite").path)
-        let index = SQLiteKeywordIndex(database: db, tokenizer: MixedScriptTokenizer())
+        switch backend {
+        case .sqlite:
+            let path = folder.url.appendingPathComponent("t.sqlite").path
+            let database = try SQLiteDatabase(path: path)
+            let index = SQLiteKeywordIndex(database: database, tokenizer: MixedScriptTokenizer())
+            let other = SQLiteKeywordIndex(database: try SQLiteDatabase(path: path), tokenizer: MixedScriptTokenizer())
+            return Pair(index: index, other: other, warm: index.warm, snapshotGeneration: index.snapshotGeneration(of:),
+                        deletePostingsBehindTheIndexesBack: { term in
+                            try await database.pool.write { try $0.execute(sql: "DELETE FROM bm25_postings WHERE term = ?", arguments: [term]) }
+                        }, folder: folder)
+        case .postgres:
+            guard let server = TestPostgres.url(for: "the keyword snapshot tests") else { return nil }
+            let name = "zhiku_test_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()
+            let url = try await PostgreSQLDatabase.createDatabase(named: name, besides: server)
+            // The second "process" has a pool of its own on the same database.
+            let database = try await PostgreSQLDatabase.open(url: url), second = try await PostgreSQLDatabase.open(url: url)
+            let index = PostgresKeywordIndex(database: database, tokenizer: MixedScriptTokenizer())
+            let other = PostgresKeywordIndex(database: second, tokenizer: MixedScriptTokenizer())
+            return Pair(index: index, other: other, warm: index.warm, snapshotGeneration: index.snapshotGeneration(of:),
+                        deletePostingsBehindTheIndexesBack: { term in
+                            try await database.execute("DELETE FROM bm25_postings WHERE term = \(term)")
+                        }, folder: folder, postgres: [database, second])
+        }
+    }
+
+    /// A snapshot never serves results from before a change: writes bump the generation, and the next search
+    /// answers from the database until the snapshot is rebuilt — also when another process wrote.
+    @Test(arguments: Backend.allCases) func staleSnapshotsAreNeverUsed(_ backend: Backend) async throws {
+        guard let pair = try await make(backend) else { return }
+        defer { pair.postgres.forEach { $0.close() } }
+        let index = pair.index, other = pair.other
         try await index.add([.init(id: 1, text: "合同续签"), .init(id: 2, text: "年假")], to: 1)
-        try await index.warm(1)
+        try await pair.warm(1)
         #expect(try await index.search("合同", k: 5, in: 1).map(\.chunkID) == [1])
         try await index.remove([1], from: 1)
         #expect(try await index.search("合同", k: 5, in: 1).isEmpty)
         try await index.add([.init(id: 3, text: "合同")], to: 1)
         #expect(try await index.search("合同", k: 5, in: 1).map(\.chunkID) == [3])
-        // A second process (another index on the same file) changes the data: this one notices.
-        let other = SQLiteKeywordIndex(database: try SQLiteDatabase(path: folder.url.appendingPathComponent("t.sqlite").path),
-                                       tokenizer: MixedScriptTokenizer())
-        try await index.warm(1)
+        // A second process (another index on the same database) changes the data: this one notices.
+        try await pair.warm(1)
         try await other.add([.init(id: 4, text: "合同 合同")], to: 1)
         #expect(try await index.search("合同", k: 5, in: 1).first?.chunkID == 4)
+        try await pair.warm(1)
         try await other.removeAll(from: 1)
         #expect(try await index.search("合同", k: 5, in: 1).isEmpty)
+        // Emptied and filled again by the other process: the snapshot from before the clearing is not used.
+        try await other.add([.init(id: 5, text: "年假 合同")], to: 1)
+        #expect(try await index.search("合同", k: 5, in: 1).map(\.chunkID) == [5])
+        try await pair.warm(1)
+        #expect(try await index.search("年假", k: 5, in: 1).map(\.chunkID) == [5])
+    }
+
+    /// After a change the first search is answered by the database and the snapshot is rebuilt in the background;
+    /// the searches after it are answered from memory (postings deleted behind the index's back, without a new
+    /// generation, are still found) with the database's scores.
+    @Test(arguments: Backend.allCases) func theSnapshotIsRebuiltInTheBackground(_ backend: Backend) async throws {
+        guard let pair = try await make(backend) else { return }
+        defer { pair.postgres.forEach { $0.close() } }
+        let texts = ["合同续签须提前三十天书面通知", "年假按工龄计算", "the contract renews each year", "合同 年假 contract"]
+        try await pair.index.add(texts.enumerated().map { IndexableChunk(id: Int64($0.offset + 1), text: $0.element) }, to: 7)
+        #expect(pair.snapshotGeneration(7) == nil)
+        let first = try await pair.index.search("合同 contract", k: 10, in: 7)
+        #expect(first.first?.chunkID == 4 && first.map(\.chunkID).sorted() == [1, 3, 4], "\(first)")
+        let deadline = Date().addingTimeInterval(300)
+        while pair.snapshotGeneration(7) == nil, Date() < deadline { try await Task.sleep(for: .milliseconds(100)) }
+        #expect(pair.snapshotGeneration(7) != nil, "no snapshot was built after the first search")
+        try await pair.deletePostingsBehindTheIndexesBack("contract")
+        let again = try await pair.index.search("合同 contract", k: 10, in: 7)
+        #expect(again.map(\.chunkID) == first.map(\.chunkID))
+        for (a, b) in zip(first, again) { #expect(abs(a.score - b.score) < 1e-9) }
+        #expect(try await pair.other.search("contract", k: 10, in: 7).isEmpty, "the other process has no snapshot and reads the table")
     }
 }
