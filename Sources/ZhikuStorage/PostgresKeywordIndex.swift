@@ -121,16 +121,9 @@ public struct PostgresKeywordIndex: KeywordIndex {
             }
         }
         // Answered by the server now; the snapshot for the next queries is built in the background.
-        if let snapshots, snapshots.beginBuilding(kb) {
-            Task.detached(priority: .utility) {
-                defer { snapshots.finishBuilding(kb) }
-                do {
-                    try await self.warm(kb)
-                } catch {
-                    logger.warning("loading the keyword index of knowledge base \(kb) into memory failed (searches stay on the server): \(error)")
-                }
-            }
-        }
+        snapshots?.rebuildInBackground(kb, build: { try await self.warm(kb) }, failed: { error in
+            logger.warning("loading the keyword index of knowledge base \(kb) into memory failed (searches stay on the server): \(error)")
+        })
         return hits
     }
 
@@ -166,25 +159,19 @@ public struct PostgresKeywordIndex: KeywordIndex {
     /// The generation of `kb`'s in-memory snapshot, if one was built (for tests).
     func snapshotGeneration(of kb: KnowledgeBase.ID) -> Int64? { snapshots?.generation(of: kb) }
 
-    private struct Stats: Sendable {
-        var documents: Int
-        var totalLength: Int
-        var generation: Int64
-    }
-
-    private static func stats(_ connection: PostgresConnection, kb: KnowledgeBase.ID, logger: Logger) async throws -> Stats {
-        var stats = Stats(documents: 0, totalLength: 0, generation: -1)
+    private static func stats(_ connection: PostgresConnection, kb: KnowledgeBase.ID, logger: Logger) async throws -> BM25Stats {
+        var stats = BM25Stats.empty
         for try await (n, total, generation) in try await connection.query("""
             SELECT document_count, total_length, generation FROM bm25_stats WHERE kb_id = \(kb)
             """, logger: logger).decode((Int, Int, Int64).self) {
-            stats = Stats(documents: n, totalLength: total, generation: generation)
+            stats = BM25Stats(documents: n, totalLength: total, generation: generation)
         }
         return stats
     }
 
     /// BM25 computed by the server over the postings of the query terms.
     private static func searchPostings(_ connection: PostgresConnection, counts: [String: Int], k: Int, kb: KnowledgeBase.ID,
-                                       stats: Stats, parameters: BM25Parameters, logger: Logger) async throws -> [ScoredChunk] {
+                                       stats: BM25Stats, parameters: BM25Parameters, logger: Logger) async throws -> [ScoredChunk] {
         let terms = counts.keys.sorted()
         var frequency: [String: Int] = [:]
         for try await (term, df) in try await connection.query("""

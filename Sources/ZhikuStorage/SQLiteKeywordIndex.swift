@@ -121,12 +121,7 @@ public struct SQLiteKeywordIndex: KeywordIndex {
                 try Self.searchPostings(db, counts: counts, k: k, kb: kb, stats: stats, parameters: parameters)
             }
             // Answer from SQL now; build the in-memory snapshot for the next queries in the background.
-            if let snapshots, snapshots.beginBuilding(kb) {
-                Task.detached(priority: .utility) {
-                    defer { snapshots.finishBuilding(kb) }
-                    try? await self.warm(kb)
-                }
-            }
+            snapshots?.rebuildInBackground(kb, build: { try await self.warm(kb) })
             return results
         } catch {
             throw ZhikuError(.storageFailed, "keyword search failed: \(error)")
@@ -163,22 +158,16 @@ public struct SQLiteKeywordIndex: KeywordIndex {
     /// The generation of `kb`'s in-memory snapshot, if one was built (for tests).
     func snapshotGeneration(of kb: KnowledgeBase.ID) -> Int64? { snapshots?.generation(of: kb) }
 
-    private struct Stats: Sendable {
-        var documents: Int
-        var totalLength: Int
-        var generation: Int64
-    }
-
-    private static func stats(_ db: Database, kb: KnowledgeBase.ID) throws -> Stats {
+    private static func stats(_ db: Database, kb: KnowledgeBase.ID) throws -> BM25Stats {
         guard let row = try Row.fetchOne(
             db, sql: "SELECT document_count, total_length, generation FROM bm25_stats WHERE kb_id = ?", arguments: [kb])
-        else { return Stats(documents: 0, totalLength: 0, generation: -1) }
-        return Stats(documents: row["document_count"], totalLength: row["total_length"], generation: row["generation"])
+        else { return .empty }
+        return BM25Stats(documents: row["document_count"], totalLength: row["total_length"], generation: row["generation"])
     }
 
     /// BM25 computed by SQLite over the postings of the query terms.
     private static func searchPostings(_ db: Database, counts: [String: Int], k: Int, kb: KnowledgeBase.ID,
-                                       stats: Stats, parameters: BM25Parameters) throws -> [ScoredChunk] {
+                                       stats: BM25Stats, parameters: BM25Parameters) throws -> [ScoredChunk] {
         let n = stats.documents
         let average = Double(stats.totalLength) / Double(n)
         let terms = counts.keys.sorted()

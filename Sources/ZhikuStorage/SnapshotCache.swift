@@ -59,4 +59,15 @@ final class SnapshotCache<Key: Hashable & Sendable, Snapshot: Sendable>: @unchec
             if restAfterBuild > 0 { notBefore[kb] = now + (now - started) * restAfterBuild }
         }
     }
+
+    /// Runs `build` (which stores the snapshot) in a background task unless a build of `kb` is under way or resting;
+    /// `failed` hears of its error (searches then carry on without the snapshot).
+    func rebuildInBackground(_ kb: Key, build: @escaping @Sendable () async throws -> Void,
+                             failed: @escaping @Sendable (any Error) -> Void = { _ in }) {
+        guard beginBuilding(kb) else { return }
+        Task.detached(priority: .utility) {
+            defer { self.finishBuilding(kb) }
+            do { try await build() } catch { failed(error) }
+        }
+    }
 }
