@@ -14,8 +14,11 @@ public struct ChatRequest: Sendable {
     }
 }
 
-/// What a streaming chat model produces: pieces of text, then one `done`.
+/// What a streaming chat model produces: progress while it reads the prompt (models that can tell), pieces of
+/// text, then one `done`.
 public enum ChatEvent: Sendable, Equatable {
+    /// `done` of `total` prompt tokens have been read.
+    case progress(done: Int, total: Int)
     case text(String)
     case done(ChatUsage)
 }
@@ -43,4 +46,11 @@ public protocol ChatModel: Sendable {
     /// Tokens `text` takes for this model (an estimate where the tokenizer is not known).
     func tokenCount(_ text: String) -> Int
     func stream(_ request: ChatRequest) -> AsyncThrowingStream<ChatEvent, any Error>
+    /// The most prompt tokens worth sending so that the first token comes in bounded time (nil: only the
+    /// context window limits the prompt).
+    var promptTokenBudget: Int? { get }
+}
+
+extension ChatModel {
+    public var promptTokenBudget: Int? { nil }
 }

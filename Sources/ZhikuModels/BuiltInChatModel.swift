@@ -2,15 +2,20 @@ import Foundation
 import ZhikuCore
 
 /// ``ChatModel`` on the built-in engine (``LlamaGenerator``). Generation runs on its own thread; at most
-/// `parallelism` requests generate at once (each uses a core), the rest wait their turn.
+/// `parallelism` requests generate at once (each uses the cores), the rest wait their turn. A consumer that goes
+/// away (a stopped or disconnected answer) stops tokenizing, prompt reading and generation within one layer's
+/// work, and frees its turn.
 public final class BuiltInChatModel: ChatModel, @unchecked Sendable {
     public let generator: LlamaGenerator
     public var modelID: String { generator.modelID }
     public var contextTokens: Int? { generator.model.configuration.context }
+    /// Prompts longer than this are not worth their wait on a CPU (see README: time to first token).
+    public let promptTokenBudget: Int?
     private let slots: DispatchSemaphore
 
-    public init(_ generator: LlamaGenerator, parallelism: Int = 1) {
+    public init(_ generator: LlamaGenerator, parallelism: Int = 1, promptTokenBudget: Int? = 2048) {
         self.generator = generator
+        self.promptTokenBudget = promptTokenBudget
         slots = DispatchSemaphore(value: max(1, parallelism))
     }
 
@@ -22,12 +27,19 @@ public final class BuiltInChatModel: ChatModel, @unchecked Sendable {
         continuation.onTermination = { _ in cancelled.set() }
         let generator = self.generator, slots = self.slots
         Thread.detachNewThread {
-            slots.wait()
+            // Wait for a turn, but give up at once when the consumer has gone.
+            while slots.wait(timeout: .now() + .milliseconds(200)) == .timedOut {
+                if cancelled.isSet { return continuation.finish(throwing: CancellationError()) }
+            }
             defer { slots.signal() }
             guard !cancelled.isSet else { return continuation.finish(throwing: CancellationError()) }
             do {
-                let result = try generator.generate(request.messages, maxTokens: request.maxTokens,
-                                                    sampling: request.sampling, stop: request.stop) { piece in
+                let control = LlamaGenerator.Control(
+                    progress: { done, total in continuation.yield(.progress(done: done, total: total)) },
+                    shouldStop: { cancelled.isSet })
+                let result = try generator.generate(
+                    request.messages, maxTokens: request.maxTokens, sampling: request.sampling, stop: request.stop,
+                    stopOnRepetition: true, control: control) { piece in
                     continuation.yield(.text(piece))
                     return !cancelled.isSet
                 }

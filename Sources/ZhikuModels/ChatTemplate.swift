@@ -38,21 +38,46 @@ public struct ChatTemplate: Sendable, Equatable {
 
     /// Control tokens that end an assistant turn.
     public var stopTokens: [String] {
-        family == .chatML ? ["<|im_end|>"] : ["<|eot_id|>", "<|end_of_text|>"]
+        family == .chatML ? ["<|im_end|>", "<|endoftext|>"] : ["<|eot_id|>", "<|end_of_text|>"]
     }
 
-    /// The prompt: every message, then the opening of the assistant's turn.
+    /// A part of a rendered prompt: a control token written by the template, or text (which is never read as
+    /// control tokens, whatever it contains).
+    public enum Segment: Sendable, Equatable {
+        case control(String)
+        case text(String)
+    }
+
+    /// The prompt as text: every message, then the opening of the assistant's turn.
     public func render(_ messages: [ChatMessage]) -> String {
+        segments(messages).map { segment in
+            switch segment {
+            case .control(let s), .text(let s): s
+            }
+        }.joined()
+    }
+
+    /// The prompt as control tokens and text, for tokenizing without letting message text become control tokens.
+    public func segments(_ messages: [ChatMessage]) -> [Segment] {
         var all = messages
         if let defaultSystem, messages.first?.role != "system" {
             all.insert(ChatMessage(role: "system", content: defaultSystem), at: 0)
         }
+        var out: [Segment] = []
         switch family {
         case .chatML:
-            return all.map { "<|im_start|>\($0.role)\n\($0.content)<|im_end|>\n" }.joined() + "<|im_start|>assistant\n"
+            for m in all {
+                out += [.control("<|im_start|>"), .text("\(m.role)\n\(m.content)"), .control("<|im_end|>"), .text("\n")]
+            }
+            out += [.control("<|im_start|>"), .text("assistant\n")]
         case .llama3:
-            return "<|begin_of_text|>" + all.map { "<|start_header_id|>\($0.role)<|end_header_id|>\n\n\($0.content)<|eot_id|>" }.joined()
-                + "<|start_header_id|>assistant<|end_header_id|>\n\n"
+            out.append(.control("<|begin_of_text|>"))
+            for m in all {
+                out += [.control("<|start_header_id|>"), .text(m.role), .control("<|end_header_id|>"), .text("\n\n" + m.content),
+                        .control("<|eot_id|>")]
+            }
+            out += [.control("<|start_header_id|>"), .text("assistant"), .control("<|end_header_id|>"), .text("\n\n")]
         }
+        return out
     }
 }

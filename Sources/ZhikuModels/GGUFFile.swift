@@ -38,7 +38,7 @@ public struct GGUFFile: Sendable {
 
     /// ggml tensor types this reader dequantises.
     public enum TensorType: UInt32, Sendable {
-        case f32 = 0, f16 = 1, q4_0 = 2, q4_1 = 3, q8_0 = 8, q4_K = 12, q6_K = 14
+        case f32 = 0, f16 = 1, q4_0 = 2, q4_1 = 3, q5_0 = 6, q8_0 = 8, q4_K = 12, q6_K = 14
 
         /// (values per block, bytes per block)
         var block: (values: Int, bytes: Int) {
@@ -47,6 +47,7 @@ public struct GGUFFile: Sendable {
             case .f16: return (1, 2)
             case .q4_0: return (32, 18)
             case .q4_1: return (32, 20)
+            case .q5_0: return (32, 22)
             case .q8_0: return (32, 34)
             case .q4_K: return (256, KQuants.q4KBytes)
             case .q6_K: return (256, KQuants.q6KBytes)
@@ -60,6 +61,7 @@ public struct GGUFFile: Sendable {
             case .q8_0: .q8_0
             case .q4_0: .q4_0
             case .q4_1: .q4_1
+            case .q5_0: .q5_0
             case .q4_K: .q4_K
             case .q6_K: .q6_K
             }
@@ -130,7 +132,7 @@ public struct GGUFFile: Sendable {
     }
 
     /// A weight matrix `[out × in]` (GGUF dimensions `[in, out]`) kept in its file encoding where Zhiku has kernels
-    /// for it (Q8_0, Q4_0, Q4_1, and Q4_K/Q6_K when rows are whole super-blocks); F32 and F16 as float32.
+    /// for it (Q8_0, Q5_0, Q4_0, Q4_1, and Q4_K/Q6_K when rows are whole super-blocks); F32 and F16 as float32.
     public func matrix(_ name: String, inFeatures: Int, outFeatures: Int) throws -> WeightMatrix {
         let (info, type, bytes) = try location(name)
         guard info.dimensions == [inFeatures, outFeatures] else {
@@ -150,7 +152,7 @@ public struct GGUFFile: Sendable {
         guard let info = tensors[name] else { throw corrupt("missing tensor \(name)") }
         guard let type = TensorType(rawValue: info.rawType) else {
             throw ZhikuError(.invalidInput, "\(url.lastPathComponent): tensor \(name) uses ggml type \(info.rawType), "
-                             + "which Zhiku cannot read yet (F32, F16, Q4_0, Q4_1, Q8_0, Q4_K, Q6_K)")
+                             + "which Zhiku cannot read yet (F32, F16, Q4_0, Q4_1, Q5_0, Q8_0, Q4_K, Q6_K)")
         }
         let (perBlock, blockBytes) = type.block
         guard info.count % perBlock == 0 else { throw corrupt("tensor \(name) is not a whole number of blocks") }

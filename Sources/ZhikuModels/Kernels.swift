@@ -239,22 +239,30 @@ extension Kernels {
         }
     }
 
-    /// Rotary position embedding on adjacent pairs (GGUF's "normal" mode): in each head, the pair (x₂ᵢ, x₂ᵢ₊₁)
-    /// of the token at position p turns by p · base^(−2i/headSize).
-    public static func rope(_ x: inout [Float], rows: Int, heads: Int, headSize: Int, firstPosition: Int, base: Float) {
+    /// Rotary position embedding. In each head, pair i of the token at position p turns by p · base^(−2i/headSize);
+    /// the pair is (x₂ᵢ, x₂ᵢ₊₁) in GGUF's "normal" layout (Llama) and (xᵢ, xᵢ₊headSize/2) in the "NEOX" layout
+    /// (Qwen2). The angles' cosines and sines are computed once per token and shared by every head.
+    public static func rope(_ x: inout [Float], rows: Int, heads: Int, headSize: Int, firstPosition: Int, base: Float,
+                            neox: Bool = false) {
         let half = headSize / 2
         let frequencies = (0..<half).map { Double(base) == 0 ? 0 : pow(Double(base), -2 * Double($0) / Double(headSize)) }
+        var cosines = [Float](repeating: 0, count: half), sines = [Float](repeating: 0, count: half)
+        let (stride, step) = neox ? (half, 1) : (1, 2)
         x.withUnsafeMutableBufferPointer { v in
             for r in 0..<rows {
                 let position = Double(firstPosition + r)
                 for i in 0..<half {
                     let angle = position * frequencies[i]
-                    let cosine = Float(cos(angle)), sine = Float(sin(angle))
-                    for h in 0..<heads {
-                        let at = r * heads * headSize + h * headSize + 2 * i
-                        let a = v[at], b = v[at + 1]
-                        v[at] = a * cosine - b * sine
-                        v[at + 1] = a * sine + b * cosine
+                    cosines[i] = Float(cos(angle))
+                    sines[i] = Float(sin(angle))
+                }
+                for h in 0..<heads {
+                    let head = v.baseAddress! + r * heads * headSize + h * headSize
+                    for i in 0..<half {
+                        let at = i * step
+                        let a = head[at], b = head[at + stride]
+                        head[at] = a * cosines[i] - b * sines[i]
+                        head[at + stride] = a * sines[i] + b * cosines[i]
                     }
                 }
             }
@@ -277,37 +285,47 @@ extension Kernels {
                   causalFrom: nil)
     }
 
-    /// Multi-head attention; with `causalFrom`, query r sees keys up to position causalFrom + r only.
+    /// Multi-head attention; with `causalFrom`, query r sees keys up to position causalFrom + r only. The heads are
+    /// split between the cores when the work is big enough (a prompt), each part with its own score rows; a
+    /// causal row's softmax runs over its visible keys only.
     private static func attention(q: [Float], rows n: Int, keys: [Float], values: [Float], keyRows total: Int, heads: Int,
                                   kvHeads: Int, headSize: Int, causalFrom firstPosition: Int?) -> [Float] {
         let width = heads * headSize, kvWidth = kvHeads * headSize
         let group = heads / kvHeads
         let scale = 1 / Float(headSize).squareRoot()
         var out = [Float](repeating: 0, count: n * width)
-        var scores = [Float](repeating: 0, count: n * total)
+        let parts = n * total * heads >= 1 << 16 ? min(heads, WeightMatrix.parallelism) : 1
         q.withUnsafeBufferPointer { q in
             keys.withUnsafeBufferPointer { k in
                 values.withUnsafeBufferPointer { v in
                     out.withUnsafeMutableBufferPointer { o in
-                        scores.withUnsafeMutableBufferPointer { s in
-                            for h in 0..<heads {
-                                let kvColumn = (h / group) * headSize
-                                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(n), Int32(total), Int32(headSize),
-                                            scale, q.baseAddress! + h * headSize, Int32(width),
-                                            k.baseAddress! + kvColumn, Int32(kvWidth), 0, s.baseAddress, Int32(total))
-                                if let firstPosition {
-                                    for r in 0..<n {
-                                        let visible = firstPosition + r + 1
-                                        let row = s.baseAddress! + r * total
-                                        for j in visible..<total { row[j] = -.infinity }
+                        // Each part writes only its own heads' columns of `out`.
+                        nonisolated(unsafe) let qp = q.baseAddress!, kp = k.baseAddress!, vp = v.baseAddress!, op = o.baseAddress!
+                        let work: @Sendable (Int) -> Void = { part in
+                            var scores = [Float](repeating: 0, count: n * total)
+                            scores.withUnsafeMutableBufferPointer { s in
+                                for h in (heads * part / parts)..<(heads * (part + 1) / parts) {
+                                    let kvColumn = (h / group) * headSize
+                                    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(n), Int32(total), Int32(headSize),
+                                                scale, qp + h * headSize, Int32(width), kp + kvColumn, Int32(kvWidth), 0,
+                                                s.baseAddress, Int32(total))
+                                    if let firstPosition {
+                                        for r in 0..<n {
+                                            let visible = min(total, firstPosition + r + 1)
+                                            let row = s.baseAddress! + r * total
+                                            softmaxRows(UnsafeMutableBufferPointer(start: row, count: visible), rows: 1, width: visible)
+                                            for j in visible..<total { row[j] = 0 }
+                                        }
+                                    } else {
+                                        softmaxRows(s, rows: n, width: total)
                                     }
+                                    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(n), Int32(headSize), Int32(total),
+                                                1, s.baseAddress, Int32(total), vp + kvColumn, Int32(kvWidth),
+                                                0, op + h * headSize, Int32(width))
                                 }
-                                softmaxRows(s, rows: n, width: total)
-                                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(n), Int32(headSize), Int32(total),
-                                            1, s.baseAddress, Int32(total), v.baseAddress! + kvColumn, Int32(kvWidth),
-                                            0, o.baseAddress! + h * headSize, Int32(width))
                             }
                         }
+                        if parts == 1 { work(0) } else { DispatchQueue.concurrentPerform(iterations: parts, execute: work) }
                     }
                 }
             }

@@ -1,12 +1,27 @@
 import Foundation
 import ZhikuCore
 
-/// Chat generation with a built-in ``LlamaModel``: renders the messages with the model's chat template,
-/// tokenizes, runs the prompt through once, then samples token by token until a stop token, a stop sequence or
-/// the token limit. The default model is `smollm2-135m-instruct` (SmolLM2-135M-Instruct, Q4_1 GGUF); any
-/// llama-architecture GGUF file loads the same way.
+/// Chat generation with a built-in ``LlamaModel``: renders the messages with the model's chat template (message
+/// text never becomes control tokens), tokenizes, runs the prompt through in blocks, then samples token by token
+/// until a stop token, a stop sequence, a runaway repetition or the token limit.
+///
+/// Built-in models (``builtIn``): `qwen2.5-0.5b-instruct` (the default), `qwen2.5-1.5b-instruct` and
+/// `smollm2-135m-instruct`; any `llama` or `qwen2` GGUF file loads the same way by path.
 public struct LlamaGenerator: Sendable {
-    public static let defaultModelID = "smollm2-135m-instruct"
+    /// A model that `scripts/fetch-models.sh` installs: its id and file name in the model folder.
+    public struct BuiltIn: Sendable {
+        public var id: String
+        public var file: String
+    }
+
+    public static let builtIn: [BuiltIn] = [
+        BuiltIn(id: "qwen2.5-0.5b-instruct", file: "qwen2.5-coder-0.5b-instruct.gguf"),
+        BuiltIn(id: "qwen2.5-1.5b-instruct", file: "qwen2.5-coder-1.5b-instruct-q4_k_m.gguf"),
+        BuiltIn(id: "smollm2-135m-instruct", file: "SmolLM2-135M-Instruct.Q4_1.gguf"),
+    ]
+    /// The model answers use unless another is chosen (see README: chosen by the development QA set and time to
+    /// first token).
+    public static let defaultModelID = "qwen2.5-0.5b-instruct"
 
     public let modelID: String
     public let model: LlamaModel
@@ -19,22 +34,26 @@ public struct LlamaGenerator: Sendable {
         template = ChatTemplate(jinja: model.chatTemplate)
     }
 
+    /// Whether `name` is a built-in model id.
+    public static func isBuiltIn(_ name: String) -> Bool { builtIn.contains { $0.id == name } }
+
     /// The built-in model `modelID` from the model folder, or a GGUF file given by path.
     public static func load(_ modelIDOrPath: String) throws -> LlamaGenerator {
         if modelIDOrPath.hasSuffix(".gguf") {
             let url = URL(fileURLWithPath: modelIDOrPath)
             return try LlamaGenerator(modelID: url.deletingPathExtension().lastPathComponent, file: url)
         }
-        guard modelIDOrPath == defaultModelID else {
-            throw ZhikuError.invalidInput("unknown chat model '\(modelIDOrPath)'; built in: \(defaultModelID), or give a path to a .gguf file")
+        guard let entry = builtIn.first(where: { $0.id == modelIDOrPath }) else {
+            throw ZhikuError.invalidInput("unknown chat model '\(modelIDOrPath)'; built in: "
+                                          + builtIn.map(\.id).joined(separator: ", ") + ", or give a path to a .gguf file")
         }
-        let folder = try ModelLocation.folder(for: modelIDOrPath)
-        return try LlamaGenerator(modelID: modelIDOrPath, file: folder.appendingPathComponent("SmolLM2-135M-Instruct.Q4_1.gguf"))
+        let folder = try ModelLocation.folder(for: entry.id)
+        return try LlamaGenerator(modelID: entry.id, file: folder.appendingPathComponent(entry.file))
     }
 
     /// Why generation ended.
     public enum FinishReason: String, Sendable, Codable {
-        /// The model ended its turn, or a stop sequence appeared.
+        /// The model ended its turn, a stop sequence appeared, or a runaway repetition was cut off.
         case stop
         /// The token limit was reached.
         case length
@@ -47,68 +66,103 @@ public struct LlamaGenerator: Sendable {
         public var finishReason: FinishReason
         /// Logits after the prompt (for checks against reference engines).
         public var firstLogits: [Float]
+        /// The answer was cut where it began repeating itself.
+        public var stoppedRepeating = false
+    }
+
+    /// How a caller follows and stops a generation: `progress(done, total)` follows the prompt through the model;
+    /// `shouldStop` is asked while tokenizing, after every layer of the prompt and before every token.
+    public struct Control: Sendable {
+        public var progress: (@Sendable (Int, Int) -> Void)?
+        public var shouldStop: @Sendable () -> Bool
+
+        public init(progress: (@Sendable (Int, Int) -> Void)? = nil, shouldStop: @escaping @Sendable () -> Bool = { false }) {
+            self.progress = progress
+            self.shouldStop = shouldStop
+        }
+    }
+
+    /// The prompt's token ids: the template's control tokens as ids, message text tokenized as plain text.
+    /// Returns nil when `shouldStop` turned true while tokenizing.
+    public func promptIDs(_ messages: [ChatMessage], shouldStop: () -> Bool = { false }) throws -> [Int32]? {
+        var ids: [Int32] = []
+        for segment in template.segments(messages) {
+            switch segment {
+            case .control(let token):
+                guard let id = model.tokenizer.id(of: token) else {
+                    throw ZhikuError.invalidInput("\(modelID) has no control token \(token) for its chat template")
+                }
+                ids.append(id)
+            case .text(let text):
+                guard model.tokenizer.encode(text, parsingControlTokens: false, shouldStop: shouldStop, into: &ids) else { return nil }
+            }
+        }
+        return ids
     }
 
     /// Generates a reply. `onText` receives each new piece of text as soon as it is complete UTF-8 (and not part
     /// of a possible stop sequence); returning false stops generation (the client went away).
     public func generate(_ messages: [ChatMessage], maxTokens: Int = 256, sampling: SamplingOptions = .init(),
-                         stop: [String] = [], onText: (String) -> Bool = { _ in true }) throws -> Result {
-        try generate(promptIDs: model.tokenizer.encode(template.render(messages)), maxTokens: maxTokens,
-                     sampling: sampling, stop: stop, onText: onText)
+                         stop: [String] = [], stopOnRepetition: Bool = false, control: Control = Control(),
+                         onText: (String) -> Bool = { _ in true }) throws -> Result {
+        guard let ids = try promptIDs(messages, shouldStop: control.shouldStop) else { throw CancellationError() }
+        return try generate(promptIDs: ids, maxTokens: maxTokens, sampling: sampling, stop: stop,
+                            stopOnRepetition: stopOnRepetition, control: control, onText: onText)
     }
 
+    /// Generates from prompt ids. When `control.shouldStop` turns true while the prompt is read a
+    /// `CancellationError` is thrown; during generation the reply just ends. With `stopOnRepetition`, an answer that starts repeating a
+    /// passage of 12 or more tokens for the third time in a row ends after its first occurrence (greedy parity checks leave it off).
     public func generate(promptIDs: [Int32], maxTokens: Int, sampling: SamplingOptions = .init(), stop: [String] = [],
+                         stopOnRepetition: Bool = false, control: Control = Control(),
                          onText: (String) -> Bool = { _ in true }) throws -> Result {
+        let shouldStop = control.shouldStop, onProgress = control.progress
         guard maxTokens >= 1 else { throw ZhikuError.invalidInput("max_tokens must be at least 1") }
         let session = model.makeSession(context: min(model.configuration.context, promptIDs.count + maxTokens))
         var sampler = Sampler(try sampling.validated())
         let stopIDs = Set(template.stopTokens.compactMap { model.tokenizer.id(of: $0) } + [model.tokenizer.eosID])
-        var logits = try session.forward(promptIDs)
+        let total = promptIDs.count
+        var logits = try session.forward(promptIDs, progress: { onProgress?($0, total) }, shouldStop: shouldStop)
+        onProgress?(total, total)
         let first = logits
         var generated: [Int32] = []
-        var emittedBytes = 0
+        var stream = TextStream(stops: stop)
+        let guardRail = RepetitionGuard()
         var finish = FinishReason.length
-        var text = ""
+        var repeating = false
         while generated.count < maxTokens {
+            if shouldStop() { finish = .stop; break }
             try Task.checkCancellation()
-            let token = sampler.next(logits, history: promptIDs + generated)
+            let token = sampler.next(logits, history: promptIDs, generated: generated)
             if stopIDs.contains(token) {
                 finish = .stop
                 break
             }
             generated.append(token)
-            let bytes = model.tokenizer.bytes(generated)
-            // A character split across tokens waits for its last byte (a reply cut there ends before it).
-            let complete = Self.completeUTF8Prefix(bytes)
-            text = String(decoding: bytes[..<complete], as: UTF8.self)
-            if let hit = stop.compactMap({ text.range(of: $0) }).min(by: { $0.lowerBound < $1.lowerBound }) {
-                text = String(text[..<hit.lowerBound])
+            if stopOnRepetition, let keep = guardRail.cut(generated) {
+                generated.removeSubrange(keep...)
+                stream.truncate(toTokens: keep)
+                finish = .stop
+                repeating = true
+                break
+            }
+            var bytes: [UInt8] = []
+            model.tokenizer.appendBytes(of: token, to: &bytes)
+            let (piece, hitStop) = stream.append(bytes)
+            if let piece, !onText(piece) {
                 finish = .stop
                 break
             }
-            // Emit what is complete and cannot be the start of a stop sequence.
-            var ready = text
-            for s in stop {
-                for n in stride(from: min(s.count, ready.count), to: 0, by: -1) where ready.hasSuffix(String(s.prefix(n))) {
-                    ready = String(ready.dropLast(n))
-                    break
-                }
-            }
-            let readyBytes = Array(ready.utf8)
-            if readyBytes.count > emittedBytes {
-                let piece = String(decoding: readyBytes[emittedBytes...], as: UTF8.self)
-                emittedBytes = readyBytes.count
-                if !onText(piece) {
-                    finish = .stop
-                    break
-                }
+            if hitStop {
+                finish = .stop
+                break
             }
             if generated.count == maxTokens { break }
             logits = try session.forward([token])
         }
-        let finalBytes = Array(text.utf8)
-        if finalBytes.count > emittedBytes { _ = onText(String(decoding: finalBytes[emittedBytes...], as: UTF8.self)) }
-        return Result(promptTokenIDs: promptIDs, tokenIDs: generated, text: text, finishReason: finish, firstLogits: first)
+        if let rest = stream.flush() { _ = onText(rest) }
+        return Result(promptTokenIDs: promptIDs, tokenIDs: generated, text: stream.text, finishReason: finish,
+                      firstLogits: first, stoppedRepeating: repeating)
     }
 
     /// The length of the longest prefix of `bytes` that ends on a UTF-8 character boundary.
@@ -125,5 +179,100 @@ public struct LlamaGenerator: Sendable {
             back += 1
         }
         return bytes.count
+    }
+}
+
+/// The generated text, grown a token at a time in constant work per token: bytes wait until they complete a
+/// UTF-8 character, stop sequences are looked for only where new text could complete one, and text that could
+/// still become the start of a stop sequence is held back.
+struct TextStream {
+    let stops: [String]
+    private(set) var text = ""
+    private var pending: [UInt8] = []
+    /// How many UTF-8 bytes of `text` have been handed out.
+    private var emitted = 0
+    /// Bytes of text after each token (to cut back to a token boundary).
+    private var lengths: [Int] = []
+    private let longestStop: Int
+
+    init(stops: [String]) {
+        self.stops = stops.filter { !$0.isEmpty }
+        longestStop = self.stops.map(\.utf8.count).max() ?? 0
+    }
+
+    /// Adds one token's bytes; returns the text now safe to show, and whether a stop sequence appeared (the text
+    /// then ends before it).
+    mutating func append(_ bytes: [UInt8]) -> (String?, Bool) {
+        pending += bytes
+        let complete = LlamaGenerator.completeUTF8Prefix(pending)
+        if complete > 0 {
+            text += String(decoding: pending[..<complete], as: UTF8.self)
+            pending.removeFirst(complete)
+        }
+        lengths.append(text.utf8.count)
+        var utf8 = Array(text.utf8)
+        if longestStop > 0 {
+            let searchFrom = max(0, emitted - longestStop)
+            let tail = String(decoding: utf8[searchFrom...], as: UTF8.self)
+            if let hit = stops.compactMap({ tail.range(of: $0) }).min(by: { $0.lowerBound < $1.lowerBound }) {
+                let cut = searchFrom + tail.utf8.distance(from: tail.utf8.startIndex, to: hit.lowerBound)
+                utf8 = Array(utf8[..<cut])
+                text = String(decoding: utf8, as: UTF8.self)
+                return (take(upTo: utf8.count, of: utf8), true)
+            }
+        }
+        // Hold back the longest tail that is a beginning of some stop sequence.
+        var ready = utf8.count
+        for s in stops {
+            let sb = Array(s.utf8)
+            for n in stride(from: min(sb.count - 1, utf8.count), to: 0, by: -1) where utf8[(utf8.count - n)...].elementsEqual(sb[..<n]) {
+                ready = min(ready, utf8.count - n)
+                break
+            }
+        }
+        return (take(upTo: ready, of: utf8), false)
+    }
+
+    private mutating func take(upTo end: Int, of utf8: [UInt8]) -> String? {
+        guard end > emitted else { return nil }
+        let piece = String(decoding: utf8[emitted..<end], as: UTF8.self)
+        emitted = end
+        return piece
+    }
+
+    /// Cuts the text back to what the first `count` tokens produced (what was already shown stays shown).
+    mutating func truncate(toTokens count: Int) {
+        let length = count == 0 ? 0 : lengths[min(count, lengths.count) - 1]
+        let utf8 = Array(text.utf8)
+        text = String(decoding: utf8[..<min(length, utf8.count)], as: UTF8.self)
+        pending = []
+        emitted = min(emitted, text.utf8.count)
+    }
+
+    /// What is left to show at the end (held-back text that did not become a stop sequence).
+    mutating func flush() -> String? {
+        let utf8 = Array(text.utf8)
+        return take(upTo: utf8.count, of: utf8)
+    }
+}
+
+/// Notices an answer that has started looping: the same run of 12–200 tokens (a phrase, a sentence, a line)
+/// three times in a row at its end. Each check looks only at the end of the answer.
+struct RepetitionGuard {
+    /// Shortest looping passage that counts (shorter repeats are ordinary: "1. 2. 3.", table rules).
+    var minimumPeriod = 12
+    var maximumPeriod = 200
+
+    /// Where to cut `tokens` (the count to keep: the first occurrence stays), or nil to go on.
+    func cut(_ tokens: [Int32]) -> Int? {
+        let n = tokens.count
+        var period = minimumPeriod
+        while period <= maximumPeriod && 3 * period <= n {
+            let a = tokens[(n - 3 * period)..<(n - 2 * period)], b = tokens[(n - 2 * period)..<(n - period)],
+                c = tokens[(n - period)..<n]
+            if a == b && b == c { return n - 2 * period }
+            period += 1
+        }
+        return nil
     }
 }

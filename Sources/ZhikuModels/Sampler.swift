@@ -5,6 +5,10 @@ import ZhikuCore
 public struct Sampler: Sendable {
     public let options: SamplingOptions
     private var state: UInt64
+    /// Tokens seen so far, for the repetition penalty (grown as generation goes).
+    private var seen: Set<Int32> = []
+    private var seenGenerated = 0
+    private var seenPrompt = false
 
     public init(_ options: SamplingOptions) {
         self.options = options
@@ -20,12 +24,32 @@ public struct Sampler: Sendable {
         return Double(z >> 11) / Double(1 << 53)
     }
 
+    /// The next token given the logits, the prompt and the tokens generated so far (for the repetition penalty;
+    /// the set of seen tokens grows by the new tokens only, so a long prompt costs once, not once per token).
+    public mutating func next(_ logits: [Float], history prompt: [Int32], generated: [Int32]) -> Int32 {
+        if options.repetitionPenalty != 1 {
+            if !seenPrompt {
+                seen.formUnion(prompt)
+                seenPrompt = true
+            }
+            if generated.count > seenGenerated {
+                seen.formUnion(generated[seenGenerated...])
+                seenGenerated = generated.count
+            }
+        }
+        return pick(logits, penalized: seen)
+    }
+
     /// The next token given the logits and the tokens so far (for the repetition penalty).
     public mutating func next(_ logits: [Float], history: [Int32]) -> Int32 {
+        pick(logits, penalized: options.repetitionPenalty != 1 ? Set(history) : [])
+    }
+
+    private mutating func pick(_ logits: [Float], penalized: Set<Int32>) -> Int32 {
         var logits = logits
         if options.repetitionPenalty != 1 {
             let p = Float(options.repetitionPenalty)
-            for id in Set(history) where Int(id) < logits.count {
+            for id in penalized where Int(id) < logits.count {
                 let i = Int(id)
                 logits[i] = logits[i] > 0 ? logits[i] / p : logits[i] * p
             }

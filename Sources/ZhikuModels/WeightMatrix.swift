@@ -15,6 +15,8 @@ public struct WeightMatrix: Sendable {
         case q8_0
         case q4_0
         case q4_1
+        /// Held as signed 8-bit codes (−16…15) with one scale per 32, like Q8_0.
+        case q5_0
         /// Held as Q4_1 groups of 32 (exact: see ``KQuants``).
         case q4_K
         /// Held as signed 8-bit codes with one scale per 16.
@@ -72,6 +74,21 @@ public struct WeightMatrix: Sendable {
             for b in 0..<count {
                 scales[b] = half(b * 34)
                 for j in 0..<32 { packed[b * 32 + j] = bytes[b * 34 + 2 + j] }
+            }
+        case .q5_0:
+            // fp16 d, 32 high bits, 16 bytes of low nibbles: value j = d·((low | high << 4) − 16), j + 16 in the high nibble.
+            packed = [UInt8](repeating: 0, count: count * 32)
+            for b in 0..<count {
+                let o = b * 22
+                scales[b] = half(o)
+                let high = UInt32(bytes[o + 2]) | UInt32(bytes[o + 3]) << 8 | UInt32(bytes[o + 4]) << 16 | UInt32(bytes[o + 5]) << 24
+                for j in 0..<16 {
+                    let byte = bytes[o + 6 + j]
+                    let low = Int(byte & 0x0F) | Int((high >> UInt32(j)) & 1) << 4
+                    let upper = Int(byte >> 4) | Int((high >> UInt32(j + 16)) & 1) << 4
+                    packed[b * 32 + j] = UInt8(bitPattern: Int8(low - 16))
+                    packed[b * 32 + j + 16] = UInt8(bitPattern: Int8(upper - 16))
+                }
             }
         case .q4_0, .q4_1:
             // Q4_0 (values d·(q − 8)) is kept as Q4_1 with the minimum −8·d, so both share one kernel.
@@ -224,7 +241,7 @@ public struct WeightMatrix: Sendable {
                         let work: @Sendable (Int) -> Void = { part in
                             let range = (rows * part / parts)..<(rows * (part + 1) / parts)
                             switch encoding {
-                            case .q8_0: WeightMatrix.rowsQ8(range, groupsPerRow, cp, sp, x, out)
+                            case .q8_0, .q5_0: WeightMatrix.rowsQ8(range, groupsPerRow, cp, sp, x, out)
                             case .q6_K: WeightMatrix.rowsQ8x16(range, groupsPerRow, cp, sp, x, out)
                             case .q4_0, .q4_1, .q4_K: WeightMatrix.rowsQ4(range, blocksPerRow, cp, sp, mp!, sm, x, out)
                             case .f32: break

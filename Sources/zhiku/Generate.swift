@@ -9,7 +9,7 @@ struct Generate: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Complete a conversation with a chat model: messages as a JSON array on stdin ([{\"role\", \"content\"}, …]).")
 
-    @Option(help: "Built-in chat model id or a path to a llama-architecture .gguf file.")
+    @Option(help: "Built-in chat model id (qwen2.5-0.5b-instruct, qwen2.5-1.5b-instruct, smollm2-135m-instruct) or a path to a llama or qwen2 .gguf file.")
     var model = LlamaGenerator.defaultModelID
     @Flag(help: "Always take the most likely token (reproducible; overrides --temperature).") var greedy = false
     @Flag(help: "Stdin is the prompt text itself, fed without a chat template.") var raw = false
@@ -37,14 +37,15 @@ struct Generate: AsyncParsableCommand {
         let loaded = clock.now
         let promptIDs: [Int32]
         if raw {
-            promptIDs = generator.model.tokenizer.encode(input)
+            // A raw prompt is the caller's own text: control tokens written in it are parsed.
+            promptIDs = generator.model.tokenizer.encode(input, parsingControlTokens: true)
         } else if message != nil {
-            promptIDs = generator.model.tokenizer.encode(generator.template.render([ChatMessage(role: "user", content: input)]))
+            promptIDs = try generator.promptIDs([ChatMessage(role: "user", content: input)]) ?? []
         } else {
             guard let messages = try? JSONDecoder().decode([ChatMessage].self, from: Data(input.utf8)), !messages.isEmpty else {
                 throw ZhikuError.invalidInput("stdin must be a JSON array of {\"role\", \"content\"} messages (or use --raw)")
             }
-            promptIDs = generator.model.tokenizer.encode(generator.template.render(messages))
+            promptIDs = try generator.promptIDs(messages) ?? []
         }
         guard !promptIDs.isEmpty else { throw ZhikuError.invalidInput("the prompt is empty") }
         let sampling = greedy ? SamplingOptions() : SamplingOptions(temperature: temperature, topP: topP, topK: topK,

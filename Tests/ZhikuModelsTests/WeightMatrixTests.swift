@@ -20,6 +20,8 @@ import Testing
                 bytes += half(d) + (0..<16).map { _ in UInt8(truncatingIfNeeded: next()) }
             case .q4_1:
                 bytes += half(d) + half(-d * 8 + Float(next() % 100) / 100_000) + (0..<16).map { _ in UInt8(truncatingIfNeeded: next()) }
+            case .q5_0:
+                bytes += half(d) + (0..<20).map { _ in UInt8(truncatingIfNeeded: next()) }
             case .f32, .q4_K, .q6_K:
                 break  // the k-quants come from the reference fixture below
             }
@@ -27,7 +29,7 @@ import Testing
         return bytes
     }
 
-    @Test(arguments: [WeightMatrix.Encoding.q8_0, .q4_0, .q4_1])
+    @Test(arguments: [WeightMatrix.Encoding.q8_0, .q5_0, .q4_0, .q4_1])
     func quantizedProductMatchesFloat(_ encoding: WeightMatrix.Encoding) throws {
         let inFeatures = 576, outFeatures = 200
         let bytes = Self.blocks(encoding, inFeatures: inFeatures, outFeatures: outFeatures, seed: 7)

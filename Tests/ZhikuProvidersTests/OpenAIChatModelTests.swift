@@ -24,6 +24,7 @@ import ZhikuTestSupport
             switch event {
             case .text(let t): pieces.append(t)
             case .done(let u): usage = u
+            case .progress: break
             }
         }
         #expect(pieces.count > 2, "streamed piece by piece")
