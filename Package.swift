@@ -20,6 +20,9 @@ let cpuFlags: [String] = {
 
 /// Zhiku's own hot paths (splitting, tokenizing, indexing, model kernels) are compiled optimised even in debug
 /// builds, so the one debug build CI and the run script make is fast enough to use; dependencies keep their defaults.
+/// The C kernels of the chat model (integer dot products) get the same CPU features, optimised in every build.
+let kernelFlags: [CSetting] = [.unsafeFlags(["-O3"] + stride(from: 1, to: cpuFlags.count, by: 2).map { cpuFlags[$0] })]
+
 let optimized: [SwiftSetting] = [.unsafeFlags(["-O"], .when(configuration: .debug))]
     + (cpuFlags.isEmpty ? [] : [.unsafeFlags(cpuFlags)])
 
@@ -68,7 +71,8 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: optimized),
         .target(name: "ZhikuRetrieval", dependencies: ["ZhikuCore", "COpenBLAS"], swiftSettings: optimized),
-        .target(name: "ZhikuModels", dependencies: ["ZhikuCore", "COpenBLAS", "CFFmpeg", "CEspeak", "CZlib"],
+        .target(name: "CZhikuKernels", cSettings: kernelFlags),
+        .target(name: "ZhikuModels", dependencies: ["ZhikuCore", "COpenBLAS", "CFFmpeg", "CEspeak", "CZlib", "CZhikuKernels"],
                 swiftSettings: optimized),
         .target(name: "ZhikuStorage", dependencies: [
             "ZhikuCore", "ZhikuRetrieval",

@@ -27,10 +27,12 @@ public struct LlamaGenerator: Sendable {
     public let model: LlamaModel
     public let template: ChatTemplate
 
-    /// Loads a GGUF file.
-    public init(modelID: String, file: URL) throws {
+    /// Loads a GGUF file (`exactInputs`: see ``LlamaModel/exactInputs``).
+    public init(modelID: String, file: URL, exactInputs: Bool = false) throws {
         self.modelID = modelID
-        model = try LlamaModel(gguf: try GGUFFile(url: file))
+        var model = try LlamaModel(gguf: try GGUFFile(url: file))
+        model.exactInputs = exactInputs
+        self.model = model
         template = ChatTemplate(jinja: model.chatTemplate)
     }
 
@@ -38,17 +40,17 @@ public struct LlamaGenerator: Sendable {
     public static func isBuiltIn(_ name: String) -> Bool { builtIn.contains { $0.id == name } }
 
     /// The built-in model `modelID` from the model folder, or a GGUF file given by path.
-    public static func load(_ modelIDOrPath: String) throws -> LlamaGenerator {
+    public static func load(_ modelIDOrPath: String, exactInputs: Bool = false) throws -> LlamaGenerator {
         if modelIDOrPath.hasSuffix(".gguf") {
             let url = URL(fileURLWithPath: modelIDOrPath)
-            return try LlamaGenerator(modelID: url.deletingPathExtension().lastPathComponent, file: url)
+            return try LlamaGenerator(modelID: url.deletingPathExtension().lastPathComponent, file: url, exactInputs: exactInputs)
         }
         guard let entry = builtIn.first(where: { $0.id == modelIDOrPath }) else {
             throw ZhikuError.invalidInput("unknown chat model '\(modelIDOrPath)'; built in: "
                                           + builtIn.map(\.id).joined(separator: ", ") + ", or give a path to a .gguf file")
         }
         let folder = try ModelLocation.folder(for: entry.id)
-        return try LlamaGenerator(modelID: entry.id, file: folder.appendingPathComponent(entry.file))
+        return try LlamaGenerator(modelID: entry.id, file: folder.appendingPathComponent(entry.file), exactInputs: exactInputs)
     }
 
     /// Why generation ended.

@@ -38,6 +38,8 @@ public struct LlamaModel: Sendable {
     let outputNorm: [Float]
     /// The output projection; nil when tied to the token embedding.
     let output: WeightMatrix?
+    /// Multiply single tokens from float32 activations rather than 8-bit ones (slower; for float references).
+    public var exactInputs = false
 
     /// Loads a `llama` or `qwen2` GGUF file.
     public init(gguf file: GGUFFile) throws {
@@ -155,13 +157,13 @@ public final class LlamaSession: @unchecked Sendable {
             start += block.count
         }
         Kernels.rmsNorm(&last, rows: 1, width: c.width, weight: model.outputNorm, epsilon: c.normEpsilon)
-        return (model.output ?? model.embedding).apply(last, rows: 1)
+        return (model.output ?? model.embedding).apply(last, rows: 1, exactInputs: model.exactInputs)
     }
 
     /// One block of tokens through every layer; returns the last token's hidden state.
     private func forwardBlock(_ tokens: [Int32], shouldStop: () -> Bool, layerDone: (Int) -> Void) throws -> [Float] {
         let c = model.configuration
-        let n = tokens.count, w = c.width, hs = c.headSize
+        let n = tokens.count, w = c.width, hs = c.headSize, e = model.exactInputs
         var x = [Float](repeating: 0, count: n * w)
         for (i, token) in tokens.enumerated() {
             let row = model.embedding.row(Int(token))
@@ -171,9 +173,9 @@ public final class LlamaSession: @unchecked Sendable {
             if shouldStop() { throw CancellationError() }
             var h = x
             Kernels.rmsNorm(&h, rows: n, width: w, weight: block.attentionNorm, epsilon: c.normEpsilon)
-            var q = block.query.apply(h, rows: n)
-            var k = block.key.apply(h, rows: n)
-            var v = block.value.apply(h, rows: n)
+            var q = block.query.apply(h, rows: n, exactInputs: e)
+            var k = block.key.apply(h, rows: n, exactInputs: e)
+            var v = block.value.apply(h, rows: n, exactInputs: e)
             if let b = block.queryBias { Self.addBias(&q, b) }
             if let b = block.keyBias { Self.addBias(&k, b) }
             if let b = block.valueBias { Self.addBias(&v, b) }
@@ -183,15 +185,15 @@ public final class LlamaSession: @unchecked Sendable {
             values[l].append(contentsOf: v)
             let context = Kernels.causalAttention(q: q, rows: n, keys: keys[l], values: values[l], firstPosition: position,
                                                   heads: c.heads, kvHeads: c.kvHeads, headSize: hs)
-            let attended = block.attentionOutput.apply(context, rows: n)
+            let attended = block.attentionOutput.apply(context, rows: n, exactInputs: e)
             Self.add(&x, attended)
 
             h = x
             Kernels.rmsNorm(&h, rows: n, width: w, weight: block.feedForwardNorm, epsilon: c.normEpsilon)
-            var gate = block.gate.apply(h, rows: n)
-            let up = block.up.apply(h, rows: n)
+            var gate = block.gate.apply(h, rows: n, exactInputs: e)
+            let up = block.up.apply(h, rows: n, exactInputs: e)
             Kernels.swiglu(&gate, up)
-            let down = block.down.apply(gate, rows: n)
+            let down = block.down.apply(gate, rows: n, exactInputs: e)
             Self.add(&x, down)
             layerDone(l)
         }

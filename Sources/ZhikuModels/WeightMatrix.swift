@@ -1,14 +1,16 @@
 import COpenBLAS
+import CZhikuKernels
 import Foundation
 import ZhikuCore
 
 /// A weight matrix `[out × in]` (row-major, PyTorch's layout) kept in the encoding its file stores: float32, or
-/// 8-/4-bit blocks of 32 values along a row (GGUF's Q8_0, Q4_0, Q4_1), with the block scales unpacked to float32 at
-/// load so the kernels read only codes and floats.
+/// 8-/5-/4-bit blocks along a row (GGUF's Q8_0, Q5_0, Q4_0, Q4_1, and the k-quants Q4_K, Q6_K held in the smaller
+/// groups the kernels use), with the block scales unpacked to float32 at load so the kernels read only codes and
+/// floats.
 ///
-/// One input row (generating a token) is multiplied straight from the codes, with float32 inputs — about a sixth
-/// of the memory traffic of float32 weights and the same results up to rounding. Several rows (a prompt) are
-/// multiplied by dequantizing the matrix and calling BLAS. Big matrices are split between two cores either way.
+/// One input row (generating a token) is multiplied straight from the codes in integers, the input rounded to
+/// 8 bits per block of 32 as llama.cpp does (``CZhikuKernels``). Several rows (a prompt) are multiplied by
+/// dequantizing the matrix and calling BLAS with float32 inputs. Big matrices are split between two cores either way.
 public struct WeightMatrix: Sendable {
     public enum Encoding: Sendable, Equatable {
         case f32
@@ -128,15 +130,16 @@ public struct WeightMatrix: Sendable {
         codes = packed
     }
 
-    /// `x · Wᵀ` for `rows` input rows of `inFeatures` values.
-    public func apply(_ x: [Float], rows: Int) -> [Float] {
+    /// `x · Wᵀ` for `rows` input rows of `inFeatures` values. With `exactInputs`, single rows are multiplied
+    /// from float32 inputs instead of 8-bit ones (slower; for checks against float references).
+    public func apply(_ x: [Float], rows: Int, exactInputs: Bool = false) -> [Float] {
         precondition(x.count == rows * inFeatures)
         var out = [Float](repeating: 0, count: rows * outFeatures)
         if rows <= Self.quantizedRowLimit && encoding != .f32 {
             out.withUnsafeMutableBufferPointer { o in
                 x.withUnsafeBufferPointer { input in
                     for r in 0..<rows {
-                        multiplyRow(input.baseAddress! + r * inFeatures, into: o.baseAddress! + r * outFeatures)
+                        multiplyRow(input.baseAddress! + r * inFeatures, into: o.baseAddress! + r * outFeatures, exact: exactInputs)
                     }
                 }
             }
@@ -216,102 +219,54 @@ public struct WeightMatrix: Sendable {
         }
     }
 
-    /// One input row times the quantized matrix. The input stays float32 (so results match float32 weights up to
-    /// rounding): each block's codes are widened to float and multiplied in eight running lanes, the block scale
-    /// applied per block, and the Q4 offsets (Q4_1's minimum, Q4_0's −8·d) through each input block's sum.
-    private func multiplyRow(_ x: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>) {
-        let blocksPerRow = inFeatures / 32, groupsPerRow = inFeatures / encoding.group
-        var sums = [Float](repeating: 0, count: blocksPerRow)
-        for b in 0..<blocksPerRow {
-            var s: Float = 0
-            for j in 0..<32 { s += x[b * 32 + j] }
-            sums[b] = s
-        }
+    /// One input row times the quantized matrix: the row is rounded to 8-bit codes in blocks of 32 (one scale
+    /// each, as llama.cpp does for quantized weights), and every weight row is multiplied block by block in
+    /// integers (``CZhikuKernels``: AVX2 where the build targets it), scaled per block, plus the Q4 offsets
+    /// (Q4_1's minimum, Q4_0's −8·d) through each input block's sum.
+    private func multiplyRow(_ x: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>, exact: Bool) {
+        let blocks = inFeatures / 32
+        var q = [Int8](repeating: 0, count: inFeatures)
+        var d = [Float](repeating: 0, count: blocks), sums = [Float](repeating: 0, count: blocks)
+        var qsums = [Float](repeating: 0, count: blocks)
+        zk_quantize_row_q8(x, Int32(inFeatures), &q, &d, &sums, &qsums)
+        nonisolated(unsafe) let x = x
         floats.withUnsafeBufferPointer { scales in
             mins.withUnsafeBufferPointer { mins in
                 codes.withUnsafeBufferPointer { codes in
-                    sums.withUnsafeBufferPointer { sums in
-                        // The buffers outlive the parallel loop below, and each part writes only its own rows.
-                        nonisolated(unsafe) let sp = scales.baseAddress!, cp = codes.baseAddress!, mp = mins.baseAddress,
-                            sm = sums.baseAddress!, x = x, out = out
-                        let encoding = self.encoding, rows = outFeatures
-                        // Big matrices are split between two cores (a token's matrices are read once each, so
-                        // the memory bandwidth of a second core helps).
-                        let parts = rows * inFeatures >= Self.splitThreshold ? Self.parallelism : 1
-                        let work: @Sendable (Int) -> Void = { part in
-                            let range = (rows * part / parts)..<(rows * (part + 1) / parts)
-                            switch encoding {
-                            case .q8_0, .q5_0: WeightMatrix.rowsQ8(range, groupsPerRow, cp, sp, x, out)
-                            case .q6_K: WeightMatrix.rowsQ8x16(range, groupsPerRow, cp, sp, x, out)
-                            case .q4_0, .q4_1, .q4_K: WeightMatrix.rowsQ4(range, blocksPerRow, cp, sp, mp!, sm, x, out)
-                            case .f32: break
+                    q.withUnsafeBufferPointer { q in
+                        d.withUnsafeBufferPointer { d in
+                            sums.withUnsafeBufferPointer { sums in
+                              qsums.withUnsafeBufferPointer { qsums in
+                                // The buffers outlive the parallel loop below, and each part writes only its own rows.
+                                nonisolated(unsafe) let sp = scales.baseAddress!, cp = codes.baseAddress!, mp = mins.baseAddress,
+                                    qp = q.baseAddress!, dp = d.baseAddress!, sm = sums.baseAddress!, qs = qsums.baseAddress!, out = out
+                                let encoding = self.encoding, rows = outFeatures
+                                // Big matrices are split between two cores (a token's matrices are read once each,
+                                // so the memory bandwidth of a second core helps).
+                                let parts = rows * inFeatures >= Self.splitThreshold ? Self.parallelism : 1
+                                let work: @Sendable (Int) -> Void = { part in
+                                    let begin = Int32(rows * part / parts), end = Int32(rows * (part + 1) / parts)
+                                    cp.withMemoryRebound(to: Int8.self, capacity: 1) { signed in
+                                        switch (encoding, exact) {
+                                        case (.q8_0, false), (.q5_0, false): zk_rows_q8(begin, end, Int32(blocks), signed, sp, qp, dp, out)
+                                        case (.q6_K, false): zk_rows_q8x16(begin, end, Int32(blocks), signed, sp, qp, dp, out)
+                                        case (.q4_0, false), (.q4_1, false), (.q4_K, false):
+                                            zk_rows_q4(begin, end, Int32(blocks), cp, sp, mp!, qp, dp, qs, out)
+                                        case (.q8_0, true), (.q5_0, true): zk_rows_q8_f32(begin, end, Int32(blocks), signed, sp, x, out)
+                                        case (.q6_K, true): zk_rows_q8x16_f32(begin, end, Int32(blocks), signed, sp, x, out)
+                                        case (.q4_0, true), (.q4_1, true), (.q4_K, true):
+                                            zk_rows_q4_f32(begin, end, Int32(blocks), cp, sp, mp!, x, sm, out)
+                                        case (.f32, _): break
+                                        }
+                                    }
+                                }
+                                if parts == 1 { work(0) } else { DispatchQueue.concurrentPerform(iterations: parts, execute: work) }
+                              }
                             }
                         }
-                        if parts == 1 { work(0) } else { DispatchQueue.concurrentPerform(iterations: parts, execute: work) }
                     }
                 }
             }
-        }
-    }
-
-    private static func rowsQ8(_ rows: Range<Int>, _ blocks: Int, _ codes: UnsafePointer<UInt8>, _ scales: UnsafePointer<Float>,
-                               _ x: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Float>) {
-        codes.withMemoryRebound(to: Int8.self, capacity: rows.upperBound * blocks * 32) { w in
-            for r in rows {
-                var lanes: (Float, Float, Float, Float, Float, Float, Float, Float) = (0, 0, 0, 0, 0, 0, 0, 0)
-                out[r] = withUnsafeMutableBytes(of: &lanes) { raw in
-                    let l = raw.baseAddress!.assumingMemoryBound(to: Float.self)
-                    for b in 0..<blocks {
-                        let wb = w + (r * blocks + b) * 32, xb = x + b * 32, d = scales[r * blocks + b]
-                        for j in 0..<8 {
-                            l[j] += d * (Float(wb[j]) * xb[j] + Float(wb[j + 8]) * xb[j + 8]
-                                         + Float(wb[j + 16]) * xb[j + 16] + Float(wb[j + 24]) * xb[j + 24])
-                        }
-                    }
-                    return ((l[0] + l[1]) + (l[2] + l[3])) + ((l[4] + l[5]) + (l[6] + l[7]))
-                }
-            }
-        }
-    }
-
-    /// Signed 8-bit codes in groups of 16, one scale each (Q6_K). Kept apart from ``rowsQ8`` on purpose: one
-    /// loop with the group size as a parameter generated about 15 % fewer tokens per second.
-    private static func rowsQ8x16(_ rows: Range<Int>, _ groups: Int, _ codes: UnsafePointer<UInt8>, _ scales: UnsafePointer<Float>,
-                                  _ x: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Float>) {
-        codes.withMemoryRebound(to: Int8.self, capacity: rows.upperBound * groups * 16) { w in
-            for r in rows {
-                var lanes: (Float, Float, Float, Float, Float, Float, Float, Float) = (0, 0, 0, 0, 0, 0, 0, 0)
-                out[r] = withUnsafeMutableBytes(of: &lanes) { raw in
-                    let l = raw.baseAddress!.assumingMemoryBound(to: Float.self)
-                    for g in 0..<groups {
-                        let wg = w + (r * groups + g) * 16, xg = x + g * 16, d = scales[r * groups + g]
-                        for j in 0..<8 { l[j] += d * (Float(wg[j]) * xg[j] + Float(wg[j + 8]) * xg[j + 8]) }
-                    }
-                    return ((l[0] + l[1]) + (l[2] + l[3])) + ((l[4] + l[5]) + (l[6] + l[7]))
-                }
-            }
-        }
-    }
-
-    private static func rowsQ4(_ rows: Range<Int>, _ blocks: Int, _ codes: UnsafePointer<UInt8>, _ scales: UnsafePointer<Float>,
-                               _ mins: UnsafePointer<Float>, _ sums: UnsafePointer<Float>, _ x: UnsafePointer<Float>,
-                               _ out: UnsafeMutablePointer<Float>) {
-        for r in rows {
-            var lanes: (Float, Float, Float, Float, Float, Float, Float, Float) = (0, 0, 0, 0, 0, 0, 0, 0)
-            var offsets: Float = 0
-            let dot = withUnsafeMutableBytes(of: &lanes) { raw in
-                let l = raw.baseAddress!.assumingMemoryBound(to: Float.self)
-                for b in 0..<blocks {
-                    let wb = codes + (r * blocks + b) * 16, xb = x + b * 32, d = scales[r * blocks + b]
-                    for j in 0..<8 {
-                        l[j] += d * (Float(wb[j] & 0x0F) * xb[j] + Float(wb[j] >> 4) * xb[j + 16]
-                                     + Float(wb[j + 8] & 0x0F) * xb[j + 8] + Float(wb[j + 8] >> 4) * xb[j + 24])
-                    }
-                    offsets += mins[r * blocks + b] * sums[b]
-                }
-                return ((l[0] + l[1]) + (l[2] + l[3])) + ((l[4] + l[5]) + (l[6] + l[7]))
-            }
-            out[r] = dot + offsets
         }
     }
 }
