@@ -12,8 +12,12 @@ public final class BuiltInChatModel: ChatModel, @unchecked Sendable {
     /// Prompts longer than this are not worth their wait on a CPU (see README: time to first token).
     public let promptTokenBudget: Int?
     private let slots: DispatchSemaphore
+    private let running = CancelFlag.Counter()
 
-    public init(_ generator: LlamaGenerator, parallelism: Int = 1, promptTokenBudget: Int? = 2048) {
+    /// Whether a request is generating (holds a turn) right now.
+    public var isBusy: Bool { running.value > 0 }
+
+    public init(_ generator: LlamaGenerator, parallelism: Int = 1, promptTokenBudget: Int? = 1024) {
         self.generator = generator
         self.promptTokenBudget = promptTokenBudget
         slots = DispatchSemaphore(value: max(1, parallelism))
@@ -25,13 +29,17 @@ public final class BuiltInChatModel: ChatModel, @unchecked Sendable {
         let (stream, continuation) = AsyncThrowingStream.makeStream(of: ChatEvent.self)
         let cancelled = CancelFlag()
         continuation.onTermination = { _ in cancelled.set() }
-        let generator = self.generator, slots = self.slots
+        let generator = self.generator, slots = self.slots, running = self.running
         Thread.detachNewThread {
             // Wait for a turn, but give up at once when the consumer has gone.
             while slots.wait(timeout: .now() + .milliseconds(200)) == .timedOut {
                 if cancelled.isSet { return continuation.finish(throwing: CancellationError()) }
             }
-            defer { slots.signal() }
+            running.add(1)
+            defer {
+                running.add(-1)
+                slots.signal()
+            }
             guard !cancelled.isSet else { return continuation.finish(throwing: CancellationError()) }
             do {
                 let control = LlamaGenerator.Control(
@@ -61,4 +69,12 @@ final class CancelFlag: @unchecked Sendable {
     private var value = false
     var isSet: Bool { lock.withLock { value } }
     func set() { lock.withLock { value = true } }
+
+    /// A count changed from any thread.
+    final class Counter: @unchecked Sendable {
+        private let lock = NSLock()
+        private var count = 0
+        var value: Int { lock.withLock { count } }
+        func add(_ n: Int) { lock.withLock { count += n } }
+    }
 }

@@ -5,6 +5,8 @@ import ZhikuRetrieval
 /// What an answer streams: its sources first, then text (or the "not found" reply), then `done`.
 public enum AnswerEvent: Sendable {
     case citations([Citation])
+    /// The model has read `done` of the prompt's `total` tokens (before the first token; models that can tell).
+    case progress(done: Int, total: Int)
     case token(String)
     /// Nothing relevant was found: the reply, in the question's language; no model was asked.
     case notFound(String)
@@ -52,10 +54,23 @@ public struct Answerer: Sendable {
 
         public init(question: String) { self.question = question }
 
-        /// Checks the request; the HTTP route calls this before the stream starts, so bad input is a 400.
-        public func validate() throws {
+        /// Checks the request against the configured length limits (``ZhikuConfiguration/maxQuestionCharacters``,
+        /// ``ZhikuConfiguration/maxMessagesCharacters``); the HTTP route calls this before the stream starts, so
+        /// bad input is a 400.
+        public func validate(_ configuration: ZhikuConfiguration? = nil) throws {
+            let questionLimit = configuration?.maxQuestionCharacters ?? 4000
+            let totalLimit = configuration?.maxMessagesCharacters ?? 64_000
             guard !question.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
                 throw ZhikuError.invalidInput("the question is empty")
+            }
+            let length = question.count
+            guard length <= questionLimit else {
+                throw ZhikuError.invalidInput("the question has \(length) characters; the limit is \(questionLimit) "
+                                              + "(ZHIKU_MAX_QUESTION_CHARS)")
+            }
+            let total = history.reduce(length) { $0 + $1.content.count }
+            guard total <= totalLimit else {
+                throw ZhikuError.invalidInput("the messages have \(total) characters in all; the limit is \(totalLimit)")
             }
             guard (1...20).contains(k) else { throw ZhikuError.invalidInput("k must be between 1 and 20") }
             guard (1...8192).contains(maxTokens) else { throw ZhikuError.invalidInput("max_tokens must be between 1 and 8192") }
@@ -70,6 +85,9 @@ public struct Answerer: Sendable {
             ? "知识库中没有找到与这个问题相关的内容，所以我无法根据资料回答。"
             : "I could not find anything about this in the knowledge base, so I cannot answer it from the documents."
     }
+
+    /// What the model is told to reply when its sources do not answer the question (recognised in its answer).
+    static let modelNotFound = (chinese: "资料中没有找到答案。", english: "The documents do not cover this.")
 
     static func isChinese(_ text: String) -> Bool { text.unicodeScalars.contains { $0.isCJK } }
 
@@ -124,7 +142,7 @@ public struct Answerer: Sendable {
     private func run(_ request: Request, _ kb: KnowledgeBase?,
                      _ continuation: AsyncThrowingStream<AnswerEvent, any Error>.Continuation,
                      _ progress: inout Progress) async throws {
-        try request.validate()
+        try request.validate(runtime.configuration)
         var request = request
         if case .conversation(let id) = request.target, request.history.isEmpty {
             var stored = try await runtime.conversations.messages(in: id)
@@ -170,6 +188,8 @@ public struct Answerer: Sendable {
         let chat = ChatRequest(messages: messages, maxTokens: request.maxTokens, sampling: request.sampling)
         for try await event in model.stream(chat) {
             switch event {
+            case .progress(let done, let total):
+                continuation.yield(.progress(done: done, total: total))
             case .text(let piece):
                 if progress.firstTokenMs == nil { progress.firstTokenMs = progress.elapsedMs }
                 progress.answer += piece
@@ -179,7 +199,23 @@ public struct Answerer: Sendable {
             }
         }
         try Task.checkCancellation()
-        try await finish(request, kb, progress.stats(), &progress, continuation)
+        // The model's own "the documents do not cover this" counts as not found, like the gate's reply.
+        let finishReason = kb != nil && Self.isModelRefusal(progress.answer) ? "not_found" : nil
+        try await finish(request, kb, progress.stats(finishReason: finishReason), &progress, continuation)
+    }
+
+    /// Whether an answer is the model's reply for sources that do not answer the question (``modelNotFound``,
+    /// alone or with a few words or citations around it).
+    static func isModelRefusal(_ answer: String) -> Bool {
+        let squeezed = answer.filter { !$0.isWhitespace }.lowercased()
+        for phrase in [modelNotFound.chinese, modelNotFound.english] {
+            let p = phrase.filter { !$0.isWhitespace }.lowercased().trimmingCharacters(in: CharacterSet(charactersIn: "。."))
+            if let r = squeezed.range(of: p), squeezed.distance(from: squeezed.startIndex, to: r.lowerBound) <= 8,
+               squeezed.count <= p.count + 24 {
+                return true
+            }
+        }
+        return false
     }
 
     private func finish(_ request: Request, _ kb: KnowledgeBase?, _ stats: AnswerStats, _ progress: inout Progress,
@@ -221,9 +257,12 @@ public struct Answerer: Sendable {
     public func prompt(_ request: Request, sources: [SearchHit], model: any ChatModel) -> ([ChatMessage], [SearchHit]) {
         let chinese = Self.isChinese(request.question)
         let system = chinese
-            ? "你是知识库助手。只根据编号资料回答，用 [n] 标注引用的资料编号。资料中没有答案时，直接说不知道。"
-            : "You answer from the numbered sources only and cite them as [n]. If the sources do not contain the answer, say that you do not know."
-        let budget = (model.contextTokens ?? 4096) - request.maxTokens - 64
+            ? "你是知识库问答助手，只根据用户给出的编号资料回答问题。先用一到三句话直接回答，再在句末用 [n] 标注所依据的资料编号。"
+                + "如果资料中没有问题的答案，只回答：" + Self.modelNotFound.chinese
+            : "You answer questions from the numbered sources the user gives, and from nothing else. Answer directly in one "
+                + "to three sentences, then cite the sources you used as [n] at the end of the sentence. If the sources do not "
+                + "contain the answer, reply only: " + Self.modelNotFound.english
+        let budget = min((model.contextTokens ?? 4096) - request.maxTokens - 64, model.promptTokenBudget ?? .max)
         var used: [SearchHit] = []
         var cost = model.tokenCount(system) + model.tokenCount(request.question) + 32
         for hit in sources {
@@ -237,13 +276,16 @@ public struct Answerer: Sendable {
         let sourcesText = used.enumerated().map { i, hit in "[\(i + 1)] \(hit.fileName), \(Self.location(hit))\n\(hit.chunk.text)" }
             .joined(separator: "\n\n")
         let history = trimmedHistory(request.history, budget: budget - cost, model: model)
-        let question = (chinese ? "资料：\n" : "Sources:\n") + sourcesText + (chinese ? "\n\n问题：" : "\n\nQuestion: ") + request.question
+        let question = chinese
+            ? "资料：\n" + sourcesText + "\n\n问题：" + request.question + "\n请根据资料用中文回答，并标注资料编号。"
+            : "Sources:\n" + sourcesText + "\n\nQuestion: " + request.question + "\nAnswer in English from the sources, citing them as [n]."
         return ([ChatMessage(role: "system", content: system)] + history + [ChatMessage(role: "user", content: question)], used)
     }
 
     /// A chat with no knowledge base: the most recent history that fits, and the question.
     func plainChat(_ request: Request, model: any ChatModel) -> [ChatMessage] {
-        let budget = (model.contextTokens ?? 4096) - request.maxTokens - 64 - model.tokenCount(request.question) - 8
+        let budget = min((model.contextTokens ?? 4096) - request.maxTokens - 64, model.promptTokenBudget ?? .max)
+            - model.tokenCount(request.question) - 8
         return trimmedHistory(request.history, budget: budget, model: model) + [ChatMessage(role: "user", content: request.question)]
     }
 

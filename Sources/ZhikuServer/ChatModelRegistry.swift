@@ -22,6 +22,7 @@ public actor ChatModelRegistry {
     private let fallbackDefault: String
     private let serverURL: String?
     private let apiKey: String?
+    private let promptTokenBudget: Int?
     private let logger: Logger
 
     private static let encoder: JSONEncoder = {
@@ -34,8 +35,9 @@ public actor ChatModelRegistry {
     /// Reads `file` if it exists (a malformed file is an error: the server should not start on a half-read
     /// configuration). `defaultModel` applies when the file names none.
     public init(file: URL?, defaultModel: String, serverURL: String? = nil, apiKey: String? = nil,
-                logger: Logger = Logger(label: "zhiku.chat")) throws {
+                promptTokenBudget: Int? = 1024, logger: Logger = Logger(label: "zhiku.chat")) throws {
         self.file = file
+        self.promptTokenBudget = promptTokenBudget
         self.fallbackDefault = defaultModel
         self.serverURL = serverURL
         self.apiKey = apiKey
@@ -67,7 +69,7 @@ public actor ChatModelRegistry {
     public func model(_ name: String? = nil) throws -> any ChatModel {
         let name = name ?? defaultModel
         if let spec = settings.chatModels.first(where: { $0.name == name }) { return try instance(spec) }
-        if name == LlamaGenerator.defaultModelID || name.hasSuffix(".gguf") || serverURL == nil {
+        if LlamaGenerator.isBuiltIn(name) || name.hasSuffix(".gguf") || serverURL == nil {
             return try builtIn(name)
         }
         var configuration = OpenAIChatModel.Configuration(baseURL: serverURL!, model: name, apiKey: apiKey)
@@ -90,7 +92,7 @@ public actor ChatModelRegistry {
 
     private func builtIn(_ model: String) throws -> BuiltInChatModel {
         if let engine = engines[model] { return engine }
-        let engine = BuiltInChatModel(try LlamaGenerator.load(model))
+        let engine = BuiltInChatModel(try LlamaGenerator.load(model), promptTokenBudget: promptTokenBudget)
         engines[model] = engine
         return engine
     }
@@ -139,10 +141,8 @@ public actor ChatModelRegistry {
     /// The chat model names worth listing: the configured ones and the installed built-in models.
     public func listedModels() -> [String] {
         var names = settings.chatModels.map(\.name)
-        if (try? ModelLocation.folder(for: LlamaGenerator.defaultModelID)) != nil,
-           !names.contains(LlamaGenerator.defaultModelID) {
-            names.insert(LlamaGenerator.defaultModelID, at: 0)
-        }
+        let installed = LlamaGenerator.builtIn.map(\.id).filter { (try? ModelLocation.folder(for: $0)) != nil }
+        for id in installed.reversed() where !names.contains(id) { names.insert(id, at: 0) }
         return names
     }
 }

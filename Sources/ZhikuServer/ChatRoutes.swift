@@ -40,6 +40,8 @@ struct ChatRoutes {
         var conversationId: Conversation.ID?
     }
     struct Failure: Encodable { var code: String; var message: String }
+    /// How much of the prompt the model has read (the web UI's progress bar before the first token).
+    struct Progress: Encodable { var promptTokensDone: Int; var promptTokensTotal: Int }
 
     func register(on router: Router<ZhikuRequestContext>) {
         router.post("api/chat") { request, context in
@@ -83,8 +85,8 @@ struct ChatRoutes {
             } else if body.store ?? true {
                 ask.target = .newConversation
             }
+            try ask.validate(runtime.configuration)
             if ask.mode == .generate { _ = try await runtime.chatModels.model(ask.model) }  // an unknown model is a 400 here
-            try ask.validate()
             let events = Answerer(runtime: runtime).answer(ask, in: kb)
             return Response(status: .ok, headers: ServerSentEvent.headers, body: ResponseBody { writer in
                 var notFound = false
@@ -92,6 +94,8 @@ struct ChatRoutes {
                     for try await event in events {
                         switch event {
                         case .citations(let list): try await writer.write(ServerSentEvent.frame("citations", Sources(citations: list)))
+                        case .progress(let done, let total):
+                            try await writer.write(ServerSentEvent.frame("progress", Progress(promptTokensDone: done, promptTokensTotal: total)))
                         case .token(let text): try await writer.write(ServerSentEvent.frame("token", Token(text: text)))
                         case .notFound(let reply):
                             notFound = true
@@ -99,7 +103,7 @@ struct ChatRoutes {
                             try await writer.write(ServerSentEvent.frame("token", Token(text: reply)))
                         case .done(let stats, let conversation):
                             try await writer.write(ServerSentEvent.frame(
-                                "done", Done(notFound: notFound, stats: stats, conversationId: conversation?.id)))
+                                "done", Done(notFound: notFound || stats.finishReason == "not_found", stats: stats, conversationId: conversation?.id)))
                         }
                     }
                 } catch let error as ZhikuError {

@@ -105,6 +105,11 @@ struct OpenAIRoutes {
 
     private func chatCompletion(_ body: ChatCompletionRequest, user: User) async throws -> Response {
         guard !body.messages.isEmpty else { throw ZhikuError.invalidInput("messages must not be empty") }
+        let characters = body.messages.reduce(0) { $0 + $1.content.count }
+        guard characters <= runtime.configuration.maxMessagesCharacters else {
+            throw ZhikuError.invalidInput("the messages have \(characters) characters in all; the limit is "
+                                          + "\(runtime.configuration.maxMessagesCharacters)")
+        }
         let maxTokens = body.maxCompletionTokens ?? body.maxTokens ?? 512
         guard (1...min(8192, runtime.configuration.maxAnswerTokens)).contains(maxTokens) else {
             throw ZhikuError.invalidInput("max_tokens must be between 1 and \(min(8192, runtime.configuration.maxAnswerTokens))")
@@ -126,6 +131,7 @@ struct OpenAIRoutes {
                 switch event {
                 case .text(let piece): text += piece
                 case .done(let u): usage = u
+                case .progress: break
                 }
             }
             return try json(Completion(id: id, created: created, model: model.modelID,
@@ -148,6 +154,7 @@ struct OpenAIRoutes {
                         try await send(StreamChunk(id: id, created: created, model: model.modelID,
                                                    choices: [.init(delta: .init(), finishReason: usage.finishReason)],
                                                    usage: .init(usage)))
+                    case .progress: break
                     }
                 }
             } catch let error as ZhikuError {
@@ -172,7 +179,7 @@ struct OpenAIRoutes {
         ask.sampling = sampling
         ask.channel = "openai"
         ask.user = user.auditName
-        try ask.validate()
+        try ask.validate(runtime.configuration)
         _ = try await chatModels.model(nil)
         let events = Answerer(runtime: runtime).answer(ask, in: kb)
         let id = "chatcmpl-" + UUID().uuidString.lowercased()
@@ -186,6 +193,7 @@ struct OpenAIRoutes {
                 case .citations(let list): citations = list
                 case .token(let piece), .notFound(let piece): text += piece
                 case .done(let s, _): stats = s
+                case .progress: break
                 }
             }
             let usage = ChatUsage(promptTokens: stats?.promptTokens ?? 0, completionTokens: stats?.completionTokens ?? 0,
@@ -215,6 +223,7 @@ struct OpenAIRoutes {
                         try await writer.write(ServerSentEvent.frame(nil, chunk(.init(), finish: Self.finishReason(stats), usage: usage,
                                                                                 citations: citations,
                                                                                 notFound: stats.finishReason == "not_found")))
+                    case .progress: break
                     }
                 }
             } catch let error as ZhikuError {

@@ -1,4 +1,5 @@
 import Foundation
+import ZhikuModels
 
 /// Settings for a Zhiku process, from the environment with defaults that work out of the box.
 ///
@@ -16,7 +17,9 @@ import Foundation
 /// | `ZHIKU_EMBEDDING_API_KEY` | unset; sent as `Authorization: Bearer …` to that server |
 /// | `ZHIKU_RRF_K`, `ZHIKU_RRF_KEYWORD_WEIGHT`, `ZHIKU_RRF_VECTOR_WEIGHT` | see ``RetrievalSettings`` |
 /// | `ZHIKU_NO_ANSWER_THRESHOLD` | `0.85` (cosine; see ``RetrievalSettings``) |
-/// | `ZHIKU_CHAT_MODEL` | `smollm2-135m-instruct` (built in), a `.gguf` path, or a model of the server below |
+/// | `ZHIKU_CHAT_MODEL` | `qwen2.5-1.5b-instruct` (built in; also `qwen2.5-0.5b-instruct`, `smollm2-135m-instruct`), a `.gguf` path, or a model of the server below |
+/// | `ZHIKU_PROMPT_TOKENS` | 1 024: the most prompt tokens the built-in model reads for one answer (sources beyond it are left out whole) |
+/// | `ZHIKU_MAX_QUESTION_CHARS` | 4 000: longer questions or chat messages are refused (400); a request's messages may hold 64 000 characters in all |
 /// | `ZHIKU_CHAT_URL`, `ZHIKU_CHAT_API_KEY` | unset; an OpenAI-compatible chat server (`http://host:port`) |
 /// | `ZHIKU_OCR_LANG` | `chi_sim+eng`: Tesseract languages for images and scanned pages |
 /// | `ZHIKU_MAX_IMAGE_PIXELS` | 80 000 000: larger images are refused (decompression bombs) |
@@ -44,7 +47,13 @@ public struct ZhikuConfiguration: Sendable {
     public var embeddingServerAPIKey: String?
     public var retrieval = RetrievalSettings()
     /// The chat model answers use unless a request names another.
-    public var chatModel = "smollm2-135m-instruct"
+    public var chatModel = LlamaGenerator.defaultModelID
+    /// The most prompt tokens the built-in engine reads for one answer (bounds the time to the first token).
+    public var promptTokens = 1024
+    /// The longest question or chat message, in characters.
+    public var maxQuestionCharacters = 4000
+    /// The most characters all messages of one request may hold.
+    public var maxMessagesCharacters = 64_000
     public var chatServerURL: String?
     public var chatServerAPIKey: String?
     /// The models file; nil: `models.json` in the data folder.
@@ -106,6 +115,8 @@ public struct ZhikuConfiguration: Sendable {
         if let t = environment["ZHIKU_NO_ANSWER_THRESHOLD"].flatMap(Double.init) { c.retrieval.noAnswerThreshold = t }
         if let model = environment["ZHIKU_CHAT_MODEL"], !model.isEmpty { c.chatModel = model }
         if let url = environment["ZHIKU_CHAT_URL"], !url.isEmpty { c.chatServerURL = url }
+        if let tokens = environment["ZHIKU_PROMPT_TOKENS"].flatMap(Int.init), tokens >= 256 { c.promptTokens = tokens }
+        if let n = environment["ZHIKU_MAX_QUESTION_CHARS"].flatMap(Int.init), n > 0 { c.maxQuestionCharacters = n }
         if let key = environment["ZHIKU_CHAT_API_KEY"], !key.isEmpty { c.chatServerAPIKey = key }
         if let file = environment["ZHIKU_MODELS_FILE"], !file.isEmpty { c.modelsFile = URL(fileURLWithPath: file) }
         if let languages = environment["ZHIKU_OCR_LANG"], !languages.isEmpty { c.ocrLanguages = languages }

@@ -127,7 +127,7 @@ public struct ZhikuRuntime: Sendable {
         self.chatModels = try ChatModelRegistry(
             file: configuration.modelsFile ?? folder.appendingPathComponent("models.json"),
             defaultModel: configuration.chatModel, serverURL: configuration.chatServerURL,
-            apiKey: configuration.chatServerAPIKey, logger: logger)
+            apiKey: configuration.chatServerAPIKey, promptTokenBudget: configuration.promptTokens, logger: logger)
         self.conversations = backend.conversations
         let accounts = backend.accounts
         self.accounts = accounts

@@ -24,6 +24,7 @@ struct AnswerPrinter {
             case .done(let stats, let conversation):
                 outcome.stats = stats
                 outcome.conversation = conversation
+            case .progress: break
             }
         }
         guard !quiet else { return outcome }

@@ -9,6 +9,31 @@ import ZhikuTestSupport
 @Suite struct ChatAnswerTests {
     func events(_ body: [UInt8]) -> [(name: String, data: [String: Any])] { TestServer.events(body) }
 
+    /// Questions and messages have length limits: a 400 saying so, before anything is tokenized.
+    @Test func longQuestionsAndMessagesAreRefused() async throws {
+        let server = try await TestServer()
+        defer { Task { try? await server.stop() } }
+        _ = try await server.json(.POST, "/api/kbs", ["name": "hr"])
+        let long = String(repeating: "年假", count: 2001)
+        for body: [String: Any] in [["kb": "hr", "question": long], ["question": long]] {
+            let reply = try await server.json(.POST, "/api/chat", body)
+            #expect(reply.status == 400)
+            let error = reply.json["error"] as? [String: Any]
+            #expect((error?["message"] as? String)?.contains("4002 characters; the limit is 4000") == true, "\(reply.json)")
+        }
+        let history = (0..<20).map { _ in ["role": "user", "content": String(repeating: "x", count: 3500)] }
+        let many = try await server.json(.POST, "/api/chat", ["question": "hi", "messages": history])
+        #expect(many.status == 400)
+        let huge = try await server.json(.POST, "/v1/chat/completions", [
+            "model": "kb:hr", "messages": [["role": "user", "content": String(repeating: "a", count: 1_500_000)]]])
+        #expect(huge.status == 400)
+        #expect(((huge.json["error"] as? [String: Any])?["message"] as? String)?.contains("the limit is 64000") == true)
+        let plain = try await server.json(.POST, "/v1/chat/completions", [
+            "messages": [["role": "user", "content": String(repeating: "a", count: 70_000)]]])
+        #expect(plain.status == 400)
+        #expect(try await server.request(.GET, "/healthz").status == 200)
+    }
+
     @Test func answersWithCitationsAndSaysWhenNothingIsFound() async throws {
         guard (try? ModelLocation.folder(for: LlamaGenerator.defaultModelID)) != nil else {
             return print("skipped: model \(LlamaGenerator.defaultModelID) not found (scripts/fetch-models.sh fetches it)")
@@ -41,11 +66,23 @@ import ZhikuTestSupport
         #expect((citations.first?["snippet"] as? String)?.contains("one week in advance") == true)
         let tokens = stream.filter { $0.name == "token" }.compactMap { $0.data["text"] as? String }
         #expect(tokens.count > 3, "the answer streams in pieces")
+        // Between the sources and the first token: progress while the model reads the prompt, ending at its length.
+        let names = stream.map(\.name)
+        let progress = stream.filter { $0.name == "progress" }.map(\.data)
+        #expect(!progress.isEmpty, "progress events while the prompt is read")
+        if let lastProgress = names.lastIndex(of: "progress"), let firstToken = names.firstIndex(of: "token") {
+            #expect(names.firstIndex(of: "citations")! < names.firstIndex(of: "progress")!)
+            #expect(lastProgress < firstToken, "progress comes before the first token")
+        }
+        let done = progress.compactMap { $0["prompt_tokens_done"] as? Int }
+        #expect(done == done.sorted(), "progress only grows: \(done)")
+        #expect(progress.last?["prompt_tokens_done"] as? Int == progress.last?["prompt_tokens_total"] as? Int)
         #expect(!tokens.joined().isEmpty)
-        let done = stream.last
-        #expect(done?.name == "done")
-        #expect(done?.data["not_found"] as? Bool == false)
-        let stats = done?.data["stats"] as? [String: Any]
+        let finished = stream.last
+        #expect(finished?.name == "done")
+        #expect(finished?.data["not_found"] as? Bool == false)
+        let stats = finished?.data["stats"] as? [String: Any]
+        #expect(stats?["prompt_tokens"] as? Int == progress.last?["prompt_tokens_total"] as? Int)
         #expect(stats?["model"] as? String == LlamaGenerator.defaultModelID)
         #expect((stats?["completion_tokens"] as? Int ?? 0) > 0)
         #expect(stats?["first_token_ms"] != nil)
@@ -70,7 +107,7 @@ import ZhikuTestSupport
         #expect(try await server.json(.POST, "/api/chat", ["kb": "hr", "question": "x", "conversation_id": 999]).status == 404)
 
         // The answered question was stored as a conversation: both messages, the citations, the stats.
-        let conversationID = try #require(done?.data["conversation_id"] as? Int)
+        let conversationID = try #require(finished?.data["conversation_id"] as? Int)
         let stored = try await server.request(.GET, "/api/conversations/\(conversationID)").json
         #expect((stored["conversation"] as? [String: Any])?["title"] as? String == "How early must annual leave be requested?")
         let messages = stored["messages"] as? [[String: Any]] ?? []

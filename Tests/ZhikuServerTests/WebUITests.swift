@@ -139,11 +139,16 @@ import ZhikuTestSupport
             try await browser.wait(for: "#prompt")
             try await browser.execute("""
                 window.__lengths = [];
+                window.__phases = [];
                 const box = document.getElementById('messages');
                 new MutationObserver(() => {
                   const c = box.querySelector('.msg.assistant:last-child .content');
-                  if (c && c.querySelector('.cursor')) window.__lengths.push(c.textContent.length);
-                }).observe(box, { subtree: true, childList: true, characterData: true });
+                  if (!c) return;
+                  const phase = c.querySelector('progress.reading-bar') ? 'progress'
+                    : c.querySelector('.reading') ? 'search' : c.textContent.length > 0 ? 'text' : null;
+                  if (phase && window.__phases[window.__phases.length - 1] !== phase) window.__phases.push(phase);
+                  if (!c.querySelector('.reading') && c.querySelector('.cursor')) window.__lengths.push(c.textContent.length);
+                }).observe(box, { subtree: true, childList: true, characterData: true, attributes: true });
                 """)
             try await browser.type("How early must annual leave be requested?\u{E007}", into: try await browser.wait(for: "#prompt"))
             try await browser.wait(until: """
@@ -152,6 +157,12 @@ import ZhikuTestSupport
                 """, timeout: 180, "the answer to finish")
             let lengths = try await browser.execute("return window.__lengths") as? [Int] ?? []
             #expect(Set(lengths.filter { $0 > 0 }).count >= 3, "the answer appeared in pieces: \(lengths)")
+            // While the model read its sources the answer showed a progress bar, and only then text.
+            let phases = try await browser.execute("return window.__phases") as? [String] ?? []
+            #expect(phases.contains("progress") && phases.contains("text"), "\(phases)")
+            if let bar = phases.firstIndex(of: "progress"), let text = phases.firstIndex(of: "text") {
+                #expect(bar < text, "the progress bar came before the answer's text: \(phases)")
+            }
             let answer = try await browser.text(".msg.assistant .content")
             #expect(!answer.isEmpty)
             let chips = try await browser.findAll(".msg.assistant .cites .chip")

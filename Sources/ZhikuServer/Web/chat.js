@@ -155,6 +155,19 @@ function fillAnswer(content, turn) {
     a.addEventListener('click', (e) => { e.preventDefault(); showSources(turn.citations, n, turn.kbId); });
     return a;
   };
+  if (turn.streaming && !turn.content) {
+    // Before the first token: the model reads its sources (a progress bar), or the search is still running.
+    const wait = el('div', 'reading');
+    if (turn.progress) {
+      const pct = Math.floor((100 * turn.progress.done) / Math.max(1, turn.progress.total));
+      const bar = el('progress', 'reading-bar', '', { max: String(turn.progress.total), value: String(turn.progress.done) });
+      wait.append(bar, el('span', 'small', t('readingSources', { n: turn.citations?.length || 0, pct })));
+    } else {
+      wait.append(el('span', 'small cursor', t('thinking')));
+    }
+    content.replaceChildren(wait);
+    return;
+  }
   const md = renderMarkdown(turn.content, { cite });
   if (turn.streaming) (md.lastElementChild?.tagName === 'P' ? md.lastElementChild : md).classList.add('cursor');
   content.replaceChildren(md);
@@ -217,6 +230,9 @@ async function send(question, again) {
         node.replaceWith(fresh);
         node = fresh;
         content = fresh.querySelector('.content');
+      } else if (name === 'progress') {
+        turn.progress = { done: data.prompt_tokens_done, total: data.prompt_tokens_total };
+        if (!frame) frame = requestAnimationFrame(redraw);
       } else if (name === 'token') {
         turn.content += data.text;
         if (!frame) frame = requestAnimationFrame(redraw);
