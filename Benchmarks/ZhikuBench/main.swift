@@ -20,6 +20,11 @@ var postgresURL: String? = nil
 var scaleLimit: Int? = nil
 var scaleCorpus = URL(fileURLWithPath: (ProcessInfo.processInfo.environment["XDG_CACHE_HOME"] ?? NSHomeDirectory() + "/.cache")
                       + "/zhiku/bench-corpus/scale")
+/// The dev QA set's documents (../shared/eval/qa/fetch.sh) and ../shared/eval, for the Qwen benchmark's text.
+var qaDocs = URL(fileURLWithPath: (ProcessInfo.processInfo.environment["XDG_CACHE_HOME"] ?? NSHomeDirectory() + "/.cache")
+                 + "/zhiku/qa-docs")
+var sharedEval = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    .deletingLastPathComponent().appendingPathComponent("shared/eval")
 var arguments = CommandLine.arguments.dropFirst().makeIterator()
 while let a = arguments.next() {
     switch a {
@@ -30,8 +35,10 @@ while let a = arguments.next() {
     case "--postgres": postgresURL = arguments.next()
     case "--scale-corpus": scaleCorpus = URL(fileURLWithPath: arguments.next() ?? "")
     case "--scale-limit": scaleLimit = arguments.next().flatMap { Int($0) }
+    case "--qa-docs": qaDocs = URL(fileURLWithPath: arguments.next() ?? "")
+    case "--shared-eval": sharedEval = URL(fileURLWithPath: arguments.next() ?? "")
     default:
-        FileHandle.standardError.write(Data("usage: zhiku-bench [--python PATH] [--docs N] [--only splitter,bm25,embeddings,chat,ocr,speech,scale] [--peer-chat-model PATH] [--postgres URL] [--scale-corpus DIR] [--scale-limit CHUNKS]\n".utf8))
+        FileHandle.standardError.write(Data("usage: zhiku-bench [--python PATH] [--docs N] [--only splitter,bm25,embeddings,chat,qwen,ocr,speech,scale] [--qa-docs DIR] [--shared-eval DIR] [--peer-chat-model PATH] [--postgres URL] [--scale-corpus DIR] [--scale-limit CHUNKS]\n".utf8))
         exit(2)
     }
 }
@@ -175,6 +182,13 @@ if only.isEmpty || only.contains("embeddings") {
 if only.isEmpty || only.contains("chat") {
     let model = peerChatModel
     rows.append(contentsOf: try await ChatBenchmarks.run(python: python, work: work, clock: clock, peerModel: model) { runPeer($0, $1) })
+}
+
+// MARK: Qwen2.5 (tokenizer, prompt processing, generation beside llama.cpp)
+
+if only.isEmpty || only.contains("qwen") {
+    rows.append(contentsOf: try QwenBenchmarks.run(python: python, peers: peersFolder, qaDocs: qaDocs, sharedEval: sharedEval,
+                                                   clock: clock))
 }
 
 // MARK: OCR

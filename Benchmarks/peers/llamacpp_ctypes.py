@@ -9,7 +9,7 @@ Commands (one JSON object per line on stdin, one per line on stdout):
   tokenize MODEL        {"text", "special"}            -> {"ids"}
   greedy MODEL          {"prompt", "special", "n"}     -> {"prompt_ids", "greedy_ids", "top": [[id, logit]…]}
   bench-tokenize MODEL  {"text"}                       -> {"tokens", "seconds"}  (best of 3)
-  bench-prompt MODEL THREADS  {"prompt"}               -> {"tokens", "seconds"}  (prompt processing, median of 3)
+  bench-prompt MODEL THREADS  {"prompt"}               -> {"tokens", "seconds"}  (prompt processing, median of 3; one run from 1 000 tokens)
   bench-generate MODEL THREADS {"prompt", "n"}         -> {"tokens", "seconds"}  (n greedy tokens after the prompt)
 """
 import ctypes, glob, json, os, struct, sys, time
@@ -134,7 +134,7 @@ def main():
         elif command == "bench-prompt":
             ids = tokenize(model, job["prompt"], True)
             times = []
-            for _ in range(3):
+            for _ in range(3 if len(ids) < 1000 else 1):
                 lib.llama_kv_cache_clear(ctx)
                 start = time.perf_counter()
                 decode(ctx, ids, 0)

@@ -34,7 +34,8 @@ public enum ZhikuServer {
         return Application(
             router: router,
             configuration: configuration,
-            services: [IngestWorker(runtime: runtime)],
+            services: [IngestWorker(runtime: runtime)]
+                + (runtime.configuration.warmUpChatModel ? [ChatModelWarmUp(runtime: runtime, logger: runtime.logger)] : []),
             onServerRunning: { channel in await onListening(channel.localAddress?.port ?? 0) },
             logger: runtime.logger)
     }

@@ -29,6 +29,8 @@ public enum CLI {
         var env = ProcessInfo.processInfo.environment
         // Tests run servers on loopback without sign-in unless they ask for it (ZHIKU_AUTH=on).
         if env["ZHIKU_AUTH"] == nil { env["ZHIKU_AUTH"] = "off" }
+        // Servers the tests start answer few questions: they load the chat model when asked, not at start.
+        if env["ZHIKU_WARM_CHAT_MODEL"] == nil { env["ZHIKU_WARM_CHAT_MODEL"] = "0" }
         for (k, v) in environment { env[k] = v }
         p.environment = env
         return p
