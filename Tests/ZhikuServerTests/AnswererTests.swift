@@ -35,9 +35,10 @@ import ZhikuTestSupport
         request.history = (1...6).map { ChatMessage(role: $0 % 2 == 1 ? "user" : "assistant", content: "turn \($0) " + String(repeating: "x", count: 20)) }
         let sources = [hit(1, String(repeating: "a", count: 300)), hit(2, String(repeating: "b", count: 300)),
                        hit(3, String(repeating: "c", count: 300))]
-        // Budget: 1000 - 100 - 64 = 836 tokens. System (~100) + question + 32, then whole sources of ~320 each:
-        // two fit, the third would cross the budget and is left out entirely.
-        let model = CharacterModel(contextTokens: 1000)
+        // Budget: 1000 - 100 - 64 = 836 tokens for a system prompt of 131 characters (the context grows by whatever
+        // the instructions take beyond that). System + question + 32, then whole sources of ~320 each: two fit, the
+        // third would cross the budget and is left out entirely.
+        let model = CharacterModel(contextTokens: 1000 + Answerer.systemPrompt(chinese: false).count - 131)
         let (messages, used) = answerer.prompt(request, sources: sources, model: model)
         #expect(used.map(\.chunk.id) == [1, 2])
         let last = try #require(messages.last?.content)
@@ -57,6 +58,24 @@ import ZhikuTestSupport
         let (_, single) = answerer.prompt(request, sources: [hit(9, String(repeating: "z", count: 5000))], model: model)
         #expect(single.map(\.chunk.id) == [9])
         #expect(all.last?.content.contains("[3] f.txt, p. 1") == true)
+    }
+
+    /// The model's own "not covered" reply, and answers whose specifics are not in the sources.
+    @Test func refusalsAndUngroundedAnswersAreRecognised() {
+        #expect(Answerer.isModelRefusal("资料中没有找到答案。"))
+        #expect(Answerer.isModelRefusal(" The documents do not cover this. "))
+        #expect(Answerer.isModelRefusal("[1] 资料中没有找到答案"))
+        #expect(!Answerer.isModelRefusal("资料中没有找到答案，但是第 2 节说明了 build-essential 是最重要的软件包，应当首先安装它以便构建。"))
+        let sources = ["最重要的软件包是 build-essential，安装它会把 gcc、make 和 dpkg-dev 一起装上。",
+                       "Names in HAL have a maximum length of 41 characters (HAL_NAME_LEN in hal.h)."]
+        #expect(Answerer.isGrounded("应该先安装 build-essential [1]。", in: sources))
+        #expect(Answerer.isGrounded("The limit is 41 characters, HAL_NAME_LEN [2].", in: sources))
+        #expect(Answerer.isGrounded("是的，需要先安装它。", in: sources), "no specifics: nothing to check")
+        #expect(!Answerer.isGrounded("The minimum GCC version is 4.8.0 and the server listens on port 52000.", in: sources))
+        #expect(!Answerer.isGrounded("运行 dpkg-reconfigure tzdata 并编辑 /etc/timezone 即可。", in: sources))
+        #expect(!Answerer.isGrounded("build-essential 需要 gcc 4.8.0 [1]。", in: sources), "an invented version")
+        #expect(Answerer.isGrounded("The server listens on port 52000.", in: sources + ["Which port, 52000 or 5005?"]),
+                "a term from the question itself counts as known")
     }
 
     @Test func plainChatKeepsTheNewestTurnsThatFit() throws {
