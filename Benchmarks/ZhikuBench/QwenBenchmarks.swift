@@ -15,7 +15,8 @@ import ZhikuModels
 /// Text comes from `--qa-docs` (../shared/eval/qa's documents, fetched by its fetch.sh) and the retrieval sets
 /// in ../shared/eval; every tokenizer measurement starts from a fresh tokenizer (an empty piece cache).
 enum QwenBenchmarks {
-    static func run(python: String?, peers: URL, qaDocs: URL, sharedEval: URL, clock: ContinuousClock) throws -> [TableRow] {
+    static func run(python: String?, peers: URL, qaDocs: URL, sharedEval: URL, clock: ContinuousClock,
+                    tokenizerOnly: Bool = false) throws -> [TableRow] {
         var rows: [TableRow] = []
         let models = LlamaGenerator.builtIn.filter { $0.id.hasPrefix("qwen") }
         guard let first = models.first, let folder = try? ModelLocation.folder(for: first.id) else {
@@ -67,7 +68,7 @@ enum QwenBenchmarks {
         }
 
         // Prompt processing and generation, per model.
-        for model in models {
+        for model in models where !tokenizerOnly {
             guard let generator = try? LlamaGenerator.load(model.id) else { continue }
             let path = try ModelLocation.folder(for: model.id).appendingPathComponent(model.file).path
             var prompts: [(ids: [Int32], text: String)] = []

@@ -38,7 +38,7 @@ while let a = arguments.next() {
     case "--qa-docs": qaDocs = URL(fileURLWithPath: arguments.next() ?? "")
     case "--shared-eval": sharedEval = URL(fileURLWithPath: arguments.next() ?? "")
     default:
-        FileHandle.standardError.write(Data("usage: zhiku-bench [--python PATH] [--docs N] [--only splitter,bm25,embeddings,chat,qwen,ocr,speech,scale] [--qa-docs DIR] [--shared-eval DIR] [--peer-chat-model PATH] [--postgres URL] [--scale-corpus DIR] [--scale-limit CHUNKS]\n".utf8))
+        FileHandle.standardError.write(Data("usage: zhiku-bench [--python PATH] [--docs N] [--only splitter,bm25,embeddings,chat,qwen,qwen-tokenizer,ocr,speech,scale] [--qa-docs DIR] [--shared-eval DIR] [--peer-chat-model PATH] [--postgres URL] [--scale-corpus DIR] [--scale-limit CHUNKS]\n".utf8))
         exit(2)
     }
 }
@@ -186,9 +186,9 @@ if only.isEmpty || only.contains("chat") {
 
 // MARK: Qwen2.5 (tokenizer, prompt processing, generation beside llama.cpp)
 
-if only.isEmpty || only.contains("qwen") {
+if only.isEmpty || only.contains("qwen") || only.contains("qwen-tokenizer") {
     rows.append(contentsOf: try QwenBenchmarks.run(python: python, peers: peersFolder, qaDocs: qaDocs, sharedEval: sharedEval,
-                                                   clock: clock))
+                                                   clock: clock, tokenizerOnly: !only.contains("qwen") && only.contains("qwen-tokenizer")))
 }
 
 // MARK: OCR

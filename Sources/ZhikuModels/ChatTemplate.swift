@@ -26,13 +26,21 @@ public struct ChatTemplate: Sendable, Equatable {
             return
         }
         family = .chatML
-        // A literal default system turn inside the template, e.g. '<|im_start|>system\nYou are …<|im_end|>\n'.
-        let marker = "<|im_start|>system\n"
-        if let start = text.range(of: marker), let end = text.range(of: "<|im_end|>", range: start.upperBound..<text.endIndex) {
-            let candidate = String(text[start.upperBound..<end.lowerBound])
-            defaultSystem = candidate.contains("{") || candidate.contains("'") ? nil : candidate
-        } else {
-            defaultSystem = nil
+        // A literal default system turn inside the template, e.g. '<|im_start|>system\nYou are …<|im_end|>\n' (the
+        // newline written as itself or, inside a Jinja string, as \n); the first occurrence that is plain text
+        // (not built from the messages) wins.
+        defaultSystem = nil
+        for marker in ["<|im_start|>system\n", "<|im_start|>system\\n"] {
+            var from = text.startIndex
+            while defaultSystem == nil, let start = text.range(of: marker, range: from..<text.endIndex) {
+                from = start.upperBound
+                guard let end = text.range(of: "<|im_end|>", range: start.upperBound..<text.endIndex) else { break }
+                let candidate = String(text[start.upperBound..<end.lowerBound])
+                if !candidate.isEmpty, !candidate.contains("{"), !candidate.contains("'"), !candidate.contains("\\") {
+                    defaultSystem = candidate
+                }
+            }
+            if defaultSystem != nil { break }
         }
     }
 

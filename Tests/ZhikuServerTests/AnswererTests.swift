@@ -74,6 +74,9 @@ import ZhikuTestSupport
         #expect(!Answerer.isGrounded("The minimum GCC version is 4.8.0 and the server listens on port 52000.", in: sources))
         #expect(!Answerer.isGrounded("运行 dpkg-reconfigure tzdata 并编辑 /etc/timezone 即可。", in: sources))
         #expect(!Answerer.isGrounded("build-essential 需要 gcc 4.8.0 [1]。", in: sources), "an invented version")
+        #expect(Answerer.isGrounded("Leave must be requested one-week ahead through the HR-portal [1].",
+                                    in: ["Employees must request annual leave one week in advance using the HR portal."]),
+                "hyphenated paraphrases are not specifics")
         #expect(Answerer.isGrounded("The server listens on port 52000.", in: sources + ["Which port, 52000 or 5005?"]),
                 "a term from the question itself counts as known")
     }

@@ -80,7 +80,7 @@ import ZhikuTestSupport
         #expect(!tokens.joined().isEmpty)
         let finished = stream.last
         #expect(finished?.name == "done")
-        #expect(finished?.data["not_found"] as? Bool == false)
+        #expect(finished?.data["not_found"] as? Bool == false, "answer: \(tokens.joined())")
         let stats = finished?.data["stats"] as? [String: Any]
         #expect(stats?["prompt_tokens"] as? Int == progress.last?["prompt_tokens_total"] as? Int)
         #expect(stats?["model"] as? String == LlamaGenerator.defaultModelID)
