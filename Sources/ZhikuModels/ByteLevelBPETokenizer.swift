@@ -131,7 +131,7 @@ public struct ByteLevelBPETokenizer: Sendable {
     /// pieces; returns false when it stopped early.
     @discardableResult
     public func encode(_ text: String, parsingControlTokens: Bool, shouldStop: () -> Bool, into result: inout [Int32]) -> Bool {
-        var utf8 = Array(text.utf8)
+        let utf8 = Array(text.utf8)
         if utf8.isEmpty { return true }
         let matches = specials.matches(in: utf8, controls: parsingControlTokens)
         var start = 0
@@ -143,8 +143,7 @@ public struct ByteLevelBPETokenizer: Sendable {
             start = match.range.upperBound
         }
         if start < utf8.count {
-            if start > 0 { utf8 = Array(utf8[start...]) }
-            guard encodeOrdinary(utf8[...], shouldStop: shouldStop, into: &result) else { return false }
+            guard encodeOrdinary(utf8[start...], shouldStop: shouldStop, into: &result) else { return false }
         }
         return true
     }

@@ -185,60 +185,77 @@ public struct LlamaGenerator: Sendable {
     }
 }
 
-/// The generated text, grown a token at a time in constant work per token: bytes wait until they complete a
-/// UTF-8 character, stop sequences are looked for only where new text could complete one, and text that could
-/// still become the start of a stop sequence is held back.
+/// The generated text, grown a token at a time with work bounded by the token and the stop sequences, not by the
+/// answer so far: bytes wait until they complete a UTF-8 character, stop sequences are looked for only where new
+/// text could complete one, and text that could still become the start of a stop sequence is held back.
 struct TextStream {
     let stops: [String]
-    private(set) var text = ""
+    /// The complete text's UTF-8 bytes.
+    private var bytes: [UInt8] = []
     private var pending: [UInt8] = []
-    /// How many UTF-8 bytes of `text` have been handed out.
+    /// How many bytes of `bytes` have been handed out.
     private var emitted = 0
     /// Bytes of text after each token (to cut back to a token boundary).
     private var lengths: [Int] = []
+    private let stopBytes: [[UInt8]]
     private let longestStop: Int
 
     init(stops: [String]) {
         self.stops = stops.filter { !$0.isEmpty }
-        longestStop = self.stops.map(\.utf8.count).max() ?? 0
+        stopBytes = self.stops.map { Array($0.utf8) }
+        longestStop = stopBytes.map(\.count).max() ?? 0
     }
+
+    var text: String { String(decoding: bytes, as: UTF8.self) }
 
     /// Adds one token's bytes; returns the text now safe to show, and whether a stop sequence appeared (the text
     /// then ends before it).
-    mutating func append(_ bytes: [UInt8]) -> (String?, Bool) {
-        pending += bytes
+    mutating func append(_ new: [UInt8]) -> (String?, Bool) {
+        pending += new
         let complete = LlamaGenerator.completeUTF8Prefix(pending)
         if complete > 0 {
-            text += String(decoding: pending[..<complete], as: UTF8.self)
+            bytes += pending[..<complete]
             pending.removeFirst(complete)
         }
-        lengths.append(text.utf8.count)
-        var utf8 = Array(text.utf8)
+        lengths.append(bytes.count)
         if longestStop > 0 {
+            // A stop sequence can only begin where held-back text begins.
             let searchFrom = max(0, emitted - longestStop)
-            let tail = String(decoding: utf8[searchFrom...], as: UTF8.self)
-            if let hit = stops.compactMap({ tail.range(of: $0) }).min(by: { $0.lowerBound < $1.lowerBound }) {
-                let cut = searchFrom + tail.utf8.distance(from: tail.utf8.startIndex, to: hit.lowerBound)
-                utf8 = Array(utf8[..<cut])
-                text = String(decoding: utf8, as: UTF8.self)
-                return (take(upTo: utf8.count, of: utf8), true)
+            let tail = bytes[searchFrom...]
+            var cut: Int?
+            for s in stopBytes {
+                if let hit = Self.firstIndex(of: s, in: tail) { cut = min(cut ?? hit, hit) }
+            }
+            if let cut {
+                bytes.removeSubrange(cut...)
+                return (take(upTo: bytes.count), true)
             }
         }
         // Hold back the longest tail that is a beginning of some stop sequence.
-        var ready = utf8.count
-        for s in stops {
-            let sb = Array(s.utf8)
-            for n in stride(from: min(sb.count - 1, utf8.count), to: 0, by: -1) where utf8[(utf8.count - n)...].elementsEqual(sb[..<n]) {
-                ready = min(ready, utf8.count - n)
+        var ready = bytes.count
+        for s in stopBytes {
+            for n in stride(from: min(s.count - 1, bytes.count), to: 0, by: -1)
+            where bytes[(bytes.count - n)...].elementsEqual(s[..<n]) {
+                ready = min(ready, bytes.count - n)
                 break
             }
         }
-        return (take(upTo: ready, of: utf8), false)
+        return (take(upTo: ready), false)
     }
 
-    private mutating func take(upTo end: Int, of utf8: [UInt8]) -> String? {
+    private static func firstIndex(of needle: [UInt8], in haystack: ArraySlice<UInt8>) -> Int? {
+        guard needle.count <= haystack.count else { return nil }
+        var i = haystack.startIndex
+        while i + needle.count <= haystack.endIndex {
+            if haystack[i..<(i + needle.count)].elementsEqual(needle) { return i }
+            i += 1
+        }
+        return nil
+    }
+
+    private mutating func take(upTo end: Int) -> String? {
         guard end > emitted else { return nil }
-        let piece = String(decoding: utf8[emitted..<end], as: UTF8.self)
+        let piece = String(decoding: bytes[emitted..<end], as: UTF8.self)
         emitted = end
         return piece
     }
@@ -246,16 +263,14 @@ struct TextStream {
     /// Cuts the text back to what the first `count` tokens produced (what was already shown stays shown).
     mutating func truncate(toTokens count: Int) {
         let length = count == 0 ? 0 : lengths[min(count, lengths.count) - 1]
-        let utf8 = Array(text.utf8)
-        text = String(decoding: utf8[..<min(length, utf8.count)], as: UTF8.self)
+        bytes.removeSubrange(min(length, bytes.count)...)
         pending = []
-        emitted = min(emitted, text.utf8.count)
+        emitted = min(emitted, bytes.count)
     }
 
     /// What is left to show at the end (held-back text that did not become a stop sequence).
     mutating func flush() -> String? {
-        let utf8 = Array(text.utf8)
-        return take(upTo: utf8.count, of: utf8)
+        take(upTo: bytes.count)
     }
 }
 
