@@ -110,7 +110,7 @@ let package = Package(
         ], path: "Benchmarks/ZhikuBench"),
 
         // Helpers shared by the test targets (generated documents, temp folders, ../shared/eval lookup).
-        .target(name: "ZhikuTestSupport", path: "Tests/ZhikuTestSupport"),
+        .target(name: "ZhikuTestSupport", dependencies: ["ZhikuCore"], path: "Tests/ZhikuTestSupport"),
         .testTarget(name: "ZhikuCoreTests", dependencies: ["ZhikuCore"]),
         .testTarget(name: "ZhikuIngestTests", dependencies: ["ZhikuCore", "ZhikuIngest", "CPoppler", "ZhikuTestSupport"]),
         .testTarget(name: "ZhikuRetrievalTests", dependencies: ["ZhikuCore", "ZhikuRetrieval", "ZhikuTestSupport"]),

@@ -10,4 +10,7 @@ export PATH="/opt/swift/usr/bin:$PATH"
 ZHIKU_TEST_POSTGRES_URL="$(scripts/postgres.sh start "${ZHIKU_TEST_POSTGRES_PORT:-55432}")"
 export ZHIKU_TEST_POSTGRES_URL
 trap 'scripts/postgres.sh stop "${ZHIKU_TEST_POSTGRES_PORT:-55432}"' EXIT
+# At most eight tests at a time: all ~190 at once (Swift Testing's default) start dozens of servers, model loads and
+# `zhiku` processes together on two cores, and requests then wait minutes for a turn.
+export SWT_EXPERIMENTAL_MAXIMUM_PARALLELIZATION_WIDTH="${SWT_EXPERIMENTAL_MAXIMUM_PARALLELIZATION_WIDTH:-8}"
 swift test --skip-build

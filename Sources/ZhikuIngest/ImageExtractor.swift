@@ -17,8 +17,8 @@ public struct ImageExtractor: DocumentExtractor {
 
     public func extract(_ file: SourceFile, progress: @escaping @Sendable (ExtractionProgress) -> Void) async throws
         -> ExtractedDocument {
-        let bytes = try file.readBytes()
-        let images = try decoder.decode(bytes, name: file.name)
+        // Reading and decoding run on the compute threads (a large TIFF takes a core for seconds).
+        let images = try await ComputeThreads.shared.run { [decoder] in try decoder.decode(try file.readBytes(), name: file.name) }
         var pages: [ExtractedPage] = []
         for (i, image) in images.enumerated() {
             let text = try await engine.recognize(image, languages: languages)

@@ -48,15 +48,20 @@ public struct PopplerPDFExtractor: DocumentExtractor {
         var scanned = 0
         for index in 0..<count {
             try Task.checkCancellation()
-            var text = ""
-            var image: OCRImage?
-            if let page = poppler_document_get_page(document, Int32(index)) {
-                if let raw = poppler_page_get_text(page) {
-                    text = Self.clean(String(cString: raw))
-                    g_free(raw)
+            // A page's text and drawing run on the compute threads (a page can take a core for a second); the
+            // document is used by one page at a time.
+            let (text, image) = try await ComputeThreads.shared.run { [self, handle = DocumentHandle(document)] in
+                var text = ""
+                var image: OCRImage?
+                if let page = poppler_document_get_page(handle.document, Int32(index)) {
+                    if let raw = poppler_page_get_text(page) {
+                        text = Self.clean(String(cString: raw))
+                        g_free(raw)
+                    }
+                    if ocr != nil, !Self.hasRealText(text, page: page) { image = render(page) }
+                    g_object_unref(UnsafeMutableRawPointer(page))
                 }
-                if ocr != nil, !Self.hasRealText(text, page: page) { image = render(page) }
-                g_object_unref(UnsafeMutableRawPointer(page))
+                return (text, image)
             }
             if let image, let ocr {
                 pages.append(ExtractedPage(number: index + 1, ocr: try await ocr.recognize(image, languages: ocrLanguages)))
@@ -119,4 +124,10 @@ public struct PopplerPDFExtractor: DocumentExtractor {
             .replacingOccurrences(of: "\u{0C}", with: "\n")
             .replacingOccurrences(of: "\u{0}", with: "")
     }
+}
+
+/// An open poppler document handed to the compute threads (used by one page at a time, never concurrently).
+private struct DocumentHandle: @unchecked Sendable {
+    let document: OpaquePointer
+    init(_ document: OpaquePointer) { self.document = document }
 }

@@ -28,12 +28,11 @@ public final class TesseractOCR: OCREngine, @unchecked Sendable {
         guard !languages.isEmpty, languages.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" || $0 == "+" }) else {
             throw ZhikuError.invalidInput("OCR languages look like chi_sim+eng, got '\(languages)'")
         }
-        return try await withCheckedThrowingContinuation { continuation in
-            DispatchQueue.global(qos: .userInitiated).async {
-                self.slots.wait()
-                defer { self.slots.signal() }
-                continuation.resume(with: Result { try self.recognizeNow(image, languages: languages) })
-            }
+        // On the compute threads: Dispatch's global queues share their threads with Swift's task pool on Linux.
+        return try await ComputeThreads.shared.run {
+            self.slots.wait()
+            defer { self.slots.signal() }
+            return try self.recognizeNow(image, languages: languages)
         }
     }
 

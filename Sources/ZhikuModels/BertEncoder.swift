@@ -122,7 +122,7 @@ public struct BertEncoder: Sendable {
         let parts = min(sequences.count, ProcessInfo.processInfo.activeProcessorCount)
         guard parts > 1 else { return meanPooledSerially(sequences) }
         let results = PartResults(count: parts)
-        DispatchQueue.concurrentPerform(iterations: parts) { part in
+        ComputeThreads.concurrentPerform(iterations: parts) { part in
             let range = (sequences.count * part / parts)..<(sequences.count * (part + 1) / parts)
             results.set(part, meanPooledSerially(Array(sequences[range])))
         }

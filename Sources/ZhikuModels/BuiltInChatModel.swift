@@ -63,18 +63,3 @@ public final class BuiltInChatModel: ChatModel, @unchecked Sendable {
     }
 }
 
-/// A flag set once from any thread.
-final class CancelFlag: @unchecked Sendable {
-    private let lock = NSLock()
-    private var value = false
-    var isSet: Bool { lock.withLock { value } }
-    func set() { lock.withLock { value = true } }
-
-    /// A count changed from any thread.
-    final class Counter: @unchecked Sendable {
-        private let lock = NSLock()
-        private var count = 0
-        var value: Int { lock.withLock { count } }
-        func add(_ n: Int) { lock.withLock { count += n } }
-    }
-}

@@ -68,27 +68,32 @@ public struct E5Embedder: Embedder {
         contentIDs(text, as: purpose).count + 2
     }
 
+    /// Tokenizing and the encoder run on ``ComputeThreads``, a batch at a time (cancellation is checked between).
     public func embed(_ texts: [String], as purpose: EmbeddingPurpose) async throws -> [[Float]] {
         let window = encoder.configuration.maxPositions - 2
         // Every text becomes one or more windows of at most `window` pieces.
-        var windows: [(text: Int, ids: [Int32], weight: Float)] = []
-        for (t, text) in texts.enumerated() {
-            let content = contentIDs(text, as: purpose)
-            if content.isEmpty {
-                windows.append((t, [tokenizer.bos, tokenizer.eos], 1))
-                continue
+        let windows = try await ComputeThreads.shared.run { [self] in
+            var windows: [Window] = []
+            for (t, text) in texts.enumerated() {
+                let content = contentIDs(text, as: purpose)
+                if content.isEmpty {
+                    windows.append(Window(text: t, ids: [tokenizer.bos, tokenizer.eos], weight: 1))
+                    continue
+                }
+                for start in stride(from: 0, to: content.count, by: window) {
+                    let piece = content[start..<min(content.count, start + window)]
+                    windows.append(Window(text: t, ids: [tokenizer.bos] + piece + [tokenizer.eos], weight: Float(piece.count)))
+                }
             }
-            for start in stride(from: 0, to: content.count, by: window) {
-                let piece = content[start..<min(content.count, start + window)]
-                windows.append((t, [tokenizer.bos] + piece + [tokenizer.eos], Float(piece.count)))
-            }
+            return windows
         }
         var sums = [[Float]](repeating: [Float](repeating: 0, count: dimensions), count: texts.count)
         var weights = [Float](repeating: 0, count: texts.count)
         for start in stride(from: 0, to: windows.count, by: batchSize) {
             try Task.checkCancellation()
             let batch = windows[start..<min(windows.count, start + batchSize)]
-            let pooled = encoder.meanPooled(batch.map(\.ids))
+            let encoder = self.encoder
+            let pooled = try await ComputeThreads.shared.run { encoder.meanPooled(batch.map(\.ids)) }
             for (w, mean) in zip(batch, pooled) {
                 for i in 0..<dimensions { sums[w.text][i] += w.weight * mean[i] }
                 weights[w.text] += w.weight
@@ -99,5 +104,12 @@ public struct E5Embedder: Embedder {
             Kernels.normalize(&v)
             return v
         }
+    }
+
+    /// A stretch of one text's pieces, with sentence markers, weighted by its length when windows are averaged.
+    struct Window: Sendable {
+        var text: Int
+        var ids: [Int32]
+        var weight: Float
     }
 }

@@ -69,7 +69,8 @@ public final class EspeakSpeechSynthesizer: SpeechSynthesizer, @unchecked Sendab
         guard Self.rates.contains(rate) else {
             throw ZhikuError.invalidInput("rate \(rate) is outside \(Self.rates.lowerBound)…\(Self.rates.upperBound) words per minute")
         }
-        return try Self.lock.withLock {
+        // Synthesis runs on the compute threads, one at a time (espeak-ng keeps global state).
+        return try await ComputeThreads.shared.run { try Self.lock.withLock {
             guard espeak_SetVoiceByName(voice) == EE_OK else { throw ZhikuError.invalidInput("espeak-ng has no voice '\(voice)'") }
             espeak_SetParameter(espeakRATE, Int32(rate), 0)
             var samples: [Int16] = []
@@ -80,6 +81,6 @@ public final class EspeakSpeechSynthesizer: SpeechSynthesizer, @unchecked Sendab
             }
             guard status == EE_OK else { throw ZhikuError(.internal, "espeak-ng failed to synthesize (error \(status.rawValue))") }
             return AudioClip(samples: samples.map { Float($0) / 32768 }, sampleRate: Int(Self.sampleRate))
-        }
+        } }
     }
 }

@@ -1,5 +1,6 @@
 import COpenBLAS
 import Foundation
+import ZhikuCore
 
 /// The numeric building blocks of the transformer models, on row-major float32 buffers.
 public enum Kernels {
@@ -325,7 +326,7 @@ extension Kernels {
                                 }
                             }
                         }
-                        if parts == 1 { work(0) } else { DispatchQueue.concurrentPerform(iterations: parts, execute: work) }
+                        if parts == 1 { work(0) } else { ComputeThreads.concurrentPerform(iterations: parts, execute: work) }
                     }
                 }
             }

@@ -134,7 +134,7 @@ public final class LlamaSession: @unchecked Sendable {
 
     /// Feeds `tokens` (the prompt, or the last sampled token) and returns the logits after the last one.
     /// `progress(done)` is told how many of the tokens have passed through the model (fractionally, layer by
-    /// layer); when `shouldStop()` turns true the call throws `CancellationError` within one layer's work, and the
+    /// layer); when `shouldStop()` turns true the call throws `CancellationError` within one product's work, and the
     /// session must not be used again.
     public func forward(_ tokens: [Int32], progress: ((Int) -> Void)? = nil, shouldStop: () -> Bool = { false }) throws -> [Float] {
         let c = model.configuration
@@ -183,6 +183,7 @@ public final class LlamaSession: @unchecked Sendable {
             Kernels.rope(&k, rows: n, heads: c.kvHeads, headSize: hs, firstPosition: position, base: c.ropeBase, neox: c.neoxRope)
             keys[l].append(contentsOf: k)
             values[l].append(contentsOf: v)
+            if shouldStop() { throw CancellationError() }  // checked between the big products too: a layer of a long block takes a while
             let context = Kernels.causalAttention(q: q, rows: n, keys: keys[l], values: values[l], firstPosition: position,
                                                   heads: c.heads, kvHeads: c.kvHeads, headSize: hs)
             let attended = block.attentionOutput.apply(context, rows: n, exactInputs: e)
@@ -190,9 +191,12 @@ public final class LlamaSession: @unchecked Sendable {
 
             h = x
             Kernels.rmsNorm(&h, rows: n, width: w, weight: block.feedForwardNorm, epsilon: c.normEpsilon)
+            if shouldStop() { throw CancellationError() }
             var gate = block.gate.apply(h, rows: n, exactInputs: e)
+            if shouldStop() { throw CancellationError() }
             let up = block.up.apply(h, rows: n, exactInputs: e)
             Kernels.swiglu(&gate, up)
+            if shouldStop() { throw CancellationError() }
             let down = block.down.apply(gate, rows: n, exactInputs: e)
             Self.add(&x, down)
             layerDone(l)

@@ -28,13 +28,14 @@ public struct MiniLMEmbedder: Embedder {
         tokenIDs(text).count
     }
 
+    /// Tokenizing and the encoder run on ``ComputeThreads``, a batch at a time (cancellation is checked between).
     public func embed(_ texts: [String], as purpose: EmbeddingPurpose) async throws -> [[Float]] {
         var vectors: [[Float]] = []
         vectors.reserveCapacity(texts.count)
         for start in stride(from: 0, to: texts.count, by: batchSize) {
             try Task.checkCancellation()
-            let batch = texts[start..<min(texts.count, start + batchSize)].map(tokenIDs)
-            vectors.append(contentsOf: encoder.embed(batch))
+            let texts = Array(texts[start..<min(texts.count, start + batchSize)])
+            vectors.append(contentsOf: try await ComputeThreads.shared.run { [self] in encoder.embed(texts.map(tokenIDs)) })
         }
         return vectors
     }

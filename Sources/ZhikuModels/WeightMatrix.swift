@@ -168,7 +168,7 @@ public struct WeightMatrix: Sendable {
                         }
                     }
                 }
-                if parts == 1 { work(0) } else { DispatchQueue.concurrentPerform(iterations: parts, execute: work) }
+                if parts == 1 { work(0) } else { ComputeThreads.concurrentPerform(iterations: parts, execute: work) }
             }
         }
         return out
@@ -260,7 +260,7 @@ public struct WeightMatrix: Sendable {
                                         }
                                     }
                                 }
-                                if parts == 1 { work(0) } else { DispatchQueue.concurrentPerform(iterations: parts, execute: work) }
+                                if parts == 1 { work(0) } else { ComputeThreads.concurrentPerform(iterations: parts, execute: work) }
                               }
                             }
                         }

@@ -25,14 +25,10 @@ public final class WhisperSpeechRecognizer: SpeechRecognizer, @unchecked Sendabl
         try self.init(folder: ModelLocation.folder(for: Self.id), options: options, maximumSeconds: maximumSeconds)
     }
 
-    /// Transcribes on a thread of its own (a transcription keeps a core busy for seconds; the async callers'
-    /// threads stay free).
+    /// Transcribes on the compute threads (a transcription keeps a core busy for seconds; Swift's task pool, which
+    /// on Linux shares its threads with Dispatch's global queues, stays free).
     public func transcribe(_ audio: SourceFile, language: String?) async throws -> Transcript {
-        try await withCheckedThrowingContinuation { continuation in
-            DispatchQueue.global(qos: .userInitiated).async {
-                continuation.resume(with: Result { try self.transcribe(url: audio.url, language: language, options: self.options) })
-            }
-        }
+        try await ComputeThreads.shared.run { try self.transcribe(url: audio.url, language: language, options: self.options) }
     }
 
     /// Decodes and transcribes the file at `url` with `options`.

@@ -66,21 +66,30 @@ public actor ChatModelRegistry {
 
     /// The model called `name` (nil: the default). `.invalidInput` for a name that is neither configured, built in,
     /// nor (with no server configured) anything else; `.notFound` when built-in weights are missing.
-    public func model(_ name: String? = nil) throws -> any ChatModel {
+    ///
+    /// A model file (a `.gguf` path) is loaded only when it is the default or `allowingFiles` (an admin's model
+    /// settings): a request naming a path would make the server read any file into memory and keep it, and the
+    /// answer would tell whether the file exists. Requests name configured or built-in models.
+    public func model(_ name: String? = nil, allowingFiles: Bool = false) async throws -> any ChatModel {
         let name = name ?? defaultModel
-        if let spec = settings.chatModels.first(where: { $0.name == name }) { return try instance(spec) }
+        if let spec = settings.chatModels.first(where: { $0.name == name }) { return try await instance(spec) }
+        let isFile = name.hasSuffix(".gguf") || name.contains("/")
+        if isFile, !allowingFiles, name != defaultModel, serverURL == nil || name.hasSuffix(".gguf") {
+            throw ZhikuError.invalidInput("'\(name)' is not a chat model of this server; requests name a configured or built-in "
+                                          + "model (GET /api/models lists them), and model files are added by an admin")
+        }
         if LlamaGenerator.isBuiltIn(name) || name.hasSuffix(".gguf") || serverURL == nil {
-            return try builtIn(name)
+            return try await builtIn(name)
         }
         var configuration = OpenAIChatModel.Configuration(baseURL: serverURL!, model: name, apiKey: apiKey)
         configuration.timeout = .seconds(300)
         return OpenAIChatModel(configuration, logger: logger)
     }
 
-    private func instance(_ spec: ChatModelSpec) throws -> any ChatModel {
+    private func instance(_ spec: ChatModelSpec) async throws -> any ChatModel {
         switch spec.provider {
         case .builtin:
-            return try builtIn(spec.model)
+            return try await builtIn(spec.model)
         case .openai:
             var configuration = OpenAIChatModel.Configuration(baseURL: spec.baseURL ?? "", model: spec.model,
                                                               apiKey: spec.resolvedAPIKey)
@@ -90,25 +99,29 @@ public actor ChatModelRegistry {
         }
     }
 
-    private func builtIn(_ model: String) throws -> BuiltInChatModel {
+    /// The built-in engine for `model`; its weights come from the process-wide ``LlamaGeneratorCache`` (loaded off
+    /// the request threads, once).
+    private func builtIn(_ model: String) async throws -> BuiltInChatModel {
         if let engine = engines[model] { return engine }
-        let engine = BuiltInChatModel(try LlamaGenerator.load(model), promptTokenBudget: promptTokenBudget)
+        let generator = try await LlamaGeneratorCache.shared.generator(model)
+        if let engine = engines[model] { return engine }  // another request finished loading while this one waited
+        let engine = BuiltInChatModel(generator, promptTokenBudget: promptTokenBudget)
         engines[model] = engine
         return engine
     }
 
     /// Makes `name` the default (hot switch). It must resolve to a model: a typo fails here, not at the next question.
-    public func setDefault(_ name: String) throws {
-        _ = try model(name)
+    public func setDefault(_ name: String) async throws {
+        _ = try await model(name, allowingFiles: true)
         settings.defaultChatModel = name
         try persist()
         logger.info("default chat model is now '\(name)'")
     }
 
     /// Adds or replaces a named model.
-    public func save(_ spec: ChatModelSpec) throws -> ChatModelSpec {
+    public func save(_ spec: ChatModelSpec) async throws -> ChatModelSpec {
         let spec = try spec.validated()
-        if spec.provider == .builtin { _ = try builtIn(spec.model) }
+        if spec.provider == .builtin { _ = try await builtIn(spec.model) }
         settings.chatModels.removeAll { $0.name == spec.name }
         settings.chatModels.append(spec)
         try persist()

@@ -24,7 +24,9 @@ public actor EmbedderCache: EmbedderSource {
         if let embedder = loaded[modelID] { return embedder }
         let embedder: any Embedder
         if ModelLocation.builtInEmbedders.contains(modelID) || serverURL == nil {
-            embedder = try ModelLocation.embedder(modelID)
+            // Reading the weights takes a core for a moment: on the compute threads, not the request threads.
+            embedder = try await ComputeThreads.shared.run { try ModelLocation.embedder(modelID) }
+            if let other = loaded[modelID] { return other }  // a request that came at the same time was first
         } else {
             embedder = try await OpenAIEmbedder(.init(baseURL: serverURL!, model: modelID, apiKey: apiKey), logger: logger)
         }

@@ -34,7 +34,7 @@ public struct PostgresKeywordIndex: KeywordIndex {
 
     public func add(_ chunks: [IndexableChunk], to kb: KnowledgeBase.ID) async throws {
         guard !chunks.isEmpty else { return }
-        let documents = TermCounts.of(chunks, tokenizer: tokenizer)
+        let documents = try await TermCounts.of(chunks, tokenizer: tokenizer)
         let logger = self.logger
         try await database.transaction("indexing \(chunks.count) chunks") { connection in
             // Documents first: those already indexed are skipped (an interrupted ingest may be repeated).

@@ -30,7 +30,7 @@ public struct SQLiteKeywordIndex: KeywordIndex {
 
     public func add(_ chunks: [IndexableChunk], to kb: KnowledgeBase.ID) async throws {
         guard !chunks.isEmpty else { return }
-        let documents = TermCounts.of(chunks, tokenizer: tokenizer)
+        let documents = try await TermCounts.of(chunks, tokenizer: tokenizer)
         try await pool.writing("indexing \(chunks.count) chunks") { db in
             let insertDocument = try BulkStatement(db, sql: """
                 INSERT OR IGNORE INTO bm25_documents (chunk_id, kb_id, length, terms) VALUES (?, ?, ?, ?)

@@ -4,7 +4,7 @@ import ZhikuCore
 import ZhikuTestSupport
 @testable import ZhikuIngest
 
-@Suite struct ExtractorTests {
+@Suite(.offThePool) struct ExtractorTests {
     let folder = TemporaryFolder()
 
     func source(_ name: String, _ bytes: [UInt8]) -> SourceFile {

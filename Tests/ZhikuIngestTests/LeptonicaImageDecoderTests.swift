@@ -5,7 +5,7 @@ import ZhikuTestSupport
 @testable import ZhikuIngest
 
 /// Hostile and odd images: clear errors, never a crash.
-@Suite struct LeptonicaImageDecoderTests {
+@Suite(.offThePool) struct LeptonicaImageDecoderTests {
     let folder = TemporaryFolder()
     let decoder = LeptonicaImageDecoder()
 

@@ -4,7 +4,7 @@ import ZhikuCore
 import ZhikuTestSupport
 @testable import ZhikuIngest
 
-@Suite struct RecursiveCharacterTextSplitterTests {
+@Suite(.offThePool) struct RecursiveCharacterTextSplitterTests {
     struct Case: Decodable {
         var `case`: String
         var chunk_size: Int

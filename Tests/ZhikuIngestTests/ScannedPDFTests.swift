@@ -6,7 +6,7 @@ import ZhikuTestSupport
 @testable import ZhikuIngest
 
 /// Mixed PDFs: text pages keep their text layer, scanned pages are rendered and read by OCR — only those.
-@Suite struct ScannedPDFTests {
+@Suite(.offThePool) struct ScannedPDFTests {
     /// Counts the images it is asked to read, then hands them to Tesseract.
     final class CountingOCR: OCREngine, @unchecked Sendable {
         let inner = TesseractOCR()

@@ -5,7 +5,7 @@ import ZhikuTestSupport
 @testable import ZhikuIngest
 
 /// Tesseract in-process on images the test draws itself, scored by character error rate.
-@Suite struct TesseractOCRTests {
+@Suite(.offThePool) struct TesseractOCRTests {
     let folder = TemporaryFolder()
     static let engine = TesseractOCR()
 

@@ -4,7 +4,7 @@ import ZhikuCore
 import ZhikuTestSupport
 @testable import ZhikuModels
 
-@Suite struct AudioDecoderTests {
+@Suite(.offThePool) struct AudioDecoderTests {
     @Test func wavIsResampledToSixteenKilohertzMono() throws {
         let folder = TemporaryFolder()
         let tone = AudioClip(samples: (0..<44_100).map { Float(0.5 * sin(2 * Double.pi * 440 * Double($0) / 44_100)) },

@@ -1,11 +1,12 @@
 import Foundation
 import Testing
+import ZhikuTestSupport
 import ZhikuCore
 @testable import ZhikuModels
 
 /// The built-in chat model as the server uses it: progress while the prompt is read, then text; a consumer that
 /// goes away stops the work (tokenizing, prompt, generation) and frees the model within a second.
-@Suite(.serialized) struct BuiltInChatModelTests {
+@Suite(.serialized, .offThePool) struct BuiltInChatModelTests {
     static let modelID = "qwen2.5-0.5b-instruct"
 
     static func load() -> BuiltInChatModel? {

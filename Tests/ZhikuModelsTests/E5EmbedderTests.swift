@@ -4,7 +4,7 @@ import ZhikuCore
 import ZhikuTestSupport
 @testable import ZhikuModels
 
-@Suite struct E5EmbedderTests {
+@Suite(.offThePool) struct E5EmbedderTests {
     struct Reference: Decodable {
         var text: String
         var is_query: Bool

@@ -6,7 +6,7 @@ import ZhikuTestSupport
 
 /// The built-in chat model against ../shared/eval/chat-model (an independent float64 forward pass): identical
 /// prompt ids, the same first-step top token and logits within 1e-2, the same greedy tokens for 20 steps.
-@Suite(.serialized) struct LlamaGeneratorTests {
+@Suite(.serialized, .offThePool) struct LlamaGeneratorTests {
     struct Case: Decodable {
         var messages: [ChatMessage]
         var prompt: String

@@ -4,7 +4,7 @@ import ZhikuCore
 import ZhikuTestSupport
 @testable import ZhikuModels
 
-@Suite struct MiniLMEmbedderTests {
+@Suite(.offThePool) struct MiniLMEmbedderTests {
     struct Reference: Decodable {
         var text: String
         var token_ids: [Int32]
@@ -62,7 +62,7 @@ import ZhikuTestSupport
     }
 }
 
-@Suite struct WordPieceTokenizerTests {
+@Suite(.offThePool) struct WordPieceTokenizerTests {
     @Test func basicTokenizerSplitsPunctuationAndCJKAndStripsAccents() throws {
         let folder = TemporaryFolder()
         let vocab = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "hello", ",", "world", "!", "cafe", "年", "假", "un", "##aff", "##able"]

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import ZhikuTestSupport
 import ZhikuCore
 @testable import ZhikuModels
 
@@ -8,7 +9,7 @@ import ZhikuCore
 /// wheel): identical token ids for every tokenizer case (Chinese, English, code, digits, emoji, text without
 /// spaces, control tokens in text, long CJK runs), the same prompt ids for three chats, the same top token and
 /// first-step logits within 0.5, and the same greedy tokens up to the end of the turn (at most 20).
-@Suite(.serialized) struct Qwen2ParityTests {
+@Suite(.serialized, .offThePool) struct Qwen2ParityTests {
     struct TokenizerCase: Decodable {
         var text: String
         var special: Bool

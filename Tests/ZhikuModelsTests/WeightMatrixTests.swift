@@ -1,10 +1,11 @@
 import Foundation
 import Testing
+import ZhikuTestSupport
 @testable import ZhikuModels
 
 /// The kernels that multiply straight from quantized codes, against the float32 product of the same dequantized
 /// weights.
-@Suite struct WeightMatrixTests {
+@Suite(.offThePool) struct WeightMatrixTests {
     /// Random GGUF blocks of `encoding` for an [out × in] matrix (scales and minimums as fp16).
     static func blocks(_ encoding: WeightMatrix.Encoding, inFeatures: Int, outFeatures: Int, seed: UInt64) -> [UInt8] {
         var state = seed
@@ -65,7 +66,7 @@ import Testing
 
 /// Q4_K and Q6_K decoding against the `gguf` Python package's own dequantization of the same random blocks
 /// (Fixtures/kquants.json, written by gguf 0.19.0 from PyPI).
-@Suite struct KQuantsTests {
+@Suite(.offThePool) struct KQuantsTests {
     struct Case: Decodable {
         var blocks_base64: String
         var values: [Float]

@@ -4,7 +4,7 @@ import ZhikuCore
 import ZhikuTestSupport
 @testable import ZhikuModels
 
-@Suite(.serialized) struct WhisperTranscriberTests {
+@Suite(.serialized, .offThePool) struct WhisperTranscriberTests {
     /// One line of ../shared/eval/speech/whisper-base-greedy.jsonl (faster-whisper 1.2.1, CTranslate2 4.8.5, float32).
     struct Reference: Decodable {
         var file: String

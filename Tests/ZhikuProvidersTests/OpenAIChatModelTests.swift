@@ -30,9 +30,9 @@ import ZhikuTestSupport
         #expect(pieces.count > 2, "streamed piece by piece")
         #expect(pieces.joined().contains("Paris"))
         #expect(usage?.finishReason == "stop")
-        let engine = try LlamaGenerator.load(LlamaGenerator.defaultModelID)
+        let engine = try await LlamaGeneratorCache.shared.generator(LlamaGenerator.defaultModelID)
         #expect(usage?.promptTokens == (try engine.promptIDs(question.messages))?.count, "the prompt as the model saw it")
-        let local = try engine.generate(question.messages, maxTokens: 24)
+        let local = try await ComputeThreads.shared.run { try engine.generate(question.messages, maxTokens: 24) }
         #expect(pieces.joined() == local.text, "the same greedy text as the engine in this process")
 
         // A client that goes away mid-stream: the stream ends, and the server keeps serving.

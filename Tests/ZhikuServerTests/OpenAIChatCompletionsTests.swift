@@ -20,7 +20,7 @@ import ZhikuTestSupport
         let choice = (whole.json["choices"] as? [[String: Any]])?.first
         #expect((choice?["message"] as? [String: Any])?["content"] as? String == "The capital of France is")
         #expect(choice?["finish_reason"] as? String == "stop")
-        let engine = try LlamaGenerator.load(LlamaGenerator.defaultModelID)
+        let engine = try await LlamaGeneratorCache.shared.generator(LlamaGenerator.defaultModelID)
         let promptTokens = try engine.promptIDs([ChatMessage(role: "user", content: "What is the capital of France?")])?.count
         #expect((whole.json["usage"] as? [String: Any])?["prompt_tokens"] as? Int == promptTokens)
 
