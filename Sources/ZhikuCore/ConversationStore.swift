@@ -15,8 +15,9 @@ public protocol ConversationStore: Sendable {
     func renameConversation(id: Conversation.ID, to title: String) async throws -> Conversation
     /// Deletes a conversation and its messages (the audit log keeps its entries); false when there was none.
     func deleteConversation(id: Conversation.ID) async throws -> Bool
-    /// Audit entries, newest first, optionally only of the knowledge bases `kbs` and after a time.
-    func auditEntries(kbs: [KnowledgeBase.ID]?, since: Date?, limit: Int) async throws -> [AuditEntry]
+    /// Audit entries, newest first, optionally only of the knowledge bases `kbs`, only of questions asked by
+    /// `askedBy` (a user's audit name), and after a time.
+    func auditEntries(kbs: [KnowledgeBase.ID]?, askedBy: String?, since: Date?, limit: Int) async throws -> [AuditEntry]
 }
 
 extension ConversationStore {
@@ -27,6 +28,11 @@ extension ConversationStore {
 
     /// Audit entries, newest first, optionally of one knowledge base and after a time.
     public func auditEntries(kb: KnowledgeBase.ID?, since: Date?, limit: Int) async throws -> [AuditEntry] {
-        try await auditEntries(kbs: kb.map { [$0] }, since: since, limit: limit)
+        try await auditEntries(kbs: kb.map { [$0] }, askedBy: nil, since: since, limit: limit)
+    }
+
+    /// Audit entries, newest first, optionally only of the knowledge bases `kbs` and after a time.
+    public func auditEntries(kbs: [KnowledgeBase.ID]?, since: Date?, limit: Int) async throws -> [AuditEntry] {
+        try await auditEntries(kbs: kbs, askedBy: nil, since: since, limit: limit)
     }
 }

@@ -91,8 +91,8 @@ struct AccountRoutes {
             let body = try await request.decode(as: NewUser.self, context: context)
             let password = body.password ?? Secret.password()
             try Secret.checkPassword(password)
-            let user = try await runtime.accounts.createUser(name: body.name, role: body.role ?? .member,
-                                                             passwordHash: Secret.passwordHash(password))
+            let hash = try await ComputeThreads.shared.run { Secret.passwordHash(password) }
+            let user = try await runtime.accounts.createUser(name: body.name, role: body.role ?? .member, passwordHash: hash)
             return try json(CreatedUser(user: user, password: body.password == nil ? password : nil), status: .created)
         }
         api.delete("users/:name") { _, context in
@@ -140,13 +140,26 @@ struct AccountRoutes {
         return user
     }
 
+    /// What an unknown name's password is checked against (same iterations as real hashes).
+    static let dummyHash = Secret.passwordHash(Secret.token())
+
     private func login(_ request: Request, _ context: ZhikuRequestContext) async throws -> Response {
         guard runtime.configuration.auth else { throw ZhikuError(.conflict, "this server runs without sign-in") }
         let body = try await request.decode(as: Login.self, context: context)
-        let key = "\(body.name.lowercased())|\(context.remoteAddress ?? "?")"
-        try await runtime.loginThrottle.check(key)
-        guard let (user, hash) = try await runtime.accounts.credentials(named: body.name), Secret.verify(body.password, against: hash) else {
-            await runtime.loginThrottle.failed(key)
+        let client = ClientAddress.resolve(peer: context.remoteAddress, forwardedFor: request.headers[values: HTTPField.Name("X-Forwarded-For")!],
+                                           trustedProxies: runtime.configuration.trustedProxies)
+        let key = "\(body.name.lowercased())|\(client ?? "?")"
+        try await runtime.loginThrottle.attempt(key)
+        let found = try await runtime.accounts.credentials(named: body.name)
+        let password = body.password
+        // PBKDF2 takes a core for a fraction of a second: it runs on the compute threads, not the request pool. An
+        // unknown name is checked against a dummy hash of the same cost, so the time taken does not tell which
+        // names exist.
+        let matches = try await ComputeThreads.shared.run {
+            let matches = Secret.verify(password, against: found?.1 ?? Self.dummyHash)
+            return found != nil && matches
+        }
+        guard let (user, _) = found, matches else {
             throw ZhikuError(.unauthorized, "wrong name or password")
         }
         await runtime.loginThrottle.succeeded(key)

@@ -41,6 +41,8 @@ public struct Answerer: Sendable {
         /// answer replaces that turn when it is stored (a failed one leaves it as it was).
         public var replaceLast = false
         public var model: String?
+        /// Whether `model` may be a `.gguf` path (the command line's own user; never an HTTP request).
+        public var modelFilesAllowed = false
         public var maxTokens = 384
         public var sampling = SamplingOptions(temperature: 0)
         public var mode = Mode.generate
@@ -187,7 +189,7 @@ public struct Answerer: Sendable {
             continuation.yield(.token(text))
             return try await finish(request, kb, progress.stats(finishReason: "extractive"), &progress, continuation)
         }
-        let model = try await runtime.chatModels.model(request.model)
+        let model = try await runtime.chatModels.model(request.model, allowingFiles: request.modelFilesAllowed)
         progress.model = model.modelID
         let messages: [ChatMessage]
         if kb != nil {

@@ -53,7 +53,7 @@ public struct ChatModelSpec: Sendable, Hashable, Codable {
     /// The key to send: `apiKey`, or the variable `apiKeyEnv` names.
     public var resolvedAPIKey: String? {
         if let apiKey, !apiKey.isEmpty { return apiKey }
-        return apiKeyEnv.flatMap { ProcessInfo.processInfo.environment[$0] }
+        return apiKeyEnv.flatMap { Self.mayReadKey(from: $0) ? ProcessInfo.processInfo.environment[$0] : nil }
     }
 
     /// Checks the spec; `.invalidInput` says what is wrong.
@@ -72,6 +72,10 @@ public struct ChatModelSpec: Sendable, Hashable, Codable {
                 throw ZhikuError.invalidInput("chat model '\(spec.name)' needs a base_url like http://127.0.0.1:1234")
             }
         }
+        if let variable = apiKeyEnv, !Self.mayReadKey(from: variable) {
+            throw ZhikuError.invalidInput("api_key_env names a variable starting with \(Self.keyVariablePrefix) (or OPENAI_API_KEY), "
+                                          + "not '\(variable)': other server variables are not sent to model servers")
+        }
         if let t = timeoutSeconds, !(1...3600).contains(t) {
             throw ZhikuError.invalidInput("timeout_seconds must be between 1 and 3600")
         }
@@ -81,10 +85,29 @@ public struct ChatModelSpec: Sendable, Hashable, Codable {
         return spec
     }
 
-    /// The spec as the API shows it: the key itself is never sent back.
+    /// The spec as the API shows it to an admin: the key itself is never sent back.
     public var redacted: ChatModelSpec {
         var spec = self
         if spec.apiKey?.isEmpty == false { spec.apiKey = "***" }
         return spec
+    }
+
+    /// The spec as members see it: its name, provider and model, without the server's address, the key's source
+    /// or a model file's folder.
+    public var forMembers: ChatModelSpec {
+        var spec = ChatModelSpec(name: name, provider: provider, model: model)
+        if provider == .builtin, model.hasSuffix(".gguf") { spec.model = URL(fileURLWithPath: model).lastPathComponent }
+        return spec
+    }
+
+    /// Environment variables `api_key_env` may name start with this (or are `OPENAI_API_KEY`): an admin can point
+    /// a model at any server, so the key variable must not be one that holds another secret (say, the database
+    /// URL with its password).
+    public static let keyVariablePrefix = "ZHIKU_KEY_"
+
+    static func mayReadKey(from variable: String) -> Bool {
+        variable == "OPENAI_API_KEY"
+            || (variable.hasPrefix(keyVariablePrefix) && variable.count > keyVariablePrefix.count
+                && variable.allSatisfy { $0.isASCII && ($0.isUppercase || $0.isNumber || $0 == "_") })
     }
 }

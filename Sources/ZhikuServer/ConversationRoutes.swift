@@ -40,10 +40,22 @@ struct ConversationRoutes {
         api.get("audit") { request, context in
             let parameters = request.uri.queryParameters
             let user = try context.requireUser()
-            // Everything for admins; for members, the entries of the knowledge bases they may read.
-            var kbs = try await runtime.access.readableIDs(for: user)
+            // Admins read every entry; owners every entry of their knowledge bases; viewers and editors only their
+            // own questions (another member's questions and answers are theirs to see, not a colleague's).
+            var owned: [KnowledgeBase.ID]?, others: [KnowledgeBase.ID] = []
+            if !user.isAdmin {
+                let roles = try await runtime.accounts.roles(of: user.id)
+                owned = roles.filter { $0.value >= .owner }.map(\.key)
+                others = roles.filter { $0.value < .owner }.map(\.key)
+            }
             if let name = parameters.get("kb") {
-                kbs = [try await runtime.access.knowledgeBase(String(name), for: user, needs: .viewer).id]
+                let kb = try await runtime.access.knowledgeBase(String(name), for: user, needs: .viewer)
+                if owned != nil {
+                    owned = owned!.contains(kb.id) ? [kb.id] : []
+                    others = others.contains(kb.id) ? [kb.id] : []
+                } else {
+                    owned = [kb.id]
+                }
             }
             var since: Date?
             if let text = parameters.get("since") {
@@ -53,7 +65,12 @@ struct ConversationRoutes {
                 since = date
             }
             let limit = try Self.limit(request, default: 100)
-            return try json(AuditList(entries: try await runtime.conversations.auditEntries(kbs: kbs, since: since, limit: limit)))
+            var entries = try await runtime.conversations.auditEntries(kbs: owned, askedBy: nil, since: since, limit: limit)
+            if !others.isEmpty, let name = user.auditName {
+                entries += try await runtime.conversations.auditEntries(kbs: others, askedBy: name, since: since, limit: limit)
+                entries = Array(entries.sorted { $0.id > $1.id }.prefix(limit))
+            }
+            return try json(AuditList(entries: entries))
         }
     }
 

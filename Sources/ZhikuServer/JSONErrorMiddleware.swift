@@ -15,7 +15,11 @@ public struct JSONErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             return try await next(request, context)
         } catch let error as ZhikuError {
             if error.code == .internal || error.code == .storageFailed {
+                // The details (SQL, paths, library errors) go to the log only; the client learns that it failed.
                 context.logger.error("\(request.method) \(request.uri.path): \(error.message)")
+                let what = error.code == .internal ? "the server failed" : "the server's storage failed"
+                return APIErrorResponse.make(status: APIErrorResponse.status(for: error.code), code: error.code.rawValue,
+                                             message: "\(what); the server log has the details")
             }
             return APIErrorResponse.make(status: APIErrorResponse.status(for: error.code), code: error.code.rawValue, message: error.message)
         } catch let error as HTTPError {

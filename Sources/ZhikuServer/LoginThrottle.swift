@@ -13,17 +13,18 @@ public actor LoginThrottle {
         self.window = window
     }
 
-    /// Throws `.tooManyRequests` (with the seconds to wait) when `key` is blocked.
-    public func check(_ key: String, now: Date = Date()) throws {
+    /// Starts a sign-in attempt for `key`: throws `.tooManyRequests` (with the seconds to wait) when `key` is
+    /// blocked, and otherwise counts the attempt as a failure at once, in the same step, so parallel guesses cannot
+    /// all pass the check before any of them is recorded. ``succeeded(_:)`` clears the record.
+    public func attempt(_ key: String, now: Date = Date()) throws {
         let recent = (failures[key] ?? []).filter { now.timeIntervalSince($0) < window }
-        failures[key] = recent
         if recent.count >= limit, let oldest = recent.first {
+            failures[key] = recent
             let wait = Int((window - now.timeIntervalSince(oldest)).rounded(.up))
             throw ZhikuError(.tooManyRequests, "too many failed sign-ins; try again in \(wait) s")
         }
+        failures[key] = recent + [now]
     }
-
-    public func failed(_ key: String, now: Date = Date()) { failures[key, default: []].append(now) }
 
     public func succeeded(_ key: String) { failures[key] = nil }
 }

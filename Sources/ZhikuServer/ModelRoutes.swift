@@ -26,12 +26,12 @@ struct ModelRoutes {
 
     func register(on router: Router<ZhikuRequestContext>) {
         let api = router.group("api/models")
-        api.get { _, _ in try await listing() }
+        api.get { _, context in try await listing(for: try context.requireUser()) }
         api.put("default") { request, context in
             try AccessControl.requireAdmin(try context.requireUser(), to: "change the chat model")
             let body = try await request.decode(as: SetDefault.self, context: context)
             try await runtime.chatModels.setDefault(body.chatModel)
-            return try await listing()
+            return try await listing(for: try context.requireUser())
         }
         api.put("chat/:name") { request, context in
             try AccessControl.requireAdmin(try context.requireUser(), to: "configure chat models")
@@ -64,10 +64,13 @@ struct ModelRoutes {
         }
     }
 
-    private func listing() async throws -> Response {
+    /// The settings as `user` may see them: admins get the configured specs (keys redacted), members only names,
+    /// providers and models.
+    private func listing(for user: User) async throws -> Response {
         let registry = runtime.chatModels
+        let specs = await registry.specs
         return try json(Listing(defaultChatModel: await registry.defaultModel,
-                                chatModels: await registry.specs.map(\.redacted),
+                                chatModels: user.isAdmin ? specs.map(\.redacted) : specs.map(\.forMembers),
                                 available: await registry.listedModels(),
                                 embeddingModels: runtime.embedders.installedModels()))
     }

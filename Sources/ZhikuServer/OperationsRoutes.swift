@@ -32,7 +32,9 @@ struct OperationsRoutes {
                 _ = try await runtime.chatModels.model(nil)
                 checks["chat_model"] = "ok"
             } catch let error as ZhikuError {
-                checks["chat_model"] = error.message
+                // Anyone may ask: the reason goes to the log, the answer names no path.
+                runtime.logger.warning("readiness: the chat model is not usable: \(error.message)")
+                checks["chat_model"] = error.code == .notFound ? "not installed (scripts/fetch-models.sh)" : "not usable (see the server log)"
             }
             let ready = checks.values.allSatisfy { $0 == "ok" }
             return try json(Readiness(status: ready ? "ready" : "not ready", checks: checks),

@@ -29,6 +29,8 @@ import ZhikuModels
 /// | `ZHIKU_MAX_ANSWER_TOKENS` | 4 096: the most `max_tokens` a chat request may ask for |
 /// | `ZHIKU_REQUESTS_PER_MINUTE` | 600 per signed-in user (0: no limit); more are answered 429 |
 /// | `ZHIKU_AUTH` | `on`: sign-in required; `off` (loopback only): one local user, no sign-in |
+/// | `ZHIKU_ALLOWED_HOSTS` | none: host names the server answers to besides loopback (checked with sign-in off, or whenever set) |
+/// | `ZHIKU_TRUSTED_PROXIES` | none: comma-separated addresses of reverse proxies whose `X-Forwarded-For` names the client |
 /// | `ZHIKU_SECURE_COOKIES` | unset: session cookies get `Secure` only behind `X-Forwarded-Proto: https`; `1`: always |
 public struct ZhikuConfiguration: Sendable {
     public var dataFolder: URL
@@ -75,6 +77,10 @@ public struct ZhikuConfiguration: Sendable {
     public var auth = true
     /// Mark session cookies `Secure` on every response (behind a TLS-terminating proxy that does not say so).
     public var secureCookies = false
+    /// Addresses of reverse proxies whose `X-Forwarded-For` is believed (sign-in throttling per client address).
+    public var trustedProxies: Set<String> = []
+    /// Host names (beyond loopback) the server answers to when sign-in is off, or always when set.
+    public var allowedHosts: Set<String> = []
     /// An OpenAI-compatible transcription server (`/v1/audio/transcriptions`) instead of the built-in Whisper base.
     public var speechServerURL: String?
     public var speechServerAPIKey: String?
@@ -125,6 +131,12 @@ public struct ZhikuConfiguration: Sendable {
         if let file = environment["ZHIKU_MODELS_FILE"], !file.isEmpty { c.modelsFile = URL(fileURLWithPath: file) }
         if let languages = environment["ZHIKU_OCR_LANG"], !languages.isEmpty { c.ocrLanguages = languages }
         if let auth = environment["ZHIKU_AUTH"]?.lowercased(), ["off", "0", "false", "no"].contains(auth) { c.auth = false }
+        if let hosts = environment["ZHIKU_ALLOWED_HOSTS"] {
+            c.allowedHosts = Set(hosts.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces).lowercased() }.filter { !$0.isEmpty })
+        }
+        if let proxies = environment["ZHIKU_TRUSTED_PROXIES"] {
+            c.trustedProxies = Set(proxies.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty })
+        }
         if let secure = environment["ZHIKU_SECURE_COOKIES"], ["1", "true", "on", "yes"].contains(secure.lowercased()) {
             c.secureCookies = true
         }

@@ -22,7 +22,7 @@ public struct ZhikuRequestContext: RequestContext {
         return user
     }
 
-    public var requestDecoder: JSONDecoder { ZhikuJSON.decoder }
+    public var requestDecoder: ZhikuRequestDecoder { ZhikuRequestDecoder() }
     public var responseEncoder: JSONEncoder { ZhikuJSON.encoder }
 }
 

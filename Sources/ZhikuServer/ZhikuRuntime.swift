@@ -101,9 +101,15 @@ public struct ZhikuRuntime: Sendable {
                                 backend: await .postgres(url, jobLease: configuration.jobLease, logger: logger), logger: logger)
     }
 
+    /// Creates the data folder readable by its owner only (0700), and makes every file the process creates from
+    /// now on private too (umask 077: the database, uploads, extractions and settings hold the team's documents
+    /// and password hashes). A folder that exists already is narrowed to 0700.
     private static func createDataFolder(_ folder: URL) throws {
+        umask(0o077)
         do {
-            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true,
+                                                    attributes: [.posixPermissions: 0o700])
+            try FileManager.default.setAttributes([.posixPermissions: 0o700], ofItemAtPath: folder.path)
         } catch {
             throw ZhikuError(.storageFailed, "cannot create the data folder \(folder.path): \(error.localizedDescription)")
         }
@@ -156,7 +162,8 @@ public struct ZhikuRuntime: Sendable {
     public func createFirstAdmin() async throws -> String? {
         guard configuration.auth, try await accounts.userCount() == 0 else { return nil }
         let password = Secret.password()
-        _ = try await accounts.createUser(name: "admin", role: .admin, passwordHash: Secret.passwordHash(password))
+        let hash = try await ComputeThreads.shared.run { Secret.passwordHash(password) }
+        _ = try await accounts.createUser(name: "admin", role: .admin, passwordHash: hash)
         return password
     }
 

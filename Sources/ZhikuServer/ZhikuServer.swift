@@ -17,6 +17,8 @@ public enum ZhikuServer {
         router.add(middleware: MetricsMiddleware())
         router.add(middleware: RequestIDMiddleware())
         router.add(middleware: JSONErrorMiddleware())
+        router.add(middleware: RequestOriginMiddleware(authOn: runtime.configuration.auth,
+                                                       allowedHosts: runtime.configuration.allowedHosts))
         router.add(middleware: AuthMiddleware(runtime: runtime))
         AccountRoutes(runtime: runtime).register(on: router)
         OperationsRoutes(runtime: runtime).register(on: router)

@@ -102,12 +102,13 @@ public struct PostgresConversationStore: ConversationStore {
         try await !database.rows("deleting conversation \(id)", "DELETE FROM conversations WHERE id = \(id) RETURNING id").isEmpty
     }
 
-    public func auditEntries(kbs: [KnowledgeBase.ID]?, since: Date?, limit: Int) async throws -> [AuditEntry] {
+    public func auditEntries(kbs: [KnowledgeBase.ID]?, askedBy: String?, since: Date?, limit: Int) async throws -> [AuditEntry] {
         let everyBase = kbs == nil
         let since = since?.timeIntervalSince1970
         return try await database.rows("reading the audit log", """
             SELECT * FROM audit_log
             WHERE (\(everyBase) OR kb_id = ANY(\(kbs ?? [])::bigint[])) AND (\(since)::float8 IS NULL OR at > \(since)::float8)
+              AND (\(askedBy)::text IS NULL OR user_name = \(askedBy))
             ORDER BY id DESC LIMIT \(max(0, limit))
             """).map { row in
             AuditEntry(id: try row["id"], at: Date(timeIntervalSince1970: try row["at"]), user: try row["user_name"],

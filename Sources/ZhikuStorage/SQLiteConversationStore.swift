@@ -99,7 +99,7 @@ public struct SQLiteConversationStore: ConversationStore {
         }
     }
 
-    public func auditEntries(kbs: [KnowledgeBase.ID]?, since: Date?, limit: Int) async throws -> [AuditEntry] {
+    public func auditEntries(kbs: [KnowledgeBase.ID]?, askedBy: String?, since: Date?, limit: Int) async throws -> [AuditEntry] {
         try await pool.reading("reading the audit log") { db in
             var sql = "SELECT * FROM audit_log WHERE 1 = 1"
             var arguments: StatementArguments = []
@@ -107,6 +107,7 @@ public struct SQLiteConversationStore: ConversationStore {
                 sql += " AND kb_id IN (\(kbs.isEmpty ? "NULL" : Array(repeating: "?", count: kbs.count).joined(separator: ",")))"
                 for kb in kbs { arguments += [kb] }
             }
+            if let askedBy { sql += " AND user = ?"; arguments += [askedBy] }
             if let since { sql += " AND at > ?"; arguments += [since.timeIntervalSince1970] }
             sql += " ORDER BY id DESC LIMIT ?"
             arguments += [max(0, limit)]

@@ -24,6 +24,7 @@ struct Ask: AsyncParsableCommand {
         let base = try await runtime.store.resolveKnowledgeBase(kb)
         var request = Answerer.Request(question: question)
         request.model = model
+        request.modelFilesAllowed = true
         request.k = k
         request.maxTokens = maxTokens
         request.mode = extractive ? .extractive : .generate

@@ -40,6 +40,7 @@ struct Chat: AsyncParsableCommand {
             }
             var request = Answerer.Request(question: question)
             request.model = model
+            request.modelFilesAllowed = true
             request.maxTokens = maxTokens
             request.target = target
             request.channel = "cli"

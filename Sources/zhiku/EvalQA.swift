@@ -105,7 +105,7 @@ struct EvalQA: AsyncParsableCommand {
         options.data = scratch.path
         let runtime = try await options.runtime()
         let kb = try await ingest(names.sorted(), from: documents, into: runtime)
-        let modelName = try await runtime.chatModels.model(model).modelID
+        let modelName = try await runtime.chatModels.model(model, allowingFiles: true).modelID
 
         var outcomes: [Outcome] = []
         let answerer = Answerer(runtime: runtime)
@@ -116,6 +116,7 @@ struct EvalQA: AsyncParsableCommand {
             }
             var request = Answerer.Request(question: q.question)
             request.model = model
+            request.modelFilesAllowed = true
             request.k = k
             request.maxTokens = maxTokens
             request.channel = "cli"

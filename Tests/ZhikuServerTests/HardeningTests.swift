@@ -1,0 +1,212 @@
+import Foundation
+import Testing
+import ZhikuCore
+import ZhikuTestSupport
+@testable import ZhikuServer
+
+/// Findings of the security review, each reproduced against a running server: what a member, an unauthenticated
+/// caller or a careless setting could do before, refused now with a clear 4xx while the server keeps serving.
+@Suite struct HardeningTests {
+    func bearer(_ key: String) -> [(String, String)] { [("Authorization", "Bearer \(key)")] }
+
+    func call(_ server: TestServer, _ method: TestServer.Method, _ path: String, key: String? = nil,
+              _ object: [String: Any]? = nil) async throws -> TestServer.Reply {
+        var headers = key.map(bearer) ?? []
+        var body: [UInt8]?
+        if let object {
+            body = Array(try JSONSerialization.data(withJSONObject: object))
+            headers.append(("Content-Type", "application/json"))
+        }
+        return try await server.request(method, path, body: body, headers: headers)
+    }
+
+    /// Finding 5: a `model` ending in `.gguf` was loaded from any path and kept in memory (memory exhaustion, a
+    /// file-existence oracle, a bypass of the admin-only model settings). Requests may name configured and built-in
+    /// models only; a path is refused before anything is read, with the same answer whether the file exists or not.
+    @Test func anyMemberCanLoadAnyFileAsAModel() async throws {
+        let server = try await TestServer()
+        defer { Task { try? await server.stop() } }
+        let folder = TemporaryFolder()
+        let existing = folder.url.appendingPathComponent("weights.gguf")
+        try Data("GGUF not really".utf8).write(to: existing)
+        let missing = folder.url.appendingPathComponent("nothing-here.gguf").path
+        var messages: [String] = []
+        for path in [existing.path, missing] {
+            let chat = try await call(server, .POST, "/api/chat", ["question": "hi", "model": path])
+            #expect(chat.status == 400, "\(chat.json)")
+            #expect(chat.errorCode == "invalid_input")
+            let message = ((chat.json["error"] as? [String: Any])?["message"] as? String) ?? ""
+            messages.append(message.replacingOccurrences(of: path, with: "PATH"))
+            let openAI = try await call(server, .POST, "/v1/chat/completions",
+                                        ["model": path, "messages": [["role": "user", "content": "hi"]]])
+            #expect(openAI.status == 400, "\(openAI.json)")
+        }
+        #expect(messages.count == 2 && messages[0] == messages[1], "the answer does not tell whether the file exists: \(messages)")
+        #expect(messages.first?.contains("added by an admin") == true)
+        #expect(try await server.request(.GET, "/healthz").status == 200)
+    }
+
+    /// Finding 7: any viewer read every user's questions and answers in the audit log; `/readyz` (no sign-in)
+    /// showed model paths; `/api/models` showed members the model servers' addresses; `api_key_env` could name any
+    /// server variable (the database URL, sent as a Bearer token to a server of the admin's choosing).
+    @Test func privacyAndDisclosure() async throws {
+        let server = try await TestServer(auth: true)
+        defer { Task { try? await server.stop() } }
+        let runtime = server.runtime
+        _ = try await runtime.createFirstAdmin()
+        let admin = try #require(try await runtime.accounts.user(named: "admin"))
+        let adminKey = try await runtime.createAPIKey(for: admin, name: "").0
+        var keys: [String: String] = [:]
+        for name in ["olga", "victor", "vera"] {
+            #expect(try await call(server, .POST, "/api/users", key: adminKey, ["name": name, "password": "long enough \(name)"]).status == 201)
+            keys[name] = try await runtime.createAPIKey(for: try #require(try await runtime.accounts.user(named: name)), name: "").0
+        }
+        #expect(try await call(server, .POST, "/api/kbs", key: keys["olga"], ["name": "team", "embedding_model": "none"]).status == 201)
+        for (name, role) in [("victor", "viewer"), ("vera", "editor")] {
+            #expect(try await call(server, .PUT, "/api/kbs/team/members/\(name)", key: keys["olga"], ["role": role]).status == 200)
+        }
+        let upload = try await server.request(.POST, "/api/kbs/team/files?name=pay.txt", body: Array("Salaries are paid on the 25th.".utf8),
+                                              headers: bearer(keys["olga"]!))
+        let job = try #require(((upload.json["uploads"] as? [[String: Any]])?.first?["job"] as? [String: Any])?["id"] as? Int)
+        #expect(try await server.waitForJob(job, timeout: .seconds(600), headers: bearer(keys["olga"]!))["status"] as? String == "succeeded")
+        for (name, question) in [("victor", "When is my salary paid?"), ("vera", "Are salaries paid monthly?")] {
+            let reply = try await call(server, .POST, "/api/chat", key: keys[name], ["kb": "team", "question": question, "mode": "extractive"])
+            #expect(reply.status == 200)
+        }
+        func questions(_ key: String?, _ query: String = "") async throws -> [String] {
+            let reply = try await call(server, .GET, "/api/audit\(query)", key: key)
+            return ((reply.json["entries"] as? [[String: Any]]) ?? []).compactMap { $0["question"] as? String }.sorted()
+        }
+        #expect(try await questions(keys["victor"]) == ["When is my salary paid?"], "a viewer sees their own questions only")
+        #expect(try await questions(keys["victor"], "?kb=team") == ["When is my salary paid?"])
+        #expect(try await questions(keys["vera"], "?kb=team") == ["Are salaries paid monthly?"], "so does an editor")
+        #expect(try await questions(keys["olga"], "?kb=team").count == 2, "the owner sees every question of the base")
+        #expect(try await questions(adminKey).count == 2)
+
+        // Readiness is public: it says what is wrong without naming files or folders.
+        let ready = try await server.request(.GET, "/readyz")
+        let readyText = String(decoding: ready.body, as: UTF8.self)
+        #expect(!readyText.contains("/root") && !readyText.contains(".cache") && !readyText.contains(".gguf"), "\(readyText)")
+
+        // The model settings: members see names and models, not the servers behind them.
+        let spec: [String: Any] = ["provider": "openai", "model": "qwen", "base_url": "http://10.1.2.3:8000", "api_key_env": "ZHIKU_KEY_LAB"]
+        #expect(try await call(server, .PUT, "/api/models/chat/lab", key: adminKey, spec).status == 200)
+        let memberView = String(decoding: try await call(server, .GET, "/api/models", key: keys["victor"]).body, as: UTF8.self)
+        #expect(memberView.contains("\"lab\"") && !memberView.contains("10.1.2.3") && !memberView.contains("ZHIKU_KEY_LAB"), "\(memberView)")
+        let adminView = String(decoding: try await call(server, .GET, "/api/models", key: adminKey).body, as: UTF8.self)
+        #expect(adminView.contains("10.1.2.3"))
+        // A key variable must be one meant for model servers.
+        var stealing = spec
+        stealing["api_key_env"] = "ZHIKU_DATABASE_URL"
+        let refused = try await call(server, .PUT, "/api/models/chat/exfil", key: adminKey, stealing)
+        #expect(refused.status == 400, "\(refused.json)")
+        #expect(refused.errorCode == "invalid_input")
+        #expect(try await server.request(.GET, "/healthz").status == 200)
+    }
+
+    /// Finding 8 (files): the data folder, the database and stored uploads were created with the default umask
+    /// (world-readable). The folder is 0700 and what the server writes in it 0600.
+    @Test func dataFolderIsPrivate() async throws {
+        let server = try await TestServer()
+        defer { Task { try? await server.stop() } }
+        _ = try await call(server, .POST, "/api/kbs", ["name": "p", "embedding_model": "none"])
+        let upload = try await server.request(.POST, "/api/kbs/p/files?name=a.txt", body: Array("Private notes.".utf8))
+        let job = try #require(((upload.json["uploads"] as? [[String: Any]])?.first?["job"] as? [String: Any])?["id"] as? Int)
+        #expect(try await server.waitForJob(job, timeout: .seconds(600))["status"] as? String == "succeeded")
+        func mode(_ url: URL) throws -> Int {
+            (try FileManager.default.attributesOfItem(atPath: url.path)[.posixPermissions] as? NSNumber)?.intValue ?? -1
+        }
+        #expect(try mode(server.folder.url) == 0o700)
+        let files = FileManager.default.enumerator(at: server.folder.url, includingPropertiesForKeys: [.isRegularFileKey])!
+        var checked = 0
+        for case let url as URL in files {
+            let m = try mode(url)
+            let isFile = (try url.resourceValues(forKeys: [.isRegularFileKey])).isRegularFile == true
+            #expect(m & 0o077 == 0, "\(url.lastPathComponent) is \(String(m, radix: 8))")
+            if isFile { checked += 1 }
+        }
+        #expect(checked >= 2, "the database and the upload at least")
+    }
+
+    /// Finding 4: the lockout was checked before PBKDF2 and recorded after it, so parallel guesses all got through;
+    /// behind a proxy every client had the proxy's address. Now 30 parallel guesses get at most the limit's worth
+    /// of answers (the rest 429), and with a trusted proxy one client's lockout does not lock out another.
+    @Test func signInThrottlingRacesAndLeaks() async throws {
+        let server = try await TestServer(auth: true, configure: { $0.trustedProxies = ["127.0.0.1"] })
+        defer { Task { try? await server.stop() } }
+        let password = try #require(try await server.runtime.createFirstAdmin())
+        func login(_ name: String, _ password: String, from client: String) async throws -> Int {
+            try await server.request(.POST, "/api/login", body: Array(try JSONSerialization.data(withJSONObject: ["name": name, "password": password])),
+                                     headers: [("Content-Type", "application/json"), ("X-Forwarded-For", "10.9.9.9, \(client)")]).status
+        }
+        let statuses = try await withThrowingTaskGroup(of: Int.self) { group in
+            for i in 0..<30 { group.addTask { try await login("admin", "guess-\(i)", from: "203.0.113.5") } }
+            return try await group.reduce(into: [Int]()) { $0.append($1) }
+        }
+        #expect(statuses.filter { $0 == 401 }.count <= 5, "\(statuses.sorted())")
+        #expect(statuses.filter { $0 == 429 }.count >= 25)
+        #expect(try await login("admin", password, from: "203.0.113.5") == 429, "that client stays locked out")
+        #expect(try await login("admin", password, from: "198.51.100.7") == 200, "another client behind the proxy is not")
+        // Unknown names are answered like wrong passwords (and cost the same PBKDF2).
+        #expect(try await login("nobody", "whatever-123", from: "198.51.100.8") == 401)
+        #expect(try await server.request(.GET, "/healthz").status == 200)
+    }
+
+    /// The client address: the peer itself unless it is a trusted proxy; then the nearest untrusted forwarded hop.
+    @Test func clientAddressBelievesOnlyTrustedProxies() {
+        #expect(ClientAddress.resolve(peer: "1.2.3.4", forwardedFor: ["5.6.7.8"], trustedProxies: []) == "1.2.3.4")
+        #expect(ClientAddress.resolve(peer: "10.0.0.1", forwardedFor: ["5.6.7.8, 10.0.0.2"], trustedProxies: ["10.0.0.1", "10.0.0.2"]) == "5.6.7.8")
+        #expect(ClientAddress.resolve(peer: "10.0.0.1", forwardedFor: ["spoofed, 5.6.7.8"], trustedProxies: ["10.0.0.1"]) == "5.6.7.8")
+        #expect(ClientAddress.resolve(peer: "10.0.0.1", forwardedFor: [], trustedProxies: ["10.0.0.1"]) == "10.0.0.1")
+        #expect(ClientAddress.resolve(peer: nil, forwardedFor: ["5.6.7.8"], trustedProxies: ["10.0.0.1"]) == nil)
+    }
+
+    /// Finding 2: with sign-in off there was no CSRF, Origin or Host check and JSON was read whatever its
+    /// Content-Type, so any web page could make an admin, upload files, or (DNS rebinding) read everything.
+    @Test func authOffIsOpenToAnyWebPage() async throws {
+        let server = try await TestServer()
+        defer { Task { try? await server.stop() } }
+        let kb = Array(#"{"name": "made-by-a-page"}"#.utf8)
+        let json = ("Content-Type", "application/json")
+        // What `fetch(…, {mode: 'no-cors'})` from another site sends: text/plain, the page's Origin, cross-site.
+        let noCors = try await server.request(.POST, "/api/kbs", body: kb, headers: [
+            ("Content-Type", "text/plain;charset=UTF-8"), ("Origin", "http://evil.example"), ("Sec-Fetch-Site", "cross-site")])
+        #expect(noCors.status == 403, "\(noCors.json)")
+        #expect(try await server.request(.POST, "/api/kbs", body: kb, headers: [json, ("Origin", "http://evil.example")]).status == 403)
+        #expect(try await server.request(.POST, "/api/kbs", body: kb, headers: [json, ("Sec-Fetch-Site", "same-site")]).status == 403)
+        #expect(try await server.request(.POST, "/api/kbs", body: kb, headers: [json, ("Origin", "null")]).status == 403)
+        let plain = try await server.request(.POST, "/api/kbs", body: kb, headers: [("Content-Type", "text/plain")])
+        #expect(plain.status == 415, "JSON only as JSON: \(plain.json)")
+        // DNS rebinding: the page's own name, resolved to 127.0.0.1, in the Host header.
+        let rebound = try await server.request(.GET, "/api/kbs", headers: [("Host", "evil.example:\(server.port)")])
+        #expect(rebound.status == 403, "\(rebound.status)")
+        #expect(try await server.request(.GET, "/api/kbs", headers: [("Host", "localhost:\(server.port)")]).status == 200)
+        // Nothing was made; the page itself and plain API clients work.
+        #expect((try await server.request(.GET, "/api/kbs").json["knowledge_bases"] as? [Any])?.isEmpty == true)
+        let sameOrigin = try await server.request(.POST, "/api/kbs", body: kb, headers: [
+            json, ("Origin", "http://127.0.0.1:\(server.port)"), ("Sec-Fetch-Site", "same-origin")])
+        #expect(sameOrigin.status == 201, "\(sameOrigin.json)")
+        #expect(try await server.request(.POST, "/api/kbs", body: Array(#"{"name": "by-curl"}"#.utf8), headers: [json]).status == 201)
+        #expect(try await server.request(.GET, "/healthz").status == 200)
+
+        // With sign-in on, a cross-site form cannot sign a victim into the attacker's account either.
+        let signed = try await TestServer(auth: true)
+        defer { Task { try? await signed.stop() } }
+        let password = try #require(try await signed.runtime.createFirstAdmin())
+        let login = Array(try JSONSerialization.data(withJSONObject: ["name": "admin", "password": password]))
+        #expect(try await signed.request(.POST, "/api/login", body: login, headers: [json, ("Origin", "https://evil.example")]).status == 403)
+        #expect(try await signed.request(.POST, "/api/login", body: login, headers: [json]).status == 200)
+    }
+
+    @Test func hostNamesAndOrigins() {
+        typealias M = RequestOriginMiddleware<ZhikuRequestContext>
+        #expect(M.hostName("Example.org:8080") == "example.org")
+        #expect(M.hostName("[::1]:8080") == "::1")
+        #expect(M.hostName("localhost.") == "localhost")
+        #expect(M.isLoopback("127.0.0.1") && M.isLoopback("localhost") && M.isLoopback("::1"))
+        #expect(!M.isLoopback("127.0.0.1.evil.example") && !M.isLoopback("evil.example"))
+        #expect(M.sameAuthority(URL(string: "http://127.0.0.1:8080")!, "127.0.0.1:8080"))
+        #expect(M.sameAuthority(URL(string: "https://zhiku.example")!, "zhiku.example"))
+        #expect(!M.sameAuthority(URL(string: "http://127.0.0.1:9999")!, "127.0.0.1:8080"))
+    }
+}
