@@ -20,7 +20,17 @@ struct MultipartUpload {
         try await receiveForm(body, boundary: boundary, blobs: blobs, limit: limit).parts
     }
 
-    /// Reads `body` to the end: the file parts, and the plain fields by name.
+    /// The most parts one form may hold (files and fields).
+    static let maxParts = 1000
+    /// The most bytes of headers one part may have.
+    static let maxPartHeaderBytes = 16 << 10
+    /// What a form may hold beyond `limit` bytes of files: part headers and fields.
+    static let formOverhead: Int64 = 1 << 20
+
+    /// Reads `body` to the end: the file parts, and the plain fields by name. The whole body is limited while it
+    /// streams (`limit` plus ``formOverhead``, whatever `Content-Length` said or whether it was sent at all), and so
+    /// are the number of parts and each part's headers (the file parts stored before a limit was hit stay in the blob
+    /// store without a file record, at most `limit` bytes per request).
     static func receiveForm<Body: AsyncSequence>(_ body: Body, boundary: String, blobs: some BlobStore, limit: Int64)
         async throws -> (parts: [Part], fields: [String: String]) where Body.Element == ByteBuffer {
         let state = State(blobs: blobs, limit: limit)
@@ -28,8 +38,14 @@ struct MultipartUpload {
         parser.onHeader = { name, value in state.header(name, value) }
         parser.onBody = { buffer in state.body(&buffer) }
         parser.onPartComplete = { state.complete() }
+        var received: Int64 = 0
         do {
             for try await buffer in body {
+                received += Int64(buffer.readableBytes)
+                if received > limit + formOverhead {
+                    throw ZhikuError(.tooLarge, "the form is larger than the limit of \(DiskBlobStore.describe(limit)) "
+                                     + "(plus \(DiskBlobStore.describe(formOverhead)) for its fields and headers)")
+                }
                 try parser.execute(buffer)
                 if let fatal = state.fatal { throw fatal }
             }
@@ -115,6 +131,8 @@ struct MultipartUpload {
         var fields: [String: String] = [:]
         var fieldBytes: [UInt8] = []
         var fatal: ZhikuError?
+        var headerBytes = 0
+        var partCount = 0
 
         init(blobs: any BlobStore, limit: Int64) {
             self.blobs = blobs
@@ -122,6 +140,11 @@ struct MultipartUpload {
         }
 
         func header(_ name: String, _ value: String) {
+            headerBytes += name.utf8.count + value.utf8.count + 4
+            if headerBytes > MultipartUpload.maxPartHeaderBytes, fatal == nil {
+                fatal = .invalidInput("a part of the form has more than \(MultipartUpload.maxPartHeaderBytes / 1024) KiB of headers")
+                return
+            }
             headers[name.lowercased()] = value
         }
 
@@ -152,7 +175,12 @@ struct MultipartUpload {
         }
 
         func complete() {
+            partCount += 1
+            if partCount > MultipartUpload.maxParts, fatal == nil {
+                fatal = .invalidInput("the form has more than \(MultipartUpload.maxParts) parts")
+            }
             defer {
+                headerBytes = 0
                 headers = [:]
                 writer = nil
                 currentName = nil

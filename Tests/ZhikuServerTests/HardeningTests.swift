@@ -209,4 +209,50 @@ import ZhikuTestSupport
         #expect(M.sameAuthority(URL(string: "https://zhiku.example")!, "zhiku.example"))
         #expect(!M.sameAuthority(URL(string: "http://127.0.0.1:9999")!, "127.0.0.1:8080"))
     }
+
+    /// A multipart body sent chunked (no `Content-Length`) over a raw connection; returns the status line's code.
+    static func chunkedForm(port: Int, path: String, parts: [(headers: String, body: String)]) throws -> Int {
+        let boundary = "zhikuHardening"
+        var form = ""
+        for part in parts { form += "--\(boundary)\r\n\(part.headers)\r\n\r\n\(part.body)\r\n" }
+        form += "--\(boundary)--\r\n"
+        var chunked = ""
+        var rest = Substring(form)
+        while !rest.isEmpty {
+            let piece = rest.prefix(32 << 10)
+            chunked += String(piece.utf8.count, radix: 16) + "\r\n" + piece + "\r\n"
+            rest = rest.dropFirst(piece.count)
+        }
+        chunked += "0\r\n\r\n"
+        let reply = try HostileUploadTests.rawRequest(port: port, """
+            POST \(path) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nContent-Type: multipart/form-data; boundary=\(boundary)\r\n\
+            Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n\(chunked)
+            """)
+        return Int(reply.split(separator: " ").dropFirst().first ?? "") ?? -1
+    }
+
+    /// Finding 3: the size check read only the declared length, and only per part: a chunked body of any number of
+    /// parts under the limit, parts with endless headers, or thousands of fields were all read in. Now the whole
+    /// body is counted as it streams, with caps on parts and header size, for uploads and transcription alike.
+    @Test func multipartLimitsArePerDeclaredLengthAndPerPartOnly() async throws {
+        let server = try await TestServer(maxUploadBytes: 64 << 10)
+        defer { Task { try? await server.stop() } }
+        _ = try await call(server, .POST, "/api/kbs", ["name": "m", "embedding_model": "none"])
+        let file = { (i: Int) in (headers: "Content-Disposition: form-data; name=\"file\"; filename=\"part-\(i).txt\"",
+                                  body: String(repeating: "Notes about part \(i). ", count: 2500)) }  // ~55 KiB each, under the limit
+        let many = (0..<25).map(file)
+        for path in ["/api/kbs/m/files", "/api/transcribe"] {
+            let status = try Self.chunkedForm(port: server.port, path: path, parts: many)
+            #expect(status == 413, "\(path): 25 parts of 55 KiB, chunked, against a 64 KiB limit: \(status)")
+        }
+        let fields = (0..<1100).map { (headers: "Content-Disposition: form-data; name=\"f\($0)\"", body: "x") }
+        #expect(try Self.chunkedForm(port: server.port, path: "/api/kbs/m/files", parts: fields) == 400)
+        let longHeader = [(headers: "Content-Disposition: form-data; name=\"file\"; filename=\"a.txt\"\r\nX-Padding: "
+                           + String(repeating: "p", count: 20 << 10), body: "hello")]
+        #expect(try Self.chunkedForm(port: server.port, path: "/api/kbs/m/files", parts: longHeader) == 400)
+        // Nothing was registered, and a normal form still works.
+        #expect((try await server.request(.GET, "/api/kbs/m/files").json["files"] as? [Any])?.isEmpty == true)
+        #expect(try Self.chunkedForm(port: server.port, path: "/api/kbs/m/files", parts: [file(1)]) == 202)
+        #expect(try await server.request(.GET, "/healthz").status == 200)
+    }
 }
