@@ -24,6 +24,7 @@ public struct LeptonicaImageDecoder: Sendable {
     public func decode(_ bytes: [UInt8], name: String) throws -> [OCRImage] {
         guard !bytes.isEmpty else { throw ZhikuError.invalidInput("'\(name)' is empty") }
         if let (width, height) = Self.claimedSize(bytes) { try checkSize(width, height, name) }
+        if let pages = Self.tiffPageSizes(bytes) { try checkPages(pages, name) }
         return try bytes.withUnsafeBufferPointer { buffer -> [OCRImage] in
             let data = buffer.baseAddress!
             var format: Int32 = 0, width: Int32 = 0, height: Int32 = 0, bps: Int32 = 0, spp: Int32 = 0, colormap: Int32 = 0
@@ -68,6 +69,56 @@ public struct LeptonicaImageDecoder: Sendable {
             }
         }
         return nil
+    }
+
+    /// The most pages of a TIFF that are decoded.
+    public static let maxPages = 1000
+
+    /// Refuses a TIFF whose pages, read from their headers before anything is decoded, hold too many pixels: each
+    /// page at most `maxPixels`, all pages together at most ten times that, and at most ``maxPages`` pages.
+    private func checkPages(_ pages: [(width: Int, height: Int)], _ name: String) throws {
+        guard pages.count <= Self.maxPages else {
+            throw ZhikuError(.tooLarge, "'\(name)' has more than \(Self.maxPages) pages; split it into smaller files")
+        }
+        var total = 0
+        for page in pages {
+            try checkSize(page.width, page.height, name)
+            total += page.width * page.height
+        }
+        guard total <= maxPixels * 10 else {
+            throw ZhikuError(.tooLarge, "'\(name)' has \(pages.count) pages of \(total / 1_000_000) million pixels in all; "
+                             + "at most \(maxPixels * 10 / 1_000_000) million are read from one file")
+        }
+    }
+
+    /// Each page's size in a TIFF, read from its directory entries (ImageWidth, ImageLength) without decoding;
+    /// nil when `b` is not a TIFF. A directory chain that loops or leaves the file ends the list.
+    static func tiffPageSizes(_ b: [UInt8]) -> [(width: Int, height: Int)]? {
+        guard b.count >= 8, b.starts(with: [0x49, 0x49, 0x2A, 0x00]) || b.starts(with: [0x4D, 0x4D, 0x00, 0x2A]) else { return nil }
+        let little = b[0] == 0x49
+        func u16(_ at: Int) -> Int? {
+            guard at >= 0, at + 1 < b.count else { return nil }
+            return little ? Int(b[at]) | Int(b[at + 1]) << 8 : Int(b[at]) << 8 | Int(b[at + 1])
+        }
+        func u32(_ at: Int) -> Int? {
+            guard let a = u16(at), let c = u16(at + 2) else { return nil }
+            return little ? a | c << 16 : a << 16 | c
+        }
+        var pages: [(width: Int, height: Int)] = []
+        var seen: Set<Int> = []
+        var ifd = u32(4) ?? 0
+        while ifd > 0, seen.insert(ifd).inserted, pages.count <= maxPages, let count = u16(ifd) {
+            var width = 0, height = 0
+            for e in 0..<count {
+                let entry = ifd + 2 + e * 12
+                guard let tag = u16(entry), let type = u16(entry + 2) else { break }
+                let value = type == 3 ? (u16(entry + 8) ?? 0) : (u32(entry + 8) ?? 0)  // SHORT or LONG
+                if tag == 256 { width = value } else if tag == 257 { height = value }
+            }
+            pages.append((width, height))
+            ifd = u32(ifd + 2 + count * 12) ?? 0
+        }
+        return pages
     }
 
     private func checkSize(_ width: Int, _ height: Int, _ name: String) throws {

@@ -11,6 +11,7 @@ struct AccountRoutes {
     let runtime: ZhikuRuntime
 
     struct Login: Decodable { var name: String; var password: String }
+    struct PasswordChange: Decodable { var currentPassword: String; var newPassword: String }
     struct Me: Encodable {
         /// Nil when nobody is signed in.
         var user: User?
@@ -56,6 +57,8 @@ struct AccountRoutes {
             }
             return try json(Me(user: user, auth: runtime.configuration.auth, csrfToken: csrf))
         }
+
+        api.post("me/password") { request, context in try await changePassword(request, context) }
 
         api.get("keys") { _, context in
             let user = try context.requireUser()
@@ -163,6 +166,38 @@ struct AccountRoutes {
             throw ZhikuError(.unauthorized, "wrong name or password")
         }
         await runtime.loginThrottle.succeeded(key)
+        return try await startSession(for: user, request)
+    }
+
+    /// Changes the signed-in user's own password (the current one must be given): every session and API key of the
+    /// user ends, and a browser that asked gets a new session at once. Wrong current passwords count against the
+    /// same sign-in limit as failed sign-ins.
+    private func changePassword(_ request: Request, _ context: ZhikuRequestContext) async throws -> Response {
+        let user = try context.requireUser()
+        guard runtime.configuration.auth, user.ownerID != nil else {
+            throw ZhikuError(.conflict, "this server runs without sign-in, so there are no passwords")
+        }
+        let body = try await request.decode(as: PasswordChange.self, context: context)
+        try Secret.checkPassword(body.newPassword)
+        let client = ClientAddress.resolve(peer: context.remoteAddress, forwardedFor: request.headers[values: HTTPField.Name("X-Forwarded-For")!],
+                                           trustedProxies: runtime.configuration.trustedProxies)
+        let key = "\(user.name.lowercased())|\(client ?? "?")"
+        try await runtime.loginThrottle.attempt(key)
+        let stored = try await runtime.accounts.credentials(named: user.name)
+        let (current, new) = (body.currentPassword, body.newPassword)
+        let hash: String? = try await ComputeThreads.shared.run {
+            guard let stored, Secret.verify(current, against: stored.1) else { return nil }
+            return Secret.passwordHash(new)
+        }
+        guard let hash else { throw ZhikuError(.forbidden, "the current password is wrong") }
+        await runtime.loginThrottle.succeeded(key)
+        try await runtime.accounts.setPasswordHash(hash, of: user.id)
+        let fromBrowser = request.headers[.authorization] == nil && AuthMiddleware.sessionToken(request) != nil
+        return fromBrowser ? try await startSession(for: user, request) : Response(status: .noContent)
+    }
+
+    /// A new browser session for `user`: the cookie, and the CSRF token in the body.
+    private func startSession(for user: User, _ request: Request) async throws -> Response {
         let token = Secret.token(), csrf = Secret.token()
         let lifetime = runtime.configuration.sessionLifetime
         try await runtime.accounts.createSession(tokenHash: Secret.tokenHash(token), user: user.id, csrf: csrf,

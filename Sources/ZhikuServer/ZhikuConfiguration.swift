@@ -30,6 +30,8 @@ import ZhikuModels
 /// | `ZHIKU_REQUESTS_PER_MINUTE` | 600 per signed-in user (0: no limit); more are answered 429 |
 /// | `ZHIKU_AUTH` | `on`: sign-in required; `off` (loopback only): one local user, no sign-in |
 /// | `ZHIKU_ALLOWED_HOSTS` | none: host names the server answers to besides loopback (checked with sign-in off, or whenever set) |
+/// | `ZHIKU_MAX_ANSWERS_PER_USER` | 2: answers and transcriptions one signed-in user may have in progress (429 beyond) |
+/// | `ZHIKU_IDLE_TIMEOUT` | 60: seconds a connection may idle, or take between the parts of a request, before it is closed |
 /// | `ZHIKU_TRUSTED_PROXIES` | none: comma-separated addresses of reverse proxies whose `X-Forwarded-For` names the client |
 /// | `ZHIKU_SECURE_COOKIES` | unset: session cookies get `Secure` only behind `X-Forwarded-Proto: https`; `1`: always |
 public struct ZhikuConfiguration: Sendable {
@@ -81,6 +83,10 @@ public struct ZhikuConfiguration: Sendable {
     public var trustedProxies: Set<String> = []
     /// Host names (beyond loopback) the server answers to when sign-in is off, or always when set.
     public var allowedHosts: Set<String> = []
+    /// Answers and transcriptions one signed-in user may have in progress at once (more get 429).
+    public var maxConcurrentPerUser = 2
+    /// Seconds a connection may sit idle, or take to send a request, before it is closed.
+    public var idleTimeoutSeconds = 60
     /// An OpenAI-compatible transcription server (`/v1/audio/transcriptions`) instead of the built-in Whisper base.
     public var speechServerURL: String?
     public var speechServerAPIKey: String?
@@ -134,6 +140,8 @@ public struct ZhikuConfiguration: Sendable {
         if let hosts = environment["ZHIKU_ALLOWED_HOSTS"] {
             c.allowedHosts = Set(hosts.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces).lowercased() }.filter { !$0.isEmpty })
         }
+        if let n = environment["ZHIKU_MAX_ANSWERS_PER_USER"].flatMap(Int.init), n > 0 { c.maxConcurrentPerUser = n }
+        if let n = environment["ZHIKU_IDLE_TIMEOUT"].flatMap(Int.init), n > 0 { c.idleTimeoutSeconds = n }
         if let proxies = environment["ZHIKU_TRUSTED_PROXIES"] {
             c.trustedProxies = Set(proxies.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty })
         }

@@ -1,10 +1,11 @@
 import Foundation
 import Hummingbird
+import NIOCore
 import ZhikuCore
 
 /// Decodes JSON request bodies (``ZhikuJSON/decoder``) only when they say they are JSON: a body sent as
 /// `text/plain` or a form (what a page on another site can send without asking) is refused with 415 before it
-/// is read as a command.
+/// is read as a command; a body over ``maxBytes`` is refused with 413.
 public struct ZhikuRequestDecoder: RequestDecoder {
     public init() {}
 
@@ -15,6 +16,15 @@ public struct ZhikuRequestDecoder: RequestDecoder {
             throw ZhikuError(.unsupportedMediaType,
                              "send the JSON body with Content-Type: application/json (got \(contentType.isEmpty ? "none" : "'\(contentType)'"))")
         }
-        return try await ZhikuJSON.decoder.decode(type, from: request, context: context)
+        let buffer: ByteBuffer
+        do {
+            buffer = try await request.body.collect(upTo: Self.maxBytes)
+        } catch is NIOTooManyBytesError {
+            throw ZhikuError(.tooLarge, "the JSON body is larger than \(Self.maxBytes >> 20) MiB")
+        }
+        return try ZhikuJSON.decoder.decode(type, from: Data(buffer.readableBytesView))
     }
+
+    /// The largest JSON body read (questions and conversations have their own, smaller limits).
+    public static let maxBytes = 2 << 20
 }

@@ -20,6 +20,8 @@ public enum ZhikuServer {
         router.add(middleware: RequestOriginMiddleware(authOn: runtime.configuration.auth,
                                                        allowedHosts: runtime.configuration.allowedHosts))
         router.add(middleware: AuthMiddleware(runtime: runtime))
+        router.add(middleware: UserWorkLimitMiddleware(limit: runtime.configuration.maxConcurrentPerUser,
+                                                       enabled: runtime.configuration.auth))
         AccountRoutes(runtime: runtime).register(on: router)
         OperationsRoutes(runtime: runtime).register(on: router)
         APIRoutes(runtime: runtime).register(on: router)
@@ -35,6 +37,7 @@ public enum ZhikuServer {
             serverName: "Zhiku")
         return Application(
             router: router,
+            server: .http1(configuration: .init(idleTimeout: .seconds(Int64(runtime.configuration.idleTimeoutSeconds)))),
             configuration: configuration,
             services: [IngestWorker(runtime: runtime)]
                 + (runtime.configuration.warmUpChatModel ? [ChatModelWarmUp(runtime: runtime, logger: runtime.logger)] : []),

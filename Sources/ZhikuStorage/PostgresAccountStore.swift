@@ -51,14 +51,16 @@ public struct PostgresAccountStore: AccountStore {
     }
 
     public func setPasswordHash(_ hash: String, of user: User.ID) async throws {
-        let logger = self.logger
+        let logger = self.logger, time = now
         try await database.transaction("changing the password of user \(user)") { connection in
             guard try await !connection.rows("UPDATE users SET password_hash = \(hash) WHERE id = \(user) RETURNING id",
                                          logger: logger).isEmpty else {
                 throw ZhikuError.notFound("user \(user) does not exist")
             }
-            // A new password signs out every browser.
+            // A new password signs out every browser and revokes every API key (a leaked one, say).
             try await connection.execute("DELETE FROM sessions WHERE user_id = \(user)", logger: logger)
+            try await connection.execute("UPDATE api_keys SET revoked_at = \(time) WHERE user_id = \(user) AND revoked_at IS NULL",
+                                         logger: logger)
         }
     }
 

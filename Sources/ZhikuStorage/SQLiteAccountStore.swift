@@ -56,11 +56,13 @@ public struct SQLiteAccountStore: AccountStore {
     }
 
     public func setPasswordHash(_ hash: String, of user: User.ID) async throws {
+        let time = now
         try await pool.writing("changing the password of user \(user)") { db in
             try db.execute(sql: "UPDATE users SET password_hash = ? WHERE id = ?", arguments: [hash, user])
             guard db.changesCount > 0 else { throw ZhikuError.notFound("user \(user) does not exist") }
-            // A new password signs out every browser.
+            // A new password signs out every browser and revokes every API key (a leaked one, say).
             try db.execute(sql: "DELETE FROM sessions WHERE user_id = ?", arguments: [user])
+            try db.execute(sql: "UPDATE api_keys SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL", arguments: [time, user])
         }
     }
 

@@ -21,6 +21,35 @@ import ZhikuTestSupport
         #expect(throws: ZhikuError.self) { try decoder.decode(TestImages.pngHeader(width: 100, height: 100), name: "cut.png") }
     }
 
+    /// A little-endian TIFF of `pages` directories, each claiming `side`×`side` pixels (and holding none); the
+    /// last directory points back at the first when `loop` is set.
+    static func tiffDirectories(pages: Int, side: Int, loop: Bool = false) -> [UInt8] {
+        func le16(_ v: Int) -> [UInt8] { [UInt8(v & 0xFF), UInt8(v >> 8 & 0xFF)] }
+        func le32(_ v: Int) -> [UInt8] { le16(v & 0xFFFF) + le16(v >> 16) }
+        var bytes: [UInt8] = [0x49, 0x49, 0x2A, 0x00] + le32(8)
+        for page in 0..<pages {
+            let next = page == pages - 1 ? (loop ? 8 : 0) : bytes.count + 30
+            bytes += le16(2) + le16(256) + le16(4) + le32(1) + le32(side) + le16(257) + le16(4) + le32(1) + le32(side) + le32(next)
+        }
+        return bytes
+    }
+
+    /// Finding 6 of the hardening review: a multi-page TIFF was decoded whole before each page's size was checked
+    /// (thousands of 8000×8000 pages in a few KB). Every page's header is read first, against a total budget.
+    @Test func decodersThatAllocateBeforeChecking() throws {
+        let sizes = try #require(LeptonicaImageDecoder.tiffPageSizes(Self.tiffDirectories(pages: 3, side: 640)))
+        #expect(sizes.map(\.width) == [640, 640, 640] && sizes.map(\.height) == [640, 640, 640])
+        #expect(LeptonicaImageDecoder.tiffPageSizes(Self.tiffDirectories(pages: 2, side: 10, loop: true))?.count == 2, "a loop ends the list")
+        #expect(LeptonicaImageDecoder.tiffPageSizes(Array("not a tiff".utf8)) == nil)
+        // Twenty pages of 64 million pixels each: every page is under the per-page limit, together they are not.
+        #expect { try decoder.decode(Self.tiffDirectories(pages: 20, side: 8000), name: "pages.tif") } throws: { error in
+            (error as? ZhikuError)?.code == .tooLarge && (error as? ZhikuError)?.message.contains("million pixels in all") == true
+        }
+        #expect { try decoder.decode(Self.tiffDirectories(pages: 5000, side: 16), name: "many.tif") } throws: { error in
+            (error as? ZhikuError)?.code == .tooLarge && (error as? ZhikuError)?.message.contains("more than 1000 pages") == true
+        }
+    }
+
     @Test func truncatedJPEGIsRefusedOrReadWithoutCrashing() throws {
         guard TestImages.available else { return print("skipped: ImageMagick not installed (scripts/setup.sh --tests)") }
         let url = folder.url.appendingPathComponent("page.jpg")

@@ -56,7 +56,8 @@ import ZhikuTestSupport
     }
 
     @Test func unreachableServerIsAClearError() async throws {
-        // A port nothing listens on (bound, then closed).
+        // A port nothing listens on: bound but not listening (connections are refused), and kept bound until the end
+        // so that no other test's server can take it meanwhile.
         let socket = Foundation.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
@@ -66,7 +67,7 @@ import ZhikuTestSupport
         _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(socket, $0, length) } }
         _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(socket, $0, &length) } }
         let port = Int(UInt16(bigEndian: address.sin_port))
-        close(socket)
+        defer { close(socket) }
 
         var configuration = OpenAIChatModel.Configuration(baseURL: "http://127.0.0.1:\(port)", model: "m")
         configuration.retries = 1

@@ -255,4 +255,84 @@ import ZhikuTestSupport
         #expect(try Self.chunkedForm(port: server.port, path: "/api/kbs/m/files", parts: [file(1)]) == 202)
         #expect(try await server.request(.GET, "/healthz").status == 200)
     }
+
+    /// Finding 8 (sessions and keys): a password change left API keys and other sessions working, and members had
+    /// no way to change their own password. `POST /api/me/password` needs the current password, ends every other
+    /// session and revokes every key, and gives the browser that asked a new session.
+    @Test func passwordChangesEndSessionsAndKeys() async throws {
+        let server = try await TestServer(auth: true)
+        defer { Task { try? await server.stop() } }
+        let runtime = server.runtime
+        _ = try await runtime.createFirstAdmin()
+        let admin = try #require(try await runtime.accounts.user(named: "admin"))
+        let adminKey = try await runtime.createAPIKey(for: admin, name: "").0
+        #expect(try await call(server, .POST, "/api/users", key: adminKey, ["name": "mia", "password": "first password"]).status == 201)
+        let mia = try #require(try await runtime.accounts.user(named: "mia"))
+        let miaKey = try await runtime.createAPIKey(for: mia, name: "laptop").0
+        func signIn(_ password: String) async throws -> (cookie: String, csrf: String)? {
+            let reply = try await server.json(.POST, "/api/login", ["name": "mia", "password": password])
+            guard reply.status == 200, let cookie = reply.headers["set-cookie"], let csrf = reply.json["csrf_token"] as? String else { return nil }
+            return (String(cookie.split(separator: ";")[0]), csrf)
+        }
+        let phone = try #require(try await signIn("first password"))
+        let desk = try #require(try await signIn("first password"))
+        func change(_ current: String, _ new: String, as session: (cookie: String, csrf: String)) async throws -> TestServer.Reply {
+            try await server.request(.POST, "/api/me/password",
+                                     body: Array(try JSONSerialization.data(withJSONObject: ["current_password": current, "new_password": new])),
+                                     headers: [("Cookie", session.cookie), ("X-CSRF-Token", session.csrf), ("Content-Type", "application/json")])
+        }
+        #expect(try await change("not my password", "second password", as: desk).status == 403)
+        #expect(try await change("first password", "short", as: desk).status == 400)
+        let changed = try await change("first password", "second password", as: desk)
+        #expect(changed.status == 200, "\(changed.json)")
+        let renewed = try #require(changed.headers["set-cookie"].map { String($0.split(separator: ";")[0]) })
+        #expect(try await server.request(.GET, "/api/kbs", headers: [("Cookie", renewed)]).status == 200, "the browser that asked stays signed in")
+        #expect(try await server.request(.GET, "/api/kbs", headers: [("Cookie", phone.cookie)]).status == 401, "other sessions end")
+        #expect(try await server.request(.GET, "/api/kbs", headers: [("Cookie", desk.cookie)]).status == 401)
+        #expect(try await call(server, .GET, "/api/kbs", key: miaKey).status == 401, "API keys are revoked")
+        #expect(try await signIn("first password") == nil)
+        #expect(try await signIn("second password") != nil)
+    }
+
+    /// Finding 9: one member could queue any number of long generations and starve everyone, and a client could
+    /// hold a connection open without ever finishing its request. Now a user has at most the configured number of
+    /// answers in progress (429 beyond, with the reason), others are not affected, and a half-sent request is cut
+    /// off after the idle timeout.
+    @Test func slowClientsAndFairness() async throws {
+        let model = try await StubChatServer(reply: "A slow answer.", delay: .seconds(4))
+        let server = try await TestServer(auth: true, configure: {
+            $0.chatServerURL = "http://127.0.0.1:\(model.port)"
+            $0.chatModel = "stub"
+            $0.maxConcurrentPerUser = 1
+            $0.idleTimeoutSeconds = 2
+        })
+        defer { Task { try? await server.stop(); try? await model.stop() } }
+        _ = try await server.runtime.createFirstAdmin()
+        let admin = try #require(try await server.runtime.accounts.user(named: "admin"))
+        let adminKey = try await server.runtime.createAPIKey(for: admin, name: "").0
+        #expect(try await call(server, .POST, "/api/users", key: adminKey, ["name": "greedy", "password": "long enough 1"]).status == 201)
+        let greedy = try await server.runtime.createAPIKey(for: try #require(try await server.runtime.accounts.user(named: "greedy")), name: "").0
+        let question: [String: Any] = ["question": "Tell me something.", "max_tokens": 16]
+        let questionBody = Array(try JSONSerialization.data(withJSONObject: question))
+        let headers = [("Authorization", "Bearer \(greedy)"), ("Content-Type", "application/json")]
+        let first = Task { try await server.request(.POST, "/api/chat", body: questionBody, headers: headers) }
+        try await Task.sleep(for: .seconds(1))
+        let second = try await call(server, .POST, "/api/chat", key: greedy, question)
+        #expect(second.status == 429, "\(second.status) \(second.json)")
+        #expect(second.errorCode == "too_many_requests")
+        let other = try await call(server, .POST, "/api/chat", key: adminKey, question)
+        #expect(other.status == 200, "another user is not held up by the first one's answers")
+        let firstReply = try await first.value
+        #expect(firstReply.status == 200)
+        let answer = TestServer.events(firstReply.body).filter { $0.name == "token" }.compactMap { $0.data["text"] as? String }.joined()
+        #expect(answer.contains("A slow answer."), "\(answer)")
+        #expect(try await call(server, .POST, "/api/chat", key: greedy, question).status == 200, "the turn is back once the answer ended")
+
+        // A request whose head never ends is closed after the idle timeout instead of holding the connection.
+        let started = ContinuousClock.now
+        let reply = try HostileUploadTests.rawRequest(port: server.port, "POST /api/kbs HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 100\r\n\r\n{")
+        let waited = ContinuousClock.now - started
+        #expect(waited < .seconds(30), "closed after \(waited) (\(reply.prefix(40)))")
+        #expect(try await server.request(.GET, "/healthz").status == 200)
+    }
 }

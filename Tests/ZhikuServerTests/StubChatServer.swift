@@ -11,9 +11,11 @@ final class StubChatServer: @unchecked Sendable {
     private let task: Task<Void, any Error>
     let port: Int
 
-    init(reply: String, pieceLength: Int = 12) async throws {
+    /// `delay`: how long each reply waits before it is sent (a model that takes its time).
+    init(reply: String, pieceLength: Int = 12, delay: Duration = .zero) async throws {
         let router = Router()
         router.post("v1/chat/completions") { _, _ in
+            if delay > .zero { try await Task.sleep(for: delay) }
             var body = ""
             var rest = Substring(reply)
             while !rest.isEmpty {

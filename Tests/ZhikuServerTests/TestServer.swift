@@ -15,7 +15,7 @@ final class TestServer: @unchecked Sendable {
     private let task: Task<Void, any Error>
     let port: Int
 
-    struct Reply {
+    struct Reply: Sendable {
         var status: Int
         var body: [UInt8]
         /// Response headers, names lowercased.

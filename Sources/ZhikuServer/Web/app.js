@@ -206,6 +206,7 @@ async function start() {
     logout.hidden = false;
     logout.textContent = t('signOut', { name: me.user.name });
     logout.addEventListener('click', async () => { try { await api('/api/logout', { method: 'POST' }); } finally { location.reload(); } });
+    wirePasswordChange();
   }
   window.addEventListener('hashchange', route);
   try {
@@ -216,3 +217,26 @@ async function start() {
 }
 
 start();
+
+/** The signed-in user's own password: current and new in a dialog; the answer is a fresh session for this browser. */
+function wirePasswordChange() {
+  const dialog = $('password-dialog');
+  const error = $('pw-error');
+  $('change-password').hidden = false;
+  $('change-password').addEventListener('click', () => {
+    $('password-form').reset();
+    error.textContent = '';
+    dialog.showModal();
+    $('pw-current').focus();
+  });
+  $('pw-cancel').addEventListener('click', () => dialog.close());
+  $('password-form').addEventListener('submit', async (event) => {
+    event.preventDefault();
+    try {
+      const me = await api('/api/me/password', { method: 'POST', body: { current_password: $('pw-current').value, new_password: $('pw-new').value } });
+      setSession(me.csrf_token);
+      dialog.close();
+      toast(t('passwordChanged'));
+    } catch (e) { error.textContent = e.message; }
+  });
+}
