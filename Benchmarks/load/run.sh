@@ -12,14 +12,8 @@ bin="$(swift build -c release --show-bin-path)/zhiku"
 data="$(mktemp -d)"; docs="$(mktemp -d)"
 trap 'kill "${server:-0}" 2>/dev/null || true; rm -rf "$data" "$docs"' EXIT
 
-# 300 small documents: company-policy style text in both languages.
-topics=("annual leave" "canteen" "expense reports" "office access" "parking" "security incidents" "travel booking" "onboarding" "remote work" "overtime")
-zh=("年假申请需要提前两周在人事系统提交。" "食堂中午十二点开门，下午两点关门。" "报销单须在月底前提交并附发票。" "访客须在前台登记并佩戴证件。" "员工停车位在地下二层。" "安全事件须在一小时内上报。" "差旅须通过公司平台预订。" "新员工第一周完成入职清单。" "远程办公每周最多两天。" "加班须经主管批准。")
-for i in $(seq 0 299); do
-  t=$((i % 10))
-  printf '# %s policy %d\n\nThis document describes the %s rules, revision %d. Employees should read it before asking HR.\n\n%s\n\nSection %d: exceptions need written approval from a manager.\n' \
-    "${topics[$t]}" "$i" "${topics[$t]}" "$i" "${zh[$t]}" "$i" > "$docs/policy-$i.md"
-done
+source Benchmarks/load/policies.sh
+write_policies "$docs"
 export ZHIKU_DATA="$data" ZHIKU_REQUESTS_PER_MINUTE=0 ZHIKU_LOG_LEVEL=warning
 "$bin" ingest --kb load --create "$docs" >/dev/null
 "$bin" user create loadtest --role member --password loadtest-password >/dev/null

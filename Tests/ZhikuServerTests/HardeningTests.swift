@@ -20,6 +20,21 @@ import ZhikuTestSupport
         return try await server.request(method, path, body: body, headers: headers)
     }
 
+    /// A server with sign-in on, its first admin, and an API key for that admin.
+    func signedInServer(configure: (inout ZhikuConfiguration) -> Void = { _ in }) async throws -> (TestServer, adminKey: String) {
+        let server = try await TestServer(auth: true, configure: configure)
+        _ = try await server.runtime.createFirstAdmin()
+        let admin = try #require(try await server.runtime.accounts.user(named: "admin"))
+        return (server, try await server.runtime.createAPIKey(for: admin, name: "").0)
+    }
+
+    /// Makes the member `name` (through the API, as the admin) and returns an API key of theirs.
+    func member(_ name: String, password: String, on server: TestServer, adminKey: String) async throws -> String {
+        let made = try await call(server, .POST, "/api/users", key: adminKey, ["name": name, "password": password])
+        #expect(made.status == 201, "\(made.json)")
+        return try await server.runtime.createAPIKey(for: try #require(try await server.runtime.accounts.user(named: name)), name: "").0
+    }
+
     /// Finding 5: a `model` ending in `.gguf` was loaded from any path and kept in memory (memory exhaustion, a
     /// file-existence oracle, a bypass of the admin-only model settings). Requests may name configured and built-in
     /// models only; a path is refused before anything is read, with the same answer whether the file exists or not.
@@ -50,16 +65,11 @@ import ZhikuTestSupport
     /// showed model paths; `/api/models` showed members the model servers' addresses; `api_key_env` could name any
     /// server variable (the database URL, sent as a Bearer token to a server of the admin's choosing).
     @Test func privacyAndDisclosure() async throws {
-        let server = try await TestServer(auth: true)
+        let (server, adminKey) = try await signedInServer()
         defer { Task { try? await server.stop() } }
-        let runtime = server.runtime
-        _ = try await runtime.createFirstAdmin()
-        let admin = try #require(try await runtime.accounts.user(named: "admin"))
-        let adminKey = try await runtime.createAPIKey(for: admin, name: "").0
         var keys: [String: String] = [:]
         for name in ["olga", "victor", "vera"] {
-            #expect(try await call(server, .POST, "/api/users", key: adminKey, ["name": name, "password": "long enough \(name)"]).status == 201)
-            keys[name] = try await runtime.createAPIKey(for: try #require(try await runtime.accounts.user(named: name)), name: "").0
+            keys[name] = try await member(name, password: "long enough \(name)", on: server, adminKey: adminKey)
         }
         #expect(try await call(server, .POST, "/api/kbs", key: keys["olga"], ["name": "team", "embedding_model": "none"]).status == 201)
         for (name, role) in [("victor", "viewer"), ("vera", "editor")] {
@@ -260,15 +270,9 @@ import ZhikuTestSupport
     /// no way to change their own password. `POST /api/me/password` needs the current password, ends every other
     /// session and revokes every key, and gives the browser that asked a new session.
     @Test func passwordChangesEndSessionsAndKeys() async throws {
-        let server = try await TestServer(auth: true)
+        let (server, adminKey) = try await signedInServer()
         defer { Task { try? await server.stop() } }
-        let runtime = server.runtime
-        _ = try await runtime.createFirstAdmin()
-        let admin = try #require(try await runtime.accounts.user(named: "admin"))
-        let adminKey = try await runtime.createAPIKey(for: admin, name: "").0
-        #expect(try await call(server, .POST, "/api/users", key: adminKey, ["name": "mia", "password": "first password"]).status == 201)
-        let mia = try #require(try await runtime.accounts.user(named: "mia"))
-        let miaKey = try await runtime.createAPIKey(for: mia, name: "laptop").0
+        let miaKey = try await member("mia", password: "first password", on: server, adminKey: adminKey)
         func signIn(_ password: String) async throws -> (cookie: String, csrf: String)? {
             let reply = try await server.json(.POST, "/api/login", ["name": "mia", "password": password])
             guard reply.status == 200, let cookie = reply.headers["set-cookie"], let csrf = reply.json["csrf_token"] as? String else { return nil }
@@ -300,18 +304,14 @@ import ZhikuTestSupport
     /// off after the idle timeout.
     @Test func slowClientsAndFairness() async throws {
         let model = try await StubChatServer(reply: "A slow answer.", delay: .seconds(4))
-        let server = try await TestServer(auth: true, configure: {
+        let (server, adminKey) = try await signedInServer(configure: {
             $0.chatServerURL = "http://127.0.0.1:\(model.port)"
             $0.chatModel = "stub"
             $0.maxConcurrentPerUser = 1
             $0.idleTimeoutSeconds = 2
         })
         defer { Task { try? await server.stop(); try? await model.stop() } }
-        _ = try await server.runtime.createFirstAdmin()
-        let admin = try #require(try await server.runtime.accounts.user(named: "admin"))
-        let adminKey = try await server.runtime.createAPIKey(for: admin, name: "").0
-        #expect(try await call(server, .POST, "/api/users", key: adminKey, ["name": "greedy", "password": "long enough 1"]).status == 201)
-        let greedy = try await server.runtime.createAPIKey(for: try #require(try await server.runtime.accounts.user(named: "greedy")), name: "").0
+        let greedy = try await member("greedy", password: "long enough 1", on: server, adminKey: adminKey)
         let question: [String: Any] = ["question": "Tell me something.", "max_tokens": 16]
         let questionBody = Array(try JSONSerialization.data(withJSONObject: question))
         let headers = [("Authorization", "Bearer \(greedy)"), ("Content-Type", "application/json")]
