@@ -1,6 +1,7 @@
 -- wrk script: generated answers from the built-in chat model, back to back (each client asks again as soon as its
 -- answer has ended), so generation is never idle. The answers stream as Server-Sent Events; wrk's latency is the
 -- whole answer.
+local common = dofile("Benchmarks/load/common.lua")
 local questions = {
   "How many days in advance must annual leave be requested?", "食堂几点开门？", "What is the expense report deadline?",
   "访客需要做什么？", "Where do employees park?", "远程办公每周最多几天？",
@@ -17,15 +18,4 @@ request = function()
   return wrk.format("POST", "/api/chat", headers, body)
 end
 
-local statuses = {}
-response = function(status, headers, body)
-  if status >= 300 then statuses[status] = (statuses[status] or 0) + 1 end
-end
-
-done = function(summary, latency, requests)
-  io.write(string.format("generate: answers %d, errors: connect %d read %d write %d timeout %d status %d\n",
-    summary.requests, summary.errors.connect, summary.errors.read, summary.errors.write, summary.errors.timeout,
-    summary.errors.status))
-  io.write(string.format("generate: answer time p50 %.1f s, p99 %.1f s, max %.1f s\n", latency:percentile(50) / 1e6,
-    latency:percentile(99) / 1e6, latency.max / 1e6))
-end
+done = function(summary, latency, requests) common.report("generate: ", summary, latency, "s") end

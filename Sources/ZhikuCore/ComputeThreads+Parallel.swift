@@ -15,9 +15,8 @@ extension ComputeThreads {
             return
         }
         withoutActuallyEscaping(body) { body in
-            let loop = ParallelLoop(iterations: iterations, body: body)
             let helpers = min(iterations - 1, Self.helpers.count)
-            loop.expectHelpers(helpers)
+            let loop = ParallelLoop(iterations: iterations, helpers: helpers, body: body)
             for _ in 0..<helpers { Self.helpers.push(.closure { loop.help() }) }
             loop.drain()
             loop.waitForHelpers()
@@ -35,12 +34,11 @@ private final class ParallelLoop: @unchecked Sendable {
     private var next = 0
     private var helpersRunning = 0
 
-    init(iterations: Int, body: @escaping (Int) -> Void) {
+    init(iterations: Int, helpers: Int, body: @escaping (Int) -> Void) {
         self.iterations = iterations
+        helpersRunning = helpers
         self.body = body
     }
-
-    func expectHelpers(_ count: Int) { condition.withLock { helpersRunning = count } }
 
     /// Runs indices until none are left.
     func drain() {

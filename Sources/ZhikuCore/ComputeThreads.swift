@@ -23,11 +23,12 @@ public final class ComputeThreads: TaskExecutor, @unchecked Sendable {
     /// How many threads serve the queue.
     public let count: Int
 
-    /// Starts `count` threads (at least one) named `name`-1, `name`-2, …; they live as long as the process.
+    /// Starts `count` threads (at least one) named `name`-1, `name`-2, …; they, and so this object, live as long as
+    /// the process.
     public init(count: Int, name: String) {
         self.count = max(1, count)
         for index in 1...self.count {
-            let thread = Thread { [unowned self] in
+            let thread = Thread {
                 // Named from inside: on Linux a name set before start() is not applied to the thread.
                 Thread.current.name = "\(name)-\(index)"
                 self.serve()

@@ -95,28 +95,20 @@ public struct LeptonicaImageDecoder: Sendable {
     /// nil when `b` is not a TIFF. A directory chain that loops or leaves the file ends the list.
     static func tiffPageSizes(_ b: [UInt8]) -> [(width: Int, height: Int)]? {
         guard b.count >= 8, b.starts(with: [0x49, 0x49, 0x2A, 0x00]) || b.starts(with: [0x4D, 0x4D, 0x00, 0x2A]) else { return nil }
-        let little = b[0] == 0x49
-        func u16(_ at: Int) -> Int? {
-            guard at >= 0, at + 1 < b.count else { return nil }
-            return little ? Int(b[at]) | Int(b[at + 1]) << 8 : Int(b[at]) << 8 | Int(b[at + 1])
-        }
-        func u32(_ at: Int) -> Int? {
-            guard let a = u16(at), let c = u16(at + 2) else { return nil }
-            return little ? a | c << 16 : a << 16 | c
-        }
+        let r = TIFFBytes(bytes: b, little: b[0] == 0x49)
         var pages: [(width: Int, height: Int)] = []
         var seen: Set<Int> = []
-        var ifd = u32(4) ?? 0
-        while ifd > 0, seen.insert(ifd).inserted, pages.count <= maxPages, let count = u16(ifd) {
+        var ifd = r.u32(4) ?? 0
+        while ifd > 0, seen.insert(ifd).inserted, pages.count <= maxPages, let count = r.u16(ifd) {
             var width = 0, height = 0
             for e in 0..<count {
                 let entry = ifd + 2 + e * 12
-                guard let tag = u16(entry), let type = u16(entry + 2) else { break }
-                let value = type == 3 ? (u16(entry + 8) ?? 0) : (u32(entry + 8) ?? 0)  // SHORT or LONG
+                guard let tag = r.u16(entry), let type = r.u16(entry + 2) else { break }
+                let value = type == 3 ? (r.u16(entry + 8) ?? 0) : (r.u32(entry + 8) ?? 0)  // SHORT or LONG
                 if tag == 256 { width = value } else if tag == 257 { height = value }
             }
             pages.append((width, height))
-            ifd = u32(ifd + 2 + count * 12) ?? 0
+            ifd = r.u32(ifd + 2 + count * 12) ?? 0
         }
         return pages
     }
@@ -180,18 +172,13 @@ public struct LeptonicaImageDecoder: Sendable {
             let body = i + 4
             if marker == 0xE1, body + 14 <= bytes.count, Array(bytes[body..<(body + 6)]) == Array("Exif\0\0".utf8) {
                 let tiff = body + 6
-                let little = bytes[tiff] == 0x49
-                func u16(_ at: Int) -> Int {
-                    guard at + 1 < bytes.count else { return 0 }
-                    return little ? Int(bytes[at]) | Int(bytes[at + 1]) << 8 : Int(bytes[at]) << 8 | Int(bytes[at + 1])
-                }
-                func u32(_ at: Int) -> Int { little ? u16(at) | u16(at + 2) << 16 : u16(at) << 16 | u16(at + 2) }
-                let ifd = tiff + u32(tiff + 4)
-                let count = u16(ifd)
+                let r = TIFFBytes(bytes: bytes, little: bytes[tiff] == 0x49)
+                let ifd = tiff + (r.u32(tiff + 4) ?? 0)
+                let count = r.u16(ifd) ?? 0
                 for e in 0..<min(count, 64) {
                     let entry = ifd + 2 + e * 12
-                    if u16(entry) == 0x0112 {
-                        let value = u16(entry + 8)
+                    if r.u16(entry) == 0x0112 {
+                        let value = r.u16(entry + 8) ?? 0
                         return (1...8).contains(value) ? value : 1
                     }
                 }
@@ -200,5 +187,22 @@ public struct LeptonicaImageDecoder: Sendable {
             i += 2 + length
         }
         return 1
+    }
+}
+
+/// 16- and 32-bit numbers of a TIFF structure (a TIFF file, or the EXIF block of a JPEG) in its byte order; nil past
+/// the end of the bytes.
+private struct TIFFBytes {
+    let bytes: [UInt8]
+    let little: Bool
+
+    func u16(_ at: Int) -> Int? {
+        guard at >= 0, at + 1 < bytes.count else { return nil }
+        return little ? Int(bytes[at]) | Int(bytes[at + 1]) << 8 : Int(bytes[at]) << 8 | Int(bytes[at + 1])
+    }
+
+    func u32(_ at: Int) -> Int? {
+        guard let a = u16(at), let c = u16(at + 2) else { return nil }
+        return little ? a | c << 16 : a << 16 | c
     }
 }

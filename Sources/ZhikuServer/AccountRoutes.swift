@@ -143,15 +143,20 @@ struct AccountRoutes {
         return user
     }
 
+    /// What password attempts are counted by: the name and the client's address (see ``ClientAddress``).
+    private func throttleKey(name: String, _ request: Request, _ context: ZhikuRequestContext) -> String {
+        let client = ClientAddress.resolve(peer: context.remoteAddress, forwardedFor: request.headers[values: HTTPField.Name("X-Forwarded-For")!],
+                                           trustedProxies: runtime.configuration.trustedProxies)
+        return "\(name.lowercased())|\(client ?? "?")"
+    }
+
     /// What an unknown name's password is checked against (same iterations as real hashes).
     static let dummyHash = Secret.passwordHash(Secret.token())
 
     private func login(_ request: Request, _ context: ZhikuRequestContext) async throws -> Response {
         guard runtime.configuration.auth else { throw ZhikuError(.conflict, "this server runs without sign-in") }
         let body = try await request.decode(as: Login.self, context: context)
-        let client = ClientAddress.resolve(peer: context.remoteAddress, forwardedFor: request.headers[values: HTTPField.Name("X-Forwarded-For")!],
-                                           trustedProxies: runtime.configuration.trustedProxies)
-        let key = "\(body.name.lowercased())|\(client ?? "?")"
+        let key = throttleKey(name: body.name, request, context)
         try await runtime.loginThrottle.attempt(key)
         let found = try await runtime.accounts.credentials(named: body.name)
         let password = body.password
@@ -179,9 +184,7 @@ struct AccountRoutes {
         }
         let body = try await request.decode(as: PasswordChange.self, context: context)
         try Secret.checkPassword(body.newPassword)
-        let client = ClientAddress.resolve(peer: context.remoteAddress, forwardedFor: request.headers[values: HTTPField.Name("X-Forwarded-For")!],
-                                           trustedProxies: runtime.configuration.trustedProxies)
-        let key = "\(user.name.lowercased())|\(client ?? "?")"
+        let key = throttleKey(name: user.name, request, context)
         try await runtime.loginThrottle.attempt(key)
         let stored = try await runtime.accounts.credentials(named: user.name)
         let (current, new) = (body.currentPassword, body.newPassword)

@@ -238,8 +238,8 @@ public struct Answerer: Sendable {
 
     /// Whether an answer's specifics come from `texts` (the sources and the question): of its technical terms —
     /// numbers of two or more digits, and words with digits or `_ . / = ~` inside (commands, options, paths,
-    /// versions; a hyphen counts only beside a digit) — at least half must appear there, and every one with digits and `_ . / ~ -` (a version, a path)
-    /// must (compared without spaces or case). An answer without such terms passes.
+    /// versions; a hyphen counts only beside a digit) — at least half must appear there, and every one with digits
+    /// and `_ . / ~ -` (a version, a path) must (compared without spaces or case). An answer without such terms passes.
     static func isGrounded(_ answer: String, in texts: [String]) -> Bool {
         let body = answer.replacingOccurrences(of: #"\[\d+\]"#, with: " ", options: .regularExpression)
         var terms: Set<String> = [], current = ""

@@ -73,8 +73,9 @@ public actor ChatModelRegistry {
     public func model(_ name: String? = nil, allowingFiles: Bool = false) async throws -> any ChatModel {
         let name = name ?? defaultModel
         if let spec = settings.chatModels.first(where: { $0.name == name }) { return try await instance(spec) }
-        let isFile = name.hasSuffix(".gguf") || name.contains("/")
-        if isFile, !allowingFiles, name != defaultModel, serverURL == nil || name.hasSuffix(".gguf") {
+        // A path: any `.gguf` name, and (with no model server, whose model names may contain '/') any name with '/'.
+        let isPath = name.hasSuffix(".gguf") || (serverURL == nil && name.contains("/"))
+        if isPath, !allowingFiles, name != defaultModel {
             throw ZhikuError.invalidInput("'\(name)' is not a chat model of this server; requests name a configured or built-in "
                                           + "model (GET /api/models lists them), and model files are added by an admin")
         }

@@ -10,17 +10,6 @@ import ZhikuTestSupport
 @Suite struct AccessTests {
     func bearer(_ key: String) -> [(String, String)] { [("Authorization", "Bearer \(key)")] }
 
-    func call(_ server: TestServer, _ method: TestServer.Method, _ path: String, key: String,
-              _ object: [String: Any]? = nil) async throws -> TestServer.Reply {
-        var headers = bearer(key)
-        var body: [UInt8]?
-        if let object {
-            body = Array(try JSONSerialization.data(withJSONObject: object))
-            headers.append(("Content-Type", "application/json"))
-        }
-        return try await server.request(method, path, body: body, headers: headers)
-    }
-
     @Test func knowledgeBasesAreInvisibleWithoutARoleAndRolesLimitWhatMembersDo() async throws {
         let server = try await TestServer(auth: true)
         let runtime = server.runtime
@@ -42,19 +31,19 @@ import ZhikuTestSupport
 
         // Users are made by the admin; members may not.
         for name in ["alice", "bob"] {
-            let made = try await call(server, .POST, "/api/users", key: adminKey, ["name": name, "password": "correct horse \(name)"])
+            let made = try await server.call(.POST, "/api/users", key: adminKey, ["name": name, "password": "correct horse \(name)"])
             #expect(made.status == 201, "\(made.json)")
         }
         let alice = try #require(try await runtime.accounts.user(named: "alice"))
         let bob = try #require(try await runtime.accounts.user(named: "bob"))
         let aliceKey = try await runtime.createAPIKey(for: alice, name: "").0
         let (bobKey, bobKeyRecord) = try await runtime.createAPIKey(for: bob, name: "laptop")
-        #expect(try await call(server, .GET, "/api/users", key: bobKey).status == 403)
-        #expect(try await call(server, .PUT, "/api/settings", key: bobKey, ["k": 3]).status == 403)
-        #expect(try await call(server, .PUT, "/api/models/default", key: bobKey, ["chat_model": "x"]).status == 403)
+        #expect(try await server.call(.GET, "/api/users", key: bobKey).status == 403)
+        #expect(try await server.call(.PUT, "/api/settings", key: bobKey, ["k": 3]).status == 403)
+        #expect(try await server.call(.PUT, "/api/models/default", key: bobKey, ["chat_model": "x"]).status == 403)
 
         // Alice's knowledge base, with a file and an answered question.
-        let kb = try #require(try await call(server, .POST, "/api/kbs", key: aliceKey, ["name": "alice-hr"]).json["id"] as? Int)
+        let kb = try #require(try await server.call(.POST, "/api/kbs", key: aliceKey, ["name": "alice-hr"]).json["id"] as? Int)
         let form = TestServer.multipart([("canteen.txt", Array("The canteen opens at noon and closes at two.".utf8))])
         let upload = try await server.request(.POST, "/api/kbs/alice-hr/files", body: form.body,
                                               headers: bearer(aliceKey) + [("Content-Type", form.contentType)])
@@ -63,7 +52,7 @@ import ZhikuTestSupport
         let job = try #require((uploaded["job"] as? [String: Any])?["id"] as? Int)
         let file = try #require((uploaded["file"] as? [String: Any])?["id"] as? Int)
         #expect(try await server.waitForJob(job, timeout: .seconds(600), headers: bearer(aliceKey))["status"] as? String == "succeeded")
-        let asked = TestServer.events(try await call(server, .POST, "/api/chat", key: aliceKey, [
+        let asked = TestServer.events(try await server.call(.POST, "/api/chat", key: aliceKey, [
             "kb": "alice-hr", "question": "When does the canteen open?", "mode": "extractive"]).body)
         let conversation = try #require(asked.last?.data["conversation_id"] as? Int)
 
@@ -80,47 +69,47 @@ import ZhikuTestSupport
             (.POST, "/v1/chat/completions", ["model": "kb:alice-hr", "messages": [["role": "user", "content": "canteen?"]]]),
         ]
         for (method, path, body) in hidden {
-            let reply = try await call(server, method, path, key: bobKey, body)
+            let reply = try await server.call(method, path, key: bobKey, body)
             #expect(reply.status == 404, "\(method) \(path): \(reply.status)")
             // Only a caller who named it hears its name back.
             let named = path.contains("alice-hr") || "\(body ?? [:])".contains("alice-hr")
             let text = String(decoding: reply.body, as: UTF8.self)
             #expect(named || !text.contains("alice-hr"), "\(method) \(path) names the knowledge base: \(text)")
         }
-        let byID = String(decoding: try await call(server, .GET, "/api/kbs/\(kb)", key: bobKey).body, as: UTF8.self)
+        let byID = String(decoding: try await server.call(.GET, "/api/kbs/\(kb)", key: bobKey).body, as: UTF8.self)
         #expect(!byID.contains("alice-hr"), "a 404 by id does not reveal the name: \(byID)")
-        #expect((try await call(server, .GET, "/api/kbs", key: bobKey).json["knowledge_bases"] as? [Any])?.isEmpty == true)
-        let models = try await call(server, .GET, "/v1/models", key: bobKey).json["data"] as? [[String: Any]] ?? []
+        #expect((try await server.call(.GET, "/api/kbs", key: bobKey).json["knowledge_bases"] as? [Any])?.isEmpty == true)
+        let models = try await server.call(.GET, "/v1/models", key: bobKey).json["data"] as? [[String: Any]] ?? []
         #expect(!models.contains { $0["id"] as? String == "kb:alice-hr" })
-        #expect((try await call(server, .GET, "/api/conversations", key: bobKey).json["conversations"] as? [Any])?.isEmpty == true)
-        #expect((try await call(server, .GET, "/api/audit", key: bobKey).json["entries"] as? [Any])?.isEmpty == true)
-        #expect((try await call(server, .GET, "/api/audit", key: adminKey).json["entries"] as? [Any])?.count == 1)
+        #expect((try await server.call(.GET, "/api/conversations", key: bobKey).json["conversations"] as? [Any])?.isEmpty == true)
+        #expect((try await server.call(.GET, "/api/audit", key: bobKey).json["entries"] as? [Any])?.isEmpty == true)
+        #expect((try await server.call(.GET, "/api/audit", key: adminKey).json["entries"] as? [Any])?.count == 1)
 
         // Viewer: reads, cannot change.
-        #expect(try await call(server, .PUT, "/api/kbs/\(kb)/members/bob", key: bobKey, ["role": "owner"]).status == 404)
-        #expect(try await call(server, .PUT, "/api/kbs/\(kb)/members/bob", key: aliceKey, ["role": "viewer"]).status == 200)
-        #expect(try await call(server, .GET, "/api/kbs/\(kb)/search?q=canteen", key: bobKey).status == 200)
-        #expect(try await call(server, .GET, "/api/kbs/\(kb)/files/\(file)/pages", key: bobKey).status == 200)
+        #expect(try await server.call(.PUT, "/api/kbs/\(kb)/members/bob", key: bobKey, ["role": "owner"]).status == 404)
+        #expect(try await server.call(.PUT, "/api/kbs/\(kb)/members/bob", key: aliceKey, ["role": "viewer"]).status == 200)
+        #expect(try await server.call(.GET, "/api/kbs/\(kb)/search?q=canteen", key: bobKey).status == 200)
+        #expect(try await server.call(.GET, "/api/kbs/\(kb)/files/\(file)/pages", key: bobKey).status == 200)
         // A viewer reads the knowledge base, not its other users' questions (HardeningTests.privacyAndDisclosure).
-        #expect((try await call(server, .GET, "/api/audit", key: bobKey).json["entries"] as? [Any])?.isEmpty == true)
+        #expect((try await server.call(.GET, "/api/audit", key: bobKey).json["entries"] as? [Any])?.isEmpty == true)
         for (method, path, body) in [(TestServer.Method.DELETE, "/api/kbs/\(kb)/files/\(file)", nil as [String: Any]?),
                                      (.PATCH, "/api/kbs/\(kb)", ["name": "mine"]), (.DELETE, "/api/kbs/\(kb)", nil),
                                      (.POST, "/api/jobs/\(job)/retry", nil), (.GET, "/api/kbs/\(kb)/members", nil),
                                      (.POST, "/api/kbs/\(kb)/files?name=x.txt", nil)] {
-            let reply = try await call(server, method, path, key: bobKey, body)
+            let reply = try await server.call(method, path, key: bobKey, body)
             #expect(reply.status == 403, "viewer: \(method) \(path): \(reply.status)")
             #expect(reply.errorCode == "forbidden")
         }
 
         // Editor: uploads.
-        #expect(try await call(server, .PUT, "/api/kbs/\(kb)/members/bob", key: aliceKey, ["role": "editor"]).status == 200)
+        #expect(try await server.call(.PUT, "/api/kbs/\(kb)/members/bob", key: aliceKey, ["role": "editor"]).status == 200)
         let added = try await server.request(.POST, "/api/kbs/\(kb)/files?name=note.txt", body: Array("Parking is free.".utf8),
                                              headers: bearer(bobKey))
         #expect(added.status == 202)
 
         // A revoked key stops working at once.
-        #expect(try await call(server, .DELETE, "/api/keys/\(bobKeyRecord.id)", key: bobKey).status == 204)
-        #expect(try await call(server, .GET, "/api/kbs", key: bobKey).status == 401)
+        #expect(try await server.call(.DELETE, "/api/keys/\(bobKeyRecord.id)", key: bobKey).status == 204)
+        #expect(try await server.call(.GET, "/api/kbs", key: bobKey).status == 401)
         try await server.stop()
     }
 

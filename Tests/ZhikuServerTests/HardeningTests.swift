@@ -9,17 +9,6 @@ import ZhikuTestSupport
 @Suite struct HardeningTests {
     func bearer(_ key: String) -> [(String, String)] { [("Authorization", "Bearer \(key)")] }
 
-    func call(_ server: TestServer, _ method: TestServer.Method, _ path: String, key: String? = nil,
-              _ object: [String: Any]? = nil) async throws -> TestServer.Reply {
-        var headers = key.map(bearer) ?? []
-        var body: [UInt8]?
-        if let object {
-            body = Array(try JSONSerialization.data(withJSONObject: object))
-            headers.append(("Content-Type", "application/json"))
-        }
-        return try await server.request(method, path, body: body, headers: headers)
-    }
-
     /// A server with sign-in on, its first admin, and an API key for that admin.
     func signedInServer(configure: (inout ZhikuConfiguration) -> Void = { _ in }) async throws -> (TestServer, adminKey: String) {
         let server = try await TestServer(auth: true, configure: configure)
@@ -30,7 +19,7 @@ import ZhikuTestSupport
 
     /// Makes the member `name` (through the API, as the admin) and returns an API key of theirs.
     func member(_ name: String, password: String, on server: TestServer, adminKey: String) async throws -> String {
-        let made = try await call(server, .POST, "/api/users", key: adminKey, ["name": name, "password": password])
+        let made = try await server.call(.POST, "/api/users", key: adminKey, ["name": name, "password": password])
         #expect(made.status == 201, "\(made.json)")
         return try await server.runtime.createAPIKey(for: try #require(try await server.runtime.accounts.user(named: name)), name: "").0
     }
@@ -47,12 +36,12 @@ import ZhikuTestSupport
         let missing = folder.url.appendingPathComponent("nothing-here.gguf").path
         var messages: [String] = []
         for path in [existing.path, missing] {
-            let chat = try await call(server, .POST, "/api/chat", ["question": "hi", "model": path])
+            let chat = try await server.call(.POST, "/api/chat", ["question": "hi", "model": path])
             #expect(chat.status == 400, "\(chat.json)")
             #expect(chat.errorCode == "invalid_input")
             let message = ((chat.json["error"] as? [String: Any])?["message"] as? String) ?? ""
             messages.append(message.replacingOccurrences(of: path, with: "PATH"))
-            let openAI = try await call(server, .POST, "/v1/chat/completions",
+            let openAI = try await server.call(.POST, "/v1/chat/completions",
                                         ["model": path, "messages": [["role": "user", "content": "hi"]]])
             #expect(openAI.status == 400, "\(openAI.json)")
         }
@@ -71,20 +60,20 @@ import ZhikuTestSupport
         for name in ["olga", "victor", "vera"] {
             keys[name] = try await member(name, password: "long enough \(name)", on: server, adminKey: adminKey)
         }
-        #expect(try await call(server, .POST, "/api/kbs", key: keys["olga"], ["name": "team", "embedding_model": "none"]).status == 201)
+        #expect(try await server.call(.POST, "/api/kbs", key: keys["olga"], ["name": "team", "embedding_model": "none"]).status == 201)
         for (name, role) in [("victor", "viewer"), ("vera", "editor")] {
-            #expect(try await call(server, .PUT, "/api/kbs/team/members/\(name)", key: keys["olga"], ["role": role]).status == 200)
+            #expect(try await server.call(.PUT, "/api/kbs/team/members/\(name)", key: keys["olga"], ["role": role]).status == 200)
         }
         let upload = try await server.request(.POST, "/api/kbs/team/files?name=pay.txt", body: Array("Salaries are paid on the 25th.".utf8),
                                               headers: bearer(keys["olga"]!))
         let job = try #require(((upload.json["uploads"] as? [[String: Any]])?.first?["job"] as? [String: Any])?["id"] as? Int)
         #expect(try await server.waitForJob(job, timeout: .seconds(600), headers: bearer(keys["olga"]!))["status"] as? String == "succeeded")
         for (name, question) in [("victor", "When is my salary paid?"), ("vera", "Are salaries paid monthly?")] {
-            let reply = try await call(server, .POST, "/api/chat", key: keys[name], ["kb": "team", "question": question, "mode": "extractive"])
+            let reply = try await server.call(.POST, "/api/chat", key: keys[name], ["kb": "team", "question": question, "mode": "extractive"])
             #expect(reply.status == 200)
         }
         func questions(_ key: String?, _ query: String = "") async throws -> [String] {
-            let reply = try await call(server, .GET, "/api/audit\(query)", key: key)
+            let reply = try await server.call(.GET, "/api/audit\(query)", key: key)
             return ((reply.json["entries"] as? [[String: Any]]) ?? []).compactMap { $0["question"] as? String }.sorted()
         }
         #expect(try await questions(keys["victor"]) == ["When is my salary paid?"], "a viewer sees their own questions only")
@@ -100,15 +89,15 @@ import ZhikuTestSupport
 
         // The model settings: members see names and models, not the servers behind them.
         let spec: [String: Any] = ["provider": "openai", "model": "qwen", "base_url": "http://10.1.2.3:8000", "api_key_env": "ZHIKU_KEY_LAB"]
-        #expect(try await call(server, .PUT, "/api/models/chat/lab", key: adminKey, spec).status == 200)
-        let memberView = String(decoding: try await call(server, .GET, "/api/models", key: keys["victor"]).body, as: UTF8.self)
+        #expect(try await server.call(.PUT, "/api/models/chat/lab", key: adminKey, spec).status == 200)
+        let memberView = String(decoding: try await server.call(.GET, "/api/models", key: keys["victor"]).body, as: UTF8.self)
         #expect(memberView.contains("\"lab\"") && !memberView.contains("10.1.2.3") && !memberView.contains("ZHIKU_KEY_LAB"), "\(memberView)")
-        let adminView = String(decoding: try await call(server, .GET, "/api/models", key: adminKey).body, as: UTF8.self)
+        let adminView = String(decoding: try await server.call(.GET, "/api/models", key: adminKey).body, as: UTF8.self)
         #expect(adminView.contains("10.1.2.3"))
         // A key variable must be one meant for model servers.
         var stealing = spec
         stealing["api_key_env"] = "ZHIKU_DATABASE_URL"
-        let refused = try await call(server, .PUT, "/api/models/chat/exfil", key: adminKey, stealing)
+        let refused = try await server.call(.PUT, "/api/models/chat/exfil", key: adminKey, stealing)
         #expect(refused.status == 400, "\(refused.json)")
         #expect(refused.errorCode == "invalid_input")
         #expect(try await server.request(.GET, "/healthz").status == 200)
@@ -119,7 +108,7 @@ import ZhikuTestSupport
     @Test func dataFolderIsPrivate() async throws {
         let server = try await TestServer()
         defer { Task { try? await server.stop() } }
-        _ = try await call(server, .POST, "/api/kbs", ["name": "p", "embedding_model": "none"])
+        _ = try await server.call(.POST, "/api/kbs", ["name": "p", "embedding_model": "none"])
         let upload = try await server.request(.POST, "/api/kbs/p/files?name=a.txt", body: Array("Private notes.".utf8))
         let job = try #require(((upload.json["uploads"] as? [[String: Any]])?.first?["job"] as? [String: Any])?["id"] as? Int)
         #expect(try await server.waitForJob(job, timeout: .seconds(600))["status"] as? String == "succeeded")
@@ -247,7 +236,7 @@ import ZhikuTestSupport
     @Test func multipartLimitsArePerDeclaredLengthAndPerPartOnly() async throws {
         let server = try await TestServer(maxUploadBytes: 64 << 10)
         defer { Task { try? await server.stop() } }
-        _ = try await call(server, .POST, "/api/kbs", ["name": "m", "embedding_model": "none"])
+        _ = try await server.call(.POST, "/api/kbs", ["name": "m", "embedding_model": "none"])
         let file = { (i: Int) in (headers: "Content-Disposition: form-data; name=\"file\"; filename=\"part-\(i).txt\"",
                                   body: String(repeating: "Notes about part \(i). ", count: 2500)) }  // ~55 KiB each, under the limit
         let many = (0..<25).map(file)
@@ -293,7 +282,7 @@ import ZhikuTestSupport
         #expect(try await server.request(.GET, "/api/kbs", headers: [("Cookie", renewed)]).status == 200, "the browser that asked stays signed in")
         #expect(try await server.request(.GET, "/api/kbs", headers: [("Cookie", phone.cookie)]).status == 401, "other sessions end")
         #expect(try await server.request(.GET, "/api/kbs", headers: [("Cookie", desk.cookie)]).status == 401)
-        #expect(try await call(server, .GET, "/api/kbs", key: miaKey).status == 401, "API keys are revoked")
+        #expect(try await server.call(.GET, "/api/kbs", key: miaKey).status == 401, "API keys are revoked")
         #expect(try await signIn("first password") == nil)
         #expect(try await signIn("second password") != nil)
     }
@@ -317,16 +306,16 @@ import ZhikuTestSupport
         let headers = [("Authorization", "Bearer \(greedy)"), ("Content-Type", "application/json")]
         let first = Task { try await server.request(.POST, "/api/chat", body: questionBody, headers: headers) }
         try await Task.sleep(for: .seconds(1))
-        let second = try await call(server, .POST, "/api/chat", key: greedy, question)
+        let second = try await server.call(.POST, "/api/chat", key: greedy, question)
         #expect(second.status == 429, "\(second.status) \(second.json)")
         #expect(second.errorCode == "too_many_requests")
-        let other = try await call(server, .POST, "/api/chat", key: adminKey, question)
+        let other = try await server.call(.POST, "/api/chat", key: adminKey, question)
         #expect(other.status == 200, "another user is not held up by the first one's answers")
         let firstReply = try await first.value
         #expect(firstReply.status == 200)
         let answer = TestServer.events(firstReply.body).filter { $0.name == "token" }.compactMap { $0.data["text"] as? String }.joined()
         #expect(answer.contains("A slow answer."), "\(answer)")
-        #expect(try await call(server, .POST, "/api/chat", key: greedy, question).status == 200, "the turn is back once the answer ended")
+        #expect(try await server.call(.POST, "/api/chat", key: greedy, question).status == 200, "the turn is back once the answer ended")
 
         // A request whose head never ends is closed after the idle timeout instead of holding the connection.
         let started = ContinuousClock.now

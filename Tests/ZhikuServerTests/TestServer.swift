@@ -91,6 +91,17 @@ final class TestServer: @unchecked Sendable {
         return Reply(status: Int(response.status.code), body: Array(buffer.readableBytesView), headers: fields)
     }
 
+    /// A request with an API key (`Authorization: Bearer …`) when `key` is given, and `object` as its JSON body.
+    func call(_ method: Method, _ path: String, key: String? = nil, _ object: [String: Any]? = nil) async throws -> Reply {
+        var headers = key.map { [("Authorization", "Bearer \($0)")] } ?? []
+        var body: [UInt8]?
+        if let object {
+            body = Array(try JSONSerialization.data(withJSONObject: object))
+            headers.append(("Content-Type", "application/json"))
+        }
+        return try await request(method, path, body: body, headers: headers)
+    }
+
     func json(_ method: Method, _ path: String, _ object: [String: Any]) async throws -> Reply {
         try await request(method, path, body: Array(try JSONSerialization.data(withJSONObject: object)),
                           headers: [("Content-Type", "application/json")])
