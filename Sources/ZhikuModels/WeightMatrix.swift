@@ -134,6 +134,13 @@ public struct WeightMatrix: Sendable {
     /// from float32 inputs instead of 8-bit ones (slower; for checks against float references).
     public func apply(_ x: [Float], rows: Int, exactInputs: Bool = false) -> [Float] {
         precondition(x.count == rows * inFeatures)
+        if rows > Self.quantizedRowLimit, !exactInputs, Self.tilesAvailable, inFeatures % 32 == 0, outFeatures % 32 == 0 {
+            // Every element is written by the tiles (no zeroing of a big output first).
+            return [Float](unsafeUninitializedCapacity: rows * outFeatures) { buffer, count in
+                applyOnTiles(x, rows: rows, into: buffer)
+                count = rows * outFeatures
+            }
+        }
         var out = [Float](repeating: 0, count: rows * outFeatures)
         if rows <= Self.quantizedRowLimit && encoding != .f32 {
             out.withUnsafeMutableBufferPointer { o in
@@ -155,16 +162,22 @@ public struct WeightMatrix: Sendable {
                 let matrix = self, n = outFeatures, k = inFeatures
                 let work: @Sendable (Int) -> Void = { part in
                     let range = (n * part / parts)..<(n * (part + 1) / parts)
-                    let weights = matrix.encoding == .f32 ? [] : matrix.dequantized(rows: range)
-                    let source = matrix.encoding == .f32 ? matrix.floats : weights
-                    let offset = matrix.encoding == .f32 ? range.lowerBound * k : 0
-                    source.withUnsafeBufferPointer { w in
+                    let multiply = { (w: UnsafePointer<Float>) in
                         if rows == 1 {
-                            cblas_sgemv(CblasRowMajor, CblasNoTrans, Int32(range.count), Int32(k), 1, w.baseAddress! + offset,
+                            cblas_sgemv(CblasRowMajor, CblasNoTrans, Int32(range.count), Int32(k), 1, w,
                                         Int32(k), a, 1, 0, c + range.lowerBound, 1)
                         } else {
                             cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(rows), Int32(range.count), Int32(k), 1,
-                                        a, Int32(k), w.baseAddress! + offset, Int32(k), 0, c + range.lowerBound, Int32(n))
+                                        a, Int32(k), w, Int32(k), 0, c + range.lowerBound, Int32(n))
+                        }
+                    }
+                    if matrix.encoding == .f32 {
+                        matrix.floats.withUnsafeBufferPointer { multiply($0.baseAddress! + range.lowerBound * k) }
+                    } else {
+                        // The dequantized rows go into a kept buffer (see ``ScratchBuffers``).
+                        ScratchBuffers.shared.withBuffer(count: range.count * k) { w in
+                            matrix.dequantize(rows: range, into: w)
+                            multiply(w)
                         }
                     }
                 }
@@ -172,6 +185,59 @@ public struct WeightMatrix: Sendable {
             }
         }
         return out
+    }
+
+    /// Whether prompts are multiplied on AMX tiles (Intel CPUs since Sapphire Rapids, with a kernel that allows
+    /// them; `ZHIKU_AMX=off` turns it off).
+    static let tilesAvailable = zk_amx_available() != 0
+
+    /// `x · Wᵀ` on AMX tiles: the input rows and each part's weights (dequantized) rounded to bfloat16, products
+    /// summed in float32 — the same rounding of the inputs as the 8-bit path of single rows, at several times
+    /// BLAS's float32 speed. The matrix's rows are split between the cores in multiples of 32.
+    private func applyOnTiles(_ x: [Float], rows: Int, into o: UnsafeMutableBufferPointer<Float>) {
+        let k = inFeatures, n = outFeatures
+        let padded = (rows + 31) / 32 * 32
+        let parts = n * k >= Self.splitThreshold ? Self.parallelism : 1
+        let blocks = n / 32
+        x.withUnsafeBufferPointer { input in
+            ScratchBuffers.shared.withBuffer(count: (padded * k + 1) / 2) { aFloats in
+                let a = UnsafeMutableRawPointer(aFloats).assumingMemoryBound(to: UInt16.self)
+                zk_amx_pack_a(input.baseAddress!, Int32(rows), Int32(padded), Int32(k), a)
+                nonisolated(unsafe) let ap = a, c = o.baseAddress!
+                let matrix = self
+                let work: @Sendable (Int) -> Void = { part in
+                    let range = (blocks * part / parts * 32)..<(blocks * (part + 1) / parts * 32)
+                    guard !range.isEmpty else { return }
+                    ScratchBuffers.shared.withBuffer(count: range.count * k / 2) { bFloats in
+                        let b = UnsafeMutableRawPointer(bFloats).assumingMemoryBound(to: UInt16.self)
+                        matrix.packForTiles(rows: range, into: b)
+                        zk_amx_gemm(Int32(rows), Int32(padded), Int32(range.count), Int32(k), ap, b,
+                                    c + range.lowerBound, Int32(n))
+                    }
+                }
+                if parts == 1 { work(0) } else { ComputeThreads.concurrentPerform(iterations: parts, execute: work) }
+            }
+        }
+    }
+
+    /// Weight rows `rows` as bfloat16 in AMX B-tile order (see `zk_amx_pack_b_f32`).
+    private func packForTiles(rows: Range<Int>, into b: UnsafeMutablePointer<UInt16>) {
+        let row0 = Int32(rows.lowerBound), count = Int32(rows.count), k = Int32(inFeatures)
+        floats.withUnsafeBufferPointer { scales in
+            mins.withUnsafeBufferPointer { mins in
+                codes.withUnsafeBufferPointer { codes in
+                    switch encoding {
+                    case .f32: zk_amx_pack_b_f32(scales.baseAddress!, row0, count, k, b)
+                    case .q8_0, .q5_0, .q6_K:
+                        codes.baseAddress!.withMemoryRebound(to: Int8.self, capacity: codes.count) { signed in
+                            zk_amx_pack_b_s8(signed, scales.baseAddress!, Int32(encoding.group), row0, count, k, b)
+                        }
+                    case .q4_0, .q4_1, .q4_K:
+                        zk_amx_pack_b_q4(codes.baseAddress!, scales.baseAddress!, mins.baseAddress!, row0, count, k, b)
+                    }
+                }
+            }
+        }
     }
 
     /// Row `i` as float32 (an embedding lookup).

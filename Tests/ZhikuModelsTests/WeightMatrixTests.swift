@@ -64,6 +64,53 @@ import ZhikuTestSupport
     }
 }
 
+extension WeightMatrixTests {
+    /// A prompt's rows on AMX tiles (inputs and weights rounded to bfloat16, sums in float32) against the float32
+    /// product of the same dequantized weights; row counts that fill, and that do not fill, the 32-row tiles.
+    @Test(arguments: [WeightMatrix.Encoding.q8_0, .q5_0, .q4_0, .q4_1, .q6_K, .f32])
+    func promptRowsOnTilesMatchTheFloatProduct(_ encoding: WeightMatrix.Encoding) throws {
+        guard WeightMatrix.tilesAvailable else {
+            print("skipped: this CPU (or kernel) has no AMX tiles; prompts use BLAS")
+            return
+        }
+        let inFeatures: Int, outFeatures = 64
+        let matrix: WeightMatrix
+        switch encoding {
+        case .q6_K:
+            // The reference blocks (two rows of 256) repeated into 64 rows.
+            let c = try #require(try KQuantsTests.fixture()["q6_K"])
+            let bytes = [UInt8](Array(repeating: [UInt8](Data(base64Encoded: c.blocks_base64)!), count: 32).joined())
+            inFeatures = 256
+            matrix = bytes.withUnsafeBytes { WeightMatrix(encoding: .q6_K, blocks: $0, inFeatures: 256, outFeatures: outFeatures) }
+        case .f32:
+            inFeatures = 576
+            matrix = WeightMatrix(floats: (0..<(inFeatures * outFeatures)).map { Float(sin(Double($0) * 0.013)) / 8 },
+                                  inFeatures: inFeatures, outFeatures: outFeatures)
+        default:
+            inFeatures = 576
+            let bytes = Self.blocks(encoding, inFeatures: inFeatures, outFeatures: outFeatures, seed: 11)
+            matrix = bytes.withUnsafeBytes { WeightMatrix(encoding: encoding, blocks: $0, inFeatures: inFeatures, outFeatures: outFeatures) }
+        }
+        let weights = matrix.dequantized()
+        for rows in [5, 32, 45, 70] {
+            let x = (0..<(rows * inFeatures)).map { i in Float(sin(Double(i) * 0.37 + Double(i / inFeatures))) }
+            let expected = Kernels.matmul(x, rows: rows, inFeatures: inFeatures, weight: weights, outFeatures: outFeatures)
+            let tiles = matrix.apply(x, rows: rows)
+            #expect(tiles.count == expected.count)
+            let scale = expected.map(abs).max()!
+            // bfloat16 keeps 8 significant bits of each factor (each rounded by at most 2⁻⁹ of itself), so an
+            // output is off by at most about 2⁻⁸ of Σ|x|·|w| — its size had no terms cancelled.
+            let magnitude = Kernels.matmul(x.map(abs), rows: rows, inFeatures: inFeatures, weight: weights.map(abs), outFeatures: outFeatures)
+            let worst = zip(zip(expected, tiles), magnitude).map { abs($0.0 - $0.1) / $1 }.max()!
+            #expect(worst < 1.0 / 256, "\(rows) rows: worst error \(worst) of the products' magnitude")
+            #expect(worst > 0, "the tiles were used (bfloat16 rounding shows)")
+            let exact = matrix.apply(x, rows: rows, exactInputs: true)
+            let exactWorst = zip(expected, exact).map { abs($0 - $1) }.max()!
+            #expect(exactWorst / scale < 1e-5, "float inputs keep the float32 product: \(exactWorst)")
+        }
+    }
+}
+
 /// Q4_K and Q6_K decoding against the `gguf` Python package's own dequantization of the same random blocks
 /// (Fixtures/kquants.json, written by gguf 0.19.0 from PyPI).
 @Suite(.offThePool) struct KQuantsTests {

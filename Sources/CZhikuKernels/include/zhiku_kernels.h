@@ -32,4 +32,27 @@ void zk_rows_q8x16_f32(int begin, int end, int blocks, const int8_t *codes, cons
 void zk_rows_q4_f32(int begin, int end, int blocks, const uint8_t *codes, const float *scales, const float *mins,
                     const float *x, const float *sums, float *out);
 
+// ---- Matrix products on Intel AMX tiles (bfloat16 inputs, float32 sums), for prompts (zhiku_amx.c) ----
+
+/// 1 when the CPU has AMX tiles with bfloat16 products and the kernel lets this process use them (asked once;
+/// `ZHIKU_AMX=off` in the environment forces 0), else 0.
+int zk_amx_available(void);
+
+/// Rows of activations as bfloat16 for ``zk_amx_gemm``: `rows` rows of `k` floats into `padded_rows` rows
+/// (rows past `rows` are zero), in A-tile order (every 16 rows × 32 columns contiguous).
+void zk_amx_pack_a(const float *x, int rows, int padded_rows, int k, uint16_t *out);
+
+/// Weight rows [row0, row0 + rows) of a `k`-column matrix as bfloat16 in AMX B-tile order: for every 16 rows and
+/// every 32 columns, a block of 16 × 16 pairs (pair p of row n = columns 2p, 2p + 1). `rows` and `k` are multiples
+/// of 16 and 32. The sources: float32 rows; signed 8-bit codes with one scale per `group` (32 or 16) values;
+/// 4-bit codes in blocks of 32 (value j in the low nibble of byte j, j + 16 in the high one) with scale and minimum.
+void zk_amx_pack_b_f32(const float *w, int row0, int rows, int k, uint16_t *out);
+void zk_amx_pack_b_s8(const int8_t *codes, const float *scales, int group, int row0, int rows, int k, uint16_t *out);
+void zk_amx_pack_b_q4(const uint8_t *codes, const float *scales, const float *mins, int row0, int rows, int k, uint16_t *out);
+
+/// c[m, n] = Σ_k a[m, k] · w[n, k] for m < rows, n < columns: `a` from ``zk_amx_pack_a`` (`padded_rows` a
+/// multiple of 32), `b` from a ``zk_amx_pack_b_f32`` family call for `columns` rows of w (a multiple of 32);
+/// `c` has row stride `ldc` floats.
+void zk_amx_gemm(int rows, int padded_rows, int columns, int k, const uint16_t *a, const uint16_t *b, float *c, int ldc);
+
 #endif

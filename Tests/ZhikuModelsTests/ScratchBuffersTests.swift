@@ -1,0 +1,30 @@
+import Testing
+@testable import ZhikuModels
+
+/// Lent buffers come back and are lent again; no more than the limit are kept.
+@Suite struct ScratchBuffersTests {
+    @Test func aReturnedBufferIsLentAgain() {
+        let buffers = ScratchBuffers(limit: 2)
+        let first = buffers.withBuffer(count: 1000) { p -> UnsafeMutablePointer<Float> in
+            p[999] = 1
+            return p
+        }
+        let second = buffers.withBuffer(count: 500) { $0 }
+        #expect(first == second)
+        #expect(buffers.keptFloats == 1000)
+    }
+
+    @Test func aBiggerRequestGetsABiggerBufferAndAtMostTheLimitIsKept() {
+        let buffers = ScratchBuffers(limit: 2)
+        buffers.withBuffer(count: 10) { a in
+            buffers.withBuffer(count: 20) { b in
+                buffers.withBuffer(count: 30) { c in
+                    #expect(a != b && b != c)
+                }
+            }
+        }
+        #expect(buffers.keptFloats == 50, "the two biggest are kept")
+        buffers.withBuffer(count: 100) { p in p[99] = 2 }
+        #expect(buffers.keptFloats == 130)
+    }
+}
