@@ -4,7 +4,8 @@ import ZhikuCore
 /// ``ChatModel`` on the built-in engine (``LlamaGenerator``). Generation runs on its own thread; at most
 /// `parallelism` requests generate at once (each uses the cores), the rest wait their turn. A consumer that goes
 /// away (a stopped or disconnected answer) stops tokenizing, prompt reading and generation within one layer's
-/// work, and frees its turn.
+/// work, and frees its turn. A prompt that begins like an earlier one (the same instructions; a follow-up that
+/// repeats the conversation) is read only from where they differ (``PromptCache``).
 public final class BuiltInChatModel: ChatModel, @unchecked Sendable {
     public let generator: LlamaGenerator
     public var modelID: String { generator.modelID }
@@ -47,7 +48,7 @@ public final class BuiltInChatModel: ChatModel, @unchecked Sendable {
                     shouldStop: { cancelled.isSet })
                 let result = try generator.generate(
                     request.messages, maxTokens: request.maxTokens, sampling: request.sampling, stop: request.stop,
-                    stopOnRepetition: true, control: control) { piece in
+                    stopOnRepetition: true, reusingPrompts: true, control: control) { piece in
                     continuation.yield(.text(piece))
                     return !cancelled.isSet
                 }

@@ -27,6 +27,8 @@ public struct LlamaGenerator: Sendable {
     public let modelID: String
     public let model: LlamaModel
     public let template: ChatTemplate
+    /// Sessions kept between generations that ask for it (``generate(promptIDs:maxTokens:sampling:stop:stopOnRepetition:reusingPrompts:control:onText:)``).
+    public let promptCache = PromptCache()
 
     /// Loads a GGUF file (`exactInputs`: see ``LlamaModel/exactInputs``).
     public init(modelID: String, file: URL, exactInputs: Bool = false) throws {
@@ -106,26 +108,34 @@ public struct LlamaGenerator: Sendable {
     /// Generates a reply. `onText` receives each new piece of text as soon as it is complete UTF-8 (and not part
     /// of a possible stop sequence); returning false stops generation (the client went away).
     public func generate(_ messages: [ChatMessage], maxTokens: Int = 256, sampling: SamplingOptions = .init(),
-                         stop: [String] = [], stopOnRepetition: Bool = false, control: Control = Control(),
-                         onText: (String) -> Bool = { _ in true }) throws -> Result {
+                         stop: [String] = [], stopOnRepetition: Bool = false, reusingPrompts: Bool = false,
+                         control: Control = Control(), onText: (String) -> Bool = { _ in true }) throws -> Result {
         guard let ids = try promptIDs(messages, shouldStop: control.shouldStop) else { throw CancellationError() }
         return try generate(promptIDs: ids, maxTokens: maxTokens, sampling: sampling, stop: stop,
-                            stopOnRepetition: stopOnRepetition, control: control, onText: onText)
+                            stopOnRepetition: stopOnRepetition, reusingPrompts: reusingPrompts, control: control, onText: onText)
     }
 
     /// Generates from prompt ids. When `control.shouldStop` turns true while the prompt is read a
     /// `CancellationError` is thrown; during generation the reply just ends. With `stopOnRepetition`, an answer that starts repeating a
     /// passage of 12 or more tokens for the third time in a row ends after its first occurrence (greedy parity checks leave it off).
+    /// With `reusingPrompts`, the session comes from ``promptCache`` (the prompt is read only after the tokens it
+    /// shares with a kept session) and goes back to it when generation ends normally; single-token steps then
+    /// use the quantized kernels where a fresh session would have read them in one block, so greedy parity checks
+    /// leave it off too.
     public func generate(promptIDs: [Int32], maxTokens: Int, sampling: SamplingOptions = .init(), stop: [String] = [],
-                         stopOnRepetition: Bool = false, control: Control = Control(),
+                         stopOnRepetition: Bool = false, reusingPrompts: Bool = false, control: Control = Control(),
                          onText: (String) -> Bool = { _ in true }) throws -> Result {
         let shouldStop = control.shouldStop, onProgress = control.progress
         guard maxTokens >= 1 else { throw ZhikuError.invalidInput("max_tokens must be at least 1") }
-        let session = model.makeSession(context: min(model.configuration.context, promptIDs.count + maxTokens))
+        guard !promptIDs.isEmpty else { throw ZhikuError.invalidInput("the prompt is empty") }
+        let capacity = min(model.configuration.context, promptIDs.count + maxTokens)
+        let (session, reused) = reusingPrompts ? promptCache.session(for: promptIDs, capacity: capacity, model: model)
+            : (model.makeSession(context: capacity), 0)
         var sampler = Sampler(try sampling.validated())
         let stopIDs = Set(template.stopTokens.compactMap { model.tokenizer.id(of: $0) } + [model.tokenizer.eosID])
         let total = promptIDs.count
-        var logits = try session.forward(promptIDs, progress: { onProgress?($0, total) }, shouldStop: shouldStop)
+        var logits = try session.forward(Array(promptIDs[reused...]), progress: { onProgress?(reused + $0, total) },
+                                         shouldStop: shouldStop)
         onProgress?(total, total)
         let first = logits
         var generated: [Int32] = []
@@ -164,6 +174,7 @@ public struct LlamaGenerator: Sendable {
             logits = try session.forward([token])
         }
         if let rest = stream.flush() { _ = onText(rest) }
+        if reusingPrompts { promptCache.keep(session) }
         return Result(promptTokenIDs: promptIDs, tokenIDs: generated, text: stream.text, finishReason: finish,
                       firstLogits: first, stoppedRepeating: repeating)
     }

@@ -111,8 +111,11 @@ public struct LlamaModel: Sendable {
 /// The running state of one generation: the key–value cache and the position. Not thread-safe; one per request.
 public final class LlamaSession: @unchecked Sendable {
     public let model: LlamaModel
-    public let capacity: Int
+    /// The most tokens the cache holds (grown by ``reserve(_:)``, never beyond the model's context).
+    public private(set) var capacity: Int
     public private(set) var position = 0
+    /// The tokens whose keys and values are in the cache, in order (what a later prompt can reuse).
+    public private(set) var tokens: [Int32] = []
     private var keys: [[Float]]
     private var values: [[Float]]
     /// Prompts are run in blocks of this many tokens: each block's activations stay small, the weights are
@@ -130,6 +133,33 @@ public final class LlamaSession: @unchecked Sendable {
             keys[l].reserveCapacity(capacity * kvWidth)
             values[l].reserveCapacity(capacity * kvWidth)
         }
+        tokens.reserveCapacity(capacity)
+    }
+
+    /// Lets the cache hold `count` tokens (up to the model's context); the memory already held is kept.
+    public func reserve(_ count: Int) {
+        let wanted = min(count, model.configuration.context)
+        guard wanted > capacity else { return }
+        capacity = wanted
+        let kvWidth = model.configuration.kvHeads * model.configuration.headSize
+        for l in 0..<model.configuration.layers {
+            keys[l].reserveCapacity(capacity * kvWidth)
+            values[l].reserveCapacity(capacity * kvWidth)
+        }
+        tokens.reserveCapacity(capacity)
+    }
+
+    /// Forgets every token after the first `count` (their keys and values), keeping the memory: the session then
+    /// continues from position `count`, as if only those tokens had been fed.
+    public func rewind(to count: Int) {
+        precondition(count >= 0 && count <= position, "rewind(to: \(count)) beyond position \(position)")
+        let kvWidth = model.configuration.kvHeads * model.configuration.headSize
+        for l in 0..<model.configuration.layers {
+            keys[l].removeSubrange((count * kvWidth)...)
+            values[l].removeSubrange((count * kvWidth)...)
+        }
+        tokens.removeSubrange(count...)
+        position = count
     }
 
     /// Feeds `tokens` (the prompt, or the last sampled token) and returns the logits after the last one.
@@ -202,6 +232,7 @@ public final class LlamaSession: @unchecked Sendable {
             layerDone(l)
         }
         position += n
+        self.tokens += tokens
         return Array(x[((n - 1) * w)..<(n * w)])
     }
 
