@@ -1,0 +1,76 @@
+import Foundation
+import ZhikuCore
+
+/// Citations for an answer that has none: small models often write the fact and forget the `[n]`, or name their
+/// source in words ("资料编号：2", "source 3"). Such an answer gets the number it named, or else the source its
+/// text overlaps most (as RAGFlow attributes answer sentences to chunks), appended as `[n]` — so every sourced
+/// answer points at the passage it came from. Answers that already cite a source are left as they are.
+public enum CitationRepair {
+    /// What to append to `answer` (" [2]", " [1][3]"), or nil when it cites already or nothing matches well.
+    /// `sources` are the numbered sources' texts, [1] first.
+    public static func missingCitations(answer: String, sources: [String]) -> String? {
+        guard !sources.isEmpty, !cites(answer, count: sources.count) else { return nil }
+        if let named = namedSource(answer, count: sources.count) { return " [\(named)]" }
+        let units = Self.units(answer)
+        guard units.count >= 4 else { return nil }
+        let coverage = sources.map { source -> Double in
+            let inSource = Self.units(source)
+            return Double(units.filter { inSource.contains($0) }.count) / Double(units.count)
+        }
+        guard let best = coverage.indices.max(by: { coverage[$0] < coverage[$1] }), coverage[best] >= minimumCoverage else {
+            return nil
+        }
+        // A second source that covers almost as much is cited too (the answer may combine them).
+        let runnerUp = coverage.indices.filter { $0 != best && coverage[$0] >= minimumCoverage && coverage[$0] >= 0.9 * coverage[best] }
+            .max { coverage[$0] < coverage[$1] }
+        return " " + ([best] + (runnerUp.map { [$0] } ?? [])).sorted().map { "[\($0 + 1)]" }.joined()
+    }
+
+    /// The share of an answer's words and character pairs a source must contain to be cited for it.
+    static let minimumCoverage = 0.35
+
+    /// Whether `answer` has a `[n]` (or `[n, m]`) for one of the `count` sources.
+    static func cites(_ answer: String, count: Int) -> Bool {
+        guard let regex = try? NSRegularExpression(pattern: #"\[(\d+)(?:\s*[,，、]\s*\d+)*\]"#) else { return false }
+        let ns = answer as NSString
+        return regex.matches(in: answer, range: NSRange(location: 0, length: ns.length)).contains { match in
+            Int(ns.substring(with: match.range(at: 1))).map { (1...count).contains($0) } ?? false
+        }
+    }
+
+    /// A source named in words: "资料编号：2", "资料 2", "来源2", "source 3", "Source #1".
+    static func namedSource(_ answer: String, count: Int) -> Int? {
+        let pattern = #"(?:资料|来源|参考资料|source)\s*(?:编号|#|no\.?)?\s*[:：]?\s*[(（【]?(\d{1,2})"#
+        guard let regex = try? NSRegularExpression(pattern: pattern, options: [.caseInsensitive]) else { return nil }
+        let ns = answer as NSString
+        for match in regex.matches(in: answer, range: NSRange(location: 0, length: ns.length)) {
+            if let n = Int(ns.substring(with: match.range(at: 1))), (1...count).contains(n) { return n }
+        }
+        return nil
+    }
+
+    /// An answer's comparable pieces: Latin words and numbers (lowercased, two characters or more) and pairs of
+    /// adjacent CJK characters.
+    static func units(_ text: String) -> Set<String> {
+        var units: Set<String> = []
+        var word = ""
+        var previousCJK: Character?
+        func flushWord() {
+            if word.count >= 2 { units.insert(word.lowercased()) }
+            word = ""
+        }
+        for ch in text {
+            let isCJK = ch.unicodeScalars.first.map(\.isCJK) ?? false
+            if isCJK {
+                flushWord()
+                if let p = previousCJK { units.insert(String([p, ch])) }
+                previousCJK = ch
+            } else {
+                previousCJK = nil
+                if ch.isLetter || ch.isNumber || ch == "_" || ch == "-" { word.append(ch) } else { flushWord() }
+            }
+        }
+        flushWord()
+        return units
+    }
+}
