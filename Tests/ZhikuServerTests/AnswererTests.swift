@@ -60,19 +60,6 @@ import ZhikuTestSupport
         #expect(all.last?.content.contains("[3] f.txt, p. 1") == true)
     }
 
-    /// The model's yes/no when asked whether its sources state its answer.
-    @Test func theSupportCheckReadsTheFirstWord() {
-        #expect(Answerer.verdict("是") == true)
-        #expect(Answerer.verdict("“是”。") == true)
-        #expect(Answerer.verdict("Yes.") == true)
-        #expect(Answerer.verdict("否") == false)
-        #expect(Answerer.verdict("不是") == false)
-        #expect(Answerer.verdict(" No") == false)
-        #expect(Answerer.verdict("没有") == false)
-        #expect(Answerer.verdict("根据资料") == nil)
-        #expect(Answerer.verdict("") == nil)
-    }
-
     /// The model's own "not covered" reply, and answers whose specifics are not in the sources.
     @Test func refusalsAndUngroundedAnswersAreRecognised() {
         #expect(Answerer.isModelRefusal("资料中没有找到答案。"))
