@@ -24,7 +24,13 @@ import Testing
             }
         }
         #expect(buffers.keptFloats == 50, "the two biggest are kept")
+        // None is big enough: the biggest kept one (30) is replaced by one of 100; the one of 20 stays.
         buffers.withBuffer(count: 100) { p in p[99] = 2 }
-        #expect(buffers.keptFloats == 130)
+        #expect(buffers.keptFloats == 120)
+        // A small request takes the smallest that fits, leaving the big one for a big request.
+        buffers.withBuffer(count: 15) { small in
+            buffers.withBuffer(count: 90) { big in #expect(small != big) }
+        }
+        #expect(buffers.keptFloats == 120, "nothing was reallocated")
     }
 }
