@@ -123,7 +123,10 @@ public struct OpenAIEmbedder: Embedder {
                 case 429, 500...599:
                     retryable = ZhikuError(.internal, "\(url) answered \(response.status.code): \(message(data))")
                 default:
-                    throw ZhikuError(.invalidInput, "\(url) refused the request (\(response.status.code)): \(message(data))")
+                    // The server's address stays in the log; its message is passed on (an unknown model, say).
+                    logger.warning("the embedding server refused a request", metadata: [
+                        "url": "\(url)", "status": "\(response.status.code)", "reply": "\(message(data))"])
+                    throw ZhikuError(.invalidInput, "the embedding server refused the request (HTTP \(response.status.code)): \(message(data).prefix(300))")
                 }
             } catch let error as ZhikuError {
                 throw error

@@ -287,6 +287,29 @@ import ZhikuTestSupport
         #expect(try await signIn("second password") != nil)
     }
 
+    /// Finding 7 (upstream errors): a model server's refusal was passed on with its address, which members may not
+    /// see (`/api/models` hides `base_url` from them). Now the client hears that the model server refused, with its
+    /// status and message (an unknown model, a context too long), and the address stays in the server log.
+    @Test func upstreamRefusalsDoNotShowTheModelServersAddress() async throws {
+        let model = try await StubChatServer(reply: "unused", refusal: (400, #"{"error":{"message":"unknown model 'stub'"}}"#))
+        let (server, adminKey) = try await signedInServer(configure: {
+            $0.chatServerURL = "http://127.0.0.1:\(model.port)"
+            $0.chatModel = "stub"
+        })
+        defer { Task { try? await server.stop(); try? await model.stop() } }
+        let member = try await member("mia", password: "long enough 1", on: server, adminKey: adminKey)
+        for path in ["/api/chat", "/v1/chat/completions"] {
+            let body: [String: Any] = path == "/api/chat" ? ["question": "Hello?", "max_tokens": 8]
+                : ["model": "stub", "messages": [["role": "user", "content": "Hello?"]], "max_tokens": 8]
+            let reply = try await server.call(.POST, path, key: member, body)
+            let text = String(decoding: reply.body, as: UTF8.self)
+            #expect(text.contains("refused"), "\(path): the client is told the model server refused: \(text.prefix(300))")
+            #expect(text.contains("400") && text.contains("unknown model 'stub'"), "\(path): with its status and message")
+            #expect(!text.contains("127.0.0.1:\(model.port)"), "\(path): the model server's address stays private")
+        }
+        #expect(try await server.request(.GET, "/healthz").status == 200)
+    }
+
     /// Finding 9: one member could queue any number of long generations and starve everyone, and a client could
     /// hold a connection open without ever finishing its request. Now a user has at most the configured number of
     /// answers in progress (429 beyond, with the reason), others are not affected, and a half-sent request is cut

@@ -11,11 +11,16 @@ final class StubChatServer: @unchecked Sendable {
     private let task: Task<Void, any Error>
     let port: Int
 
-    /// `delay`: how long each reply waits before it is sent (a model that takes its time).
-    init(reply: String, pieceLength: Int = 12, delay: Duration = .zero) async throws {
+    /// `delay`: how long each reply waits before it is sent (a model that takes its time). `refusal`: answer every
+    /// request with this status and JSON body instead (a server that refuses).
+    init(reply: String, pieceLength: Int = 12, delay: Duration = .zero, refusal: (status: Int, body: String)? = nil) async throws {
         let router = Router()
         router.post("v1/chat/completions") { _, _ in
             if delay > .zero { try await Task.sleep(for: delay) }
+            if let refusal {
+                return Response(status: .init(code: refusal.status), headers: [.contentType: "application/json"],
+                                body: .init(byteBuffer: ByteBuffer(string: refusal.body)))
+            }
             var body = ""
             var rest = Substring(reply)
             while !rest.isEmpty {
