@@ -125,15 +125,10 @@ public final class LlamaSession: @unchecked Sendable {
 
     init(model: LlamaModel, capacity: Int) {
         self.model = model
-        self.capacity = capacity
-        let kvWidth = model.configuration.kvHeads * model.configuration.headSize
+        self.capacity = 0
         keys = Array(repeating: [], count: model.configuration.layers)
         values = Array(repeating: [], count: model.configuration.layers)
-        for l in 0..<model.configuration.layers {
-            keys[l].reserveCapacity(capacity * kvWidth)
-            values[l].reserveCapacity(capacity * kvWidth)
-        }
-        tokens.reserveCapacity(capacity)
+        reserve(capacity)
     }
 
     /// Lets the cache hold `count` tokens (up to the model's context); the memory already held is kept.

@@ -9,8 +9,9 @@ import ZhikuCore
 /// floats.
 ///
 /// One input row (generating a token) is multiplied straight from the codes in integers, the input rounded to
-/// 8 bits per block of 32 as llama.cpp does (``CZhikuKernels``). Several rows (a prompt) are multiplied by
-/// dequantizing the matrix and calling BLAS with float32 inputs. Big matrices are split between two cores either way.
+/// 8 bits per block of 32 as llama.cpp does (``CZhikuKernels``). Several rows (a prompt) are multiplied on AMX
+/// tiles in bfloat16 where the CPU has them, else by dequantizing the matrix and calling BLAS with float32 inputs.
+/// Big matrices are split between two cores either way.
 public struct WeightMatrix: Sendable {
     public enum Encoding: Sendable, Equatable {
         case f32
@@ -192,8 +193,8 @@ public struct WeightMatrix: Sendable {
     static let tilesAvailable = zk_amx_available() != 0
 
     /// `x · Wᵀ` on AMX tiles: the input rows and each part's weights (dequantized) rounded to bfloat16, products
-    /// summed in float32 — the same rounding of the inputs as the 8-bit path of single rows, at several times
-    /// BLAS's float32 speed. The matrix's rows are split between the cores in multiples of 32.
+    /// summed in float32, about twice BLAS's float32 speed here. The matrix's rows are split between the cores in
+    /// multiples of 32.
     private func applyOnTiles(_ x: [Float], rows: Int, into o: UnsafeMutableBufferPointer<Float>) {
         let k = inFeatures, n = outFeatures
         let padded = (rows + 31) / 32 * 32

@@ -222,11 +222,10 @@ public struct Answerer: Sendable {
         // development set.) A grounded answer without a `[n]` gets one (``CitationRepair``).
         var finishReason: String?
         if kb != nil {
-            let chinese = Self.isChinese(request.question)
             if Self.isModelRefusal(progress.answer) {
                 finishReason = "not_found"
             } else if !Self.isGrounded(progress.answer, in: progress.sourceTexts + [request.question]) {
-                let note = "\n\n" + (chinese ? Self.ungroundedNote.chinese : Self.ungroundedNote.english)
+                let note = "\n\n" + (Self.isChinese(request.question) ? Self.ungroundedNote.chinese : Self.ungroundedNote.english)
                 progress.answer += note
                 continuation.yield(.token(note))
                 finishReason = "not_found"

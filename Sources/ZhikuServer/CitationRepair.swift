@@ -29,21 +29,23 @@ public enum CitationRepair {
     /// The share of an answer's words and character pairs a source must contain to be cited for it.
     static let minimumCoverage = 0.35
 
+    // Compiled once (fixed, valid patterns).
+    nonisolated(unsafe) private static let citationPattern = try! NSRegularExpression(pattern: #"\[(\d+)(?:\s*[,，、]\s*\d+)*\]"#)
+    nonisolated(unsafe) private static let namedSourcePattern = try! NSRegularExpression(
+        pattern: #"(?:资料|来源|参考资料|source)\s*(?:编号|#|no\.?)?\s*[:：]?\s*[(（【]?(\d{1,2})"#, options: [.caseInsensitive])
+
     /// Whether `answer` has a `[n]` (or `[n, m]`) for one of the `count` sources.
     static func cites(_ answer: String, count: Int) -> Bool {
-        guard let regex = try? NSRegularExpression(pattern: #"\[(\d+)(?:\s*[,，、]\s*\d+)*\]"#) else { return false }
         let ns = answer as NSString
-        return regex.matches(in: answer, range: NSRange(location: 0, length: ns.length)).contains { match in
+        return citationPattern.matches(in: answer, range: NSRange(location: 0, length: ns.length)).contains { match in
             Int(ns.substring(with: match.range(at: 1))).map { (1...count).contains($0) } ?? false
         }
     }
 
     /// A source named in words: "资料编号：2", "资料 2", "来源2", "source 3", "Source #1".
     static func namedSource(_ answer: String, count: Int) -> Int? {
-        let pattern = #"(?:资料|来源|参考资料|source)\s*(?:编号|#|no\.?)?\s*[:：]?\s*[(（【]?(\d{1,2})"#
-        guard let regex = try? NSRegularExpression(pattern: pattern, options: [.caseInsensitive]) else { return nil }
         let ns = answer as NSString
-        for match in regex.matches(in: answer, range: NSRange(location: 0, length: ns.length)) {
+        for match in namedSourcePattern.matches(in: answer, range: NSRange(location: 0, length: ns.length)) {
             if let n = Int(ns.substring(with: match.range(at: 1))), (1...count).contains(n) { return n }
         }
         return nil
