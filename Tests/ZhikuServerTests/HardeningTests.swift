@@ -210,7 +210,7 @@ import ZhikuTestSupport
     }
 
     /// A multipart body sent chunked (no `Content-Length`) over a raw connection; returns the status line's code.
-    static func chunkedForm(port: Int, path: String, parts: [(headers: String, body: String)]) throws -> Int {
+    static func chunkedForm(port: Int, path: String, parts: [(headers: String, body: String)]) async throws -> Int {
         let boundary = "zhikuHardening"
         var form = ""
         for part in parts { form += "--\(boundary)\r\n\(part.headers)\r\n\r\n\(part.body)\r\n" }
@@ -223,7 +223,7 @@ import ZhikuTestSupport
             rest = rest.dropFirst(piece.count)
         }
         chunked += "0\r\n\r\n"
-        let reply = try HostileUploadTests.rawRequest(port: port, """
+        let reply = try await HostileUploadTests.rawRequest(port: port, """
             POST \(path) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nContent-Type: multipart/form-data; boundary=\(boundary)\r\n\
             Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n\(chunked)
             """)
@@ -241,17 +241,17 @@ import ZhikuTestSupport
                                   body: String(repeating: "Notes about part \(i). ", count: 2500)) }  // ~55 KiB each, under the limit
         let many = (0..<25).map(file)
         for path in ["/api/kbs/m/files", "/api/transcribe"] {
-            let status = try Self.chunkedForm(port: server.port, path: path, parts: many)
+            let status = try await Self.chunkedForm(port: server.port, path: path, parts: many)
             #expect(status == 413, "\(path): 25 parts of 55 KiB, chunked, against a 64 KiB limit: \(status)")
         }
         let fields = (0..<1100).map { (headers: "Content-Disposition: form-data; name=\"f\($0)\"", body: "x") }
-        #expect(try Self.chunkedForm(port: server.port, path: "/api/kbs/m/files", parts: fields) == 400)
+        #expect(try await Self.chunkedForm(port: server.port, path: "/api/kbs/m/files", parts: fields) == 400)
         let longHeader = [(headers: "Content-Disposition: form-data; name=\"file\"; filename=\"a.txt\"\r\nX-Padding: "
                            + String(repeating: "p", count: 20 << 10), body: "hello")]
-        #expect(try Self.chunkedForm(port: server.port, path: "/api/kbs/m/files", parts: longHeader) == 400)
+        #expect(try await Self.chunkedForm(port: server.port, path: "/api/kbs/m/files", parts: longHeader) == 400)
         // Nothing was registered, and a normal form still works.
         #expect((try await server.request(.GET, "/api/kbs/m/files").json["files"] as? [Any])?.isEmpty == true)
-        #expect(try Self.chunkedForm(port: server.port, path: "/api/kbs/m/files", parts: [file(1)]) == 202)
+        #expect(try await Self.chunkedForm(port: server.port, path: "/api/kbs/m/files", parts: [file(1)]) == 202)
         #expect(try await server.request(.GET, "/healthz").status == 200)
     }
 
@@ -342,7 +342,7 @@ import ZhikuTestSupport
 
         // A request whose head never ends is closed after the idle timeout instead of holding the connection.
         let started = ContinuousClock.now
-        let reply = try HostileUploadTests.rawRequest(port: server.port, "POST /api/kbs HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 100\r\n\r\n{")
+        let reply = try await HostileUploadTests.rawRequest(port: server.port, "POST /api/kbs HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 100\r\n\r\n{")
         let waited = ContinuousClock.now - started
         #expect(waited < .seconds(30), "closed after \(waited) (\(reply.prefix(40)))")
         #expect(try await server.request(.GET, "/healthz").status == 200)

@@ -110,7 +110,7 @@ import ZhikuTestSupport
         #expect(failures.isEmpty, "\(failures.count) requests not refused as expected:\n\(failures.prefix(20).joined(separator: "\n"))")
 
         // Headers too large to parse end the connection instead of reaching a route.
-        let huge = try HostileUploadTests.rawRequest(port: server.port,
+        let huge = try await HostileUploadTests.rawRequest(port: server.port,
             "GET /api/kbs HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Padding: \(String(repeating: "h", count: 200 << 10))\r\n\r\n")
         #expect(!huge.hasPrefix("HTTP/1.1 2"), "\(huge.prefix(80))")
 

@@ -48,7 +48,15 @@ import ZhikuTestSupport
     }
 
     /// Sends `text` over a plain TCP connection and returns what comes back (waiting up to 60 s for each piece).
-    static func rawRequest(port: Int, _ text: String) throws -> String {
+    /// The blocking socket calls run on a thread of their own: on one of the cooperative pool's few threads they
+    /// would keep the server under test from answering while another test blocks the other thread.
+    static func rawRequest(port: Int, _ text: String) async throws -> String {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread.detachNewThread { continuation.resume(with: Result { try blockingRawRequest(port: port, text) }) }
+        }
+    }
+
+    private static func blockingRawRequest(port: Int, _ text: String) throws -> String {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw ZhikuError(.internal, "no socket") }
         defer { close(fd) }
@@ -100,7 +108,7 @@ import ZhikuTestSupport
         }
         // A raw upload that declares 10 GiB is refused before its body is read. (No body bytes are sent: a server
         // that closes a connection with unread bytes resets it, and the reset can overtake the answer.)
-        let lying = try Self.rawRequest(port: server.port, "POST /api/kbs/hostile/files?name=big.bin HTTP/1.1\r\n"
+        let lying = try await Self.rawRequest(port: server.port, "POST /api/kbs/hostile/files?name=big.bin HTTP/1.1\r\n"
             + "Host: 127.0.0.1\r\nContent-Length: 10737418240\r\n\r\n")
         #expect(lying.hasPrefix("HTTP/1.1 413"), "\(lying.prefix(200))")
         #expect(lying.contains("too_large"))

@@ -6,7 +6,7 @@ import Testing
 import ZhikuTestSupport
 
 /// The `zhiku` executable, run as a separate process.
-@Suite struct CommandLineTests {
+@Suite(.waitsOnProcesses) struct CommandLineTests {
     @Test func splitPrintsAJSONArray() throws {
         let result = try CLI.run(["split", "--chunk-size", "10", "--chunk-overlap", "4"], input: "aa bb cc dd ee ff gg")
         #expect(result.status == 0, "\(result.stderr)")
@@ -238,7 +238,7 @@ import ZhikuTestSupport
 }
 
 /// `zhiku generate` as its contract says: messages on stdin, `--greedy`, `--raw`, `--json`.
-@Suite struct GenerateCommandTests {
+@Suite(.waitsOnProcesses) struct GenerateCommandTests {
     @Test func greedyAnswerToAKnownQuestion() throws {
         let messages = #"[{"role": "user", "content": "What is the capital of France?"}]"#
         let run = try CLI.run(["generate", "--greedy", "--max-tokens", "16", "--json"], input: messages)

@@ -3,7 +3,7 @@ import Testing
 import ZhikuTestSupport
 
 /// A real `zhiku` process killed (SIGKILL) in the middle of an ingest, then a real server start that resumes it.
-@Suite struct CrashRecoveryTests {
+@Suite(.waitsOnProcesses) struct CrashRecoveryTests {
     /// About 1 MB of mixed Chinese and English lines (some 1 400 chunks).
     func bigText() -> String {
         let zh = Array("员工年假申请流程审批规则报销发票差旅合同续签病假证明部门经理系统提交")

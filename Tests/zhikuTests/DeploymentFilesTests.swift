@@ -4,7 +4,7 @@ import ZhikuTestSupport
 
 /// The Dockerfile, compose file and Kubernetes manifests, checked by `deploy/check.py` (no Docker engine or cluster
 /// runs here): YAML parses, objects are wired together, variables are Zhiku's, probes hit its health routes.
-@Suite struct DeploymentFilesTests {
+@Suite(.waitsOnProcesses) struct DeploymentFilesTests {
     func check(_ root: URL) throws -> (status: Int32, output: String) {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/usr/bin/env")

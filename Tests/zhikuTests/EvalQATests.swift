@@ -6,7 +6,7 @@ import ZhikuTestSupport
 /// real documents (fetched from Debian's packages by the set's own fetch.sh into the cache, checked by sha256),
 /// four questions — two Chinese, one English, one unanswerable — through the normal answer path with the default
 /// chat model. The whole set's figures are in BENCHMARKS.md.
-@Suite(.serialized) struct EvalQATests {
+@Suite(.serialized, .waitsOnProcesses) struct EvalQATests {
     @Test func answersASubsetOfTheDevelopmentSet() async throws {
         guard let qa = SharedEval.folder("qa") else { return SharedEval.reportSkip("qa set") }
         let cache = URL(fileURLWithPath: ProcessInfo.processInfo.environment["XDG_CACHE_HOME"] ?? NSHomeDirectory() + "/.cache")

@@ -3,7 +3,7 @@ import Testing
 import ZhikuTestSupport
 
 /// `zhiku eval` as a user runs it: a real process, the real pipeline and models, JSON out.
-@Suite struct EvalTests {
+@Suite(.waitsOnProcesses) struct EvalTests {
     func scores(_ stdout: String) throws -> (dataset: String, modes: [String: [String: Double]]) {
         let object = try JSONSerialization.jsonObject(with: Data(stdout.utf8)) as? [String: Any] ?? [:]
         let modes = (object["modes"] as? [String: [String: Any]] ?? [:]).mapValues { $0.compactMapValues { $0 as? Double } }

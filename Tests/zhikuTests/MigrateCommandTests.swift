@@ -6,7 +6,7 @@ import ZhikuTestSupport
 /// `zhiku migrate` for real: an SQLite data folder made with the CLI (a hybrid and a keyword-only knowledge base,
 /// a user, an API key, answered questions) copied into PostgreSQL — killed half-way, then resumed — and back into a
 /// new data folder; every copy verified, and searches answer the same from all three.
-@Suite struct MigrateCommandTests {
+@Suite(.waitsOnProcesses) struct MigrateCommandTests {
     static func document(_ i: Int) -> String {
         (0..<30).map { p in
             "Paragraph \(p) of policy \(i): travel rule \(p * i) says receipts are filed within \(p + i) days. 员工年假申请需要经理审批，第\(p)条。"
