@@ -7,12 +7,15 @@ public struct StoredBlob: Sendable, Hashable {
     public var url: URL
     /// The first bytes (up to 64 KiB), for sniffing the media type.
     public var head: [UInt8]
+    /// Whether these bytes were not stored before this write (so nothing else can be using them yet).
+    public var isNew: Bool
 
-    public init(sha256: String, size: Int64, url: URL, head: [UInt8]) {
+    public init(sha256: String, size: Int64, url: URL, head: [UInt8], isNew: Bool = false) {
         self.sha256 = sha256
         self.size = size
         self.url = url
         self.head = head
+        self.isNew = isNew
     }
 }
 

@@ -42,6 +42,8 @@ public protocol Store: Sendable {
     func setFileStatus(id: FileRecord.ID, _ status: FileStatus, error: String?) async throws
     /// Deletes the file record with its chunks and jobs. Returns true when no file anywhere still has its sha256.
     func deleteFile(id: FileRecord.ID) async throws -> Bool
+    /// Whether any file in any knowledge base has the bytes `sha256`.
+    func isBlobReferenced(sha256: String) async throws -> Bool
 
     // MARK: Extraction cache (by sha256, shared across knowledge bases)
     func extraction(sha256: String) async throws -> ExtractedDocument?

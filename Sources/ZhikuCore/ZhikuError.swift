@@ -27,13 +27,17 @@ public struct ZhikuError: Error, Sendable, Equatable, CustomStringConvertible {
 
     public var code: Code
     public var message: String
+    /// More about the failure that only the server's operators see (a model server's own reply): the CLI prints
+    /// it, the HTTP layer shows it to admins and logs it; members get `message` alone.
+    public var detail: String?
 
-    public init(_ code: Code, _ message: String) {
+    public init(_ code: Code, _ message: String, detail: String? = nil) {
         self.code = code
         self.message = message
+        self.detail = detail
     }
 
-    public var description: String { message }
+    public var description: String { detail.map { "\(message): \($0)" } ?? message }
 
     public static func invalidInput(_ message: String) -> ZhikuError { .init(.invalidInput, message) }
     public static func notFound(_ message: String) -> ZhikuError { .init(.notFound, message) }

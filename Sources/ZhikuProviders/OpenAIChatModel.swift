@@ -133,13 +133,14 @@ public struct OpenAIChatModel: ChatModel {
                     let text = try await response.body.collect(upTo: 1 << 20)
                     retryable = ZhikuError(.internal, "\(url) answered \(response.status.code): \(Self.message(Data(text.readableBytesView)))")
                 default:
-                    // The server's address stays in the log (members do not see `base_url`); its message is passed on
-                    // (an unknown model, a context too long), the whole reply logged.
+                    // The server's address and reply go to the log; its message (an unknown model, a context too
+                    // long) is a detail for admins: members see only that it refused (`base_url` is not theirs to see).
                     let text = try await response.body.collect(upTo: 1 << 20)
                     let said = Self.message(Data(text.readableBytesView))
                     logger.warning("the chat model server refused a request", metadata: [
                         "url": "\(url)", "status": "\(response.status.code)", "reply": "\(said)"])
-                    throw ZhikuError(.invalidInput, "the chat model server refused the request (HTTP \(response.status.code)): \(said.prefix(300))")
+                    throw ZhikuError(.invalidInput, "the chat model server refused the request (HTTP \(response.status.code))",
+                                     detail: String(said.prefix(300)))
                 }
             } catch let error as ZhikuError {
                 throw error

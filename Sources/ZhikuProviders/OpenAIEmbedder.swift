@@ -123,10 +123,11 @@ public struct OpenAIEmbedder: Embedder {
                 case 429, 500...599:
                     retryable = ZhikuError(.internal, "\(url) answered \(response.status.code): \(message(data))")
                 default:
-                    // The server's address stays in the log; its message is passed on (an unknown model, say).
+                    // The server's address and reply go to the log; its message is a detail for admins.
                     logger.warning("the embedding server refused a request", metadata: [
                         "url": "\(url)", "status": "\(response.status.code)", "reply": "\(message(data))"])
-                    throw ZhikuError(.invalidInput, "the embedding server refused the request (HTTP \(response.status.code)): \(message(data).prefix(300))")
+                    throw ZhikuError(.invalidInput, "the embedding server refused the request (HTTP \(response.status.code))",
+                                     detail: String(message(data).prefix(300)))
                 }
             } catch let error as ZhikuError {
                 throw error

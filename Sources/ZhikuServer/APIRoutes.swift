@@ -105,14 +105,14 @@ struct APIRoutes {
                 throw ZhikuError.invalidInput("multipart/form-data without a boundary")
             }
             let parts = try await MultipartUpload.receive(request.body, boundary: boundary, blobs: runtime.blobs,
-                                                          limit: limit)
+                                                          limit: limit, discard: { await runtime.discardUnregistered($0) })
             guard !parts.isEmpty else { throw ZhikuError.invalidInput("the form holds no file part") }
             for part in parts {
                 switch part.result {
                 case .success(let blob):
-                    uploads.append(await register(blob, name: part.name, kb: kb))
+                    uploads.append(await register(blob, name: part.name, kb: kb, user: context.user))
                 case .failure(let error):
-                    uploads.append(API.Upload(name: part.name, error: .init(code: error.code.rawValue, message: error.message)))
+                    uploads.append(API.Upload(name: part.name, error: .init(code: error.code.rawValue, message: error.clientMessage(for: context.user))))
                 }
             }
         } else {
@@ -122,26 +122,28 @@ struct APIRoutes {
             }
             let name = try FileRecord.sanitizedName(rawName)
             let blob = try await runtime.blobs.write(request.body.map { Array($0.readableBytesView) }, limit: limit)
-            uploads.append(await register(blob, name: name, kb: kb))
+            uploads.append(await register(blob, name: name, kb: kb, user: context.user))
         }
 
         // A single failed file answers with its own error status; otherwise each file reports its outcome.
         if uploads.count == 1, let error = uploads[0].error {
             let code = ZhikuError.Code(rawValue: error.code) ?? .internal
-            return APIErrorResponse.make(status: APIErrorResponse.status(for: code), code: error.code,
-                                         message: error.message)
+            return APIErrorResponse.make(status: APIErrorResponse.status(for: code), code: error.code, message: error.message)
         }
         let anyNew = uploads.contains { $0.duplicate == false }
         return try json(API.UploadList(uploads: uploads), status: anyNew ? .accepted : .ok)
     }
 
-    private func register(_ blob: StoredBlob, name: String, kb: KnowledgeBase) async -> API.Upload {
+    /// Makes stored bytes a file of `kb`; bytes that could not be registered are removed again.
+    private func register(_ blob: StoredBlob, name: String, kb: KnowledgeBase, user: User?) async -> API.Upload {
         do {
             let added = try await runtime.addFile(blob, name: name, to: kb)
             return API.Upload(name: added.file.name, file: added.file, job: added.job, duplicate: added.duplicate)
         } catch {
+            await runtime.discardUnregistered([blob])
             let e = error as? ZhikuError ?? ZhikuError(.internal, "\(error)")
-            return API.Upload(name: name, error: .init(code: e.code.rawValue, message: e.message))
+            if e.code == .internal || e.code == .storageFailed { runtime.logger.error("registering '\(name)' failed: \(e)") }
+            return API.Upload(name: name, error: .init(code: e.code.rawValue, message: e.clientMessage(for: user)))
         }
     }
 

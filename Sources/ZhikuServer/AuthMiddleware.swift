@@ -23,7 +23,7 @@ struct AuthMiddleware: RouterMiddleware {
         var context = context
         guard runtime.configuration.auth else {
             context.user = .local
-            return try await next(request, context)
+            return try await Self.resolvingDetails(for: .local) { try await next(request, context) }
         }
         let path = request.uri.path
         if let authorization = request.headers[.authorization] {
@@ -44,7 +44,17 @@ struct AuthMiddleware: RouterMiddleware {
             throw ZhikuError(.unauthorized, "sign in first, or send Authorization: Bearer <API key>")
         }
         if let user = context.user { try await runtime.rateLimiter.take(user.id) }
-        return try await next(request, context)
+        return try await Self.resolvingDetails(for: context.user) { [context] in try await next(request, context) }
+    }
+
+    /// Runs `body`, turning a ``ZhikuCore/ZhikuError/detail`` into what `user` may read (the whole reply for an admin,
+    /// a pointer to the log for anyone else): the error middleware outside this one does not know the user.
+    static func resolvingDetails(for user: User?, _ body: () async throws -> Response) async throws -> Response {
+        do {
+            return try await body()
+        } catch let error as ZhikuError where error.detail != nil && error.code != .internal && error.code != .storageFailed {
+            throw ZhikuError(error.code, error.clientMessage(for: user))
+        }
     }
 
     /// The session token from the request's cookies.

@@ -107,11 +107,15 @@ struct ChatRoutes {
                         }
                     }
                 } catch let error as ZhikuError {
-                    try await writer.write(ServerSentEvent.frame("error", Failure(code: error.code.rawValue, message: error.message)))
+                    if error.code == .internal || error.code == .storageFailed || error.detail != nil {
+                        context.logger.error("an answer failed: \(error)")
+                    }
+                    try await writer.write(ServerSentEvent.frame("error", Failure(code: error.code.rawValue, message: error.clientMessage(for: user))))
                 } catch is CancellationError {
                     throw CancellationError()
                 } catch {
-                    try await writer.write(ServerSentEvent.frame("error", Failure(code: "internal", message: "\(error)")))
+                    context.logger.error("an answer failed: \(error)")
+                    try await writer.write(ServerSentEvent.frame("error", Failure(code: "internal", message: "the server failed; the server log has the details")))
                 }
                 try await writer.finish(nil)
             })

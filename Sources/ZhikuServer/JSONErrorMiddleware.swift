@@ -14,14 +14,15 @@ public struct JSONErrorMiddleware<Context: RequestContext>: RouterMiddleware {
         do {
             return try await next(request, context)
         } catch let error as ZhikuError {
+            // The details (SQL, paths, library errors, a model server's reply) go to the log; the client sees what
+            // `clientMessage(for:)` allows it.
             if error.code == .internal || error.code == .storageFailed {
-                // The details (SQL, paths, library errors) go to the log only; the client learns that it failed.
-                context.logger.error("\(request.method) \(request.uri.path): \(error.message)")
-                let what = error.code == .internal ? "the server failed" : "the server's storage failed"
-                return APIErrorResponse.make(status: APIErrorResponse.status(for: error.code), code: error.code.rawValue,
-                                             message: "\(what); the server log has the details")
+                context.logger.error("\(request.method) \(request.uri.path): \(error)")
             }
-            return APIErrorResponse.make(status: APIErrorResponse.status(for: error.code), code: error.code.rawValue, message: error.message)
+            // Sign-in is checked further in: an error with its detail still attached is shown as to a member
+            // (`AuthMiddleware` resolves details for the signed-in user).
+            return APIErrorResponse.make(status: APIErrorResponse.status(for: error.code), code: error.code.rawValue,
+                                         message: error.clientMessage(for: nil))
         } catch let error as HTTPError {
             let code: String
             switch error.status {

@@ -59,7 +59,7 @@ struct ModelRoutes {
                 return try json(TestResult(ok: true, model: model.modelID, latencyMs: (clock.now - started).seconds * 1000,
                                            reply: reply))
             } catch let error as ZhikuError {
-                return try json(TestResult(ok: false, latencyMs: (clock.now - started).seconds * 1000, error: error.message))
+                return try json(TestResult(ok: false, latencyMs: (clock.now - started).seconds * 1000, error: "\(error)"))
             }
         }
     }

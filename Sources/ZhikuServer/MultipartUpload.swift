@@ -15,9 +15,10 @@ struct MultipartUpload {
     }
 
     /// Reads `body` to the end. Throws only for a malformed body; per-file problems are in the parts.
-    static func receive<Body: AsyncSequence>(_ body: Body, boundary: String, blobs: some BlobStore, limit: Int64)
+    static func receive<Body: AsyncSequence>(_ body: Body, boundary: String, blobs: some BlobStore, limit: Int64,
+                                             discard: ([StoredBlob]) async -> Void)
         async throws -> [Part] where Body.Element == ByteBuffer {
-        try await receiveForm(body, boundary: boundary, blobs: blobs, limit: limit).parts
+        try await receiveForm(body, boundary: boundary, blobs: blobs, limit: limit, discard: discard).parts
     }
 
     /// The most parts one form may hold (files and fields).
@@ -29,9 +30,10 @@ struct MultipartUpload {
 
     /// Reads `body` to the end: the file parts, and the plain fields by name. The whole body is limited while it
     /// streams (`limit` plus ``formOverhead``, whatever `Content-Length` said or whether it was sent at all), and so
-    /// are the number of parts and each part's headers (the file parts stored before a limit was hit stay in the blob
-    /// store without a file record, at most `limit` bytes per request).
-    static func receiveForm<Body: AsyncSequence>(_ body: Body, boundary: String, blobs: some BlobStore, limit: Int64)
+    /// are the number of parts and each part's headers. When the form is refused, the file parts stored before that
+    /// go to `discard` (nothing will refer to them).
+    static func receiveForm<Body: AsyncSequence>(_ body: Body, boundary: String, blobs: some BlobStore, limit: Int64,
+                                                 discard: ([StoredBlob]) async -> Void)
         async throws -> (parts: [Part], fields: [String: String]) where Body.Element == ByteBuffer {
         let state = State(blobs: blobs, limit: limit)
         let parser = MultipartParser(boundary: boundary)
@@ -49,12 +51,10 @@ struct MultipartUpload {
                 try parser.execute(buffer)
                 if let fatal = state.fatal { throw fatal }
             }
-        } catch let error as ZhikuError {
-            state.abort()
-            throw error
         } catch {
             state.abort()
-            throw ZhikuError.invalidInput("the multipart body is malformed: \(error)")
+            await discard(state.parts.compactMap { try? $0.result.get() })
+            throw error as? ZhikuError ?? ZhikuError.invalidInput("the multipart body is malformed: \(error)")
         }
         state.abort()  // a part cut off by the end of the body
         return (state.parts, state.fields)

@@ -159,7 +159,8 @@ struct OpenAIRoutes {
                 }
             } catch let error as ZhikuError {
                 // Headers are gone already: the error travels in the stream, as OpenAI servers do.
-                try await writer.write(ServerSentEvent.frame(nil, APIErrorEnvelope(error: .init(code: error.code.rawValue, message: error.message))))
+                runtime.logger.warning("a completion failed: \(error)")
+                try await writer.write(ServerSentEvent.frame(nil, APIErrorEnvelope(error: .init(code: error.code.rawValue, message: error.clientMessage(for: user)))))
             }
             try await writer.write(ByteBuffer(string: "data: [DONE]\n\n"))
             try await writer.finish(nil)
@@ -227,7 +228,8 @@ struct OpenAIRoutes {
                     }
                 }
             } catch let error as ZhikuError {
-                try await writer.write(ServerSentEvent.frame(nil, APIErrorEnvelope(error: .init(code: error.code.rawValue, message: error.message))))
+                runtime.logger.warning("an answer failed: \(error)")
+                try await writer.write(ServerSentEvent.frame(nil, APIErrorEnvelope(error: .init(code: error.code.rawValue, message: error.clientMessage(for: user)))))
             }
             try await writer.write(ByteBuffer(string: "data: [DONE]\n\n"))
             try await writer.finish(nil)

@@ -114,7 +114,9 @@ struct SpeechRoutes {
             guard let boundary = MultipartUpload.boundary(fromContentType: request.headers[.contentType] ?? "") else {
                 throw ZhikuError.invalidInput("multipart/form-data without a boundary")
             }
-            let form = try await MultipartUpload.receiveForm(request.body, boundary: boundary, blobs: store, limit: limit)
+            // The store is a temporary folder, removed after the request either way.
+            let form = try await MultipartUpload.receiveForm(request.body, boundary: boundary, blobs: store, limit: limit,
+                                                             discard: { _ in })
             fields = form.fields
             guard let part = form.parts.first else { throw ZhikuError.invalidInput("the form holds no audio file (field 'file')") }
             blob = try part.result.get()

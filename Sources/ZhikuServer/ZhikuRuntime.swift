@@ -223,6 +223,18 @@ public struct ZhikuRuntime: Sendable {
         return file
     }
 
+    /// Removes bytes an upload stored that no file came to use (a refused form, a file that could not be
+    /// registered): only bytes this upload was the first to store, and only if no file refers to them by now.
+    public func discardUnregistered(_ stored: [StoredBlob]) async {
+        for blob in stored where blob.isNew {
+            do {
+                if try await !store.isBlobReferenced(sha256: blob.sha256) { try blobs.remove(blob.sha256) }
+            } catch {
+                logger.warning("could not remove the unused upload \(blob.sha256): \(error)")
+            }
+        }
+    }
+
     private func collect(_ hashes: [String]) async throws {
         for sha in hashes {
             try? blobs.remove(sha)

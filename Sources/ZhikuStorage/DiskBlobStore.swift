@@ -141,6 +141,7 @@ final class DiskBlobWriter: BlobWriter {
         closed = true
         let sha256 = hasher.finalize()
         let target = destination(sha256)
+        var isNew = false
         do {
             try FileManager.default.createDirectory(at: target.deletingLastPathComponent(),
                                                     withIntermediateDirectories: true)
@@ -148,13 +149,15 @@ final class DiskBlobWriter: BlobWriter {
                 try FileManager.default.removeItem(at: partial)
             } else if rename(partial.path, target.path) != 0 {
                 throw ZhikuError(.storageFailed, "cannot move the upload into place: errno \(errno)")
+            } else {
+                isNew = true
             }
         } catch {
             try? FileManager.default.removeItem(at: partial)
             if let error = error as? ZhikuError { throw error }
             throw ZhikuError(.storageFailed, "storing the upload failed: \(error)")
         }
-        return StoredBlob(sha256: sha256, size: size, url: target, head: head)
+        return StoredBlob(sha256: sha256, size: size, url: target, head: head, isNew: isNew)
     }
 
     func abort() {

@@ -153,6 +153,11 @@ public struct PostgresStore: Store {
         }
     }
 
+    public func isBlobReferenced(sha256: String) async throws -> Bool {
+        try await !database.rows("looking for files with bytes \(sha256.prefix(12))",
+                                 "SELECT 1 FROM files WHERE sha256 = \(sha256) LIMIT 1").isEmpty
+    }
+
     /// Of `hashes`, those no file refers to any more.
     private static func unreferenced(_ hashes: [String], _ connection: PostgresConnection, logger: Logger) async throws -> [String] {
         guard !hashes.isEmpty else { return [] }

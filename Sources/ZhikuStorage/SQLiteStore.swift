@@ -162,6 +162,10 @@ public struct SQLiteStore: Store {
         }
     }
 
+    public func isBlobReferenced(sha256: String) async throws -> Bool {
+        try await pool.reading("looking for files with bytes \(sha256.prefix(12))") { db in try Self.isReferenced(db, sha256: sha256) }
+    }
+
     private static func isReferenced(_ db: Database, sha256: String) throws -> Bool {
         try Row.fetchOne(db, sql: "SELECT 1 FROM files WHERE sha256 = ? LIMIT 1", arguments: [sha256]) != nil
     }

@@ -48,7 +48,7 @@ struct Chat: AsyncParsableCommand {
                 let outcome = try await AnswerPrinter.run(Answerer(runtime: runtime).answer(request, in: base))
                 if let stored = outcome.conversation { target = .conversation(stored.id) }
             } catch let error as ZhikuError {
-                FileHandle.standardError.write(Data("error: \(error.message)\n".utf8))
+                FileHandle.standardError.write(Data("error: \(error)\n".utf8))
             }
             emit("")
         }

@@ -209,6 +209,15 @@ import ZhikuTestSupport
         #expect(!M.sameAuthority(URL(string: "http://127.0.0.1:9999")!, "127.0.0.1:8080"))
     }
 
+    /// The files in a data folder's blob store.
+    static func storedBlobs(in dataFolder: URL) -> [String] {
+        let root = dataFolder.appendingPathComponent("blobs")
+        let enumerator = FileManager.default.enumerator(at: root, includingPropertiesForKeys: [.isRegularFileKey])
+        return (enumerator?.allObjects as? [URL] ?? []).filter {
+            (try? $0.resourceValues(forKeys: [.isRegularFileKey]).isRegularFile) == true
+        }.map(\.lastPathComponent)
+    }
+
     /// A multipart body sent chunked (no `Content-Length`) over a raw connection; returns the status line's code.
     static func chunkedForm(port: Int, path: String, parts: [(headers: String, body: String)]) async throws -> Int {
         let boundary = "zhikuHardening"
@@ -232,7 +241,8 @@ import ZhikuTestSupport
 
     /// Finding 3: the size check read only the declared length, and only per part: a chunked body of any number of
     /// parts under the limit, parts with endless headers, or thousands of fields were all read in. Now the whole
-    /// body is counted as it streams, with caps on parts and header size, for uploads and transcription alike.
+    /// body is counted as it streams, with caps on parts and header size, for uploads and transcription alike; and
+    /// the parts a refused form had already stored are removed (they used to stay on disk with no file record).
     @Test func multipartLimitsArePerDeclaredLengthAndPerPartOnly() async throws {
         let server = try await TestServer(maxUploadBytes: 64 << 10)
         defer { Task { try? await server.stop() } }
@@ -249,9 +259,14 @@ import ZhikuTestSupport
         let longHeader = [(headers: "Content-Disposition: form-data; name=\"file\"; filename=\"a.txt\"\r\nX-Padding: "
                            + String(repeating: "p", count: 20 << 10), body: "hello")]
         #expect(try await Self.chunkedForm(port: server.port, path: "/api/kbs/m/files", parts: longHeader) == 400)
-        // Nothing was registered, and a normal form still works.
+        // A good file, then too many parts: the form is refused after the file was stored.
+        let goodThenFields = [file(7)] + (0..<1100).map { (headers: "Content-Disposition: form-data; name=\"f\($0)\"", body: "x") }
+        #expect(try await Self.chunkedForm(port: server.port, path: "/api/kbs/m/files", parts: goodThenFields) == 400)
+        // Nothing was registered, nothing was left in the blob store, and a normal form still works.
         #expect((try await server.request(.GET, "/api/kbs/m/files").json["files"] as? [Any])?.isEmpty == true)
+        #expect(Self.storedBlobs(in: server.folder.url).isEmpty, "left behind: \(Self.storedBlobs(in: server.folder.url))")
         #expect(try await Self.chunkedForm(port: server.port, path: "/api/kbs/m/files", parts: [file(1)]) == 202)
+        #expect(Self.storedBlobs(in: server.folder.url).count == 1)
         #expect(try await server.request(.GET, "/healthz").status == 200)
     }
 
@@ -287,9 +302,10 @@ import ZhikuTestSupport
         #expect(try await signIn("second password") != nil)
     }
 
-    /// Finding 7 (upstream errors): a model server's refusal was passed on with its address, which members may not
-    /// see (`/api/models` hides `base_url` from them). Now the client hears that the model server refused, with its
-    /// status and message (an unknown model, a context too long), and the address stays in the server log.
+    /// Finding 7 (upstream errors): a model server's refusal was passed on with its address and its whole reply,
+    /// which members may not see (`/api/models` hides `base_url` from them). Now every client hears that the model
+    /// server refused, with its status; only admins also get its message (an unknown model, a context too long);
+    /// the address and reply stay in the server log.
     @Test func upstreamRefusalsDoNotShowTheModelServersAddress() async throws {
         let model = try await StubChatServer(reply: "unused", refusal: (400, #"{"error":{"message":"unknown model 'stub'"}}"#))
         let (server, adminKey) = try await signedInServer(configure: {
@@ -301,11 +317,13 @@ import ZhikuTestSupport
         for path in ["/api/chat", "/v1/chat/completions"] {
             let body: [String: Any] = path == "/api/chat" ? ["question": "Hello?", "max_tokens": 8]
                 : ["model": "stub", "messages": [["role": "user", "content": "Hello?"]], "max_tokens": 8]
-            let reply = try await server.call(.POST, path, key: member, body)
-            let text = String(decoding: reply.body, as: UTF8.self)
-            #expect(text.contains("refused"), "\(path): the client is told the model server refused: \(text.prefix(300))")
-            #expect(text.contains("400") && text.contains("unknown model 'stub'"), "\(path): with its status and message")
-            #expect(!text.contains("127.0.0.1:\(model.port)"), "\(path): the model server's address stays private")
+            for (who, key) in [("member", member), ("admin", adminKey)] {
+                let reply = try await server.call(.POST, path, key: key, body)
+                let text = String(decoding: reply.body, as: UTF8.self)
+                #expect(text.contains("refused") && text.contains("400"), "\(path), \(who): told the model server refused, with its status: \(text.prefix(300))")
+                #expect(text.contains("unknown model 'stub'") == (who == "admin"), "\(path), \(who): its own reply is for admins only: \(text.prefix(300))")
+                #expect(!text.contains("127.0.0.1:\(model.port)"), "\(path), \(who): the model server's address stays private")
+            }
         }
         #expect(try await server.request(.GET, "/healthz").status == 200)
     }
