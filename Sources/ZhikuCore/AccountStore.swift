@@ -26,9 +26,11 @@ public protocol AccountStore: Sendable {
     func user(forKeyHash hash: String) async throws -> User?
 
     // MARK: Sessions
-    func createSession(tokenHash: String, user: User.ID, csrf: String, expires: Date) async throws
-    /// The user and CSRF token of a session that has not expired.
-    func session(tokenHash: String) async throws -> (User, String)?
+    /// Starts a session that ends at `expires`, or earlier when it goes unused for `idleTimeout` seconds.
+    func createSession(tokenHash: String, user: User.ID, csrf: String, expires: Date, idleTimeout: TimeInterval) async throws
+    /// The user and CSRF token of a session that has not expired; using it keeps it alive for another `idleTimeout`
+    /// seconds (recorded at most once a minute), never past its `expires`.
+    func session(tokenHash: String, idleTimeout: TimeInterval) async throws -> (User, String)?
     func deleteSession(tokenHash: String) async throws
 
     // MARK: Access to knowledge bases

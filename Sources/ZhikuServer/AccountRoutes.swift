@@ -53,7 +53,8 @@ struct AccountRoutes {
             guard let user = context.user else { return try json(Me(user: nil, auth: true)) }
             var csrf: String?
             if runtime.configuration.auth, request.headers[.authorization] == nil, let token = AuthMiddleware.sessionToken(request) {
-                csrf = try await runtime.accounts.session(tokenHash: Secret.tokenHash(token))?.1
+                csrf = try await runtime.accounts.session(tokenHash: Secret.tokenHash(token),
+                                                        idleTimeout: runtime.configuration.sessionIdleTimeout.seconds)?.1
             }
             return try json(Me(user: user, auth: runtime.configuration.auth, csrfToken: csrf))
         }
@@ -204,7 +205,8 @@ struct AccountRoutes {
         let token = Secret.token(), csrf = Secret.token()
         let lifetime = runtime.configuration.sessionLifetime
         try await runtime.accounts.createSession(tokenHash: Secret.tokenHash(token), user: user.id, csrf: csrf,
-                                                 expires: Date().addingTimeInterval(lifetime.seconds))
+                                                 expires: Date().addingTimeInterval(lifetime.seconds),
+                                                 idleTimeout: runtime.configuration.sessionIdleTimeout.seconds)
         var response = try json(Me(user: user, auth: true, csrfToken: csrf))
         let secure = runtime.configuration.secureCookies
             || request.headers[HTTPField.Name("X-Forwarded-Proto")!]?.lowercased() == "https"

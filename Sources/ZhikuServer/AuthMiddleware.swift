@@ -33,7 +33,8 @@ struct AuthMiddleware: RouterMiddleware {
                 throw ZhikuError(.unauthorized, "the API key is not valid (or was revoked)")
             }
             context.user = user
-        } else if let token = Self.sessionToken(request), let (user, csrf) = try await runtime.accounts.session(tokenHash: Secret.tokenHash(token)) {
+        } else if let token = Self.sessionToken(request), let (user, csrf) = try await runtime.accounts.session(
+            tokenHash: Secret.tokenHash(token), idleTimeout: runtime.configuration.sessionIdleTimeout.seconds) {
             if ![.get, .head, .options].contains(request.method), path != "/api/login" {
                 guard let sent = request.headers[Self.csrfHeader], Secret.equal(sent, csrf) else {
                     throw ZhikuError(.forbidden, "missing or wrong X-CSRF-Token header (reload the page)")

@@ -33,6 +33,7 @@ import ZhikuModels
 /// | `ZHIKU_MAX_ANSWERS_PER_USER` | 2: answers and transcriptions one signed-in user may have in progress (429 beyond) |
 /// | `ZHIKU_IDLE_TIMEOUT` | 60: seconds a connection may idle, or take between the parts of a request, before it is closed |
 /// | `ZHIKU_TRUSTED_PROXIES` | none: comma-separated addresses of reverse proxies whose `X-Forwarded-For` names the client |
+/// | `ZHIKU_SESSION_IDLE_MINUTES` | 720: a browser session unused this long ends (sessions last 7 days at most) |
 /// | `ZHIKU_SECURE_COOKIES` | unset: session cookies get `Secure` only behind `X-Forwarded-Proto: https`; `1`: always |
 public struct ZhikuConfiguration: Sendable {
     public var dataFolder: URL
@@ -94,8 +95,10 @@ public struct ZhikuConfiguration: Sendable {
     public var speechModel = "whisper-1"
     /// Longer recordings are refused (uploads fail their job with the reason; transcription requests get 400).
     public var maxAudioSeconds = 4 * 3600.0
-    /// How long a browser session lasts.
+    /// How long a browser session lasts at most.
     public var sessionLifetime: Duration = .seconds(7 * 24 * 3600)
+    /// A browser session unused this long ends (`ZHIKU_SESSION_IDLE_MINUTES`, 720).
+    public var sessionIdleTimeout: Duration = .seconds(12 * 3600)
 
     /// Whether `host` only accepts connections from this machine.
     public var isLoopbackOnly: Bool { ["127.0.0.1", "::1", "localhost"].contains(host) || host.hasPrefix("127.") }
@@ -119,6 +122,9 @@ public struct ZhikuConfiguration: Sendable {
         if let lease = environment["ZHIKU_JOB_LEASE_SECONDS"].flatMap(Double.init), lease > 0 { c.jobLease = .seconds(lease) }
         if let host = environment["ZHIKU_HOST"], !host.isEmpty { c.host = host }
         if let port = environment["ZHIKU_PORT"].flatMap(Int.init) { c.port = port }
+        if let minutes = environment["ZHIKU_SESSION_IDLE_MINUTES"].flatMap(Double.init), minutes > 0 {
+            c.sessionIdleTimeout = .seconds(minutes * 60)
+        }
         if let limit = environment["ZHIKU_MAX_UPLOAD_BYTES"].flatMap(Int64.init), limit > 0 { c.maxUploadBytes = limit }
         if let workers = environment["ZHIKU_WORKERS"].flatMap(Int.init), workers > 0 { c.workers = workers }
         if let level = environment["ZHIKU_LOG_LEVEL"], !level.isEmpty { c.logLevel = level }

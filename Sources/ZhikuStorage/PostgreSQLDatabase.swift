@@ -413,6 +413,8 @@ public final class PostgreSQLDatabase: Sendable {
             FOR EACH ROW EXECUTE FUNCTION bm25_stats_next_generation()
             """,
         ]),
+        // Sessions end after a time unused as well as at their fixed end (NULL: a session from before, no idle limit).
+        ("v6-session-idle", ["ALTER TABLE sessions ADD COLUMN idle_expires_at DOUBLE PRECISION"]),
     ]
 
     func migrate() async throws {

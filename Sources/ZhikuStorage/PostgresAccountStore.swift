@@ -107,21 +107,30 @@ public struct PostgresAccountStore: AccountStore {
 
     // MARK: Sessions
 
-    public func createSession(tokenHash: String, user: User.ID, csrf: String, expires: Date) async throws {
+    public func createSession(tokenHash: String, user: User.ID, csrf: String, expires: Date, idleTimeout: TimeInterval) async throws {
         let time = now, logger = self.logger
         try await database.transaction("starting a session for user \(user)") { connection in
-            try await connection.execute("DELETE FROM sessions WHERE expires_at < \(time)", logger: logger)
+            try await connection.execute("DELETE FROM sessions WHERE expires_at < \(time) OR idle_expires_at < \(time)", logger: logger)
             try await connection.execute("""
-                INSERT INTO sessions (token_hash, user_id, csrf, expires_at) VALUES (\(tokenHash), \(user), \(csrf), \(expires.timeIntervalSince1970))
+                INSERT INTO sessions (token_hash, user_id, csrf, expires_at, idle_expires_at)
+                VALUES (\(tokenHash), \(user), \(csrf), \(expires.timeIntervalSince1970), \(time + idleTimeout))
                 """, logger: logger)
         }
     }
 
-    public func session(tokenHash: String) async throws -> (User, String)? {
-        try await database.rows("checking a session", """
-            SELECT u.*, s.csrf AS csrf FROM sessions s JOIN users u ON u.id = s.user_id
-            WHERE s.token_hash = \(tokenHash) AND s.expires_at > \(now)
-            """).first.map { (try Self.user($0), try $0["csrf"]) }
+    public func session(tokenHash: String, idleTimeout: TimeInterval) async throws -> (User, String)? {
+        let time = now
+        guard let row = try await database.rows("checking a session", """
+            SELECT u.*, s.csrf AS csrf, s.idle_expires_at AS idle_expires_at FROM sessions s JOIN users u ON u.id = s.user_id
+            WHERE s.token_hash = \(tokenHash) AND s.expires_at > \(time) AND (s.idle_expires_at IS NULL OR s.idle_expires_at > \(time))
+            """).first else { return nil }
+        let idleExpires: Double? = try row["idle_expires_at"]
+        if (idleExpires ?? 0) < time + idleTimeout - SQLiteAccountStore.sessionRefreshInterval(idleTimeout) {
+            _ = try await database.rows("keeping a session alive", """
+                UPDATE sessions SET idle_expires_at = \(time + idleTimeout) WHERE token_hash = \(tokenHash)
+                """)
+        }
+        return (try Self.user(row), try row["csrf"])
     }
 
     public func deleteSession(tokenHash: String) async throws {

@@ -125,24 +125,35 @@ public struct SQLiteAccountStore: AccountStore {
 
     // MARK: Sessions
 
-    public func createSession(tokenHash: String, user: User.ID, csrf: String, expires: Date) async throws {
+    public func createSession(tokenHash: String, user: User.ID, csrf: String, expires: Date, idleTimeout: TimeInterval) async throws {
         let time = now
         try await pool.writing("starting a session for user \(user)") { db in
-            try db.execute(sql: "DELETE FROM sessions WHERE expires_at < ?", arguments: [time])
-            try db.execute(sql: "INSERT INTO sessions (token_hash, user_id, csrf, expires_at) VALUES (?, ?, ?, ?)",
-                           arguments: [tokenHash, user, csrf, expires.timeIntervalSince1970])
+            try db.execute(sql: "DELETE FROM sessions WHERE expires_at < ? OR idle_expires_at < ?", arguments: [time, time])
+            try db.execute(sql: "INSERT INTO sessions (token_hash, user_id, csrf, expires_at, idle_expires_at) VALUES (?, ?, ?, ?, ?)",
+                           arguments: [tokenHash, user, csrf, expires.timeIntervalSince1970, time + idleTimeout])
         }
     }
 
-    public func session(tokenHash: String) async throws -> (User, String)? {
+    public func session(tokenHash: String, idleTimeout: TimeInterval) async throws -> (User, String)? {
         let time = now
-        return try await pool.reading("checking a session") { db in
+        let found = try await pool.reading("checking a session") { db in
             try Row.fetchOne(db, sql: """
-                SELECT u.*, s.csrf AS csrf FROM sessions s JOIN users u ON u.id = s.user_id
-                WHERE s.token_hash = ? AND s.expires_at > ?
-                """, arguments: [tokenHash, time]).map { (Self.user($0), $0["csrf"]) }
+                SELECT u.*, s.csrf AS csrf, s.idle_expires_at AS idle_expires_at FROM sessions s JOIN users u ON u.id = s.user_id
+                WHERE s.token_hash = ? AND s.expires_at > ? AND (s.idle_expires_at IS NULL OR s.idle_expires_at > ?)
+                """, arguments: [tokenHash, time, time]).map { (Self.user($0), $0["csrf"] as String, $0["idle_expires_at"] as Double?) }
         }
+        guard let (user, csrf, idleExpires) = found else { return nil }
+        if (idleExpires ?? 0) < time + idleTimeout - Self.sessionRefreshInterval(idleTimeout) {
+            try await pool.writing("keeping a session alive") { db in
+                try db.execute(sql: "UPDATE sessions SET idle_expires_at = ? WHERE token_hash = ?", arguments: [time + idleTimeout, tokenHash])
+            }
+        }
+        return (user, csrf)
     }
+
+    /// How stale a session's idle deadline may get before a request moves it (so not every request writes): a
+    /// minute, or a quarter of a shorter idle timeout.
+    static func sessionRefreshInterval(_ idleTimeout: TimeInterval) -> TimeInterval { min(60, idleTimeout / 4) }
 
     public func deleteSession(tokenHash: String) async throws {
         try await pool.writing("ending a session") { db in

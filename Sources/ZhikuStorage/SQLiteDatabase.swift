@@ -284,6 +284,10 @@ enum SQLiteMigrations {
                 ALTER TABLE jobs ADD COLUMN lease_expires_at REAL;
                 """)
         }
+        // Sessions end after a time unused as well as at their fixed end (NULL: a session from before, no idle limit).
+        migrator.registerMigration("v9-session-idle") { db in
+            try db.execute(sql: "ALTER TABLE sessions ADD COLUMN idle_expires_at REAL")
+        }
         return migrator
     }
 }

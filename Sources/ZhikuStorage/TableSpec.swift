@@ -57,7 +57,7 @@ public struct TableSpec: Sendable {
             TableSpec("api_keys", [.init("id", i), .init("user_id", i), .init("name", t), .init("prefix", t), .init("hash", t),
                                    .init("created_at", r), .init("revoked_at", r), .init("last_used_at", r)]),
             TableSpec("sessions", key: ["token_hash"], [.init("token_hash", t), .init("user_id", i), .init("csrf", t),
-                                                        .init("expires_at", r)]),
+                                                        .init("expires_at", r), .init("idle_expires_at", r)]),
             TableSpec("kb_members", key: ["kb_id", "user_id"], [.init("kb_id", i), .init("user_id", i), .init("role", t)]),
             TableSpec("conversations", [.init("id", i), .init("title", t), .init("kb_id", i), .init("user_id", i),
                                         .init("created_at", r), .init("updated_at", r)]),

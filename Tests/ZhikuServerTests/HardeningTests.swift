@@ -302,6 +302,29 @@ import ZhikuTestSupport
         #expect(try await signIn("second password") != nil)
     }
 
+    /// Finding 8 (idle sessions): a browser session lasted its whole week however long it sat unused. Now one unused
+    /// for the idle timeout (12 hours by default; 3 seconds here) is refused, while one in use stays signed in.
+    @Test func sessionsEndWhenIdle() async throws {
+        let (server, adminKey) = try await signedInServer(configure: { $0.sessionIdleTimeout = .seconds(3) })
+        defer { Task { try? await server.stop() } }
+        _ = try await member("mia", password: "first password", on: server, adminKey: adminKey)
+        func signIn() async throws -> String {
+            let reply = try await server.json(.POST, "/api/login", ["name": "mia", "password": "first password"])
+            return try #require(reply.headers["set-cookie"].map { String($0.split(separator: ";")[0]) })
+        }
+        let busy = try await signIn(), idle = try await signIn()
+        let clock = ContinuousClock(), started = clock.now
+        // Used every second for five seconds: each use keeps it alive for another three.
+        while clock.now - started < .seconds(5) {
+            #expect(try await server.request(.GET, "/api/kbs", headers: [("Cookie", busy)]).status == 200, "a session in use")
+            try await Task.sleep(for: .seconds(1))
+        }
+        let stale = try await server.request(.GET, "/api/kbs", headers: [("Cookie", idle)])
+        #expect(stale.status == 401, "unused for 5 s against a 3 s idle timeout: \(stale.status)")
+        #expect(try await server.request(.GET, "/api/kbs", headers: [("Cookie", busy)]).status == 200)
+        #expect(try await server.request(.GET, "/healthz").status == 200)
+    }
+
     /// Finding 7 (upstream errors): a model server's refusal was passed on with its address and its whole reply,
     /// which members may not see (`/api/models` hides `base_url` from them). Now every client hears that the model
     /// server refused, with its status; only admins also get its message (an unknown model, a context too long);

@@ -31,12 +31,20 @@ import ZhikuTestSupport
         #expect(try await accounts.user(forKeyHash: Secret.tokenHash("zk_abc123")) == nil)
         #expect(try await accounts.apiKeys(of: alice.id).first?.revokedAt != nil)
 
-        try await accounts.createSession(tokenHash: "live", user: alice.id, csrf: "c1", expires: Date().addingTimeInterval(3600))
-        try await accounts.createSession(tokenHash: "old", user: alice.id, csrf: "c2", expires: Date().addingTimeInterval(-1))
-        #expect(try await accounts.session(tokenHash: "live")?.1 == "c1")
-        #expect(try await accounts.session(tokenHash: "old") == nil, "an expired session is no session")
+        let day: TimeInterval = 86_400
+        try await accounts.createSession(tokenHash: "live", user: alice.id, csrf: "c1", expires: Date().addingTimeInterval(3600), idleTimeout: day)
+        try await accounts.createSession(tokenHash: "old", user: alice.id, csrf: "c2", expires: Date().addingTimeInterval(-1), idleTimeout: day)
+        try await accounts.createSession(tokenHash: "idle", user: alice.id, csrf: "c3", expires: Date().addingTimeInterval(3600), idleTimeout: -1)
+        try await accounts.createSession(tokenHash: "kept", user: alice.id, csrf: "c4", expires: Date().addingTimeInterval(3600), idleTimeout: 4)
+        #expect(try await accounts.session(tokenHash: "live", idleTimeout: day)?.1 == "c1")
+        #expect(try await accounts.session(tokenHash: "old", idleTimeout: day) == nil, "an expired session is no session")
+        #expect(try await accounts.session(tokenHash: "idle", idleTimeout: day) == nil, "an idle session is no session (and using it does not revive it)")
+        // Used within its four idle seconds, "kept" is good for a day more: still there after five.
+        #expect(try await accounts.session(tokenHash: "kept", idleTimeout: day)?.1 == "c4")
+        try await Task.sleep(for: .seconds(5))
+        #expect(try await accounts.session(tokenHash: "kept", idleTimeout: day)?.1 == "c4", "using a session keeps it alive")
         try await accounts.setPasswordHash(Secret.passwordHash("another-pass", iterations: 1000), of: alice.id)
-        #expect(try await accounts.session(tokenHash: "live") == nil, "a new password ends the sessions")
+        #expect(try await accounts.session(tokenHash: "live", idleTimeout: day) == nil, "a new password ends the sessions")
 
         let kb = try await store.createKnowledgeBase(name: "hr", description: "")
         try await accounts.grant(.viewer, in: kb.id, to: alice.id)
