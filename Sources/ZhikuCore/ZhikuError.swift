@@ -22,6 +22,8 @@ public struct ZhikuError: Error, Sendable, Equatable, CustomStringConvertible {
         case tooManyRequests = "too_many_requests"
         /// The disk is full.
         case insufficientStorage = "insufficient_storage"
+        /// A server Zhiku relies on (a model, embedding or speech server) could not be reached or failed.
+        case upstreamFailed = "upstream_failed"
         case `internal` = "internal"
     }
 

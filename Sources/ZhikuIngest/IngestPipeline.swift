@@ -97,7 +97,7 @@ public struct IngestPipeline: Sendable {
             return nil
         } catch {
             let reason = (error as? ZhikuError)?.message ?? "\(error)"
-            logger.warning("ingest failed: \(reason)")
+            logger.warning("ingest failed: \(error)")
             try? await store.failJob(id: job.id, error: reason)
         }
         return try? await store.job(id: job.id)

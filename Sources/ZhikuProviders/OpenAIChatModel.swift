@@ -57,12 +57,13 @@ public struct OpenAIChatModel: ChatModel {
         do {
             response = try await client.execute(request, timeout: .seconds(15))
         } catch {
-            throw ZhikuError(.internal, "cannot reach \(OpenAIEndpoint.url(baseURL, "models")): \(error)")
+            throw ZhikuError(.upstreamFailed, "cannot reach the chat model server", detail: "\(OpenAIEndpoint.url(baseURL, "models")): \(error)")
         }
         let body = try await response.body.collect(upTo: 16 << 20)
         struct List: Decodable { struct Item: Decodable { var id: String }; var data: [Item] }
         guard response.status.code == 200, let list = try? JSONDecoder().decode(List.self, from: Data(body.readableBytesView)) else {
-            throw ZhikuError(.internal, "\(OpenAIEndpoint.url(baseURL, "models")) answered \(response.status.code) without a model list")
+            throw ZhikuError(.upstreamFailed, "the chat model server answered HTTP \(response.status.code) without a model list",
+                             detail: OpenAIEndpoint.url(baseURL, "models"))
         }
         return list.data.map(\.id)
     }
@@ -131,7 +132,8 @@ public struct OpenAIChatModel: ChatModel {
                     return
                 case 429, 500...599:
                     let text = try await response.body.collect(upTo: 1 << 20)
-                    retryable = ZhikuError(.internal, "\(url) answered \(response.status.code): \(Self.message(Data(text.readableBytesView)))")
+                    retryable = ZhikuError(.upstreamFailed, "the chat model server failed (HTTP \(response.status.code))",
+                                           detail: "\(url): \(Self.message(Data(text.readableBytesView)))")
                 default:
                     // The server's address and reply go to the log; its message (an unknown model, a context too
                     // long) is a detail for admins: members see only that it refused (`base_url` is not theirs to see).
@@ -149,13 +151,13 @@ public struct OpenAIChatModel: ChatModel {
             } catch where Task.isCancelled {
                 throw CancellationError()
             } catch let error as HTTPClientError where error == .deadlineExceeded {
-                throw ZhikuError(.internal, "\(url) did not finish within \(c.timeout)")
+                throw ZhikuError(.timeout, "the chat model server did not finish within \(c.timeout)", detail: url)
             } catch {
-                retryable = ZhikuError(.internal, "cannot reach \(url): \(error)")
+                retryable = ZhikuError(.upstreamFailed, "cannot reach the chat model server", detail: "\(url): \(error)")
             }
             guard attempt < c.retries else { throw retryable }
             attempt += 1
-            logger.warning("chat request failed, retrying", metadata: ["attempt": "\(attempt)", "error": "\(retryable.message)"])
+            logger.warning("chat request failed, retrying", metadata: ["attempt": "\(attempt)", "error": "\(retryable)"])
             try await Task.sleep(for: .milliseconds(250 * (1 << attempt)))
         }
     }
@@ -178,7 +180,8 @@ public struct OpenAIChatModel: ChatModel {
                     break lines
                 }
                 guard let chunk = try? JSONDecoder().decode(Chunk.self, from: Data(payload.utf8)) else {
-                    throw ZhikuError(.internal, "\(url) streamed something that is not a chat chunk: \(payload.prefix(200))")
+                    throw ZhikuError(.upstreamFailed, "the chat model server streamed something that is not a chat chunk",
+                                     detail: "\(url): \(payload.prefix(200))")
                 }
                 if let usage = chunk.usage {
                     prompt = usage.prompt_tokens ?? prompt
@@ -193,7 +196,7 @@ public struct OpenAIChatModel: ChatModel {
                 }
             }
         }
-        guard sawDone else { throw ZhikuError(.internal, "\(url) closed the stream before [DONE]") }
+        guard sawDone else { throw ZhikuError(.upstreamFailed, "the chat model server closed the stream before [DONE]", detail: url) }
         continuation.yield(.done(ChatUsage(promptTokens: prompt, completionTokens: completion, finishReason: finish)))
     }
 

@@ -43,7 +43,8 @@ public struct OpenAIEmbedder: Embedder {
         let probe = try await Self.request(["dimension probe"], purpose: .query, configuration: configuration, client: client,
                                            logger: logger)
         guard let first = probe.first, !first.isEmpty else {
-            throw ZhikuError(.internal, "\(configuration.baseURL) returned no embedding for model '\(configuration.model)'")
+            throw ZhikuError(.upstreamFailed, "the embedding server returned no embedding for model '\(configuration.model)'",
+                             detail: configuration.baseURL)
         }
         self.init(configuration: configuration, dimensions: first.count, client: client, logger: logger)
     }
@@ -61,7 +62,7 @@ public struct OpenAIEmbedder: Embedder {
             let batch = Array(texts[start..<min(texts.count, start + configuration.batchSize)])
             let result = try await Self.request(batch, purpose: purpose, configuration: configuration, client: client, logger: logger)
             for v in result where v.count != dimensions {
-                throw ZhikuError(.internal, "model '\(modelID)' returned a \(v.count)-dimensional vector, expected \(dimensions)")
+                throw ZhikuError(.upstreamFailed, "model '\(modelID)' returned a \(v.count)-dimensional vector, expected \(dimensions)")
             }
             vectors.append(contentsOf: result)
         }
@@ -117,11 +118,13 @@ public struct OpenAIEmbedder: Embedder {
                 switch response.status.code {
                 case 200..<300:
                     guard let reply = try? JSONDecoder().decode(Reply.self, from: data), reply.data.count == texts.count else {
-                        throw ZhikuError(.internal, "\(url) answered with something that is not an embeddings list for \(texts.count) inputs")
+                        throw ZhikuError(.upstreamFailed, "the embedding server answered with something that is not an embeddings list for \(texts.count) inputs",
+                                                     detail: url)
                     }
                     return reply.data.sorted { $0.index < $1.index }.map { $0.embedding }
                 case 429, 500...599:
-                    retryable = ZhikuError(.internal, "\(url) answered \(response.status.code): \(message(data))")
+                    retryable = ZhikuError(.upstreamFailed, "the embedding server failed (HTTP \(response.status.code))",
+                                           detail: "\(url): \(message(data))")
                 default:
                     // The server's address and reply go to the log; its message is a detail for admins.
                     logger.warning("the embedding server refused a request", metadata: [
@@ -132,15 +135,15 @@ public struct OpenAIEmbedder: Embedder {
             } catch let error as ZhikuError {
                 throw error
             } catch let error as HTTPClientError where error == .deadlineExceeded {
-                retryable = ZhikuError(.internal, "\(url) did not answer within \(c.timeout)")
+                retryable = ZhikuError(.timeout, "the embedding server did not answer within \(c.timeout)", detail: url)
             } catch is CancellationError {
                 throw CancellationError()
             } catch {
-                retryable = ZhikuError(.internal, "cannot reach \(url): \(error)")
+                retryable = ZhikuError(.upstreamFailed, "cannot reach the embedding server", detail: "\(url): \(error)")
             }
             guard attempt < c.retries else { throw retryable }
             attempt += 1
-            logger.warning("embedding request failed, retrying", metadata: ["attempt": "\(attempt)", "error": "\(retryable.message)"])
+            logger.warning("embedding request failed, retrying", metadata: ["attempt": "\(attempt)", "error": "\(retryable)"])
             try await Task.sleep(for: .milliseconds(200 * (1 << attempt)))
         }
     }

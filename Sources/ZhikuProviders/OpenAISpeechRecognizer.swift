@@ -76,18 +76,19 @@ public struct OpenAISpeechRecognizer: SpeechRecognizer {
             data = Data(try await response.body.collect(upTo: 64 << 20).readableBytesView)
             status = response.status.code
         } catch let error as HTTPClientError where error == .deadlineExceeded {
-            throw ZhikuError(.timeout, "\(url) did not answer within \(configuration.timeout)")
+            throw ZhikuError(.timeout, "the speech server did not answer within \(configuration.timeout)", detail: url)
         } catch is CancellationError {
             throw CancellationError()
         } catch {
-            throw ZhikuError(.internal, "cannot reach \(url): \(error)")
+            throw ZhikuError(.upstreamFailed, "cannot reach the speech server", detail: "\(url): \(error)")
         }
         guard (200..<300).contains(status) else {
             let message = String(decoding: data.prefix(300), as: UTF8.self)
-            throw ZhikuError(status < 500 ? .invalidInput : .internal, "\(url) answered \(status): \(message)")
+            throw ZhikuError(status < 500 ? .invalidInput : .upstreamFailed,
+                             "the speech server \(status < 500 ? "refused the request" : "failed") (HTTP \(status))", detail: "\(url): \(message)")
         }
         guard let reply = try? JSONDecoder().decode(Reply.self, from: data) else {
-            throw ZhikuError(.internal, "\(url) answered with something that is not a transcription")
+            throw ZhikuError(.upstreamFailed, "the speech server answered with something that is not a transcription", detail: url)
         }
         let text = reply.text.trimmingCharacters(in: .whitespacesAndNewlines)
         let duration = reply.duration ?? reply.segments?.last?.end ?? 0

@@ -7,6 +7,8 @@ public enum AnswerEvent: Sendable {
     case citations([Citation])
     /// The model has read `done` of the prompt's `total` tokens (before the first token; models that can tell).
     case progress(done: Int, total: Int)
+    /// Other answers are ahead at the model: this one is `position` in the queue (1: next).
+    case queued(position: Int)
     case token(String)
     /// Nothing relevant was found: the reply, in the question's language; no model was asked.
     case notFound(String)
@@ -55,6 +57,9 @@ public struct Answerer: Sendable {
         public var ownerID: User.ID?
 
         public init(question: String) { self.question = question }
+
+        /// Whose turn this answer takes in the model's queue: the account, else the name given, else this machine.
+        var queueOwner: String { ownerID.map { "user \($0)" } ?? user ?? "local" }
 
         /// Checks the request against the configured length limits (``ZhikuConfiguration/maxQuestionCharacters``,
         /// ``ZhikuConfiguration/maxMessagesCharacters``); the HTTP route calls this before the stream starts, so
@@ -202,6 +207,11 @@ public struct Answerer: Sendable {
             messages = plainChat(request, model: model)
         }
         let chat = ChatRequest(messages: messages, maxTokens: request.maxTokens, sampling: request.sampling)
+        // A turn at the model, fair between users; the client hears its place while it waits.
+        let turn = try await runtime.answerQueues.queue(for: model).turn(for: request.queueOwner) { position in
+            continuation.yield(.queued(position: position))
+        }
+        defer { turn.release() }
         for try await event in model.stream(chat) {
             switch event {
             case .progress(let done, let total):

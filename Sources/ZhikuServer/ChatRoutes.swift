@@ -40,6 +40,7 @@ struct ChatRoutes {
         var conversationId: Conversation.ID?
     }
     struct Failure: Encodable { var code: String; var message: String }
+    struct Queued: Encodable { var position: Int }
     /// How much of the prompt the model has read (the web UI's progress bar before the first token).
     struct Progress: Encodable { var promptTokensDone: Int; var promptTokensTotal: Int }
 
@@ -94,6 +95,7 @@ struct ChatRoutes {
                     for try await event in events {
                         switch event {
                         case .citations(let list): try await writer.write(ServerSentEvent.frame("citations", Sources(citations: list)))
+                        case .queued(let position): try await writer.write(ServerSentEvent.frame("queued", Queued(position: position)))
                         case .progress(let done, let total):
                             try await writer.write(ServerSentEvent.frame("progress", Progress(promptTokensDone: done, promptTokensTotal: total)))
                         case .token(let text): try await writer.write(ServerSentEvent.frame("token", Token(text: text)))

@@ -74,6 +74,7 @@ public enum APIErrorResponse {
         case .unsupportedMediaType: .unsupportedMediaType
         case .extractionFailed: .unprocessableContent
         case .timeout: .gatewayTimeout
+        case .upstreamFailed: .badGateway
         case .unauthorized: .unauthorized
         case .forbidden: .forbidden
         case .tooManyRequests: .tooManyRequests

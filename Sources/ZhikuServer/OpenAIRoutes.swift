@@ -125,8 +125,11 @@ struct OpenAIRoutes {
         let id = "chatcmpl-" + UUID().uuidString.lowercased()
         let created = Int(Date().timeIntervalSince1970)
 
+        let queue = runtime.answerQueues.queue(for: model), owner = "user \(user.id)"
         guard body.stream == true else {
             var text = "", usage = ChatUsage(promptTokens: 0, completionTokens: 0, finishReason: "stop")
+            let turn = try await queue.turn(for: owner)
+            defer { turn.release() }
             for try await event in model.stream(chat) {
                 switch event {
                 case .text(let piece): text += piece
@@ -139,10 +142,12 @@ struct OpenAIRoutes {
                                                        finishReason: usage.finishReason)],
                                        usage: .init(usage)))
         }
-        let events = model.stream(chat)
         return Response(status: .ok, headers: ServerSentEvent.headers, body: ResponseBody { writer in
             func send(_ chunk: StreamChunk) async throws { try await writer.write(ServerSentEvent.frame(nil, chunk)) }
             do {
+                let turn = try await queue.turn(for: owner)
+                defer { turn.release() }
+                let events = model.stream(chat)
                 try await send(StreamChunk(id: id, created: created, model: model.modelID,
                                            choices: [.init(delta: .init(role: "assistant", content: ""))]))
                 for try await event in events {
@@ -194,7 +199,7 @@ struct OpenAIRoutes {
                 case .citations(let list): citations = list
                 case .token(let piece), .notFound(let piece): text += piece
                 case .done(let s, _): stats = s
-                case .progress: break
+                case .progress, .queued: break
                 }
             }
             let usage = ChatUsage(promptTokens: stats?.promptTokens ?? 0, completionTokens: stats?.completionTokens ?? 0,
@@ -224,6 +229,9 @@ struct OpenAIRoutes {
                         try await writer.write(ServerSentEvent.frame(nil, chunk(.init(), finish: Self.finishReason(stats), usage: usage,
                                                                                 citations: citations,
                                                                                 notFound: stats.finishReason == "not_found")))
+                    case .queued(let position):
+                        // An SSE comment (OpenAI clients skip it): the answer's place in the model's queue.
+                        try await writer.write(ByteBuffer(string: ": queued, position \(position)\n\n"))
                     case .progress: break
                     }
                 }

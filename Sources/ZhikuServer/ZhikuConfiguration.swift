@@ -33,6 +33,7 @@ import ZhikuModels
 /// | `ZHIKU_MAX_ANSWERS_PER_USER` | 2: answers and transcriptions one signed-in user may have in progress (429 beyond) |
 /// | `ZHIKU_IDLE_TIMEOUT` | 60: seconds a connection may idle, or take between the parts of a request, before it is closed |
 /// | `ZHIKU_TRUSTED_PROXIES` | none: comma-separated addresses of reverse proxies whose `X-Forwarded-For` names the client |
+/// | `ZHIKU_MODEL_SERVER_ANSWERS` | 8: answers sent to one model server at once (the built-in model answers one at a time); the rest wait their turn, fairly between users |
 /// | `ZHIKU_SESSION_IDLE_MINUTES` | 720: a browser session unused this long ends (sessions last 7 days at most) |
 /// | `ZHIKU_SECURE_COOKIES` | unset: session cookies get `Secure` only behind `X-Forwarded-Proto: https`; `1`: always |
 public struct ZhikuConfiguration: Sendable {
@@ -97,6 +98,8 @@ public struct ZhikuConfiguration: Sendable {
     public var maxAudioSeconds = 4 * 3600.0
     /// How long a browser session lasts at most.
     public var sessionLifetime: Duration = .seconds(7 * 24 * 3600)
+    /// Answers sent to one model server at once (`ZHIKU_MODEL_SERVER_ANSWERS`); more wait their turn.
+    public var modelServerAnswers = 8
     /// A browser session unused this long ends (`ZHIKU_SESSION_IDLE_MINUTES`, 720).
     public var sessionIdleTimeout: Duration = .seconds(12 * 3600)
 
@@ -122,6 +125,7 @@ public struct ZhikuConfiguration: Sendable {
         if let lease = environment["ZHIKU_JOB_LEASE_SECONDS"].flatMap(Double.init), lease > 0 { c.jobLease = .seconds(lease) }
         if let host = environment["ZHIKU_HOST"], !host.isEmpty { c.host = host }
         if let port = environment["ZHIKU_PORT"].flatMap(Int.init) { c.port = port }
+        if let answers = environment["ZHIKU_MODEL_SERVER_ANSWERS"].flatMap(Int.init), answers > 0 { c.modelServerAnswers = answers }
         if let minutes = environment["ZHIKU_SESSION_IDLE_MINUTES"].flatMap(Double.init), minutes > 0 {
             c.sessionIdleTimeout = .seconds(minutes * 60)
         }

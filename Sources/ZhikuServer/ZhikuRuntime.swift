@@ -31,6 +31,8 @@ public struct ZhikuRuntime: Sendable {
     /// Speech to text (audio files, voice questions) and text to speech.
     public let speech: SpeechServices
     let loginThrottle = LoginThrottle()
+    /// Turns at each chat model, fair between users.
+    public let answerQueues: AnswerQueues
     /// The database behind the stores (for backups and readiness).
     public let database: Database
     let rateLimiter: RequestRateLimiter
@@ -130,6 +132,7 @@ public struct ZhikuRuntime: Sendable {
         self.keywordIndex = backend.keywordIndex
         self.vectorIndex = backend.vectorIndex
         self.embedders = embedders
+        answerQueues = AnswerQueues(remoteSlots: configuration.modelServerAnswers)
         self.chatModels = try ChatModelRegistry(
             file: configuration.modelsFile ?? folder.appendingPathComponent("models.json"),
             defaultModel: configuration.chatModel, serverURL: configuration.chatServerURL,

@@ -51,7 +51,7 @@ import ZhikuTestSupport
         // A model the server does not have: an immediate error with the server's message.
         let wrong = OpenAIChatModel(.init(baseURL: base + "/v1", model: "qwen-72b"))
         await #expect { for try await _ in wrong.stream(question) {} } throws: { error in
-            (error as? ZhikuError)?.message.contains("unknown chat model 'qwen-72b'") == true
+            (error as? ZhikuError)?.detail?.contains("unknown chat model 'qwen-72b'") == true
         }
     }
 
@@ -74,7 +74,9 @@ import ZhikuTestSupport
         let model = OpenAIChatModel(configuration)
         let request = ChatRequest(messages: [ChatMessage(role: "user", content: "hi")])
         await #expect { for try await _ in model.stream(request) {} } throws: { error in
-            (error as? ZhikuError)?.message.contains("cannot reach http://127.0.0.1:\(port)/v1/chat/completions") == true
+            let e = error as? ZhikuError
+            return e?.code == .upstreamFailed && e?.message == "cannot reach the chat model server"
+                && e?.detail?.hasPrefix("http://127.0.0.1:\(port)/v1/chat/completions") == true
         }
     }
 }

@@ -32,7 +32,7 @@ import ZhikuTestSupport
         var wrong = configuration
         wrong.model = "bge-m3"
         await #expect { _ = try await OpenAIEmbedder(wrong) } throws: { error in
-            (error as? ZhikuError)?.message.contains("unknown embedding model 'bge-m3'") == true
+            (error as? ZhikuError)?.detail?.contains("unknown embedding model 'bge-m3'") == true
         }
     }
 
@@ -41,7 +41,9 @@ import ZhikuTestSupport
         configuration.retries = 1
         configuration.timeout = .seconds(1)
         await #expect { _ = try await OpenAIEmbedder(configuration) } throws: { error in
-            (error as? ZhikuError)?.message.contains("cannot reach http://127.0.0.1:9/v1/embeddings") == true
+            let e = error as? ZhikuError
+            return e?.code == .upstreamFailed && e?.message == "cannot reach the embedding server"
+                && e?.detail?.hasPrefix("http://127.0.0.1:9/v1/embeddings") == true
         }
     }
 

@@ -31,7 +31,7 @@ import ZhikuTestSupport
         // Not audio: the server's 400 message comes through.
         let junk = audio.write("junk.wav", TestDocuments.junk(count: 1000))
         await #expect { _ = try await remote.transcribe(SourceFile(name: "junk.wav", url: junk, sha256: "", mediaType: .wav, size: 1000), language: nil) }
-            throws: { error in (error as? ZhikuError)?.message.contains("cannot decode audio") == true }
+            throws: { error in (error as? ZhikuError)?.detail?.contains("cannot decode audio") == true }
     }
 
     @Test func languageNamesBecomeCodes() {

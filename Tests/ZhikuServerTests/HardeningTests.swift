@@ -388,4 +388,46 @@ import ZhikuTestSupport
         #expect(waited < .seconds(30), "closed after \(waited) (\(reply.prefix(40)))")
         #expect(try await server.request(.GET, "/healthz").status == 200)
     }
+
+    /// Finding 9 (fair queue): answers waited for the model in whatever order they arrived, so a member who queued
+    /// several long ones kept everyone else behind them, and a waiting client saw nothing. Now turns go to the user
+    /// served least recently, and a waiting answer's stream says its place (`event: queued`, `{"position": n}`).
+    @Test func answersTakeFairTurnsAndSeeTheirPlace() async throws {
+        let model = try await StubChatServer(reply: "Turn taken.", delay: .seconds(2))
+        let (server, adminKey) = try await signedInServer(configure: {
+            $0.chatServerURL = "http://127.0.0.1:\(model.port)"
+            $0.chatModel = "stub"
+            $0.modelServerAnswers = 1  // one answer at the model at a time, as with the built-in engine
+        })
+        defer { Task { try? await server.stop(); try? await model.stop() } }
+        let ana = try await member("ana", password: "long enough 1", on: server, adminKey: adminKey)
+        let bo = try await member("bo", password: "long enough 2", on: server, adminKey: adminKey)
+        let clock = ContinuousClock(), started = clock.now
+        func ask(_ key: String) -> Task<(reply: TestServer.Reply, finished: Duration), any Error> {
+            Task {
+                let reply = try await server.call(.POST, "/api/chat", key: key, ["question": "Tell me something.", "max_tokens": 16])
+                return (reply, clock.now - started)
+            }
+        }
+        // Ana's first answer runs, her second waits; then Bo asks: his goes before her second.
+        let anaFirst = ask(ana)
+        try await Task.sleep(for: .milliseconds(500))
+        let anaSecond = ask(ana)
+        try await Task.sleep(for: .milliseconds(500))
+        let boFirst = ask(bo)
+        try await Task.sleep(for: .milliseconds(300))
+        #expect(try await server.request(.GET, "/healthz").status == 200, "health checks answered while answers wait")
+        let (a1, b1, a2) = (try await anaFirst.value, try await boFirst.value, try await anaSecond.value)
+        for (name, r) in [("ana 1", a1), ("bo", b1), ("ana 2", a2)] {
+            let text = TestServer.events(r.reply.body).filter { $0.name == "token" }.compactMap { $0.data["text"] as? String }.joined()
+            #expect(r.reply.status == 200 && text.contains("Turn taken."), "\(name): \(r.reply.status) \(text)")
+        }
+        #expect(b1.finished < a2.finished, "Bo's answer (\(b1.finished)) came before Ana's second (\(a2.finished))")
+        func places(_ r: TestServer.Reply) -> [Int] {
+            TestServer.events(r.body).filter { $0.name == "queued" }.compactMap { $0.data["position"] as? Int }
+        }
+        #expect(places(a1.reply).isEmpty, "a free turn is taken at once")
+        #expect(places(a2.reply) == [1, 2, 1], "Ana's second: next, then behind Bo, then next: \(places(a2.reply))")
+        #expect(places(b1.reply) == [1], "Bo's: next: \(places(b1.reply))")
+    }
 }

@@ -156,9 +156,12 @@ function fillAnswer(content, turn) {
     return a;
   };
   if (turn.streaming && !turn.content) {
-    // Before the first token: the model reads its sources (a progress bar), or the search is still running.
+    // Before the first token: the answer waits its turn at the model (its place in line), the model reads its
+    // sources (a progress bar), or the search is still running.
     const wait = el('div', 'reading');
-    if (turn.progress) {
+    if (turn.queued && !turn.progress) {
+      wait.append(el('span', 'small cursor', t('waitingTurn', { n: turn.queued })));
+    } else if (turn.progress) {
       const pct = Math.floor((100 * turn.progress.done) / Math.max(1, turn.progress.total));
       const bar = el('progress', 'reading-bar', '', { max: String(turn.progress.total), value: String(turn.progress.done) });
       wait.append(bar, el('span', 'small', t('readingSources', { n: turn.citations?.length || 0, pct })));
@@ -230,6 +233,9 @@ async function send(question, again) {
         node.replaceWith(fresh);
         node = fresh;
         content = fresh.querySelector('.content');
+      } else if (name === 'queued') {
+        turn.queued = data.position;
+        if (!frame) frame = requestAnimationFrame(redraw);
       } else if (name === 'progress') {
         turn.progress = { done: data.prompt_tokens_done, total: data.prompt_tokens_total };
         if (!frame) frame = requestAnimationFrame(redraw);
