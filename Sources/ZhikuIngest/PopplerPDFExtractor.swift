@@ -14,12 +14,19 @@ public struct PopplerPDFExtractor: DocumentExtractor {
     public var dpi: Double
     /// Documents with more pages are refused before any page is read.
     public var maxPages: Int
+    /// The most pixels one page is rendered to: a larger page (a poster, or a page whose size is a lie) is
+    /// rendered at a lower resolution to fit, down to ``minimumDPI``; below that it is left unread.
+    public var maxRenderPixels: Int
+    /// Below this resolution OCR reads nothing useful.
+    public static let minimumDPI = 100.0
 
-    public init(ocr: (any OCREngine)? = nil, ocrLanguages: String = "chi_sim+eng", dpi: Double = 300, maxPages: Int = 5000) {
+    public init(ocr: (any OCREngine)? = nil, ocrLanguages: String = "chi_sim+eng", dpi: Double = 300, maxPages: Int = 5000,
+                maxRenderPixels: Int = 40_000_000) {
         self.ocr = ocr
         self.ocrLanguages = ocrLanguages
         self.dpi = dpi
         self.maxPages = maxPages
+        self.maxRenderPixels = maxRenderPixels
     }
 
     public var mediaTypes: Set<MediaType> { [.pdf] }
@@ -85,13 +92,18 @@ public struct PopplerPDFExtractor: DocumentExtractor {
         return Double(visible.count) >= 20 * area && Double(junk) <= 0.3 * Double(visible.count)
     }
 
-    /// The page drawn at `dpi` on white, as 8-bit gray.
+    /// The page drawn at `dpi` (less if it would exceed ``maxRenderPixels``) on white, as 8-bit gray; nil for a page
+    /// that does not fit even at ``minimumDPI``.
     func render(_ page: OpaquePointer) -> OCRImage? {
         var width = 0.0, height = 0.0
         poppler_page_get_size(page, &width, &height)
-        let scale = dpi / 72
-        let w = Int32((width * scale).rounded()), h = Int32((height * scale).rounded())
-        guard w > 0, h > 0, Int(w) * Int(h) <= 150_000_000 else { return nil }
+        guard width > 0, height > 0, width.isFinite, height.isFinite else { return nil }
+        let pixelsAtDPI = width * height * (dpi / 72) * (dpi / 72)
+        let resolution = pixelsAtDPI <= Double(maxRenderPixels) ? dpi : dpi * (Double(maxRenderPixels) / pixelsAtDPI).squareRoot()
+        guard resolution >= min(dpi, Self.minimumDPI) else { return nil }
+        let scale = resolution / 72
+        let w = Int32((width * scale).rounded(.down)), h = Int32((height * scale).rounded(.down))
+        guard w > 0, h > 0, Int(w) * Int(h) <= maxRenderPixels else { return nil }
         guard let surface = cairo_image_surface_create(CAIRO_FORMAT_RGB24, w, h) else { return nil }
         defer { cairo_surface_destroy(surface) }
         guard let cr = cairo_create(surface) else { return nil }
@@ -114,7 +126,7 @@ public struct PopplerPDFExtractor: DocumentExtractor {
                 }
             }
         }
-        return OCRImage(width: Int(w), height: Int(h), pixels: pixels, dpi: Int(dpi.rounded()))
+        return OCRImage(width: Int(w), height: Int(h), pixels: pixels, dpi: Int(resolution.rounded()))
     }
 
     /// Normalises line endings and drops the form feeds and NULs some producers leave in text layers.

@@ -2,7 +2,8 @@ import Foundation
 import ZhikuCore
 
 /// The built-in speech recognizer: audio decoded by FFmpeg, transcribed by ``WhisperTranscriber`` in-process.
-/// One transcription runs at a time (a window's encoder pass already keeps the BLAS threads busy).
+/// One transcription runs at a time (a window's encoder pass already keeps the BLAS threads busy), and a request
+/// waits its turn before its audio is decoded, so only one recording's samples are in memory at once.
 public final class WhisperSpeechRecognizer: SpeechRecognizer, @unchecked Sendable {
     /// The built-in model's id.
     public static let id = "whisper-base"
@@ -11,6 +12,8 @@ public final class WhisperSpeechRecognizer: SpeechRecognizer, @unchecked Sendabl
     public let options: WhisperTranscriber.Options
     public let maximumSeconds: Double
     private let lock = NSLock()
+    /// Turns at the transcriber, taken before decoding (waiting here holds no thread).
+    private let turns = FairQueue(slots: 1)
 
     public init(folder: URL, options: WhisperTranscriber.Options = .init(),
                 maximumSeconds: Double = AudioDecoder.defaultMaximumSeconds) throws {
@@ -28,7 +31,9 @@ public final class WhisperSpeechRecognizer: SpeechRecognizer, @unchecked Sendabl
     /// Transcribes on the compute threads (a transcription keeps a core busy for seconds; Swift's task pool, which
     /// on Linux shares its threads with Dispatch's global queues, stays free).
     public func transcribe(_ audio: SourceFile, language: String?) async throws -> Transcript {
-        try await ComputeThreads.shared.run { try self.transcribe(url: audio.url, language: language, options: self.options) }
+        let turn = try await turns.turn(for: "audio")
+        defer { turn.release() }
+        return try await ComputeThreads.shared.run { try self.transcribe(url: audio.url, language: language, options: self.options) }
     }
 
     /// Decodes and transcribes the file at `url` with `options`.

@@ -11,11 +11,12 @@ import ZhikuTestSupport
     final class CountingOCR: OCREngine, @unchecked Sendable {
         let inner = TesseractOCR()
         private let lock = NSLock()
-        private var sizes: [Int] = []
+        private var sizes: [(width: Int, height: Int, dpi: Int)] = []
         var name: String { inner.name }
         var calls: Int { lock.withLock { sizes.count } }
+        var images: [(width: Int, height: Int, dpi: Int)] { lock.withLock { sizes } }
         func recognize(_ image: OCRImage, languages: String) async throws -> OCRText {
-            lock.withLock { sizes.append(image.width) }
+            lock.withLock { sizes.append((image.width, image.height, image.dpi ?? 0)) }
             return try await inner.recognize(image, languages: languages)
         }
     }
@@ -46,6 +47,33 @@ import ZhikuTestSupport
         #expect(enRate <= 0.02, "scanned English page CER \(enRate): \(document.pages[8].text)")
         #expect(progress.last?.pagesOCRd == 2)
         #expect(progress.last?.pagesDone == 50)
+    }
+
+    /// A scanned page larger than the render budget at 300 dpi is rendered within it at a lower resolution, and
+    /// still read; one too large to fit even at 100 dpi (a picture declared at 1 dpi: a page of many metres) is
+    /// left unread instead of being drawn into gigabytes.
+    @Test func hugePagesAreRenderedWithinABudget() async throws {
+        guard TestImages.available else { return print("skipped: ImageMagick not installed (scripts/setup.sh --tests)") }
+        let folder = TemporaryFolder()
+        let en = folder.url.appendingPathComponent("en.jpg")
+        try TestImages.render(TestImages.english, to: en)
+        let jpeg = [UInt8](try Data(contentsOf: en))
+        let url = folder.write("poster.pdf", TestDocuments.mixedPDF([.scan(jpeg: jpeg, dpi: 150), .scan(jpeg: jpeg, dpi: 1)]))
+        let ocr = CountingOCR()
+        let file = SourceFile(name: "poster.pdf", url: url, sha256: String(repeating: "b", count: 64), mediaType: .pdf, size: 0)
+        // Declared at 150 dpi, the page is 4× the picture's pixels at 300 dpi: a budget of half that asks for ~212 dpi.
+        let (w, h, _) = TestDocuments.jpegSize(jpeg)
+        let budget = 2 * w * h
+        let document = try await PopplerPDFExtractor(ocr: ocr, maxRenderPixels: budget).extract(file) { _ in }
+        #expect(document.pages.count == 2)
+        let images = ocr.images
+        #expect(images.count == 1, "the page too large even at 100 dpi is not rendered: \(images)")
+        if let image = images.first {
+            #expect(image.width * image.height <= budget, "\(image)")
+            #expect(image.dpi >= 100 && image.dpi < 300, "rendered at a lower resolution: \(image)")
+        }
+        #expect(document.pages[0].text.contains("Annual leave"), "\(document.pages[0].text)")
+        #expect(document.pages[1].text.isEmpty)
     }
 
     @Test func junkTextLayersCountAsScans() {

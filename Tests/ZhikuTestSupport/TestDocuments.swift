@@ -68,7 +68,7 @@ public enum TestDocuments {
     }
 
     /// Width, height and colour components from a JPEG's start-of-frame marker.
-    static func jpegSize(_ b: [UInt8]) -> (Int, Int, Int) {
+    public static func jpegSize(_ b: [UInt8]) -> (Int, Int, Int) {
         var i = 2
         while i + 9 < b.count, b[i] == 0xFF {
             let marker = b[i + 1]
