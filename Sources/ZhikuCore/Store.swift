@@ -18,15 +18,18 @@ public struct AddedFile: Sendable, Hashable, Codable {
 /// Every backend (SQLite now, PostgreSQL later) passes the same conformance tests.
 public protocol Store: Sendable {
     // MARK: Knowledge bases
-    /// Creates a knowledge base searched with `embeddingModel` (nil: keyword search only).
-    func createKnowledgeBase(name: String, description: String, embeddingModel: String?) async throws -> KnowledgeBase
+    /// Creates a knowledge base searched with `embeddingModel` (nil: keyword search only) in `owner`'s namespace
+    /// (`.conflict` when that owner has one of the name already; nil: the namespace of those made without an account).
+    func createKnowledgeBase(name: String, description: String, embeddingModel: String?, owner: User.ID?) async throws -> KnowledgeBase
     func knowledgeBases() async throws -> [KnowledgeBase]
     func knowledgeBase(id: KnowledgeBase.ID) async throws -> KnowledgeBase?
-    func knowledgeBase(named name: String) async throws -> KnowledgeBase?
+    /// Every knowledge base called `name` (one per owner at most), by id.
+    func knowledgeBases(named name: String) async throws -> [KnowledgeBase]
     /// Deletes the knowledge base with its files, chunks and jobs. Returns the sha256 of files no other
     /// knowledge base still holds (their bytes may be removed).
     func deleteKnowledgeBase(id: KnowledgeBase.ID) async throws -> [String]
-    /// Gives the knowledge base a new name (a conflict when another one has it) and, when not nil, description.
+    /// Gives the knowledge base a new name (a conflict when another one of its owner has it) and, when not nil,
+    /// description.
     func renameKnowledgeBase(id: KnowledgeBase.ID, to name: String, description: String?) async throws -> KnowledgeBase
     /// Records the model a re-embedding is building (nil: none).
     func setPendingEmbeddingModel(_ model: String?, of kb: KnowledgeBase.ID) async throws
@@ -93,12 +96,24 @@ public protocol Store: Sendable {
 }
 
 extension Store {
-    /// Creates a keyword-only knowledge base.
+    /// Creates a keyword-only knowledge base without an owner.
     public func createKnowledgeBase(name: String, description: String) async throws -> KnowledgeBase {
-        try await createKnowledgeBase(name: name, description: description, embeddingModel: nil)
+        try await createKnowledgeBase(name: name, description: description, embeddingModel: nil, owner: nil)
     }
 
-    /// Looks a knowledge base up by id (all digits) or by name; throws `.notFound` when there is none.
+    /// Creates a knowledge base without an owner (the command line's).
+    public func createKnowledgeBase(name: String, description: String, embeddingModel: String?) async throws -> KnowledgeBase {
+        try await createKnowledgeBase(name: name, description: description, embeddingModel: embeddingModel, owner: nil)
+    }
+
+    /// The knowledge base called `name`, if there is exactly one; `.conflict` (naming their ids) when several
+    /// owners have one of that name.
+    public func knowledgeBase(named name: String) async throws -> KnowledgeBase? {
+        try KnowledgeBase.single(try await knowledgeBases(named: name), named: name)
+    }
+
+    /// Looks a knowledge base up by id (all digits) or by name; throws `.notFound` when there is none and
+    /// `.conflict` when the name is ambiguous.
     public func resolveKnowledgeBase(_ reference: String) async throws -> KnowledgeBase {
         let found: KnowledgeBase?
         if let id = KnowledgeBase.ID(reference) {

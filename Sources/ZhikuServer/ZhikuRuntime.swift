@@ -182,11 +182,12 @@ public struct ZhikuRuntime: Sendable {
 
     /// Creates a knowledge base. `embeddingModel`: `.none` takes the configured default, `.some(nil)` makes it
     /// keyword-only; a named model is checked (loaded) first, so a typo fails here and not at the first upload.
+    /// Creates a knowledge base in `owner`'s namespace of names (nil: the one of those made without an account).
     public func createKnowledgeBase(name: String, description: String = "",
-                                    embeddingModel: String?? = .none) async throws -> KnowledgeBase {
+                                    embeddingModel: String?? = .none, owner: User.ID? = nil) async throws -> KnowledgeBase {
         let model = embeddingModel ?? configuration.embeddingModel
         if let model { try await embedders.validate(model) }
-        return try await store.createKnowledgeBase(name: name, description: description, embeddingModel: model)
+        return try await store.createKnowledgeBase(name: name, description: description, embeddingModel: model, owner: owner)
     }
 
     /// Deletes a knowledge base with everything in it, and the bytes no other knowledge base uses.

@@ -415,6 +415,17 @@ public final class PostgreSQLDatabase: Sendable {
         ]),
         // Sessions end after a time unused as well as at their fixed end (NULL: a session from before, no idle limit).
         ("v6-session-idle", ["ALTER TABLE sessions ADD COLUMN idle_expires_at DOUBLE PRECISION"]),
+        // Knowledge base names unique per owner instead of server-wide (a taken name told a member that a knowledge
+        // base they cannot see exists); existing ones belong to their first owner member, if any.
+        ("v7-kb-owners", [
+            "ALTER TABLE knowledge_bases ADD COLUMN owner_id BIGINT",
+            """
+            UPDATE knowledge_bases kb SET owner_id = (SELECT m.user_id FROM kb_members m
+                WHERE m.kb_id = kb.id AND m.role = 'owner' ORDER BY m.user_id LIMIT 1)
+            """,
+            "ALTER TABLE knowledge_bases DROP CONSTRAINT knowledge_bases_name_key",
+            "CREATE UNIQUE INDEX knowledge_bases_owner_name ON knowledge_bases ((COALESCE(owner_id, 0)), name)",
+        ]),
     ]
 
     func migrate() async throws {

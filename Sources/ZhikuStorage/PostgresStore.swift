@@ -32,14 +32,15 @@ public struct PostgresStore: Store {
 
     // MARK: - Knowledge bases
 
-    public func createKnowledgeBase(name: String, description: String, embeddingModel: String?) async throws -> KnowledgeBase {
+    public func createKnowledgeBase(name: String, description: String, embeddingModel: String?, owner: User.ID?) async throws -> KnowledgeBase {
         let name = try KnowledgeBase.validatedName(name)
         let created = now
         guard let row = try await database.rows("creating knowledge base '\(name)'", """
-            INSERT INTO knowledge_bases (name, description, created_at, embedding_model) VALUES (\(name), \(description), \(created), \(embeddingModel))
-            ON CONFLICT (name) DO NOTHING RETURNING *
+            INSERT INTO knowledge_bases (name, description, created_at, embedding_model, owner_id)
+            VALUES (\(name), \(description), \(created), \(embeddingModel), \(owner))
+            ON CONFLICT ((COALESCE(owner_id, 0)), name) DO NOTHING RETURNING *
             """).first else {
-            throw ZhikuError(.conflict, "a knowledge base named '\(name)' already exists")
+            throw ZhikuError(.conflict, SQLiteStore.taken(name, owner))
         }
         return try Self.knowledgeBase(row)
     }
@@ -52,8 +53,8 @@ public struct PostgresStore: Store {
         try await database.rows("reading knowledge base \(id)", "SELECT * FROM knowledge_bases WHERE id = \(id)").first.map(Self.knowledgeBase)
     }
 
-    public func knowledgeBase(named name: String) async throws -> KnowledgeBase? {
-        try await database.rows("reading knowledge base '\(name)'", "SELECT * FROM knowledge_bases WHERE name = \(name)").first
+    public func knowledgeBases(named name: String) async throws -> [KnowledgeBase] {
+        try await database.rows("reading knowledge base '\(name)'", "SELECT * FROM knowledge_bases WHERE name = \(name) ORDER BY id")
             .map(Self.knowledgeBase)
     }
 
@@ -79,8 +80,9 @@ public struct PostgresStore: Store {
                 throw ZhikuError.notFound("knowledge base \(id) does not exist")
             }
             return try Self.knowledgeBase(row)
-        } catch let error as ZhikuError where error.message.contains("knowledge_bases_name_key") {
-            throw ZhikuError(.conflict, "a knowledge base named '\(name)' already exists")
+        } catch let error as ZhikuError where "\(error)".contains("knowledge_bases_owner_name") {
+            let owner = try await knowledgeBase(id: id)?.ownerID
+            throw ZhikuError(.conflict, SQLiteStore.taken(name, owner))
         }
     }
 
@@ -427,7 +429,7 @@ public struct PostgresStore: Store {
     static func knowledgeBase(_ row: PostgresRecord) throws -> KnowledgeBase {
         KnowledgeBase(id: try row["id"], name: try row["name"], description: try row["description"],
                       createdAt: date(try row["created_at"]), embeddingModel: try row["embedding_model"],
-                      pendingEmbeddingModel: try row["pending_embedding_model"])
+                      pendingEmbeddingModel: try row["pending_embedding_model"], ownerID: try row["owner_id"])
     }
 
     static func fileRecord(_ row: PostgresRecord) throws -> FileRecord {

@@ -288,6 +288,29 @@ enum SQLiteMigrations {
         migrator.registerMigration("v9-session-idle") { db in
             try db.execute(sql: "ALTER TABLE sessions ADD COLUMN idle_expires_at REAL")
         }
+        // Knowledge base names unique per owner instead of server-wide (a taken name told a member that a knowledge
+        // base they cannot see exists). SQLite cannot drop a UNIQUE constraint: the table is rebuilt (foreign keys
+        // are off during migrations and checked at the end).
+        migrator.registerMigration("v10-kb-owners") { db in
+            try db.execute(sql: """
+                CREATE TABLE knowledge_bases_new (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    name TEXT NOT NULL,
+                    description TEXT NOT NULL DEFAULT '',
+                    created_at REAL NOT NULL,
+                    embedding_model TEXT,
+                    pending_embedding_model TEXT,
+                    owner_id INTEGER
+                );
+                INSERT INTO knowledge_bases_new (id, name, description, created_at, embedding_model, pending_embedding_model, owner_id)
+                    SELECT kb.id, kb.name, kb.description, kb.created_at, kb.embedding_model, kb.pending_embedding_model,
+                           (SELECT m.user_id FROM kb_members m WHERE m.kb_id = kb.id AND m.role = 'owner' ORDER BY m.user_id LIMIT 1)
+                    FROM knowledge_bases kb;
+                DROP TABLE knowledge_bases;
+                ALTER TABLE knowledge_bases_new RENAME TO knowledge_bases;
+                CREATE UNIQUE INDEX knowledge_bases_owner_name ON knowledge_bases (COALESCE(owner_id, 0), name);
+                """)
+        }
         return migrator
     }
 }

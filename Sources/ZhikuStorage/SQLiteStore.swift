@@ -25,19 +25,25 @@ public struct SQLiteStore: Store {
 
     // MARK: - Knowledge bases
 
-    public func createKnowledgeBase(name: String, description: String, embeddingModel: String?) async throws -> KnowledgeBase {
+    public func createKnowledgeBase(name: String, description: String, embeddingModel: String?, owner: User.ID?) async throws -> KnowledgeBase {
         let name = try KnowledgeBase.validatedName(name)
         let created = now
         return try await pool.writing("creating knowledge base '\(name)'") { db in
-            if try Row.fetchOne(db, sql: "SELECT 1 FROM knowledge_bases WHERE name = ?", arguments: [name]) != nil {
-                throw ZhikuError(.conflict, "a knowledge base named '\(name)' already exists")
+            if try Row.fetchOne(db, sql: "SELECT 1 FROM knowledge_bases WHERE name = ? AND COALESCE(owner_id, 0) = ?",
+                                arguments: [name, owner ?? 0]) != nil {
+                throw ZhikuError(.conflict, Self.taken(name, owner))
             }
             try db.execute(sql: """
-                INSERT INTO knowledge_bases (name, description, created_at, embedding_model) VALUES (?, ?, ?, ?)
-                """, arguments: [name, description, created, embeddingModel])
+                INSERT INTO knowledge_bases (name, description, created_at, embedding_model, owner_id) VALUES (?, ?, ?, ?, ?)
+                """, arguments: [name, description, created, embeddingModel, owner])
             return KnowledgeBase(id: db.lastInsertedRowID, name: name, description: description,
-                                 createdAt: Date(timeIntervalSince1970: created), embeddingModel: embeddingModel)
+                                 createdAt: Date(timeIntervalSince1970: created), embeddingModel: embeddingModel, ownerID: owner)
         }
+    }
+
+    /// The conflict message for a name its owner already uses.
+    static func taken(_ name: String, _ owner: User.ID?) -> String {
+        owner == nil ? "a knowledge base named '\(name)' already exists" : "you already have a knowledge base named '\(name)'"
     }
 
     public func knowledgeBases() async throws -> [KnowledgeBase] {
@@ -52,9 +58,9 @@ public struct SQLiteStore: Store {
         }
     }
 
-    public func knowledgeBase(named name: String) async throws -> KnowledgeBase? {
+    public func knowledgeBases(named name: String) async throws -> [KnowledgeBase] {
         try await pool.reading("reading knowledge base '\(name)'") { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM knowledge_bases WHERE name = ?", arguments: [name])
+            try Row.fetchAll(db, sql: "SELECT * FROM knowledge_bases WHERE name = ? ORDER BY id", arguments: [name])
                 .map(Self.knowledgeBase)
         }
     }
@@ -73,9 +79,11 @@ public struct SQLiteStore: Store {
         -> KnowledgeBase {
         let name = try KnowledgeBase.validatedName(name)
         return try await pool.writing("renaming knowledge base \(id) to '\(name)'") { db in
-            if try Row.fetchOne(db, sql: "SELECT 1 FROM knowledge_bases WHERE name = ? AND id <> ?",
-                                arguments: [name, id]) != nil {
-                throw ZhikuError(.conflict, "a knowledge base named '\(name)' already exists")
+            let owner = try Int64?.fetchOne(db, sql: "SELECT owner_id FROM knowledge_bases WHERE id = ?", arguments: [id]) ?? nil
+            if try Row.fetchOne(db, sql: """
+                SELECT 1 FROM knowledge_bases WHERE name = ? AND id <> ? AND COALESCE(owner_id, 0) = COALESCE(?, 0)
+                """, arguments: [name, id, owner]) != nil {
+                throw ZhikuError(.conflict, Self.taken(name, owner))
             }
             try db.execute(sql: "UPDATE knowledge_bases SET name = ?, description = COALESCE(?, description) WHERE id = ?",
                            arguments: [name, description, id])
@@ -420,7 +428,7 @@ public struct SQLiteStore: Store {
     static func knowledgeBase(_ row: Row) -> KnowledgeBase {
         KnowledgeBase(id: row["id"], name: row["name"], description: row["description"],
                       createdAt: date(row["created_at"]), embeddingModel: row["embedding_model"],
-                      pendingEmbeddingModel: row["pending_embedding_model"])
+                      pendingEmbeddingModel: row["pending_embedding_model"], ownerID: row["owner_id"])
     }
 
     static func fileRecord(_ row: Row) -> FileRecord {

@@ -38,7 +38,7 @@ public struct TableSpec: Sendable {
         let i = Kind.integer, r = Kind.real, t = Kind.text
         return [
             TableSpec("knowledge_bases", [.init("id", i), .init("name", t), .init("description", t), .init("created_at", r),
-                                          .init("embedding_model", t), .init("pending_embedding_model", t)]),
+                                          .init("embedding_model", t), .init("pending_embedding_model", t), .init("owner_id", i)]),
             TableSpec("users", [.init("id", i), .init("name", t), .init("role", t), .init("password_hash", t), .init("created_at", r)]),
             TableSpec("files", [.init("id", i), .init("kb_id", i), .init("name", t), .init("sha256", t), .init("media_type", t),
                                 .init("size", i), .init("status", t), .init("error", t), .init("page_count", i),

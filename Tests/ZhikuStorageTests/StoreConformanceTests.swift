@@ -47,6 +47,36 @@ import ZhikuTestSupport
         await #expect(throws: ZhikuError.self) { _ = try await store.renameKnowledgeBase(id: hr.id, to: " ", description: nil) }
     }
 
+    /// Names are unique per owner: two owners may both have "notes"; one owner (or the ownerless namespace) cannot
+    /// have two, by creating or renaming.
+    @Test(arguments: StoreBackend.allCases) func knowledgeBaseNamesAreUniquePerOwner(_ backend: StoreBackend) async throws {
+        guard let s = try await backend.make() else { return }
+        defer { s.close() }
+        let store = s.store
+        let ana = try await store.createKnowledgeBase(name: "notes", description: "", embeddingModel: nil, owner: 7)
+        let bo = try await store.createKnowledgeBase(name: "notes", description: "", embeddingModel: nil, owner: 8)
+        let shared = try await store.createKnowledgeBase(name: "notes", description: "")
+        #expect(ana.ownerID == 7 && bo.ownerID == 8 && shared.ownerID == nil)
+        #expect(try await store.knowledgeBase(id: ana.id)?.ownerID == 7, "the owner is stored")
+        #expect(try await store.knowledgeBases(named: "notes").map(\.id) == [ana.id, bo.id, shared.id])
+        await #expect(throws: ZhikuError(.conflict, "you already have a knowledge base named 'notes'")) {
+            _ = try await store.createKnowledgeBase(name: "notes", description: "", embeddingModel: nil, owner: 7)
+        }
+        await #expect(throws: ZhikuError(.conflict, "a knowledge base named 'notes' already exists")) {
+            _ = try await store.createKnowledgeBase(name: "notes", description: "")
+        }
+        let other = try await store.createKnowledgeBase(name: "other", description: "", embeddingModel: nil, owner: 7)
+        await #expect(throws: ZhikuError(.conflict, "you already have a knowledge base named 'notes'")) {
+            _ = try await store.renameKnowledgeBase(id: other.id, to: "notes", description: nil)
+        }
+        let moved = try await store.createKnowledgeBase(name: "moved", description: "", embeddingModel: nil, owner: 9)
+        #expect(try await store.renameKnowledgeBase(id: moved.id, to: "notes", description: nil).name == "notes")
+        // By name alone the command line cannot tell them apart: a conflict that names the ids.
+        await #expect(throws: ZhikuError.self) { _ = try await store.resolveKnowledgeBase("notes") }
+        #expect(try await store.resolveKnowledgeBase("\(bo.id)").ownerID == 8)
+        #expect(try await store.resolveKnowledgeBase("other").id == other.id)
+    }
+
     @Test(arguments: StoreBackend.allCases) func sameBytesTwiceInOneKnowledgeBaseAreStoredOnce(_ backend: StoreBackend) async throws {
         guard let s = try await backend.make() else { return }
         defer { s.close() }
