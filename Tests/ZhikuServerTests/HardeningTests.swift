@@ -465,4 +465,53 @@ import ZhikuTestSupport
         #expect(models.compactMap { $0["id"] as? String }.filter { $0 == "kb:secret" }.count == 1, "Bo sees one kb:secret")
         #expect(try await server.request(.GET, "/healthz").status == 200)
     }
+
+    /// Finding 6 against a running server: a scanned PDF page of many metres (a picture declared at 1 dpi: billions
+    /// of pixels at 300 dpi) and a recording whose container states five minutes against a one-minute limit. Both
+    /// jobs end with an outcome without the page being drawn or the audio decoded, and health checks are answered
+    /// within a second all the while.
+    @Test func decodersThatAllocateBeforeCheckingOnAServer() async throws {
+        guard TestImages.available, FileManager.default.isExecutableFile(atPath: "/usr/bin/ffmpeg") else {
+            return print("skipped: ImageMagick or ffmpeg not installed (scripts/setup.sh --tests)")
+        }
+        let server = try await TestServer(configure: { $0.maxAudioSeconds = 60 })
+        defer { Task { try? await server.stop() } }
+        _ = try await server.json(.POST, "/api/kbs", ["name": "bombs", "embedding_model": "none"])
+        let folder = TemporaryFolder()
+        let picture = folder.url.appendingPathComponent("p.jpg")
+        try TestImages.render("A poster", to: picture)
+        let poster = TestDocuments.mixedPDF([.scan(jpeg: [UInt8](try Data(contentsOf: picture)), dpi: 1)])
+        let audio = folder.url.appendingPathComponent("long.ogg")
+        let ffmpeg = Process()
+        ffmpeg.executableURL = URL(fileURLWithPath: "/usr/bin/ffmpeg")
+        ffmpeg.arguments = ["-loglevel", "error", "-f", "lavfi", "-i", "anullsrc=r=16000:cl=mono", "-t", "300",
+                            "-c:a", "libopus", "-b:a", "8k", audio.path]
+        try ffmpeg.run()
+        ffmpeg.waitUntilExit()
+        try #require(ffmpeg.terminationStatus == 0)
+        var jobs: [Int] = []
+        for (name, bytes) in [("poster.pdf", poster), ("long.ogg", [UInt8](try Data(contentsOf: audio)))] {
+            let reply = try await server.request(.POST, "/api/kbs/bombs/files?name=\(name)", body: bytes)
+            jobs.append(try #require(((reply.json["uploads"] as? [[String: Any]])?.first?["job"] as? [String: Any])?["id"] as? Int))
+        }
+        let clock = ContinuousClock()
+        var slowest = Duration.zero, outcomes: [[String: Any]] = []
+        while outcomes.count < jobs.count {
+            let asked = clock.now
+            #expect(try await server.request(.GET, "/healthz").status == 200)
+            slowest = max(slowest, clock.now - asked)
+            outcomes = []
+            for id in jobs {
+                let job = try await server.request(.GET, "/api/jobs/\(id)").json
+                if ["succeeded", "failed"].contains(job["status"] as? String ?? "") { outcomes.append(job) }
+            }
+            try await Task.sleep(for: .milliseconds(200))
+        }
+        #expect(slowest < .seconds(1), "health check took \(slowest)")
+        let audioJob = try #require(outcomes.first { ($0["id"] as? Int) == jobs[1] })
+        #expect(audioJob["status"] as? String == "failed")
+        #expect((audioJob["error"] as? String ?? "").contains("lasts 300 s"), "\(audioJob)")
+        let pdfJob = try #require(outcomes.first { ($0["id"] as? Int) == jobs[0] })
+        #expect(["succeeded", "failed"].contains(pdfJob["status"] as? String ?? ""), "\(pdfJob)")
+    }
 }
