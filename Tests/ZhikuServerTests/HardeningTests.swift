@@ -471,7 +471,7 @@ import ZhikuTestSupport
     /// jobs end with an outcome without the page being drawn or the audio decoded, and health checks are answered
     /// within a second all the while.
     @Test func decodersThatAllocateBeforeCheckingOnAServer() async throws {
-        guard TestImages.available, FileManager.default.isExecutableFile(atPath: "/usr/bin/ffmpeg") else {
+        guard TestImages.available, TestAudio.available else {
             return print("skipped: ImageMagick or ffmpeg not installed (scripts/setup.sh --tests)")
         }
         let server = try await TestServer(configure: { $0.maxAudioSeconds = 60 })
@@ -482,13 +482,7 @@ import ZhikuTestSupport
         try TestImages.render("A poster", to: picture)
         let poster = TestDocuments.mixedPDF([.scan(jpeg: [UInt8](try Data(contentsOf: picture)), dpi: 1)])
         let audio = folder.url.appendingPathComponent("long.ogg")
-        let ffmpeg = Process()
-        ffmpeg.executableURL = URL(fileURLWithPath: "/usr/bin/ffmpeg")
-        ffmpeg.arguments = ["-loglevel", "error", "-f", "lavfi", "-i", "anullsrc=r=16000:cl=mono", "-t", "300",
-                            "-c:a", "libopus", "-b:a", "8k", audio.path]
-        try ffmpeg.run()
-        ffmpeg.waitUntilExit()
-        try #require(ffmpeg.terminationStatus == 0)
+        try TestAudio.silence(seconds: 300, to: audio)
         var jobs: [Int] = []
         for (name, bytes) in [("poster.pdf", poster), ("long.ogg", [UInt8](try Data(contentsOf: audio)))] {
             let reply = try await server.request(.POST, "/api/kbs/bombs/files?name=\(name)", body: bytes)
