@@ -27,10 +27,9 @@ public enum AudioDecoder {
         guard status >= 0 else { throw failure("no stream information", status) }
         // A file whose container states a length over the limit is refused before a sample is decoded; one that
         // states none (or lies) is still cut off while decoding, below.
-        let declared = format.pointee.duration
-        if declared > 0, Double(declared) / Double(AV_TIME_BASE) > maximumSeconds + 1 {  // AV_NOPTS_VALUE is negative
-            throw ZhikuError.invalidInput("audio \(name) lasts \(Int(Double(declared) / Double(AV_TIME_BASE))) s; "
-                                          + "the limit is \(Int(maximumSeconds)) s")
+        let stated = Double(format.pointee.duration) / Double(AV_TIME_BASE)  // AV_NOPTS_VALUE (unknown) is negative
+        if stated > maximumSeconds + 1 {
+            throw ZhikuError.invalidInput("audio \(name) lasts \(Int(stated)) s; the limit is \(Int(maximumSeconds)) s")
         }
         var codec: UnsafePointer<AVCodec>?
         let streamIndex = av_find_best_stream(format, AVMEDIA_TYPE_AUDIO, -1, -1, &codec, 0)

@@ -21,10 +21,10 @@ struct APIRoutes {
             let body = try await request.decode(as: API.CreateKnowledgeBase.self, context: context)
             let model: String?? = body.embeddingModel.map { $0.lowercased() == "none" ? .some(nil) : .some($0) } ?? .none
             let user = try context.requireUser()
-            // Named in the creator's own namespace: another user's knowledge base of the same name is no conflict
-            // (a 409 would tell that it exists).
+            // Named in the creator's own namespace (none for the local user of sign-in off): another user's knowledge
+            // base of the same name is no conflict (a 409 would tell that it exists).
             let kb = try await runtime.createKnowledgeBase(name: body.name, description: body.description ?? "",
-                                                           embeddingModel: model, owner: runtime.configuration.auth ? user.ownerID : nil)
+                                                           embeddingModel: model, owner: user.ownerID)
             if runtime.configuration.auth { try await runtime.accounts.grant(.owner, in: kb.id, to: user.id) }
             return try json(kb, status: .created)
         }

@@ -15,6 +15,12 @@ public final class AnswerQueues: @unchecked Sendable {
         self.remoteSlots = max(1, remoteSlots)
     }
 
+    /// Whose turn an answer takes: the account, else the name given (the command line), else this machine (sign-in
+    /// off). Every path that queues answers names its owner this way, so one user is one owner everywhere.
+    public static func owner(account: User.ID?, name: String? = nil) -> String {
+        account.map { "user \($0)" } ?? name ?? "local"
+    }
+
     /// The queue of `model`.
     public func queue(for model: any ChatModel) -> FairQueue {
         lock.withLock {

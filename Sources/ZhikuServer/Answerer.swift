@@ -59,7 +59,7 @@ public struct Answerer: Sendable {
         public init(question: String) { self.question = question }
 
         /// Whose turn this answer takes in the model's queue: the account, else the name given, else this machine.
-        var queueOwner: String { ownerID.map { "user \($0)" } ?? user ?? "local" }
+        var queueOwner: String { AnswerQueues.owner(account: ownerID, name: user) }
 
         /// Checks the request against the configured length limits (``ZhikuConfiguration/maxQuestionCharacters``,
         /// ``ZhikuConfiguration/maxMessagesCharacters``); the HTTP route calls this before the stream starts, so

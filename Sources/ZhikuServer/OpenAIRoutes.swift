@@ -125,7 +125,7 @@ struct OpenAIRoutes {
         let id = "chatcmpl-" + UUID().uuidString.lowercased()
         let created = Int(Date().timeIntervalSince1970)
 
-        let queue = runtime.answerQueues.queue(for: model), owner = "user \(user.id)"
+        let queue = runtime.answerQueues.queue(for: model), owner = AnswerQueues.owner(account: user.ownerID)
         guard body.stream == true else {
             var text = "", usage = ChatUsage(promptTokens: 0, completionTokens: 0, finishReason: "stop")
             let turn = try await queue.turn(for: owner)

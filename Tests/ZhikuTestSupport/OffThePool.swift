@@ -5,16 +5,9 @@ import ZhikuCore
 /// transcription): their bodies run on threads of their own instead of Swift's cooperative pool. Tests share one
 /// process and that pool has a thread per core, so two such tests on it would stall every test server beside them
 /// (their requests then time out). Heavy bodies also take turns: at most two at once.
-public struct OffThePool: TestTrait, SuiteTrait, TestScoping {
+public struct OffThePool: DedicatedThreadsTrait {
     /// The test process's threads for heavy test bodies, apart from the ones the code under test uses.
-    static let threads = ComputeThreads(count: 2, name: "zhiku-test")
-
-    public var isRecursive: Bool { true }
-
-    public func provideScope(for test: Test, testCase: Test.Case?,
-                             performing function: @Sendable () async throws -> Void) async throws {
-        try await withTaskExecutorPreference(Self.threads) { try await function() }
-    }
+    public static let threads = ComputeThreads(count: 2, name: "zhiku-test")
 }
 
 extension Trait where Self == OffThePool {

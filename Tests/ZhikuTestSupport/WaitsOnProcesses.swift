@@ -6,16 +6,9 @@ import ZhikuCore
 /// cooperative pool has one thread per core, and all tests share one process; two such waits on it stall every test
 /// server beside them until one wait ends (a CI run once lost a minute, and a test its answer, that way).
 /// Unlike ``OffThePool`` these threads are not rationed to the core count: a waiting test takes no CPU.
-public struct WaitsOnProcesses: TestTrait, SuiteTrait, TestScoping {
+public struct WaitsOnProcesses: DedicatedThreadsTrait {
     /// The test process's threads for waiting test bodies.
-    static let threads = ComputeThreads(count: 8, name: "zhiku-test-wait")
-
-    public var isRecursive: Bool { true }
-
-    public func provideScope(for test: Test, testCase: Test.Case?,
-                             performing function: @Sendable () async throws -> Void) async throws {
-        try await withTaskExecutorPreference(Self.threads) { try await function() }
-    }
+    public static let threads = ComputeThreads(count: 8, name: "zhiku-test-wait")
 }
 
 extension Trait where Self == WaitsOnProcesses {
