@@ -39,18 +39,50 @@ public struct LogMelSpectrogram: Sendable {
 
     /// The log-mel features of `samples` as [bins × frames] (row-major), frames = samples.count / 160 + 1.
     public func features(_ samples: [Float]) -> (values: [Float], frames: Int) {
+        let frames = Self.frameCount(samples: samples.count)
+        guard frames > 0 else { return ([], 0) }
+        var mel = samples.withUnsafeBufferPointer { buffer in
+            logMel(frames: 0..<frames, sampleCount: samples.count) { buffer[$0] }
+        }
+        Self.scale(&mel, loudest: mel.max() ?? 0)
+        return (mel, frames)
+    }
+
+    /// Frames of the features of `samples` samples: the STFT's 1 + (…) frames of the padded signal, the last
+    /// one dropped.
+    public static func frameCount(samples: Int) -> Int {
+        let length = max(samples + hopLength, fftSize / 2 + 1)
+        return length / hopLength
+    }
+
+    /// The samples frames `range` of a recording of `sampleCount` samples read (the first frames also read their
+    /// reflection, samples 1…200; the last frames' reflection falls in the 160 appended zeros, so it reads none).
+    public static func samplesRead(byFrames range: Range<Int>, sampleCount: Int) -> Range<Int> {
+        let half = fftSize / 2
+        let lower = max(0, range.lowerBound * hopLength - half)
+        var upper = (range.upperBound - 1) * hopLength + half
+        if range.lowerBound * hopLength < half { upper = max(upper, half + 1) }
+        upper = min(upper, sampleCount)
+        return min(lower, upper)..<upper
+    }
+
+    /// log10 of the mel power of frames `range` of a recording of `sampleCount` samples, as [bins × range.count],
+    /// before clamping and scaling (``scale(_:loudest:)``); `sample(i)` reads sample `i` (only those in
+    /// ``samplesRead(byFrames:sampleCount:)``). Computing the frames of a long recording block by block gives the
+    /// values computing them at once gives.
+    public func logMel(frames range: Range<Int>, sampleCount: Int, sample: (Int) -> Float) -> [Float] {
         let n = Self.fftSize, hop = Self.hopLength, half = n / 2, frequencies = n / 2 + 1
         // The signal is the samples with 160 zeros appended, reflect-padded by 200 on both sides (numpy's "reflect":
         // the edge sample not repeated); `padded(i)` reads that padded signal without building it.
-        let length = max(samples.count + hop, half + 1)
-        func signal(_ i: Int) -> Double { i < samples.count ? Double(samples[i]) : 0 }
+        let length = max(sampleCount + hop, half + 1)
+        func signal(_ i: Int) -> Double { i < sampleCount ? Double(sample(i)) : 0 }
         func padded(_ i: Int) -> Double {
             if i < half { return signal(half - i) }
             if i < half + length { return signal(i - half) }
             return signal(length - 2 - (i - half - length))
         }
-        let frames = (length + 2 * half - n) / hop  // the STFT's 1 + (…) frames, its last one dropped
-        guard frames > 0 else { return ([], 0) }
+        let frames = range.count
+        guard frames > 0 else { return [] }
         var mel = [Float](repeating: 0, count: bins * frames)
         let block = Self.framesPerBlock
         var frameMatrix = [Double](repeating: 0, count: block * n)
@@ -61,7 +93,7 @@ public struct LogMelSpectrogram: Sendable {
             // One row per frame (BLAS needs lda ≥ n, so overlapping frames are copied), then every frame's windowed
             // DFT in one product.
             for t in 0..<count {
-                let offset = (first + t) * hop
+                let offset = (range.lowerBound + first + t) * hop
                 for k in 0..<n { frameMatrix[t * n + k] = padded(offset + k) }
             }
             frameMatrix.withUnsafeBufferPointer { x in
@@ -90,14 +122,15 @@ public struct LogMelSpectrogram: Sendable {
                 }
             }
         }
-        var loudest = -Float.infinity
-        for i in mel.indices {
-            mel[i] = log10f(max(mel[i], 1e-10))
-            loudest = max(loudest, mel[i])
-        }
+        for i in mel.indices { mel[i] = log10f(max(mel[i], 1e-10)) }
+        return mel
+    }
+
+    /// Clamps log-mel values to 8 decades below `loudest` (the recording's largest value) and scales them to
+    /// about [-1, 1].
+    public static func scale(_ values: inout [Float], loudest: Float) {
         let floor = loudest - 8
-        for i in mel.indices { mel[i] = (max(mel[i], floor) + 4) / 4 }
-        return (mel, frames)
+        for i in values.indices { values[i] = (max(values[i], floor) + 4) / 4 }
     }
 
     /// librosa's Slaney mel filter bank for 16 kHz and a 400-point DFT, area-normalised, in float32.

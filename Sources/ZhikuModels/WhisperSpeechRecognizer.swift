@@ -2,8 +2,8 @@ import Foundation
 import ZhikuCore
 
 /// The built-in speech recognizer: audio decoded by FFmpeg, transcribed by ``WhisperTranscriber`` in-process.
-/// One transcription runs at a time (a window's encoder pass already keeps the BLAS threads busy), and a request
-/// waits its turn before its audio is decoded, so only one recording's samples are in memory at once.
+/// One transcription runs at a time (a window's encoder pass already keeps the BLAS threads busy), a request
+/// waits its turn before its audio is decoded, and the audio is decoded a window at a time.
 public final class WhisperSpeechRecognizer: SpeechRecognizer, @unchecked Sendable {
     /// The built-in model's id.
     public static let id = "whisper-base"
@@ -36,12 +36,15 @@ public final class WhisperSpeechRecognizer: SpeechRecognizer, @unchecked Sendabl
         return try await ComputeThreads.shared.run { try self.transcribe(url: audio.url, language: language, options: self.options) }
     }
 
-    /// Decodes and transcribes the file at `url` with `options`.
+    /// Decodes and transcribes the file at `url` with `options`, a window at a time (``StreamedMelFeatures``: a
+    /// 4-hour recording holds about 30 s of samples in memory, not 4 hours).
     public func transcribe(url: URL, language: String?, options: WhisperTranscriber.Options) throws -> Transcript {
-        let clip = try AudioDecoder.decode(url, sampleRate: LogMelSpectrogram.sampleRate, maximumSeconds: maximumSeconds)
-        guard clip.samples.count >= LogMelSpectrogram.sampleRate / 10 else {
-            throw ZhikuError.invalidInput("audio \(url.lastPathComponent) is shorter than 0.1 s")
+        try lock.withLock {
+            let features = try StreamedMelFeatures(url: url, frontEnd: transcriber.frontEnd, maximumSeconds: maximumSeconds)
+            guard features.sampleCount >= LogMelSpectrogram.sampleRate / 10 else {
+                throw ZhikuError.invalidInput("audio \(url.lastPathComponent) is shorter than 0.1 s")
+            }
+            return try transcriber.transcribe(features, language: language, options: options)
         }
-        return try lock.withLock { try transcriber.transcribe(clip.samples, language: language, options: options) }
     }
 }

@@ -50,8 +50,20 @@ public struct WhisperTranscriber: Sendable {
 
     /// Transcribes `samples` (16 kHz mono); `language` skips detection.
     public func transcribe(_ samples: [Float], language: String? = nil, options: Options = Options()) throws -> Transcript {
-        let (features, frames) = frontEnd.features(samples)
-        let duration = Double(samples.count) / Double(LogMelSpectrogram.sampleRate)
+        try transcribe(MelFeatureArray(samples: samples, frontEnd: frontEnd), language: language, options: options)
+    }
+
+    /// Transcribes the audio file at `url` without holding it whole (``StreamedMelFeatures``).
+    public func transcribe(url: URL, language: String? = nil, options: Options = Options(),
+                           maximumSeconds: Double = AudioDecoder.defaultMaximumSeconds) throws -> Transcript {
+        try transcribe(StreamedMelFeatures(url: url, frontEnd: frontEnd, maximumSeconds: maximumSeconds),
+                       language: language, options: options)
+    }
+
+    /// Transcribes a recording's features window by window; `language` skips detection.
+    public func transcribe(_ features: MelFeatureSource, language: String? = nil, options: Options = Options()) throws -> Transcript {
+        let frames = features.frames
+        let duration = features.duration
         let window = model.windowFrames
         let secondsPerFrame = Double(LogMelSpectrogram.hopLength) / Double(LogMelSpectrogram.sampleRate)
         let contentFrames = frames - 1
@@ -63,7 +75,7 @@ public struct WhisperTranscriber: Sendable {
             detected = (language, 1)
         } else {
             // faster-whisper detects on the first window of all frames (the last one included).
-            let encoded = model.encode(Self.window(features, frames: frames, from: 0, count: min(window, frames), bins: model.melBins, size: window))
+            let encoded = model.encode(try features.window(from: 0, count: min(window, frames), size: window))
             detected = detectLanguage(encoded: encoded)
         }
         let languageToken = tokenizer.languageToken(detected.code)!
@@ -76,7 +88,7 @@ public struct WhisperTranscriber: Sendable {
         while seek < contentFrames {
             let size = min(window, contentFrames - seek)
             let offset = Double(seek) * secondsPerFrame
-            let encoded = model.encode(Self.window(features, frames: frames, from: seek, count: size, bins: model.melBins, size: window))
+            let encoded = model.encode(try features.window(from: seek, count: size, size: window))
             let result = generateWithFallback(encoded: encoded, prompt: prompt, options: options)
             if let threshold = options.noSpeechThreshold, result.noSpeechProbability > threshold,
                !(options.logProbThreshold.map { result.averageLogProbability > $0 } ?? false) {
@@ -268,15 +280,6 @@ public struct WhisperTranscriber: Sendable {
     }
 
     // MARK: Maths
-
-    /// `count` frames of `features` [bins × frames] from `from`, zero-padded (in log-mel space) to `size` frames.
-    static func window(_ features: [Float], frames: Int, from: Int, count: Int, bins: Int, size: Int) -> [Float] {
-        var out = [Float](repeating: 0, count: bins * size)
-        for b in 0..<bins {
-            for t in 0..<min(count, size) { out[b * size + t] = features[b * frames + from + t] }
-        }
-        return out
-    }
 
     static func logSoftmax(_ logits: [Float]) -> [Float] {
         let top = logits.max() ?? 0

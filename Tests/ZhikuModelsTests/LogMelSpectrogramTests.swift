@@ -42,4 +42,28 @@ import Testing
         for b in 0..<80 { #expect(filters[(b * 201)..<((b + 1) * 201)].reduce(0, +) > 0) }
         #expect(filters.allSatisfy { $0 >= 0 })
     }
+
+    /// Frames computed a few at a time (as ``StreamedMelFeatures`` does) give the values computed all at once.
+    @Test func framesComputedInPiecesEqualFramesComputedAtOnce() {
+        let frontEnd = LogMelSpectrogram()
+        let samples = (0..<40_000).map { Float(0.3 * sin(Double($0) * 0.05) + 0.1 * sin(Double($0) * 0.71)) }
+        let frames = LogMelSpectrogram.frameCount(samples: samples.count)
+        let whole = frontEnd.logMel(frames: 0..<frames, sampleCount: samples.count) { samples[$0] }
+        var worst: Float = 0
+        var first = 0
+        for count in [1, 7, 64, 3, 100, 1_000] where first < frames {
+            let range = first..<min(frames, first + count)
+            let needed = LogMelSpectrogram.samplesRead(byFrames: range, sampleCount: samples.count)
+            let piece = frontEnd.logMel(frames: range, sampleCount: samples.count) { i in
+                precondition(needed.contains(i), "frames \(range) read sample \(i) outside \(needed)")
+                return samples[i]
+            }
+            for b in 0..<80 {
+                for t in 0..<range.count { worst = max(worst, abs(piece[b * range.count + t] - whole[b * frames + first + t])) }
+            }
+            first = range.upperBound
+        }
+        #expect(first == frames)
+        #expect(worst <= 1e-5, "largest difference \(worst)")
+    }
 }

@@ -1,0 +1,18 @@
+/// Whisper's log-mel features of one recording, handed out a window at a time, so a long recording need not be
+/// held whole (``StreamedMelFeatures``) — or from memory (``MelFeatureArray``).
+public protocol MelFeatureSource: AnyObject {
+    /// Samples in the recording (16 kHz).
+    var sampleCount: Int { get }
+    /// Feature frames (one per 10 ms, plus one).
+    var frames: Int { get }
+    /// Mel bins per frame.
+    var bins: Int { get }
+    /// Frames `from ..< from + count` as [bins × size] (row-major), zero-padded from `count` to `size` frames.
+    /// Windows are asked for in order: a window never starts before an earlier window's start.
+    func window(from: Int, count: Int, size: Int) throws -> [Float]
+}
+
+extension MelFeatureSource {
+    /// The recording's length in seconds.
+    public var duration: Double { Double(sampleCount) / Double(LogMelSpectrogram.sampleRate) }
+}
