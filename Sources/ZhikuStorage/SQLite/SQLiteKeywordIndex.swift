@@ -32,7 +32,7 @@ public struct SQLiteKeywordIndex: KeywordIndex {
         guard !chunks.isEmpty else { return }
         let documents = try await TermCounts.of(chunks, tokenizer: tokenizer)
         try await pool.writing("indexing \(chunks.count) chunks") { db in
-            let insertDocument = try BulkStatement(db, sql: """
+            let insertDocument = try SQLiteBulkStatement(db, sql: """
                 INSERT OR IGNORE INTO bm25_documents (chunk_id, kb_id, length, terms) VALUES (?, ?, ?, ?)
                 """)
             var postings: [String: [(chunk: Int64, tf: Int, length: Int)]] = [:]
@@ -49,7 +49,7 @@ public struct SQLiteKeywordIndex: KeywordIndex {
             }
             // Inserting in key order (SQLite compares text as bytes) keeps the B-tree writes local.
             let terms = postings.keys.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
-            let insertPosting = try BulkStatement(db, sql: """
+            let insertPosting = try SQLiteBulkStatement(db, sql: """
                 INSERT OR REPLACE INTO bm25_postings (kb_id, term, chunk_id, tf, doc_length) VALUES (?, ?, ?, ?, ?)
                 """)
             for (n, term) in terms.enumerated() {
@@ -73,7 +73,7 @@ public struct SQLiteKeywordIndex: KeywordIndex {
             var removed = 0, removedLength = 0
             let find = try db.makeStatement(sql: "SELECT length, terms FROM bm25_documents WHERE chunk_id = ? AND kb_id = ?")
             let deleteDocument = try db.makeStatement(sql: "DELETE FROM bm25_documents WHERE chunk_id = ?")
-            let deletePosting = try BulkStatement(db, sql: """
+            let deletePosting = try SQLiteBulkStatement(db, sql: """
                 DELETE FROM bm25_postings WHERE kb_id = ? AND term = ? AND chunk_id = ?
                 """)
             for id in chunkIDs {

@@ -3,7 +3,7 @@ import GRDBSQLite
 
 /// A prepared statement driven through SQLite's C API for bulk writes, where per-row overhead matters
 /// (millions of postings). Values are bound by position; the statement is reset after each step.
-struct BulkStatement {
+struct SQLiteBulkStatement {
     private let statement: Statement
     private var handle: OpaquePointer { statement.sqliteStatement }
 
