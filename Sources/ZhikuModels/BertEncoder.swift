@@ -4,7 +4,7 @@ import ZhikuCore
 /// Token embeddings, dense or kept 4-bit and dequantised row by row on lookup.
 public enum TokenEmbeddings: Sendable {
     case dense([Float])
-    /// Q4_0 rows of `width` values each (`width / 32` blocks of 18 bytes per row).
+    /// Q4_0 rows of `width` values each (``QuantBlock/q4_0`` blocks).
     case q4_0(Data)
 
     func row(_ id: Int, width: Int, into out: UnsafeMutablePointer<Float>) {
@@ -14,7 +14,7 @@ public enum TokenEmbeddings: Sendable {
                 out.update(from: v.baseAddress! + id * width, count: width)
             }
         case .q4_0(let data):
-            let rowBytes = width / 32 * 18
+            let rowBytes = QuantBlock.q4_0.bytes(forValues: width)
             data.withUnsafeBytes { raw in
                 Kernels.dequantizeQ4_0(UnsafeRawBufferPointer(rebasing: raw[(id * rowBytes)..<((id + 1) * rowBytes)]),
                                        count: width, into: out)

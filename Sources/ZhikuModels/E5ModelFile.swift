@@ -83,7 +83,7 @@ struct E5ModelFile {
 
     /// The raw bytes of a Q4_0 matrix of `rows × columns`.
     func q4(_ name: String, rows: Int, columns: Int) throws -> Data {
-        guard let t = tensors[name], t.range.count == rows * columns / 32 * 18 else {
+        guard let t = tensors[name], t.range.count == QuantBlock.q4_0.bytes(forValues: rows * columns) else {
             throw ZhikuError(.invalidInput, "e5 model: tensor \(name) is missing or not a \(rows)×\(columns) Q4_0 matrix")
         }
         return data.subdata(in: t.range)

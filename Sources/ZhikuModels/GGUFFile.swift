@@ -40,17 +40,17 @@ public struct GGUFFile: Sendable {
     public enum TensorType: UInt32, Sendable {
         case f32 = 0, f16 = 1, q4_0 = 2, q4_1 = 3, q5_0 = 6, q8_0 = 8, q4_K = 12, q6_K = 14
 
-        /// (values per block, bytes per block)
-        var block: (values: Int, bytes: Int) {
+        /// Values and bytes per block (``QuantBlock``; a float is a block of one).
+        var block: QuantBlock {
             switch self {
-            case .f32: return (1, 4)
-            case .f16: return (1, 2)
-            case .q4_0: return (32, 18)
-            case .q4_1: return (32, 20)
-            case .q5_0: return (32, 22)
-            case .q8_0: return (32, 34)
-            case .q4_K: return (256, KQuants.q4KBytes)
-            case .q6_K: return (256, KQuants.q6KBytes)
+            case .f32: QuantBlock(values: 1, bytes: 4)
+            case .f16: QuantBlock(values: 1, bytes: 2)
+            case .q4_0: .q4_0
+            case .q4_1: .q4_1
+            case .q5_0: .q5_0
+            case .q8_0: .q8_0
+            case .q4_K: .q4_K
+            case .q6_K: .q6_K
             }
         }
 
@@ -154,7 +154,7 @@ public struct GGUFFile: Sendable {
             throw ZhikuError(.invalidInput, "\(url.lastPathComponent): tensor \(name) uses ggml type \(info.rawType), "
                              + "which Zhiku cannot read yet (F32, F16, Q4_0, Q4_1, Q5_0, Q8_0, Q4_K, Q6_K)")
         }
-        let (perBlock, blockBytes) = type.block
+        let (perBlock, blockBytes) = (type.block.values, type.block.bytes)
         guard info.count % perBlock == 0 else { throw corrupt("tensor \(name) is not a whole number of blocks") }
         let start = dataStart + info.offset, length = info.count / perBlock * blockBytes
         guard start >= dataStart, start + length <= data.count else { throw corrupt("tensor \(name) lies outside the file") }

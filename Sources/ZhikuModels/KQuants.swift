@@ -7,8 +7,8 @@ import Foundation
 /// - Q6_K (210 bytes): 128 bytes of low 4 bits, 64 bytes of high 2 bits, sixteen signed 8-bit scales, fp16 `d`.
 ///   Each group of 16 is `d·scale·(q − 32)`: signed 8-bit codes with one float scale per 16.
 enum KQuants {
-    static let q4KBytes = 144
-    static let q6KBytes = 210
+    static let q4KBytes = QuantBlock.q4_K.bytes
+    static let q6KBytes = QuantBlock.q6_K.bytes
 
     private static func half(_ p: UnsafeRawPointer, _ offset: Int) -> Float {
         Float(Float16(bitPattern: UInt16(p.load(fromByteOffset: offset, as: UInt8.self))

@@ -136,7 +136,7 @@ public enum Kernels {
     /// its high nibble, each stored +8) dequantised into `out`.
     public static func dequantizeQ4_0(_ blocks: UnsafeRawBufferPointer, count: Int, into out: UnsafeMutablePointer<Float>) {
         for b in 0..<(count / 32) {
-            let base = b * 18
+            let base = b * QuantBlock.q4_0.bytes
             let bits = UInt16(blocks[base]) | UInt16(blocks[base + 1]) << 8
             let d = Float(Float16(bitPattern: bits))
             for j in 0..<16 {

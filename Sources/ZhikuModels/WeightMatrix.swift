@@ -75,14 +75,15 @@ public struct WeightMatrix: Sendable {
         case .q8_0:
             packed = [UInt8](repeating: 0, count: count * 32)
             for b in 0..<count {
-                scales[b] = half(b * 34)
-                for j in 0..<32 { packed[b * 32 + j] = bytes[b * 34 + 2 + j] }
+                let o = b * QuantBlock.q8_0.bytes
+                scales[b] = half(o)
+                for j in 0..<32 { packed[b * 32 + j] = bytes[o + 2 + j] }
             }
         case .q5_0:
             // fp16 d, 32 high bits, 16 bytes of low nibbles: value j = d·((low | high << 4) − 16), j + 16 in the high nibble.
             packed = [UInt8](repeating: 0, count: count * 32)
             for b in 0..<count {
-                let o = b * 22
+                let o = b * QuantBlock.q5_0.bytes
                 scales[b] = half(o)
                 let high = UInt32(bytes[o + 2]) | UInt32(bytes[o + 3]) << 8 | UInt32(bytes[o + 4]) << 16 | UInt32(bytes[o + 5]) << 24
                 for j in 0..<16 {
@@ -95,7 +96,7 @@ public struct WeightMatrix: Sendable {
             }
         case .q4_0, .q4_1:
             // Q4_0 (values d·(q − 8)) is kept as Q4_1 with the minimum −8·d, so both share one kernel.
-            let stride = encoding == .q4_0 ? 18 : 20, header = stride - 16
+            let stride = (encoding == .q4_0 ? QuantBlock.q4_0 : QuantBlock.q4_1).bytes, header = stride - 16
             packed = [UInt8](repeating: 0, count: count * 16)
             minimums = [Float](repeating: 0, count: count)
             for b in 0..<count {
