@@ -88,10 +88,17 @@ let package = Package(
             .product(name: "NIOHTTP1", package: "swift-nio"),
             .product(name: "Logging", package: "swift-log"),
         ]),
-        .target(name: "ZhikuServer", dependencies: [
+        // The query side and the composition root the server and the CLI share (no HTTP server in it).
+        .target(name: "ZhikuEngine", dependencies: [
             "ZhikuCore", "ZhikuIngest", "ZhikuRetrieval", "ZhikuStorage", "ZhikuModels", "ZhikuProviders",
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "Metrics", package: "swift-metrics"),
+        ]),
+        .target(name: "ZhikuServer", dependencies: [
+            "ZhikuCore", "ZhikuEngine", "ZhikuIngest", "ZhikuStorage", "ZhikuModels",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "MultipartKit", package: "multipart-kit"),
+            .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "HTTPTypes", package: "swift-http-types"),
             .product(name: "Logging", package: "swift-log"),
@@ -99,13 +106,14 @@ let package = Package(
             .product(name: "Prometheus", package: "swift-prometheus"),
         ], resources: [.copy("Web")]),
         .executableTarget(name: "zhiku", dependencies: [
-            "ZhikuCore", "ZhikuIngest", "ZhikuRetrieval", "ZhikuStorage", "ZhikuServer", "ZhikuModels",
+            "ZhikuCore", "ZhikuEngine", "ZhikuIngest", "ZhikuRetrieval", "ZhikuStorage", "ZhikuServer", "ZhikuModels",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
         .executableTarget(name: "ZhikuBench", dependencies: [
-            "ZhikuCore", "ZhikuIngest", "ZhikuRetrieval", "ZhikuStorage", "ZhikuModels", "ZhikuServer",
+            "ZhikuCore", "ZhikuEngine", "ZhikuIngest", "ZhikuRetrieval", "ZhikuStorage", "ZhikuModels",
             .product(name: "GRDB", package: "GRDB.swift"),
+            .product(name: "Logging", package: "swift-log"),
             .product(name: "PostgresNIO", package: "postgres-nio"),
         ], path: "Benchmarks/ZhikuBench"),
 
@@ -121,15 +129,18 @@ let package = Package(
             .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "PostgresNIO", package: "postgres-nio"),
         ]),
+        .testTarget(name: "ZhikuEngineTests", dependencies: [
+            "ZhikuCore", "ZhikuEngine", "ZhikuTestSupport", .product(name: "Logging", package: "swift-log"),
+        ]),
         .testTarget(name: "ZhikuServerTests", dependencies: [
-            "ZhikuCore", "ZhikuServer", "ZhikuStorage", "ZhikuIngest", "ZhikuRetrieval", "ZhikuTestSupport",
+            "ZhikuCore", "ZhikuEngine", "ZhikuServer", "ZhikuStorage", "ZhikuIngest", "ZhikuRetrieval", "ZhikuTestSupport",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "PostgresNIO", package: "postgres-nio"),
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),
         .testTarget(name: "ZhikuProvidersTests", dependencies: [
-            "ZhikuCore", "ZhikuProviders", "ZhikuServer", "ZhikuModels", "ZhikuTestSupport",
+            "ZhikuCore", "ZhikuEngine", "ZhikuProviders", "ZhikuServer", "ZhikuModels", "ZhikuTestSupport",
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),
         .testTarget(name: "zhikuTests", dependencies: ["ZhikuCore", "ZhikuStorage", "ZhikuTestSupport"]),

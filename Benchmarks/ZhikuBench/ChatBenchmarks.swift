@@ -1,8 +1,8 @@
 import Foundation
 import Logging
 import ZhikuCore
+import ZhikuEngine
 import ZhikuModels
-import ZhikuServer
 
 /// The built-in chat model's prompt and generation speed beside llama.cpp on the same GGUF file, and the time Zhiku
 /// adds before the first token (hybrid retrieval, the no-answer gate, the prompt of numbered sources) at 10 000
@@ -70,7 +70,7 @@ enum ChatBenchmarks {
         logger.logLevel = .warning
         var configuration = ZhikuConfiguration(dataFolder: work.appendingPathComponent("chat-data"))
         configuration.embeddingModel = nil
-        let runtime = try ZhikuRuntime(configuration: configuration, logger: logger)
+        let runtime = try await ZhikuRuntime(configuration: configuration, logger: logger)
         var kb = try await runtime.createKnowledgeBase(name: "bench")
         // About 10 000 chunks of 500 characters: generated paragraphs, split by the ingest pipeline.
         let writer = try runtime.blobs.makeWriter(limit: 1 << 30)

@@ -1,8 +1,8 @@
 import Foundation
 import PostgresNIO
 import ZhikuCore
+import ZhikuEngine
 import ZhikuRetrieval
-import ZhikuServer
 import ZhikuStorage
 
 /// Hybrid search at 100 000 chunks on SQLite and on PostgreSQL + pgvector, in one run, on the same chunks and the

@@ -128,7 +128,7 @@ public struct Answerer: Sendable {
                     replacesLastTurn: request.replaceLast)
                 let store = runtime.conversations
                 _ = await Task { try? await store.record(exchange) }.value
-                ZhikuMetrics.answered(exchange.stats, channel: request.channel)
+                EngineMetrics.answered(exchange.stats, channel: request.channel)
                 continuation.finish(throwing: error)
             }
         }
@@ -302,7 +302,7 @@ public struct Answerer: Sendable {
                                     retrieved: progress.retrieved, stats: stats, replacesLastTurn: request.replaceLast)
         let store = runtime.conversations
         let conversation = try await Task { try await store.record(exchange) }.value
-        ZhikuMetrics.answered(stats, channel: request.channel)
+        EngineMetrics.answered(stats, channel: request.channel)
         continuation.yield(.done(stats, conversation: conversation))
     }
 

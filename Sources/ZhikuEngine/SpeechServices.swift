@@ -56,7 +56,7 @@ public final class SpeechServices: SpeechRecognizer, @unchecked Sendable {
         let started = ContinuousClock.now
         let transcript = try await recognizer.transcribe(audio, language: language)
         let took = ContinuousClock.now - started
-        ZhikuMetrics.transcribed(audioSeconds: transcript.duration, took: took.seconds, model: recognizer.modelID)
+        EngineMetrics.transcribed(audioSeconds: transcript.duration, took: took.seconds, model: recognizer.modelID)
         logger.info("transcribed audio", metadata: [
             "file": "\(audio.name)", "seconds": "\(String(format: "%.1f", transcript.duration))",
             "took": "\(took)", "language": "\(transcript.language)",

@@ -1,6 +1,6 @@
 import ZhikuCore
 
-/// An ``ZhikuCore/Embedder`` that reports how long each call took (``ZhikuMetrics``) and otherwise is `base`.
+/// An ``ZhikuCore/Embedder`` that reports how long each call took (``EngineMetrics``) and otherwise is `base`.
 struct TimedEmbedder: Embedder {
     let base: any Embedder
 
@@ -10,7 +10,7 @@ struct TimedEmbedder: Embedder {
     func embed(_ texts: [String], as purpose: EmbeddingPurpose) async throws -> [[Float]] {
         let clock = ContinuousClock(), started = clock.now
         let vectors = try await base.embed(texts, as: purpose)
-        ZhikuMetrics.embedded(texts.count, model: base.modelID, purpose: purpose, seconds: (clock.now - started).seconds)
+        EngineMetrics.embedded(texts.count, model: base.modelID, purpose: purpose, seconds: (clock.now - started).seconds)
         return vectors
     }
 

@@ -30,13 +30,16 @@ public struct ZhikuRuntime: Sendable {
     public let access: AccessControl
     /// Speech to text (audio files, voice questions) and text to speech.
     public let speech: SpeechServices
-    let loginThrottle = LoginThrottle()
+    package let loginThrottle = LoginThrottle()
     /// Turns at each chat model, fair between users.
     public let answerQueues: AnswerQueues
     /// The database behind the stores (for backups and readiness).
     public let database: Database
-    let rateLimiter: RequestRateLimiter
-    private let reembedding = RunningSet<KnowledgeBase.ID>()
+    package let rateLimiter: RequestRateLimiter
+    /// Hybrid, keyword and vector search over one knowledge base.
+    public let searcher: HybridSearch
+    /// Moves knowledge bases from one embedding model to another.
+    public let embeddingSwitch: EmbeddingModelSwitch
 
     /// Where the metadata, the keyword index and the vectors live.
     public enum Database: Sendable {
@@ -82,25 +85,23 @@ public struct ZhikuRuntime: Sendable {
         }
     }
 
-    /// Opens (creating if needed) the data folder and the SQLite database in it.
-    public init(configuration: ZhikuConfiguration, logger: Logger) throws {
-        try self.init(configuration: configuration, logger: logger, clock: { Date().timeIntervalSince1970 })
+    /// Opens (creating if needed) the data folder and the configured database: PostgreSQL when
+    /// `configuration.databaseURL` is set (`ZHIKU_DATABASE_URL`; migrated on first use), else `zhiku.sqlite` in
+    /// the data folder.
+    public init(configuration: ZhikuConfiguration, logger: Logger) async throws {
+        try await self.init(configuration: configuration, logger: logger, clock: { Date().timeIntervalSince1970 })
     }
 
     /// As `init(configuration:logger:)`, with the clock (seconds since 1970) the request rate limit counts by.
-    init(configuration: ZhikuConfiguration, logger: Logger, clock: @escaping @Sendable () -> Double) throws {
+    package init(configuration: ZhikuConfiguration, logger: Logger, clock: @escaping @Sendable () -> Double) async throws {
         try Self.createDataFolder(configuration.dataFolder)
-        try self.init(configuration: configuration, backend: .sqlite(configuration.dataFolder, jobLease: configuration.jobLease),
-                      logger: logger, clock: clock)
-    }
-
-    /// Opens the data folder and the configured database: PostgreSQL when `configuration.databaseURL` is set
-    /// (migrated on first use), else the SQLite database in the data folder.
-    public static func open(configuration: ZhikuConfiguration, logger: Logger) async throws -> ZhikuRuntime {
-        guard let url = configuration.databaseURL else { return try ZhikuRuntime(configuration: configuration, logger: logger) }
-        try createDataFolder(configuration.dataFolder)
-        return try ZhikuRuntime(configuration: configuration,
-                                backend: await .postgres(url, jobLease: configuration.jobLease, logger: logger), logger: logger)
+        let backend: Backend
+        if let url = configuration.databaseURL {
+            backend = try await .postgres(url, jobLease: configuration.jobLease, logger: logger)
+        } else {
+            backend = try .sqlite(configuration.dataFolder, jobLease: configuration.jobLease)
+        }
+        try self.init(configuration: configuration, backend: backend, logger: logger, clock: clock)
     }
 
     /// Creates the data folder readable by its owner only (0700), and makes every file the process creates from
@@ -150,6 +151,9 @@ public struct ZhikuRuntime: Sendable {
         let extractors = ExtractorRegistry.standard(ocr: TesseractOCR(), ocrLanguages: configuration.ocrLanguages,
                                                     imageDecoder: LeptonicaImageDecoder(maxPixels: configuration.maxImagePixels),
                                                     maxPDFPages: configuration.maxPDFPages, speech: speech)
+        searcher = HybridSearch(store: store, keywordIndex: backend.keywordIndex, vectorIndex: backend.vectorIndex,
+                                embedders: embedders, settings: configuration.retrieval)
+        embeddingSwitch = EmbeddingModelSwitch(store: store, vectorIndex: backend.vectorIndex, embedders: embedders, logger: logger)
         self.pipeline = IngestPipeline(store: store, blobs: blobs, keywordIndex: backend.keywordIndex,
                                        vectorIndex: backend.vectorIndex, embedders: embedders, extractors: extractors,
                                        splitter: IngestPipeline.defaultSplitter(), logger: logger)
@@ -278,160 +282,21 @@ public struct ZhikuRuntime: Sendable {
 
     // MARK: - Search
 
-    /// Searches one knowledge base. Hybrid (the default) fuses BM25 and vector results with Reciprocal Rank
-    /// Fusion and falls back to keyword search in a knowledge base without an embedding model; vector mode
-    /// there is an error. Each hit says what each retriever contributed.
+    /// Searches one knowledge base (``HybridSearch/search(_:in:k:mode:)``).
     public func search(_ query: String, in kb: KnowledgeBase, k: Int = 10, mode: SearchMode = .hybrid) async throws
         -> SearchResults {
-        let trimmed = query.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard !trimmed.isEmpty else { throw ZhikuError.invalidInput("the query is empty") }
-        guard (1...1000).contains(k) else { throw ZhikuError.invalidInput("k must be between 1 and 1000, got \(k)") }
-        var mode = mode
-        if kb.embeddingModel == nil {
-            if mode == .vector {
-                throw ZhikuError.invalidInput("knowledge base '\(kb.name)' has no embedding model; search it with mode=keyword")
-            }
-            mode = .keyword
-        }
-        // Ask for a few more than k: chunks of files being deleted or re-ingested are dropped when hydrating.
-        let depth = k + 10
-        switch mode {
-        case .keyword:
-            let scored = try await keywordIndex.search(trimmed, k: depth, in: kb.id)
-            let hits = try await store.hits(for: scored).enumerated().map { i, hit in
-                var hit = hit
-                hit.keywordRank = i + 1
-                hit.keywordScore = hit.score
-                return hit
-            }
-            return SearchResults(mode: mode, hits: Array(hits.prefix(k)))
-        case .vector:
-            let (scored, model) = try await nearest(trimmed, k: depth, in: kb)
-            let hits = try await store.hits(for: scored).enumerated().map { i, hit in
-                var hit = hit
-                hit.vectorRank = i + 1
-                hit.vectorScore = hit.score
-                return hit
-            }
-            return SearchResults(mode: mode, hits: Array(hits.prefix(k)), embeddingModel: model)
-        case .hybrid:
-            let candidates = max(depth, configuration.retrieval.candidates)
-            async let keyword = keywordIndex.search(trimmed, k: candidates, in: kb.id)
-            async let vector = nearest(trimmed, k: candidates, in: kb)
-            let (keywordList, (vectorList, model)) = try await (keyword, vector)
-            let fused = configuration.retrieval.fusion.fuse(keyword: keywordList, vector: vectorList)
-            let byID = Dictionary(uniqueKeysWithValues: fused.map { ($0.chunkID, $0) })
-            let hits = try await store.hits(for: fused.prefix(depth).map { ScoredChunk(chunkID: $0.chunkID, score: $0.score) })
-                .map { hit in
-                    var hit = hit
-                    let f = byID[hit.chunk.id]
-                    hit.keywordRank = f?.keywordRank
-                    hit.keywordScore = f?.keywordScore
-                    hit.vectorRank = f?.vectorRank
-                    hit.vectorScore = f?.vectorScore
-                    return hit
-                }
-            return SearchResults(mode: mode, hits: Array(hits.prefix(k)), embeddingModel: model)
-        }
-    }
-
-    /// The chunks nearest to the query's embedding in the knowledge base's active vector space.
-    private func nearest(_ query: String, k: Int, in kb: KnowledgeBase) async throws -> ([ScoredChunk], String?) {
-        guard let model = kb.embeddingModel else { return ([], nil) }
-        let embedder = try await embedders.embedder(model)
-        guard let vector = try await embedder.embed([query], as: .query).first else { return ([], model) }
-        return (try await vectorIndex.nearest(to: vector, k: k, in: VectorSpace(kb.id, model: model)), model)
+        try await searcher.search(query, in: kb, k: k, mode: mode)
     }
 
     // MARK: - Embedding models
 
-    /// Switches a knowledge base to another embedding model (nil: keyword only). The chunks are embedded into a
-    /// new vector space while searches keep using the old one; when every chunk has a vector the knowledge base
-    /// switches in one step and the old space is dropped. `wait: false` returns at once and embeds in the
-    /// background (the server); an interrupted switch resumes at the next start (``resumeReembedding()``).
+    /// Switches a knowledge base to another embedding model (``EmbeddingModelSwitch/change(_:to:wait:)``).
     public func changeEmbeddingModel(of kb: KnowledgeBase, to model: String?, wait: Bool = true) async throws -> KnowledgeBase {
-        guard let model else {
-            try await store.activateEmbeddingModel(nil, of: kb.id)
-            try await vectorIndex.removeAll(from: kb.id)
-            return try await refreshed(kb)
-        }
-        try await embedders.validate(model)
-        if model == kb.embeddingModel {
-            if kb.pendingEmbeddingModel != nil { try await store.setPendingEmbeddingModel(nil, of: kb.id) }
-            return try await refreshed(kb)
-        }
-        try await store.setPendingEmbeddingModel(model, of: kb.id)
-        if wait {
-            try await reembed(kb.id)
-        } else {
-            let runtime = self
-            Task {
-                do { try await runtime.reembed(kb.id) } catch {
-                    runtime.logger.error("re-embedding knowledge base \(kb.id) with '\(model)' failed: \(error)")
-                }
-            }
-        }
-        return try await refreshed(kb)
+        try await embeddingSwitch.change(kb, to: model, wait: wait)
     }
 
     /// Finishes re-embeddings a stopped process left unfinished.
     public func resumeReembedding() async throws {
-        for kb in try await store.knowledgeBases() where kb.pendingEmbeddingModel != nil {
-            logger.info("resuming the switch of '\(kb.name)' to \(kb.pendingEmbeddingModel!)")
-            try await reembed(kb.id)
-        }
-    }
-
-    /// Embeds every chunk of `kb` that has no vector in the pending model's space, then activates that model.
-    private func reembed(_ id: KnowledgeBase.ID) async throws {
-        guard await reembedding.insert(id) else { return }  // already running in this process
-        do {
-            try await reembedPasses(id)
-        } catch {
-            await reembedding.remove(id)
-            throw error
-        }
-        await reembedding.remove(id)
-    }
-
-    private func reembedPasses(_ id: KnowledgeBase.ID) async throws {
-        guard let kb = try await store.knowledgeBase(id: id), let model = kb.pendingEmbeddingModel else { return }
-        let embedder = try await embedders.embedder(model)
-        let space = VectorSpace(kb.id, model: model)
-        // Passes repeat until one finds nothing missing: files ingested meanwhile embed into both spaces, but a
-        // job that read the knowledge base before the switch began may have embedded into the old one only.
-        var total = 0
-        while true {
-            let have = try await vectorIndex.chunkIDs(in: space)
-            var missing = 0, after: Chunk.ID = 0
-            while true {
-                try Task.checkCancellation()
-                let page = try await store.chunks(in: kb.id, afterID: after, limit: 256)
-                guard let last = page.last else { break }
-                after = last.id
-                let todo = page.filter { !have.contains($0.id) }
-                for start in stride(from: 0, to: todo.count, by: 32) {
-                    let batch = Array(todo[start..<min(todo.count, start + 32)])
-                    let vectors = try await embedder.embed(batch.map(\.text), as: .passage)
-                    try await vectorIndex.upsert(zip(batch, vectors).map { ChunkVector(id: $0.id, vector: $1) }, in: space)
-                }
-                missing += todo.count
-            }
-            total += missing
-            if missing == 0 { break }
-        }
-        guard try await store.knowledgeBase(id: id)?.pendingEmbeddingModel == model else { return }  // changed again
-        try await store.activateEmbeddingModel(model, of: kb.id)
-        for old in try await vectorIndex.spaces(of: kb.id) where old.model != model {
-            try await vectorIndex.drop(old)
-        }
-        logger.info("knowledge base '\(kb.name)' now searches with \(model) (\(total) chunks embedded)")
-    }
-
-    private func refreshed(_ kb: KnowledgeBase) async throws -> KnowledgeBase {
-        guard let fresh = try await store.knowledgeBase(id: kb.id) else {
-            throw ZhikuError.notFound("knowledge base '\(kb.name)' does not exist")
-        }
-        return fresh
+        try await embeddingSwitch.resume()
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import ZhikuCore
+import ZhikuEngine
 
 /// Request and response bodies of the HTTP API (JSON, snake_case keys).
 enum API {

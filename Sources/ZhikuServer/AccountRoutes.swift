@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import ZhikuCore
+import ZhikuEngine
 
 /// Signing in and out, the signed-in user, API keys, users (admins), and who may use a knowledge base (owners):
 /// `POST /api/login` `{name, password}` · `POST /api/logout` · `GET /api/me` · `GET/POST /api/keys` ·

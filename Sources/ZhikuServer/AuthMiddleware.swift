@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import ZhikuCore
+import ZhikuEngine
 
 /// Puts the signed-in ``ZhikuCore/User`` on every request, from an API key (`Authorization: Bearer zk_…`) or a
 /// browser session (the `zhiku_session` cookie, whose changing requests must also carry the session's

@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import ServiceLifecycle
 import ZhikuCore
+import ZhikuEngine
 
 /// Loads the default chat model in the background when the server starts, so the first question does not wait
 /// for the weights (the 1.5B model takes several seconds to load). A model that is not installed, or a remote one,

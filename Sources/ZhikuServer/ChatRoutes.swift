@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import ZhikuCore
+import ZhikuEngine
 
 /// `POST /api/chat`: a question answered from a knowledge base (or, with no `kb`, a plain chat with the model),
 /// streamed as Server-Sent Events — `citations` (the numbered sources, first), `token` (pieces of the answer),
@@ -39,7 +40,6 @@ struct ChatRoutes {
         var stats: AnswerStats
         var conversationId: Conversation.ID?
     }
-    struct Failure: Encodable { var code: String; var message: String }
     struct Queued: Encodable { var position: Int }
     /// How much of the prompt the model has read (the web UI's progress bar before the first token).
     struct Progress: Encodable { var promptTokensDone: Int; var promptTokensTotal: Int }
@@ -89,38 +89,25 @@ struct ChatRoutes {
             try ask.validate(runtime.configuration)
             if ask.mode == .generate { _ = try await runtime.chatModels.model(ask.model) }  // an unknown model is a 400 here
             let events = Answerer(runtime: runtime).answer(ask, in: kb)
-            return Response(status: .ok, headers: ServerSentEvent.headers, body: ResponseBody { writer in
+            return ServerSentEvent.response(.zhiku, for: user, logger: context.logger, what: "an answer") { writer in
                 var notFound = false
-                do {
-                    for try await event in events {
-                        switch event {
-                        case .citations(let list): try await writer.write(ServerSentEvent.frame("citations", Sources(citations: list)))
-                        case .queued(let position): try await writer.write(ServerSentEvent.frame("queued", Queued(position: position)))
-                        case .progress(let done, let total):
-                            try await writer.write(ServerSentEvent.frame("progress", Progress(promptTokensDone: done, promptTokensTotal: total)))
-                        case .token(let text): try await writer.write(ServerSentEvent.frame("token", Token(text: text)))
-                        case .notFound(let reply):
-                            notFound = true
-                            try await writer.write(ServerSentEvent.frame("citations", Sources(citations: [])))
-                            try await writer.write(ServerSentEvent.frame("token", Token(text: reply)))
-                        case .done(let stats, let conversation):
-                            try await writer.write(ServerSentEvent.frame(
-                                "done", Done(notFound: notFound || stats.finishReason == "not_found", stats: stats, conversationId: conversation?.id)))
-                        }
+                for try await event in events {
+                    switch event {
+                    case .citations(let list): try await writer.write(ServerSentEvent.frame("citations", Sources(citations: list)))
+                    case .queued(let position): try await writer.write(ServerSentEvent.frame("queued", Queued(position: position)))
+                    case .progress(let done, let total):
+                        try await writer.write(ServerSentEvent.frame("progress", Progress(promptTokensDone: done, promptTokensTotal: total)))
+                    case .token(let text): try await writer.write(ServerSentEvent.frame("token", Token(text: text)))
+                    case .notFound(let reply):
+                        notFound = true
+                        try await writer.write(ServerSentEvent.frame("citations", Sources(citations: [])))
+                        try await writer.write(ServerSentEvent.frame("token", Token(text: reply)))
+                    case .done(let stats, let conversation):
+                        try await writer.write(ServerSentEvent.frame(
+                            "done", Done(notFound: notFound || stats.finishReason == "not_found", stats: stats, conversationId: conversation?.id)))
                     }
-                } catch let error as ZhikuError {
-                    if error.code == .internal || error.code == .storageFailed || error.detail != nil {
-                        context.logger.error("an answer failed: \(error)")
-                    }
-                    try await writer.write(ServerSentEvent.frame("error", Failure(code: error.code.rawValue, message: error.clientMessage(for: user))))
-                } catch is CancellationError {
-                    throw CancellationError()
-                } catch {
-                    context.logger.error("an answer failed: \(error)")
-                    try await writer.write(ServerSentEvent.frame("error", Failure(code: "internal", message: "the server failed; the server log has the details")))
                 }
-                try await writer.finish(nil)
-            })
+            }
         }
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import ZhikuCore
+import ZhikuEngine
 
 /// Stored conversations (`GET/PATCH/DELETE /api/conversations[/{id}]`) and the audit log (`GET /api/audit`).
 struct ConversationRoutes {

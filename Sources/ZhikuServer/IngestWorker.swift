@@ -1,6 +1,7 @@
 import Logging
 import ServiceLifecycle
 import ZhikuCore
+import ZhikuEngine
 import ZhikuIngest
 
 /// The background ingest worker: a `Service` that, on start, puts jobs a dead process left running back in the
@@ -45,7 +46,7 @@ public struct IngestWorker: Service {
             do {
                 if let job = try await store.claimNextJob() {
                     let clock = ContinuousClock(), started = clock.now
-                    ZhikuMetrics.jobFinished(await pipeline.run(job), after: clock.now - started)
+                    EngineMetrics.jobFinished(await pipeline.run(job), after: clock.now - started)
                     continue
                 }
             } catch {

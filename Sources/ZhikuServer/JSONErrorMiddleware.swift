@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import Logging
 import ZhikuCore
+import ZhikuEngine
 
 /// Turns every error a route throws into a JSON response `{ "error": { "code", "message" } }` with the
 /// matching status, so clients never see an empty or HTML error page. Unexpected errors are logged and

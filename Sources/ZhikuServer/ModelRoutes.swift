@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import ZhikuCore
+import ZhikuEngine
 
 /// The chat model settings, changed at run time: `GET /api/models`, `PUT /api/models/default`,
 /// `PUT/DELETE /api/models/chat/{name}`, `POST /api/models/chat/{name}/test` (one short generation).

@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import ZhikuCore
+import ZhikuEngine
 import ZhikuModels
 
 /// OpenAI-compatible endpoints: `POST /v1/embeddings`, `POST /v1/chat/completions` (streamed or not) and
@@ -142,34 +143,26 @@ struct OpenAIRoutes {
                                                        finishReason: usage.finishReason)],
                                        usage: .init(usage)))
         }
-        return Response(status: .ok, headers: ServerSentEvent.headers, body: ResponseBody { writer in
+        return ServerSentEvent.response(.openAI, for: user, logger: runtime.logger, what: "a completion") { writer in
             func send(_ chunk: StreamChunk) async throws { try await writer.write(ServerSentEvent.frame(nil, chunk)) }
-            do {
-                let turn = try await queue.turn(for: owner)
-                defer { turn.release() }
-                let events = model.stream(chat)
-                try await send(StreamChunk(id: id, created: created, model: model.modelID,
-                                           choices: [.init(delta: .init(role: "assistant", content: ""))]))
-                for try await event in events {
-                    switch event {
-                    case .text(let piece):
-                        try await send(StreamChunk(id: id, created: created, model: model.modelID,
-                                                   choices: [.init(delta: .init(content: piece))]))
-                    case .done(let usage):
-                        try await send(StreamChunk(id: id, created: created, model: model.modelID,
-                                                   choices: [.init(delta: .init(), finishReason: usage.finishReason)],
-                                                   usage: .init(usage)))
-                    case .progress: break
-                    }
+            let turn = try await queue.turn(for: owner)
+            defer { turn.release() }
+            let events = model.stream(chat)
+            try await send(StreamChunk(id: id, created: created, model: model.modelID,
+                                       choices: [.init(delta: .init(role: "assistant", content: ""))]))
+            for try await event in events {
+                switch event {
+                case .text(let piece):
+                    try await send(StreamChunk(id: id, created: created, model: model.modelID,
+                                               choices: [.init(delta: .init(content: piece))]))
+                case .done(let usage):
+                    try await send(StreamChunk(id: id, created: created, model: model.modelID,
+                                               choices: [.init(delta: .init(), finishReason: usage.finishReason)],
+                                               usage: .init(usage)))
+                case .progress: break
                 }
-            } catch let error as ZhikuError {
-                // Headers are gone already: the error travels in the stream, as OpenAI servers do.
-                runtime.logger.warning("a completion failed: \(error)")
-                try await writer.write(ServerSentEvent.frame(nil, APIErrorEnvelope(error: .init(code: error.code.rawValue, message: error.clientMessage(for: user)))))
             }
-            try await writer.write(ByteBuffer(string: "data: [DONE]\n\n"))
-            try await writer.finish(nil)
-        })
+        }
     }
 
     /// `model: "kb:<name>"`: the last user message is the question, the messages before it the history.
@@ -209,39 +202,32 @@ struct OpenAIRoutes {
                                                        finishReason: Self.finishReason(stats))],
                                        usage: .init(usage), citations: citations, notFound: stats?.finishReason == "not_found"))
         }
-        return Response(status: .ok, headers: ServerSentEvent.headers, body: ResponseBody { writer in
+        return ServerSentEvent.response(.openAI, for: user, logger: runtime.logger, what: "an answer") { writer in
             func chunk(_ delta: StreamChunk.Delta, finish: String? = nil, usage: Usage? = nil,
                        citations: [Citation]? = nil, notFound: Bool? = nil) -> StreamChunk {
                 StreamChunk(id: id, created: created, model: modelName, choices: [.init(delta: delta, finishReason: finish)],
                             usage: usage, citations: citations, notFound: notFound)
             }
-            do {
-                try await writer.write(ServerSentEvent.frame(nil, chunk(.init(role: "assistant", content: ""))))
-                var citations: [Citation] = []
-                for try await event in events {
-                    switch event {
-                    case .citations(let list): citations = list
-                    case .token(let piece), .notFound(let piece):
-                        try await writer.write(ServerSentEvent.frame(nil, chunk(.init(content: piece))))
-                    case .done(let stats, _):
-                        let usage = Usage(ChatUsage(promptTokens: stats.promptTokens, completionTokens: stats.completionTokens,
-                                                    finishReason: "stop"))
-                        try await writer.write(ServerSentEvent.frame(nil, chunk(.init(), finish: Self.finishReason(stats), usage: usage,
-                                                                                citations: citations,
-                                                                                notFound: stats.finishReason == "not_found")))
-                    case .queued(let position):
-                        // An SSE comment (OpenAI clients skip it): the answer's place in the model's queue.
-                        try await writer.write(ByteBuffer(string: ": queued, position \(position)\n\n"))
-                    case .progress: break
-                    }
+            try await writer.write(ServerSentEvent.frame(nil, chunk(.init(role: "assistant", content: ""))))
+            var citations: [Citation] = []
+            for try await event in events {
+                switch event {
+                case .citations(let list): citations = list
+                case .token(let piece), .notFound(let piece):
+                    try await writer.write(ServerSentEvent.frame(nil, chunk(.init(content: piece))))
+                case .done(let stats, _):
+                    let usage = Usage(ChatUsage(promptTokens: stats.promptTokens, completionTokens: stats.completionTokens,
+                                                finishReason: "stop"))
+                    try await writer.write(ServerSentEvent.frame(nil, chunk(.init(), finish: Self.finishReason(stats), usage: usage,
+                                                                            citations: citations,
+                                                                            notFound: stats.finishReason == "not_found")))
+                case .queued(let position):
+                    // An SSE comment (OpenAI clients skip it): the answer's place in the model's queue.
+                    try await writer.write(ServerSentEvent.comment("queued, position \(position)"))
+                case .progress: break
                 }
-            } catch let error as ZhikuError {
-                runtime.logger.warning("an answer failed: \(error)")
-                try await writer.write(ServerSentEvent.frame(nil, APIErrorEnvelope(error: .init(code: error.code.rawValue, message: error.clientMessage(for: user)))))
             }
-            try await writer.write(ByteBuffer(string: "data: [DONE]\n\n"))
-            try await writer.finish(nil)
-        })
+        }
     }
 
     /// OpenAI's finish reasons: `length` when the token limit cut the answer, `stop` otherwise.
@@ -295,10 +281,5 @@ struct OpenAIRoutes {
         var usage: Usage?
         var citations: [Citation]?
         var notFound: Bool?
-    }
-
-    struct APIErrorEnvelope: Encodable {
-        struct Body: Encodable { var code: String; var message: String }
-        var error: Body
     }
 }

@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import ZhikuCore
+import ZhikuEngine
 import ZhikuModels
 
 /// `GET /readyz`: ready to serve — the database answers and the default models' files are in place (503 with the

@@ -1,5 +1,6 @@
 import Hummingbird
 import ZhikuCore
+import ZhikuEngine
 
 /// `GET /api/settings` and `PUT /api/settings` (any subset of `k`, `search_mode`, `answer_mode`,
 /// `no_answer_threshold`): the answer settings, applied from the next question on.

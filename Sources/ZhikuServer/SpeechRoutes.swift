@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import ZhikuCore
+import ZhikuEngine
 import ZhikuModels
 import ZhikuStorage
 

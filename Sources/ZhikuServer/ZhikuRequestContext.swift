@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import ZhikuCore
+import ZhikuEngine
 
 /// The request context of Zhiku's routes: JSON in and out with snake_case keys and ISO-8601 dates.
 public struct ZhikuRequestContext: RequestContext {
@@ -24,22 +25,4 @@ public struct ZhikuRequestContext: RequestContext {
 
     public var requestDecoder: ZhikuRequestDecoder { ZhikuRequestDecoder() }
     public var responseEncoder: JSONEncoder { ZhikuJSON.encoder }
-}
-
-/// The JSON conventions of Zhiku's API and CLI output.
-public enum ZhikuJSON {
-    public static var encoder: JSONEncoder {
-        let e = JSONEncoder()
-        e.keyEncodingStrategy = .convertToSnakeCase
-        e.dateEncodingStrategy = .iso8601
-        e.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return e
-    }
-
-    public static var decoder: JSONDecoder {
-        let d = JSONDecoder()
-        d.keyDecodingStrategy = .convertFromSnakeCase
-        d.dateDecodingStrategy = .iso8601
-        return d
-    }
 }

@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import NIOCore
 import ZhikuCore
+import ZhikuEngine
 
 /// Decodes JSON request bodies (``ZhikuJSON/decoder``) only when they say they are JSON: a body sent as
 /// `text/plain` or a form (what a page on another site can send without asking) is refused with 415 before it

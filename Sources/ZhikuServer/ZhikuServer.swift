@@ -4,6 +4,7 @@ import Logging
 import NIOCore
 import ServiceLifecycle
 import ZhikuCore
+import ZhikuEngine
 
 /// Builds the Hummingbird application: API routes, web page, error mapping and the ingest worker.
 public enum ZhikuServer {

@@ -1,6 +1,6 @@
 import Foundation
 import ZhikuCore
-import ZhikuServer
+import ZhikuEngine
 
 /// Prints an answer stream to the terminal: the text as it arrives, then the numbered sources.
 struct AnswerPrinter {

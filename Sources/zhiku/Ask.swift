@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
 import ZhikuCore
-import ZhikuServer
+import ZhikuEngine
 
 /// `zhiku ask --kb NAME "question"`: one answer from a knowledge base, streamed, then its sources.
 struct Ask: AsyncParsableCommand {

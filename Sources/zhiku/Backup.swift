@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
 import ZhikuCore
-import ZhikuServer
+import ZhikuEngine
 import ZhikuStorage
 
 /// `zhiku backup PATH`: a consistent copy of the data folder taken while the server runs — the database through

@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
 import ZhikuCore
-import ZhikuServer
+import ZhikuEngine
 
 /// `zhiku chat [--kb NAME]`: a multi-turn session on the terminal, stored as a conversation.
 struct Chat: AsyncParsableCommand {

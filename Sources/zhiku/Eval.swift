@@ -1,8 +1,8 @@
 import ArgumentParser
 import Foundation
 import ZhikuCore
+import ZhikuEngine
 import ZhikuRetrieval
-import ZhikuServer
 
 /// `zhiku eval FOLDER`: ingests a BEIR collection into a scratch knowledge base through the normal pipeline and
 /// scores keyword, vector and hybrid search on its judged queries.

@@ -1,8 +1,8 @@
 import ArgumentParser
 import Foundation
 import ZhikuCore
+import ZhikuEngine
 import ZhikuRetrieval
-import ZhikuServer
 
 /// `zhiku eval-qa FOLDER`: ingests a question-answering set's documents into a scratch knowledge base and asks
 /// every question through the normal answer path (hybrid search, gate, prompt, the chat model, citations).

@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
 import ZhikuCore
-import ZhikuServer
+import ZhikuEngine
 
 /// `zhiku ingest --kb NAME PATH...`: adds files and folders (recursively) and ingests them right here.
 struct Ingest: AsyncParsableCommand {

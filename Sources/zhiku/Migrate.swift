@@ -2,7 +2,7 @@ import ArgumentParser
 import Foundation
 import Logging
 import ZhikuCore
-import ZhikuServer
+import ZhikuEngine
 import ZhikuStorage
 
 /// `zhiku migrate --to TARGET`: copies everything the configured database holds (the data folder's SQLite, or
@@ -30,8 +30,8 @@ struct Migrate: AsyncParsableCommand {
         }
         var logger = Logger(label: "zhiku")
         logger.logLevel = .warning
-        let source = try await ZhikuRuntime.open(configuration: from, logger: logger)
-        let destination = try await ZhikuRuntime.open(configuration: target, logger: logger)
+        let source = try await ZhikuRuntime(configuration: from, logger: logger)
+        let destination = try await ZhikuRuntime(configuration: target, logger: logger)
         emit("copying \(describe(from)) to \(describe(target))")
         var migration = DatabaseMigration(from: Self.side(source), to: Self.side(destination))
         let started = Date()

@@ -1,8 +1,8 @@
 import ArgumentParser
 import Foundation
 import ZhikuCore
+import ZhikuEngine
 import ZhikuIngest
-import ZhikuServer
 
 /// `zhiku ocr FILE`: the text of an image or PDF as Zhiku would index it.
 struct OCR: AsyncParsableCommand {

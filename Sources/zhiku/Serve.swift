@@ -3,6 +3,7 @@ import Foundation
 import Hummingbird
 import Logging
 import ZhikuCore
+import ZhikuEngine
 import ZhikuServer
 
 /// `zhiku serve`: the HTTP API, the web page and the ingest worker.
@@ -29,7 +30,7 @@ struct Serve: AsyncParsableCommand {
         guard configuration.auth || configuration.isLoopbackOnly else {
             throw ZhikuError.invalidInput("ZHIKU_AUTH=off is allowed only on a loopback address (127.0.0.1, ::1, localhost), not \(configuration.host): anyone who can reach it would read every knowledge base")
         }
-        let runtime = try await ZhikuRuntime.open(configuration: configuration, logger: logger)
+        let runtime = try await ZhikuRuntime(configuration: configuration, logger: logger)
         runtime.blobs.clearTemporary()
         let firstPassword = try await runtime.createFirstAdmin()
         let notice: String? = if let firstPassword {

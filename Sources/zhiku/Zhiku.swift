@@ -2,7 +2,7 @@ import ArgumentParser
 import Foundation
 import Logging
 import ZhikuCore
-import ZhikuServer
+import ZhikuEngine
 
 /// The `zhiku` command: a knowledge-base server and the tools around it.
 @main
@@ -33,7 +33,7 @@ struct DataOptions: ParsableArguments {
         let c = configuration()
         var logger = Logger(label: "zhiku")
         logger.logLevel = ProcessInfo.processInfo.environment["ZHIKU_LOG_LEVEL"].flatMap { Logger.Level(rawValue: $0) } ?? defaultLogLevel
-        return try await ZhikuRuntime.open(configuration: c, logger: logger)
+        return try await ZhikuRuntime(configuration: c, logger: logger)
     }
 }
 

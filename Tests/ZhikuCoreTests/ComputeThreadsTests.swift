@@ -27,7 +27,8 @@ import ZhikuCore
             return try await group.reduce(into: 0) { n, _ in n += 1 }
         }
         let deadline = ContinuousClock.now + .seconds(30)
-        while threads.waiting < cores, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(10)) }
+        // Until every thread has taken its piece (just after the pieces are queued more than half still wait).
+        while threads.waiting != cores, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(10)) }
         #expect(threads.waiting == cores, "half the pieces wait for a thread")
         Thread.detachNewThread {
             Thread.sleep(forTimeInterval: 20)

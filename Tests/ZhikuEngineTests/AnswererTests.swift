@@ -2,8 +2,8 @@ import Foundation
 import Logging
 import Testing
 import ZhikuCore
+@testable import ZhikuEngine
 import ZhikuTestSupport
-@testable import ZhikuServer
 
 /// The prompt budget: whole sources best first, then the newest history that fits, oldest turns dropped first.
 /// A counting stand-in for the model (one token per character) makes the budget exact.
@@ -19,8 +19,8 @@ import ZhikuTestSupport
 
     let folder = TemporaryFolder()
 
-    func answerer() throws -> Answerer {
-        Answerer(runtime: try ZhikuRuntime(configuration: ZhikuConfiguration(dataFolder: folder.url), logger: Logger(label: "t")))
+    func answerer() async throws -> Answerer {
+        Answerer(runtime: try await ZhikuRuntime(configuration: ZhikuConfiguration(dataFolder: folder.url), logger: Logger(label: "t")))
     }
 
     func hit(_ id: Int64, _ text: String) -> SearchHit {
@@ -28,8 +28,8 @@ import ZhikuTestSupport
                   fileName: "f.txt", score: 1)
     }
 
-    @Test func sourcesAreNeverCutAndOldestHistoryGoesFirst() throws {
-        let answerer = try answerer()
+    @Test func sourcesAreNeverCutAndOldestHistoryGoesFirst() async throws {
+        let answerer = try await answerer()
         var request = Answerer.Request(question: "Q?")
         request.maxTokens = 100
         request.history = (1...6).map { ChatMessage(role: $0 % 2 == 1 ? "user" : "assistant", content: "turn \($0) " + String(repeating: "x", count: 20)) }
@@ -81,8 +81,8 @@ import ZhikuTestSupport
                 "a term from the question itself counts as known")
     }
 
-    @Test func plainChatKeepsTheNewestTurnsThatFit() throws {
-        let answerer = try answerer()
+    @Test func plainChatKeepsTheNewestTurnsThatFit() async throws {
+        let answerer = try await answerer()
         var request = Answerer.Request(question: "Q?")
         request.maxTokens = 10
         request.history = (1...4).map { ChatMessage(role: "user", content: String(repeating: "\($0)", count: 50)) }

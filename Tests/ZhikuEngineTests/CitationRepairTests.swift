@@ -1,5 +1,5 @@
 import Testing
-@testable import ZhikuServer
+@testable import ZhikuEngine
 
 /// Citations added to answers that have none: the source the answer names in words, else the one its text comes
 /// from; answers that cite are left alone, and text found in no source gets nothing.

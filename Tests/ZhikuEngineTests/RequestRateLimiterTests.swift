@@ -1,8 +1,8 @@
 import Foundation
 import Testing
 import ZhikuCore
+@testable import ZhikuEngine
 import ZhikuTestSupport
-@testable import ZhikuServer
 
 @Suite struct RequestRateLimiterTests {
     @Test func aBucketOfPerMinuteRequestsRefilledEvenly() async throws {

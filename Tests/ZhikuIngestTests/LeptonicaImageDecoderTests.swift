@@ -51,7 +51,7 @@ import ZhikuTestSupport
     }
 
     @Test func truncatedJPEGIsRefusedOrReadWithoutCrashing() throws {
-        guard TestImages.available else { return print("skipped: ImageMagick not installed (scripts/setup.sh --tests)") }
+        guard TestImages.available else { try Skip.now("ImageMagick not installed (scripts/setup.sh --tests)") }
         let url = folder.url.appendingPathComponent("page.jpg")
         try TestImages.render("Truncated", to: url)
         let bytes = [UInt8](try Data(contentsOf: url))
@@ -60,7 +60,7 @@ import ZhikuTestSupport
     }
 
     @Test func everyFormatDecodes() throws {
-        guard TestImages.available else { return print("skipped: ImageMagick not installed (scripts/setup.sh --tests)") }
+        guard TestImages.available else { try Skip.now("ImageMagick not installed (scripts/setup.sh --tests)") }
         let png = folder.url.appendingPathComponent("line.png")
         try TestImages.render("年假 Annual leave", to: png)
         let reference = try #require(try decoder.decode([UInt8](try Data(contentsOf: png)), name: "line.png").first)
@@ -81,7 +81,7 @@ import ZhikuTestSupport
     }
 
     @Test func orientationAndDownscaling() throws {
-        guard TestImages.available else { return print("skipped: ImageMagick not installed (scripts/setup.sh --tests)") }
+        guard TestImages.available else { try Skip.now("ImageMagick not installed (scripts/setup.sh --tests)") }
         let url = folder.url.appendingPathComponent("sideways.jpg")
         try TestImages.render("Wide line of text", to: url, extra: ["-rotate", "-90"])
         let bytes = TestImages.withEXIFOrientation([UInt8](try Data(contentsOf: url)), 6)
@@ -100,10 +100,7 @@ import ZhikuTestSupport
         p.arguments = [url.path, url.path, tiff.path]
         try p.run()
         p.waitUntilExit()
-        if p.terminationStatus == 0 {
-            #expect(try decoder.decode([UInt8](try Data(contentsOf: tiff)), name: "two.tiff").count == 2)
-        } else {
-            print("skipped: this ImageMagick may not write TIFF")
-        }
+        try Skip.unless(p.terminationStatus == 0, "this ImageMagick may not write TIFF")
+        #expect(try decoder.decode([UInt8](try Data(contentsOf: tiff)), name: "two.tiff").count == 2)
     }
 }

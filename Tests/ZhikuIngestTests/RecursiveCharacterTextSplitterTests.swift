@@ -16,8 +16,7 @@ import ZhikuTestSupport
 
     @Test func matchesEveryLangChainGoldenCase() throws {
         guard let folder = SharedEval.folder("splitter") else {
-            SharedEval.reportSkip("splitter golden cases")
-            return
+            try SharedEval.skip("splitter golden cases")
         }
         let lines = try String(contentsOf: folder.appendingPathComponent("cases.jsonl"), encoding: .utf8)
             .split(separator: "\n")

@@ -22,7 +22,7 @@ import ZhikuTestSupport
     }
 
     @Test func onlyScannedPagesGoToOCR() async throws {
-        guard TestImages.available else { return print("skipped: ImageMagick not installed (scripts/setup.sh --tests)") }
+        guard TestImages.available else { try Skip.now("ImageMagick not installed (scripts/setup.sh --tests)") }
         let folder = TemporaryFolder()
         let zh = folder.url.appendingPathComponent("zh.jpg"), en = folder.url.appendingPathComponent("en.jpg")
         try TestImages.render(TestImages.chinese, to: zh)
@@ -53,7 +53,7 @@ import ZhikuTestSupport
     /// still read; one too large to fit even at 100 dpi (a picture declared at 1 dpi: a page of many metres) is
     /// left unread instead of being drawn into gigabytes.
     @Test func hugePagesAreRenderedWithinABudget() async throws {
-        guard TestImages.available else { return print("skipped: ImageMagick not installed (scripts/setup.sh --tests)") }
+        guard TestImages.available else { try Skip.now("ImageMagick not installed (scripts/setup.sh --tests)") }
         let folder = TemporaryFolder()
         let en = folder.url.appendingPathComponent("en.jpg")
         try TestImages.render(TestImages.english, to: en)

@@ -16,7 +16,7 @@ import ZhikuTestSupport
     }
 
     @Test func cleanEnglishAndChineseAt300DPI() async throws {
-        guard TestImages.available else { return print("skipped: ImageMagick not installed (scripts/setup.sh --tests)") }
+        guard TestImages.available else { try Skip.now("ImageMagick not installed (scripts/setup.sh --tests)") }
         let english = folder.url.appendingPathComponent("english.png")
         try TestImages.render(TestImages.english, to: english)
         let en = try await read(english)
@@ -43,7 +43,7 @@ import ZhikuTestSupport
     }
 
     @Test func rotatedAndLowContrastScans() async throws {
-        guard TestImages.available else { return print("skipped: ImageMagick not installed (scripts/setup.sh --tests)") }
+        guard TestImages.available else { try Skip.now("ImageMagick not installed (scripts/setup.sh --tests)") }
         // Low contrast: grey on light grey.
         let faint = folder.url.appendingPathComponent("faint.png")
         try TestImages.render(TestImages.english, to: faint, fill: "gray55", background: "gray85")

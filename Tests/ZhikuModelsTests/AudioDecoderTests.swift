@@ -22,8 +22,7 @@ import ZhikuTestSupport
     /// length and loudness.
     @Test func everyCommonFormatDecodes() throws {
         guard FileManager.default.isExecutableFile(atPath: "/usr/bin/ffmpeg") else {
-            print("skipped: /usr/bin/ffmpeg not found (scripts/setup.sh --tests installs it)")
-            return
+            try Skip.now("/usr/bin/ffmpeg not found (scripts/setup.sh --tests installs it)")
         }
         let folder = TemporaryFolder()
         let source = folder.url.appendingPathComponent("tone.wav")
@@ -78,8 +77,7 @@ import ZhikuTestSupport
     /// message gives the stated length; the cut-off while decoding says "longer than the limit" instead).
     @Test func aStatedLengthOverTheLimitIsRefusedBeforeDecoding() throws {
         guard TestAudio.available else {
-            print("skipped: /usr/bin/ffmpeg not found (scripts/setup.sh --tests installs it)")
-            return
+            try Skip.now("/usr/bin/ffmpeg not found (scripts/setup.sh --tests installs it)")
         }
         let folder = TemporaryFolder()
         let url = folder.url.appendingPathComponent("long.ogg")

@@ -14,8 +14,7 @@ import ZhikuTestSupport
 
     func references() throws -> [Reference]? {
         guard let folder = SharedEval.folder("embeddings") else {
-            SharedEval.reportSkip("multilingual-e5-small reference vectors")
-            return nil
+            try SharedEval.skip("multilingual-e5-small reference vectors")
         }
         return try String(contentsOf: folder.appendingPathComponent("multilingual-e5-small-q4.jsonl"), encoding: .utf8)
             .split(separator: "\n").map { try JSONDecoder().decode(Reference.self, from: Data($0.utf8)) }
@@ -23,8 +22,7 @@ import ZhikuTestSupport
 
     func model() throws -> E5Embedder? {
         guard let folder = try? ModelLocation.folder(for: E5Embedder.id) else {
-            print("skipped: model multilingual-e5-small not found in \(ModelLocation.root().path) (scripts/fetch-models.sh fetches it)")
-            return nil
+            try Skip.now("model multilingual-e5-small not found in \(ModelLocation.root().path) (scripts/fetch-models.sh fetches it)")
         }
         return try E5Embedder(folder: folder)
     }

@@ -28,16 +28,16 @@ import ZhikuTestSupport
         return try? LlamaGenerator.load("smollm2-135m-instruct", exactInputs: true)
     }()
 
-    func loaded() -> LlamaGenerator? {
-        if Self.generator == nil {
-            print("skipped: model \("smollm2-135m-instruct") not found in \(ModelLocation.root().path) (scripts/fetch-models.sh fetches it)")
+    func loaded() throws -> LlamaGenerator {
+        guard let generator = Self.generator else {
+            try Skip.now("model \("smollm2-135m-instruct") not found in \(ModelLocation.root().path) (scripts/fetch-models.sh fetches it)")
         }
-        return Self.generator
+        return generator
     }
 
     @Test func tokenizerMatchesTheReference() throws {
-        guard let folder = SharedEval.folder("chat-model") else { return SharedEval.reportSkip("chat-model tokenizer cases") }
-        guard let generator = loaded() else { return }
+        guard let folder = SharedEval.folder("chat-model") else { try SharedEval.skip("chat-model tokenizer cases") }
+        let generator = try loaded()
         let cases = try JSONDecoder().decode([TokenizerCase].self,
                                              from: Data(contentsOf: folder.appendingPathComponent("smollm2-tokenizer.json")))
         #expect(cases.count >= 5)
@@ -48,8 +48,8 @@ import ZhikuTestSupport
     }
 
     @Test func greedyGenerationMatchesTheReference() throws {
-        guard let folder = SharedEval.folder("chat-model") else { return SharedEval.reportSkip("chat-model greedy cases") }
-        guard let generator = loaded() else { return }
+        guard let folder = SharedEval.folder("chat-model") else { try SharedEval.skip("chat-model greedy cases") }
+        let generator = try loaded()
         let cases = try String(contentsOf: folder.appendingPathComponent("smollm2-greedy.jsonl"), encoding: .utf8)
             .split(separator: "\n").map { try JSONDecoder().decode(Case.self, from: Data($0.utf8)) }
         #expect(cases.count == 3)
@@ -72,7 +72,7 @@ import ZhikuTestSupport
     }
 
     @Test func samplingIsSeededAndStopsAreHonoured() throws {
-        guard let generator = loaded() else { return }
+        let generator = try loaded()
         let messages = [ChatMessage(role: "user", content: "Write one sentence about tea.")]
         let options = SamplingOptions(temperature: 0.8, topP: 0.9, topK: 40, repetitionPenalty: 1.1, seed: 7)
         let a = try generator.generate(messages, maxTokens: 12, sampling: options)

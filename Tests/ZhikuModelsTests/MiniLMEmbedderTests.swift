@@ -13,8 +13,7 @@ import ZhikuTestSupport
 
     func references() throws -> [Reference]? {
         guard let folder = SharedEval.folder("embeddings") else {
-            SharedEval.reportSkip("all-minilm-l6-v2 reference vectors")
-            return nil
+            try SharedEval.skip("all-minilm-l6-v2 reference vectors")
         }
         return try String(contentsOf: folder.appendingPathComponent("all-minilm-l6-v2.jsonl"), encoding: .utf8)
             .split(separator: "\n").map { try JSONDecoder().decode(Reference.self, from: Data($0.utf8)) }
@@ -22,8 +21,7 @@ import ZhikuTestSupport
 
     func model() throws -> MiniLMEmbedder? {
         guard let folder = try? ModelLocation.folder(for: MiniLMEmbedder.id) else {
-            print("skipped: model all-minilm-l6-v2 not found in \(ModelLocation.root().path) (scripts/fetch-models.sh fetches it)")
-            return nil
+            try Skip.now("model all-minilm-l6-v2 not found in \(ModelLocation.root().path) (scripts/fetch-models.sh fetches it)")
         }
         return try MiniLMEmbedder(folder: folder)
     }

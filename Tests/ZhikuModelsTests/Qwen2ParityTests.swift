@@ -31,17 +31,16 @@ import ZhikuCore
         return try JSONDecoder().decode(T.self, from: Data(contentsOf: url))
     }
 
-    static func load(_ id: String) -> LlamaGenerator? {
+    static func load(_ id: String) throws -> LlamaGenerator {
         guard (try? ModelLocation.folder(for: id)) != nil, let generator = try? LlamaGenerator.load(id) else {
-            print("skipped: model \(id) not found in \(ModelLocation.root().path) (scripts/fetch-models.sh fetches it)")
-            return nil
+            try Skip.now("model \(id) not found in \(ModelLocation.root().path) (scripts/fetch-models.sh fetches it)")
         }
         return generator
     }
 
     @Test(arguments: models)
     func tokenizerMatchesLlamaCpp(_ id: String) throws {
-        guard let generator = Self.load(id) else { return }
+        let generator = try Self.load(id)
         let tokenizer = generator.model.tokenizer
         #expect(tokenizer.preTokenizer == .qwen2)
         let cases = try Self.fixture("\(id)-tokenizer.json", as: [TokenizerCase].self)
@@ -64,7 +63,7 @@ import ZhikuCore
 
     @Test(arguments: models)
     func greedyGenerationMatchesLlamaCpp(_ id: String) throws {
-        guard let generator = Self.load(id) else { return }
+        let generator = try Self.load(id)
         let cases = try Self.fixture("\(id)-greedy.json", as: [GreedyCase].self)
         #expect(cases.count == 3)
         let end = generator.model.tokenizer.id(of: "<|im_end|>")!

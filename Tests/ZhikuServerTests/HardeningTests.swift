@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import ZhikuCore
+@testable import ZhikuEngine
 import ZhikuTestSupport
 @testable import ZhikuServer
 
@@ -472,7 +473,7 @@ import ZhikuTestSupport
     /// within a second all the while.
     @Test func decodersThatAllocateBeforeCheckingOnAServer() async throws {
         guard TestImages.available, TestAudio.available else {
-            return print("skipped: ImageMagick or ffmpeg not installed (scripts/setup.sh --tests)")
+            try Skip.now("ImageMagick or ffmpeg not installed (scripts/setup.sh --tests)")
         }
         let server = try await TestServer(configure: { $0.maxAudioSeconds = 60 })
         defer { Task { try? await server.stop() } }

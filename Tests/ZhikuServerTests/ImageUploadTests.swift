@@ -7,7 +7,7 @@ import ZhikuTestSupport
 /// while the server keeps serving.
 @Suite struct ImageUploadTests {
     @Test func scannedImagesBecomeSearchableAndHostileOnesFailCleanly() async throws {
-        guard TestImages.available else { return print("skipped: ImageMagick not installed (scripts/setup.sh --tests)") }
+        guard TestImages.available else { try Skip.now("ImageMagick not installed (scripts/setup.sh --tests)") }
         let images = TemporaryFolder()
         let scan = images.url.appendingPathComponent("scan.png")
         try TestImages.render(TestImages.chinese, to: scan)

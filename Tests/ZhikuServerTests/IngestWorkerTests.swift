@@ -3,16 +3,17 @@ import Logging
 import ServiceLifecycle
 import Testing
 import ZhikuCore
+@testable import ZhikuEngine
 import ZhikuIngest
 import ZhikuRetrieval
 import ZhikuTestSupport
 @testable import ZhikuServer
 
 @Suite struct IngestWorkerTests {
-    func runtime(_ folder: TemporaryFolder) throws -> ZhikuRuntime {
+    func runtime(_ folder: TemporaryFolder) async throws -> ZhikuRuntime {
         var logger = Logger(label: "test")
         logger.logLevel = .warning
-        return try ZhikuRuntime(configuration: ZhikuConfiguration(dataFolder: folder.url, workers: 2), logger: logger)
+        return try await ZhikuRuntime(configuration: ZhikuConfiguration(dataFolder: folder.url, workers: 2), logger: logger)
     }
 
     /// A process dies in the middle of writing chunks; the next start finishes the job with exactly one set of
@@ -25,7 +26,7 @@ import ZhikuTestSupport
 
         // First life: the file is accepted, its job claimed, half the chunks written and indexed — then a crash.
         do {
-            let first = try runtime(folder)
+            let first = try await runtime(folder)
             let kb = try await first.store.createKnowledgeBase(name: "hr", description: "")
             let blob = try first.blobs.importFile(at: file, limit: 1 << 30)
             let added = try await first.addFile(blob, name: "handbook.txt", to: kb)
@@ -39,7 +40,7 @@ import ZhikuTestSupport
         }
 
         // Second life: the worker service requeues and finishes the job.
-        let second = try runtime(folder)
+        let second = try await runtime(folder)
         let kb = try await second.store.resolveKnowledgeBase("hr")
         let group = ServiceGroup(configuration: .init(services: [IngestWorker(runtime: second)], logger: second.logger))
         let running = Task { try await group.run() }
@@ -76,7 +77,7 @@ import ZhikuTestSupport
     /// Parsing is keyed by sha256: the same bytes in a second knowledge base reuse the extracted text.
     @Test func extractionIsReusedAcrossKnowledgeBases() async throws {
         let folder = TemporaryFolder()
-        let zhiku = try runtime(folder)
+        let zhiku = try await runtime(folder)
         let pdf = folder.write("a.pdf", TestDocuments.pdf(pages: [["alpha page"], ["beta page"]]))
         let one = try await zhiku.store.createKnowledgeBase(name: "one", description: "")
         let two = try await zhiku.store.createKnowledgeBase(name: "two", description: "")

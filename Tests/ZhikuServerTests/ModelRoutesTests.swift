@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import ZhikuCore
+@testable import ZhikuEngine
 import ZhikuModels
 import ZhikuTestSupport
 @testable import ZhikuServer
@@ -11,7 +12,7 @@ import ZhikuTestSupport
 @Suite struct ModelRoutesTests {
     @Test func answersThroughASecondZhikuAndSurvivesHangUpsAndOutages() async throws {
         guard (try? ModelLocation.folder(for: LlamaGenerator.defaultModelID)) != nil else {
-            return print("skipped: model \(LlamaGenerator.defaultModelID) not found (scripts/fetch-models.sh fetches it)")
+            try Skip.now("model \(LlamaGenerator.defaultModelID) not found (scripts/fetch-models.sh fetches it)")
         }
         let backendData = TemporaryFolder()
         let (backend, base) = try CLI.startServer(data: backendData.url)

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import ZhikuCore
+@testable import ZhikuEngine
 import ZhikuTestSupport
 @testable import ZhikuServer
 

@@ -7,12 +7,10 @@ import ZhikuTestSupport
 
 /// The voice endpoints and audio documents against a real server with the real Whisper model and espeak-ng.
 @Suite(.serialized) struct SpeechRoutesTests {
-    static var whisperMissing: Bool {
-        guard (try? ModelLocation.folder(for: WhisperSpeechRecognizer.id)) != nil else {
-            print("skipped: model whisper-base not found in \(ModelLocation.root().path) (scripts/fetch-models.sh fetches it)")
-            return true
-        }
-        return false
+    /// Skips the running test when the Whisper model is not installed.
+    static func requireWhisper() throws {
+        try Skip.unless((try? ModelLocation.folder(for: WhisperSpeechRecognizer.id)) != nil,
+                        "model whisper-base not found in \(ModelLocation.root().path) (scripts/fetch-models.sh fetches it)")
     }
 
     static let meeting = "The quarterly report is due on the fifth of March. Please send the budget to the finance team "
@@ -31,7 +29,7 @@ import ZhikuTestSupport
     }
 
     @Test func speechThenTranscriptionRoundTrip() async throws {
-        if Self.whisperMissing { return }
+        try Self.requireWhisper()
         let server = try await TestServer()
         defer { Task { try? await server.stop() } }
 
@@ -112,7 +110,7 @@ import ZhikuTestSupport
     }
 
     @Test func anUploadedRecordingIsSearchableWithTimeRanges() async throws {
-        if Self.whisperMissing { return }
+        try Self.requireWhisper()
         let server = try await TestServer()
         defer { Task { try? await server.stop() } }
         let clip = try await EspeakSpeechSynthesizer().synthesize(Self.meeting, voice: "en-us", rate: nil)

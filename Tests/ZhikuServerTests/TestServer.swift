@@ -5,6 +5,7 @@ import NIOCore
 import ServiceLifecycle
 import ZhikuCore
 @testable import ZhikuServer
+@testable import ZhikuEngine
 import ZhikuTestSupport
 
 /// A real Zhiku server on a free loopback port, with its own data folder, driven over real HTTP.
@@ -38,7 +39,7 @@ final class TestServer: @unchecked Sendable {
         configure(&configuration)
         var logger = Logger(label: "zhiku-test")
         logger.logLevel = .warning
-        runtime = try ZhikuRuntime(configuration: configuration, logger: logger, clock: clock)
+        runtime = try await ZhikuRuntime(configuration: configuration, logger: logger, clock: clock)
         let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
         let app = ZhikuServer.makeApplication(runtime: runtime) { port in continuation.yield(port) }
         group = ServiceGroup(configuration: .init(services: [app], logger: logger))

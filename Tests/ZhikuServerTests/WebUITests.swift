@@ -73,7 +73,7 @@ import ZhikuTestSupport
 
     @Test func createUploadAskCiteStopAndResume() async throws {
         if Self.modelMissing {
-            return print("skipped: model \(LlamaGenerator.defaultModelID) not found (scripts/fetch-models.sh fetches it)")
+            try Skip.now("model \(LlamaGenerator.defaultModelID) not found (scripts/fetch-models.sh fetches it)")
         }
         let files = TemporaryFolder()
         let handbook = files.url.appendingPathComponent("handbook.pdf")
@@ -386,8 +386,7 @@ import ZhikuTestSupport
     /// answered from a transcribed meeting recording with a time-range citation, and the answer is read aloud.
     @Test func askByVoiceAndHearTheAnswer() async throws {
         guard (try? ModelLocation.folder(for: WhisperSpeechRecognizer.id)) != nil else {
-            print("skipped: model whisper-base not found (scripts/fetch-models.sh fetches it)")
-            return
+            try Skip.now("model whisper-base not found (scripts/fetch-models.sh fetches it)")
         }
         let audio = TemporaryFolder()
         let synthesizer = try EspeakSpeechSynthesizer()

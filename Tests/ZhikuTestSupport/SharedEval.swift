@@ -1,7 +1,8 @@
 import Foundation
+import Testing
 
-/// Finds `../shared/eval` (reference data beside the project checkout). Absent on a user's machine: callers
-/// print a visible skip line and pass.
+/// Finds `../shared/eval` (reference data beside the project checkout). Absent on a user's machine: the tests that
+/// need it are skipped with a visible reason (``skip(_:)``).
 public enum SharedEval {
     /// The folder, or nil when it is not there. `ZHIKU_SHARED_EVAL` overrides the location.
     public static func folder(_ sub: String = "", file: StaticString = #filePath) -> URL? {
@@ -16,9 +17,9 @@ public enum SharedEval {
         return FileManager.default.fileExists(atPath: url.path) ? url : nil
     }
 
-    /// Prints the standard skip line.
-    public static func reportSkip(_ what: String) {
-        print("skipped: ../shared/eval not found (\(what))")
+    /// Skips the running test with the standard reason: "skipped: ../shared/eval not found (what)".
+    public static func skip(_ what: String, sourceLocation: SourceLocation = #_sourceLocation) throws -> Never {
+        try Skip.now("../shared/eval not found (\(what))", sourceLocation: sourceLocation)
     }
 
     /// The package root (the folder holding Package.swift), from a source file path inside Tests/.

@@ -20,8 +20,7 @@ import ZhikuTestSupport
 
     @Test func splitMatchesGoldenCasesThroughTheCommandLine() throws {
         guard let folder = SharedEval.folder("splitter") else {
-            SharedEval.reportSkip("splitter golden cases via the CLI")
-            return
+            try SharedEval.skip("splitter golden cases via the CLI")
         }
         struct Case: Decodable {
             var chunk_size: Int, chunk_overlap: Int, separators: [String], text: String, chunks: [String]
@@ -143,7 +142,7 @@ import ZhikuTestSupport
     }
 
     @Test func ocrPrintsImagesAndScannedPagesAsIndexed() throws {
-        guard TestImages.available else { return print("skipped: ImageMagick not installed (scripts/setup.sh --tests)") }
+        guard TestImages.available else { try Skip.now("ImageMagick not installed (scripts/setup.sh --tests)") }
         let folder = TemporaryFolder()
         let png = folder.url.appendingPathComponent("memo.png"), jpg = folder.url.appendingPathComponent("scan.jpg")
         try TestImages.render(TestImages.english, to: png)
@@ -218,7 +217,7 @@ import ZhikuTestSupport
         let chat = try CLI.run(["chat", "--kb", "手册", "--max-tokens", "16"], data: data.url,
                                input: "年假怎么申请？\n/new\nDo travel expenses need receipts?\n")
         if chat.stderr.contains("is not installed") {
-            print("skipped: zhiku chat — the default chat model is not installed (scripts/fetch-models.sh fetches it)")
+            try Skip.now("zhiku chat — the default chat model is not installed (scripts/fetch-models.sh fetches it)")
         } else {
             #expect(chat.status == 0, "\(chat.stderr)")
             #expect(chat.stdout.components(separatedBy: "Sources:").count == 3, "two answers, each with its sources")
@@ -243,7 +242,7 @@ import ZhikuTestSupport
         let messages = #"[{"role": "user", "content": "What is the capital of France?"}]"#
         let run = try CLI.run(["generate", "--greedy", "--max-tokens", "16", "--json"], input: messages)
         if run.stderr.contains("is not installed") {
-            return print("skipped: the default chat model is not installed (scripts/fetch-models.sh fetches it)")
+            try Skip.now("the default chat model is not installed (scripts/fetch-models.sh fetches it)")
         }
         #expect(run.status == 0, "\(run.stderr)")
         let object = try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any] ?? [:]

@@ -8,7 +8,7 @@ import ZhikuTestSupport
 /// chat model. The whole set's figures are in BENCHMARKS.md.
 @Suite(.serialized, .waitsOnProcesses) struct EvalQATests {
     @Test func answersASubsetOfTheDevelopmentSet() async throws {
-        guard let qa = SharedEval.folder("qa") else { return SharedEval.reportSkip("qa set") }
+        guard let qa = SharedEval.folder("qa") else { try SharedEval.skip("qa set") }
         let cache = URL(fileURLWithPath: ProcessInfo.processInfo.environment["XDG_CACHE_HOME"] ?? NSHomeDirectory() + "/.cache")
             .appendingPathComponent("zhiku/qa-docs")
         if !FileManager.default.fileExists(atPath: cache.appendingPathComponent("LinuxCNC_Developer_zh_CN.pdf").path) {
@@ -19,7 +19,7 @@ import ZhikuTestSupport
             try fetch.run()
             fetch.waitUntilExit()
             guard fetch.terminationStatus == 0 else {
-                return print("skipped: the QA documents could not be fetched from Debian (fetch.sh exit \(fetch.terminationStatus))")
+                try Skip.now("the QA documents could not be fetched from Debian (fetch.sh exit \(fetch.terminationStatus))")
             }
         }
         // A folder with the chosen questions only.
@@ -31,7 +31,7 @@ import ZhikuTestSupport
         folder.write("set/questions.jsonl", lines.joined(separator: "\n") + "\n")
         let run = try await CLI.runDetached(["eval-qa", folder.url.appendingPathComponent("set").path, "--docs", cache.path,
                                              "--max-tokens", "64", "--json"], data: nil)
-        if run.stderr.contains("is not installed") { return print("skipped: the default chat model is not installed") }
+        if run.stderr.contains("is not installed") { try Skip.now("the default chat model is not installed") }
         #expect(run.status == 0, "\(run.stderr)")
         let report = try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any] ?? [:]
         print("eval-qa subset: \(report.filter { $0.key != "answers" })")

@@ -9,12 +9,11 @@ import ZhikuTestSupport
             ?? URL(fileURLWithPath: (ProcessInfo.processInfo.environment["XDG_CACHE_HOME"].flatMap { $0.isEmpty ? nil : $0 }
                                      ?? NSHomeDirectory() + "/.cache") + "/zhiku/models")
         let installed = FileManager.default.fileExists(atPath: root.appendingPathComponent("whisper-base/model.bin").path)
-        if !installed { print("skipped: model whisper-base not found (scripts/fetch-models.sh fetches it)") }
         return installed
     }
 
     @Test func sayThenTranscribeAsJSON() async throws {
-        guard Self.whisperInstalled else { return }
+        try Skip.unless(Self.whisperInstalled, "model whisper-base not found (scripts/fetch-models.sh fetches it)")
         let folder = TemporaryFolder()
         let wav = folder.url.appendingPathComponent("note.wav").path
         let said = try await CLI.runDetached(["say", "The parking garage closes at midnight on Sundays.", "-o", wav])
@@ -38,10 +37,9 @@ import ZhikuTestSupport
     }
 
     @Test func referenceSettingsReproduceFasterWhisper() async throws {
-        guard Self.whisperInstalled else { return }
+        try Skip.unless(Self.whisperInstalled, "model whisper-base not found (scripts/fetch-models.sh fetches it)")
         guard let folder = SharedEval.folder("speech") else {
-            SharedEval.reportSkip("Whisper reference transcripts")
-            return
+            try SharedEval.skip("Whisper reference transcripts")
         }
         struct Reference: Decodable { var file: String; var language: String; var tokens: [Int] }
         let first = try String(contentsOf: folder.appendingPathComponent("whisper-base-greedy.jsonl"), encoding: .utf8)

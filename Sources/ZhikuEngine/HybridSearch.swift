@@ -1,0 +1,86 @@
+import ZhikuCore
+import ZhikuRetrieval
+
+/// Search over one knowledge base: BM25 keyword search, vector search in the knowledge base's active embedding
+/// space, or both fused (``RetrievalSettings/fusion``), with each hit saying what each retriever contributed.
+public struct HybridSearch: Sendable {
+    public let store: any Store
+    public let keywordIndex: any KeywordIndex
+    public let vectorIndex: any VectorIndex
+    public let embedders: EmbedderCache
+    public let settings: RetrievalSettings
+
+    public init(store: any Store, keywordIndex: any KeywordIndex, vectorIndex: any VectorIndex, embedders: EmbedderCache,
+                settings: RetrievalSettings) {
+        self.store = store
+        self.keywordIndex = keywordIndex
+        self.vectorIndex = vectorIndex
+        self.embedders = embedders
+        self.settings = settings
+    }
+
+    /// Searches one knowledge base. Hybrid (the default) fuses BM25 and vector results with Reciprocal Rank
+    /// Fusion and falls back to keyword search in a knowledge base without an embedding model; vector mode
+    /// there is an error. Each hit says what each retriever contributed.
+    public func search(_ query: String, in kb: KnowledgeBase, k: Int = 10, mode: SearchMode = .hybrid) async throws
+        -> SearchResults {
+        let trimmed = query.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !trimmed.isEmpty else { throw ZhikuError.invalidInput("the query is empty") }
+        guard (1...1000).contains(k) else { throw ZhikuError.invalidInput("k must be between 1 and 1000, got \(k)") }
+        var mode = mode
+        if kb.embeddingModel == nil {
+            if mode == .vector {
+                throw ZhikuError.invalidInput("knowledge base '\(kb.name)' has no embedding model; search it with mode=keyword")
+            }
+            mode = .keyword
+        }
+        // Ask for a few more than k: chunks of files being deleted or re-ingested are dropped when hydrating.
+        let depth = k + 10
+        switch mode {
+        case .keyword:
+            let scored = try await keywordIndex.search(trimmed, k: depth, in: kb.id)
+            let hits = try await store.hits(for: scored).enumerated().map { i, hit in
+                var hit = hit
+                hit.keywordRank = i + 1
+                hit.keywordScore = hit.score
+                return hit
+            }
+            return SearchResults(mode: mode, hits: Array(hits.prefix(k)))
+        case .vector:
+            let (scored, model) = try await nearest(trimmed, k: depth, in: kb)
+            let hits = try await store.hits(for: scored).enumerated().map { i, hit in
+                var hit = hit
+                hit.vectorRank = i + 1
+                hit.vectorScore = hit.score
+                return hit
+            }
+            return SearchResults(mode: mode, hits: Array(hits.prefix(k)), embeddingModel: model)
+        case .hybrid:
+            let candidates = max(depth, settings.candidates)
+            async let keyword = keywordIndex.search(trimmed, k: candidates, in: kb.id)
+            async let vector = nearest(trimmed, k: candidates, in: kb)
+            let (keywordList, (vectorList, model)) = try await (keyword, vector)
+            let fused = settings.fusion.fuse(keyword: keywordList, vector: vectorList)
+            let byID = Dictionary(uniqueKeysWithValues: fused.map { ($0.chunkID, $0) })
+            let hits = try await store.hits(for: fused.prefix(depth).map { ScoredChunk(chunkID: $0.chunkID, score: $0.score) })
+                .map { hit in
+                    var hit = hit
+                    let f = byID[hit.chunk.id]
+                    hit.keywordRank = f?.keywordRank
+                    hit.keywordScore = f?.keywordScore
+                    hit.vectorRank = f?.vectorRank
+                    hit.vectorScore = f?.vectorScore
+                    return hit
+                }
+            return SearchResults(mode: mode, hits: Array(hits.prefix(k)), embeddingModel: model)
+        }
+    }
+
+    /// The chunks nearest to the query's embedding in the knowledge base's active vector space.
+    private func nearest(_ query: String, k: Int, in kb: KnowledgeBase) async throws -> ([ScoredChunk], String?) {
+        guard let model = kb.embeddingModel else { return ([], nil) }
+        let embedder = try await embedders.embedder(model)
+        guard let vector = try await embedder.embed([query], as: .query).first else { return ([], model) }
+        return (try await vectorIndex.nearest(to: vector, k: k, in: VectorSpace(kb.id, model: model)), model)
+    }
+}
