@@ -23,11 +23,11 @@ enum ChatBenchmarks {
         var longPrompt = ""
         repeat {
             words += (0..<20).map { _ in Corpus.english[r.next(Corpus.english.count)] }
-            longPrompt = generator.template.render([ChatMessage(role: "user", content: "Sources: " + words.joined(separator: " ")
+            longPrompt = generator.template.render([ChatMessage(role: .user, content: "Sources: " + words.joined(separator: " ")
                                                                 + ". Question: what does the policy say?")])
         } while model.tokenizer.encode(longPrompt, parsingControlTokens: true).count < 500
         let promptIDs = model.tokenizer.encode(longPrompt, parsingControlTokens: true)
-        let story = generator.template.render([ChatMessage(role: "user", content: "Write a long story about a dragon who lives in a mountain.")])
+        let story = generator.template.render([ChatMessage(role: .user, content: "Write a long story about a dragon who lives in a mountain.")])
         let storyIDs = model.tokenizer.encode(story, parsingControlTokens: true)
 
         var promptRates: [Double] = []

@@ -102,7 +102,7 @@ enum QwenBenchmarks {
                                          value: String(format: "%.1f s, %.0f tokens/s", peer[i], Double(p.ids.count) / peer[i])))
                 }
             }
-            let question = [ChatMessage(role: "user", content: "请详细介绍一下 Debian 软件包的打包流程，分步骤说明。")]
+            let question = [ChatMessage(role: .user, content: "请详细介绍一下 Debian 软件包的打包流程，分步骤说明。")]
             let ids = try generator.promptIDs(question)!
             var firstAt: ContinuousClock.Instant?
             var count = 0
@@ -134,8 +134,8 @@ enum QwenBenchmarks {
         var sources: [String] = []
         var offset = 20_000
         func messages() -> [ChatMessage] {
-            [ChatMessage(role: "system", content: "你是知识库问答助手，只根据用户给出的编号资料回答问题。先用一到三句话直接回答，再在句末用 [n] 标注所依据的资料编号。"),
-             ChatMessage(role: "user", content: "资料：\n" + sources.joined(separator: "\n\n") + "\n\n问题：打包时怎样设置环境变量？\n请根据资料用中文回答，并标注资料编号。")]
+            [ChatMessage(role: .system, content: "你是知识库问答助手，只根据用户给出的编号资料回答问题。先用一到三句话直接回答，再在句末用 [n] 标注所依据的资料编号。"),
+             ChatMessage(role: .user, content: "资料：\n" + sources.joined(separator: "\n\n") + "\n\n问题：打包时怎样设置环境变量？\n请根据资料用中文回答，并标注资料编号。")]
         }
         while true {
             let n = sources.count + 1

@@ -6,13 +6,12 @@ public struct AnswerStats: Sendable, Hashable, Codable {
     public var model: String?
     public var promptTokens: Int
     public var completionTokens: Int
-    /// `stop`, `length`, `not_found`, `extractive`, `cancelled`.
-    public var finishReason: String
+    public var finishReason: FinishReason
     public var retrievalMs: Double
     public var firstTokenMs: Double?
     public var totalMs: Double
 
-    public init(model: String?, promptTokens: Int, completionTokens: Int, finishReason: String, retrievalMs: Double,
+    public init(model: String?, promptTokens: Int, completionTokens: Int, finishReason: FinishReason, retrievalMs: Double,
                 firstTokenMs: Double?, totalMs: Double) {
         self.model = model
         self.promptTokens = promptTokens

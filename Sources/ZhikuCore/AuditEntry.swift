@@ -28,19 +28,18 @@ public struct AuditEntry: Sendable, Hashable, Codable, Identifiable {
     /// The knowledge base's name when asked (kept after the base is deleted).
     public var kbName: String?
     public var conversationID: Conversation.ID?
-    /// Where the question came from: `api`, `openai`, `cli`.
-    public var channel: String
+    /// Where the question came from.
+    public var channel: AnswerChannel
     public var question: String
     public var retrieved: [RetrievedChunk]
     public var answer: String
     public var model: String?
-    /// `stop`, `length`, `not_found`, `extractive`, `cancelled`, or `error`.
-    public var finishReason: String
+    public var finishReason: FinishReason
     public var latencyMs: Double
 
     public init(id: ID, at: Date, user: String?, kbID: KnowledgeBase.ID?, kbName: String?, conversationID: Conversation.ID?,
-                channel: String, question: String, retrieved: [RetrievedChunk], answer: String, model: String?,
-                finishReason: String, latencyMs: Double) {
+                channel: AnswerChannel, question: String, retrieved: [RetrievedChunk], answer: String, model: String?,
+                finishReason: FinishReason, latencyMs: Double) {
         self.id = id
         self.at = at
         self.user = user

@@ -17,7 +17,7 @@ public struct ChatExchange: Sendable {
     public var user: String?
     /// The account a new conversation belongs to (nil: none).
     public var ownerID: User.ID?
-    public var channel: String
+    public var channel: AnswerChannel
     public var question: String
     public var answer: String
     public var citations: [Citation]
@@ -26,7 +26,7 @@ public struct ChatExchange: Sendable {
     /// The exchange replaces the conversation's last question and answer (a regenerated answer).
     public var replacesLastTurn: Bool
 
-    public init(target: Target, kb: KnowledgeBase?, user: String? = nil, ownerID: User.ID? = nil, channel: String, question: String, answer: String,
+    public init(target: Target, kb: KnowledgeBase?, user: String? = nil, ownerID: User.ID? = nil, channel: AnswerChannel, question: String, answer: String,
                 citations: [Citation], retrieved: [AuditEntry.RetrievedChunk], stats: AnswerStats,
                 replacesLastTurn: Bool = false) {
         self.target = target

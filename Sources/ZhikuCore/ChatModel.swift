@@ -28,9 +28,9 @@ public enum ChatEvent: Sendable, Equatable {
 public struct ChatUsage: Sendable, Equatable, Codable {
     public var promptTokens: Int
     public var completionTokens: Int
-    public var finishReason: String
+    public var finishReason: FinishReason
 
-    public init(promptTokens: Int, completionTokens: Int, finishReason: String) {
+    public init(promptTokens: Int, completionTokens: Int, finishReason: FinishReason) {
         self.promptTokens = promptTokens
         self.completionTokens = completionTokens
         self.finishReason = finishReason

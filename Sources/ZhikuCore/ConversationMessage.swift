@@ -7,14 +7,14 @@ public struct ConversationMessage: Sendable, Hashable, Codable, Identifiable {
     public var id: ID
     public var conversationID: Conversation.ID
     /// `user` or `assistant`.
-    public var role: String
+    public var role: ChatRole
     public var content: String
     public var citations: [Citation]
     /// Usage and timings (assistant messages only).
     public var stats: AnswerStats?
     public var createdAt: Date
 
-    public init(id: ID, conversationID: Conversation.ID, role: String, content: String, citations: [Citation] = [],
+    public init(id: ID, conversationID: Conversation.ID, role: ChatRole, content: String, citations: [Citation] = [],
                 stats: AnswerStats? = nil, createdAt: Date) {
         self.id = id
         self.conversationID = conversationID

@@ -51,7 +51,7 @@ public struct Answerer: Sendable {
         /// Where the finished exchange is stored.
         public var target = ChatExchange.Target.none
         /// `api`, `openai` or `cli` (for the audit log).
-        public var channel = "api"
+        public var channel = AnswerChannel.api
         public var user: String?
         /// The account a new conversation belongs to.
         public var ownerID: User.ID?
@@ -124,7 +124,7 @@ public struct Answerer: Sendable {
                     target: stopped && !progress.answer.isEmpty ? request.target : .none, kb: kb, user: request.user, ownerID: request.ownerID,
                     channel: request.channel, question: request.question, answer: progress.answer,
                     citations: progress.citations, retrieved: progress.retrieved,
-                    stats: progress.stats(finishReason: stopped ? "cancelled" : "error"),
+                    stats: progress.stats(finishReason: stopped ? .cancelled : .error),
                     replacesLastTurn: request.replaceLast)
                 let store = runtime.conversations
                 _ = await Task { try? await store.record(exchange) }.value
@@ -148,11 +148,11 @@ public struct Answerer: Sendable {
         var retrieved: [AuditEntry.RetrievedChunk] = []
         var retrievalMs = 0.0
         var firstTokenMs: Double?
-        var usage = ChatUsage(promptTokens: 0, completionTokens: 0, finishReason: "stop")
+        var usage = ChatUsage(promptTokens: 0, completionTokens: 0, finishReason: .stop)
 
         var elapsedMs: Double { (clock.now - started).seconds * 1000 }
 
-        func stats(finishReason: String? = nil) -> AnswerStats {
+        func stats(finishReason: FinishReason? = nil) -> AnswerStats {
             AnswerStats(model: model, promptTokens: usage.promptTokens, completionTokens: usage.completionTokens,
                         finishReason: finishReason ?? usage.finishReason, retrievalMs: retrievalMs,
                         firstTokenMs: firstTokenMs, totalMs: elapsedMs)
@@ -166,7 +166,7 @@ public struct Answerer: Sendable {
         var request = request
         if case .conversation(let id) = request.target, request.history.isEmpty {
             var stored = try await runtime.conversations.messages(in: id)
-            if request.replaceLast, let last = stored.lastIndex(where: { $0.role == "user" }) {
+            if request.replaceLast, let last = stored.lastIndex(where: { $0.role == .user }) {
                 stored.removeSubrange(last...)
             }
             request.history = stored.map(\.chatMessage)
@@ -181,7 +181,7 @@ public struct Answerer: Sendable {
                 let reply = Self.notFoundReply(for: request.question)
                 progress.answer = reply
                 continuation.yield(.notFound(reply))
-                return try await finish(request, kb, progress.stats(finishReason: "not_found"), &progress, continuation)
+                return try await finish(request, kb, progress.stats(finishReason: .notFound), &progress, continuation)
             }
         }
         if request.mode == .extractive {
@@ -192,7 +192,7 @@ public struct Answerer: Sendable {
             progress.firstTokenMs = progress.elapsedMs
             progress.answer = text
             continuation.yield(.token(text))
-            return try await finish(request, kb, progress.stats(finishReason: "extractive"), &progress, continuation)
+            return try await finish(request, kb, progress.stats(finishReason: .extractive), &progress, continuation)
         }
         let model = try await runtime.chatModels.model(request.model, allowingFiles: request.modelFilesAllowed)
         progress.model = model.modelID
@@ -230,15 +230,15 @@ public struct Answerer: Sendable {
         // it then says so plainly after what it wrote. (Asking the model afterwards whether its sources state its
         // answer was tried and dropped: the 1.5B model said yes to all four of its invented answers on the
         // development set.) A grounded answer without a `[n]` gets one (``CitationRepair``).
-        var finishReason: String?
+        var finishReason: FinishReason?
         if kb != nil {
             if Self.isModelRefusal(progress.answer) {
-                finishReason = "not_found"
+                finishReason = .notFound
             } else if !Self.isGrounded(progress.answer, in: progress.sourceTexts + [request.question]) {
                 let note = "\n\n" + (Self.isChinese(request.question) ? Self.ungroundedNote.chinese : Self.ungroundedNote.english)
                 progress.answer += note
                 continuation.yield(.token(note))
-                finishReason = "not_found"
+                finishReason = .notFound
             } else if let cite = CitationRepair.missingCitations(answer: progress.answer, sources: progress.sourceTexts) {
                 progress.answer += cite
                 continuation.yield(.token(cite))
@@ -351,14 +351,14 @@ public struct Answerer: Sendable {
         let question = chinese
             ? "资料：\n" + sourcesText + "\n\n问题：" + request.question + "\n请根据资料用中文回答，并标注资料编号。"
             : "Sources:\n" + sourcesText + "\n\nQuestion: " + request.question + "\nAnswer in English from the sources, citing them as [n]."
-        return ([ChatMessage(role: "system", content: system)] + history + [ChatMessage(role: "user", content: question)], used)
+        return ([ChatMessage(role: .system, content: system)] + history + [ChatMessage(role: .user, content: question)], used)
     }
 
     /// A chat with no knowledge base: the most recent history that fits, and the question.
     func plainChat(_ request: Request, model: any ChatModel) -> [ChatMessage] {
         let budget = min((model.contextTokens ?? 4096) - request.maxTokens - 64, model.promptTokenBudget ?? .max)
             - model.tokenCount(request.question) - 8
-        return trimmedHistory(request.history, budget: budget, model: model) + [ChatMessage(role: "user", content: request.question)]
+        return trimmedHistory(request.history, budget: budget, model: model) + [ChatMessage(role: .user, content: request.question)]
     }
 
     /// The newest turns of `history` whose tokens fit `budget`, oldest first; older turns are dropped first.

@@ -35,9 +35,9 @@ public enum EngineMetrics {
     }
 
     /// One answer, however it ended (`stop`, `length`, `not_found`, `extractive`, `cancelled`, `error`).
-    public static func answered(_ stats: AnswerStats, channel: String) {
+    public static func answered(_ stats: AnswerStats, channel: AnswerChannel) {
         let model = stats.model ?? "none"
-        Counter(label: "zhiku_answers_total", dimensions: [("channel", channel), ("outcome", stats.finishReason)]).increment()
+        Counter(label: "zhiku_answers_total", dimensions: [("channel", channel.rawValue), ("outcome", stats.finishReason.rawValue)]).increment()
         Metrics.Timer(label: "zhiku_retrieval_duration_seconds").recordNanoseconds(Int64(stats.retrievalMs * 1e6))
         Metrics.Timer(label: "zhiku_answer_duration_seconds", dimensions: [("model", model)]).recordNanoseconds(Int64(stats.totalMs * 1e6))
         guard let first = stats.firstTokenMs, stats.completionTokens > 0 else { return }

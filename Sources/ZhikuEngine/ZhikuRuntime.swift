@@ -184,12 +184,17 @@ public struct ZhikuRuntime: Sendable {
 
     // MARK: - Knowledge bases
 
-    /// Creates a knowledge base. `embeddingModel`: `.none` takes the configured default, `.some(nil)` makes it
-    /// keyword-only; a named model is checked (loaded) first, so a typo fails here and not at the first upload.
-    /// Creates a knowledge base in `owner`'s namespace of names (nil: the one of those made without an account).
+    /// Creates a knowledge base in `owner`'s namespace of names (nil: the one of those made without an account),
+    /// with the embedding model `embeddingModel` chooses; a named model is checked (loaded) first, so a typo fails
+    /// here and not at the first upload.
     public func createKnowledgeBase(name: String, description: String = "",
-                                    embeddingModel: String?? = .none, owner: User.ID? = nil) async throws -> KnowledgeBase {
-        let model = embeddingModel ?? configuration.embeddingModel
+                                    embeddingModel: EmbeddingChoice = .configuredDefault, owner: User.ID? = nil) async throws -> KnowledgeBase {
+        let model: String?
+        switch embeddingModel {
+        case .configuredDefault: model = configuration.embeddingModel
+        case .keywordOnly: model = nil
+        case .model(let name): model = name
+        }
         if let model { try await embedders.validate(model) }
         return try await store.createKnowledgeBase(name: name, description: description, embeddingModel: model, owner: owner)
     }

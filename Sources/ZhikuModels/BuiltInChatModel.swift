@@ -54,7 +54,7 @@ public final class BuiltInChatModel: ChatModel, @unchecked Sendable {
                 }
                 continuation.yield(.done(ChatUsage(promptTokens: result.promptTokenIDs.count,
                                                    completionTokens: result.tokenIDs.count,
-                                                   finishReason: cancelled.isSet ? "cancelled" : result.finishReason.rawValue)))
+                                                   finishReason: cancelled.isSet ? .cancelled : result.finishReason)))
                 continuation.finish()
             } catch {
                 continuation.finish(throwing: error)

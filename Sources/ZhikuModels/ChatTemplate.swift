@@ -68,20 +68,20 @@ public struct ChatTemplate: Sendable, Equatable {
     /// The prompt as control tokens and text, for tokenizing without letting message text become control tokens.
     public func segments(_ messages: [ChatMessage]) -> [Segment] {
         var all = messages
-        if let defaultSystem, messages.first?.role != "system" {
-            all.insert(ChatMessage(role: "system", content: defaultSystem), at: 0)
+        if let defaultSystem, messages.first?.role != .system {
+            all.insert(ChatMessage(role: .system, content: defaultSystem), at: 0)
         }
         var out: [Segment] = []
         switch family {
         case .chatML:
             for m in all {
-                out += [.control("<|im_start|>"), .text("\(m.role)\n\(m.content)"), .control("<|im_end|>"), .text("\n")]
+                out += [.control("<|im_start|>"), .text("\(m.role.rawValue)\n\(m.content)"), .control("<|im_end|>"), .text("\n")]
             }
             out += [.control("<|im_start|>"), .text("assistant\n")]
         case .llama3:
             out.append(.control("<|begin_of_text|>"))
             for m in all {
-                out += [.control("<|start_header_id|>"), .text(m.role), .control("<|end_header_id|>"), .text("\n\n" + m.content),
+                out += [.control("<|start_header_id|>"), .text(m.role.rawValue), .control("<|end_header_id|>"), .text("\n\n" + m.content),
                         .control("<|eot_id|>")]
             }
             out += [.control("<|start_header_id|>"), .text("assistant"), .control("<|end_header_id|>"), .text("\n\n")]

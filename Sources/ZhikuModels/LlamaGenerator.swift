@@ -56,14 +56,6 @@ public struct LlamaGenerator: Sendable {
         return try LlamaGenerator(modelID: entry.id, file: folder.appendingPathComponent(entry.file), exactInputs: exactInputs)
     }
 
-    /// Why generation ended.
-    public enum FinishReason: String, Sendable, Codable {
-        /// The model ended its turn, a stop sequence appeared, or a runaway repetition was cut off.
-        case stop
-        /// The token limit was reached.
-        case length
-    }
-
     public struct Result: Sendable {
         public var promptTokenIDs: [Int32]
         public var tokenIDs: [Int32]

@@ -166,7 +166,7 @@ public struct OpenAIChatModel: ChatModel {
     private func read(_ response: HTTPClientResponse, url: String,
                       _ continuation: AsyncThrowingStream<ChatEvent, any Error>.Continuation) async throws {
         var pending: [UInt8] = []
-        var finish = "stop", completion = 0, prompt = 0, sawDone = false
+        var finish = FinishReason.stop, completion = 0, prompt = 0, sawDone = false
         lines: for try await buffer in response.body {
             pending += buffer.readableBytesView
             while let newline = pending.firstIndex(of: UInt8(ascii: "\n")) {
@@ -192,7 +192,7 @@ public struct OpenAIChatModel: ChatModel {
                         continuation.yield(.text(text))
                         if chunk.usage == nil { completion += 1 }
                     }
-                    if let reason = choice.finish_reason { finish = reason }
+                    if let reason = choice.finish_reason { finish = reason == "length" ? .length : .stop }
                 }
             }
         }

@@ -20,7 +20,7 @@ struct APIRoutes {
         }
         api.post("kbs") { request, context in
             let body = try await request.decode(as: API.CreateKnowledgeBase.self, context: context)
-            let model: String?? = body.embeddingModel.map { $0.lowercased() == "none" ? .some(nil) : .some($0) } ?? .none
+            let model = EmbeddingChoice(parsing: body.embeddingModel)
             let user = try context.requireUser()
             // Named in the creator's own namespace (none for the local user of sign-in off): another user's knowledge
             // base of the same name is no conflict (a 409 would tell that it exists).

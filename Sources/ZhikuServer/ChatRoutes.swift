@@ -104,7 +104,7 @@ struct ChatRoutes {
                         try await writer.write(ServerSentEvent.frame("token", Token(text: reply)))
                     case .done(let stats, let conversation):
                         try await writer.write(ServerSentEvent.frame(
-                            "done", Done(notFound: notFound || stats.finishReason == "not_found", stats: stats, conversationId: conversation?.id)))
+                            "done", Done(notFound: notFound || stats.finishReason == .notFound, stats: stats, conversationId: conversation?.id)))
                     }
                 }
             }

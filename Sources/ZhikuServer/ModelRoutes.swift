@@ -54,7 +54,7 @@ struct ModelRoutes {
             do {
                 let model = try await runtime.chatModels.model(context.parameters.get("name"))
                 var reply = ""
-                let ping = ChatRequest(messages: [ChatMessage(role: "user", content: "Say OK.")], maxTokens: 4,
+                let ping = ChatRequest(messages: [ChatMessage(role: .user, content: "Say OK.")], maxTokens: 4,
                                        sampling: SamplingOptions(temperature: 0))
                 for try await event in model.stream(ping) { if case .text(let t) = event { reply += t } }
                 return try json(TestResult(ok: true, model: model.modelID, latencyMs: (clock.now - started).seconds * 1000,

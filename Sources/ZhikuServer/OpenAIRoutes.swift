@@ -128,7 +128,7 @@ struct OpenAIRoutes {
 
         let queue = runtime.answerQueues.queue(for: model), owner = AnswerQueues.owner(account: user.ownerID)
         guard body.stream == true else {
-            var text = "", usage = ChatUsage(promptTokens: 0, completionTokens: 0, finishReason: "stop")
+            var text = "", usage = ChatUsage(promptTokens: 0, completionTokens: 0, finishReason: .stop)
             let turn = try await queue.turn(for: owner)
             defer { turn.release() }
             for try await event in model.stream(chat) {
@@ -139,7 +139,7 @@ struct OpenAIRoutes {
                 }
             }
             return try json(Completion(id: id, created: created, model: model.modelID,
-                                       choices: [.init(message: ChatMessage(role: "assistant", content: text),
+                                       choices: [.init(message: ChatMessage(role: .assistant, content: text),
                                                        finishReason: usage.finishReason)],
                                        usage: .init(usage)))
         }
@@ -149,7 +149,7 @@ struct OpenAIRoutes {
             defer { turn.release() }
             let events = model.stream(chat)
             try await send(StreamChunk(id: id, created: created, model: model.modelID,
-                                       choices: [.init(delta: .init(role: "assistant", content: ""))]))
+                                       choices: [.init(delta: .init(role: .assistant, content: ""))]))
             for try await event in events {
                 switch event {
                 case .text(let piece):
@@ -169,14 +169,14 @@ struct OpenAIRoutes {
     private func knowledgeBaseCompletion(_ body: ChatCompletionRequest, kb name: String, user: User, maxTokens: Int,
                                          sampling: SamplingOptions) async throws -> Response {
         let kb = try await runtime.access.knowledgeBase(name, for: user, needs: .viewer)
-        guard let last = body.messages.last, last.role == "user" else {
+        guard let last = body.messages.last, last.role == .user else {
             throw ZhikuError.invalidInput("the last message must be the user's question")
         }
         var ask = Answerer.Request(question: last.content)
-        ask.history = body.messages.dropLast().filter { $0.role != "system" }
+        ask.history = body.messages.dropLast().filter { $0.role != .system }
         ask.maxTokens = maxTokens
         ask.sampling = sampling
-        ask.channel = "openai"
+        ask.channel = .openai
         ask.user = user.auditName
         try ask.validate(runtime.configuration)
         _ = try await chatModels.model(nil)
@@ -196,19 +196,19 @@ struct OpenAIRoutes {
                 }
             }
             let usage = ChatUsage(promptTokens: stats?.promptTokens ?? 0, completionTokens: stats?.completionTokens ?? 0,
-                                  finishReason: "stop")
+                                  finishReason: .stop)
             return try json(Completion(id: id, created: created, model: modelName,
-                                       choices: [.init(message: ChatMessage(role: "assistant", content: text),
+                                       choices: [.init(message: ChatMessage(role: .assistant, content: text),
                                                        finishReason: Self.finishReason(stats))],
-                                       usage: .init(usage), citations: citations, notFound: stats?.finishReason == "not_found"))
+                                       usage: .init(usage), citations: citations, notFound: stats?.finishReason == .notFound))
         }
         return ServerSentEvent.response(.openAI, for: user, logger: runtime.logger, what: "an answer") { writer in
-            func chunk(_ delta: StreamChunk.Delta, finish: String? = nil, usage: Usage? = nil,
+            func chunk(_ delta: StreamChunk.Delta, finish: FinishReason? = nil, usage: Usage? = nil,
                        citations: [Citation]? = nil, notFound: Bool? = nil) -> StreamChunk {
                 StreamChunk(id: id, created: created, model: modelName, choices: [.init(delta: delta, finishReason: finish)],
                             usage: usage, citations: citations, notFound: notFound)
             }
-            try await writer.write(ServerSentEvent.frame(nil, chunk(.init(role: "assistant", content: ""))))
+            try await writer.write(ServerSentEvent.frame(nil, chunk(.init(role: .assistant, content: ""))))
             var citations: [Citation] = []
             for try await event in events {
                 switch event {
@@ -217,10 +217,10 @@ struct OpenAIRoutes {
                     try await writer.write(ServerSentEvent.frame(nil, chunk(.init(content: piece))))
                 case .done(let stats, _):
                     let usage = Usage(ChatUsage(promptTokens: stats.promptTokens, completionTokens: stats.completionTokens,
-                                                finishReason: "stop"))
+                                                finishReason: .stop))
                     try await writer.write(ServerSentEvent.frame(nil, chunk(.init(), finish: Self.finishReason(stats), usage: usage,
                                                                             citations: citations,
-                                                                            notFound: stats.finishReason == "not_found")))
+                                                                            notFound: stats.finishReason == .notFound)))
                 case .queued(let position):
                     // An SSE comment (OpenAI clients skip it): the answer's place in the model's queue.
                     try await writer.write(ServerSentEvent.comment("queued, position \(position)"))
@@ -231,8 +231,8 @@ struct OpenAIRoutes {
     }
 
     /// OpenAI's finish reasons: `length` when the token limit cut the answer, `stop` otherwise.
-    private static func finishReason(_ stats: AnswerStats?) -> String {
-        stats?.finishReason == "length" ? "length" : "stop"
+    private static func finishReason(_ stats: AnswerStats?) -> FinishReason {
+        stats?.finishReason == .length ? .length : .stop
     }
 
     struct Usage: Encodable {
@@ -250,7 +250,7 @@ struct OpenAIRoutes {
         struct Choice: Encodable {
             var index = 0
             var message: ChatMessage
-            var finishReason: String
+            var finishReason: FinishReason
         }
         var id: String
         var object = "chat.completion"
@@ -265,13 +265,13 @@ struct OpenAIRoutes {
 
     struct StreamChunk: Encodable {
         struct Delta: Encodable {
-            var role: String?
+            var role: ChatRole?
             var content: String?
         }
         struct Choice: Encodable {
             var index = 0
             var delta: Delta
-            var finishReason: String?
+            var finishReason: FinishReason?
         }
         var id: String
         var object = "chat.completion.chunk"

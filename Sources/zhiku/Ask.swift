@@ -28,7 +28,7 @@ struct Ask: AsyncParsableCommand {
         request.k = k
         request.maxTokens = maxTokens
         request.mode = extractive ? .extractive : .generate
-        request.channel = "cli"
+        request.channel = .cli
         try request.validate()
         let outcome = try await AnswerPrinter.run(Answerer(runtime: runtime).answer(request, in: base), quiet: json)
         if json {
@@ -39,7 +39,7 @@ struct Ask: AsyncParsableCommand {
                 var notFound: Bool
             }
             try emitJSON(Output(answer: outcome.text, citations: outcome.citations, stats: outcome.stats,
-                                notFound: outcome.stats?.finishReason == "not_found"))
+                                notFound: outcome.stats?.finishReason == .notFound))
         }
     }
 }

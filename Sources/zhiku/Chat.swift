@@ -43,7 +43,7 @@ struct Chat: AsyncParsableCommand {
             request.modelFilesAllowed = true
             request.maxTokens = maxTokens
             request.target = target
-            request.channel = "cli"
+            request.channel = .cli
             do {
                 let outcome = try await AnswerPrinter.run(Answerer(runtime: runtime).answer(request, in: base))
                 if let stored = outcome.conversation { target = .conversation(stored.id) }

@@ -81,7 +81,7 @@ struct Eval: AsyncParsableCommand {
         if let kb = try await runtime.store.knowledgeBase(named: name) {
             return (kb, try await reuse(kb, dataset, runtime))
         }
-        let kb = try await runtime.createKnowledgeBase(name: name, embeddingModel: parseModel(embeddingModel))
+        let kb = try await runtime.createKnowledgeBase(name: name, embeddingModel: EmbeddingChoice(parsing: embeddingModel))
         let progress = ProgressLine(total: dataset.corpus.count)
         var documentsOfFile: [FileRecord.ID: [String]] = [:]
         var jobs: [Job.ID] = []
@@ -107,7 +107,7 @@ struct Eval: AsyncParsableCommand {
     /// Maps the files of a knowledge base a previous run ingested back to the documents, by content hash.
     private func reuse(_ kb: KnowledgeBase, _ dataset: BEIRDataset, _ runtime: ZhikuRuntime) async throws
         -> [FileRecord.ID: [String]] {
-        if let wanted = parseModel(embeddingModel), wanted != kb.embeddingModel {
+        if !EmbeddingChoice(parsing: embeddingModel).accepts(kb.embeddingModel) {
             throw ValidationError("\(data ?? "") holds '\(kb.name)' embedded with \(kb.embeddingModel ?? "none"); use another --data folder")
         }
         let files = try await runtime.store.files(in: kb.id)

@@ -119,9 +119,9 @@ struct EvalQA: AsyncParsableCommand {
             request.modelFilesAllowed = true
             request.k = k
             request.maxTokens = maxTokens
-            request.channel = "cli"
+            request.channel = .cli
             let outcome = try await AnswerPrinter.run(answerer.answer(request, in: kb), quiet: true)
-            let notFound = outcome.stats?.finishReason == "not_found"
+            let notFound = outcome.stats?.finishReason == .notFound
             let cited = Self.citedNumbers(outcome.text)
             let rightPage = outcome.citations.contains { c in
                 cited.contains(c.n) && c.fileName == q.doc && (q.doc?.hasSuffix(".html") == true || q.pages.contains(c.page))

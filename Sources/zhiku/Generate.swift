@@ -40,7 +40,7 @@ struct Generate: AsyncParsableCommand {
             // A raw prompt is the caller's own text: control tokens written in it are parsed.
             promptIDs = generator.model.tokenizer.encode(input, parsingControlTokens: true)
         } else if message != nil {
-            promptIDs = try generator.promptIDs([ChatMessage(role: "user", content: input)]) ?? []
+            promptIDs = try generator.promptIDs([ChatMessage(role: .user, content: input)]) ?? []
         } else {
             guard let messages = try? JSONDecoder().decode([ChatMessage].self, from: Data(input.utf8)), !messages.isEmpty else {
                 throw ZhikuError.invalidInput("stdin must be a JSON array of {\"role\", \"content\"} messages (or use --raw)")

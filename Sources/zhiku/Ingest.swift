@@ -22,7 +22,7 @@ struct Ingest: AsyncParsableCommand {
         let runtime = try await options.runtime()
         let base: KnowledgeBase
         if create, try await runtime.store.knowledgeBase(named: kb) == nil {
-            base = try await runtime.createKnowledgeBase(name: kb, embeddingModel: parseModel(embeddingModel))
+            base = try await runtime.createKnowledgeBase(name: kb, embeddingModel: EmbeddingChoice(parsing: embeddingModel))
         } else {
             base = try await runtime.store.resolveKnowledgeBase(kb)
         }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import ZhikuCore
+import ZhikuEngine
 
 /// `zhiku kb create|list|delete`.
 struct KB: AsyncParsableCommand {
@@ -17,7 +18,7 @@ struct KB: AsyncParsableCommand {
 
         func run() async throws {
             let kb = try await options.runtime().createKnowledgeBase(name: name, description: description,
-                                                                     embeddingModel: parseModel(embeddingModel))
+                                                                     embeddingModel: EmbeddingChoice(parsing: embeddingModel))
             emit("created knowledge base '\(kb.name)' (id \(kb.id), \(kb.embeddingModel.map { "embeddings: \($0)" } ?? "keyword search only"))")
         }
     }
@@ -77,8 +78,4 @@ struct KB: AsyncParsableCommand {
     }
 }
 
-/// `--embedding-model` as the runtime takes it: absent → the default, "none" → keyword only.
-func parseModel(_ text: String?) -> String?? {
-    guard let text else { return .none }
-    return text.lowercased() == "none" ? .some(nil) : .some(text)
-}
+

@@ -32,7 +32,7 @@ import ZhikuTestSupport
         let answerer = try await answerer()
         var request = Answerer.Request(question: "Q?")
         request.maxTokens = 100
-        request.history = (1...6).map { ChatMessage(role: $0 % 2 == 1 ? "user" : "assistant", content: "turn \($0) " + String(repeating: "x", count: 20)) }
+        request.history = (1...6).map { ChatMessage(role: $0 % 2 == 1 ? .user : .assistant, content: "turn \($0) " + String(repeating: "x", count: 20)) }
         let sources = [hit(1, String(repeating: "a", count: 300)), hit(2, String(repeating: "b", count: 300)),
                        hit(3, String(repeating: "c", count: 300))]
         // Budget: 1000 - 100 - 64 = 836 tokens for a system prompt of 131 characters (the context grows by whatever
@@ -52,7 +52,7 @@ import ZhikuTestSupport
         let (all, allUsed) = answerer.prompt(request, sources: sources, model: CharacterModel(contextTokens: 8000))
         #expect(allUsed.count == 3)
         #expect(all.dropFirst().dropLast().map { $0.content.prefix(6) } == (1...6).map { "turn \($0)"[...] })
-        #expect(all.first?.role == "system")
+        #expect(all.first?.role == .system)
 
         // A source bigger than the whole budget still goes in alone rather than in pieces.
         let (_, single) = answerer.prompt(request, sources: [hit(9, String(repeating: "z", count: 5000))], model: model)
@@ -85,7 +85,7 @@ import ZhikuTestSupport
         let answerer = try await answerer()
         var request = Answerer.Request(question: "Q?")
         request.maxTokens = 10
-        request.history = (1...4).map { ChatMessage(role: "user", content: String(repeating: "\($0)", count: 50)) }
+        request.history = (1...4).map { ChatMessage(role: .user, content: String(repeating: "\($0)", count: 50)) }
         // 200 - 10 - 64 - 2 - 8 = 116: two turns of 58 fit.
         let messages = answerer.plainChat(request, model: CharacterModel(contextTokens: 200))
         #expect(messages.map { $0.content.first } == ["3", "4", "Q"])

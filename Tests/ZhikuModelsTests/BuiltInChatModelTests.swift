@@ -18,7 +18,7 @@ import ZhikuCore
 
     @Test func progressThenTextThenDone() async throws {
         let model = try Self.load()
-        let request = ChatRequest(messages: [ChatMessage(role: "user", content: String(repeating: "知识库问答。", count: 200) + "请用一句话总结。")],
+        let request = ChatRequest(messages: [ChatMessage(role: .user, content: String(repeating: "知识库问答。", count: 200) + "请用一句话总结。")],
                                   maxTokens: 8)
         var kinds: [String] = [], done: [Int] = [], total = 0
         for try await event in model.stream(request) {
@@ -44,7 +44,7 @@ import ZhikuCore
         let model = try Self.load()
         // A prompt of about 3 000 tokens: seconds of prompt reading, stopped at its first progress report.
         let long = String(repeating: "知识库需要快速而准确地回答团队的问题，并且给出处。", count: 130)
-        let request = ChatRequest(messages: [ChatMessage(role: "user", content: long)], maxTokens: 256)
+        let request = ChatRequest(messages: [ChatMessage(role: .user, content: long)], maxTokens: 256)
         let started = ContinuousClock.now
         let reader = Task {
             for try await event in model.stream(request) {
@@ -62,7 +62,7 @@ import ZhikuCore
         #expect(freed < .seconds(1), "the model was still busy \(freed) after the consumer left")
         // And the next question gets its turn and an answer.
         var text = ""
-        for try await event in model.stream(ChatRequest(messages: [ChatMessage(role: "user", content: "1+1=?")], maxTokens: 4)) {
+        for try await event in model.stream(ChatRequest(messages: [ChatMessage(role: .user, content: "1+1=?")], maxTokens: 4)) {
             if case .text(let t) = event { text += t }
         }
         #expect(!text.isEmpty)

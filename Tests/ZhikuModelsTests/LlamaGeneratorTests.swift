@@ -73,7 +73,7 @@ import ZhikuTestSupport
 
     @Test func samplingIsSeededAndStopsAreHonoured() throws {
         let generator = try loaded()
-        let messages = [ChatMessage(role: "user", content: "Write one sentence about tea.")]
+        let messages = [ChatMessage(role: .user, content: "Write one sentence about tea.")]
         let options = SamplingOptions(temperature: 0.8, topP: 0.9, topK: 40, repetitionPenalty: 1.1, seed: 7)
         let a = try generator.generate(messages, maxTokens: 12, sampling: options)
         let b = try generator.generate(messages, maxTokens: 12, sampling: options)
@@ -83,7 +83,7 @@ import ZhikuTestSupport
         #expect(limited.finishReason == .length)
         #expect(limited.tokenIDs.count == 5)
         #expect(streamed == limited.text, "the streamed pieces add up to the text")
-        let france = [ChatMessage(role: "user", content: "What is the capital of France?")]
+        let france = [ChatMessage(role: .user, content: "What is the capital of France?")]
         let stopped = try generator.generate(france, maxTokens: 20, stop: [" Paris"])
         #expect(stopped.text == "The capital of France is")
         #expect(stopped.finishReason == .stop)

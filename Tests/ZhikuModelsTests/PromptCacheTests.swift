@@ -19,7 +19,7 @@ import ZhikuTestSupport
         return generator
     }
 
-    static let instructions = ChatMessage(role: "system", content: String(repeating: "Answer from the numbered sources only, and cite them as [n]. ", count: 6))
+    static let instructions = ChatMessage(role: .system, content: String(repeating: "Answer from the numbered sources only, and cite them as [n]. ", count: 6))
 
     /// Records the first progress report (how much of the prompt was already in the cache).
     final class FirstProgress: @unchecked Sendable {
@@ -32,8 +32,8 @@ import ZhikuTestSupport
     @Test func aSharedBeginningIsReadOnceAndGivesTheSameLogits() throws {
         let generator = try loaded()
         generator.promptCache.removeAll()
-        let first = [Self.instructions, ChatMessage(role: "user", content: "What is a source package?")]
-        let second = [Self.instructions, ChatMessage(role: "user", content: "How do I build a binary package with dpkg-buildpackage?")]
+        let first = [Self.instructions, ChatMessage(role: .user, content: "What is a source package?")]
+        let second = [Self.instructions, ChatMessage(role: .user, content: "How do I build a binary package with dpkg-buildpackage?")]
         _ = try generator.generate(first, maxTokens: 4, reusingPrompts: true)
         #expect(generator.promptCache.count == 1)
 
@@ -57,7 +57,7 @@ import ZhikuTestSupport
     @Test func theSameSessionIsLentAgainAndACancelledOneIsDropped() throws {
         let generator = try loaded()
         let cache = PromptCache(limit: 1)
-        let ids = try #require(try generator.promptIDs([ChatMessage(role: "user", content: "你好，请介绍一下 Debian。")]))
+        let ids = try #require(try generator.promptIDs([ChatMessage(role: .user, content: "你好，请介绍一下 Debian。")]))
         let (a, reusedA) = cache.session(for: ids, capacity: 64, model: generator.model)
         #expect(reusedA == 0)
         _ = try a.forward(ids)

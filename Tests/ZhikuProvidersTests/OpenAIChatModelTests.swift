@@ -16,7 +16,7 @@ import ZhikuTestSupport
         let (server, base) = try CLI.startServer(data: data.url)
         defer { server.terminate(); server.waitUntilExit() }
         let remote = OpenAIChatModel(.init(baseURL: base, model: LlamaGenerator.defaultModelID, apiKey: "unused"))
-        let question = ChatRequest(messages: [ChatMessage(role: "user", content: "What is the capital of France?")],
+        let question = ChatRequest(messages: [ChatMessage(role: .user, content: "What is the capital of France?")],
                                    maxTokens: 24, sampling: SamplingOptions(temperature: 0))
         var pieces: [String] = [], usage: ChatUsage?
         for try await event in remote.stream(question) {
@@ -28,14 +28,14 @@ import ZhikuTestSupport
         }
         #expect(pieces.count > 2, "streamed piece by piece")
         #expect(pieces.joined().contains("Paris"))
-        #expect(usage?.finishReason == "stop")
+        #expect(usage?.finishReason == .stop)
         let engine = try await LlamaGeneratorCache.shared.generator(LlamaGenerator.defaultModelID)
         #expect(usage?.promptTokens == (try engine.promptIDs(question.messages))?.count, "the prompt as the model saw it")
         let local = try await ComputeThreads.shared.run { try engine.generate(question.messages, maxTokens: 24) }
         #expect(pieces.joined() == local.text, "the same greedy text as the engine in this process")
 
         // A client that goes away mid-stream: the stream ends, and the server keeps serving.
-        let long = ChatRequest(messages: [ChatMessage(role: "user", content: "Write a long story about a dragon.")],
+        let long = ChatRequest(messages: [ChatMessage(role: .user, content: "Write a long story about a dragon.")],
                                maxTokens: 300, sampling: SamplingOptions(temperature: 0))
         var received = 0
         for try await event in remote.stream(long) {
@@ -71,7 +71,7 @@ import ZhikuTestSupport
         var configuration = OpenAIChatModel.Configuration(baseURL: "http://127.0.0.1:\(port)", model: "m")
         configuration.retries = 1
         let model = OpenAIChatModel(configuration)
-        let request = ChatRequest(messages: [ChatMessage(role: "user", content: "hi")])
+        let request = ChatRequest(messages: [ChatMessage(role: .user, content: "hi")])
         await #expect { for try await _ in model.stream(request) {} } throws: { error in
             let e = error as? ZhikuError
             return e?.code == .upstreamFailed && e?.message == "cannot reach the chat model server"

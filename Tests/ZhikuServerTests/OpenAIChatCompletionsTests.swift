@@ -21,7 +21,7 @@ import ZhikuTestSupport
         #expect((choice?["message"] as? [String: Any])?["content"] as? String == "The capital of France is")
         #expect(choice?["finish_reason"] as? String == "stop")
         let engine = try await LlamaGeneratorCache.shared.generator(LlamaGenerator.defaultModelID)
-        let promptTokens = try engine.promptIDs([ChatMessage(role: "user", content: "What is the capital of France?")])?.count
+        let promptTokens = try engine.promptIDs([ChatMessage(role: .user, content: "What is the capital of France?")])?.count
         #expect((whole.json["usage"] as? [String: Any])?["prompt_tokens"] as? Int == promptTokens)
 
         let streamed = try await server.json(.POST, "/v1/chat/completions",

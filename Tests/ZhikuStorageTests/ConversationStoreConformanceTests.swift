@@ -7,12 +7,12 @@ import ZhikuTestSupport
 /// The behaviour every ``ConversationStore`` backend must show (SQLite and PostgreSQL run the same tests).
 @Suite struct ConversationStoreConformanceTests {
     func exchange(_ question: String, _ answer: String, target: ChatExchange.Target, kb: KnowledgeBase?,
-                  finish: String = "stop") -> ChatExchange {
+                  finish: FinishReason = .stop) -> ChatExchange {
         let chunk = Chunk(id: 7, fileID: 3, knowledgeBaseID: kb?.id ?? 0, ordinal: 0, page: 2, start: 0, end: 10, text: "0123456789")
         let hit = SearchHit(chunk: chunk, fileName: "handbook.pdf", score: 0.5, vectorScore: 0.9)
         let stats = AnswerStats(model: "m", promptTokens: 100, completionTokens: 20, finishReason: finish, retrievalMs: 3,
                                 firstTokenMs: 40, totalMs: 900)
-        return ChatExchange(target: target, kb: kb, channel: "api", question: question, answer: answer,
+        return ChatExchange(target: target, kb: kb, channel: .api, question: question, answer: answer,
                             citations: [Citation(n: 1, hit: hit)], retrieved: [AuditEntry.RetrievedChunk(hit)], stats: stats)
     }
 
@@ -33,7 +33,7 @@ import ZhikuTestSupport
         #expect(continued?.messageCount == 4)
 
         let messages = try await conversations.messages(in: created.id)
-        #expect(messages.map(\.role) == ["user", "assistant", "user", "assistant"])
+        #expect(messages.map(\.role) == [.user, .assistant, .user, .assistant])
         #expect(messages.map(\.content) == ["How early must leave be requested?\nThanks", "One week [1].",
                                             "And sick leave?", "A doctor's note [1]."])
         #expect(messages[1].citations.first?.fileName == "handbook.pdf")
@@ -95,13 +95,13 @@ import ZhikuTestSupport
         let law = try await store.createKnowledgeBase(name: "law", description: "")
         let before = Date()
         try await conversations.record(exchange("q1", "a1", target: .none, kb: hr))
-        try await conversations.record(exchange("q2", "", target: .none, kb: law, finish: "not_found"))
+        try await conversations.record(exchange("q2", "", target: .none, kb: law, finish: .notFound))
         try await conversations.record(exchange("q3", "a3", target: .newConversation, kb: hr))
         #expect(try await conversations.conversations(limit: 10).count == 1, "audit-only exchanges make no conversation")
 
         let all = try await conversations.auditEntries(kb: nil, since: nil, limit: 10)
         #expect(all.map(\.question) == ["q3", "q2", "q1"])
-        #expect(all[1].finishReason == "not_found")
+        #expect(all[1].finishReason == .notFound)
         #expect(all[0].conversationID != nil)
         #expect(all[2].conversationID == nil)
         #expect(all[2].retrieved == [AuditEntry.RetrievedChunk(

@@ -42,4 +42,27 @@ import ZhikuTestSupport
         _ = try await store.deleteKnowledgeBase(id: 1)
         #expect(try await store.file(id: 1) == nil)
     }
+
+    /// v11 names the audit log's asker column `user_name`, as in PostgreSQL: entries written before keep their asker
+    /// and are still found by it.
+    @Test func auditLogKeepsItsAskersAcrossTheRename() async throws {
+        let folder = TemporaryFolder()
+        let path = folder.url.appendingPathComponent("old.sqlite").path
+        do {
+            let pool = try DatabasePool(path: path)
+            try SQLiteMigrations.migrator.migrate(pool, upTo: "v10-kb-owners")
+            try await pool.write { db in
+                try db.execute(sql: """
+                    INSERT INTO audit_log (at, user, kb_id, kb_name, channel, question, retrieved, answer, model, finish_reason, latency_ms)
+                        VALUES (5, 'ana', NULL, NULL, 'api', 'Q?', '[]', 'A.', 'm', 'not_found', 12);
+                    """)
+            }
+            try pool.close()
+        }
+        let conversations = SQLiteConversationStore(database: try SQLiteDatabase(path: path))
+        let entries = try await conversations.auditEntries(kbs: nil, askedBy: "ana", since: nil, limit: 10)
+        #expect(entries.map(\.user) == ["ana"])
+        #expect(entries.first?.finishReason == .notFound && entries.first?.channel == .api)
+        #expect(try await conversations.auditEntries(kbs: nil, askedBy: "bo", since: nil, limit: 10).isEmpty)
+    }
 }

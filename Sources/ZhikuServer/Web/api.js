@@ -17,6 +17,22 @@ export class APIError extends Error {
   constructor(status, code, message) { super(message); this.status = status; this.code = code; }
 }
 
+/**
+ * The APIError of a failed answer: the server's `{error: {code, message}}` envelope (the only parser of it), or
+ * the HTTP status when the body is not one. A 401 (an expired session) also calls the sign-in handler, when
+ * `signsOut` (not for the sign-in request itself).
+ */
+function errorOf(status, statusText, data, signsOut) {
+  const error = data && data.error ? data.error : { code: 'http', message: `${status} ${statusText || ''}`.trim() };
+  if (status === 401 && signsOut) onUnauthorized();
+  return new APIError(status, error.code, error.message);
+}
+
+/** Throws the APIError of a failed `response` (JSON calls, streams, uploads of bytes). */
+async function failure(response) {
+  throw errorOf(response.status, response.statusText, await response.json().catch(() => null), true);
+}
+
 /** Calls `path` and returns its JSON (null for 204). Non-2xx answers throw an APIError with the server's message. */
 export async function api(path, { method = 'GET', body, signal } = {}) {
   const options = { method, signal, headers: headersFor(method) };
@@ -28,11 +44,7 @@ export async function api(path, { method = 'GET', body, signal } = {}) {
   }
   if (response.status === 204) return null;
   const data = await response.json().catch(() => null);
-  if (!response.ok) {
-    const error = data && data.error ? data.error : { code: 'http', message: `${response.status} ${response.statusText}` };
-    if (response.status === 401 && path !== '/api/login') onUnauthorized();
-    throw new APIError(response.status, error.code, error.message);
-  }
+  if (!response.ok) throw errorOf(response.status, response.statusText, data, path !== '/api/login');
   return data;
 }
 
@@ -45,11 +57,7 @@ export async function streamEvents(path, body, onEvent, signal) {
     method: 'POST', signal, headers: headersFor('POST', { 'content-type': 'application/json', accept: 'text/event-stream' }),
     body: JSON.stringify(body),
   });
-  if (!response.ok) {
-    const data = await response.json().catch(() => null);
-    const error = data && data.error ? data.error : { code: 'http', message: `${response.status} ${response.statusText}` };
-    throw new APIError(response.status, error.code, error.message);
-  }
+  if (!response.ok) await failure(response);
   const reader = response.body.getReader();
   const decoder = new TextDecoder();
   let buffer = '';
@@ -85,7 +93,7 @@ export function uploadFile(kbId, file, name, onProgress) {
     xhr.onload = () => {
       const data = xhr.response;
       if (xhr.status >= 200 && xhr.status < 300) resolve(data);
-      else reject(new APIError(xhr.status, data?.error?.code ?? 'http', data?.error?.message ?? `HTTP ${xhr.status}`));
+      else reject(errorOf(xhr.status, xhr.statusText, data, true));
     };
     xhr.onerror = () => reject(new APIError(0, 'offline', 'the upload was interrupted'));
     const form = new FormData();
@@ -94,13 +102,7 @@ export function uploadFile(kbId, file, name, onProgress) {
   });
 }
 
-/** Throws the APIError of a failed `response`. */
-async function failure(response) {
-  const data = await response.json().catch(() => null);
-  const error = data && data.error ? data.error : { code: 'http', message: `${response.status} ${response.statusText}` };
-  if (response.status === 401) onUnauthorized();
-  throw new APIError(response.status, error.code, error.message);
-}
+
 
 /** Posts raw bytes (a recording) to `path` and returns the JSON answer. */
 export async function postBytes(path, blob) {

@@ -1,14 +1,13 @@
 // Zhiku's web UI: the rail (knowledge bases, conversations), the three views, routing by URL hash, theme and
 // language. ES modules served by the zhiku binary itself; no framework, no build step.
 import { api, setSession } from './api.js';
-import { ask, button, el, toast } from './dom.js';
+import { $, ask, button, el, setTitle, toast } from './dom.js';
 import { language, setLanguage, t, translatePage } from './i18n.js';
 import { currentConversation, initChat, newChat, openConversation, setKnowledgeBases, setModelLabel } from './chat.js';
 import { dropped, hideKnowledgeBase, initKnowledgeBaseView, showKnowledgeBase } from './kb.js';
 import { closePanel } from './panel.js';
 import { initSettings, showSettings } from './settings.js';
 
-const $ = (id) => document.getElementById(id);
 let knowledgeBases = [];
 
 async function loadKnowledgeBases() {
@@ -39,7 +38,7 @@ async function loadConversations() {
         const title = await ask(t('renameConv'), { value: c.title });
         if (!title) return;
         try { await api(`/api/conversations/${c.id}`, { method: 'PATCH', body: { title } }); } catch (e) { toast(e.message); }
-        if (currentConversation() === c.id) $('topbar-title').textContent = title;
+        if (currentConversation() === c.id) setTitle(title);
         loadConversations();
       }, { 'aria-label': `${t('rename')}: ${c.title}`, title: t('rename') }),
       button('✕', 'plain', async () => {

@@ -1,12 +1,11 @@
 // The conversation column: sending questions, streaming answers, citations, stop, regenerate, copy.
 import { api, streamEvents } from './api.js';
-import { button, el, toast } from './dom.js';
+import { $, button, el, setTitle, toast } from './dom.js';
 import { t } from './i18n.js';
 import { renderMarkdown } from './markdown.js';
 import { citedWhere, closePanel, showSources } from './panel.js';
 import { autoRead, initMicrophone, setAutoRead, speak, speakable, stopSpeaking } from './voice.js';
 
-const $ = (id) => document.getElementById(id);
 
 const state = {
   conversationId: null,
@@ -74,7 +73,7 @@ export function newChat(kbId) {
   closePanel();
   if (kbId !== undefined) { $('chat-kb').value = String(kbId); state.kbId = $('chat-kb').value; }
   render();
-  $('topbar-title').textContent = t('newConversation');
+  setTitle(t('newConversation'));
 }
 
 export const currentConversation = () => state.conversationId;
@@ -96,7 +95,7 @@ export async function openConversation(id) {
     notFound: m.stats?.finish_reason === 'not_found', stopped: m.stats?.finish_reason === 'cancelled',
     kbId: conversation.kb_id,
   }));
-  $('topbar-title').textContent = conversation.title;
+  setTitle(conversation.title);
   render();
 }
 
@@ -247,7 +246,7 @@ async function send(question, again) {
         turn.stats = data.stats;
         if (data.conversation_id != null && state.conversationId == null) {
           state.conversationId = data.conversation_id;
-          $('topbar-title').textContent = question.split('\n')[0].slice(0, 60);
+          setTitle(question.split('\n')[0].slice(0, 60));
         }
       } else if (name === 'error') {
         turn.error = true;

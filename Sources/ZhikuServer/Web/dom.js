@@ -1,6 +1,12 @@
 // Small DOM helpers. Text from the server, documents or models only ever enters the page as text nodes.
 import { t } from './i18n.js';
 
+/** The element with id `id`. */
+export const $ = (id) => document.getElementById(id);
+
+/** Sets the title in the top bar (the one place that writes it). */
+export function setTitle(text) { $('topbar-title').textContent = text; }
+
 /** Creates `<tag class=cls>` with `text` as its text content and optional attributes. */
 export function el(tag, cls, text, attributes = {}) {
   const node = document.createElement(tag);
@@ -20,7 +26,7 @@ export function button(label, cls, onClick, attributes = {}) {
 let toastTimer;
 /** Shows a short message at the bottom of the page. */
 export function toast(message) {
-  const box = document.getElementById('toast');
+  const box = $('toast');
   box.textContent = message;
   box.hidden = false;
   clearTimeout(toastTimer);
@@ -29,10 +35,10 @@ export function toast(message) {
 
 /** Asks a question in the page's dialog. With `value` it asks for text and resolves to it; null when cancelled. */
 export function ask(text, { value, okLabel, danger } = {}) {
-  const dialog = document.getElementById('dialog');
-  const input = document.getElementById('dialog-input');
-  const ok = document.getElementById('dialog-ok');
-  document.getElementById('dialog-text').textContent = text;
+  const dialog = $('dialog');
+  const input = $('dialog-input');
+  const ok = $('dialog-ok');
+  $('dialog-text').textContent = text;
   input.hidden = value === undefined;
   input.value = value ?? '';
   ok.textContent = okLabel ?? t('ok');

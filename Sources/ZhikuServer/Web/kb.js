@@ -1,11 +1,10 @@
 // A knowledge base: its files, uploads (drag and drop of files and folders) with transfer and ingestion progress,
 // retry, delete, and a preview of each file's extracted text.
 import { APIError, api, uploadFile } from './api.js';
-import { ask, button, el, formatSize, toast } from './dom.js';
+import { $, ask, button, el, formatSize, setTitle, toast } from './dom.js';
 import { t } from './i18n.js';
 import { showPreview } from './panel.js';
 
-const $ = (id) => document.getElementById(id);
 let current = null;      // the knowledge base shown
 let refreshTimer = 0;
 let hooks = {};
@@ -33,7 +32,7 @@ export async function showKnowledgeBase(kb) {
   if (!current || current.id !== kb.id) $('uploads').replaceChildren();
   current = kb;
   $('kb-title').textContent = kb.name;
-  $('topbar-title').textContent = kb.name;
+  setTitle(kb.name);
   const model = kb.embedding_model ?? t('none');
   $('kb-meta').textContent = kb.pending_embedding_model ? t('reembedding', { model: kb.pending_embedding_model }) : model;
   await refreshFiles();

@@ -1,6 +1,6 @@
 // The right-hand panel: an answer's sources (the cited passage highlighted in its page) and a file's extracted text.
 import { api } from './api.js';
-import { el } from './dom.js';
+import { $, el } from './dom.js';
 import { t } from './i18n.js';
 
 const pageCache = new Map();
@@ -16,17 +16,17 @@ async function pages(kbId, fileId) {
 
 /** Opens the panel with `title` and `content`. */
 export function openPanel(title, content) {
-  document.getElementById('panel-title').textContent = title;
-  const body = document.getElementById('panel-body');
+  $('panel-title').textContent = title;
+  const body = $('panel-body');
   body.replaceChildren(content);
   body.scrollTop = 0;
-  document.getElementById('panel').hidden = false;
-  document.getElementById('app').classList.add('with-panel');
+  $('panel').hidden = false;
+  $('app').classList.add('with-panel');
 }
 
 export function closePanel() {
-  document.getElementById('panel').hidden = true;
-  document.getElementById('app').classList.remove('with-panel');
+  $('panel').hidden = true;
+  $('app').classList.remove('with-panel');
 }
 
 /**

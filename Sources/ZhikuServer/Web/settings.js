@@ -1,10 +1,9 @@
 // Settings: the chat model (built in or an OpenAI-compatible endpoint, with a connection test), each knowledge
 // base's embedding model, and the retrieval knobs. Every change applies to the next question, no restart.
 import { api } from './api.js';
-import { button, el } from './dom.js';
+import { $, button, el, setTitle } from './dom.js';
 import { t } from './i18n.js';
 
-const $ = (id) => document.getElementById(id);
 let hooks = {};
 
 function status(id, text, ok) {
@@ -71,7 +70,7 @@ async function test(name) {
 
 /** Loads every section from the server. */
 export async function showSettings(kbs) {
-  $('topbar-title').textContent = t('settings');
+  setTitle(t('settings'));
   await Promise.all([loadModels(), loadRetrieval(), loadEmbeddings(kbs)]);
 }
 

@@ -263,6 +263,10 @@ enum SQLiteMigrations {
                 CREATE UNIQUE INDEX knowledge_bases_owner_name ON knowledge_bases (COALESCE(owner_id, 0), name);
                 """)
         }
+        // The audit log's asker column had another name here than in PostgreSQL (`user`, a keyword there).
+        migrator.registerMigration("v11-audit-user-name") { db in
+            try db.execute(sql: "ALTER TABLE audit_log RENAME COLUMN user TO user_name")
+        }
         return migrator
     }
 }

@@ -2,19 +2,17 @@ import ZhikuCore
 
 /// One table of Zhiku's schema as `zhiku migrate` copies it: its columns with their kinds, and the columns of its
 /// key (rows are read and copied in key order, so a copy interrupted half-way resumes after the last key copied).
-/// The same tables exist in SQLite and PostgreSQL; where a column's name differs, `sqliteName` says so.
+/// The same tables, with the same column names, exist in SQLite and PostgreSQL.
 public struct TableSpec: Sendable {
     public enum Kind: Sendable { case integer, real, text }
 
     public struct Column: Sendable {
         public var name: String
         public var kind: Kind
-        public var sqliteName: String
 
-        init(_ name: String, _ kind: Kind, sqlite: String? = nil) {
+        init(_ name: String, _ kind: Kind) {
             self.name = name
             self.kind = kind
-            sqliteName = sqlite ?? name
         }
     }
 
@@ -63,7 +61,7 @@ public struct TableSpec: Sendable {
                                         .init("created_at", r), .init("updated_at", r)]),
             TableSpec("messages", [.init("id", i), .init("conversation_id", i), .init("role", t), .init("content", t),
                                    .init("citations", t), .init("stats", t), .init("created_at", r)]),
-            TableSpec("audit_log", [.init("id", i), .init("at", r), .init("user_name", t, sqlite: "user"), .init("kb_id", i),
+            TableSpec("audit_log", [.init("id", i), .init("at", r), .init("user_name", t), .init("kb_id", i),
                                     .init("kb_name", t), .init("conversation_id", i), .init("channel", t), .init("question", t),
                                     .init("retrieved", t), .init("answer", t), .init("model", t), .init("finish_reason", t),
                                     .init("latency_ms", r)]),

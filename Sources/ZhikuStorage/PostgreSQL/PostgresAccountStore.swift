@@ -29,24 +29,24 @@ public struct PostgresAccountStore: AccountStore {
             """).first else {
             throw ZhikuError(.conflict, "a user named '\(name)' already exists")
         }
-        return try Self.user(row)
+        return try RowMapping.user(row)
     }
 
     public func users() async throws -> [User] {
-        try await database.rows("listing users", "SELECT * FROM users ORDER BY id").map(Self.user)
+        try await database.rows("listing users", "SELECT * FROM users ORDER BY id").map(RowMapping.user)
     }
 
     public func user(named name: String) async throws -> User? {
-        try await database.rows("reading user '\(name)'", "SELECT * FROM users WHERE name = \(name)").first.map(Self.user)
+        try await database.rows("reading user '\(name)'", "SELECT * FROM users WHERE name = \(name)").first.map(RowMapping.user)
     }
 
     public func user(id: User.ID) async throws -> User? {
-        try await database.rows("reading user \(id)", "SELECT * FROM users WHERE id = \(id)").first.map(Self.user)
+        try await database.rows("reading user \(id)", "SELECT * FROM users WHERE id = \(id)").first.map(RowMapping.user)
     }
 
     public func credentials(named name: String) async throws -> (User, String)? {
         try await database.rows("reading the credentials of '\(name)'", "SELECT * FROM users WHERE name = \(name)").first.map {
-            (try Self.user($0), try $0["password_hash"])
+            (try RowMapping.user($0), try $0["password_hash"])
         }
     }
 
@@ -74,15 +74,15 @@ public struct PostgresAccountStore: AccountStore {
         let row = try await database.rows("creating an API key for user \(user)", """
             INSERT INTO api_keys (user_id, name, prefix, hash, created_at) VALUES (\(user), \(name), \(prefix), \(hash), \(now)) RETURNING *
             """)
-        return try Self.key(row[0])
+        return try RowMapping.apiKey(row[0])
     }
 
     public func apiKeys(of user: User.ID) async throws -> [APIKey] {
-        try await database.rows("listing the API keys of user \(user)", "SELECT * FROM api_keys WHERE user_id = \(user) ORDER BY id").map(Self.key)
+        try await database.rows("listing the API keys of user \(user)", "SELECT * FROM api_keys WHERE user_id = \(user) ORDER BY id").map(RowMapping.apiKey)
     }
 
     public func apiKey(id: APIKey.ID) async throws -> APIKey? {
-        try await database.rows("reading API key \(id)", "SELECT * FROM api_keys WHERE id = \(id)").first.map(Self.key)
+        try await database.rows("reading API key \(id)", "SELECT * FROM api_keys WHERE id = \(id)").first.map(RowMapping.apiKey)
     }
 
     public func revokeAPIKey(id: APIKey.ID) async throws -> Bool {
@@ -102,7 +102,7 @@ public struct PostgresAccountStore: AccountStore {
         if (used ?? 0) < time - 60 {
             _ = try await database.rows("recording the use of API key \(key)", "UPDATE api_keys SET last_used_at = \(time) WHERE id = \(key)")
         }
-        return try Self.user(row)
+        return try RowMapping.user(row)
     }
 
     // MARK: Sessions
@@ -130,7 +130,7 @@ public struct PostgresAccountStore: AccountStore {
                 UPDATE sessions SET idle_expires_at = \(time + idleTimeout) WHERE token_hash = \(tokenHash)
                 """)
         }
-        return (try Self.user(row), try row["csrf"])
+        return (try RowMapping.user(row), try row["csrf"])
     }
 
     public func deleteSession(tokenHash: String) async throws {
@@ -155,7 +155,7 @@ public struct PostgresAccountStore: AccountStore {
     public func members(of kb: KnowledgeBase.ID) async throws -> [(User, KnowledgeBaseRole)] {
         try await database.rows("listing the members of knowledge base \(kb)", """
             SELECT u.*, m.role AS kb_role FROM kb_members m JOIN users u ON u.id = m.user_id WHERE m.kb_id = \(kb) ORDER BY u.name
-            """).map { (try Self.user($0), KnowledgeBaseRole(rawValue: try $0["kb_role"]) ?? .viewer) }
+            """).map { (try RowMapping.user($0), KnowledgeBaseRole(rawValue: try $0["kb_role"]) ?? .viewer) }
     }
 
     public func roles(of user: User.ID) async throws -> [KnowledgeBase.ID: KnowledgeBaseRole] {
@@ -164,19 +164,5 @@ public struct PostgresAccountStore: AccountStore {
             roles[try row["kb_id"]] = KnowledgeBaseRole(rawValue: try row["role"]) ?? .viewer
         }
         return roles
-    }
-
-    // MARK: Rows
-
-    private static func user(_ row: PostgresRecord) throws -> User {
-        User(id: try row["id"], name: try row["name"], role: User.Role(rawValue: try row["role"]) ?? .member,
-             createdAt: Date(timeIntervalSince1970: try row["created_at"]))
-    }
-
-    private static func key(_ row: PostgresRecord) throws -> APIKey {
-        APIKey(id: try row["id"], userID: try row["user_id"], name: try row["name"], prefix: try row["prefix"],
-               createdAt: Date(timeIntervalSince1970: try row["created_at"]),
-               revokedAt: (try row["revoked_at"] as Double?).map(Date.init(timeIntervalSince1970:)),
-               lastUsedAt: (try row["last_used_at"] as Double?).map(Date.init(timeIntervalSince1970:)))
     }
 }

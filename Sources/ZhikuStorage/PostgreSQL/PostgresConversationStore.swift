@@ -56,12 +56,12 @@ public struct PostgresConversationStore: ConversationStore {
             try await connection.execute("""
                 INSERT INTO audit_log (at, user_name, kb_id, kb_name, conversation_id, channel, question, retrieved, answer,
                                        model, finish_reason, latency_ms)
-                VALUES (\(time), \(exchange.user), \(exchange.kb?.id), \(exchange.kb?.name), \(conversationID), \(exchange.channel),
+                VALUES (\(time), \(exchange.user), \(exchange.kb?.id), \(exchange.kb?.name), \(conversationID), \(exchange.channel.rawValue),
                         \(exchange.question), \(retrieved), \(exchange.answer), \(exchange.stats.model),
-                        \(exchange.stats.finishReason), \(exchange.stats.totalMs))
+                        \(exchange.stats.finishReason.rawValue), \(exchange.stats.totalMs))
                 """, logger: logger)
             guard let conversationID else { return nil }
-            return try await connection.rows(Self.conversationQuery(id: conversationID), logger: logger).first.map(Self.conversation)
+            return try await connection.rows(Self.conversationQuery(id: conversationID), logger: logger).first.map(RowMapping.conversation)
         }
     }
 
@@ -70,23 +70,17 @@ public struct PostgresConversationStore: ConversationStore {
             SELECT c.*, (SELECT COUNT(*) FROM messages m WHERE m.conversation_id = c.id) AS message_count
             FROM conversations c WHERE c.user_id IS NOT DISTINCT FROM \(owner)
             ORDER BY c.updated_at DESC, c.id DESC LIMIT \(max(0, limit))
-            """).map(Self.conversation)
+            """).map(RowMapping.conversation)
     }
 
     public func conversation(id: Conversation.ID) async throws -> Conversation? {
-        try await database.rows("reading conversation \(id)", Self.conversationQuery(id: id)).first.map(Self.conversation)
+        try await database.rows("reading conversation \(id)", Self.conversationQuery(id: id)).first.map(RowMapping.conversation)
     }
 
     public func messages(in conversation: Conversation.ID) async throws -> [ConversationMessage] {
         try await database.rows("reading the messages of conversation \(conversation)", """
             SELECT * FROM messages WHERE conversation_id = \(conversation) ORDER BY id
-            """).map { row in
-            ConversationMessage(id: try row["id"], conversationID: try row["conversation_id"], role: try row["role"],
-                                content: try row["content"],
-                                citations: JSONColumn.value([Citation].self, try row["citations"]) ?? [],
-                                stats: JSONColumn.value(AnswerStats.self, try row["stats"]),
-                                createdAt: Date(timeIntervalSince1970: try row["created_at"]))
-        }
+            """).map(RowMapping.message)
     }
 
     public func renameConversation(id: Conversation.ID, to title: String) async throws -> Conversation {
@@ -110,14 +104,7 @@ public struct PostgresConversationStore: ConversationStore {
             WHERE (\(everyBase) OR kb_id = ANY(\(kbs ?? [])::bigint[])) AND (\(since)::float8 IS NULL OR at > \(since)::float8)
               AND (\(askedBy)::text IS NULL OR user_name = \(askedBy))
             ORDER BY id DESC LIMIT \(max(0, limit))
-            """).map { row in
-            AuditEntry(id: try row["id"], at: Date(timeIntervalSince1970: try row["at"]), user: try row["user_name"],
-                       kbID: try row["kb_id"], kbName: try row["kb_name"], conversationID: try row["conversation_id"],
-                       channel: try row["channel"], question: try row["question"],
-                       retrieved: JSONColumn.value([AuditEntry.RetrievedChunk].self, try row["retrieved"]) ?? [],
-                       answer: try row["answer"], model: try row["model"], finishReason: try row["finish_reason"],
-                       latencyMs: try row["latency_ms"])
-        }
+            """).map(RowMapping.auditEntry)
     }
 
     private static func conversationQuery(id: Conversation.ID) -> PostgresQuery {
@@ -125,12 +112,5 @@ public struct PostgresConversationStore: ConversationStore {
         SELECT c.*, (SELECT COUNT(*) FROM messages m WHERE m.conversation_id = c.id) AS message_count
         FROM conversations c WHERE c.id = \(id)
         """
-    }
-
-    private static func conversation(_ row: PostgresRecord) throws -> Conversation {
-        Conversation(id: try row["id"], title: try row["title"], kbID: try row["kb_id"],
-                     createdAt: Date(timeIntervalSince1970: try row["created_at"]),
-                     updatedAt: Date(timeIntervalSince1970: try row["updated_at"]), messageCount: try row["message_count"],
-                     userID: try row["user_id"])
     }
 }

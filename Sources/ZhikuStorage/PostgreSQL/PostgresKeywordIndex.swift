@@ -15,12 +15,12 @@ import ZhikuRetrieval
 /// with the stats row's generation (a fresh value on every change, from any process): while it matches, a query
 /// costs one small read of the stats row; after a change the query is answered by the server and the snapshot is
 /// rebuilt in the background, at most a third of the time under steady writes.
-public struct PostgresKeywordIndex: KeywordIndex {
+public struct PostgresKeywordIndex: KeywordIndex, KeywordPostingsBackend {
     public let database: PostgreSQLDatabase
-    private let tokenizer: any TextTokenizer
-    private let parameters: BM25Parameters
-    private let snapshots: SnapshotCache<KnowledgeBase.ID, BM25Snapshot>?
-    private var logger: Logger { database.logger }
+    let tokenizer: any TextTokenizer
+    let parameters: BM25Parameters
+    let snapshots: SnapshotCache<KnowledgeBase.ID, BM25Snapshot>?
+    var logger: Logger { database.logger }
 
     /// - Parameter cachesSnapshots: keep a compact in-memory copy of each searched knowledge base's postings,
     ///   rebuilt in the background after changes (searches are scored by the server while it is stale).
@@ -103,28 +103,24 @@ public struct PostgresKeywordIndex: KeywordIndex {
     }
 
     public func search(_ query: String, k: Int, in kb: KnowledgeBase.ID) async throws -> [ScoredChunk] {
-        guard k > 0 else { return [] }
-        let counts = tokenizer.termCounts(query).counts
-        guard !counts.isEmpty else { return [] }
-        let parameters = self.parameters, logger = self.logger
-        let stats = try await database.run("searching the keyword index") {
+        try await searchPostings(query, k: k, in: kb)
+    }
+
+    func readStats(of kb: KnowledgeBase.ID) async throws -> BM25Stats {
+        let logger = self.logger
+        return try await database.run("searching the keyword index") {
             try await database.client.withConnection { try await Self.stats($0, kb: kb, logger: logger) }
         }
-        guard stats.documents > 0 else { return [] }
-        if let snapshot = snapshots?.snapshot(for: kb, generation: stats.generation) {
-            return snapshot.search(counts, k: k, parameters: parameters)
-        }
-        let hits = try await database.run("searching the keyword index") {
+    }
+
+    func scorePostings(_ counts: [String: Int], k: Int, in kb: KnowledgeBase.ID, stats: BM25Stats) async throws -> [ScoredChunk] {
+        let parameters = self.parameters, logger = self.logger
+        return try await database.run("searching the keyword index") {
             try await database.client.withConnection { connection in
                 try await Self.searchPostings(connection, counts: counts, k: k, kb: kb, stats: stats, parameters: parameters,
                                               logger: logger)
             }
         }
-        // Answered by the server now; the snapshot for the next queries is built in the background.
-        snapshots?.rebuildInBackground(kb, build: { try await self.warm(kb) }, failed: { error in
-            logger.warning("loading the keyword index of knowledge base \(kb) into memory failed (searches stay on the server): \(error)")
-        })
-        return hits
     }
 
     /// Loads the knowledge base's postings into an in-memory snapshot now, read in one consistent transaction

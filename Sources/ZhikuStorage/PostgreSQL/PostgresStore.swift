@@ -42,20 +42,20 @@ public struct PostgresStore: Store {
             """).first else {
             throw ZhikuError(.conflict, SQLiteStore.taken(name, owner))
         }
-        return try Self.knowledgeBase(row)
+        return try RowMapping.knowledgeBase(row)
     }
 
     public func knowledgeBases() async throws -> [KnowledgeBase] {
-        try await database.rows("listing knowledge bases", "SELECT * FROM knowledge_bases ORDER BY id").map(Self.knowledgeBase)
+        try await database.rows("listing knowledge bases", "SELECT * FROM knowledge_bases ORDER BY id").map(RowMapping.knowledgeBase)
     }
 
     public func knowledgeBase(id: KnowledgeBase.ID) async throws -> KnowledgeBase? {
-        try await database.rows("reading knowledge base \(id)", "SELECT * FROM knowledge_bases WHERE id = \(id)").first.map(Self.knowledgeBase)
+        try await database.rows("reading knowledge base \(id)", "SELECT * FROM knowledge_bases WHERE id = \(id)").first.map(RowMapping.knowledgeBase)
     }
 
     public func knowledgeBases(named name: String) async throws -> [KnowledgeBase] {
         try await database.rows("reading knowledge base '\(name)'", "SELECT * FROM knowledge_bases WHERE name = \(name) ORDER BY id")
-            .map(Self.knowledgeBase)
+            .map(RowMapping.knowledgeBase)
     }
 
     public func deleteKnowledgeBase(id: KnowledgeBase.ID) async throws -> [String] {
@@ -79,7 +79,7 @@ public struct PostgresStore: Store {
                 """).first else {
                 throw ZhikuError.notFound("knowledge base \(id) does not exist")
             }
-            return try Self.knowledgeBase(row)
+            return try RowMapping.knowledgeBase(row)
         } catch let error as ZhikuError where "\(error)".contains("knowledge_bases_owner_name") {
             let owner = try await knowledgeBase(id: id)?.ownerID
             throw ZhikuError(.conflict, SQLiteStore.taken(name, owner))
@@ -117,26 +117,26 @@ public struct PostgresStore: Store {
                     SELECT * FROM files WHERE kb_id = \(kb) AND sha256 = \(source.sha256)
                     """, logger: logger)
                 guard let row = existing.first else { throw ZhikuError(.conflict, "'\(source.name)' is being deleted; try again") }
-                let file = try Self.fileRecord(row)
+                let file = try RowMapping.fileRecord(row)
                 let job = try await connection.rows("SELECT * FROM jobs WHERE file_id = \(file.id) ORDER BY id DESC LIMIT 1",
-                                                    logger: logger).first.map(Self.job)
+                                                    logger: logger).first.map(RowMapping.job)
                 return AddedFile(file: file, job: job, duplicate: true)
             }
-            let file = try Self.fileRecord(fileRow)
+            let file = try RowMapping.fileRecord(fileRow)
             let job = try await connection.rows("""
                 INSERT INTO jobs (kb_id, file_id, status, created_at, updated_at) VALUES (\(kb), \(file.id), 'queued', \(time), \(time))
                 RETURNING *
-                """, logger: logger).first.map(Self.job)
+                """, logger: logger).first.map(RowMapping.job)
             return AddedFile(file: file, job: job, duplicate: false)
         }
     }
 
     public func files(in kb: KnowledgeBase.ID) async throws -> [FileRecord] {
-        try await database.rows("listing files", "SELECT * FROM files WHERE kb_id = \(kb) ORDER BY id").map(Self.fileRecord)
+        try await database.rows("listing files", "SELECT * FROM files WHERE kb_id = \(kb) ORDER BY id").map(RowMapping.fileRecord)
     }
 
     public func file(id: FileRecord.ID) async throws -> FileRecord? {
-        try await database.rows("reading file \(id)", "SELECT * FROM files WHERE id = \(id)").first.map(Self.fileRecord)
+        try await database.rows("reading file \(id)", "SELECT * FROM files WHERE id = \(id)").first.map(RowMapping.fileRecord)
     }
 
     public func setFileStatus(id: FileRecord.ID, _ status: FileStatus, error: String?) async throws {
@@ -215,11 +215,7 @@ public struct PostgresStore: Store {
     private static func pages(_ connection: PostgresConnection, sha256: String, logger: Logger) async throws -> [ExtractedPage] {
         try await connection.rows("""
             SELECT page, text, headings, engine, ocr, start_seconds, end_seconds FROM extracted_pages WHERE sha256 = \(sha256) ORDER BY page
-            """, logger: logger).map { row in
-            ExtractedPageColumns.page(number: try row["page"], text: try row["text"], headings: try row["headings"],
-                                      engine: try row["engine"], ocr: try row["ocr"], startSeconds: try row["start_seconds"],
-                                      endSeconds: try row["end_seconds"])
-        }
+            """, logger: logger).map(RowMapping.page)
     }
 
     // MARK: - Chunks
@@ -272,7 +268,7 @@ public struct PostgresStore: Store {
             SELECT c.*, f.name AS file_name FROM chunks c JOIN files f ON f.id = c.file_id
             WHERE c.id = ANY(\(ids)::bigint[]) AND f.status = 'ready'
             """) {
-            let chunk = try Self.chunk(row)
+            let chunk = try RowMapping.chunk(row)
             byID[chunk.id] = (chunk, try row["file_name"])
         }
         return scored.compactMap { s in byID[s.chunkID].map { SearchHit(chunk: $0.0, fileName: $0.1, score: s.score) } }
@@ -281,7 +277,7 @@ public struct PostgresStore: Store {
     public func chunks(in kb: KnowledgeBase.ID, afterID: Chunk.ID, limit: Int) async throws -> [Chunk] {
         try await database.rows("reading chunks of knowledge base \(kb)", """
             SELECT * FROM chunks WHERE kb_id = \(kb) AND id > \(afterID) ORDER BY id LIMIT \(limit)
-            """).map(Self.chunk)
+            """).map(RowMapping.chunk)
     }
 
     public func pages(ofFile file: FileRecord.ID) async throws -> [ExtractedPage] {
@@ -299,11 +295,11 @@ public struct PostgresStore: Store {
     // MARK: - Jobs
 
     public func job(id: Job.ID) async throws -> Job? {
-        try await database.rows("reading job \(id)", "SELECT * FROM jobs WHERE id = \(id)").first.map(Self.job)
+        try await database.rows("reading job \(id)", "SELECT * FROM jobs WHERE id = \(id)").first.map(RowMapping.job)
     }
 
     public func jobs(in kb: KnowledgeBase.ID) async throws -> [Job] {
-        try await database.rows("listing jobs", "SELECT * FROM jobs WHERE kb_id = \(kb) ORDER BY id").map(Self.job)
+        try await database.rows("listing jobs", "SELECT * FROM jobs WHERE kb_id = \(kb) ORDER BY id").map(RowMapping.job)
     }
 
     /// How many jobs wait to be claimed, across knowledge bases.
@@ -326,7 +322,7 @@ public struct PostgresStore: Store {
                         WHERE status = 'queued' OR (status = 'running' AND lease_expires_at < \(Self.databaseNow(4)))
                         ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED)
             RETURNING *
-            """, binds: try Self.binds(now, leaseOwner, lease, leaseNow))).first.map(Self.job)
+            """, binds: try Self.binds(now, leaseOwner, lease, leaseNow))).first.map(RowMapping.job)
     }
 
     public func claimJob(id: Job.ID) async throws -> Job? {
@@ -338,7 +334,7 @@ public struct PostgresStore: Store {
                         WHERE id = $4 AND (status = 'queued' OR (status = 'running' AND lease_expires_at < \(Self.databaseNow(5))))
                         FOR UPDATE SKIP LOCKED)
             RETURNING *
-            """, binds: try Self.binds(now, leaseOwner, lease, id, leaseNow))).first.map(Self.job)
+            """, binds: try Self.binds(now, leaseOwner, lease, id, leaseNow))).first.map(RowMapping.job)
     }
 
     public func renewJobLease(id: Job.ID) async throws -> Bool {
@@ -390,7 +386,7 @@ public struct PostgresStore: Store {
     public func retryJob(id: Job.ID) async throws -> Job {
         let time = now, logger = self.logger
         return try await database.transaction("retrying job \(id)") { connection in
-            guard let job = try await connection.rows("SELECT * FROM jobs WHERE id = \(id) FOR UPDATE", logger: logger).first.map(Self.job)
+            guard let job = try await connection.rows("SELECT * FROM jobs WHERE id = \(id) FOR UPDATE", logger: logger).first.map(RowMapping.job)
             else { throw ZhikuError.notFound("job \(id) does not exist") }
             guard job.status == .failed else {
                 throw ZhikuError(.conflict, "job \(id) is \(job.status.rawValue); only a failed job can be retried")
@@ -402,7 +398,7 @@ public struct PostgresStore: Store {
             try await connection.execute("""
                 UPDATE files SET status = 'pending', error = NULL, updated_at = \(time) WHERE id = \(job.fileID)
                 """, logger: logger)
-            return try Self.job(row[0])
+            return try RowMapping.job(row[0])
         }
     }
 
@@ -420,41 +416,5 @@ public struct PostgresStore: Store {
             if let value { try bindings.append(value) } else { bindings.appendNull() }
         }
         return bindings
-    }
-
-    // MARK: - Row mapping
-
-    private static func date(_ value: Double) -> Date { Date(timeIntervalSince1970: value) }
-
-    static func knowledgeBase(_ row: PostgresRecord) throws -> KnowledgeBase {
-        KnowledgeBase(id: try row["id"], name: try row["name"], description: try row["description"],
-                      createdAt: date(try row["created_at"]), embeddingModel: try row["embedding_model"],
-                      pendingEmbeddingModel: try row["pending_embedding_model"], ownerID: try row["owner_id"])
-    }
-
-    static func fileRecord(_ row: PostgresRecord) throws -> FileRecord {
-        FileRecord(id: try row["id"], knowledgeBaseID: try row["kb_id"], name: try row["name"], sha256: try row["sha256"],
-                   mediaType: MediaType(rawValue: try row["media_type"]) ?? .octetStream, size: try row["size"],
-                   status: FileStatus(rawValue: try row["status"]) ?? .failed, error: try row["error"],
-                   pageCount: try row["page_count"], chunkCount: try row["chunk_count"],
-                   createdAt: date(try row["created_at"]), updatedAt: date(try row["updated_at"]))
-    }
-
-    static func job(_ row: PostgresRecord) throws -> Job {
-        var job = Job(id: try row["id"], knowledgeBaseID: try row["kb_id"], fileID: try row["file_id"],
-                      status: Job.Status(rawValue: try row["status"]) ?? .failed, pagesDone: try row["pages_done"],
-                      pagesTotal: try row["pages_total"], chunks: try row["chunks"], chunksEmbedded: try row["chunks_embedded"],
-                      error: try row["error"], attempts: try row["attempts"],
-                      createdAt: date(try row["created_at"]), updatedAt: date(try row["updated_at"]))
-        job.pagesOCR = try row["pages_ocr"]
-        return job
-    }
-
-    static func chunk(_ row: PostgresRecord) throws -> Chunk {
-        var chunk = Chunk(id: try row["id"], fileID: try row["file_id"], knowledgeBaseID: try row["kb_id"], ordinal: try row["ordinal"],
-                          page: try row["page"], start: try row["start_offset"], end: try row["end_offset"], text: try row["text"])
-        chunk.startSeconds = try row["start_seconds"]
-        chunk.endSeconds = try row["end_seconds"]
-        return chunk
     }
 }

@@ -33,25 +33,25 @@ public struct SQLiteAccountStore: AccountStore {
 
     public func users() async throws -> [User] {
         try await pool.reading("listing users") { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM users ORDER BY id").map(Self.user)
+            try Row.fetchAll(db, sql: "SELECT * FROM users ORDER BY id").map(RowMapping.user)
         }
     }
 
     public func user(named name: String) async throws -> User? {
         try await pool.reading("reading user '\(name)'") { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM users WHERE name = ?", arguments: [name]).map(Self.user)
+            try Row.fetchOne(db, sql: "SELECT * FROM users WHERE name = ?", arguments: [name]).map(RowMapping.user)
         }
     }
 
     public func user(id: User.ID) async throws -> User? {
         try await pool.reading("reading user \(id)") { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM users WHERE id = ?", arguments: [id]).map(Self.user)
+            try Row.fetchOne(db, sql: "SELECT * FROM users WHERE id = ?", arguments: [id]).map(RowMapping.user)
         }
     }
 
     public func credentials(named name: String) async throws -> (User, String)? {
         try await pool.reading("reading the credentials of '\(name)'") { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM users WHERE name = ?", arguments: [name]).map { (Self.user($0), $0["password_hash"]) }
+            try Row.fetchOne(db, sql: "SELECT * FROM users WHERE name = ?", arguments: [name]).map { (try RowMapping.user($0), $0["password_hash"]) }
         }
     }
 
@@ -87,13 +87,13 @@ public struct SQLiteAccountStore: AccountStore {
 
     public func apiKeys(of user: User.ID) async throws -> [APIKey] {
         try await pool.reading("listing the API keys of user \(user)") { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM api_keys WHERE user_id = ? ORDER BY id", arguments: [user]).map(Self.key)
+            try Row.fetchAll(db, sql: "SELECT * FROM api_keys WHERE user_id = ? ORDER BY id", arguments: [user]).map(RowMapping.apiKey)
         }
     }
 
     public func apiKey(id: APIKey.ID) async throws -> APIKey? {
         try await pool.reading("reading API key \(id)") { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM api_keys WHERE id = ?", arguments: [id]).map(Self.key)
+            try Row.fetchOne(db, sql: "SELECT * FROM api_keys WHERE id = ?", arguments: [id]).map(RowMapping.apiKey)
         }
     }
 
@@ -113,7 +113,7 @@ public struct SQLiteAccountStore: AccountStore {
             try Row.fetchOne(db, sql: """
                 SELECT u.*, k.id AS key_id, k.last_used_at AS key_used FROM api_keys k JOIN users u ON u.id = k.user_id
                 WHERE k.hash = ? AND k.revoked_at IS NULL
-                """, arguments: [hash]).map { (Self.user($0), $0["key_id"], $0["key_used"]) }
+                """, arguments: [hash]).map { (try RowMapping.user($0), $0["key_id"], $0["key_used"]) }
         }) else { return nil }
         if (used ?? 0) < time - 60 {
             try await pool.writing("recording the use of API key \(key)") { db in
@@ -140,7 +140,7 @@ public struct SQLiteAccountStore: AccountStore {
             try Row.fetchOne(db, sql: """
                 SELECT u.*, s.csrf AS csrf, s.idle_expires_at AS idle_expires_at FROM sessions s JOIN users u ON u.id = s.user_id
                 WHERE s.token_hash = ? AND s.expires_at > ? AND (s.idle_expires_at IS NULL OR s.idle_expires_at > ?)
-                """, arguments: [tokenHash, time, time]).map { (Self.user($0), $0["csrf"] as String, $0["idle_expires_at"] as Double?) }
+                """, arguments: [tokenHash, time, time]).map { (try RowMapping.user($0), $0["csrf"] as String, $0["idle_expires_at"] as Double?) }
         }
         guard let (user, csrf, idleExpires) = found else { return nil }
         if (idleExpires ?? 0) < time + idleTimeout - Self.sessionRefreshInterval(idleTimeout) {
@@ -183,7 +183,7 @@ public struct SQLiteAccountStore: AccountStore {
         try await pool.reading("listing the members of knowledge base \(kb)") { db in
             try Row.fetchAll(db, sql: """
                 SELECT u.*, m.role AS kb_role FROM kb_members m JOIN users u ON u.id = m.user_id WHERE m.kb_id = ? ORDER BY u.name
-                """, arguments: [kb]).map { (Self.user($0), KnowledgeBaseRole(rawValue: $0["kb_role"]) ?? .viewer) }
+                """, arguments: [kb]).map { (try RowMapping.user($0), KnowledgeBaseRole(rawValue: $0["kb_role"]) ?? .viewer) }
         }
     }
 
@@ -195,19 +195,5 @@ public struct SQLiteAccountStore: AccountStore {
             }
             return roles
         }
-    }
-
-    // MARK: Rows
-
-    private static func user(_ row: Row) -> User {
-        User(id: row["id"], name: row["name"], role: User.Role(rawValue: row["role"]) ?? .member,
-             createdAt: Date(timeIntervalSince1970: row["created_at"]))
-    }
-
-    private static func key(_ row: Row) -> APIKey {
-        APIKey(id: row["id"], userID: row["user_id"], name: row["name"], prefix: row["prefix"],
-               createdAt: Date(timeIntervalSince1970: row["created_at"]),
-               revokedAt: (row["revoked_at"] as Double?).map(Date.init(timeIntervalSince1970:)),
-               lastUsedAt: (row["last_used_at"] as Double?).map(Date.init(timeIntervalSince1970:)))
     }
 }

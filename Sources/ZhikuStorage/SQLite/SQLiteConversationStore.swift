@@ -47,12 +47,12 @@ public struct SQLiteConversationStore: ConversationStore {
                     """, arguments: [conversationID, exchange.answer, citations, stats, time])
             }
             try db.execute(sql: """
-                INSERT INTO audit_log (at, user, kb_id, kb_name, conversation_id, channel, question, retrieved, answer,
+                INSERT INTO audit_log (at, user_name, kb_id, kb_name, conversation_id, channel, question, retrieved, answer,
                                        model, finish_reason, latency_ms)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """, arguments: [time, exchange.user, exchange.kb?.id, exchange.kb?.name, conversationID, exchange.channel,
+                """, arguments: [time, exchange.user, exchange.kb?.id, exchange.kb?.name, conversationID, exchange.channel.rawValue,
                                  exchange.question, retrieved, exchange.answer, exchange.stats.model,
-                                 exchange.stats.finishReason, exchange.stats.totalMs])
+                                 exchange.stats.finishReason.rawValue, exchange.stats.totalMs])
             return try conversationID.flatMap { try Self.conversation(db, id: $0) }
         }
     }
@@ -60,7 +60,7 @@ public struct SQLiteConversationStore: ConversationStore {
     public func conversations(limit: Int, owner: User.ID?) async throws -> [Conversation] {
         try await pool.reading("listing conversations") { db in
             try Row.fetchAll(db, sql: Self.conversationQuery + " WHERE c.user_id IS ? ORDER BY c.updated_at DESC, c.id DESC LIMIT ?",
-                             arguments: [owner, max(0, limit)]).map(Self.conversation)
+                             arguments: [owner, max(0, limit)]).map(RowMapping.conversation)
         }
     }
 
@@ -71,13 +71,7 @@ public struct SQLiteConversationStore: ConversationStore {
     public func messages(in conversation: Conversation.ID) async throws -> [ConversationMessage] {
         try await pool.reading("reading the messages of conversation \(conversation)") { db in
             try Row.fetchAll(db, sql: "SELECT * FROM messages WHERE conversation_id = ? ORDER BY id",
-                             arguments: [conversation]).map { row in
-                ConversationMessage(id: row["id"], conversationID: row["conversation_id"], role: row["role"],
-                                    content: row["content"],
-                                    citations: JSONColumn.value([Citation].self, row["citations"]) ?? [],
-                                    stats: JSONColumn.value(AnswerStats.self, row["stats"]),
-                                    createdAt: Date(timeIntervalSince1970: row["created_at"]))
-            }
+                             arguments: [conversation]).map(RowMapping.message)
         }
     }
 
@@ -107,18 +101,11 @@ public struct SQLiteConversationStore: ConversationStore {
                 sql += " AND kb_id IN (\(kbs.isEmpty ? "NULL" : Array(repeating: "?", count: kbs.count).joined(separator: ",")))"
                 for kb in kbs { arguments += [kb] }
             }
-            if let askedBy { sql += " AND user = ?"; arguments += [askedBy] }
+            if let askedBy { sql += " AND user_name = ?"; arguments += [askedBy] }
             if let since { sql += " AND at > ?"; arguments += [since.timeIntervalSince1970] }
             sql += " ORDER BY id DESC LIMIT ?"
             arguments += [max(0, limit)]
-            return try Row.fetchAll(db, sql: sql, arguments: arguments).map { row in
-                AuditEntry(id: row["id"], at: Date(timeIntervalSince1970: row["at"]), user: row["user"], kbID: row["kb_id"],
-                           kbName: row["kb_name"], conversationID: row["conversation_id"], channel: row["channel"],
-                           question: row["question"],
-                           retrieved: JSONColumn.value([AuditEntry.RetrievedChunk].self, row["retrieved"]) ?? [],
-                           answer: row["answer"], model: row["model"], finishReason: row["finish_reason"],
-                           latencyMs: row["latency_ms"])
-            }
+            return try Row.fetchAll(db, sql: sql, arguments: arguments).map(RowMapping.auditEntry)
         }
     }
 
@@ -128,13 +115,6 @@ public struct SQLiteConversationStore: ConversationStore {
         """
 
     private static func conversation(_ db: Database, id: Conversation.ID) throws -> Conversation? {
-        try Row.fetchOne(db, sql: conversationQuery + " WHERE c.id = ?", arguments: [id]).map(conversation)
-    }
-
-    private static func conversation(_ row: Row) -> Conversation {
-        Conversation(id: row["id"], title: row["title"], kbID: row["kb_id"],
-                     createdAt: Date(timeIntervalSince1970: row["created_at"]),
-                     updatedAt: Date(timeIntervalSince1970: row["updated_at"]), messageCount: row["message_count"],
-                     userID: row["user_id"])
+        try Row.fetchOne(db, sql: conversationQuery + " WHERE c.id = ?", arguments: [id]).map(RowMapping.conversation)
     }
 }

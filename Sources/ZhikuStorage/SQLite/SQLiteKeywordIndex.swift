@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import Logging
 import ZhikuCore
 import ZhikuRetrieval
 
@@ -12,17 +13,19 @@ import ZhikuRetrieval
 /// Searched knowledge bases are also held as compact in-memory ``BM25Snapshot``s tagged with that generation:
 /// while the generation matches, a query never touches the postings table; after a change (from this process
 /// or another one) the first query is answered by SQL and the snapshot is rebuilt in the background.
-public struct SQLiteKeywordIndex: KeywordIndex {
+public struct SQLiteKeywordIndex: KeywordIndex, KeywordPostingsBackend {
     private let pool: DatabasePool
-    private let tokenizer: any TextTokenizer
-    private let parameters: BM25Parameters
-    private let snapshots: SnapshotCache<KnowledgeBase.ID, BM25Snapshot>?
+    let tokenizer: any TextTokenizer
+    let parameters: BM25Parameters
+    let snapshots: SnapshotCache<KnowledgeBase.ID, BM25Snapshot>?
+    let logger: Logger
 
     /// - Parameter cachesSnapshots: keep a compact in-memory copy of each searched knowledge base's postings,
     ///   rebuilt in the background after changes (searches fall back to SQL while it is stale).
     public init(database: SQLiteDatabase, tokenizer: any TextTokenizer, parameters: BM25Parameters = .init(),
-                cachesSnapshots: Bool = true) {
+                cachesSnapshots: Bool = true, logger: Logger = Logger(label: "zhiku.keyword-index")) {
         pool = database.pool
+        self.logger = logger
         self.tokenizer = tokenizer
         self.parameters = parameters
         snapshots = cachesSnapshots ? SnapshotCache() : nil
@@ -107,24 +110,17 @@ public struct SQLiteKeywordIndex: KeywordIndex {
     }
 
     public func search(_ query: String, k: Int, in kb: KnowledgeBase.ID) async throws -> [ScoredChunk] {
-        guard k > 0 else { return [] }
-        let counts = tokenizer.termCounts(query).counts
-        guard !counts.isEmpty else { return [] }
+        try await searchPostings(query, k: k, in: kb)
+    }
+
+    func readStats(of kb: KnowledgeBase.ID) async throws -> BM25Stats {
+        try await pool.reading("searching the keyword index") { db in try Self.stats(db, kb: kb) }
+    }
+
+    func scorePostings(_ counts: [String: Int], k: Int, in kb: KnowledgeBase.ID, stats: BM25Stats) async throws -> [ScoredChunk] {
         let parameters = self.parameters
-        do {
-            let stats = try await pool.read { db in try Self.stats(db, kb: kb) }
-            guard stats.documents > 0 else { return [] }
-            if let snapshot = snapshots?.snapshot(for: kb, generation: stats.generation) {
-                return snapshot.search(counts, k: k, parameters: parameters)
-            }
-            let results = try await pool.read { db in
-                try Self.searchPostings(db, counts: counts, k: k, kb: kb, stats: stats, parameters: parameters)
-            }
-            // Answer from SQL now; build the in-memory snapshot for the next queries in the background.
-            snapshots?.rebuildInBackground(kb, build: { try await self.warm(kb) })
-            return results
-        } catch {
-            throw ZhikuError(.storageFailed, "keyword search failed: \(error)")
+        return try await pool.reading("searching the keyword index") { db in
+            try Self.searchPostings(db, counts: counts, k: k, kb: kb, stats: stats, parameters: parameters)
         }
     }
 

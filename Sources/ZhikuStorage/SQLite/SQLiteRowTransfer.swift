@@ -13,7 +13,7 @@ public struct SQLiteRowTransfer: RowTransfer {
     private static func quoted(_ name: String) -> String { "\"\(name)\"" }
 
     private static func columnList(_ table: TableSpec, only indexes: [Int]? = nil) -> String {
-        (indexes ?? Array(table.columns.indices)).map { quoted(table.columns[$0].sqliteName) }.joined(separator: ", ")
+        (indexes ?? Array(table.columns.indices)).map { quoted(table.columns[$0].name) }.joined(separator: ", ")
     }
 
     private static func value(_ stored: DatabaseValue, _ kind: TableSpec.Kind) -> CellValue {
@@ -49,7 +49,7 @@ public struct SQLiteRowTransfer: RowTransfer {
 
     public func lastKey(of table: TableSpec) async throws -> [CellValue]? {
         let keys = Self.columnList(table, only: table.key)
-        let descending = table.key.map { Self.quoted(table.columns[$0].sqliteName) + " DESC" }.joined(separator: ", ")
+        let descending = table.key.map { Self.quoted(table.columns[$0].name) + " DESC" }.joined(separator: ", ")
         return try await pool.reading("reading the last key of \(table.name)") { db in
             try Row.fetchOne(db, sql: "SELECT \(keys) FROM \(table.name) ORDER BY \(descending) LIMIT 1").map { row in
                 table.key.enumerated().map { Self.value(row[$0.offset], table.columns[$0.element].kind) }

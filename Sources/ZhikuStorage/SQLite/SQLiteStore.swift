@@ -48,20 +48,20 @@ public struct SQLiteStore: Store {
 
     public func knowledgeBases() async throws -> [KnowledgeBase] {
         try await pool.reading("listing knowledge bases") { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM knowledge_bases ORDER BY id").map(Self.knowledgeBase)
+            try Row.fetchAll(db, sql: "SELECT * FROM knowledge_bases ORDER BY id").map(RowMapping.knowledgeBase)
         }
     }
 
     public func knowledgeBase(id: KnowledgeBase.ID) async throws -> KnowledgeBase? {
         try await pool.reading("reading knowledge base \(id)") { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM knowledge_bases WHERE id = ?", arguments: [id]).map(Self.knowledgeBase)
+            try Row.fetchOne(db, sql: "SELECT * FROM knowledge_bases WHERE id = ?", arguments: [id]).map(RowMapping.knowledgeBase)
         }
     }
 
     public func knowledgeBases(named name: String) async throws -> [KnowledgeBase] {
         try await pool.reading("reading knowledge base '\(name)'") { db in
             try Row.fetchAll(db, sql: "SELECT * FROM knowledge_bases WHERE name = ? ORDER BY id", arguments: [name])
-                .map(Self.knowledgeBase)
+                .map(RowMapping.knowledgeBase)
         }
     }
 
@@ -89,7 +89,7 @@ public struct SQLiteStore: Store {
                            arguments: [name, description, id])
             guard db.changesCount > 0,
                   let kb = try Row.fetchOne(db, sql: "SELECT * FROM knowledge_bases WHERE id = ?", arguments: [id])
-                      .map(Self.knowledgeBase) else {
+                      .map(RowMapping.knowledgeBase) else {
                 throw ZhikuError.notFound("knowledge base \(id) does not exist")
             }
             return kb
@@ -120,9 +120,9 @@ public struct SQLiteStore: Store {
                 throw ZhikuError.notFound("knowledge base \(kb) does not exist")
             }
             if let existing = try Row.fetchOne(db, sql: "SELECT * FROM files WHERE kb_id = ? AND sha256 = ?",
-                                               arguments: [kb, source.sha256]).map(Self.fileRecord) {
+                                               arguments: [kb, source.sha256]).map(RowMapping.fileRecord) {
                 let job = try Row.fetchOne(db, sql: "SELECT * FROM jobs WHERE file_id = ? ORDER BY id DESC LIMIT 1",
-                                           arguments: [existing.id]).map(Self.job)
+                                           arguments: [existing.id]).map(RowMapping.job)
                 return AddedFile(file: existing, job: job, duplicate: true)
             }
             try db.execute(sql: """
@@ -134,21 +134,21 @@ public struct SQLiteStore: Store {
                 INSERT INTO jobs (kb_id, file_id, status, created_at, updated_at) VALUES (?, ?, 'queued', ?, ?)
                 """, arguments: [kb, fileID, time, time])
             let jobID = db.lastInsertedRowID
-            let file = try Row.fetchOne(db, sql: "SELECT * FROM files WHERE id = ?", arguments: [fileID]).map(Self.fileRecord)!
-            let job = try Row.fetchOne(db, sql: "SELECT * FROM jobs WHERE id = ?", arguments: [jobID]).map(Self.job)
+            let file = try Row.fetchOne(db, sql: "SELECT * FROM files WHERE id = ?", arguments: [fileID]).map(RowMapping.fileRecord)!
+            let job = try Row.fetchOne(db, sql: "SELECT * FROM jobs WHERE id = ?", arguments: [jobID]).map(RowMapping.job)
             return AddedFile(file: file, job: job, duplicate: false)
         }
     }
 
     public func files(in kb: KnowledgeBase.ID) async throws -> [FileRecord] {
         try await pool.reading("listing files") { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM files WHERE kb_id = ? ORDER BY id", arguments: [kb]).map(Self.fileRecord)
+            try Row.fetchAll(db, sql: "SELECT * FROM files WHERE kb_id = ? ORDER BY id", arguments: [kb]).map(RowMapping.fileRecord)
         }
     }
 
     public func file(id: FileRecord.ID) async throws -> FileRecord? {
         try await pool.reading("reading file \(id)") { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM files WHERE id = ?", arguments: [id]).map(Self.fileRecord)
+            try Row.fetchOne(db, sql: "SELECT * FROM files WHERE id = ?", arguments: [id]).map(RowMapping.fileRecord)
         }
     }
 
@@ -216,10 +216,7 @@ public struct SQLiteStore: Store {
 
     private static func pages(_ db: Database, sha256: String) throws -> [ExtractedPage] {
         try Row.fetchAll(db, sql: "SELECT page, text, headings, engine, ocr, start_seconds, end_seconds FROM extracted_pages WHERE sha256 = ? ORDER BY page",
-                         arguments: [sha256]).map { row in
-            ExtractedPageColumns.page(number: row["page"], text: row["text"], headings: row["headings"], engine: row["engine"],
-                                      ocr: row["ocr"], startSeconds: row["start_seconds"], endSeconds: row["end_seconds"])
-        }
+                         arguments: [sha256]).map(RowMapping.page)
     }
 
     // MARK: - Chunks
@@ -267,7 +264,7 @@ public struct SQLiteStore: Store {
                 WHERE c.id IN (\(placeholders)) AND f.status = 'ready'
                 """, arguments: StatementArguments(ids))
             var byID: [Chunk.ID: (Chunk, String)] = [:]
-            for row in rows { byID[row["id"]] = (Self.chunk(row), row["file_name"]) }
+            for row in rows { byID[row["id"]] = (try RowMapping.chunk(row), row["file_name"]) }
             return scored.compactMap { s in
                 byID[s.chunkID].map { SearchHit(chunk: $0.0, fileName: $0.1, score: s.score) }
             }
@@ -277,7 +274,7 @@ public struct SQLiteStore: Store {
     public func chunks(in kb: KnowledgeBase.ID, afterID: Chunk.ID, limit: Int) async throws -> [Chunk] {
         try await pool.reading("reading chunks of knowledge base \(kb)") { db in
             try Row.fetchAll(db, sql: "SELECT * FROM chunks WHERE kb_id = ? AND id > ? ORDER BY id LIMIT ?",
-                             arguments: [kb, afterID, limit]).map(Self.chunk)
+                             arguments: [kb, afterID, limit]).map(RowMapping.chunk)
         }
     }
 
@@ -294,13 +291,13 @@ public struct SQLiteStore: Store {
 
     public func job(id: Job.ID) async throws -> Job? {
         try await pool.reading("reading job \(id)") { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM jobs WHERE id = ?", arguments: [id]).map(Self.job)
+            try Row.fetchOne(db, sql: "SELECT * FROM jobs WHERE id = ?", arguments: [id]).map(RowMapping.job)
         }
     }
 
     public func jobs(in kb: KnowledgeBase.ID) async throws -> [Job] {
         try await pool.reading("listing jobs") { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM jobs WHERE kb_id = ? ORDER BY id", arguments: [kb]).map(Self.job)
+            try Row.fetchAll(db, sql: "SELECT * FROM jobs WHERE kb_id = ? ORDER BY id", arguments: [kb]).map(RowMapping.job)
         }
     }
 
@@ -320,7 +317,7 @@ public struct SQLiteStore: Store {
                 WHERE id = (SELECT id FROM jobs WHERE status = 'queued' OR (status = 'running' AND lease_expires_at < ?)
                             ORDER BY id LIMIT 1)
                 RETURNING *
-                """, arguments: [time, owner, until, time]).map(Self.job)
+                """, arguments: [time, owner, until, time]).map(RowMapping.job)
         }
     }
 
@@ -331,7 +328,7 @@ public struct SQLiteStore: Store {
                 UPDATE jobs SET status = 'running', attempts = attempts + 1, error = NULL, updated_at = ?,
                                 lease_owner = ?, lease_expires_at = ?
                 WHERE id = ? AND (status = 'queued' OR (status = 'running' AND lease_expires_at < ?)) RETURNING *
-                """, arguments: [time, owner, until, id, time]).map(Self.job)
+                """, arguments: [time, owner, until, id, time]).map(RowMapping.job)
         }
     }
 
@@ -394,7 +391,7 @@ public struct SQLiteStore: Store {
     public func retryJob(id: Job.ID) async throws -> Job {
         let time = now
         return try await pool.writing("retrying job \(id)") { db in
-            guard let job = try Row.fetchOne(db, sql: "SELECT * FROM jobs WHERE id = ?", arguments: [id]).map(Self.job) else {
+            guard let job = try Row.fetchOne(db, sql: "SELECT * FROM jobs WHERE id = ?", arguments: [id]).map(RowMapping.job) else {
                 throw ZhikuError.notFound("job \(id) does not exist")
             }
             guard job.status == .failed else {
@@ -405,7 +402,7 @@ public struct SQLiteStore: Store {
                 """, arguments: [time, id])
             try db.execute(sql: "UPDATE files SET status = 'pending', error = NULL, updated_at = ? WHERE id = ?",
                            arguments: [time, job.fileID])
-            return try Row.fetchOne(db, sql: "SELECT * FROM jobs WHERE id = ?", arguments: [id]).map(Self.job)!
+            return try Row.fetchOne(db, sql: "SELECT * FROM jobs WHERE id = ?", arguments: [id]).map(RowMapping.job)!
         }
     }
 
@@ -419,41 +416,5 @@ public struct SQLiteStore: Store {
                            arguments: [time])
             return db.changesCount
         }
-    }
-
-    // MARK: - Row mapping
-
-    private static func date(_ value: Double) -> Date { Date(timeIntervalSince1970: value) }
-
-    static func knowledgeBase(_ row: Row) -> KnowledgeBase {
-        KnowledgeBase(id: row["id"], name: row["name"], description: row["description"],
-                      createdAt: date(row["created_at"]), embeddingModel: row["embedding_model"],
-                      pendingEmbeddingModel: row["pending_embedding_model"], ownerID: row["owner_id"])
-    }
-
-    static func fileRecord(_ row: Row) -> FileRecord {
-        FileRecord(id: row["id"], knowledgeBaseID: row["kb_id"], name: row["name"], sha256: row["sha256"],
-                   mediaType: MediaType(rawValue: row["media_type"]) ?? .octetStream, size: row["size"],
-                   status: FileStatus(rawValue: row["status"]) ?? .failed, error: row["error"],
-                   pageCount: row["page_count"], chunkCount: row["chunk_count"],
-                   createdAt: date(row["created_at"]), updatedAt: date(row["updated_at"]))
-    }
-
-    static func job(_ row: Row) -> Job {
-        var job = Job(id: row["id"], knowledgeBaseID: row["kb_id"], fileID: row["file_id"],
-                      status: Job.Status(rawValue: row["status"]) ?? .failed, pagesDone: row["pages_done"],
-                      pagesTotal: row["pages_total"], chunks: row["chunks"], chunksEmbedded: row["chunks_embedded"],
-                      error: row["error"], attempts: row["attempts"],
-                      createdAt: date(row["created_at"]), updatedAt: date(row["updated_at"]))
-        job.pagesOCR = row["pages_ocr"]
-        return job
-    }
-
-    static func chunk(_ row: Row) -> Chunk {
-        var chunk = Chunk(id: row["id"], fileID: row["file_id"], knowledgeBaseID: row["kb_id"], ordinal: row["ordinal"],
-                          page: row["page"], start: row["start_offset"], end: row["end_offset"], text: row["text"])
-        chunk.startSeconds = row["start_seconds"]
-        chunk.endSeconds = row["end_seconds"]
-        return chunk
     }
 }
