@@ -159,24 +159,16 @@ public struct Answerer: Sendable {
         }
     }
 
+    /// The answer path, stage by stage: history → retrieve → gate → (extract | prompt → queue → generate → check)
+    /// → record. Each stage is a function of its own below.
     private func run(_ request: Request, _ kb: KnowledgeBase?,
                      _ continuation: AsyncThrowingStream<AnswerEvent, any Error>.Continuation,
                      _ progress: inout Progress) async throws {
         try request.validate(runtime.configuration)
-        var request = request
-        if case .conversation(let id) = request.target, request.history.isEmpty {
-            var stored = try await runtime.conversations.messages(in: id)
-            if request.replaceLast, let last = stored.lastIndex(where: { $0.role == .user }) {
-                stored.removeSubrange(last...)
-            }
-            request.history = stored.map(\.chatMessage)
-        }
+        let request = try await withStoredHistory(request)
         var sources: [SearchHit] = []
         if let kb {
-            let results = try await runtime.search(request.question, in: kb, k: request.k, mode: request.searchMode)
-            progress.retrievalMs = progress.elapsedMs
-            progress.retrieved = results.hits.map(AuditEntry.RetrievedChunk.init)
-            sources = relevant(results, threshold: request.noAnswerThreshold)
+            sources = try await retrieve(request, in: kb, &progress)
             guard !sources.isEmpty else {
                 let reply = Self.notFoundReply(for: request.question)
                 progress.answer = reply
@@ -206,8 +198,45 @@ public struct Answerer: Sendable {
         } else {
             messages = plainChat(request, model: model)
         }
-        let chat = ChatRequest(messages: messages, maxTokens: request.maxTokens, sampling: request.sampling)
-        // A turn at the model, fair between users; the client hears its place while it waits.
+        try await generate(ChatRequest(messages: messages, maxTokens: request.maxTokens, sampling: request.sampling),
+                           with: model, for: request, continuation, &progress)
+        var finishReason: FinishReason?
+        if kb != nil {
+            let verdict = Self.check(progress.answer, sources: progress.sourceTexts, question: request.question)
+            if let addition = verdict.addition {
+                progress.answer += addition
+                continuation.yield(.token(addition))
+            }
+            finishReason = verdict.finishReason
+        }
+        try await finish(request, kb, progress.stats(finishReason: finishReason), &progress, continuation)
+    }
+
+    /// Stage 1: a stored conversation's turns become the history (all but the last question when it is asked again).
+    func withStoredHistory(_ request: Request) async throws -> Request {
+        guard case .conversation(let id) = request.target, request.history.isEmpty else { return request }
+        var request = request
+        var stored = try await runtime.conversations.messages(in: id)
+        if request.replaceLast, let last = stored.lastIndex(where: { $0.role == .user }) {
+            stored.removeSubrange(last...)
+        }
+        request.history = stored.map(\.chatMessage)
+        return request
+    }
+
+    /// Stages 2 and 3: hybrid search, then the relevance gate; empty when nothing relevant was found.
+    private func retrieve(_ request: Request, in kb: KnowledgeBase, _ progress: inout Progress) async throws -> [SearchHit] {
+        let results = try await runtime.search(request.question, in: kb, k: request.k, mode: request.searchMode)
+        progress.retrievalMs = progress.elapsedMs
+        progress.retrieved = results.hits.map(AuditEntry.RetrievedChunk.init)
+        return relevant(results, threshold: request.noAnswerThreshold)
+    }
+
+    /// Stage 5: a fair turn at the model (the client hears its place while it waits), then the model's tokens as
+    /// they come.
+    private func generate(_ chat: ChatRequest, with model: any ChatModel, for request: Request,
+                          _ continuation: AsyncThrowingStream<AnswerEvent, any Error>.Continuation,
+                          _ progress: inout Progress) async throws {
         let turn = try await runtime.answerQueues.queue(for: model).turn(for: request.queueOwner) { position in
             continuation.yield(.queued(position: position))
         }
@@ -225,26 +254,20 @@ public struct Answerer: Sendable {
             }
         }
         try Task.checkCancellation()
-        // The model's own "the documents do not cover this" counts as not found, like the gate's reply; so does an
-        // answer whose specifics (numbers, commands, names) are mostly in neither the sources nor the question:
-        // it then says so plainly after what it wrote. (Asking the model afterwards whether its sources state its
-        // answer was tried and dropped: the 1.5B model said yes to all four of its invented answers on the
-        // development set.) A grounded answer without a `[n]` gets one (``CitationRepair``).
-        var finishReason: FinishReason?
-        if kb != nil {
-            if Self.isModelRefusal(progress.answer) {
-                finishReason = .notFound
-            } else if !Self.isGrounded(progress.answer, in: progress.sourceTexts + [request.question]) {
-                let note = "\n\n" + (Self.isChinese(request.question) ? Self.ungroundedNote.chinese : Self.ungroundedNote.english)
-                progress.answer += note
-                continuation.yield(.token(note))
-                finishReason = .notFound
-            } else if let cite = CitationRepair.missingCitations(answer: progress.answer, sources: progress.sourceTexts) {
-                progress.answer += cite
-                continuation.yield(.token(cite))
-            }
+    }
+
+    /// Stage 6: what a sourced answer needs after the model is done. The model's own "the documents do not cover
+    /// this" counts as not found, like the gate's reply; so does an answer whose specifics (numbers, commands,
+    /// names) are mostly in neither the sources nor the question: it then says so plainly after what it wrote.
+    /// (Asking the model afterwards whether its sources state its answer was tried and dropped: the 1.5B model
+    /// said yes to all four of its invented answers on the development set.) A grounded answer without a `[n]`
+    /// gets one (``CitationRepair``). Returns the text to add, and the finish reason when it is not the model's.
+    static func check(_ answer: String, sources: [String], question: String) -> (addition: String?, finishReason: FinishReason?) {
+        if isModelRefusal(answer) { return (nil, .notFound) }
+        if !isGrounded(answer, in: sources + [question]) {
+            return ("\n\n" + (isChinese(question) ? ungroundedNote.chinese : ungroundedNote.english), .notFound)
         }
-        try await finish(request, kb, progress.stats(finishReason: finishReason), &progress, continuation)
+        return (CitationRepair.missingCitations(answer: answer, sources: sources), nil)
     }
 
     /// Added to an answer whose specifics the sources do not contain.
@@ -295,6 +318,7 @@ public struct Answerer: Sendable {
         return false
     }
 
+    /// Stage 7: the exchange is recorded (conversation and audit log, one transaction) and `done` is sent.
     private func finish(_ request: Request, _ kb: KnowledgeBase?, _ stats: AnswerStats, _ progress: inout Progress,
                         _ continuation: AsyncThrowingStream<AnswerEvent, any Error>.Continuation) async throws {
         let exchange = ChatExchange(target: request.target, kb: kb, user: request.user, ownerID: request.ownerID, channel: request.channel,
@@ -329,7 +353,7 @@ public struct Answerer: Sendable {
         return (citations, lines.joined(separator: "\n\n"))
     }
 
-    /// The messages for the model: instructions, as many whole sources as fit the context budget (best first),
+    /// Stage 4: the messages for the model: instructions, as many whole sources as fit the context budget (best first),
     /// the most recent history that still fits, and the question. Returns them with the sources used.
     public func prompt(_ request: Request, sources: [SearchHit], model: any ChatModel) -> ([ChatMessage], [SearchHit]) {
         let chinese = Self.isChinese(request.question)

@@ -90,4 +90,22 @@ import ZhikuTestSupport
         let messages = answerer.plainChat(request, model: CharacterModel(contextTokens: 200))
         #expect(messages.map { $0.content.first } == ["3", "4", "Q"])
     }
+
+    /// The check after generation, alone: the model's refusal is not-found, an answer with specifics the sources lack
+    /// gets the note (in the question's language) and counts as not found, a grounded answer without a `[n]` gets one.
+    @Test func theCheckAfterGenerationJudgesTheAnswerAlone() {
+        let sources = ["Run apt-get install debhelper before building with debuild -us -uc."]
+        let refusal = Answerer.check("资料中没有找到答案。", sources: sources, question: "怎么打包？")
+        #expect(refusal.addition == nil && refusal.finishReason == .notFound)
+        let invented = Answerer.check("Install version 4.8.0 from /opt/pkg/tools first.", sources: sources, question: "How do I build?")
+        #expect(invented.finishReason == .notFound)
+        #expect(invented.addition == "\n\n" + Answerer.ungroundedNote.english)
+        let chinese = Answerer.check("先安装 4.8.0 版本的 /opt/pkg/tools。", sources: sources, question: "怎么打包？")
+        #expect(chinese.addition == "\n\n" + Answerer.ungroundedNote.chinese)
+        let grounded = Answerer.check("Install debhelper, then run debuild -us -uc.", sources: sources, question: "How do I build?")
+        #expect(grounded.finishReason == nil)
+        #expect(grounded.addition?.contains("[1]") == true, "a grounded answer without a citation gets one: \(String(describing: grounded.addition))")
+        let cited = Answerer.check("Install debhelper, then run debuild -us -uc [1].", sources: sources, question: "How do I build?")
+        #expect(cited.addition == nil && cited.finishReason == nil)
+    }
 }

@@ -23,9 +23,14 @@ public struct TableSpec: Sendable {
     /// Whether `id` is an identity column whose counter must continue after the copied ids.
     public var hasIdentity: Bool
 
-    init(_ name: String, key: [String] = ["id"], _ columns: [Column]) {
+    /// Columns the table has in both databases that are not copied (a job's lease belongs to the process that
+    /// held it, not to the data); `SchemaAgreementTests` checks everything else matches both migrations.
+    public var notCopied: Set<String>
+
+    init(_ name: String, key: [String] = ["id"], _ columns: [Column], notCopied: Set<String> = []) {
         self.name = name
         self.columns = columns
+        self.notCopied = notCopied
         self.key = key.map { k in columns.firstIndex { $0.name == k }! }
         hasIdentity = key == ["id"]
     }
@@ -51,7 +56,7 @@ public struct TableSpec: Sendable {
             TableSpec("jobs", [.init("id", i), .init("kb_id", i), .init("file_id", i), .init("kind", t), .init("status", t),
                                .init("pages_done", i), .init("pages_total", i), .init("pages_ocr", i), .init("chunks", i),
                                .init("chunks_embedded", i), .init("error", t), .init("attempts", i), .init("created_at", r),
-                               .init("updated_at", r)]),
+                               .init("updated_at", r)], notCopied: ["lease_owner", "lease_expires_at"]),
             TableSpec("api_keys", [.init("id", i), .init("user_id", i), .init("name", t), .init("prefix", t), .init("hash", t),
                                    .init("created_at", r), .init("revoked_at", r), .init("last_used_at", r)]),
             TableSpec("sessions", key: ["token_hash"], [.init("token_hash", t), .init("user_id", i), .init("csrf", t),
