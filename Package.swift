@@ -62,10 +62,7 @@ let package = Package(
         .systemLibrary(name: "CEspeak", providers: [.apt(["libespeak-ng-dev"])]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
 
-        .target(name: "ZhikuCore", dependencies: [
-            "CZhikuCrypto",
-            .product(name: "Logging", package: "swift-log"),
-        ], swiftSettings: optimized),
+        .target(name: "ZhikuCore", dependencies: ["CZhikuCrypto"], swiftSettings: optimized),
         .target(name: "ZhikuIngest", dependencies: [
             "ZhikuCore", "CPoppler", "CTesseract",
             .product(name: "Logging", package: "swift-log"),
@@ -108,6 +105,7 @@ let package = Package(
         .executableTarget(name: "zhiku", dependencies: [
             "ZhikuCore", "ZhikuEngine", "ZhikuIngest", "ZhikuRetrieval", "ZhikuStorage", "ZhikuServer", "ZhikuModels",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "Logging", package: "swift-log"),
         ]),
         .executableTarget(name: "ZhikuBench", dependencies: [
@@ -133,16 +131,17 @@ let package = Package(
             "ZhikuCore", "ZhikuEngine", "ZhikuTestSupport", .product(name: "Logging", package: "swift-log"),
         ]),
         .testTarget(name: "ZhikuServerTests", dependencies: [
-            "ZhikuCore", "ZhikuEngine", "ZhikuServer", "ZhikuStorage", "ZhikuIngest", "ZhikuRetrieval", "ZhikuTestSupport",
+            "ZhikuCore", "ZhikuEngine", "ZhikuServer", "ZhikuStorage", "ZhikuIngest", "ZhikuRetrieval", "ZhikuModels", "ZhikuTestSupport",
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "PostgresNIO", package: "postgres-nio"),
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),
         .testTarget(name: "ZhikuProvidersTests", dependencies: [
-            "ZhikuCore", "ZhikuEngine", "ZhikuProviders", "ZhikuServer", "ZhikuModels", "ZhikuTestSupport",
-            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            "ZhikuCore", "ZhikuProviders", "ZhikuModels", "ZhikuTestSupport",
         ]),
-        .testTarget(name: "zhikuTests", dependencies: ["ZhikuCore", "ZhikuStorage", "ZhikuTestSupport"]),
+        .testTarget(name: "zhikuTests", dependencies: ["ZhikuStorage", "ZhikuTestSupport"]),
     ]
 )

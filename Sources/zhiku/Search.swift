@@ -10,14 +10,14 @@ struct Search: AsyncParsableCommand {
     @OptionGroup var options: DataOptions
     @Option(help: "The knowledge base (name or id).") var kb: String
     @Option(name: .short, help: "How many results.") var k = 5
-    @Option(help: "keyword, vector or hybrid.") var mode = "hybrid"
+    @Option(help: "keyword, vector or hybrid.") var mode: SearchMode = .hybrid
     @Flag(help: "Print JSON.") var json = false
     @Argument(help: "The query.") var query: String
 
     func run() async throws {
         let runtime = try await options.runtime()
         let base = try await runtime.store.resolveKnowledgeBase(kb)
-        let results = try await runtime.search(query, in: base, k: k, mode: try SearchMode.parse(mode))
+        let results = try await runtime.search(query, in: base, k: k, mode: mode)
         let hits = results.hits
         if json {
             struct Row: Encodable {

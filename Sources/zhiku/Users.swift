@@ -11,11 +11,10 @@ struct Users: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Create a user (prints a generated password unless --password is given).")
         @OptionGroup var options: DataOptions
         @Argument(help: "The user name.") var name: String
-        @Option(help: "admin or member.") var role: String = "member"
+        @Option(help: "admin or member.") var role: User.Role = .member
         @Option(help: "The password (at least 8 characters); default: a generated one, printed once.") var password: String?
 
         func run() async throws {
-            guard let role = User.Role(rawValue: role) else { throw ValidationError("--role must be admin or member, got '\(role)'") }
             let password = password ?? Secret.password()
             try Secret.checkPassword(password)
             let user = try await options.runtime().accounts.createUser(name: name, role: role, passwordHash: Secret.passwordHash(password))
