@@ -7,6 +7,9 @@ public protocol ConversationStore: Sendable {
     /// conversation it went to, if any. `.notFound` when the target conversation does not exist.
     @discardableResult
     func record(_ exchange: ChatExchange) async throws -> Conversation?
+    /// Creates an empty conversation titled from `question` (an answer that streams tells its client the
+    /// conversation before the first token, then records into it).
+    func startConversation(question: String, kb: KnowledgeBase?, owner: User.ID?) async throws -> Conversation
     /// The conversations of `owner` (nil: those of no account), most recently updated first.
     func conversations(limit: Int, owner: User.ID?) async throws -> [Conversation]
     func conversation(id: Conversation.ID) async throws -> Conversation?

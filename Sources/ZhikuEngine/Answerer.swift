@@ -4,6 +4,8 @@ import ZhikuRetrieval
 
 /// What an answer streams: its sources first, then text (or the "not found" reply), then `done`.
 public enum AnswerEvent: Sendable {
+    /// The new conversation this answer is stored in (first, before anything else; only for a new conversation).
+    case conversation(Conversation.ID)
     case citations([Citation])
     /// The model has read `done` of the prompt's `total` tokens (before the first token; models that can tell).
     case progress(done: Int, total: Int)
@@ -114,20 +116,36 @@ public struct Answerer: Sendable {
         let (stream, continuation) = AsyncThrowingStream.makeStream(of: AnswerEvent.self)
         let task = Task {
             var progress = Progress()
+            var request = request
+            // A new conversation is made first, so the client knows it even when it stops the answer.
+            var started: Conversation.ID?
             do {
+                if request.target == .newConversation {
+                    let conversation = try await runtime.conversations.startConversation(
+                        question: request.question, kb: kb, owner: request.ownerID)
+                    started = conversation.id
+                    request.target = .conversation(conversation.id)
+                    continuation.yield(.conversation(conversation.id))
+                }
                 try await run(request, kb, continuation, &progress)
                 continuation.finish()
             } catch {
                 // Record what happened in a task of its own: this one may be cancelled, and the record must land.
+                // A stopped answer with text is kept in its conversation; otherwise a conversation this answer
+                // started is removed again (a failed answer leaves only its audit entry).
                 let stopped = error is CancellationError || Task.isCancelled
+                let kept = stopped && !progress.answer.isEmpty
                 let exchange = ChatExchange(
-                    target: stopped && !progress.answer.isEmpty ? request.target : .none, kb: kb, user: request.user, ownerID: request.ownerID,
+                    target: kept ? request.target : .none, kb: kb, user: request.user, ownerID: request.ownerID,
                     channel: request.channel, question: request.question, answer: progress.answer,
                     citations: progress.citations, retrieved: progress.retrieved,
                     stats: progress.stats(finishReason: stopped ? .cancelled : .error),
                     replacesLastTurn: request.replaceLast)
                 let store = runtime.conversations
-                _ = await Task { try? await store.record(exchange) }.value
+                _ = await Task {
+                    try? await store.record(exchange)
+                    if !kept, let started { _ = try? await store.deleteConversation(id: started) }
+                }.value
                 EngineMetrics.answered(exchange.stats, channel: request.channel)
                 continuation.finish(throwing: error)
             }

@@ -41,6 +41,8 @@ struct ChatRoutes {
         var conversationId: Conversation.ID?
     }
     struct Queued: Encodable { var position: Int }
+    /// The first event of an answer that starts a conversation.
+    struct Started: Encodable { var conversationId: Conversation.ID }
     /// How much of the prompt the model has read (the web UI's progress bar before the first token).
     struct Progress: Encodable { var promptTokensDone: Int; var promptTokensTotal: Int }
 
@@ -93,6 +95,7 @@ struct ChatRoutes {
                 var notFound = false
                 for try await event in events {
                     switch event {
+                    case .conversation(let id): try await writer.write(ServerSentEvent.frame("conversation", Started(conversationId: id)))
                     case .citations(let list): try await writer.write(ServerSentEvent.frame("citations", Sources(citations: list)))
                     case .queued(let position): try await writer.write(ServerSentEvent.frame("queued", Queued(position: position)))
                     case .progress(let done, let total):

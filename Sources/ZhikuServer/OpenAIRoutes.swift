@@ -192,7 +192,7 @@ struct OpenAIRoutes {
                 case .citations(let list): citations = list
                 case .token(let piece), .notFound(let piece): text += piece
                 case .done(let s, _): stats = s
-                case .progress, .queued: break
+                case .progress, .queued, .conversation: break
                 }
             }
             let usage = ChatUsage(promptTokens: stats?.promptTokens ?? 0, completionTokens: stats?.completionTokens ?? 0,
@@ -224,7 +224,7 @@ struct OpenAIRoutes {
                 case .queued(let position):
                     // An SSE comment (OpenAI clients skip it): the answer's place in the model's queue.
                     try await writer.write(ServerSentEvent.comment("queued, position \(position)"))
-                case .progress: break
+                case .progress, .conversation: break
                 }
             }
         }

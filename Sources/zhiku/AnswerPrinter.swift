@@ -24,7 +24,7 @@ struct AnswerPrinter {
             case .done(let stats, let conversation):
                 outcome.stats = stats
                 outcome.conversation = conversation
-            case .progress, .queued: break
+            case .progress, .queued, .conversation: break
             }
         }
         guard !quiet else { return outcome }

@@ -59,8 +59,12 @@ import ZhikuTestSupport
             "kb": "hr", "question": "How early must annual leave be requested?", "max_tokens": 40])
         #expect(reply.status == 200)
         let stream = events(reply.body)
-        #expect(stream.first?.name == "citations")
-        let citations = stream.first?.data["citations"] as? [[String: Any]] ?? []
+        // A new chat: the conversation first (the page knows it even if it stops the answer), then the sources.
+        #expect(stream.map(\.name).prefix(2) == ["conversation", "citations"])
+        let startedID = stream.first?.data["conversation_id"] as? Int
+        #expect(startedID != nil)
+        #expect(stream.last?.data["conversation_id"] as? Int == startedID, "done names the same conversation")
+        let citations = stream.dropFirst().first?.data["citations"] as? [[String: Any]] ?? []
         #expect(citations.first?["file_name"] as? String == "handbook.pdf")
         #expect(citations.first?["page"] as? Int == 2)
         #expect(citations.first?["n"] as? Int == 1)
@@ -90,11 +94,11 @@ import ZhikuTestSupport
 
         // Nothing relevant: a refusal in the question's language, no sources, no model call.
         let absent = events(try await server.json(.POST, "/api/chat", ["kb": "hr", "question": "量子计算机的纠错码是怎么工作的？"]).body)
-        #expect(absent.map(\.name) == ["citations", "token", "done"])
-        #expect((absent[0].data["citations"] as? [Any])?.isEmpty == true)
-        #expect((absent[1].data["text"] as? String) == Answerer.notFoundReply(for: "量子"))
-        #expect((absent[1].data["text"] as? String)?.contains("知识库") == true)
-        #expect(absent[2].data["not_found"] as? Bool == true)
+        #expect(absent.map(\.name) == ["conversation", "citations", "token", "done"])
+        #expect((absent[1].data["citations"] as? [Any])?.isEmpty == true)
+        #expect((absent[2].data["text"] as? String) == Answerer.notFoundReply(for: "量子"))
+        #expect((absent[2].data["text"] as? String)?.contains("知识库") == true)
+        #expect(absent[3].data["not_found"] as? Bool == true)
 
         // Bad input answers before any stream starts.
         #expect(try await server.json(.POST, "/api/chat", ["kb": "nope", "question": "x"]).status == 404)

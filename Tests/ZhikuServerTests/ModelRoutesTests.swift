@@ -39,8 +39,8 @@ import ZhikuTestSupport
 
         let answer = TestServer.events(try await server.json(.POST, "/api/chat", [
             "kb": "notes", "question": "What is the capital of France?", "max_tokens": 24]).body)
-        #expect(answer.first?.name == "citations")
-        #expect(((answer.first?.data["citations"] as? [[String: Any]])?.first)?["file_name"] as? String == "paris.txt")
+        #expect(answer.map(\.name).prefix(2) == ["conversation", "citations"])
+        #expect(((answer.dropFirst().first?.data["citations"] as? [[String: Any]])?.first)?["file_name"] as? String == "paris.txt")
         let text = answer.filter { $0.name == "token" }.compactMap { $0.data["text"] as? String }.joined()
         #expect(text.contains("Paris"))
         #expect(answer.last?.name == "done")
@@ -76,7 +76,7 @@ import ZhikuTestSupport
         let conversationsBefore = try await server.request(.GET, "/api/conversations").json["conversations"] as? [[String: Any]]
         let failed = TestServer.events(try await server.json(.POST, "/api/chat", [
             "kb": "notes", "question": "Where does Paris lie?", "max_tokens": 24]).body)
-        #expect(failed.map(\.name) == ["citations", "error"])
+        #expect(failed.map(\.name) == ["conversation", "citations", "error"], "the conversation it started is taken away again")
         #expect((failed.last?.data["message"] as? String)?.contains("cannot reach") == true)
         let conversationsAfter = try await server.request(.GET, "/api/conversations").json["conversations"] as? [[String: Any]]
         #expect(conversationsAfter?.count == conversationsBefore?.count)

@@ -22,6 +22,11 @@ import ZhikuTestSupport
         let events = chat.components(separatedBy: "\n\n").filter { !$0.isEmpty }
         #expect(events.last?.hasPrefix("event: error\ndata: ") == true, "\(chat.suffix(300))")
         #expect(events.last?.contains("\"code\":\"upstream_failed\"") == true, "\(chat.suffix(300))")
+        // A new chat names its conversation first; the failed answer then takes it away again (only the audit
+        // entry stays).
+        #expect(events.first?.hasPrefix("event: conversation\ndata: {\"conversation_id\":") == true, "\(chat.prefix(200))")
+        let listed = try await server.request(.GET, "/api/conversations").json["conversations"] as? [[String: Any]]
+        #expect(listed?.isEmpty == true, "\(String(describing: listed))")
 
         // /v1/chat/completions: with the model, an error chunk, then [DONE]; with the (empty) knowledge base, the
         // not-found reply, then [DONE].

@@ -117,4 +117,21 @@ import ZhikuTestSupport
         let kept = try await conversations.auditEntries(kb: law.id, since: nil, limit: 10)
         #expect(kept.map(\.kbName) == ["law"])
     }
+
+    /// A conversation started before its first answer: titled from the question, empty, then the answer recorded
+    /// into it like any turn.
+    @Test(arguments: StoreBackend.allCases)
+    func aStartedConversationTakesItsFirstAnswer(_ backend: StoreBackend) async throws {
+        guard let stores = try await backend.make() else { return }
+        defer { stores.close() }
+        let conversations = stores.conversations
+        let kb = try await stores.store.createKnowledgeBase(name: "hr", description: "", embeddingModel: nil)
+        let started = try await conversations.startConversation(question: "How early must leave be requested?\nThanks",
+                                                                kb: kb, owner: nil)
+        #expect(started.title == "How early must leave be requested?" && started.messageCount == 0 && started.kbID == kb.id)
+        #expect(try await conversations.conversations(limit: 10).map(\.id) == [started.id])
+        let recorded = try await conversations.record(exchange("How early must leave be requested?\nThanks", "One week [1].",
+                                                               target: .conversation(started.id), kb: kb))
+        #expect(recorded?.id == started.id && recorded?.messageCount == 2)
+    }
 }

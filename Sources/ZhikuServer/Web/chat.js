@@ -180,20 +180,6 @@ function setBusy(busy) {
   $('stop').hidden = !busy;
 }
 
-// A stopped answer is stored by the server once the connection closes, without a `done` event to name the new
-// conversation: find it (the newest, titled from this question) so the next question continues it.
-async function adoptStopped(question) {
-  try {
-    const { conversations } = await api('/api/conversations?limit=1');
-    const newest = conversations[0];
-    if (newest && state.conversationId == null && question.startsWith(newest.title.replace(/…$/, ''))) {
-      state.conversationId = newest.id;
-      history.replaceState(null, '', `#/c/${newest.id}`);
-    }
-  } catch { /* the list refresh below shows it anyway */ }
-  state.onChange();
-}
-
 async function regenerate() {
   const last = state.turns[state.turns.length - 2];
   if (!last || last.role !== 'user' || state.controller) return;
@@ -224,9 +210,17 @@ async function send(question, again) {
   if (kbId) body.kb = kbId;
   if (state.conversationId != null) body.conversation_id = state.conversationId;
   if (again) body.regenerate = true;
+  // The server names a new conversation in the answer's first event, so a stopped answer continues it too.
+  let started = false;
   try {
     await streamEvents('/api/chat', body, (name, data) => {
-      if (name === 'citations') {
+      if (name === 'conversation') {
+        if (state.conversationId == null) {
+          state.conversationId = data.conversation_id;
+          started = true;
+          setTitle(question.split('\n')[0].slice(0, 60));
+        }
+      } else if (name === 'citations') {
         turn.citations = data.citations;
         const fresh = turnNode(turn, state.turns.length - 1);
         node.replaceWith(fresh);
@@ -265,8 +259,9 @@ async function send(question, again) {
     if (autoRead() && !turn.stopped && !turn.error && turn.content) {
       speak(speakable(turn.content), $('messages').lastElementChild?.querySelector('.read-aloud'));
     }
-    if (turn.stopped && state.conversationId == null) setTimeout(() => adoptStopped(question), 500);
-    else state.onChange();
+    // A conversation this answer started is kept by the server only when the answer has text.
+    if (started && (turn.error || (turn.stopped && !turn.content))) state.conversationId = null;
+    state.onChange();
     if (state.conversationId != null && location.hash !== `#/c/${state.conversationId}`) {
       history.replaceState(null, '', `#/c/${state.conversationId}`);
     }

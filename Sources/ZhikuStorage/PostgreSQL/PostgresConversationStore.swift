@@ -73,6 +73,20 @@ public struct PostgresConversationStore: ConversationStore {
             """).map(RowMapping.conversation)
     }
 
+    public func startConversation(question: String, kb: KnowledgeBase?, owner: User.ID?) async throws -> Conversation {
+        let time = Date().timeIntervalSince1970
+        let rows = try await database.rows("starting a conversation", """
+            INSERT INTO conversations (title, kb_id, user_id, created_at, updated_at)
+            VALUES (\(Conversation.title(for: question)), \(kb?.id), \(owner), \(time), \(time))
+            RETURNING id
+            """)
+        let id: Conversation.ID = try rows[0]["id"]
+        guard let conversation = try await conversation(id: id) else {
+            throw ZhikuError(.storageFailed, "conversation \(id) vanished as it was started")
+        }
+        return conversation
+    }
+
     public func conversation(id: Conversation.ID) async throws -> Conversation? {
         try await database.rows("reading conversation \(id)", Self.conversationQuery(id: id)).first.map(RowMapping.conversation)
     }

@@ -57,6 +57,16 @@ public struct SQLiteConversationStore: ConversationStore {
         }
     }
 
+    public func startConversation(question: String, kb: KnowledgeBase?, owner: User.ID?) async throws -> Conversation {
+        let time = Date().timeIntervalSince1970
+        return try await pool.writing("starting a conversation") { db in
+            try db.execute(sql: """
+                INSERT INTO conversations (title, kb_id, user_id, created_at, updated_at) VALUES (?, ?, ?, ?, ?)
+                """, arguments: [Conversation.title(for: question), kb?.id, owner, time, time])
+            return try Self.conversation(db, id: db.lastInsertedRowID)!
+        }
+    }
+
     public func conversations(limit: Int, owner: User.ID?) async throws -> [Conversation] {
         try await pool.reading("listing conversations") { db in
             try Row.fetchAll(db, sql: Self.conversationQuery + " WHERE c.user_id IS ? ORDER BY c.updated_at DESC, c.id DESC LIMIT ?",
