@@ -396,7 +396,7 @@ import ZhikuTestSupport
     /// several long ones kept everyone else behind them, and a waiting client saw nothing. Now turns go to the user
     /// served least recently, and a waiting answer's stream says its place (`event: queued`, `{"position": n}`).
     @Test func answersTakeFairTurnsAndSeeTheirPlace() async throws {
-        let model = try await StubChatServer(reply: "Turn taken.", delay: .seconds(2))
+        let model = try await StubChatServer(reply: "Turn taken.", delay: .seconds(4))
         let (server, adminKey) = try await signedInServer(configure: {
             $0.chatServerURL = "http://127.0.0.1:\(model.port)"
             $0.chatModel = "stub"
@@ -412,13 +412,24 @@ import ZhikuTestSupport
                 return (reply, clock.now - started)
             }
         }
-        // Ana's first answer runs, her second waits; then Bo asks: his goes before her second.
+        // Ana's first answer runs, her second waits; then Bo asks: his goes before her second. Each request is sent
+        // once the one before has reached the model's queue (an answer sets up its conversation first, which on a
+        // busy machine can take longer than any fixed pause).
+        let queue = server.runtime.answerQueues.queue(for: try await server.runtime.chatModels.model("stub"))
+        func untilQueue(running: Int, waiting: Int) async throws {
+            let deadline = clock.now + .seconds(60)
+            while queue.load.running != running || queue.load.waiting != waiting, clock.now < deadline {
+                try await Task.sleep(for: .milliseconds(20))
+            }
+            let load = queue.load
+            #expect(load.running == running && load.waiting == waiting, "the model's queue: \(load)")
+        }
         let anaFirst = ask(ana)
-        try await Task.sleep(for: .milliseconds(500))
+        try await untilQueue(running: 1, waiting: 0)
         let anaSecond = ask(ana)
-        try await Task.sleep(for: .milliseconds(500))
+        try await untilQueue(running: 1, waiting: 1)
         let boFirst = ask(bo)
-        try await Task.sleep(for: .milliseconds(300))
+        try await untilQueue(running: 1, waiting: 2)
         #expect(try await server.request(.GET, "/healthz").status == 200, "health checks answered while answers wait")
         let (a1, b1, a2) = (try await anaFirst.value, try await boFirst.value, try await anaSecond.value)
         for (name, r) in [("ana 1", a1), ("bo", b1), ("ana 2", a2)] {
