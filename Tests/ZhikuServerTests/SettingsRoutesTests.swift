@@ -45,7 +45,7 @@ import ZhikuTestSupport
             #expect(try await server.waitForJob((u["job"] as! [String: Any])["id"] as! Int, timeout: .seconds(600))["status"] as? String == "succeeded")
         }
         let answer = events(try await server.json(.POST, "/api/chat", ["kb": "hr", "question": "When does the canteen open?"]).body)
-        #expect((answer.first?.data["citations"] as? [Any])?.count == 1)
+        #expect((answer.first { $0.name == "citations" }?.data["citations"] as? [Any])?.count == 1)
         let text = answer.filter { $0.name == "token" }.compactMap { $0.data["text"] as? String }.joined()
         #expect(text == "[1] The canteen opens at noon and closes at two.")
         let conversation = try #require(answer.last?.data["conversation_id"] as? Int)
