@@ -120,6 +120,7 @@ public struct Answerer: Sendable {
             // A new conversation is made first, so the client knows it even when it stops the answer.
             var started: Conversation.ID?
             do {
+                try request.validate(runtime.configuration)  // before anything is stored
                 if request.target == .newConversation {
                     let conversation = try await runtime.conversations.startConversation(
                         question: request.question, kb: kb, owner: request.ownerID)
@@ -182,7 +183,6 @@ public struct Answerer: Sendable {
     private func run(_ request: Request, _ kb: KnowledgeBase?,
                      _ continuation: AsyncThrowingStream<AnswerEvent, any Error>.Continuation,
                      _ progress: inout Progress) async throws {
-        try request.validate(runtime.configuration)
         let request = try await withStoredHistory(request)
         var sources: [SearchHit] = []
         if let kb {

@@ -13,10 +13,6 @@ public final class MelFeatureArray: MelFeatureSource {
     }
 
     public func window(from: Int, count: Int, size: Int) -> [Float] {
-        var out = [Float](repeating: 0, count: bins * size)
-        for b in 0..<bins {
-            for t in 0..<min(count, size) { out[b * size + t] = values[b * frames + from + t] }
-        }
-        return out
+        Self.window(of: values, frames: frames, from: from, count: count, bins: bins, size: size)
     }
 }

@@ -13,6 +13,16 @@ public protocol MelFeatureSource: AnyObject {
 }
 
 extension MelFeatureSource {
+    /// `count` frames from `from` of `values` ([bins × frames], row-major) as [bins × size], zero-padded — the window
+    /// both sources hand out.
+    static func window(of values: [Float], frames: Int, from: Int, count: Int, bins: Int, size: Int) -> [Float] {
+        var out = [Float](repeating: 0, count: bins * size)
+        for b in 0..<bins {
+            for t in 0..<min(count, size) { out[b * size + t] = values[b * frames + from + t] }
+        }
+        return out
+    }
+
     /// The recording's length in seconds.
     public var duration: Double { Double(sampleCount) / Double(LogMelSpectrogram.sampleRate) }
 }

@@ -71,8 +71,7 @@ public final class StreamedMelFeatures: MelFeatureSource {
 
     public func window(from: Int, count: Int, size: Int) throws -> [Float] {
         let range = from..<(from + min(count, size))
-        var out = [Float](repeating: 0, count: bins * size)
-        guard !range.isEmpty else { return out }
+        guard !range.isEmpty else { return [Float](repeating: 0, count: bins * size) }
         let needed = LogMelSpectrogram.samplesRead(byFrames: range, sampleCount: sampleCount)
         guard needed.lowerBound >= bufferStart else {
             throw ZhikuError(.internal, "audio features asked for out of order (frame \(from))")
@@ -94,9 +93,6 @@ public final class StreamedMelFeatures: MelFeatureSource {
             frontEnd.logMel(frames: range, sampleCount: sampleCount) { samples[$0 - start] }
         }
         LogMelSpectrogram.scale(&values, loudest: loudest)
-        for b in 0..<bins {
-            for t in 0..<range.count { out[b * size + t] = values[b * range.count + t] }
-        }
-        return out
+        return Self.window(of: values, frames: range.count, from: 0, count: range.count, bins: bins, size: size)
     }
 }

@@ -8,5 +8,8 @@ extension User.Role: ExpressibleByArgument {
 }
 
 extension SearchMode: ExpressibleByArgument {
-    public init?(argument: String) { self.init(rawValue: argument.lowercased()) }
+    public init?(argument: String) {
+        guard let mode = try? SearchMode.parse(argument) else { return nil }
+        self = mode
+    }
 }

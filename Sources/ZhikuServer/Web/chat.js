@@ -6,7 +6,6 @@ import { renderMarkdown } from './markdown.js';
 import { citedWhere, closePanel, showSources } from './panel.js';
 import { autoRead, initMicrophone, setAutoRead, speak, speakable, stopSpeaking } from './voice.js';
 
-
 const state = {
   conversationId: null,
   kbId: '',
@@ -238,10 +237,6 @@ async function send(question, again) {
       } else if (name === 'done') {
         turn.notFound = data.not_found;
         turn.stats = data.stats;
-        if (data.conversation_id != null && state.conversationId == null) {
-          state.conversationId = data.conversation_id;
-          setTitle(question.split('\n')[0].slice(0, 60));
-        }
       } else if (name === 'error') {
         turn.error = true;
         turn.content += (turn.content ? '\n\n' : '') + t('errorPrefix') + data.message;

@@ -25,12 +25,8 @@ public struct PostgresConversationStore: ConversationStore {
             case .none:
                 break
             case .newConversation:
-                let row = try await connection.rows("""
-                    INSERT INTO conversations (title, kb_id, user_id, created_at, updated_at)
-                    VALUES (\(Conversation.title(for: exchange.question)), \(exchange.kb?.id), \(exchange.ownerID), \(time), \(time))
-                    RETURNING id
-                    """, logger: logger)
-                conversationID = try row[0]["id"]
+                conversationID = try await Self.insertConversation(connection, question: exchange.question, kb: exchange.kb,
+                                                                   owner: exchange.ownerID, time: time, logger: logger)
             case .conversation(let id):
                 guard try await !connection.rows("UPDATE conversations SET updated_at = \(time) WHERE id = \(id) RETURNING id",
                                                  logger: logger).isEmpty else {
@@ -75,16 +71,25 @@ public struct PostgresConversationStore: ConversationStore {
 
     public func startConversation(question: String, kb: KnowledgeBase?, owner: User.ID?) async throws -> Conversation {
         let time = Date().timeIntervalSince1970
-        let rows = try await database.rows("starting a conversation", """
-            INSERT INTO conversations (title, kb_id, user_id, created_at, updated_at)
-            VALUES (\(Conversation.title(for: question)), \(kb?.id), \(owner), \(time), \(time))
-            RETURNING id
-            """)
-        let id: Conversation.ID = try rows[0]["id"]
+        let logger = self.logger
+        let id = try await database.transaction("starting a conversation") { connection in
+            try await Self.insertConversation(connection, question: question, kb: kb, owner: owner, time: time, logger: logger)
+        }
         guard let conversation = try await conversation(id: id) else {
             throw ZhikuError(.storageFailed, "conversation \(id) vanished as it was started")
         }
         return conversation
+    }
+
+    /// A new, empty conversation titled from `question`; its id.
+    private static func insertConversation(_ connection: PostgresConnection, question: String, kb: KnowledgeBase?,
+                                           owner: User.ID?, time: Double, logger: Logger) async throws -> Conversation.ID {
+        let rows = try await connection.rows("""
+            INSERT INTO conversations (title, kb_id, user_id, created_at, updated_at)
+            VALUES (\(Conversation.title(for: question)), \(kb?.id), \(owner), \(time), \(time))
+            RETURNING id
+            """, logger: logger)
+        return try rows[0]["id"]
     }
 
     public func conversation(id: Conversation.ID) async throws -> Conversation? {

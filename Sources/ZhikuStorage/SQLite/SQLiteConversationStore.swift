@@ -22,10 +22,8 @@ public struct SQLiteConversationStore: ConversationStore {
             case .none:
                 break
             case .newConversation:
-                try db.execute(sql: """
-                    INSERT INTO conversations (title, kb_id, user_id, created_at, updated_at) VALUES (?, ?, ?, ?, ?)
-                    """, arguments: [Conversation.title(for: exchange.question), exchange.kb?.id, exchange.ownerID, time, time])
-                conversationID = db.lastInsertedRowID
+                conversationID = try Self.insertConversation(db, question: exchange.question, kb: exchange.kb,
+                                                             owner: exchange.ownerID, time: time)
             case .conversation(let id):
                 try db.execute(sql: "UPDATE conversations SET updated_at = ? WHERE id = ?", arguments: [time, id])
                 guard db.changesCount > 0 else { throw ZhikuError.notFound("conversation \(id) does not exist") }
@@ -60,11 +58,17 @@ public struct SQLiteConversationStore: ConversationStore {
     public func startConversation(question: String, kb: KnowledgeBase?, owner: User.ID?) async throws -> Conversation {
         let time = Date().timeIntervalSince1970
         return try await pool.writing("starting a conversation") { db in
-            try db.execute(sql: """
-                INSERT INTO conversations (title, kb_id, user_id, created_at, updated_at) VALUES (?, ?, ?, ?, ?)
-                """, arguments: [Conversation.title(for: question), kb?.id, owner, time, time])
-            return try Self.conversation(db, id: db.lastInsertedRowID)!
+            try Self.conversation(db, id: Self.insertConversation(db, question: question, kb: kb, owner: owner, time: time))!
         }
+    }
+
+    /// A new, empty conversation titled from `question`; its id.
+    private static func insertConversation(_ db: Database, question: String, kb: KnowledgeBase?, owner: User.ID?,
+                                           time: Double) throws -> Conversation.ID {
+        try db.execute(sql: """
+            INSERT INTO conversations (title, kb_id, user_id, created_at, updated_at) VALUES (?, ?, ?, ?, ?)
+            """, arguments: [Conversation.title(for: question), kb?.id, owner, time, time])
+        return db.lastInsertedRowID
     }
 
     public func conversations(limit: Int, owner: User.ID?) async throws -> [Conversation] {
