@@ -30,8 +30,8 @@ public enum CitationRepair {
     static let minimumCoverage = 0.35
 
     // Compiled once (fixed, valid patterns).
-    nonisolated(unsafe) private static let citationPattern = try! NSRegularExpression(pattern: #"\[(\d+)(?:\s*[,，、]\s*\d+)*\]"#)
-    nonisolated(unsafe) private static let namedSourcePattern = try! NSRegularExpression(
+    private static let citationPattern = try! NSRegularExpression(pattern: #"\[(\d+)(?:\s*[,，、]\s*\d+)*\]"#)
+    private static let namedSourcePattern = try! NSRegularExpression(
         pattern: #"(?:资料|来源|参考资料|source)\s*(?:编号|#|no\.?)?\s*[:：]?\s*[(（【]?(\d{1,2})"#, options: [.caseInsensitive])
 
     /// Whether `answer` has a `[n]` (or `[n, m]`) for one of the `count` sources.

@@ -40,7 +40,8 @@ import ZhikuTestSupport
     }
 
     @Test func twoServersShareOneDatabaseAndSurviveAKill() async throws {
-        try await HeavyTestGate.exclusive {            guard let admin = TestPostgres.url(for: "the two-process scale-out test") else { return }
+        try await HeavyTestGate.exclusive {
+            let admin = try TestPostgres.url(for: "the two-process scale-out test")
             let name = "zhiku_scaleout_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()
             let url = try await PostgreSQLDatabase.createDatabase(named: name, besides: admin)
             let data = TemporaryFolder()

@@ -50,11 +50,11 @@ import ZhikuTestSupport
             let index = SQLiteKeywordIndex(database: db, tokenizer: MixedScriptTokenizer())
             return Subject(index: WarmedIndex(inner: index, warm: index.warm), folder: folder)
         case .postgres:
-            guard let database = try await VectorIndexConformanceTests.freshPostgres() else { return nil }
+            let database = try await VectorIndexConformanceTests.freshPostgres()
             return Subject(index: PostgresKeywordIndex(database: database, tokenizer: MixedScriptTokenizer(), cachesSnapshots: false),
                            folder: folder, postgres: database)
         case .postgresSnapshot:
-            guard let database = try await VectorIndexConformanceTests.freshPostgres() else { return nil }
+            let database = try await VectorIndexConformanceTests.freshPostgres()
             let index = PostgresKeywordIndex(database: database, tokenizer: MixedScriptTokenizer())
             return Subject(index: WarmedIndex(inner: index, warm: index.warm), folder: folder, postgres: database)
         }
@@ -223,7 +223,7 @@ import ZhikuTestSupport
                             try await database.pool.write { try $0.execute(sql: "DELETE FROM bm25_postings WHERE term = ?", arguments: [term]) }
                         }, folder: folder)
         case .postgres:
-            guard let server = TestPostgres.url(for: "the keyword snapshot tests") else { return nil }
+            let server = try TestPostgres.url(for: "the keyword snapshot tests")
             let name = "zhiku_test_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()
             let url = try await PostgreSQLDatabase.createDatabase(named: name, besides: server)
             // The second "process" has a pool of its own on the same database.

@@ -16,7 +16,7 @@ import ZhikuTestSupport
         configuration.foreignKeysEnabled = true
         do {
             let pool = try DatabasePool(path: path, configuration: configuration)
-            try SQLiteMigrations.migrator.migrate(pool, upTo: "v9-session-idle")
+            try SQLiteMigrations.legacy.migrate(pool, upTo: "v9-session-idle")
             try await pool.write { db in
                 try db.execute(sql: """
                     INSERT INTO knowledge_bases (id, name, description, created_at, embedding_model) VALUES
@@ -50,7 +50,7 @@ import ZhikuTestSupport
         let path = folder.url.appendingPathComponent("old.sqlite").path
         do {
             let pool = try DatabasePool(path: path)
-            try SQLiteMigrations.migrator.migrate(pool, upTo: "v10-kb-owners")
+            try SQLiteMigrations.legacy.migrate(pool, upTo: "v10-kb-owners")
             try await pool.write { db in
                 try db.execute(sql: """
                     INSERT INTO audit_log (at, user, kb_id, kb_name, channel, question, retrieved, answer, model, finish_reason, latency_ms)

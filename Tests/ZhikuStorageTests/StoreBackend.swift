@@ -35,9 +35,7 @@ enum StoreBackend: String, CaseIterable, CustomTestStringConvertible {
                           otherProcess: { SQLiteStore(database: database, jobLease: jobLease, clock: time) }, folder: folder,
                           close: {})
         case .postgres:
-            guard let database = try await VectorIndexConformanceTests.freshPostgres(for: "the store conformance suites") else {
-                return nil
-            }
+            let database = try await VectorIndexConformanceTests.freshPostgres(for: "the store conformance suites")
             return Stores(store: PostgresStore(database: database, jobLease: jobLease, clock: clock?.function),
                           conversations: PostgresConversationStore(database: database),
                           accounts: PostgresAccountStore(database: database),

@@ -28,14 +28,14 @@ import PostgresNIO
             let db = try SQLiteDatabase(path: folder.url.appendingPathComponent("v.sqlite").path)
             return Subject(index: SQLiteVectorIndex(database: db), folder: folder)
         case .postgres:
-            guard let database = try await Self.freshPostgres() else { return nil }
+            let database = try await Self.freshPostgres()
             return Subject(index: PostgresVectorIndex(database: database), folder: folder, postgres: database)
         }
     }
 
     /// A new database of its own on the test server, migrated.
-    static func freshPostgres(for what: String = "the index conformance suites") async throws -> PostgreSQLDatabase? {
-        guard let url = TestPostgres.url(for: what) else { return nil }
+    static func freshPostgres(for what: String = "the index conformance suites") async throws -> PostgreSQLDatabase {
+        let url = try TestPostgres.url(for: what)
         let name = "zhiku_test_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()
         return try await PostgreSQLDatabase.open(url: try await PostgreSQLDatabase.createDatabase(named: name, besides: url))
     }

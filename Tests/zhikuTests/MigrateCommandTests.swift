@@ -22,7 +22,8 @@ import ZhikuTestSupport
     }
 
     @Test func anSQLiteFolderGoesToPostgreSQLAndBack() async throws {
-        try await HeavyTestGate.exclusive {            guard let admin = TestPostgres.url(for: "zhiku migrate") else { return }
+        try await HeavyTestGate.exclusive {
+            let admin = try TestPostgres.url(for: "zhiku migrate")
             let name = "zhiku_migrate_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()
             let url = try await PostgreSQLDatabase.createDatabase(named: name, besides: admin)
             let data = TemporaryFolder(), docs = TemporaryFolder(), back = TemporaryFolder()

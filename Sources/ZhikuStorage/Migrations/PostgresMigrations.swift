@@ -1,7 +1,95 @@
-/// The PostgreSQL schema, as an ordered list of migrations (``PostgreSQLDatabase`` applies them).
+/// PostgreSQL's migrations (``PostgreSQLDatabase`` applies them, each once, in one transaction). A new database is
+/// made from ``Schema`` (``current``); one made before the description existed catches up through its frozen
+/// history (``legacy``). Both then take ``Schema/upgrades``.
 enum PostgresMigrations {
-    /// Zhiku's schema, in order. Each runs once, in a transaction.
-    static let all: [(name: String, sql: [String])] = [
+    typealias Migration = (name: String, sql: [String])
+
+    /// The migrations for a database that has applied `applied`: ``legacy`` if its history began with the
+    /// historic migrations, ``current`` otherwise (a new database too); then the upgrades.
+    static func plan(applied: Set<String>) -> [Migration] {
+        (applied.contains("v1-vectors") ? legacy : current) + upgrades
+    }
+
+    /// ``Schema/upgrades`` in PostgreSQL's words.
+    static var upgrades: [Migration] {
+        Schema.upgrades.map { ($0.name, $0.statements(in: .postgres)) }
+    }
+
+    /// A new database: the store's tables from ``Schema`` and the indexes' own tables.
+    static var current: [Migration] {
+        [("store-schema", ["CREATE EXTENSION IF NOT EXISTS vector"] + SQLDialect.postgres.createStore() + indexTables)]
+    }
+
+    /// The keyword and vector indexes' tables (``PostgresKeywordIndex``, ``PostgresVectorIndex``), as they are now.
+    /// A term's postings are read from the index alone (the key carries tf and the document length); a generation
+    /// per knowledge base's keyword index, for the in-memory snapshots each process keeps, comes from one sequence
+    /// through a trigger on every write of the stats row, so whatever writes the postings makes the snapshots stale
+    /// and no generation is handed out twice.
+    static let indexTables: [String] = [
+        """
+        CREATE TABLE vector_spaces (
+            kb_id BIGINT NOT NULL,
+            model TEXT NOT NULL,
+            dimensions INTEGER NOT NULL,
+            PRIMARY KEY (kb_id, model)
+        )
+        """,
+        """
+        CREATE TABLE vectors (
+            kb_id BIGINT NOT NULL,
+            model TEXT NOT NULL,
+            chunk_id BIGINT NOT NULL,
+            embedding vector NOT NULL,
+            PRIMARY KEY (kb_id, model, chunk_id)
+        )
+        """,
+        "CREATE INDEX vectors_by_chunk ON vectors (kb_id, chunk_id)",
+        """
+        CREATE TABLE bm25_documents (
+            kb_id BIGINT NOT NULL,
+            chunk_id BIGINT NOT NULL,
+            length INTEGER NOT NULL,
+            PRIMARY KEY (kb_id, chunk_id)
+        )
+        """,
+        """
+        CREATE TABLE bm25_postings (
+            kb_id BIGINT NOT NULL,
+            term TEXT NOT NULL,
+            chunk_id BIGINT NOT NULL,
+            tf INTEGER NOT NULL,
+            doc_length INTEGER NOT NULL,
+            PRIMARY KEY (kb_id, term, chunk_id) INCLUDE (tf, doc_length)
+        )
+        """,
+        "CREATE INDEX bm25_postings_by_chunk ON bm25_postings (kb_id, chunk_id)",
+        "CREATE SEQUENCE bm25_generation",
+        """
+        CREATE TABLE bm25_stats (
+            kb_id BIGINT PRIMARY KEY,
+            document_count INTEGER NOT NULL,
+            total_length BIGINT NOT NULL,
+            generation BIGINT NOT NULL DEFAULT nextval('bm25_generation')
+        )
+        """,
+        """
+        CREATE FUNCTION bm25_stats_next_generation() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+            NEW.generation := nextval('bm25_generation');
+            RETURN NEW;
+        END
+        $$
+        """,
+        """
+        CREATE TRIGGER bm25_stats_generation BEFORE INSERT OR UPDATE ON bm25_stats
+        FOR EACH ROW EXECUTE FUNCTION bm25_stats_next_generation()
+        """,
+    ]
+
+    /// The historic migrations of databases made before ``Schema`` existed. Frozen: these steps are what such
+    /// databases went through, and are never edited (`SchemaAgreementTests` checks they end in the same schema as
+    /// ``current``).
+    static let legacy: [Migration] = [
         ("v1-vectors", [
             "CREATE EXTENSION IF NOT EXISTS vector",
             """

@@ -1,11 +1,83 @@
 import GRDB
 
-/// The schema, as an ordered list of migrations.
+/// SQLite's migrations. A new database is made from ``Schema`` (``current``); one made before the description
+/// existed catches up through its frozen history (``legacy``). Both then take ``Schema/upgrades``.
 enum SQLiteMigrations {
-    static var migrator: DatabaseMigrator {
+    /// The migrator for the database `db` is in: ``legacy`` if its history began with the historic migrations,
+    /// ``current`` otherwise (a new database too).
+    static func migrator(for db: Database) throws -> DatabaseMigrator {
+        try DatabaseMigrator().appliedIdentifiers(db).contains("v1-foundation") ? legacy : current
+    }
+
+    /// A new database: the store's tables from ``Schema``, the indexes' own tables, then the upgrades.
+    static var current: DatabaseMigrator {
         var migrator = DatabaseMigrator()
-        // Row ids are AUTOINCREMENT: a deleted knowledge base's or chunk's id is never handed out again, so
-        // nothing keyed by it elsewhere (postings, caches, clients) can be mistaken for a new row.
+        migrator.registerMigration("store-schema") { db in
+            for statement in SQLDialect.sqlite.createStore() { try db.execute(sql: statement) }
+            try db.execute(sql: indexTables)
+        }
+        return upgraded(migrator)
+    }
+
+    /// The keyword and vector indexes' tables (``SQLiteKeywordIndex``, ``SQLiteVectorIndex``), as they are now.
+    static let indexTables = """
+        CREATE TABLE bm25_postings (
+            kb_id INTEGER NOT NULL,
+            term TEXT NOT NULL,
+            chunk_id INTEGER NOT NULL,
+            tf INTEGER NOT NULL,
+            doc_length INTEGER NOT NULL,
+            PRIMARY KEY (kb_id, term, chunk_id)
+        ) WITHOUT ROWID;
+        CREATE TABLE bm25_documents (
+            chunk_id INTEGER PRIMARY KEY,
+            kb_id INTEGER NOT NULL,
+            length INTEGER NOT NULL,
+            terms TEXT NOT NULL
+        );
+        CREATE INDEX bm25_documents_by_kb ON bm25_documents(kb_id);
+        CREATE TABLE bm25_stats (
+            kb_id INTEGER PRIMARY KEY,
+            document_count INTEGER NOT NULL,
+            total_length INTEGER NOT NULL,
+            generation INTEGER NOT NULL DEFAULT 0
+        );
+        CREATE TABLE vector_spaces (
+            kb_id INTEGER NOT NULL,
+            model TEXT NOT NULL,
+            dimensions INTEGER NOT NULL,
+            generation INTEGER NOT NULL DEFAULT 0,
+            PRIMARY KEY (kb_id, model)
+        ) WITHOUT ROWID;
+        CREATE TABLE vectors (
+            kb_id INTEGER NOT NULL,
+            model TEXT NOT NULL,
+            chunk_id INTEGER NOT NULL,
+            embedding BLOB NOT NULL,
+            PRIMARY KEY (kb_id, model, chunk_id)
+        ) WITHOUT ROWID;
+        CREATE INDEX vectors_by_chunk ON vectors(chunk_id);
+        """
+
+    /// `migrator` followed by ``Schema/upgrades``.
+    private static func upgraded(_ migrator: DatabaseMigrator) -> DatabaseMigrator {
+        var migrator = migrator
+        for upgrade in Schema.upgrades {
+            migrator.registerMigration(upgrade.name) { db in
+                let statements = try upgrade.statements(in: .sqlite) { table, column in
+                    try db.columns(in: table).contains { $0.name == column }
+                }
+                for statement in statements { try db.execute(sql: statement) }
+            }
+        }
+        return migrator
+    }
+
+    /// The historic migrations of databases made before ``Schema`` existed, then the upgrades. Frozen: these steps
+    /// are what such databases went through, and are never edited (`SchemaAgreementTests` checks they end in the
+    /// same schema as ``current``).
+    static var legacy: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
         migrator.registerMigration("v1-foundation") { db in
             try db.execute(sql: """
                 CREATE TABLE knowledge_bases (
@@ -267,6 +339,6 @@ enum SQLiteMigrations {
         migrator.registerMigration("v11-audit-user-name") { db in
             try db.execute(sql: "ALTER TABLE audit_log RENAME COLUMN user TO user_name")
         }
-        return migrator
+        return upgraded(migrator)
     }
 }

@@ -14,12 +14,19 @@ public final class PostgreSQLDatabase: Sendable {
     /// Connects to `url` (the pool runs until ``close()``), checks the server answers, and migrates.
     public static func open(url: String, logger: Logger = Logger(label: "zhiku.postgres"), maximumConnections: Int = 20)
         async throws -> PostgreSQLDatabase {
+        try await open(url: url, logger: logger, maximumConnections: maximumConnections, migrations: PostgresMigrations.plan)
+    }
+
+    /// ``open(url:logger:maximumConnections:)`` with the migrations `plan` picks (tests make databases the way
+    /// older versions did).
+    static func open(url: String, logger: Logger = Logger(label: "zhiku.postgres"), maximumConnections: Int = 20,
+                     migrations plan: @escaping @Sendable (Set<String>) -> [PostgresMigrations.Migration]) async throws -> PostgreSQLDatabase {
         var configuration = try configuration(from: url)
         configuration.options.maximumConnections = maximumConnections
         let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
         let database = PostgreSQLDatabase(client: client, runner: await start(client), logger: logger)
         do {
-            try await database.migrate()
+            try await database.migrate(plan)
         } catch {
             database.close()
             throw ZhikuError(.storageFailed, "cannot use the PostgreSQL database at \(redacted(url)): \(describe(error))")
@@ -166,7 +173,9 @@ public final class PostgreSQLDatabase: Sendable {
         return "\(error)"
     }
 
-    func migrate() async throws {
+    /// Applies the migrations `plan` picks for what the database has applied (``PostgresMigrations/plan(applied:)``
+    /// unless a test says otherwise), in one transaction.
+    private func migrate(_ plan: @Sendable (Set<String>) -> [PostgresMigrations.Migration]) async throws {
         try await transaction { connection in
             // One process migrates at a time; the others wait here and then find the work done.
             try await connection.execute("SELECT pg_advisory_xact_lock(7061756)", logger: logger)
@@ -177,7 +186,7 @@ public final class PostgreSQLDatabase: Sendable {
             for try await name in try await connection.query("SELECT name FROM zhiku_migrations", logger: logger).decode(String.self) {
                 applied.insert(name)
             }
-            for migration in PostgresMigrations.all where !applied.contains(migration.name) {
+            for migration in plan(applied) where !applied.contains(migration.name) {
                 for statement in migration.sql { try await connection.execute(PostgresQuery(unsafeSQL: statement), logger: logger) }
                 try await connection.execute("INSERT INTO zhiku_migrations (name) VALUES (\(migration.name))", logger: logger)
             }

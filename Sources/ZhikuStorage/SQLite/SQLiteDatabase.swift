@@ -20,7 +20,7 @@ public final class SQLiteDatabase: Sendable {
             pool = try DatabasePool(path: path, configuration: configuration)
             // Migrating takes the write lock; a database that is up to date (the usual case, and the case while
             // another process is writing) is only read.
-            let migrator = SQLiteMigrations.migrator
+            let migrator = try pool.read { try SQLiteMigrations.migrator(for: $0) }
             if try !pool.read({ try migrator.hasCompletedMigrations($0) }) {
                 try migrator.migrate(pool)
             }
