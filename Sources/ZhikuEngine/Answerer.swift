@@ -144,7 +144,7 @@ public struct Answerer: Sendable {
                     replacesLastTurn: request.replaceLast)
                 let store = runtime.conversations
                 _ = await Task {
-                    try? await store.record(exchange)
+                    _ = try? await store.record(exchange)
                     if !kept, let started { _ = try? await store.deleteConversation(id: started) }
                 }.value
                 EngineMetrics.answered(exchange.stats, channel: request.channel)

@@ -112,6 +112,9 @@ import ZhikuTestSupport
         #expect(try await conversations.auditEntries(kb: hr.id, since: nil, limit: 10).map(\.question) == ["q3", "q1"])
         #expect(try await conversations.auditEntries(kb: nil, since: before.addingTimeInterval(-60), limit: 2).count == 2)
         #expect(try await conversations.auditEntries(kb: nil, since: Date().addingTimeInterval(60), limit: 10).isEmpty)
+        #expect(try await conversations.auditEntries(kbs: [hr.id, law.id], askedBy: nil, since: nil, limit: 10).count == 3)
+        #expect(try await conversations.auditEntries(kbs: [], askedBy: nil, since: nil, limit: 10).isEmpty, "no knowledge base, no entries")
+        #expect(try await conversations.auditEntries(kbs: nil, askedBy: "ana", since: nil, limit: 10).isEmpty, "nobody named asked")
 
         _ = try await store.deleteKnowledgeBase(id: law.id)
         let kept = try await conversations.auditEntries(kb: law.id, since: nil, limit: 10)

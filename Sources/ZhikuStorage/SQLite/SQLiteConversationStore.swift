@@ -25,32 +25,30 @@ public struct SQLiteConversationStore: ConversationStore {
                 conversationID = try Self.insertConversation(db, question: exchange.question, kb: exchange.kb,
                                                              owner: exchange.ownerID, time: time)
             case .conversation(let id):
-                try db.execute(sql: "UPDATE conversations SET updated_at = ? WHERE id = ?", arguments: [time, id])
+                try db.execute(literal: "UPDATE conversations SET updated_at = \(time) WHERE id = \(id)")
                 guard db.changesCount > 0 else { throw ZhikuError.notFound("conversation \(id) does not exist") }
                 conversationID = id
             }
             if let conversationID {
                 if exchange.replacesLastTurn {
-                    try db.execute(sql: """
-                        DELETE FROM messages WHERE conversation_id = ? AND id >= (
-                            SELECT MAX(id) FROM messages WHERE conversation_id = ? AND role = 'user')
-                        """, arguments: [conversationID, conversationID])
+                    try db.execute(literal: """
+                        DELETE FROM messages WHERE conversation_id = \(conversationID) AND id >= (
+                            SELECT MAX(id) FROM messages WHERE conversation_id = \(conversationID) AND role = 'user')
+                        """)
                 }
-                try db.execute(sql: """
-                    INSERT INTO messages (conversation_id, role, content, created_at) VALUES (?, 'user', ?, ?)
-                    """, arguments: [conversationID, exchange.question, time])
-                try db.execute(sql: """
+                try db.execute(literal: """
+                    INSERT INTO messages (conversation_id, role, content, created_at) VALUES (\(conversationID), 'user', \(exchange.question), \(time))
+                    """)
+                try db.execute(literal: """
                     INSERT INTO messages (conversation_id, role, content, citations, stats, created_at)
-                    VALUES (?, 'assistant', ?, ?, ?, ?)
-                    """, arguments: [conversationID, exchange.answer, citations, stats, time])
+                    VALUES (\(conversationID), 'assistant', \(exchange.answer), \(citations), \(stats), \(time))
+                    """)
             }
-            try db.execute(sql: """
+            try db.execute(literal: """
                 INSERT INTO audit_log (at, user_name, kb_id, kb_name, conversation_id, channel, question, retrieved, answer,
                                        model, finish_reason, latency_ms)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """, arguments: [time, exchange.user, exchange.kb?.id, exchange.kb?.name, conversationID, exchange.channel.rawValue,
-                                 exchange.question, retrieved, exchange.answer, exchange.stats.model,
-                                 exchange.stats.finishReason.rawValue, exchange.stats.totalMs])
+                VALUES (\(time), \(exchange.user), \(exchange.kb?.id), \(exchange.kb?.name), \(conversationID), \(exchange.channel.rawValue), \(exchange.question), \(retrieved), \(exchange.answer), \(exchange.stats.model), \(exchange.stats.finishReason.rawValue), \(exchange.stats.totalMs))
+                """)
             return try conversationID.flatMap { try Self.conversation(db, id: $0) }
         }
     }
@@ -65,16 +63,17 @@ public struct SQLiteConversationStore: ConversationStore {
     /// A new, empty conversation titled from `question`; its id.
     private static func insertConversation(_ db: Database, question: String, kb: KnowledgeBase?, owner: User.ID?,
                                            time: Double) throws -> Conversation.ID {
-        try db.execute(sql: """
-            INSERT INTO conversations (title, kb_id, user_id, created_at, updated_at) VALUES (?, ?, ?, ?, ?)
-            """, arguments: [Conversation.title(for: question), kb?.id, owner, time, time])
+        try db.execute(literal: """
+            INSERT INTO conversations (title, kb_id, user_id, created_at, updated_at) VALUES (\(Conversation.title(for: question)), \(kb?.id), \(owner), \(time), \(time))
+            """)
         return db.lastInsertedRowID
     }
 
     public func conversations(limit: Int, owner: User.ID?) async throws -> [Conversation] {
         try await pool.reading("listing conversations") { db in
-            try Row.fetchAll(db, sql: Self.conversationQuery + " WHERE c.user_id IS ? ORDER BY c.updated_at DESC, c.id DESC LIMIT ?",
-                             arguments: [owner, max(0, limit)]).map(RowMapping.conversation)
+            try Row.fetchAll(db, SQLRequest(literal: Self.conversationQuery
+                    + " WHERE c.user_id IS \(owner) ORDER BY c.updated_at DESC, c.id DESC LIMIT \(max(0, limit))"))
+                .map(RowMapping.conversation)
         }
     }
 
@@ -84,15 +83,14 @@ public struct SQLiteConversationStore: ConversationStore {
 
     public func messages(in conversation: Conversation.ID) async throws -> [ConversationMessage] {
         try await pool.reading("reading the messages of conversation \(conversation)") { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM messages WHERE conversation_id = ? ORDER BY id",
-                             arguments: [conversation]).map(RowMapping.message)
+            try Row.fetchAll(db, SQLRequest(literal: "SELECT * FROM messages WHERE conversation_id = \(conversation) ORDER BY id")).map(RowMapping.message)
         }
     }
 
     public func renameConversation(id: Conversation.ID, to title: String) async throws -> Conversation {
         let title = try Conversation.validatedTitle(title)
         return try await pool.writing("renaming conversation \(id)") { db in
-            try db.execute(sql: "UPDATE conversations SET title = ? WHERE id = ?", arguments: [title, id])
+            try db.execute(literal: "UPDATE conversations SET title = \(title) WHERE id = \(id)")
             guard db.changesCount > 0, let c = try Self.conversation(db, id: id) else {
                 throw ZhikuError.notFound("conversation \(id) does not exist")
             }
@@ -102,33 +100,28 @@ public struct SQLiteConversationStore: ConversationStore {
 
     public func deleteConversation(id: Conversation.ID) async throws -> Bool {
         try await pool.writing("deleting conversation \(id)") { db in
-            try db.execute(sql: "DELETE FROM conversations WHERE id = ?", arguments: [id])
+            try db.execute(literal: "DELETE FROM conversations WHERE id = \(id)")
             return db.changesCount > 0
         }
     }
 
     public func auditEntries(kbs: [KnowledgeBase.ID]?, askedBy: String?, since: Date?, limit: Int) async throws -> [AuditEntry] {
         try await pool.reading("reading the audit log") { db in
-            var sql = "SELECT * FROM audit_log WHERE 1 = 1"
-            var arguments: StatementArguments = []
-            if let kbs {
-                sql += " AND kb_id IN (\(kbs.isEmpty ? "NULL" : Array(repeating: "?", count: kbs.count).joined(separator: ",")))"
-                for kb in kbs { arguments += [kb] }
-            }
-            if let askedBy { sql += " AND user_name = ?"; arguments += [askedBy] }
-            if let since { sql += " AND at > ?"; arguments += [since.timeIntervalSince1970] }
-            sql += " ORDER BY id DESC LIMIT ?"
-            arguments += [max(0, limit)]
-            return try Row.fetchAll(db, sql: sql, arguments: arguments).map(RowMapping.auditEntry)
+            var sql: SQL = "SELECT * FROM audit_log WHERE 1 = 1"
+            if let kbs { sql += " AND kb_id IN \(kbs)" }
+            if let askedBy { sql += " AND user_name = \(askedBy)" }
+            if let since { sql += " AND at > \(since.timeIntervalSince1970)" }
+            sql += " ORDER BY id DESC LIMIT \(max(0, limit))"
+            return try Row.fetchAll(db, SQLRequest(literal: sql)).map(RowMapping.auditEntry)
         }
     }
 
-    private static let conversationQuery = """
+    private static let conversationQuery: SQL = """
         SELECT c.*, (SELECT COUNT(*) FROM messages m WHERE m.conversation_id = c.id) AS message_count
         FROM conversations c
         """
 
     private static func conversation(_ db: Database, id: Conversation.ID) throws -> Conversation? {
-        try Row.fetchOne(db, sql: conversationQuery + " WHERE c.id = ?", arguments: [id]).map(RowMapping.conversation)
+        try Row.fetchOne(db, SQLRequest(literal: conversationQuery + " WHERE c.id = \(id)")).map(RowMapping.conversation)
     }
 }

@@ -101,11 +101,11 @@ public struct SQLiteKeywordIndex: KeywordIndex, KeywordPostingsBackend {
 
     public func removeAll(from kb: KnowledgeBase.ID) async throws {
         try await pool.writing("clearing the keyword index") { db in
-            try db.execute(sql: "DELETE FROM bm25_postings WHERE kb_id = ?", arguments: [kb])
-            try db.execute(sql: "DELETE FROM bm25_documents WHERE kb_id = ?", arguments: [kb])
-            try db.execute(sql: """
-                UPDATE bm25_stats SET document_count = 0, total_length = 0, generation = generation + 1 WHERE kb_id = ?
-                """, arguments: [kb])
+            try db.execute(literal: "DELETE FROM bm25_postings WHERE kb_id = \(kb)")
+            try db.execute(literal: "DELETE FROM bm25_documents WHERE kb_id = \(kb)")
+            try db.execute(literal: """
+                UPDATE bm25_stats SET document_count = 0, total_length = 0, generation = generation + 1 WHERE kb_id = \(kb)
+                """)
         }
     }
 
@@ -156,7 +156,7 @@ public struct SQLiteKeywordIndex: KeywordIndex, KeywordPostingsBackend {
 
     private static func stats(_ db: Database, kb: KnowledgeBase.ID) throws -> BM25Stats {
         guard let row = try Row.fetchOne(
-            db, sql: "SELECT document_count, total_length, generation FROM bm25_stats WHERE kb_id = ?", arguments: [kb])
+            db, SQLRequest(literal: "SELECT document_count, total_length, generation FROM bm25_stats WHERE kb_id = \(kb)"))
         else { return .empty }
         return BM25Stats(documents: row["document_count"], totalLength: row["total_length"], generation: row["generation"])
     }
@@ -167,12 +167,11 @@ public struct SQLiteKeywordIndex: KeywordIndex, KeywordPostingsBackend {
         let n = stats.documents
         let average = Double(stats.totalLength) / Double(n)
         let terms = counts.keys.sorted()
-        let placeholders = Array(repeating: "?", count: terms.count).joined(separator: ",")
         var frequency: [String: Int] = [:]
-        for row in try Row.fetchAll(db, sql: """
-            SELECT term, COUNT(*) AS df FROM bm25_postings WHERE kb_id = ? AND term IN (\(placeholders))
+        for row in try Row.fetchAll(db, SQLRequest(literal: """
+            SELECT term, COUNT(*) AS df FROM bm25_postings WHERE kb_id = \(kb) AND term IN \(terms)
             GROUP BY term
-            """, arguments: StatementArguments([kb] as [any DatabaseValueConvertible] + terms)) {
+            """)) {
             frequency[row["term"]] = row["df"]
         }
         let present = terms.filter { frequency[$0] != nil }
@@ -204,11 +203,11 @@ public struct SQLiteKeywordIndex: KeywordIndex, KeywordPostingsBackend {
 
     private static func adjustStats(_ db: Database, kb: KnowledgeBase.ID, documents: Int, length: Int) throws {
         guard documents != 0 else { return }
-        try db.execute(sql: """
-            INSERT INTO bm25_stats (kb_id, document_count, total_length, generation) VALUES (?, ?, ?, 1)
+        try db.execute(literal: """
+            INSERT INTO bm25_stats (kb_id, document_count, total_length, generation) VALUES (\(kb), \(documents), \(length), 1)
             ON CONFLICT(kb_id) DO UPDATE SET document_count = document_count + excluded.document_count,
                                              total_length = total_length + excluded.total_length,
                                              generation = generation + 1
-            """, arguments: [kb, documents, length])
+            """)
     }
 }

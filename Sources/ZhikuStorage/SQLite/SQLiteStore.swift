@@ -29,13 +29,12 @@ public struct SQLiteStore: Store {
         let name = try KnowledgeBase.validatedName(name)
         let created = now
         return try await pool.writing("creating knowledge base '\(name)'") { db in
-            if try Row.fetchOne(db, sql: "SELECT 1 FROM knowledge_bases WHERE name = ? AND COALESCE(owner_id, 0) = ?",
-                                arguments: [name, owner ?? 0]) != nil {
+            if try Row.fetchOne(db, SQLRequest(literal: "SELECT 1 FROM knowledge_bases WHERE name = \(name) AND COALESCE(owner_id, 0) = \(owner ?? 0)")) != nil {
                 throw ZhikuError(.conflict, Self.taken(name, owner))
             }
-            try db.execute(sql: """
-                INSERT INTO knowledge_bases (name, description, created_at, embedding_model, owner_id) VALUES (?, ?, ?, ?, ?)
-                """, arguments: [name, description, created, embeddingModel, owner])
+            try db.execute(literal: """
+                INSERT INTO knowledge_bases (name, description, created_at, embedding_model, owner_id) VALUES (\(name), \(description), \(created), \(embeddingModel), \(owner))
+                """)
             return KnowledgeBase(id: db.lastInsertedRowID, name: name, description: description,
                                  createdAt: Date(timeIntervalSince1970: created), embeddingModel: embeddingModel, ownerID: owner)
         }
@@ -54,22 +53,22 @@ public struct SQLiteStore: Store {
 
     public func knowledgeBase(id: KnowledgeBase.ID) async throws -> KnowledgeBase? {
         try await pool.reading("reading knowledge base \(id)") { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM knowledge_bases WHERE id = ?", arguments: [id]).map(RowMapping.knowledgeBase)
+            try Row.fetchOne(db, SQLRequest(literal: "SELECT * FROM knowledge_bases WHERE id = \(id)")).map(RowMapping.knowledgeBase)
         }
     }
 
     public func knowledgeBases(named name: String) async throws -> [KnowledgeBase] {
         try await pool.reading("reading knowledge base '\(name)'") { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM knowledge_bases WHERE name = ? ORDER BY id", arguments: [name])
+            try Row.fetchAll(db, SQLRequest(literal: "SELECT * FROM knowledge_bases WHERE name = \(name) ORDER BY id"))
                 .map(RowMapping.knowledgeBase)
         }
     }
 
     public func deleteKnowledgeBase(id: KnowledgeBase.ID) async throws -> [String] {
         try await pool.writing("deleting knowledge base \(id)") { db in
-            let hashes = try String.fetchAll(db, sql: "SELECT DISTINCT sha256 FROM files WHERE kb_id = ?", arguments: [id])
-            try db.execute(sql: "DELETE FROM chunks WHERE kb_id = ?", arguments: [id])
-            try db.execute(sql: "DELETE FROM knowledge_bases WHERE id = ?", arguments: [id])
+            let hashes = try String.fetchAll(db, SQLRequest(literal: "SELECT DISTINCT sha256 FROM files WHERE kb_id = \(id)"))
+            try db.execute(literal: "DELETE FROM chunks WHERE kb_id = \(id)")
+            try db.execute(literal: "DELETE FROM knowledge_bases WHERE id = \(id)")
             guard db.changesCount > 0 else { throw ZhikuError.notFound("knowledge base \(id) does not exist") }
             return try hashes.filter { try !Self.isReferenced(db, sha256: $0) }
         }
@@ -79,16 +78,15 @@ public struct SQLiteStore: Store {
         -> KnowledgeBase {
         let name = try KnowledgeBase.validatedName(name)
         return try await pool.writing("renaming knowledge base \(id) to '\(name)'") { db in
-            let owner = try Int64?.fetchOne(db, sql: "SELECT owner_id FROM knowledge_bases WHERE id = ?", arguments: [id]) ?? nil
-            if try Row.fetchOne(db, sql: """
-                SELECT 1 FROM knowledge_bases WHERE name = ? AND id <> ? AND COALESCE(owner_id, 0) = COALESCE(?, 0)
-                """, arguments: [name, id, owner]) != nil {
+            let owner = try Int64?.fetchOne(db, SQLRequest(literal: "SELECT owner_id FROM knowledge_bases WHERE id = \(id)")) ?? nil
+            if try Row.fetchOne(db, SQLRequest(literal: """
+                SELECT 1 FROM knowledge_bases WHERE name = \(name) AND id <> \(id) AND COALESCE(owner_id, 0) = COALESCE(\(owner), 0)
+                """)) != nil {
                 throw ZhikuError(.conflict, Self.taken(name, owner))
             }
-            try db.execute(sql: "UPDATE knowledge_bases SET name = ?, description = COALESCE(?, description) WHERE id = ?",
-                           arguments: [name, description, id])
+            try db.execute(literal: "UPDATE knowledge_bases SET name = \(name), description = COALESCE(\(description), description) WHERE id = \(id)")
             guard db.changesCount > 0,
-                  let kb = try Row.fetchOne(db, sql: "SELECT * FROM knowledge_bases WHERE id = ?", arguments: [id])
+                  let kb = try Row.fetchOne(db, SQLRequest(literal: "SELECT * FROM knowledge_bases WHERE id = \(id)"))
                       .map(RowMapping.knowledgeBase) else {
                 throw ZhikuError.notFound("knowledge base \(id) does not exist")
             }
@@ -98,15 +96,14 @@ public struct SQLiteStore: Store {
 
     public func setPendingEmbeddingModel(_ model: String?, of kb: KnowledgeBase.ID) async throws {
         try await pool.writing("recording the embedding model of knowledge base \(kb)") { db in
-            try db.execute(sql: "UPDATE knowledge_bases SET pending_embedding_model = ? WHERE id = ?", arguments: [model, kb])
+            try db.execute(literal: "UPDATE knowledge_bases SET pending_embedding_model = \(model) WHERE id = \(kb)")
             guard db.changesCount > 0 else { throw ZhikuError.notFound("knowledge base \(kb) does not exist") }
         }
     }
 
     public func activateEmbeddingModel(_ model: String?, of kb: KnowledgeBase.ID) async throws {
         try await pool.writing("switching the embedding model of knowledge base \(kb)") { db in
-            try db.execute(sql: "UPDATE knowledge_bases SET embedding_model = ?, pending_embedding_model = NULL WHERE id = ?",
-                           arguments: [model, kb])
+            try db.execute(literal: "UPDATE knowledge_bases SET embedding_model = \(model), pending_embedding_model = NULL WHERE id = \(kb)")
             guard db.changesCount > 0 else { throw ZhikuError.notFound("knowledge base \(kb) does not exist") }
         }
     }
@@ -116,56 +113,53 @@ public struct SQLiteStore: Store {
     public func addFile(_ source: SourceFile, to kb: KnowledgeBase.ID) async throws -> AddedFile {
         let time = now
         return try await pool.writing("adding '\(source.name)'") { db in
-            guard try Row.fetchOne(db, sql: "SELECT 1 FROM knowledge_bases WHERE id = ?", arguments: [kb]) != nil else {
+            guard try Row.fetchOne(db, SQLRequest(literal: "SELECT 1 FROM knowledge_bases WHERE id = \(kb)")) != nil else {
                 throw ZhikuError.notFound("knowledge base \(kb) does not exist")
             }
-            if let existing = try Row.fetchOne(db, sql: "SELECT * FROM files WHERE kb_id = ? AND sha256 = ?",
-                                               arguments: [kb, source.sha256]).map(RowMapping.fileRecord) {
-                let job = try Row.fetchOne(db, sql: "SELECT * FROM jobs WHERE file_id = ? ORDER BY id DESC LIMIT 1",
-                                           arguments: [existing.id]).map(RowMapping.job)
+            if let existing = try Row.fetchOne(db, SQLRequest(literal: "SELECT * FROM files WHERE kb_id = \(kb) AND sha256 = \(source.sha256)")).map(RowMapping.fileRecord) {
+                let job = try Row.fetchOne(db, SQLRequest(literal: "SELECT * FROM jobs WHERE file_id = \(existing.id) ORDER BY id DESC LIMIT 1")).map(RowMapping.job)
                 return AddedFile(file: existing, job: job, duplicate: true)
             }
-            try db.execute(sql: """
+            try db.execute(literal: """
                 INSERT INTO files (kb_id, name, sha256, media_type, size, status, created_at, updated_at)
-                VALUES (?, ?, ?, ?, ?, 'pending', ?, ?)
-                """, arguments: [kb, source.name, source.sha256, source.mediaType.rawValue, source.size, time, time])
+                VALUES (\(kb), \(source.name), \(source.sha256), \(source.mediaType.rawValue), \(source.size), 'pending', \(time), \(time))
+                """)
             let fileID = db.lastInsertedRowID
-            try db.execute(sql: """
-                INSERT INTO jobs (kb_id, file_id, status, created_at, updated_at) VALUES (?, ?, 'queued', ?, ?)
-                """, arguments: [kb, fileID, time, time])
+            try db.execute(literal: """
+                INSERT INTO jobs (kb_id, file_id, status, created_at, updated_at) VALUES (\(kb), \(fileID), 'queued', \(time), \(time))
+                """)
             let jobID = db.lastInsertedRowID
-            let file = try Row.fetchOne(db, sql: "SELECT * FROM files WHERE id = ?", arguments: [fileID]).map(RowMapping.fileRecord)!
-            let job = try Row.fetchOne(db, sql: "SELECT * FROM jobs WHERE id = ?", arguments: [jobID]).map(RowMapping.job)
+            let file = try Row.fetchOne(db, SQLRequest(literal: "SELECT * FROM files WHERE id = \(fileID)")).map(RowMapping.fileRecord)!
+            let job = try Row.fetchOne(db, SQLRequest(literal: "SELECT * FROM jobs WHERE id = \(jobID)")).map(RowMapping.job)
             return AddedFile(file: file, job: job, duplicate: false)
         }
     }
 
     public func files(in kb: KnowledgeBase.ID) async throws -> [FileRecord] {
         try await pool.reading("listing files") { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM files WHERE kb_id = ? ORDER BY id", arguments: [kb]).map(RowMapping.fileRecord)
+            try Row.fetchAll(db, SQLRequest(literal: "SELECT * FROM files WHERE kb_id = \(kb) ORDER BY id")).map(RowMapping.fileRecord)
         }
     }
 
     public func file(id: FileRecord.ID) async throws -> FileRecord? {
         try await pool.reading("reading file \(id)") { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM files WHERE id = ?", arguments: [id]).map(RowMapping.fileRecord)
+            try Row.fetchOne(db, SQLRequest(literal: "SELECT * FROM files WHERE id = \(id)")).map(RowMapping.fileRecord)
         }
     }
 
     public func setFileStatus(id: FileRecord.ID, _ status: FileStatus, error: String?) async throws {
         let time = now
         try await pool.writing("updating file \(id)") { db in
-            try db.execute(sql: "UPDATE files SET status = ?, error = ?, updated_at = ? WHERE id = ?",
-                           arguments: [status.rawValue, error, time, id])
+            try db.execute(literal: "UPDATE files SET status = \(status.rawValue), error = \(error), updated_at = \(time) WHERE id = \(id)")
         }
     }
 
     public func deleteFile(id: FileRecord.ID) async throws -> Bool {
         try await pool.writing("deleting file \(id)") { db in
-            guard let sha = try String.fetchOne(db, sql: "SELECT sha256 FROM files WHERE id = ?", arguments: [id]) else {
+            guard let sha = try String.fetchOne(db, SQLRequest(literal: "SELECT sha256 FROM files WHERE id = \(id)")) else {
                 throw ZhikuError.notFound("file \(id) does not exist")
             }
-            try db.execute(sql: "DELETE FROM files WHERE id = ?", arguments: [id])
+            try db.execute(literal: "DELETE FROM files WHERE id = \(id)")
             return try !Self.isReferenced(db, sha256: sha)
         }
     }
@@ -175,14 +169,14 @@ public struct SQLiteStore: Store {
     }
 
     private static func isReferenced(_ db: Database, sha256: String) throws -> Bool {
-        try Row.fetchOne(db, sql: "SELECT 1 FROM files WHERE sha256 = ? LIMIT 1", arguments: [sha256]) != nil
+        try Row.fetchOne(db, SQLRequest(literal: "SELECT 1 FROM files WHERE sha256 = \(sha256) LIMIT 1")) != nil
     }
 
     // MARK: - Extraction cache
 
     public func extraction(sha256: String) async throws -> ExtractedDocument? {
         try await pool.reading("reading extracted text") { db in
-            guard try Row.fetchOne(db, sql: "SELECT 1 FROM extracted_documents WHERE sha256 = ?", arguments: [sha256]) != nil
+            guard try Row.fetchOne(db, SQLRequest(literal: "SELECT 1 FROM extracted_documents WHERE sha256 = \(sha256)")) != nil
             else { return nil }
             return ExtractedDocument(pages: try Self.pages(db, sha256: sha256))
         }
@@ -192,15 +186,13 @@ public struct SQLiteStore: Store {
         let time = now
         let columns = try document.pages.map(ExtractedPageColumns.init)
         try await pool.writing("saving extracted text") { db in
-            try db.execute(sql: "DELETE FROM extracted_documents WHERE sha256 = ?", arguments: [sha256])
-            try db.execute(sql: "INSERT INTO extracted_documents (sha256, page_count, created_at) VALUES (?, ?, ?)",
-                           arguments: [sha256, document.pages.count, time])
+            try db.execute(literal: "DELETE FROM extracted_documents WHERE sha256 = \(sha256)")
+            try db.execute(literal: "INSERT INTO extracted_documents (sha256, page_count, created_at) VALUES (\(sha256), \(document.pages.count), \(time))")
             for (page, stored) in zip(document.pages, columns) {
-                try db.execute(sql: """
+                try db.execute(literal: """
                     INSERT INTO extracted_pages (sha256, page, text, headings, engine, ocr, start_seconds, end_seconds)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                    """, arguments: [sha256, page.number, page.text, stored.headings, page.engine, stored.ocr, page.startSeconds,
-                                     page.endSeconds])
+                    VALUES (\(sha256), \(page.number), \(page.text), \(stored.headings), \(page.engine), \(stored.ocr), \(page.startSeconds), \(page.endSeconds))
+                    """)
             }
         }
     }
@@ -215,15 +207,14 @@ public struct SQLiteStore: Store {
     }
 
     private static func pages(_ db: Database, sha256: String) throws -> [ExtractedPage] {
-        try Row.fetchAll(db, sql: "SELECT page, text, headings, engine, ocr, start_seconds, end_seconds FROM extracted_pages WHERE sha256 = ? ORDER BY page",
-                         arguments: [sha256]).map(RowMapping.page)
+        try Row.fetchAll(db, SQLRequest(literal: "SELECT page, text, headings, engine, ocr, start_seconds, end_seconds FROM extracted_pages WHERE sha256 = \(sha256) ORDER BY page")).map(RowMapping.page)
     }
 
     // MARK: - Chunks
 
     public func chunkIDs(ofFile file: FileRecord.ID) async throws -> [Chunk.ID] {
         try await pool.reading("listing chunks") { db in
-            try Chunk.ID.fetchAll(db, sql: "SELECT id FROM chunks WHERE file_id = ? ORDER BY ordinal", arguments: [file])
+            try Chunk.ID.fetchAll(db, SQLRequest(literal: "SELECT id FROM chunks WHERE file_id = \(file) ORDER BY ordinal"))
         }
     }
 
@@ -231,9 +222,9 @@ public struct SQLiteStore: Store {
         -> [Chunk] {
         let time = now
         return try await pool.writing("writing chunks") { db in
-            guard let kb = try KnowledgeBase.ID.fetchOne(db, sql: "SELECT kb_id FROM files WHERE id = ?", arguments: [file])
+            guard let kb = try KnowledgeBase.ID.fetchOne(db, SQLRequest(literal: "SELECT kb_id FROM files WHERE id = \(file)"))
             else { throw ZhikuError.notFound("file \(file) was deleted") }
-            try db.execute(sql: "DELETE FROM chunks WHERE file_id = ?", arguments: [file])
+            try db.execute(literal: "DELETE FROM chunks WHERE file_id = \(file)")
             let insert = try db.makeStatement(sql: """
                 INSERT INTO chunks (file_id, kb_id, ordinal, page, start_offset, end_offset, text, start_seconds, end_seconds)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -248,8 +239,7 @@ public struct SQLiteStore: Store {
                 chunk.endSeconds = d.endSeconds
                 chunks.append(chunk)
             }
-            try db.execute(sql: "UPDATE files SET page_count = ?, chunk_count = ?, updated_at = ? WHERE id = ?",
-                           arguments: [pageCount, drafts.count, time, file])
+            try db.execute(literal: "UPDATE files SET page_count = \(pageCount), chunk_count = \(drafts.count), updated_at = \(time) WHERE id = \(file)")
             return chunks
         }
     }
@@ -258,11 +248,10 @@ public struct SQLiteStore: Store {
         guard !scored.isEmpty else { return [] }
         return try await pool.reading("reading search hits") { db in
             let ids = scored.map(\.chunkID)
-            let placeholders = Array(repeating: "?", count: ids.count).joined(separator: ",")
-            let rows = try Row.fetchAll(db, sql: """
+            let rows = try Row.fetchAll(db, SQLRequest(literal: """
                 SELECT c.*, f.name AS file_name FROM chunks c JOIN files f ON f.id = c.file_id
-                WHERE c.id IN (\(placeholders)) AND f.status = 'ready'
-                """, arguments: StatementArguments(ids))
+                WHERE c.id IN \(ids) AND f.status = 'ready'
+                """))
             var byID: [Chunk.ID: (Chunk, String)] = [:]
             for row in rows { byID[row["id"]] = (try RowMapping.chunk(row), row["file_name"]) }
             return scored.compactMap { s in
@@ -273,14 +262,13 @@ public struct SQLiteStore: Store {
 
     public func chunks(in kb: KnowledgeBase.ID, afterID: Chunk.ID, limit: Int) async throws -> [Chunk] {
         try await pool.reading("reading chunks of knowledge base \(kb)") { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM chunks WHERE kb_id = ? AND id > ? ORDER BY id LIMIT ?",
-                             arguments: [kb, afterID, limit]).map(RowMapping.chunk)
+            try Row.fetchAll(db, SQLRequest(literal: "SELECT * FROM chunks WHERE kb_id = \(kb) AND id > \(afterID) ORDER BY id LIMIT \(limit)")).map(RowMapping.chunk)
         }
     }
 
     public func pages(ofFile file: FileRecord.ID) async throws -> [ExtractedPage] {
         try await pool.reading("reading pages") { db in
-            guard let sha = try String.fetchOne(db, sql: "SELECT sha256 FROM files WHERE id = ?", arguments: [file]) else {
+            guard let sha = try String.fetchOne(db, SQLRequest(literal: "SELECT sha256 FROM files WHERE id = \(file)")) else {
                 throw ZhikuError.notFound("file \(file) does not exist")
             }
             return try Self.pages(db, sha256: sha)
@@ -291,13 +279,13 @@ public struct SQLiteStore: Store {
 
     public func job(id: Job.ID) async throws -> Job? {
         try await pool.reading("reading job \(id)") { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM jobs WHERE id = ?", arguments: [id]).map(RowMapping.job)
+            try Row.fetchOne(db, SQLRequest(literal: "SELECT * FROM jobs WHERE id = \(id)")).map(RowMapping.job)
         }
     }
 
     public func jobs(in kb: KnowledgeBase.ID) async throws -> [Job] {
         try await pool.reading("listing jobs") { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM jobs WHERE kb_id = ? ORDER BY id", arguments: [kb]).map(RowMapping.job)
+            try Row.fetchAll(db, SQLRequest(literal: "SELECT * FROM jobs WHERE kb_id = \(kb) ORDER BY id")).map(RowMapping.job)
         }
     }
 
@@ -311,33 +299,33 @@ public struct SQLiteStore: Store {
     public func claimNextJob() async throws -> Job? {
         let time = now, owner = leaseOwner, until = now + jobLease.seconds
         return try await pool.writing("claiming a job") { db in
-            try Row.fetchOne(db, sql: """
-                UPDATE jobs SET status = 'running', attempts = attempts + 1, error = NULL, updated_at = ?,
-                                lease_owner = ?, lease_expires_at = ?
-                WHERE id = (SELECT id FROM jobs WHERE status = 'queued' OR (status = 'running' AND lease_expires_at < ?)
+            try Row.fetchOne(db, SQLRequest(literal: """
+                UPDATE jobs SET status = 'running', attempts = attempts + 1, error = NULL, updated_at = \(time),
+                                lease_owner = \(owner), lease_expires_at = \(until)
+                WHERE id = (SELECT id FROM jobs WHERE status = 'queued' OR (status = 'running' AND lease_expires_at < \(time))
                             ORDER BY id LIMIT 1)
                 RETURNING *
-                """, arguments: [time, owner, until, time]).map(RowMapping.job)
+                """)).map(RowMapping.job)
         }
     }
 
     public func claimJob(id: Job.ID) async throws -> Job? {
         let time = now, owner = leaseOwner, until = now + jobLease.seconds
         return try await pool.writing("claiming job \(id)") { db in
-            try Row.fetchOne(db, sql: """
-                UPDATE jobs SET status = 'running', attempts = attempts + 1, error = NULL, updated_at = ?,
-                                lease_owner = ?, lease_expires_at = ?
-                WHERE id = ? AND (status = 'queued' OR (status = 'running' AND lease_expires_at < ?)) RETURNING *
-                """, arguments: [time, owner, until, id, time]).map(RowMapping.job)
+            try Row.fetchOne(db, SQLRequest(literal: """
+                UPDATE jobs SET status = 'running', attempts = attempts + 1, error = NULL, updated_at = \(time),
+                                lease_owner = \(owner), lease_expires_at = \(until)
+                WHERE id = \(id) AND (status = 'queued' OR (status = 'running' AND lease_expires_at < \(time))) RETURNING *
+                """)).map(RowMapping.job)
         }
     }
 
     public func renewJobLease(id: Job.ID) async throws -> Bool {
         let owner = leaseOwner, until = now + jobLease.seconds
         return try await pool.writing("renewing the lease on job \(id)") { db in
-            try db.execute(sql: """
-                UPDATE jobs SET lease_expires_at = ? WHERE id = ? AND status = 'running' AND lease_owner = ?
-                """, arguments: [until, id, owner])
+            try db.execute(literal: """
+                UPDATE jobs SET lease_expires_at = \(until) WHERE id = \(id) AND status = 'running' AND lease_owner = \(owner)
+                """)
             return db.changesCount > 0
         }
     }
@@ -345,75 +333,69 @@ public struct SQLiteStore: Store {
     public func updateJobEmbedding(id: Job.ID, chunksEmbedded: Int, chunks: Int) async throws {
         let time = now
         try await pool.writing("updating job \(id)") { db in
-            try db.execute(sql: "UPDATE jobs SET chunks_embedded = ?, chunks = ?, updated_at = ? WHERE id = ?",
-                           arguments: [chunksEmbedded, chunks, time, id])
+            try db.execute(literal: "UPDATE jobs SET chunks_embedded = \(chunksEmbedded), chunks = \(chunks), updated_at = \(time) WHERE id = \(id)")
         }
     }
 
     public func updateJobProgress(id: Job.ID, pagesDone: Int, pagesTotal: Int, pagesOCRd: Int) async throws {
         let time = now
         try await pool.writing("updating job \(id)") { db in
-            try db.execute(sql: "UPDATE jobs SET pages_done = ?, pages_total = ?, pages_ocr = ?, updated_at = ? WHERE id = ?",
-                           arguments: [pagesDone, pagesTotal, pagesOCRd, time, id])
+            try db.execute(literal: "UPDATE jobs SET pages_done = \(pagesDone), pages_total = \(pagesTotal), pages_ocr = \(pagesOCRd), updated_at = \(time) WHERE id = \(id)")
         }
     }
 
     public func finishJob(id: Job.ID, chunks: Int) async throws {
         let time = now
         try await pool.writing("finishing job \(id)") { db in
-            try db.execute(sql: """
-                UPDATE jobs SET status = 'succeeded', chunks = ?, error = NULL, updated_at = ?, lease_owner = NULL,
-                                lease_expires_at = NULL WHERE id = ?
-                """,
-                           arguments: [chunks, time, id])
-            try db.execute(sql: """
-                UPDATE files SET status = 'ready', error = NULL, updated_at = ?
-                WHERE id = (SELECT file_id FROM jobs WHERE id = ?)
-                """, arguments: [time, id])
+            try db.execute(literal: """
+                UPDATE jobs SET status = 'succeeded', chunks = \(chunks), error = NULL, updated_at = \(time), lease_owner = NULL,
+                                lease_expires_at = NULL WHERE id = \(id)
+                """)
+            try db.execute(literal: """
+                UPDATE files SET status = 'ready', error = NULL, updated_at = \(time)
+                WHERE id = (SELECT file_id FROM jobs WHERE id = \(id))
+                """)
         }
     }
 
     public func failJob(id: Job.ID, error: String) async throws {
         let time = now
         try await pool.writing("failing job \(id)") { db in
-            try db.execute(sql: """
-                UPDATE jobs SET status = 'failed', error = ?, updated_at = ?, lease_owner = NULL, lease_expires_at = NULL
-                WHERE id = ?
-                """,
-                           arguments: [error, time, id])
-            try db.execute(sql: """
-                UPDATE files SET status = 'failed', error = ?, updated_at = ?
-                WHERE id = (SELECT file_id FROM jobs WHERE id = ?)
-                """, arguments: [error, time, id])
+            try db.execute(literal: """
+                UPDATE jobs SET status = 'failed', error = \(error), updated_at = \(time), lease_owner = NULL, lease_expires_at = NULL
+                WHERE id = \(id)
+                """)
+            try db.execute(literal: """
+                UPDATE files SET status = 'failed', error = \(error), updated_at = \(time)
+                WHERE id = (SELECT file_id FROM jobs WHERE id = \(id))
+                """)
         }
     }
 
     public func retryJob(id: Job.ID) async throws -> Job {
         let time = now
         return try await pool.writing("retrying job \(id)") { db in
-            guard let job = try Row.fetchOne(db, sql: "SELECT * FROM jobs WHERE id = ?", arguments: [id]).map(RowMapping.job) else {
+            guard let job = try Row.fetchOne(db, SQLRequest(literal: "SELECT * FROM jobs WHERE id = \(id)")).map(RowMapping.job) else {
                 throw ZhikuError.notFound("job \(id) does not exist")
             }
             guard job.status == .failed else {
                 throw ZhikuError(.conflict, "job \(id) is \(job.status.rawValue); only a failed job can be retried")
             }
-            try db.execute(sql: """
-                UPDATE jobs SET status = 'queued', error = NULL, pages_done = 0, chunks_embedded = 0, updated_at = ? WHERE id = ?
-                """, arguments: [time, id])
-            try db.execute(sql: "UPDATE files SET status = 'pending', error = NULL, updated_at = ? WHERE id = ?",
-                           arguments: [time, job.fileID])
-            return try Row.fetchOne(db, sql: "SELECT * FROM jobs WHERE id = ?", arguments: [id]).map(RowMapping.job)!
+            try db.execute(literal: """
+                UPDATE jobs SET status = 'queued', error = NULL, pages_done = 0, chunks_embedded = 0, updated_at = \(time) WHERE id = \(id)
+                """)
+            try db.execute(literal: "UPDATE files SET status = 'pending', error = NULL, updated_at = \(time) WHERE id = \(job.fileID)")
+            return try Row.fetchOne(db, SQLRequest(literal: "SELECT * FROM jobs WHERE id = \(id)")).map(RowMapping.job)!
         }
     }
 
     public func requeueInterruptedJobs() async throws -> Int {
         let time = now
         return try await pool.writing("requeueing interrupted jobs") { db in
-            try db.execute(sql: """
-                UPDATE jobs SET status = 'queued', updated_at = ?, lease_owner = NULL, lease_expires_at = NULL
+            try db.execute(literal: """
+                UPDATE jobs SET status = 'queued', updated_at = \(time), lease_owner = NULL, lease_expires_at = NULL
                 WHERE status = 'running'
-                """,
-                           arguments: [time])
+                """)
             return db.changesCount
         }
     }

@@ -22,10 +22,10 @@ public struct SQLiteVectorIndex: VectorIndex {
             let stored = try Self.space(db, space)?.dimensions ?? 0
             let dimensions = stored > 0 ? stored : first.vector.count
             for item in items { try VectorDimensions.check(item.vector.count, expected: dimensions, space: space) }
-            try db.execute(sql: """
-                INSERT INTO vector_spaces (kb_id, model, dimensions, generation) VALUES (?, ?, ?, 1)
+            try db.execute(literal: """
+                INSERT INTO vector_spaces (kb_id, model, dimensions, generation) VALUES (\(space.knowledgeBaseID), \(space.model), \(dimensions), 1)
                 ON CONFLICT(kb_id, model) DO UPDATE SET dimensions = excluded.dimensions, generation = generation + 1
-                """, arguments: [space.knowledgeBaseID, space.model, dimensions])
+                """)
             let insert = try db.makeStatement(sql: """
                 INSERT OR REPLACE INTO vectors (kb_id, model, chunk_id, embedding) VALUES (?, ?, ?, ?)
                 """)
@@ -45,53 +45,50 @@ public struct SQLiteVectorIndex: VectorIndex {
                 removed += db.changesCount
             }
             if removed > 0 {
-                try db.execute(sql: "UPDATE vector_spaces SET generation = generation + 1 WHERE kb_id = ?", arguments: [kb])
+                try db.execute(literal: "UPDATE vector_spaces SET generation = generation + 1 WHERE kb_id = \(kb)")
             }
         }
     }
 
     public func removeAll(from kb: KnowledgeBase.ID) async throws {
         try await pool.writing("clearing the vector index of knowledge base \(kb)") { db in
-            try db.execute(sql: "DELETE FROM vectors WHERE kb_id = ?", arguments: [kb])
+            try db.execute(literal: "DELETE FROM vectors WHERE kb_id = \(kb)")
             // The space rows stay (dimension 0 = empty) so their generation keeps counting up and no cached
             // snapshot of the old vectors can match a later generation.
-            try db.execute(sql: "UPDATE vector_spaces SET dimensions = 0, generation = generation + 1 WHERE kb_id = ?",
-                           arguments: [kb])
+            try db.execute(literal: "UPDATE vector_spaces SET dimensions = 0, generation = generation + 1 WHERE kb_id = \(kb)")
         }
     }
 
     public func drop(_ space: VectorSpace) async throws {
         try await pool.writing("dropping \(space)") { db in
-            try db.execute(sql: "DELETE FROM vectors WHERE kb_id = ? AND model = ?",
-                           arguments: [space.knowledgeBaseID, space.model])
-            try db.execute(sql: """
-                UPDATE vector_spaces SET dimensions = 0, generation = generation + 1 WHERE kb_id = ? AND model = ?
-                """, arguments: [space.knowledgeBaseID, space.model])
+            try db.execute(literal: "DELETE FROM vectors WHERE kb_id = \(space.knowledgeBaseID) AND model = \(space.model)")
+            try db.execute(literal: """
+                UPDATE vector_spaces SET dimensions = 0, generation = generation + 1 WHERE kb_id = \(space.knowledgeBaseID) AND model = \(space.model)
+                """)
         }
     }
 
     public func spaces(of kb: KnowledgeBase.ID) async throws -> [VectorSpace] {
         try await pool.reading("listing vector spaces") { db in
-            try String.fetchAll(db, sql: """
+            try String.fetchAll(db, SQLRequest(literal: """
                 SELECT model FROM vector_spaces s
-                WHERE kb_id = ? AND EXISTS (SELECT 1 FROM vectors v WHERE v.kb_id = s.kb_id AND v.model = s.model)
+                WHERE kb_id = \(kb) AND EXISTS (SELECT 1 FROM vectors v WHERE v.kb_id = s.kb_id AND v.model = s.model)
                 ORDER BY model
-                """, arguments: [kb]).map { VectorSpace(kb, model: $0) }
+                """)).map { VectorSpace(kb, model: $0) }
         }
     }
 
     public func chunkIDs(in space: VectorSpace) async throws -> Set<Chunk.ID> {
         try await pool.reading("listing vectors of \(space)") { db in
-            Set(try Int64.fetchAll(db, sql: "SELECT chunk_id FROM vectors WHERE kb_id = ? AND model = ?",
-                                   arguments: [space.knowledgeBaseID, space.model]))
+            Set(try Int64.fetchAll(db, SQLRequest(literal: "SELECT chunk_id FROM vectors WHERE kb_id = \(space.knowledgeBaseID) AND model = \(space.model)")))
         }
     }
 
     public func vectors(in space: VectorSpace, afterID: Chunk.ID, limit: Int) async throws -> [ChunkVector] {
         try await pool.reading("reading vectors of \(space)") { db in
-            try Row.fetchAll(db, sql: """
-                SELECT chunk_id, embedding FROM vectors WHERE kb_id = ? AND model = ? AND chunk_id > ? ORDER BY chunk_id LIMIT ?
-                """, arguments: [space.knowledgeBaseID, space.model, afterID, max(0, limit)]).map { row in
+            try Row.fetchAll(db, SQLRequest(literal: """
+                SELECT chunk_id, embedding FROM vectors WHERE kb_id = \(space.knowledgeBaseID) AND model = \(space.model) AND chunk_id > \(afterID) ORDER BY chunk_id LIMIT \(max(0, limit))
+                """)).map { row in
                 let data: Data = row["embedding"]
                 return ChunkVector(id: row["chunk_id"], vector: data.littleEndianFloats(at: 0, count: data.count / 4))
             }
@@ -116,8 +113,7 @@ public struct SQLiteVectorIndex: VectorIndex {
 
     /// The space's dimension and generation, nil when it was never written.
     private static func space(_ db: Database, _ space: VectorSpace) throws -> (dimensions: Int, generation: Int64)? {
-        guard let row = try Row.fetchOne(db, sql: "SELECT dimensions, generation FROM vector_spaces WHERE kb_id = ? AND model = ?",
-                                         arguments: [space.knowledgeBaseID, space.model]) else { return nil }
+        guard let row = try Row.fetchOne(db, SQLRequest(literal: "SELECT dimensions, generation FROM vector_spaces WHERE kb_id = \(space.knowledgeBaseID) AND model = \(space.model)")) else { return nil }
         return (row["dimensions"], row["generation"])
     }
 
@@ -126,9 +122,9 @@ public struct SQLiteVectorIndex: VectorIndex {
             let (dimensions, generation) = try Self.space(db, space) ?? (0, -1)
             var ids: [Chunk.ID] = []
             var rows: [Float] = []
-            let cursor = try Row.fetchCursor(db, sql: """
-                SELECT chunk_id, embedding FROM vectors WHERE kb_id = ? AND model = ? ORDER BY chunk_id
-                """, arguments: [space.knowledgeBaseID, space.model])
+            let cursor = try Row.fetchCursor(db, SQLRequest(literal: """
+                SELECT chunk_id, embedding FROM vectors WHERE kb_id = \(space.knowledgeBaseID) AND model = \(space.model) ORDER BY chunk_id
+                """))
             while let row = try cursor.next() {
                 let data: Data = row["embedding"]
                 guard data.count == dimensions * 4 else { continue }
