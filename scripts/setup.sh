@@ -18,7 +18,8 @@ packages=(pkg-config libpoppler-glib-dev libtesseract-dev tesseract-ocr tesserac
 # Chinese font, and drive the web UI in headless Chromium through chromedriver.
 # The deployment files are checked with Python's YAML parser.
 # The audio tests encode their recordings into MP3, M4A, OGG/Opus, WebM and FLAC with the ffmpeg tool.
-[ "${1:-}" = "--tests" ] && packages+=(sqlite3 imagemagick fonts-noto-cjk chromium chromium-driver python3-yaml ffmpeg)
+# The web UI's scripts are type-checked with Debian's TypeScript (tsc -p scripts/web-tsconfig.json).
+[ "${1:-}" = "--tests" ] && packages+=(sqlite3 imagemagick fonts-noto-cjk chromium chromium-driver python3-yaml ffmpeg node-typescript)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

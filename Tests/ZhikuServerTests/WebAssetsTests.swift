@@ -6,6 +6,29 @@ import ZhikuTestSupport
 /// The web UI's files as the server ships them: every asset the page names is served with its type, an ETag and
 /// the Content-Security-Policy; unknown names and paths outside the folder are 404s.
 @Suite struct WebAssetsTests {
+    /// Every script asks for type checking, and TypeScript's checker finds nothing wrong: the JSDoc shapes of the
+    /// server's JSON (`api.js`) against their uses, the DOM calls, the imports.
+    @Test(.waitsOnProcesses) func theScriptsPassTheTypeChecker() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let web = root.appendingPathComponent("Sources/ZhikuServer/Web")
+        for name in try FileManager.default.contentsOfDirectory(atPath: web.path) where name.hasSuffix(".js") {
+            let source = try String(contentsOf: web.appendingPathComponent(name), encoding: .utf8)
+            #expect(source.hasPrefix("// @ts-check\n"), "\(name) does not start with // @ts-check")
+        }
+        let tsc = ["/usr/bin/tsc", "/usr/local/bin/tsc"].first { FileManager.default.isExecutableFile(atPath: $0) }
+        guard let tsc else { try Skip.now("the type check: tsc is not installed (scripts/setup.sh --tests installs node-typescript)") }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: tsc)
+        process.arguments = ["-p", root.appendingPathComponent("scripts/web-tsconfig.json").path]
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = output
+        try process.run()
+        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0, "tsc found problems:\n\(text)")
+    }
+
     @Test func servesThePageAndEveryModuleItImports() async throws {
         let server = try await TestServer()
         let page = try await server.request(.GET, "/")

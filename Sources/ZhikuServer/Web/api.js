@@ -1,4 +1,101 @@
+// @ts-check
 // Talking to the Zhiku server: JSON calls, the chat's Server-Sent Events, uploads with transfer progress.
+// The shapes below are the server's JSON (snake_case keys, times as ISO 8601 strings); the other modules name them
+// as import('./api.js').Name, and `tsc -p scripts/web-tsconfig.json` checks the uses.
+
+/** @typedef {{code: string, message: string, detail?: string}} ErrorBody The `error` of a failed answer. */
+/**
+ * @typedef {object} KnowledgeBase
+ * @property {number} id
+ * @property {string} name
+ * @property {string} description
+ * @property {string} created_at
+ * @property {string | null} [embedding_model]
+ * @property {string | null} [pending_embedding_model]
+ * @property {number | null} [owner_id]
+ */
+/**
+ * @typedef {object} FileRecord
+ * @property {number} id
+ * @property {number} knowledge_base_id
+ * @property {string} name
+ * @property {string} sha256
+ * @property {string} media_type
+ * @property {number} size
+ * @property {'pending' | 'ready' | 'failed' | 'deleting'} status
+ * @property {string | null} [error]
+ * @property {number} page_count
+ * @property {number} chunk_count
+ * @property {string} created_at
+ * @property {string} updated_at
+ */
+/**
+ * @typedef {object} Job
+ * @property {number} id
+ * @property {number} knowledge_base_id
+ * @property {number} file_id
+ * @property {'queued' | 'running' | 'succeeded' | 'failed'} status
+ * @property {number} pages_done
+ * @property {number} pages_total
+ * @property {number} pages_ocr
+ * @property {number} chunks
+ * @property {number} chunks_embedded
+ * @property {string | null} [error]
+ * @property {number} attempts
+ */
+/**
+ * @typedef {object} Citation A numbered source of an answer.
+ * @property {number} n
+ * @property {number} chunk_id
+ * @property {number} file_id
+ * @property {string} file_name
+ * @property {number} page
+ * @property {number} start
+ * @property {number} end
+ * @property {number | null} [start_seconds]
+ * @property {number | null} [end_seconds]
+ * @property {string} snippet
+ * @property {number} score
+ */
+/** @typedef {'stop' | 'length' | 'not_found' | 'extractive' | 'cancelled' | 'error'} FinishReason */
+/**
+ * @typedef {object} AnswerStats
+ * @property {string | null} [model]
+ * @property {number} prompt_tokens
+ * @property {number} completion_tokens
+ * @property {FinishReason} finish_reason
+ * @property {number} retrieval_ms
+ * @property {number | null} [first_token_ms]
+ * @property {number} total_ms
+ */
+/**
+ * @typedef {object} Conversation
+ * @property {number} id
+ * @property {string} title
+ * @property {number | null} [kb_id]
+ * @property {string} created_at
+ * @property {string} updated_at
+ * @property {number} message_count
+ */
+/**
+ * @typedef {object} ConversationMessage
+ * @property {number} id
+ * @property {'system' | 'user' | 'assistant'} role
+ * @property {string} content
+ * @property {Citation[]} citations
+ * @property {AnswerStats | null} [stats]
+ */
+/**
+ * The events of an answer's stream (`/api/chat`), by name: `conversation` (a new conversation's id, first),
+ * `citations`, `queued` (place in the model's queue), `progress` (prompt reading), `token`, `done`, `error`.
+ * @typedef {{conversation_id: number}} ConversationEvent
+ * @typedef {{citations: Citation[]}} CitationsEvent
+ * @typedef {{position: number}} QueuedEvent
+ * @typedef {{prompt_tokens_done: number, prompt_tokens_total: number}} ProgressEvent
+ * @typedef {{text: string}} TokenEvent
+ * @typedef {{not_found: boolean, stats: AnswerStats}} DoneEvent
+ * @typedef {ErrorBody} ErrorEvent
+ */
 
 let csrfToken = null;
 let onUnauthorized = () => {};
@@ -33,7 +130,12 @@ async function failure(response) {
   throw errorOf(response.status, response.statusText, await response.json().catch(() => null), true);
 }
 
-/** Calls `path` and returns its JSON (null for 204). Non-2xx answers throw an APIError with the server's message. */
+/**
+ * Calls `path` and returns its JSON (null for 204). Non-2xx answers throw an APIError with the server's message.
+ * @param {string} path
+ * @param {{method?: string, body?: any, signal?: AbortSignal}} options
+ * @returns {Promise<any>}
+ */
 export async function api(path, { method = 'GET', body, signal } = {}) {
   const options = { method, signal, headers: headersFor(method) };
   if (body !== undefined) { options.body = JSON.stringify(body); options.headers['content-type'] = 'application/json'; }
@@ -51,6 +153,10 @@ export async function api(path, { method = 'GET', body, signal } = {}) {
 /**
  * Posts to an SSE endpoint and calls `onEvent(name, data)` for each event as it arrives. Resolves when the stream
  * ends; `signal` aborts it (the server notices the closed connection and stops generating).
+ * @param {string} path
+ * @param {object} body
+ * @param {(name: string, data: any) => void} onEvent
+ * @param {AbortSignal} [signal]
  */
 export async function streamEvents(path, body, onEvent, signal) {
   const response = await fetch(path, {

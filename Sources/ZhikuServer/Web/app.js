@@ -1,3 +1,4 @@
+// @ts-check
 // Zhiku's web UI: the rail (knowledge bases, conversations), the three views, routing by URL hash, theme and
 // language. ES modules served by the zhiku binary itself; no framework, no build step.
 import { api, setSession } from './api.js';
@@ -8,6 +9,7 @@ import { dropped, hideKnowledgeBase, initKnowledgeBaseView, showKnowledgeBase } 
 import { closePanel } from './panel.js';
 import { initSettings, showSettings } from './settings.js';
 
+/** @type {import('./api.js').KnowledgeBase[]} */
 let knowledgeBases = [];
 
 async function loadKnowledgeBases() {
@@ -26,6 +28,7 @@ async function loadKnowledgeBases() {
 }
 
 async function loadConversations() {
+  /** @type {{conversations: import('./api.js').Conversation[]}} */
   const { conversations } = await api('/api/conversations?limit=200');
   const list = $('conv-list');
   if (!conversations.length) { list.replaceChildren(el('li', 'muted', t('noConversations'))); return; }

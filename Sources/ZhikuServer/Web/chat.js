@@ -1,3 +1,4 @@
+// @ts-check
 // The conversation column: sending questions, streaming answers, citations, stop, regenerate, copy.
 import { api, streamEvents } from './api.js';
 import { $, button, el, setTitle, toast } from './dom.js';
@@ -80,6 +81,7 @@ export const currentConversation = () => state.conversationId;
 /** Loads a stored conversation and shows it. */
 export async function openConversation(id) {
   state.controller?.abort();
+  /** @type {{conversation: import('./api.js').Conversation, messages: import('./api.js').ConversationMessage[]}} */
   const { conversation, messages } = await api(`/api/conversations/${id}`);
   closePanel();
   state.conversationId = conversation.id;
@@ -214,32 +216,35 @@ async function send(question, again) {
   try {
     await streamEvents('/api/chat', body, (name, data) => {
       if (name === 'conversation') {
+        const event = /** @type {import('./api.js').ConversationEvent} */ (data);
         if (state.conversationId == null) {
-          state.conversationId = data.conversation_id;
+          state.conversationId = event.conversation_id;
           started = true;
           setTitle(question.split('\n')[0].slice(0, 60));
         }
       } else if (name === 'citations') {
-        turn.citations = data.citations;
+        turn.citations = /** @type {import('./api.js').CitationsEvent} */ (data).citations;
         const fresh = turnNode(turn, state.turns.length - 1);
         node.replaceWith(fresh);
         node = fresh;
         content = fresh.querySelector('.content');
       } else if (name === 'queued') {
-        turn.queued = data.position;
+        turn.queued = /** @type {import('./api.js').QueuedEvent} */ (data).position;
         if (!frame) frame = requestAnimationFrame(redraw);
       } else if (name === 'progress') {
-        turn.progress = { done: data.prompt_tokens_done, total: data.prompt_tokens_total };
+        const event = /** @type {import('./api.js').ProgressEvent} */ (data);
+        turn.progress = { done: event.prompt_tokens_done, total: event.prompt_tokens_total };
         if (!frame) frame = requestAnimationFrame(redraw);
       } else if (name === 'token') {
-        turn.content += data.text;
+        turn.content += /** @type {import('./api.js').TokenEvent} */ (data).text;
         if (!frame) frame = requestAnimationFrame(redraw);
       } else if (name === 'done') {
-        turn.notFound = data.not_found;
-        turn.stats = data.stats;
+        const event = /** @type {import('./api.js').DoneEvent} */ (data);
+        turn.notFound = event.not_found;
+        turn.stats = event.stats;
       } else if (name === 'error') {
         turn.error = true;
-        turn.content += (turn.content ? '\n\n' : '') + t('errorPrefix') + data.message;
+        turn.content += (turn.content ? '\n\n' : '') + t('errorPrefix') + /** @type {import('./api.js').ErrorEvent} */ (data).message;
       }
     }, controller.signal);
   } catch (e) {

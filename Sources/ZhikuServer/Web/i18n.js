@@ -1,3 +1,4 @@
+// @ts-check
 // UI text in English and Chinese. The language follows the browser unless the user picked one (stored locally).
 const strings = {
   en: {
@@ -101,12 +102,19 @@ export function setLanguage(code) {
   translatePage();
 }
 
-/** Fills every element marked `data-i18n` (text), `data-i18n-placeholder` and `data-i18n-label` (aria-label). */
+/**
+ * Fills every element marked `data-i18n` (text), `data-i18n-placeholder` and `data-i18n-label` (aria-label).
+ * @param {Document | HTMLElement} root
+ */
 export function translatePage(root = document) {
   document.documentElement.lang = lang === 'zh' ? 'zh-CN' : 'en';
-  for (const el of root.querySelectorAll('[data-i18n]')) el.textContent = t(el.dataset.i18n);
-  for (const el of root.querySelectorAll('[data-i18n-placeholder]')) el.placeholder = t(el.dataset.i18nPlaceholder);
-  for (const el of root.querySelectorAll('[data-i18n-label]')) {
+  for (const el of root.querySelectorAll('[data-i18n]')) el.textContent = t(/** @type {HTMLElement} */ (el).dataset.i18n);
+  for (const el of root.querySelectorAll('[data-i18n-placeholder]')) {
+    const input = /** @type {HTMLInputElement} */ (el);
+    input.placeholder = t(input.dataset.i18nPlaceholder);
+  }
+  for (const found of root.querySelectorAll('[data-i18n-label]')) {
+    const el = /** @type {HTMLElement} */ (found);
     el.setAttribute('aria-label', t(el.dataset.i18nLabel));
     el.title = t(el.dataset.i18nLabel);
   }

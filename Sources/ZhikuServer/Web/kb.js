@@ -1,3 +1,4 @@
+// @ts-check
 // A knowledge base: its files, uploads (drag and drop of files and folders) with transfer and ingestion progress,
 // retry, delete, and a preview of each file's extracted text.
 import { APIError, api, uploadFile } from './api.js';
@@ -150,6 +151,7 @@ async function watch() {
   watching = true;
   while (followed.size) {
     for (const kbId of new Set([...followed.values()].map((f) => f.kbId))) {
+      /** @type {import('./api.js').Job[]} */
       let jobs;
       try { ({ jobs } = await api(`/api/kbs/${kbId}/jobs`)); } catch (e) {
         if (!(e instanceof APIError) || e.status !== 404) continue;
@@ -168,7 +170,10 @@ async function watch() {
   watching = false;
 }
 
-/** Shows `job` on its row; true when it has ended. */
+/**
+ * Shows `job` on its row; true when it has ended.
+ * @param {import('./api.js').Job} job
+ */
 function show(job, row, kbId) {
   if (job.status === 'succeeded') {
     row.update(t('readySummary', { pages: job.pages_total, chunks: job.chunks }), 1, 'done');

@@ -1,3 +1,4 @@
+// @ts-check
 // Markdown to DOM, safely: the renderer builds elements and text nodes itself and never parses HTML, so markup in a
 // model's answer (a <script>, an <img onerror>) shows as the text it is. Links keep only http(s) and mailto targets.
 //
@@ -89,7 +90,7 @@ function list(lines, start, parent, options) {
   const indent = first[1].length;
   const ordered = /\d/.test(first[2]);
   const node = document.createElement(ordered ? 'ol' : 'ul');
-  if (ordered && parseInt(first[2], 10) !== 1) node.start = parseInt(first[2], 10);
+  if (ordered && parseInt(first[2], 10) !== 1) node.setAttribute('start', String(parseInt(first[2], 10)));
   let i = start;
   while (i < lines.length) {
     const m = lines[i].match(ITEM);

@@ -1,3 +1,4 @@
+// @ts-check
 // The right-hand panel: an answer's sources (the cited passage highlighted in its page) and a file's extracted text.
 import { api } from './api.js';
 import { $, el } from './dom.js';

@@ -1,3 +1,4 @@
+// @ts-check
 // Settings: the chat model (built in or an OpenAI-compatible endpoint, with a connection test), each knowledge
 // base's embedding model, and the retrieval knobs. Every change applies to the next question, no restart.
 import { api } from './api.js';

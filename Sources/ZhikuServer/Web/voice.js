@@ -1,3 +1,4 @@
+// @ts-check
 // Voice: the microphone button (record → transcribe on the server → the text in the box) and reading answers
 // aloud with the server's voice, by hand or automatically ("hands-free").
 import { postBytes, postForBlob } from './api.js';
