@@ -46,6 +46,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
+        .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
     ],
     targets: [
         // C libraries from Debian.
@@ -60,16 +61,17 @@ let package = Package(
         .systemLibrary(name: "CFFmpeg", pkgConfig: "libavformat",
                        providers: [.apt(["libavformat-dev", "libavcodec-dev", "libswresample-dev", "libavutil-dev"])]),
         .systemLibrary(name: "CEspeak", providers: [.apt(["libespeak-ng-dev"])]),
-        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        .systemLibrary(name: "CZhikuZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
 
         .target(name: "ZhikuCore", dependencies: ["CZhikuCrypto"], swiftSettings: optimized),
         .target(name: "ZhikuIngest", dependencies: [
             "ZhikuCore", "CPoppler", "CTesseract",
             .product(name: "Logging", package: "swift-log"),
+            .product(name: "ZIPFoundation", package: "ZIPFoundation"),
         ], swiftSettings: optimized),
         .target(name: "ZhikuRetrieval", dependencies: ["ZhikuCore", "COpenBLAS"], swiftSettings: optimized),
         .target(name: "CZhikuKernels", cSettings: kernelFlags),
-        .target(name: "ZhikuModels", dependencies: ["ZhikuCore", "COpenBLAS", "CFFmpeg", "CEspeak", "CZlib", "CZhikuKernels"],
+        .target(name: "ZhikuModels", dependencies: ["ZhikuCore", "COpenBLAS", "CFFmpeg", "CEspeak", "CZhikuZlib", "CZhikuKernels"],
                 swiftSettings: optimized),
         .target(name: "ZhikuStorage", dependencies: [
             "ZhikuCore", "ZhikuRetrieval",

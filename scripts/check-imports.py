@@ -9,7 +9,7 @@ import re
 import sys
 
 # Modules of the toolchain, not of the package graph.
-TOOLCHAIN = {"Foundation", "FoundationNetworking", "Testing", "XCTest", "Dispatch", "Glibc", "Synchronization", "_Concurrency"}
+TOOLCHAIN = {"Foundation", "FoundationNetworking", "FoundationXML", "Testing", "XCTest", "Dispatch", "Glibc", "Synchronization", "_Concurrency"}
 IMPORT = re.compile(r"^\s*(?:@testable\s+|@preconcurrency\s+|@_exported\s+|public\s+|package\s+|internal\s+)*import\s+"
                     r"(?:struct\s+|enum\s+|class\s+|func\s+|protocol\s+)?([A-Za-z_][A-Za-z0-9_]*)")
 

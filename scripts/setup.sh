@@ -19,7 +19,7 @@ packages=(pkg-config libpoppler-glib-dev libtesseract-dev tesseract-ocr tesserac
 # The deployment files are checked with Python's YAML parser.
 # The audio tests encode their recordings into MP3, M4A, OGG/Opus, WebM and FLAC with the ffmpeg tool.
 # The web UI's scripts are type-checked with Debian's TypeScript (tsc -p scripts/web-tsconfig.json).
-[ "${1:-}" = "--tests" ] && packages+=(sqlite3 imagemagick fonts-noto-cjk chromium chromium-driver python3-yaml ffmpeg node-typescript)
+[ "${1:-}" = "--tests" ] && packages+=(sqlite3 imagemagick fonts-noto-cjk chromium chromium-driver python3-yaml ffmpeg node-typescript python3-venv)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -47,6 +47,14 @@ fi
 scripts/fetch-models.sh
 
 if [ "${1:-}" = "--tests" ]; then
+  # The Office/EPUB readers' tests write their documents with the libraries that make them in the wild
+  # (scripts/office-fixtures.py), kept in a virtualenv outside the clone.
+  venv="${XDG_CACHE_HOME:-$HOME/.cache}/zhiku/test-venv"
+  if ! "$venv/bin/python" -c "import docx, openpyxl, pptx, ebooklib" 2>/dev/null; then
+    echo "setup: making the test virtualenv ($venv)…"
+    python3 -m venv "$venv"
+    "$venv/bin/pip" install -q "python-docx==1.1.2" "openpyxl==3.1.5" "python-pptx==1.0.2" "EbookLib==0.18"
+  fi
   echo "setup: building zhiku and its tests (debug)…"
   swift build --build-tests
 else

@@ -16,11 +16,20 @@ public enum MediaType: String, Sendable, Codable, CaseIterable {
     case flac = "audio/flac"
     case m4a = "audio/mp4"
     case webm = "audio/webm"
+    case csv = "text/csv"
+    case tsv = "text/tab-separated-values"
+    case docx = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+    case xlsx = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    case pptx = "application/vnd.openxmlformats-officedocument.presentationml.presentation"
+    case epub = "application/epub+zip"
+    /// A zip container that is none of the document formats above.
     case zip = "application/zip"
+    /// An OLE compound file: a legacy .doc/.xls/.ppt, or an Office document encrypted with a password.
+    case oleCompound = "application/x-ole-storage"
     case octetStream = "application/octet-stream"
 
     /// True for the text-like types whose bytes are decoded as characters.
-    public var isText: Bool { self == .plainText || self == .markdown || self == .html }
+    public var isText: Bool { [.plainText, .markdown, .html, .csv, .tsv].contains(self) }
 
     /// True for sound recordings, which are transcribed.
     public var isAudio: Bool { [.wav, .mp3, .ogg, .flac, .m4a, .webm].contains(self) }

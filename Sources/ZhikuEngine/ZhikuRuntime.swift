@@ -212,7 +212,7 @@ public struct ZhikuRuntime: Sendable {
     /// Registers stored bytes as a file of `kb` (or finds the duplicate) and queues its ingest job.
     public func addFile(_ blob: StoredBlob, name: String, to kb: KnowledgeBase) async throws -> AddedFile {
         let name = try FileRecord.sanitizedName(name)
-        let type = MediaTypeSniffer.sniff(head: blob.head, name: name)
+        let type = MediaTypeSniffer.sniff(head: blob.head, name: name, url: blob.url)
         let source = SourceFile(name: name, url: blob.url, sha256: blob.sha256, mediaType: type, size: blob.size)
         return try await store.addFile(source, to: kb.id)
     }

@@ -7,8 +7,9 @@ public struct ExtractorRegistry: Sendable {
     /// An empty registry.
     public init() {}
 
-    /// The built-in extractors: plain text, Markdown, HTML, PDF text layer, images read by `ocr` (nil: images
-    /// are refused) in `ocrLanguages`, and audio transcribed by `speech` (nil: audio is refused).
+    /// The built-in extractors: plain text, Markdown, HTML, CSV/TSV, Word, Excel, PowerPoint, EPUB, PDF text layer,
+    /// images read by `ocr` (nil: images are refused) in `ocrLanguages`, and audio transcribed by `speech` (nil:
+    /// audio is refused); password-protected and legacy Office files are refused with their reason.
     public static func standard(ocr: (any OCREngine)? = nil, ocrLanguages: String = "chi_sim+eng",
                                 imageDecoder: LeptonicaImageDecoder = LeptonicaImageDecoder(),
                                 maxPDFPages: Int = 5000, speech: (any SpeechRecognizer)? = nil) -> ExtractorRegistry {
@@ -16,6 +17,12 @@ public struct ExtractorRegistry: Sendable {
         registry.register(PlainTextExtractor())
         registry.register(MarkdownExtractor())
         registry.register(HTMLExtractor())
+        registry.register(DelimitedTextExtractor())
+        registry.register(DocxExtractor())
+        registry.register(XlsxExtractor())
+        registry.register(PptxExtractor())
+        registry.register(EPUBExtractor())
+        registry.register(OLECompoundRefusal())
         registry.register(PopplerPDFExtractor(ocr: ocr, ocrLanguages: ocrLanguages, maxPages: maxPDFPages))
         if let ocr { registry.register(ImageExtractor(engine: ocr, languages: ocrLanguages, decoder: imageDecoder)) }
         if let speech { registry.register(AudioExtractor(recognizer: speech)) }
@@ -30,7 +37,11 @@ public struct ExtractorRegistry: Sendable {
     /// The extractor for `type`; throws `.unsupportedMediaType` naming the file when there is none.
     public func extractor(for type: MediaType, fileName: String) throws -> any DocumentExtractor {
         guard let extractor = byType[type] else {
-            let what = type == .octetStream ? "binary or unrecognised content" : type.rawValue
+            let what = switch type {
+            case .octetStream: "binary or unrecognised content"
+            case .zip: "a zip archive that is not a Word, Excel, PowerPoint or EPUB document (or one damaged or truncated)"
+            default: type.rawValue
+            }
             throw ZhikuError(.unsupportedMediaType, "'\(fileName)': \(what) is not supported")
         }
         return extractor

@@ -34,11 +34,13 @@ public struct IngestPipeline: Sendable {
     }
 
     /// The splitter used for ingestion by default: 500 code points, 50 overlap, Chinese-aware separators kept at
-    /// the end of the sentence they close.
-    public static func defaultSplitter() -> RecursiveCharacterTextSplitter {
-        try! RecursiveCharacterTextSplitter(chunkSize: 500, chunkOverlap: 50,
-                                            separators: RecursiveCharacterTextSplitter.chineseSeparators,
-                                            placement: .end)
+    /// the end of the sentence they close; Markdown tables (those of documents, sheets, slides and CSV files)
+    /// kept whole or cut between rows with their header repeated.
+    public static func defaultSplitter() -> TableAwareSplitter {
+        let text = try! RecursiveCharacterTextSplitter(chunkSize: 500, chunkOverlap: 50,
+                                                       separators: RecursiveCharacterTextSplitter.chineseSeparators,
+                                                       placement: .end)
+        return TableAwareSplitter(inner: text, chunkSize: text.chunkSize)
     }
 
     /// Runs a job this process claimed, renewing its lease every third of ``Store/jobLease`` until it ends. Never

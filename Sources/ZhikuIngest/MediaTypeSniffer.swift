@@ -1,8 +1,28 @@
+import Foundation
 import ZhikuCore
 
-/// Decides a file's media type from its first bytes. The name only chooses between text flavours
-/// (Markdown vs plain text), never between text and binary formats.
+/// Decides a file's media type from its bytes. The name only chooses between text flavours (Markdown, CSV, TSV,
+/// plain text), never between text and binary formats; a zip container is told apart by its parts.
 public enum MediaTypeSniffer {
+    /// ``sniff(head:name:)``, with a zip container at `url` looked into: Word, Excel and PowerPoint documents by
+    /// their main part, EPUB by its `mimetype`; anything else stays ``MediaType/zip``.
+    public static func sniff(head: [UInt8], name: String, url: URL) -> MediaType {
+        let type = sniff(head: head, name: name)
+        guard type == .zip, var zip = try? ZipContainer(url: url, fileName: name) else { return type }
+        let main = (try? OfficePackage.mainPart(in: &zip, fileName: name, fallback: "")) ?? ""
+        let office: [(folder: String, part: String, type: MediaType)] = [
+            ("word/", "word/document.xml", .docx), ("xl/", "xl/workbook.xml", .xlsx), ("ppt/", "ppt/presentation.xml", .pptx),
+        ]
+        for format in office where main.isEmpty ? zip.contains(format.part) : main.hasPrefix(format.folder) {
+            return format.type
+        }
+        if let mimetype = try? zip.text("mimetype", limit: 200),
+           mimetype.trimmingCharacters(in: .whitespacesAndNewlines) == MediaType.epub.rawValue {
+            return .epub
+        }
+        return .zip
+    }
+
     /// How many leading bytes ``sniff(head:name:)`` looks at.
     public static let headLength = 64 * 1024
 
@@ -14,6 +34,8 @@ public enum MediaTypeSniffer {
         if lowerName.hasSuffix(".md") || lowerName.hasSuffix(".markdown") || lowerName.hasSuffix(".mdx") {
             return .markdown
         }
+        if lowerName.hasSuffix(".csv") { return .csv }
+        if lowerName.hasSuffix(".tsv") || lowerName.hasSuffix(".tab") { return .tsv }
         return .plainText
     }
 
@@ -38,6 +60,7 @@ public enum MediaTypeSniffer {
         if starts([0x1A, 0x45, 0xDF, 0xA3]) { return .webm }
         if starts(Array("ID3".utf8)) || (b.count >= 2 && b[0] == 0xFF && (b[1] & 0xE0) == 0xE0) { return .mp3 }
         if starts([0x50, 0x4B, 0x03, 0x04]) { return .zip }
+        if starts([0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1]) { return .oleCompound }
         return nil
     }
 

@@ -1,4 +1,4 @@
-import CZlib
+import CZhikuZlib
 import Foundation
 import ZhikuCore
 

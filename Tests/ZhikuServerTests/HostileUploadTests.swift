@@ -81,6 +81,46 @@ import ZhikuTestSupport
         return String(decoding: reply, as: UTF8.self)
     }
 
+    /// Hostile Office containers — a zip bomb, a DTD with entity expansion, a truncated archive, a password-protected
+    /// document, a zip named .docx — each end in a failed job that says why, beside a real .docx that is ingested
+    /// and searchable; the server keeps serving.
+    @Test(.waitsOnProcesses) func hostileOfficeFilesFailWithReasons() async throws {
+        let folder = TemporaryFolder()
+        let cases: [(kind: String, name: String, reason: String)] = [
+            ("bomb-docx", "bomb.docx", "zip bomb"), ("dtd-docx", "lol.docx", "DTD"), ("truncated-docx", "half.docx", "damaged or truncated"),
+            ("encrypted-doc", "secret.docx", "password-protected documents are not supported"),
+            ("fake-docx", "fake.docx", "not a Word, Excel, PowerPoint or EPUB document"),
+        ]
+        var files = try cases.map { (name: $0.name, bytes: [UInt8](try Data(contentsOf: OfficeFixtures.make($0.kind, named: $0.name, in: folder)))) }
+        files.append((name: "手册.docx", bytes: [UInt8](try Data(contentsOf: OfficeFixtures.make("docx", named: "手册.docx", in: folder)))))
+        let server = try await TestServer()
+        _ = try await server.json(.POST, "/api/kbs", ["name": "office", "embedding_model": "none"])
+        let form = TestServer.multipart(files)
+        let reply = try await server.request(.POST, "/api/kbs/office/files", body: form.body, headers: [("Content-Type", form.contentType)], timeout: 300)
+        let uploads = reply.json["uploads"] as? [[String: Any]] ?? []
+        #expect(uploads.count == files.count, "\(reply.status) \(reply.json)")
+        for (index, upload) in uploads.enumerated() {
+            let name = files[index].name
+            if let error = upload["error"] as? [String: Any] {
+                let message = error["message"] as? String ?? ""
+                #expect(index < cases.count && message.contains(cases[index].reason), "\(name) refused: \(message)")
+                continue
+            }
+            guard let id = (upload["job"] as? [String: Any])?["id"] as? Int else { Issue.record("\(name): no job"); continue }
+            let job = try await server.waitForJob(id, timeout: .seconds(300))
+            if index < cases.count {
+                #expect(job["status"] as? String == "failed", "\(name): \(job)")
+                #expect((job["error"] as? String ?? "").contains(cases[index].reason), "\(name): \(job["error"] ?? "")")
+            } else {
+                #expect(job["status"] as? String == "succeeded", "\(name): \(job)")
+            }
+        }
+        #expect(try await server.request(.GET, "/healthz").status == 200, "still serving")
+        let found = try await server.request(.GET, "/api/kbs/office/search?q=desktop%3Dkde&mode=keyword").json["hits"] as? [[String: Any]] ?? []
+        #expect(found.first?["file_name"] as? String == "手册.docx")
+        try await server.stop()
+    }
+
     @Test func aThousandHostileUploadsFailCleanly() async throws {
         let server = try await TestServer(maxUploadBytes: 1 << 20)
         _ = try await server.json(.POST, "/api/kbs", ["name": "hostile", "embedding_model": "none"])

@@ -1,0 +1,59 @@
+import Foundation
+import ZhikuCore
+
+/// Reads CSV and TSV files (encoding detected as for any text) as one page holding a Markdown table whose first
+/// row is the header; the splitter repeats the header in every chunk of a long table. Quoted fields may hold the
+/// delimiter, doubled quotes and line breaks (RFC 4180).
+public struct DelimitedTextExtractor: DocumentExtractor {
+    public init() {}
+
+    public var mediaTypes: Set<MediaType> { [.csv, .tsv] }
+
+    public func extract(_ file: SourceFile, progress: @escaping @Sendable (ExtractionProgress) -> Void) async throws
+        -> ExtractedDocument {
+        let text = try file.readText()
+        let rows = Self.rows(text, delimiter: file.mediaType == .tsv ? "\t" : Self.delimiter(of: text))
+        progress(.init(pagesDone: 1, pagesTotal: 1))
+        let pages = DocumentBlock.pages([.table(rows)])
+        guard !pages.isEmpty else { return ExtractedDocument(pages: [ExtractedPage(number: 1, text: "")]) }
+        return ExtractedDocument(pages: pages)
+    }
+
+    /// The delimiter of a .csv: a comma, unless the first line has more semicolons (Excel in many locales) or tabs.
+    static func delimiter(of text: String) -> Character {
+        let first = text.prefix { $0 != "\n" }
+        let counts: [(Character, Int)] = [(",", first.filter { $0 == "," }.count), (";", first.filter { $0 == ";" }.count),
+                                          ("\t", first.filter { $0 == "\t" }.count)]
+        return counts.max { $0.1 < $1.1 }.flatMap { $0.1 > 0 ? $0.0 : nil } ?? ","
+    }
+
+    /// The records of `text`.
+    static func rows(_ text: String, delimiter: Character) -> [[String]] {
+        var rows: [[String]] = [], row: [String] = [], field = ""
+        var quoted = false, atFieldStart = true
+        var iterator = text.makeIterator()
+        var pending: Character? = nil
+        while let ch = pending ?? iterator.next() {
+            pending = nil
+            if quoted {
+                if ch == "\"" {
+                    let next = iterator.next()
+                    if next == "\"" { field.append("\"") } else { quoted = false; pending = next }
+                } else {
+                    field.append(ch)
+                }
+                continue
+            }
+            switch ch {
+            case "\"" where atFieldStart: quoted = true; atFieldStart = false
+            case delimiter: row.append(field); field = ""; atFieldStart = true
+            case "\n", "\r\n":
+                row.append(field); field = ""; atFieldStart = true
+                rows.append(row); row = []
+            default: field.append(ch); atFieldStart = false
+            }
+        }
+        if !field.isEmpty || !row.isEmpty { row.append(field); rows.append(row) }
+        return rows
+    }
+}

@@ -1,0 +1,58 @@
+import ZhikuCore
+
+/// A piece of a structured document in reading order, as the Office, OpenDocument, EPUB and CSV readers find them;
+/// ``DocumentBlock/pages(_:sectionsWhenUnbroken:)`` lays them out as pages of text.
+enum DocumentBlock: Sendable, Equatable {
+    case heading(level: Int, text: String)
+    case paragraph(String)
+    /// Rows of cells; the first row is the header.
+    case table([[String]])
+    /// An explicit page break (or the end of a slide or sheet).
+    case pageBreak
+
+    /// The blocks as pages: blocks separated by blank lines, headings recorded with their code-point offsets, tables
+    /// as Markdown tables. Pages end at page breaks; a document without any is cut before each heading of the
+    /// highest level present (its sections become its "pages"), or, with no headings either, is one page.
+    static func pages(_ blocks: [DocumentBlock], sectionsWhenUnbroken: Bool = true) -> [ExtractedPage] {
+        var blocks = blocks
+        if sectionsWhenUnbroken, !blocks.contains(.pageBreak) {
+            let top = blocks.compactMap { block -> Int? in if case .heading(let level, _) = block { level } else { nil } }.min()
+            if let top {
+                blocks = blocks.flatMap { block -> [DocumentBlock] in
+                    if case .heading(let level, _) = block, level == top { return [.pageBreak, block] }
+                    return [block]
+                }
+            }
+        }
+        var pages: [ExtractedPage] = []
+        var text = "", offset = 0, headings: [Heading] = []
+        func append(_ piece: String) {
+            if !text.isEmpty { text += "\n\n"; offset += 2 }
+            text += piece
+            offset += piece.unicodeScalars.count
+        }
+        func finishPage() {
+            guard !text.isEmpty else { return }
+            pages.append(ExtractedPage(number: pages.count + 1, text: text, headings: headings))
+            text = ""; offset = 0; headings = []
+        }
+        for block in blocks {
+            switch block {
+            case .heading(let level, let title):
+                let title = title.trimmingCharacters(in: .whitespacesAndNewlines)
+                guard !title.isEmpty else { continue }
+                headings.append(Heading(level: level, title: title, offset: text.isEmpty ? 0 : offset + 2))
+                append(title)
+            case .paragraph(let paragraph):
+                let paragraph = paragraph.trimmingCharacters(in: .whitespacesAndNewlines)
+                if !paragraph.isEmpty { append(paragraph) }
+            case .table(let rows):
+                if let table = MarkdownTable.render(rows) { append(table) }
+            case .pageBreak:
+                finishPage()
+            }
+        }
+        finishPage()
+        return pages
+    }
+}

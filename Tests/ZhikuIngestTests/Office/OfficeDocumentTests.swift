@@ -1,0 +1,132 @@
+import Foundation
+import Testing
+import ZhikuCore
+import ZhikuTestSupport
+@testable import ZhikuIngest
+
+/// Word, Excel, PowerPoint, EPUB and CSV files as the libraries that write them in the wild make them, read
+/// through the media type the bytes are sniffed as and the extractor the standard registry picks for it.
+@Suite(.waitsOnProcesses) struct OfficeDocumentTests {
+    /// Sniffs the file, checks it is `type`, and extracts it as ingestion does.
+    static func read(_ url: URL, as type: MediaType) async throws -> ExtractedDocument {
+        let data = try Data(contentsOf: url)
+        let sniffed = MediaTypeSniffer.sniff(head: Array(data.prefix(MediaTypeSniffer.headLength)), name: url.lastPathComponent, url: url)
+        #expect(sniffed == type, "\(url.lastPathComponent) sniffed as \(sniffed)")
+        let file = SourceFile(name: url.lastPathComponent, url: url, sha256: "x", mediaType: sniffed, size: Int64(data.count))
+        return try await ExtractorRegistry.standard().extractor(for: sniffed, fileName: file.name).extract(file)
+    }
+
+    @Test func aWordDocumentKeepsOrderHeadingsListsAndTablesAndLeavesOutHeadersAndFooters() async throws {
+        let folder = TemporaryFolder()
+        let url = try OfficeFixtures.make("docx", named: "手册.docx", in: folder)
+        let document = try await Self.read(url, as: .docx)
+        #expect(document.pages.count == 2, "a page break makes two pages: \(document.pages.map(\.text))")
+        let first = document.pages[0].text
+        let order = ["安装手册", "安装", "本章介绍如何安装系统。", "安装过程", "desktop=kde", "- 第一步：下载镜像",
+                     "- 第二步：写入 U 盘", "| 参数 | 含义 | 默认值 |", "| desktop | 桌面环境 | gnome |", "表格之后的段落。"]
+        var cursor = first.startIndex
+        for piece in order {
+            guard let range = first.range(of: piece, range: cursor..<first.endIndex) else {
+                Issue.record("'\(piece)' missing or out of order in:\n\(first)")
+                break
+            }
+            cursor = range.upperBound
+        }
+        #expect(!document.pages.map(\.text).joined().contains("RUNNING"), "headers and footers stay out of the body")
+        #expect(document.pages[0].headings.map(\.title) == ["安装手册", "安装", "安装过程"])
+        #expect(document.pages[0].headings.map(\.level) == [1, 1, 2])
+        let heading = document.pages[0].headings[2]
+        let scalars = Array(first.unicodeScalars)
+        #expect(String(String.UnicodeScalarView(scalars[heading.offset..<(heading.offset + 4)])) == "安装过程", "offsets point at the heading")
+        #expect(document.pages[1].text == "Appendix\n\nEnglish text after the page break.")
+        #expect(document.pages[1].headings == [Heading(level: 1, title: "Appendix", offset: 0)])
+    }
+
+    @Test func anExcelWorkbookIsASheetPerPageWithDatesPercentagesAndMergedCells() async throws {
+        let folder = TemporaryFolder()
+        let url = try OfficeFixtures.make("xlsx", named: "销售.xlsx", in: folder)
+        let document = try await Self.read(url, as: .xlsx)
+        #expect(document.pages.count == 2)
+        #expect(document.pages[0].headings.map(\.title) == ["销售"])
+        let lines = document.pages[0].text.split(separator: "\n").map(String.init)
+        #expect(lines == ["销售", "| 日期 | 地区 | 金额 | 占比 |", "| --- | --- | --- | --- |",
+                          "| 2024-01-01 | 华东 | 1200 | 12.5% |",
+                          "| 2024-01-02 | 华东 | 830.5 | 25.0% |",
+                          "| 2024-02-29 | 华北 | 99 | 50.0% |"], "\(lines)")
+        let big = document.pages[1]
+        #expect(big.text.hasPrefix("大表\n\n| 编号 | 名称 | 数量 |\n| --- | --- | --- |\n| 1 | 物品1 | 3 |"))
+        #expect(big.text.hasSuffix("| 2000 | 物品2000 | 6000 |"))
+
+        // The default splitter cuts the long sheet between rows and repeats the header in every chunk.
+        let chunks = IngestPipeline.defaultSplitter().split(big.text, page: 2).filter { $0.text.contains("物品") }
+        #expect(chunks.count > 20)
+        for chunk in chunks {
+            #expect(chunk.text.hasPrefix("| 编号 | 名称 | 数量 |\n| --- | --- | --- |\n"), "\(chunk.text.prefix(80))")
+            #expect(chunk.text.unicodeScalars.count <= 500)
+        }
+        let rows = chunks.flatMap { $0.text.split(separator: "\n").dropFirst(2) }
+        #expect(rows.count == 2000 && rows.first == "| 1 | 物品1 | 3 |" && rows.last == "| 2000 | 物品2000 | 6000 |",
+                "every row once, in order")
+    }
+
+    @Test func aPresentationIsASlidePerPageWithTitlesTablesAndNotes() async throws {
+        let folder = TemporaryFolder()
+        let url = try OfficeFixtures.make("pptx", named: "汇报.pptx", in: folder)
+        let document = try await Self.read(url, as: .pptx)
+        #expect(document.pages.map(\.number) == [1, 2, 3])
+        #expect(document.pages[0].text == "季度汇报\n\n2024 年第一季度")
+        #expect(document.pages[1].text == "要点\n\n收入增长 12%\n\n新客户 35 家\n\nNotes: 讲者备注：强调华东区域")
+        #expect(document.pages[1].headings == [Heading(level: 1, title: "要点", offset: 0)])
+        #expect(document.pages[2].text == "数据\n\n| 指标 | 数值 |\n| --- | --- |\n| 收入 | 1200万 |\n| 利润 | 300万 |")
+    }
+
+    @Test func anEPUBIsAChapterPerPage() async throws {
+        let folder = TemporaryFolder()
+        let url = try OfficeFixtures.make("epub", named: "书.epub", in: folder)
+        let document = try await Self.read(url, as: .epub)
+        let chapters = document.pages.filter { $0.text.contains("章") || $0.text.contains("Chapter") }
+        #expect(chapters.count == 2, "\(document.pages.map(\.text))")
+        #expect(chapters.first?.headings.first?.title == "第一章 开始")
+        #expect(chapters.first?.text.contains("知库读取电子书的每一章。") == true)
+        #expect(chapters.last?.headings.first?.title == "Chapter Two")
+    }
+
+    @Test func aGBKEncodedCSVIsATableWithQuotedFieldsKept() async throws {
+        let folder = TemporaryFolder()
+        let url = try OfficeFixtures.make("csv-gbk", named: "清单.csv", in: folder)
+        let document = try await Self.read(url, as: .csv)
+        #expect(document.pages.map(\.text) == ["| 名称 | 说明 | 数量 |\n| --- | --- | --- |\n| 苹果 | 红色, 甜 | 3 |\n"
+                                                + "| 梨 | 第一行 第二行 | 5 |\n| 桃 | 他说\"好\" | 7 |"])
+    }
+
+    /// Hostile containers fail with a reason, quickly, and without inflating what they claim.
+    @Test(arguments: [
+        ("bomb-docx", "炸弹.docx", "zip bomb"),
+        ("dtd-docx", "dtd.docx", "DTD"),
+        ("truncated-docx", "half.docx", "damaged or truncated"),
+        ("encrypted-doc", "secret.docx", "password-protected documents are not supported"),
+    ])
+    func hostileContainersFailWithAReason(kind: String, name: String, reason: String) async throws {
+        let folder = TemporaryFolder()
+        let url = try OfficeFixtures.make(kind, named: name, in: folder)
+        let data = try Data(contentsOf: url)
+        let type = MediaTypeSniffer.sniff(head: Array(data.prefix(MediaTypeSniffer.headLength)), name: name, url: url)
+        let file = SourceFile(name: name, url: url, sha256: "x", mediaType: type, size: Int64(data.count))
+        let start = ContinuousClock.now
+        do {
+            let document = try await ExtractorRegistry.standard().extractor(for: type, fileName: name).extract(file)
+            Issue.record("\(kind) was read: \(document.pages.map { $0.text.prefix(80) })")
+        } catch let error as ZhikuError {
+            #expect(error.message.contains(reason), "\(kind): \(error.message)")
+        }
+        #expect(ContinuousClock.now - start < .seconds(60), "\(kind) took \(ContinuousClock.now - start)")
+    }
+
+    @Test func aZipThatIsNoDocumentIsRefusedByName() throws {
+        let folder = TemporaryFolder()
+        let url = try OfficeFixtures.make("fake-docx", named: "fake.docx", in: folder)
+        let data = try Data(contentsOf: url)
+        #expect(MediaTypeSniffer.sniff(head: Array(data), name: "fake.docx", url: url) == .zip)
+        #expect(throws: ZhikuError.self) { try ExtractorRegistry.standard().extractor(for: .zip, fileName: "fake.docx") }
+    }
+}

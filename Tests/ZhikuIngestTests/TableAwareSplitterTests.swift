@@ -1,0 +1,48 @@
+import Testing
+import ZhikuCore
+@testable import ZhikuIngest
+
+/// Markdown tables stay whole when they fit and are cut between rows, header repeated, when they do not; other
+/// text is split exactly as the inner splitter splits it.
+@Suite struct TableAwareSplitterTests {
+    let inner = try! RecursiveCharacterTextSplitter(chunkSize: 60, chunkOverlap: 0)
+    var splitter: TableAwareSplitter { TableAwareSplitter(inner: inner, chunkSize: 60) }
+
+    @Test func textWithoutTablesIsSplitAsTheInnerSplitterSplitsIt() {
+        let text = String(repeating: "一段没有表格的文字。", count: 20)
+        #expect(splitter.split(text, page: 3) == inner.split(text, page: 3))
+    }
+
+    @Test func aSmallTableIsOneChunkBetweenTheTextAroundIt() {
+        let text = "Before the table.\n| a | b |\n| --- | --- |\n| 1 | 2 |\nAfter the table."
+        let drafts = splitter.split(text, page: 1)
+        #expect(drafts.map(\.text) == ["Before the table.", "| a | b |\n| --- | --- |\n| 1 | 2 |", "After the table."])
+        let scalars = Array(text.unicodeScalars)
+        for draft in drafts {
+            #expect(String(String.UnicodeScalarView(scalars[draft.start..<draft.end])) == draft.text, "offsets of \(draft.text)")
+        }
+    }
+
+    @Test func aLongTableIsCutBetweenRowsWithItsHeaderInEveryChunk() {
+        let rows = (1...30).map { "| \($0) | item \($0) |" }
+        let text = (["| n | name |", "| --- | --- |"] + rows).joined(separator: "\n")
+        let drafts = splitter.split(text, page: 2)
+        #expect(drafts.count > 5)
+        var seen: [String] = []
+        for draft in drafts {
+            let lines = draft.text.split(separator: "\n").map(String.init)
+            #expect(Array(lines.prefix(2)) == ["| n | name |", "| --- | --- |"])
+            #expect(draft.text.unicodeScalars.count <= 60 || lines.count == 3)
+            seen += lines.dropFirst(2)
+            // The offsets cover the rows the chunk holds.
+            let scalars = Array(text.unicodeScalars)
+            #expect(String(String.UnicodeScalarView(scalars[draft.start..<draft.end])) == lines.dropFirst(2).joined(separator: "\n"))
+        }
+        #expect(seen == rows, "every row once, in order")
+    }
+
+    @Test func pipesWithoutASeparatorLineAreNotATable() {
+        let text = "| not a table |\n| just pipes |"
+        #expect(splitter.split(text, page: 1) == inner.split(text, page: 1))
+    }
+}

@@ -1,0 +1,165 @@
+#!/usr/bin/env python3
+"""Writes the test documents of Zhiku's Office/EPUB/CSV readers with the libraries that make such files in the
+wild (python-docx, openpyxl, python-pptx, EbookLib from PyPI), and hostile containers with the standard library.
+
+usage: office-fixtures.py KIND PATH
+KIND: docx xlsx pptx epub csv-gbk | bomb-docx dtd-docx truncated-docx fake-docx encrypted-doc
+The stdlib kinds run on any Python 3; the others need scripts/setup.sh --tests's venv.
+"""
+import datetime
+import io
+import sys
+import zipfile
+
+
+def docx(path):
+    import docx
+    from docx.enum.text import WD_BREAK
+    d = docx.Document()
+    d.core_properties.title = "安装手册"
+    d.core_properties.author = "Zhiku Tests"
+    d.sections[0].header.paragraphs[0].text = "RUNNING HEADER 页眉"
+    d.sections[0].footer.paragraphs[0].text = "RUNNING FOOTER 页脚"
+    d.add_heading("安装手册", level=0)
+    d.add_heading("安装", level=1)
+    d.add_paragraph("本章介绍如何安装系统。")
+    d.add_heading("安装过程", level=2)
+    d.add_paragraph("选择 KDE Plasma 桌面时，在启动参数中写 desktop=kde。")
+    d.add_paragraph("第一步：下载镜像", style="List Bullet")
+    d.add_paragraph("第二步：写入 U 盘", style="List Bullet")
+    table = d.add_table(rows=3, cols=3)
+    for r, row in enumerate([["参数", "含义", "默认值"], ["desktop", "桌面环境", "gnome"], ["locale", "语言", "zh_CN"]]):
+        for c, text in enumerate(row):
+            table.cell(r, c).text = text
+    d.add_paragraph("表格之后的段落。")
+    d.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
+    d.add_heading("Appendix", level=1)
+    d.add_paragraph("English text after the page break.")
+    d.save(path)
+
+
+def xlsx(path):
+    import openpyxl
+    wb = openpyxl.Workbook()
+    wb.properties.title = "销售报表"
+    ws = wb.active
+    ws.title = "销售"
+    ws.append(["日期", "地区", "金额", "占比"])
+    rows = [(datetime.date(2024, 1, 1), "华东", 1200, 0.125), (datetime.date(2024, 1, 2), None, 830.5, 0.25),
+            (datetime.date(2024, 2, 29), "华北", 99, 0.5)]
+    for row in rows:
+        ws.append(list(row))
+    ws.merge_cells("B2:B3")
+    for r in range(2, 5):
+        ws.cell(row=r, column=1).number_format = "yyyy-mm-dd"
+        ws.cell(row=r, column=4).number_format = "0.0%"
+    big = wb.create_sheet("大表")
+    big.append(["编号", "名称", "数量"])
+    for i in range(1, 2001):
+        big.append([i, f"物品{i}", i * 3])
+    wb.save(path)
+
+
+def pptx(path):
+    from pptx import Presentation
+    from pptx.util import Inches
+    p = Presentation()
+    s = p.slides.add_slide(p.slide_layouts[0])
+    s.shapes.title.text = "季度汇报"
+    s.placeholders[1].text = "2024 年第一季度"
+    s = p.slides.add_slide(p.slide_layouts[1])
+    s.shapes.title.text = "要点"
+    body = s.placeholders[1].text_frame
+    body.text = "收入增长 12%"
+    body.add_paragraph().text = "新客户 35 家"
+    s.notes_slide.notes_text_frame.text = "讲者备注：强调华东区域"
+    s = p.slides.add_slide(p.slide_layouts[5])
+    s.shapes.title.text = "数据"
+    table = s.shapes.add_table(3, 2, Inches(1), Inches(2), Inches(6), Inches(2)).table
+    for r, row in enumerate([["指标", "数值"], ["收入", "1200万"], ["利润", "300万"]]):
+        for c, text in enumerate(row):
+            table.cell(r, c).text = text
+    p.save(path)
+
+
+def epub(path):
+    from ebooklib import epub as e
+    book = e.EpubBook()
+    book.set_identifier("zhiku-test")
+    book.set_title("测试之书")
+    book.set_language("zh")
+    c1 = e.EpubHtml(title="开始", file_name="c1.xhtml", lang="zh")
+    c1.content = "<html><body><h1>第一章 开始</h1><p>知库读取电子书的每一章。</p></body></html>"
+    c2 = e.EpubHtml(title="Two", file_name="c2.xhtml", lang="en")
+    c2.content = "<html><body><h1>Chapter Two</h1><p>The second chapter is its own page.</p></body></html>"
+    book.add_item(c1)
+    book.add_item(c2)
+    book.toc = (c1, c2)
+    book.spine = [c1, c2]
+    book.add_item(e.EpubNcx())
+    book.add_item(e.EpubNav())
+    e.write_epub(path, book)
+
+
+def csv_gbk(path):
+    import csv
+    out = io.StringIO()
+    w = csv.writer(out)
+    w.writerow(["名称", "说明", "数量"])
+    w.writerow(["苹果", "红色, 甜", 3])
+    w.writerow(["梨", "第一行\n第二行", 5])
+    w.writerow(["桃", '他说"好"', 7])
+    with open(path, "wb") as f:
+        f.write(out.getvalue().encode("gbk"))
+
+
+def minimal_docx(document_xml):
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("[Content_Types].xml", '<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"/>')
+        z.writestr("_rels/.rels", '<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+                   '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="word/document.xml"/></Relationships>')
+        if isinstance(document_xml, int):
+            # A part of `document_xml` bytes of spaces: a few hundred KB compressed.
+            with z.open("word/document.xml", "w") as part:
+                chunk = b" " * (1 << 20)
+                for _ in range(document_xml >> 20):
+                    part.write(chunk)
+        else:
+            z.writestr("word/document.xml", document_xml)
+    return buf.getvalue()
+
+
+def main():
+    kind, path = sys.argv[1], sys.argv[2]
+    if kind == "docx": docx(path)
+    elif kind == "xlsx": xlsx(path)
+    elif kind == "pptx": pptx(path)
+    elif kind == "epub": epub(path)
+    elif kind == "csv-gbk": csv_gbk(path)
+    elif kind == "bomb-docx":
+        open(path, "wb").write(minimal_docx(600 << 20))
+    elif kind == "dtd-docx":
+        open(path, "wb").write(minimal_docx(
+            '<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;">]>'
+            '<w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:body><w:p><w:r><w:t>&lol2;</w:t></w:r></w:p></w:body></w:document>'))
+    elif kind == "truncated-docx":
+        data = minimal_docx('<?xml version="1.0"?><w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:body>'
+                            + "<w:p><w:r><w:t>text</w:t></w:r></w:p>" * 2000 + "</w:body></w:document>")
+        open(path, "wb").write(data[: len(data) // 2])
+    elif kind == "fake-docx":
+        buf = io.BytesIO()
+        with zipfile.ZipFile(buf, "w") as z:
+            z.writestr("notes.txt", "a zip archive named .docx")
+        open(path, "wb").write(buf.getvalue())
+    elif kind == "encrypted-doc":
+        # An OLE compound file's signature and an EncryptionInfo stream name, as a password-protected .docx has.
+        header = bytes.fromhex("D0CF11E0A1B11AE1") + bytes(504)
+        directory = "EncryptionInfo".encode("utf-16-le") + bytes(64)
+        open(path, "wb").write(header + directory + bytes(4096))
+    else:
+        sys.exit(f"unknown kind {kind}")
+
+
+if __name__ == "__main__":
+    main()
