@@ -11,6 +11,8 @@ public struct ChunkDraft: Sendable, Hashable, Codable {
     /// Transcribed audio: when the chunk's page was spoken, in seconds from the start of the recording.
     public var startSeconds: Double?
     public var endSeconds: Double?
+    /// The headings the chunk sits under, outermost first, joined by " › " ("安装 › 安装过程"); nil outside any.
+    public var section: String?
 
     public init(ordinal: Int, page: Int, start: Int, end: Int, text: String) {
         self.ordinal = ordinal
@@ -36,6 +38,12 @@ public struct Chunk: Sendable, Hashable, Codable, Identifiable {
     /// Transcribed audio: when the chunk was spoken, in seconds (see ``ChunkDraft/startSeconds``).
     public var startSeconds: Double?
     public var endSeconds: Double?
+    /// The headings the chunk sits under (see ``ChunkDraft/section``).
+    public var section: String?
+
+    /// What keyword search indexes and embedders read: the section path, then the text. The section says what
+    /// a passage is about when its own words do not (a table row, a step of a procedure); it is not shown.
+    public var indexedText: String { section.map { $0 + "\n" + text } ?? text }
 
     public init(id: ID, fileID: FileRecord.ID, knowledgeBaseID: KnowledgeBase.ID, ordinal: Int, page: Int,
                 start: Int, end: Int, text: String) {

@@ -13,6 +13,8 @@ public struct Citation: Sendable, Hashable, Codable {
     public var startSeconds: Double?
     public var endSeconds: Double?
     public var snippet: String
+    /// The headings the passage sits under ("安装 › 安装过程").
+    public var section: String?
     public var score: Double
     public var vectorScore: Double?
     public var keywordScore: Double?
@@ -28,6 +30,7 @@ public struct Citation: Sendable, Hashable, Codable {
         startSeconds = hit.chunk.startSeconds
         endSeconds = hit.chunk.endSeconds
         self.snippet = snippet ?? String(hit.chunk.text.prefix(300))
+        section = hit.chunk.section
         score = hit.score
         vectorScore = hit.vectorScore
         keywordScore = hit.keywordScore

@@ -49,8 +49,13 @@ public struct ExtractedPage: Sendable, Hashable, Codable {
 /// What an extractor read out of a ``SourceFile``.
 public struct ExtractedDocument: Sendable, Hashable, Codable {
     public var pages: [ExtractedPage]
+    /// The document's title, author and dates, where its format records them.
+    public var metadata: DocumentMetadata?
 
-    public init(pages: [ExtractedPage]) { self.pages = pages }
+    public init(pages: [ExtractedPage], metadata: DocumentMetadata? = nil) {
+        self.pages = pages
+        self.metadata = metadata.flatMap { $0.isEmpty ? nil : $0 }
+    }
 
     /// True when no page holds anything but white space.
     public var isBlank: Bool {

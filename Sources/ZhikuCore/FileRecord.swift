@@ -28,10 +28,13 @@ public struct FileRecord: Sendable, Hashable, Codable, Identifiable {
     public var chunkCount: Int
     public var createdAt: Date
     public var updatedAt: Date
+    /// The document's own title, author and dates, once its text was extracted (nil before, or when it says none).
+    public var metadata: DocumentMetadata?
 
     public init(id: ID, knowledgeBaseID: KnowledgeBase.ID, name: String, sha256: String, mediaType: MediaType,
                 size: Int64, status: FileStatus = .pending, error: String? = nil, pageCount: Int = 0,
-                chunkCount: Int = 0, createdAt: Date = Date(), updatedAt: Date = Date()) {
+                chunkCount: Int = 0, createdAt: Date = Date(), updatedAt: Date = Date(), metadata: DocumentMetadata? = nil) {
+        self.metadata = metadata
         self.id = id
         self.knowledgeBaseID = knowledgeBaseID
         self.name = name

@@ -43,6 +43,8 @@ public protocol Store: Sendable {
     func files(in kb: KnowledgeBase.ID) async throws -> [FileRecord]
     func file(id: FileRecord.ID) async throws -> FileRecord?
     func setFileStatus(id: FileRecord.ID, _ status: FileStatus, error: String?) async throws
+    /// Records what the file's document says about itself (nil: nothing).
+    func setFileMetadata(id: FileRecord.ID, _ metadata: DocumentMetadata?) async throws
     /// Deletes the file record with its chunks and jobs. Returns true when no file anywhere still has its sha256.
     func deleteFile(id: FileRecord.ID) async throws -> Bool
     /// Whether any file in any knowledge base has the bytes `sha256`.

@@ -416,9 +416,11 @@ public struct Answerer: Sendable {
 }
 
 extension Answerer {
-    /// "p. 3", or the time range of a passage of transcribed audio ("02:15–02:40").
+    /// "p. 3", or the time range of a passage of transcribed audio ("02:15–02:40"); then the section it sits
+    /// under, if any ("p. 3 · 安装 › 安装过程").
     static func location(_ hit: SearchHit) -> String {
-        hit.chunk.startSeconds == nil ? "p. \(hit.chunk.page)"
+        let place = hit.chunk.startSeconds == nil ? "p. \(hit.chunk.page)"
             : Transcript.location(page: hit.chunk.page, startSeconds: hit.chunk.startSeconds, endSeconds: hit.chunk.endSeconds)
+        return hit.chunk.section.map { place + " · " + $0 } ?? place
     }
 }

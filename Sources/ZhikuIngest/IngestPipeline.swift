@@ -117,6 +117,7 @@ public struct IngestPipeline: Sendable {
             mark = now
         }
         let document = try await extractedDocument(of: file, job: job)
+        if document.metadata != file.metadata { try await store.setFileMetadata(id: file.id, document.metadata) }
         lap("extract")
         FaultInjection.point("after-extract")
         guard !document.isBlank else {
@@ -124,6 +125,8 @@ public struct IngestPipeline: Sendable {
             throw ZhikuError.extractionFailed("no text found in '\(file.name)'\(hint)")
         }
         var drafts = splitter.split(document)
+        let sections = SectionPaths(document)
+        for i in drafts.indices { drafts[i].section = sections.path(page: drafts[i].page, offset: drafts[i].start) }
         // Chunks of transcribed audio carry the time range of the stretch they come from.
         let times = Dictionary(document.pages.compactMap { page in page.startSeconds.map { (page.number, ($0, page.endSeconds ?? $0)) } },
                                uniquingKeysWith: { first, _ in first })
@@ -143,7 +146,7 @@ public struct IngestPipeline: Sendable {
         let chunks = try await store.replaceChunks(ofFile: file.id, with: drafts, pageCount: document.pages.count)
         lap("store")
         FaultInjection.point("after-store")
-        try await keywordIndex.add(chunks.map { IndexableChunk(id: $0.id, text: $0.text) }, to: file.knowledgeBaseID)
+        try await keywordIndex.add(chunks.map { IndexableChunk(id: $0.id, text: $0.indexedText) }, to: file.knowledgeBaseID)
         lap("index")
         FaultInjection.point("after-index")
         try await embed(chunks, of: file, job: job)
@@ -167,7 +170,7 @@ public struct IngestPipeline: Sendable {
                 let batch = chunks[start..<min(chunks.count, start + max(1, embeddingBatchSize))]
                 let vectors: [[Float]]
                 do {
-                    vectors = try await embedder.embed(batch.map(\.text), as: .passage)
+                    vectors = try await embedder.embed(batch.map(\.indexedText), as: .passage)
                 } catch let error as ZhikuError {
                     throw ZhikuError(error.code, "embedding with '\(model)' failed: \(error.message)")
                 }

@@ -78,7 +78,20 @@ public struct PopplerPDFExtractor: DocumentExtractor {
             }
             progress(.init(pagesDone: index + 1, pagesTotal: count, pagesOCRd: scanned))
         }
-        return ExtractedDocument(pages: pages)
+        return ExtractedDocument(pages: pages, metadata: Self.metadata(of: document))
+    }
+
+    /// The document information dictionary's title, author and dates.
+    private static func metadata(of document: OpaquePointer) -> DocumentMetadata {
+        func text(_ raw: UnsafeMutablePointer<gchar>?) -> String? {
+            guard let raw else { return nil }
+            defer { g_free(raw) }
+            return String(cString: raw)
+        }
+        func date(_ time: time_t) -> Date? { time > 0 ? Date(timeIntervalSince1970: TimeInterval(time)) : nil }
+        return DocumentMetadata(title: text(poppler_document_get_title(document)), author: text(poppler_document_get_author(document)),
+                                created: date(poppler_document_get_creation_date(document)),
+                                modified: date(poppler_document_get_modification_date(document)))
     }
 
     /// True when a page's text layer is real text: enough visible characters for the page's area (a scan with a

@@ -69,6 +69,8 @@ enum API {
         /// Transcribed audio: when the passage was spoken, in seconds.
         var startSeconds: Double?
         var endSeconds: Double?
+        /// The headings the chunk sits under.
+        var section: String?
 
         init(_ hit: SearchHit) {
             chunkId = hit.chunk.id
@@ -85,6 +87,7 @@ enum API {
             vectorScore = hit.vectorScore
             startSeconds = hit.chunk.startSeconds
             endSeconds = hit.chunk.endSeconds
+            section = hit.chunk.section
         }
     }
 

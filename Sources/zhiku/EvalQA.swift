@@ -34,6 +34,8 @@ struct EvalQA: AsyncParsableCommand {
     @Option(help: "Keep the scratch data here (default: a temporary folder, removed afterwards); a later run with the same folder reuses the ingested documents.")
     var data: String?
     @Flag(help: "Print JSON (totals and every answer).") var json = false
+    @Flag(help: "Score retrieval only (hit@1, hit@5 by page): no chat model is loaded and no answer is generated.")
+    var retrievalOnly = false
 
     struct Question: Decodable {
         var id: String
@@ -62,6 +64,8 @@ struct EvalQA: AsyncParsableCommand {
     }
 
     struct Report: Encodable {
+        /// Only retrieval was scored (`--retrieval-only`): the answer scores are absent.
+        var retrievalOnly: Bool
         var model: String
         var k: Int
         var questions: Int
@@ -105,7 +109,7 @@ struct EvalQA: AsyncParsableCommand {
         options.data = scratch.path
         let runtime = try await options.runtime()
         let kb = try await ingest(names.sorted(), from: documents, into: runtime)
-        let modelName = try await runtime.chatModels.model(model, allowingFiles: true).modelID
+        let modelName = retrievalOnly ? "none" : try await runtime.chatModels.model(model, allowingFiles: true).modelID
 
         var outcomes: [Outcome] = []
         let answerer = Answerer(runtime: runtime)
@@ -113,6 +117,16 @@ struct EvalQA: AsyncParsableCommand {
             let results = try await runtime.search(q.question, in: kb, k: k)
             func hit(_ hits: ArraySlice<SearchHit>) -> Bool {
                 hits.contains { $0.fileName == q.doc && (q.doc?.hasSuffix(".html") == true || q.pages.contains($0.chunk.page)) }
+            }
+            if retrievalOnly {
+                var o = Outcome(id: q.id, question: q.question, answer: "", expected: q.answer, notFound: false,
+                                firstTokenMs: nil, promptTokens: 0, citations: [])
+                if q.answerable {
+                    o.hit1 = hit(results.hits.prefix(1))
+                    o.hit5 = hit(results.hits.prefix(5))
+                }
+                outcomes.append(o)
+                continue
             }
             var request = Answerer.Request(question: q.question)
             request.model = model
@@ -149,7 +163,7 @@ struct EvalQA: AsyncParsableCommand {
         }
         let times = outcomes.compactMap(\.firstTokenMs)
         let report = Report(
-            model: modelName, k: k, questions: outcomes.count, answerable: answerable.count, unanswerable: unanswerable.count,
+            retrievalOnly: retrievalOnly, model: modelName, k: k, questions: outcomes.count, answerable: answerable.count, unanswerable: unanswerable.count,
             hitAt1: share(answerable) { $0.hit1 == true }, hitAt5: share(answerable) { $0.hit5 == true },
             correct: share(answerable) { $0.containsFact == true && $0.citesRightPage == true && $0.inQuestionLanguage == true },
             containsFact: share(answerable) { $0.containsFact == true },
@@ -159,6 +173,9 @@ struct EvalQA: AsyncParsableCommand {
             answers: json ? outcomes : nil)
         if json {
             try emitJSON(report)
+        } else if retrievalOnly {
+            print(String(format: "retrieval (k = %d): %d questions (%d answerable). hit@1 %.3f, hit@5 %.3f",
+                         k, report.questions, report.answerable, report.hitAt1, report.hitAt5))
         } else {
             print(String(format: "%@ (k = %d): %d questions (%d answerable). hit@1 %.2f, hit@5 %.2f; fact %.2f, right page cited %.2f, "
                          + "all three (fact, citation, language) %.2f; refused: unanswerable %.2f, answerable %.2f; "

@@ -270,4 +270,27 @@ import ZhikuTestSupport
         try await store.pruneExtractions()
         #expect(try await store.extraction(sha256: sha) == nil, "no file refers to it")
     }
+
+    /// What a document says about itself is kept with its extracted text and on its file.
+    @Test(arguments: StoreBackend.allCases) func documentMetadataIsKept(_ backend: StoreBackend) async throws {
+        guard let s = try await backend.make() else { return }
+        defer { s.close() }
+        let store = s.store
+        let metadata = DocumentMetadata(title: "安装手册", author: "Ana", created: Date(timeIntervalSince1970: 1_700_000_000),
+                                        modified: Date(timeIntervalSince1970: 1_700_000_500))
+        let sha = String(repeating: "9", count: 64)
+        let doc = ExtractedDocument(pages: [ExtractedPage(number: 1, text: "text")], metadata: metadata)
+        try await store.saveExtraction(doc, sha256: sha)
+        #expect(try await store.extraction(sha256: sha)?.metadata == metadata)
+
+        let kb = try await store.createKnowledgeBase(name: "m", description: "")
+        let source = SourceFile(name: "a.pdf", url: URL(fileURLWithPath: "/dev/null"), sha256: sha, mediaType: .pdf, size: 4)
+        let file = try await store.addFile(source, to: kb.id).file
+        #expect(file.metadata == nil, "nothing is known before extraction")
+        try await store.setFileMetadata(id: file.id, metadata)
+        #expect(try await store.file(id: file.id)?.metadata == metadata)
+        #expect(try await store.files(in: kb.id).first?.metadata == metadata)
+        try await store.setFileMetadata(id: file.id, nil)
+        #expect(try await store.file(id: file.id)?.metadata == nil)
+    }
 }

@@ -31,7 +31,7 @@ public struct DocxExtractor: DocumentExtractor {
         }
         let pages = DocumentBlock.pages(blocks)
         progress(.init(pagesDone: pages.count, pagesTotal: pages.count))
-        return ExtractedDocument(pages: pages)
+        return ExtractedDocument(pages: pages, metadata: try OfficePackage.coreProperties(in: &zip, fileName: file.name))
     }
 
     /// What the paragraph styles of styles.xml say: heading levels and list styles (`List Bullet` numbers its

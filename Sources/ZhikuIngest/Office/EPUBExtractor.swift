@@ -20,7 +20,14 @@ public struct EPUBExtractor: DocumentExtractor {
         }
         let folder = (package as NSString).deletingLastPathComponent
         var manifest: [String: (href: String, type: String)] = [:], spine: [String] = []
+        var metadata: [String: String] = [:], current: String?
         for event in try XMLEvents.read(try zip.requiredData(package), part: package, fileName: file.name) {
+            switch event {
+            case .start(let name, _) where ["title", "creator", "date"].contains(name) && metadata[name] == nil: current = name
+            case .text(let text): if let current { metadata[current, default: ""] += text }
+            case .end: current = nil
+            default: break
+            }
             if case .start("item", let a) = event, let id = a["id"], let href = a["href"] {
                 manifest[id] = (href.removingPercentEncoding ?? href, a["media-type"] ?? "")
             }
@@ -38,6 +45,7 @@ public struct EPUBExtractor: DocumentExtractor {
             pages.append(page)
             progress(.init(pagesDone: index + 1, pagesTotal: spine.count))
         }
-        return ExtractedDocument(pages: pages)
+        return ExtractedDocument(pages: pages, metadata: DocumentMetadata(
+            title: metadata["title"], author: metadata["creator"], created: metadata["date"].flatMap(OfficePackage.date)))
     }
 }

@@ -16,6 +16,33 @@ enum OfficePackage {
         return fallback
     }
 
+    /// The package's core properties (`docProps/core.xml`): title, creator, created and modified dates.
+    static func coreProperties(in zip: inout ZipContainer, fileName: String) throws -> DocumentMetadata? {
+        guard let data = try zip.data("docProps/core.xml") else { return nil }
+        var values: [String: String] = [:], current: String?
+        for event in try XMLEvents.read(data, part: "docProps/core.xml", fileName: fileName) {
+            switch event {
+            case .start(let name, _) where ["title", "creator", "created", "modified"].contains(name): current = name
+            case .text(let text): if let current { values[current, default: ""] += text }
+            case .end: current = nil
+            default: break
+            }
+        }
+        return DocumentMetadata(title: values["title"], author: values["creator"],
+                                created: values["created"].flatMap(date), modified: values["modified"].flatMap(date))
+    }
+
+    /// A W3C date-time (`2024-01-01T08:30:00Z`, with or without fractional seconds or a time) as a date.
+    static func date(_ text: String) -> Date? {
+        let text = text.trimmingCharacters(in: .whitespacesAndNewlines)
+        for options: ISO8601DateFormatter.Options in [[.withInternetDateTime], [.withInternetDateTime, .withFractionalSeconds], [.withFullDate]] {
+            let formatter = ISO8601DateFormatter()
+            formatter.formatOptions = options
+            if let date = formatter.date(from: text) { return date }
+        }
+        return nil
+    }
+
     /// The relationships of `part` (id → target part path), from its `_rels/<name>.rels`.
     static func relationships(of part: String, in zip: inout ZipContainer, fileName: String) throws -> [String: String] {
         let folder = (part as NSString).deletingLastPathComponent

@@ -35,7 +35,7 @@ public struct PptxExtractor: DocumentExtractor {
             pages.append(ExtractedPage(number: index + 1, text: page?.text ?? "", headings: page?.headings ?? []))
             progress(.init(pagesDone: index + 1, pagesTotal: slides.count))
         }
-        return ExtractedDocument(pages: pages)
+        return ExtractedDocument(pages: pages, metadata: try OfficePackage.coreProperties(in: &zip, fileName: file.name))
     }
 
     /// A slide's (or a notes page's) text: the title first as a heading, then each shape's paragraphs and each table.

@@ -47,7 +47,8 @@ public struct XlsxExtractor: DocumentExtractor {
             blocks.append(.pageBreak)
             progress(.init(pagesDone: index + 1, pagesTotal: sheets.count))
         }
-        return ExtractedDocument(pages: DocumentBlock.pages(blocks))
+        return ExtractedDocument(pages: DocumentBlock.pages(blocks),
+                                 metadata: try OfficePackage.coreProperties(in: &zip, fileName: file.name))
     }
 
     /// The shared strings table: each `si`'s text runs joined (phonetic runs left out).

@@ -28,6 +28,14 @@
  * @property {number} chunk_count
  * @property {string} created_at
  * @property {string} updated_at
+ * @property {DocumentMetadata | null} [metadata]
+ */
+/**
+ * @typedef {object} DocumentMetadata What a document says about itself (PDF info, Office core properties, EPUB).
+ * @property {string | null} [title]
+ * @property {string | null} [author]
+ * @property {string | null} [created]
+ * @property {string | null} [modified]
  */
 /**
  * @typedef {object} Job
@@ -55,6 +63,7 @@
  * @property {number | null} [start_seconds]
  * @property {number | null} [end_seconds]
  * @property {string} snippet
+ * @property {string | null} [section] The headings the passage sits under ("安装 › 安装过程").
  * @property {number} score
  */
 /** @typedef {'stop' | 'length' | 'not_found' | 'extractive' | 'cancelled' | 'error'} FinishReason */

@@ -236,9 +236,18 @@ export async function refreshFiles() {
   if (files.some((f) => f.status === 'pending' || f.status === 'deleting')) refreshTimer = setTimeout(refreshFiles, 1500);
 }
 
+/**
+ * A file's row: name (with the document's own title, author and date under it), status, size, pages, chunks.
+ * @param {import('./api.js').KnowledgeBase} kb
+ * @param {import('./api.js').FileRecord} f
+ */
 function fileRow(kb, f, job) {
   const tr = el('tr', '', undefined, { 'data-file': String(f.id) });
-  tr.append(el('td', 'name', f.name));
+  const name = el('td', 'name', f.name);
+  const m = f.metadata;
+  const said = m ? [m.title, m.author, (m.modified || m.created || '').slice(0, 10)].filter(Boolean) : [];
+  if (said.length) name.append(el('div', 'muted small meta', said.join(' · ')));
+  tr.append(name);
   const status = el('td', `status-${f.status}`, f.status === 'ready' ? t('ready') : f.status === 'failed' ? t('failed') : t('pending'));
   if (f.error) status.append(el('div', 'err', f.error));
   tr.append(status, el('td', 'num', formatSize(f.size)), el('td', 'num', String(f.page_count)), el('td', 'num', String(f.chunk_count)));

@@ -55,6 +55,7 @@ export function showSources(citations, active, kbId) {
     const head = el('div', 'head');
     head.append(el('span', 'n', `[${c.n}]`), el('span', 'file', c.file_name));
     card.append(head);
+    if (c.section) card.append(el('div', 'section muted small', c.section));
     const where = [citedWhere(c), `${t('score')} ${c.score.toFixed(3)}`];
     if (c.vector_score != null) where.push(`cos ${c.vector_score.toFixed(3)}`);
     card.append(el('div', 'where', where.join(' · ')));

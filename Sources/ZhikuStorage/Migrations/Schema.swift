@@ -25,10 +25,10 @@ public enum Schema {
                 C("id", .identity), C("kb_id", .bigInteger, references: kb), C("name", .text), C("sha256", .text),
                 C("media_type", .text), C("size", .bigInteger), C("status", .text), C("error", .text, nullable: true),
                 C("page_count", .integer, default: "0"), C("chunk_count", .integer, default: "0"),
-                C("created_at", .real), C("updated_at", .real),
+                C("created_at", .real), C("updated_at", .real), C("metadata", .text, nullable: true),
             ], uniqueTogether: [["kb_id", "sha256"]], neverReusesIDs: true),
             SchemaTable("extracted_documents", primaryKey: ["sha256"], [
-                C("sha256", .text), C("page_count", .integer), C("created_at", .real),
+                C("sha256", .text), C("page_count", .integer), C("created_at", .real), C("metadata", .text, nullable: true),
             ], withoutRowID: true),
             SchemaTable("extracted_pages", primaryKey: ["sha256", "page"], [
                 C("sha256", .text, references: .init("extracted_documents", "sha256", onDelete: .cascade)),
@@ -40,7 +40,7 @@ public enum Schema {
                 C("id", .identity), C("file_id", .bigInteger, references: .init("files", onDelete: .cascade)),
                 C("kb_id", .bigInteger), C("ordinal", .integer), C("page", .integer), C("start_offset", .integer),
                 C("end_offset", .integer), C("text", .text), C("start_seconds", .real, nullable: true),
-                C("end_seconds", .real, nullable: true),
+                C("end_seconds", .real, nullable: true), C("section", .text, nullable: true),
             ], neverReusesIDs: true),
             SchemaTable("jobs", [
                 C("id", .identity), C("kb_id", .bigInteger, references: kb),
@@ -113,5 +113,9 @@ public enum Schema {
         // The historic migrations had drifted: jobs by knowledge base were indexed only in PostgreSQL, conversations
         // by last update only in SQLite.
         SchemaUpgrade("s1-jobs-and-conversations-indexes", indexes: ["jobs_by_kb", "conversations_by_update"]),
+        // A document's title, author and dates (JSON), with its extracted text and on each file of it; the heading
+        // path each chunk sits under.
+        SchemaUpgrade("s2-document-structure", columns: [.init("extracted_documents", "metadata"), .init("files", "metadata"),
+                                                         .init("chunks", "section")]),
     ]
 }

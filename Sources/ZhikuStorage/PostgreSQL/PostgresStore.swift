@@ -139,6 +139,13 @@ public struct PostgresStore: Store {
         try await database.rows("reading file \(id)", "SELECT * FROM files WHERE id = \(id)").first.map(RowMapping.fileRecord)
     }
 
+    public func setFileMetadata(id: FileRecord.ID, _ metadata: DocumentMetadata?) async throws {
+        let text = try metadata.map(JSONColumn.text)
+        try await database.run("recording the metadata of file \(id)") {
+            try await database.execute("UPDATE files SET metadata = \(text) WHERE id = \(id)")
+        }
+    }
+
     public func setFileStatus(id: FileRecord.ID, _ status: FileStatus, error: String?) async throws {
         _ = try await database.rows("updating file \(id)", """
             UPDATE files SET status = \(status.rawValue), error = \(error), updated_at = \(now) WHERE id = \(id)
@@ -175,9 +182,11 @@ public struct PostgresStore: Store {
         let logger = self.logger
         return try await database.run("reading extracted text") {
             try await database.client.withConnection { connection in
-                guard try await !connection.rows("SELECT 1 FROM extracted_documents WHERE sha256 = \(sha256)", logger: logger).isEmpty
+                guard let row = try await connection.rows("SELECT metadata FROM extracted_documents WHERE sha256 = \(sha256)",
+                                                          logger: logger).first
                 else { return nil }
-                return ExtractedDocument(pages: try await Self.pages(connection, sha256: sha256, logger: logger))
+                return ExtractedDocument(pages: try await Self.pages(connection, sha256: sha256, logger: logger),
+                                         metadata: JSONColumn.value(DocumentMetadata.self, try row.optional("metadata")))
             }
         }
     }
@@ -185,6 +194,7 @@ public struct PostgresStore: Store {
     public func saveExtraction(_ document: ExtractedDocument, sha256: String) async throws {
         let time = now, logger = self.logger
         let columns = try document.pages.map(ExtractedPageColumns.init)
+        let metadata = try document.metadata.map(JSONColumn.text)
         let pages = document.pages
         // Arrays cannot carry NULLs here: '' and NaN stand for them and are turned back into NULL by the insert.
         let numbers = pages.map(\.number), texts = pages.map(\.text), headings = columns.map(\.headings)
@@ -193,7 +203,8 @@ public struct PostgresStore: Store {
         try await database.transaction("saving extracted text") { connection in
             try await connection.execute("DELETE FROM extracted_documents WHERE sha256 = \(sha256)", logger: logger)
             try await connection.execute("""
-                INSERT INTO extracted_documents (sha256, page_count, created_at) VALUES (\(sha256), \(pages.count), \(time))
+                INSERT INTO extracted_documents (sha256, page_count, created_at, metadata)
+                VALUES (\(sha256), \(pages.count), \(time), \(metadata))
                 """, logger: logger)
             guard !pages.isEmpty else { return }
             try await connection.execute("""
@@ -236,11 +247,12 @@ public struct PostgresStore: Store {
                 let part = drafts[start..<min(drafts.count, start + 5_000)]
                 let ordinals = part.map(\.ordinal), pages = part.map(\.page), starts = part.map(\.start), ends = part.map(\.end)
                 let texts = part.map(\.text), from = part.map { $0.startSeconds ?? .nan }, to = part.map { $0.endSeconds ?? .nan }
+                let sections = part.map { $0.section ?? "" }
                 for row in try await connection.rows("""
-                    INSERT INTO chunks (file_id, kb_id, ordinal, page, start_offset, end_offset, text, start_seconds, end_seconds)
-                    SELECT \(file), \(kb), o, p, s, e, t, NULLIF(a, 'NaN'::float8), NULLIF(b, 'NaN'::float8)
+                    INSERT INTO chunks (file_id, kb_id, ordinal, page, start_offset, end_offset, text, start_seconds, end_seconds, section)
+                    SELECT \(file), \(kb), o, p, s, e, t, NULLIF(a, 'NaN'::float8), NULLIF(b, 'NaN'::float8), NULLIF(c, '')
                     FROM unnest(\(ordinals)::integer[], \(pages)::integer[], \(starts)::integer[], \(ends)::integer[], \(texts)::text[],
-                                \(from)::float8[], \(to)::float8[]) WITH ORDINALITY AS d(o, p, s, e, t, a, b, n)
+                                \(from)::float8[], \(to)::float8[], \(sections)::text[]) WITH ORDINALITY AS d(o, p, s, e, t, a, b, c, n)
                     ORDER BY n RETURNING id, ordinal
                     """, logger: logger) {
                     ids[try row["ordinal"]] = try row["id"]
@@ -255,6 +267,7 @@ public struct PostgresStore: Store {
                                   end: d.end, text: d.text)
                 chunk.startSeconds = d.startSeconds
                 chunk.endSeconds = d.endSeconds
+                chunk.section = d.section
                 return chunk
             }
         }

@@ -147,6 +147,13 @@ public struct SQLiteStore: Store {
         }
     }
 
+    public func setFileMetadata(id: FileRecord.ID, _ metadata: DocumentMetadata?) async throws {
+        let text = try metadata.map(JSONColumn.text)
+        try await pool.writing("recording the metadata of file \(id)") { db in
+            try db.execute(literal: "UPDATE files SET metadata = \(text) WHERE id = \(id)")
+        }
+    }
+
     public func setFileStatus(id: FileRecord.ID, _ status: FileStatus, error: String?) async throws {
         let time = now
         try await pool.writing("updating file \(id)") { db in
@@ -176,18 +183,23 @@ public struct SQLiteStore: Store {
 
     public func extraction(sha256: String) async throws -> ExtractedDocument? {
         try await pool.reading("reading extracted text") { db in
-            guard try Row.fetchOne(db, SQLRequest(literal: "SELECT 1 FROM extracted_documents WHERE sha256 = \(sha256)")) != nil
+            guard let row = try Row.fetchOne(db, SQLRequest(literal: "SELECT metadata FROM extracted_documents WHERE sha256 = \(sha256)"))
             else { return nil }
-            return ExtractedDocument(pages: try Self.pages(db, sha256: sha256))
+            return ExtractedDocument(pages: try Self.pages(db, sha256: sha256),
+                                     metadata: JSONColumn.value(DocumentMetadata.self, row["metadata"]))
         }
     }
 
     public func saveExtraction(_ document: ExtractedDocument, sha256: String) async throws {
         let time = now
         let columns = try document.pages.map(ExtractedPageColumns.init)
+        let metadata = try document.metadata.map(JSONColumn.text)
         try await pool.writing("saving extracted text") { db in
             try db.execute(literal: "DELETE FROM extracted_documents WHERE sha256 = \(sha256)")
-            try db.execute(literal: "INSERT INTO extracted_documents (sha256, page_count, created_at) VALUES (\(sha256), \(document.pages.count), \(time))")
+            try db.execute(literal: """
+                INSERT INTO extracted_documents (sha256, page_count, created_at, metadata)
+                VALUES (\(sha256), \(document.pages.count), \(time), \(metadata))
+                """)
             for (page, stored) in zip(document.pages, columns) {
                 try db.execute(literal: """
                     INSERT INTO extracted_pages (sha256, page, text, headings, engine, ocr, start_seconds, end_seconds)
@@ -226,17 +238,18 @@ public struct SQLiteStore: Store {
             else { throw ZhikuError.notFound("file \(file) was deleted") }
             try db.execute(literal: "DELETE FROM chunks WHERE file_id = \(file)")
             let insert = try db.makeStatement(sql: """
-                INSERT INTO chunks (file_id, kb_id, ordinal, page, start_offset, end_offset, text, start_seconds, end_seconds)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                INSERT INTO chunks (file_id, kb_id, ordinal, page, start_offset, end_offset, text, start_seconds, end_seconds, section)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """)
             var chunks: [Chunk] = []
             chunks.reserveCapacity(drafts.count)
             for d in drafts {
-                try insert.execute(arguments: [file, kb, d.ordinal, d.page, d.start, d.end, d.text, d.startSeconds, d.endSeconds])
+                try insert.execute(arguments: [file, kb, d.ordinal, d.page, d.start, d.end, d.text, d.startSeconds, d.endSeconds, d.section])
                 var chunk = Chunk(id: db.lastInsertedRowID, fileID: file, knowledgeBaseID: kb, ordinal: d.ordinal,
                                   page: d.page, start: d.start, end: d.end, text: d.text)
                 chunk.startSeconds = d.startSeconds
                 chunk.endSeconds = d.endSeconds
+                chunk.section = d.section
                 chunks.append(chunk)
             }
             try db.execute(literal: "UPDATE files SET page_count = \(pageCount), chunk_count = \(drafts.count), updated_at = \(time) WHERE id = \(file)")

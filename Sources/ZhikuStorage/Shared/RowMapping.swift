@@ -24,7 +24,8 @@ enum RowMapping {
                    mediaType: MediaType(rawValue: try row.value("media_type")) ?? .octetStream, size: try row.value("size"),
                    status: FileStatus(rawValue: try row.value("status")) ?? .failed, error: try row.optional("error"),
                    pageCount: try row.value("page_count"), chunkCount: try row.value("chunk_count"),
-                   createdAt: try date(row, "created_at"), updatedAt: try date(row, "updated_at"))
+                   createdAt: try date(row, "created_at"), updatedAt: try date(row, "updated_at"),
+                   metadata: JSONColumn.value(DocumentMetadata.self, try row.optional("metadata")))
     }
 
     static func job<R: StoredRow>(_ row: R) throws -> Job {
@@ -44,6 +45,7 @@ enum RowMapping {
                           start: try row.value("start_offset"), end: try row.value("end_offset"), text: try row.value("text"))
         chunk.startSeconds = try row.optional("start_seconds")
         chunk.endSeconds = try row.optional("end_seconds")
+        chunk.section = try row.optional("section")
         return chunk
     }
 

@@ -40,6 +40,7 @@ import ZhikuTestSupport
         #expect(String(String.UnicodeScalarView(scalars[heading.offset..<(heading.offset + 4)])) == "安装过程", "offsets point at the heading")
         #expect(document.pages[1].text == "Appendix\n\nEnglish text after the page break.")
         #expect(document.pages[1].headings == [Heading(level: 1, title: "Appendix", offset: 0)])
+        #expect(document.metadata?.title == "安装手册" && document.metadata?.author == "Zhiku Tests", "\(String(describing: document.metadata))")
     }
 
     @Test func anExcelWorkbookIsASheetPerPageWithDatesPercentagesAndMergedCells() async throws {
@@ -47,6 +48,7 @@ import ZhikuTestSupport
         let url = try OfficeFixtures.make("xlsx", named: "销售.xlsx", in: folder)
         let document = try await Self.read(url, as: .xlsx)
         #expect(document.pages.count == 2)
+        #expect(document.metadata?.title == "销售报表" && document.metadata?.created != nil, "\(String(describing: document.metadata))")
         #expect(document.pages[0].headings.map(\.title) == ["销售"])
         let lines = document.pages[0].text.split(separator: "\n").map(String.init)
         #expect(lines == ["销售", "| 日期 | 地区 | 金额 | 占比 |", "| --- | --- | --- | --- |",
@@ -89,6 +91,7 @@ import ZhikuTestSupport
         #expect(chapters.first?.headings.first?.title == "第一章 开始")
         #expect(chapters.first?.text.contains("知库读取电子书的每一章。") == true)
         #expect(chapters.last?.headings.first?.title == "Chapter Two")
+        #expect(document.metadata?.title == "测试之书")
     }
 
     @Test func aGBKEncodedCSVIsATableWithQuotedFieldsKept() async throws {

@@ -1,0 +1,47 @@
+import Foundation
+import Testing
+import ZhikuCore
+import ZhikuTestSupport
+@testable import ZhikuServer
+
+/// What a document's structure adds through the whole server: heading paths on chunks (searchable, returned with
+/// hits), and the document's own metadata on its file.
+@Suite(.waitsOnProcesses) struct DocumentStructureTests {
+    @Test func chunksCarryTheirHeadingPathAndAreFoundByIt() async throws {
+        let server = try await TestServer()
+        _ = try await server.json(.POST, "/api/kbs", ["name": "docs", "embedding_model": "none"])
+        // The procedure's later steps sit far below its heading: only the heading path ties them to "Flatpak".
+        let steps = (1...40).map { "Step \($0): run the next command and check its output before going on." }.joined(separator: "\n\n")
+        let markdown = "# Installation\n\nIntro.\n\n## Flatpak\n\n\(steps)\n"
+        let form = TestServer.multipart([(name: "guide.md", bytes: Array(markdown.utf8))])
+        let reply = try await server.request(.POST, "/api/kbs/docs/files", body: form.body, headers: [("Content-Type", form.contentType)])
+        let job = ((reply.json["uploads"] as? [[String: Any]])?.first?["job"] as? [String: Any])?["id"] as? Int
+        #expect(try await server.waitForJob(try #require(job))["status"] as? String == "succeeded")
+        let hits = try await server.request(.GET, "/api/kbs/docs/search?q=flatpak+step+39&mode=keyword&k=3").json["hits"] as? [[String: Any]] ?? []
+        let top = try #require(hits.first)
+        #expect(top["section"] as? String == "Installation › Flatpak")
+        #expect((top["text"] as? String ?? "").contains("Step 39"))
+        #expect(!(top["text"] as? String ?? "").contains("Flatpak"), "the path is indexed, not shown in the text")
+        try await server.stop()
+    }
+
+    @Test func aWordFilesOwnTitleAndAuthorAreOnItsFile() async throws {
+        let folder = TemporaryFolder()
+        let docx = try OfficeFixtures.make("docx", named: "手册.docx", in: folder)
+        let server = try await TestServer()
+        _ = try await server.json(.POST, "/api/kbs", ["name": "docs", "embedding_model": "none"])
+        let form = TestServer.multipart([(name: "手册.docx", bytes: [UInt8](try Data(contentsOf: docx)))])
+        let reply = try await server.request(.POST, "/api/kbs/docs/files", body: form.body, headers: [("Content-Type", form.contentType)])
+        let job = ((reply.json["uploads"] as? [[String: Any]])?.first?["job"] as? [String: Any])?["id"] as? Int
+        #expect(try await server.waitForJob(try #require(job))["status"] as? String == "succeeded")
+        let files = try await server.request(.GET, "/api/kbs/docs/files").json["files"] as? [[String: Any]] ?? []
+        let metadata = files.first?["metadata"] as? [String: Any]
+        #expect(metadata?["title"] as? String == "安装手册")
+        #expect(metadata?["author"] as? String == "Zhiku Tests")
+        #expect(files.first?["media_type"] as? String == MediaType.docx.rawValue)
+        let hits = try await server.request(.GET, "/api/kbs/docs/search?q=desktop%3Dkde&mode=keyword").json["hits"] as? [[String: Any]] ?? []
+        // The first page is one chunk, starting at the document's title: its path is the title's.
+        #expect(hits.first?["section"] as? String == "安装手册")
+        try await server.stop()
+    }
+}
