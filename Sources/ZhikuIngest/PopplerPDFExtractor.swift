@@ -78,7 +78,8 @@ public struct PopplerPDFExtractor: DocumentExtractor {
             }
             progress(.init(pagesDone: index + 1, pagesTotal: count, pagesOCRd: scanned))
         }
-        return ExtractedDocument(pages: pages, metadata: Self.metadata(of: document))
+        // Running headers, footers and page numbers would begin or end many chunks with the same words.
+        return ExtractedDocument(pages: RunningLines.strip(pages), metadata: Self.metadata(of: document))
     }
 
     /// The document information dictionary's title, author and dates.

@@ -4,7 +4,7 @@ import ZhikuCore
 /// numbers included ("Getting Started V2.9.0, 28 Jun 2026 15 / 55" on every page of a guide) — so chunks start
 /// with their own text. Lines are compared with their digits masked; only the first and last two lines of a page
 /// are candidates, only text-layer pages are changed (an OCR'd page's words point into its text), and a document
-/// needs at least four such pages.
+/// needs at least four such pages. (``PopplerPDFExtractor`` applies it.)
 enum RunningLines {
     /// Lines at each end of a page that may be running.
     static let edge = 2
