@@ -87,7 +87,7 @@ public struct EmbeddingModelSwitch: Sendable {
                 let todo = page.filter { !have.contains($0.id) }
                 for start in stride(from: 0, to: todo.count, by: 32) {
                     let batch = Array(todo[start..<min(todo.count, start + 32)])
-                    let vectors = try await embedder.embed(batch.map(\.indexedText), as: .passage)
+                    let vectors = try await embedder.embed(batch.map(\.text), as: .passage)
                     try await vectorIndex.upsert(zip(batch, vectors).map { ChunkVector(id: $0.id, vector: $1) }, in: space)
                 }
                 missing += todo.count

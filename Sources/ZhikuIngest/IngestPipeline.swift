@@ -146,7 +146,7 @@ public struct IngestPipeline: Sendable {
         let chunks = try await store.replaceChunks(ofFile: file.id, with: drafts, pageCount: document.pages.count)
         lap("store")
         FaultInjection.point("after-store")
-        try await keywordIndex.add(chunks.map { IndexableChunk(id: $0.id, text: $0.indexedText) }, to: file.knowledgeBaseID)
+        try await keywordIndex.add(chunks.map { IndexableChunk(id: $0.id, text: $0.keywordText) }, to: file.knowledgeBaseID)
         lap("index")
         FaultInjection.point("after-index")
         try await embed(chunks, of: file, job: job)
@@ -170,7 +170,7 @@ public struct IngestPipeline: Sendable {
                 let batch = chunks[start..<min(chunks.count, start + max(1, embeddingBatchSize))]
                 let vectors: [[Float]]
                 do {
-                    vectors = try await embedder.embed(batch.map(\.indexedText), as: .passage)
+                    vectors = try await embedder.embed(batch.map(\.text), as: .passage)
                 } catch let error as ZhikuError {
                     throw ZhikuError(error.code, "embedding with '\(model)' failed: \(error.message)")
                 }

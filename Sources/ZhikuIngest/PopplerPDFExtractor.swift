@@ -79,7 +79,59 @@ public struct PopplerPDFExtractor: DocumentExtractor {
             progress(.init(pagesDone: index + 1, pagesTotal: count, pagesOCRd: scanned))
         }
         // Running headers, footers and page numbers would begin or end many chunks with the same words.
-        return ExtractedDocument(pages: RunningLines.strip(pages), metadata: Self.metadata(of: document))
+        pages = RunningLines.strip(pages)
+        Self.addOutline(Self.outline(of: document), to: &pages)
+        return ExtractedDocument(pages: pages, metadata: Self.metadata(of: document))
+    }
+
+    /// The most outline entries read (a hostile file can hold millions).
+    static let maximumOutlineEntries = 20_000
+
+    /// The document's outline (its bookmarks): each entry's 1-based page, depth from 1, and title.
+    static func outline(of document: OpaquePointer) -> [(page: Int, level: Int, title: String)] {
+        var entries: [(page: Int, level: Int, title: String)] = []
+        func walk(_ iterator: OpaquePointer, level: Int) {
+            repeat {
+                guard entries.count < maximumOutlineEntries else { return }
+                if let action = poppler_index_iter_get_action(iterator) {
+                    if action.pointee.type == POPPLER_ACTION_GOTO_DEST, let title = action.pointee.goto_dest.title,
+                       let dest = action.pointee.goto_dest.dest {
+                        var page = Int(dest.pointee.page_num)
+                        if dest.pointee.type == POPPLER_DEST_NAMED, let name = dest.pointee.named_dest,
+                           let found = poppler_document_find_dest(document, name) {
+                            page = Int(found.pointee.page_num)
+                            poppler_dest_free(found)
+                        }
+                        if page > 0 { entries.append((page, level, String(cString: title))) }
+                    }
+                    poppler_action_free(action)
+                }
+                if level < 9, let child = poppler_index_iter_get_child(iterator) {
+                    walk(child, level: level + 1)
+                    poppler_index_iter_free(child)
+                }
+            } while poppler_index_iter_next(iterator) != 0
+        }
+        if let root = poppler_index_iter_new(document) {
+            walk(root, level: 1)
+            poppler_index_iter_free(root)
+        }
+        return entries
+    }
+
+    /// Outline entries as headings of their pages, at the first place the page's text shows the title (white
+    /// space aside), or at the page's start.
+    static func addOutline(_ entries: [(page: Int, level: Int, title: String)], to pages: inout [ExtractedPage]) {
+        for entry in entries where entry.page <= pages.count {
+            let title = entry.title.split(whereSeparator: \.isWhitespace).joined(separator: " ")
+            guard !title.isEmpty else { continue }
+            let text = pages[entry.page - 1].text
+            var offset = 0
+            if let range = text.range(of: title) ?? text.range(of: title.replacingOccurrences(of: " ", with: "")) {
+                offset = text.unicodeScalars.distance(from: text.unicodeScalars.startIndex, to: range.lowerBound)
+            }
+            pages[entry.page - 1].headings.append(Heading(level: entry.level, title: title, offset: offset))
+        }
     }
 
     /// The document information dictionary's title, author and dates.

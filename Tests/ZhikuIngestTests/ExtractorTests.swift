@@ -31,6 +31,28 @@ import ZhikuTestSupport
         #expect(progress.last == ExtractionProgress(pagesDone: 3, pagesTotal: 3))
     }
 
+    /// A PDF's bookmarks become headings of their pages (where the page shows the title, at that place), and its
+    /// running header and page numbers leave the text.
+    @Test func pdfBookmarksAreHeadingsAndRunningLinesGo() async throws {
+        let topics = ["spindle", "homing", "limits", "probing", "jogging"]
+        let pages = topics.enumerated().map { i, topic in
+            ["Machine Guide V2.9, 28 Jun 2026 page \(i + 1) of 5", "Intro to \(topic)", "How to set up the \(topic) axis.", "\(i + 1)"]
+        }
+        let bytes = TestDocuments.pdf(pages: pages, outline: [
+            (title: "Setup", page: 1, children: [(title: "Intro to homing", page: 2), (title: "Intro to limits", page: 3)]),
+            (title: "Use", page: 4, children: []),
+        ])
+        let doc = try await PopplerPDFExtractor().extract(source("guide.pdf", bytes))
+        #expect(doc.pages.map { $0.text.hasPrefix("Intro to") } == Array(repeating: true, count: 5), "\(doc.pages.map(\.text))")
+        #expect(!doc.pages.contains { $0.text.contains("Machine Guide") || $0.text.hasSuffix("\n\($0.number)") })
+        #expect(doc.pages[0].headings == [Heading(level: 1, title: "Setup", offset: 0)])
+        #expect(doc.pages[1].headings == [Heading(level: 2, title: "Intro to homing", offset: 0)])
+        #expect(doc.pages[3].headings == [Heading(level: 1, title: "Use", offset: 0)])
+        let sections = SectionPaths(doc)
+        #expect(sections.path(page: 2, offset: 5) == "Setup › Intro to homing")
+        #expect(sections.path(page: 5, offset: 0) == "Use", "a bookmark's section goes on to the next one")
+    }
+
     @Test func truncatedPDFFailsWithAReason() async throws {
         let bytes = TestDocuments.pdf(pages: [["Hello world"]])
         let file = source("broken.pdf", Array(bytes.prefix(40)))

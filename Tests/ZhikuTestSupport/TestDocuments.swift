@@ -6,9 +6,10 @@ import Glibc
 
 /// Documents the tests generate themselves.
 public enum TestDocuments {
-    /// A minimal valid PDF with one text line per entry of each page, in Helvetica (ASCII text only).
-    public static func pdf(pages: [[String]]) -> [UInt8] {
-        mixedPDF(pages.map { .text($0) })
+    /// A minimal valid PDF with one text line per entry of each page, in Helvetica (ASCII text only), and an
+    /// outline (bookmarks) of top-level entries (title, 1-based page), each with its children.
+    public static func pdf(pages: [[String]], outline: [(title: String, page: Int, children: [(title: String, page: Int)])] = []) -> [UInt8] {
+        mixedPDF(pages.map { .text($0) }, outline: outline)
     }
 
     /// A page of ``mixedPDF(_:)``: a text layer, or a scan (a JPEG drawn over the whole page, no text layer).
@@ -18,13 +19,14 @@ public enum TestDocuments {
     }
 
     /// A PDF mixing text pages (Helvetica text layer) and scanned pages (image only).
-    public static func mixedPDF(_ pages: [Page]) -> [UInt8] {
+    public static func mixedPDF(_ pages: [Page], outline: [(title: String, page: Int, children: [(title: String, page: Int)])] = []) -> [UInt8] {
         var objects: [[UInt8]] = []
         func add(_ text: String) { objects.append(Array(text.utf8)) }
         // 1: catalog, 2: pages, 3: font, then per page: page, content stream, image (scans only; text pages an
-        // empty placeholder object so numbering stays regular).
+        // empty placeholder object so numbering stays regular); then the outline.
         let kids = (0..<pages.count).map { "\(4 + $0 * 3) 0 R" }.joined(separator: " ")
-        add("<< /Type /Catalog /Pages 2 0 R >>")
+        let outlineRoot = 4 + pages.count * 3
+        add("<< /Type /Catalog /Pages 2 0 R\(outline.isEmpty ? "" : " /Outlines \(outlineRoot) 0 R") >>")
         add("<< /Type /Pages /Kids [\(kids)] /Count \(pages.count) >>")
         add("<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>")
         for (index, page) in pages.enumerated() {
@@ -52,6 +54,34 @@ public enum TestDocuments {
                                + Array("/ColorSpace /\(components == 1 ? "DeviceGray" : "DeviceRGB") /BitsPerComponent 8 ".utf8)
                                + Array("/Filter /DCTDecode /Length \(jpeg.count) >>\nstream\n".utf8) + jpeg
                                + Array("\nendstream".utf8))
+            }
+        }
+        if !outline.isEmpty {
+            // The root, then each entry followed by its children, linked as siblings and to their parents.
+            var numbers: [(Int, [Int])] = []
+            var next = outlineRoot + 1
+            for entry in outline {
+                let own = next
+                next += 1
+                numbers.append((own, entry.children.indices.map { next + $0 }))
+                next += entry.children.count
+            }
+            func item(_ title: String, page: Int, parent: Int, prev: Int?, next: Int?, children: [Int]) -> String {
+                var dict = "<< /Title (\(title)) /Parent \(parent) 0 R /Dest [\(4 + (page - 1) * 3) 0 R /XYZ 0 792 0]"
+                if let prev { dict += " /Prev \(prev) 0 R" }
+                if let next { dict += " /Next \(next) 0 R" }
+                if let first = children.first, let last = children.last { dict += " /First \(first) 0 R /Last \(last) 0 R /Count \(children.count)" }
+                return dict + " >>"
+            }
+            add("<< /Type /Outlines /First \(numbers[0].0) 0 R /Last \(numbers[numbers.count - 1].0) 0 R /Count \(outline.count) >>")
+            for (i, entry) in outline.enumerated() {
+                add(item(entry.title, page: entry.page, parent: outlineRoot, prev: i > 0 ? numbers[i - 1].0 : nil,
+                         next: i + 1 < numbers.count ? numbers[i + 1].0 : nil, children: numbers[i].1))
+                for (j, child) in entry.children.enumerated() {
+                    let siblings = numbers[i].1
+                    add(item(child.title, page: child.page, parent: numbers[i].0, prev: j > 0 ? siblings[j - 1] : nil,
+                             next: j + 1 < siblings.count ? siblings[j + 1] : nil, children: []))
+                }
             }
         }
         var out = Array("%PDF-1.4\n".utf8)

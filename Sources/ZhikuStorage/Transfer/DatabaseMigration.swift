@@ -114,7 +114,7 @@ public struct DatabaseMigration: Sendable {
             while true {
                 let chunks = try await destination.store.chunks(in: kb.id, afterID: after, limit: batchSize)
                 guard let last = chunks.last else { break }
-                try await destination.keywordIndex.add(chunks.map { IndexableChunk(id: $0.id, text: $0.indexedText) }, to: kb.id)
+                try await destination.keywordIndex.add(chunks.map { IndexableChunk(id: $0.id, text: $0.keywordText) }, to: kb.id)
                 indexed += chunks.count
                 after = last.id
                 progress("keyword index of \(kb.name): \(indexed) chunks")
