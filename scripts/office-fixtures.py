@@ -4,6 +4,7 @@ wild (python-docx, openpyxl, python-pptx, EbookLib from PyPI), and hostile conta
 
 usage: office-fixtures.py KIND PATH
 KIND: docx xlsx pptx epub csv-gbk | bomb-docx dtd-docx truncated-docx fake-docx encrypted-doc
+      | docx-large xlsx-large pptx-large (the extraction benchmark's documents)
 The stdlib kinds run on any Python 3; the others need scripts/setup.sh --tests's venv.
 """
 import datetime
@@ -113,6 +114,58 @@ def csv_gbk(path):
         f.write(out.getvalue().encode("gbk"))
 
 
+SENTENCES = ["知库把团队的文档变成可以提问的知识库，每个回答都标明来源。",
+             "The maintainer uploads the package to the archive after the sponsor reviews it.",
+             "安装程序会询问语言、键盘布局和网络设置，然后分区并复制系统文件。",
+             "Each joint has its own limits, homing sequence and maximum velocity."]
+
+
+def docx_large(path):
+    """200 pages: 200 sections, each with a heading, 20 paragraphs and a 10-row table, a page break after each."""
+    import docx
+    from docx.enum.text import WD_BREAK
+    d = docx.Document()
+    for section in range(200):
+        d.add_heading(f"第 {section + 1} 章 Section {section + 1}", level=1)
+        for p in range(20):
+            d.add_paragraph(" ".join(SENTENCES[(section + p + k) % 4] for k in range(3)))
+        table = d.add_table(rows=10, cols=4)
+        for r in range(10):
+            for c in range(4):
+                table.cell(r, c).text = f"单元 {section}-{r}-{c}"
+        d.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
+    d.save(path)
+
+
+def xlsx_large(path):
+    """10 000 rows × 8 columns: text, numbers, dates."""
+    import openpyxl
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "订单"
+    ws.append(["编号", "客户", "地区", "产品", "数量", "单价", "日期", "备注"])
+    for i in range(1, 10001):
+        ws.append([i, f"客户{i % 97}", ["华东", "华北", "华南", "西部"][i % 4], f"产品 {i % 31}", i % 50 + 1,
+                   round(9.9 + i % 13 * 1.5, 2), datetime.date(2024, 1 + i % 12, 1 + i % 28), SENTENCES[i % 4]])
+        ws.cell(row=i + 1, column=7).number_format = "yyyy-mm-dd"
+    wb.save(path)
+
+
+def pptx_large(path):
+    """200 slides: a title, five bullets and speaker notes each."""
+    from pptx import Presentation
+    p = Presentation()
+    for i in range(200):
+        s = p.slides.add_slide(p.slide_layouts[1])
+        s.shapes.title.text = f"第 {i + 1} 页 Slide {i + 1}"
+        body = s.placeholders[1].text_frame
+        body.text = SENTENCES[i % 4]
+        for k in range(4):
+            body.add_paragraph().text = SENTENCES[(i + k + 1) % 4]
+        s.notes_slide.notes_text_frame.text = "备注：" + SENTENCES[(i + 2) % 4]
+    p.save(path)
+
+
 def minimal_docx(document_xml):
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
@@ -137,6 +190,9 @@ def main():
     elif kind == "pptx": pptx(path)
     elif kind == "epub": epub(path)
     elif kind == "csv-gbk": csv_gbk(path)
+    elif kind == "docx-large": docx_large(path)
+    elif kind == "xlsx-large": xlsx_large(path)
+    elif kind == "pptx-large": pptx_large(path)
     elif kind == "bomb-docx":
         open(path, "wb").write(minimal_docx(600 << 20))
     elif kind == "dtd-docx":

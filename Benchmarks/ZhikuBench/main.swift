@@ -38,7 +38,7 @@ while let a = arguments.next() {
     case "--qa-docs": qaDocs = URL(fileURLWithPath: arguments.next() ?? "")
     case "--shared-eval": sharedEval = URL(fileURLWithPath: arguments.next() ?? "")
     default:
-        FileHandle.standardError.write(Data("usage: zhiku-bench [--python PATH] [--docs N] [--only splitter,bm25,embeddings,chat,qwen,qwen-tokenizer,ocr,speech,scale] [--qa-docs DIR] [--shared-eval DIR] [--peer-chat-model PATH] [--postgres URL] [--scale-corpus DIR] [--scale-limit CHUNKS]\n".utf8))
+        FileHandle.standardError.write(Data("usage: zhiku-bench [--python PATH] [--docs N] [--only splitter,bm25,embeddings,chat,qwen,qwen-tokenizer,ocr,speech,office,scale] [--qa-docs DIR] [--shared-eval DIR] [--peer-chat-model PATH] [--postgres URL] [--scale-corpus DIR] [--scale-limit CHUNKS]\n".utf8))
         exit(2)
     }
 }
@@ -195,6 +195,13 @@ if only.isEmpty || only.contains("qwen") || only.contains("qwen-tokenizer") {
 
 if only.isEmpty || only.contains("ocr") {
     rows.append(contentsOf: try await OCRBenchmarks.run(work: work, clock: clock))
+}
+
+// MARK: Office documents
+
+if only.isEmpty || only.contains("office") {
+    let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    rows.append(contentsOf: try await OfficeBenchmarks.run(python: python, work: work, clock: clock, repository: repository))
 }
 
 // MARK: Speech

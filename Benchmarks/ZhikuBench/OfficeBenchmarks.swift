@@ -1,0 +1,62 @@
+import Foundation
+import ZhikuCore
+import ZhikuIngest
+
+/// Extraction speed of Word, Excel and PowerPoint files at the size teams have them — a 200-page report with
+/// tables, a 10 000-row sheet, a 200-slide deck, Chinese and English — beside python-docx, openpyxl and
+/// python-pptx (what Python RAG tools read these formats with) on the same files, best of three runs each.
+enum OfficeBenchmarks {
+    static let runs = 3
+
+    static func run(python: String?, work: URL, clock: ContinuousClock, repository: URL) async throws -> [TableRow] {
+        guard let python else { return [TableRow(what: "Office extraction", tool: "zhiku", value: "needs --python (scripts/bench.sh)")] }
+        var rows: [TableRow] = []
+        for (kind, type, extractor, unit) in [("docx", MediaType.docx, DocxExtractor() as any DocumentExtractor, "pages"),
+                                              ("xlsx", .xlsx, XlsxExtractor(), "rows"),
+                                              ("pptx", .pptx, PptxExtractor(), "slides")] {
+            let url = work.appendingPathComponent("bench.\(kind)")
+            try runPython(python, [repository.appendingPathComponent("scripts/office-fixtures.py").path, "\(kind)-large", url.path])
+            let size = (try FileManager.default.attributesOfItem(atPath: url.path)[.size] as? NSNumber)?.intValue ?? 0
+            let file = SourceFile(name: url.lastPathComponent, url: url, sha256: "bench", mediaType: type, size: Int64(size))
+            var best = Double.infinity, document = ExtractedDocument(pages: [])
+            for _ in 0..<runs {
+                let start = clock.now
+                document = try await extractor.extract(file)
+                best = min(best, seconds(clock.now - start))
+            }
+            let characters = document.pages.reduce(0) { $0 + $1.text.count }
+            let units = switch kind {
+            case "xlsx": document.pages.reduce(0) { $0 + $1.text.split(separator: "\n").count { $0.hasPrefix("| ") } } - 2 * document.pages.count
+            default: document.pages.count
+            }
+            let megabytes = Double(size) / 1_048_576
+            rows.append(TableRow(what: "extract .\(kind) (\(String(format: "%.2f", megabytes)) MB, \(units) \(unit))", tool: "zhiku",
+                                 value: String(format: "%.2f s, %.1f MB/s, %.0f %@/s, %d characters", best, megabytes / best,
+                                               Double(units) / best, unit, characters)))
+            let peer = try runPython(python, [repository.appendingPathComponent("Benchmarks/peers/office_extract.py").path, kind, url.path, "\(runs)"])
+            let reply = try JSONSerialization.jsonObject(with: Data(peer.utf8)) as? [String: Any] ?? [:]
+            let peerSeconds = reply["seconds"] as? Double ?? .nan
+            let library = ["docx": "python-docx 1.1.2", "xlsx": "openpyxl 3.1.5 (read-only)", "pptx": "python-pptx 1.0.2"][kind]!
+            rows.append(TableRow(what: "", tool: library,
+                                 value: String(format: "%.2f s, %.1f MB/s, %.0f %@/s, %d characters", peerSeconds, megabytes / peerSeconds,
+                                               Double(units) / peerSeconds, unit, reply["characters"] as? Int ?? 0)))
+        }
+        return rows
+    }
+
+    @discardableResult
+    static func runPython(_ python: String, _ arguments: [String]) throws -> String {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: python)
+        process.arguments = arguments
+        let output = Pipe()
+        process.standardOutput = output
+        try process.run()
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else {
+            throw ZhikuError(.internal, "\(arguments.first ?? "python") failed (status \(process.terminationStatus))")
+        }
+        return String(decoding: data, as: UTF8.self)
+    }
+}
