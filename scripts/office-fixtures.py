@@ -3,7 +3,7 @@
 wild (python-docx, openpyxl, python-pptx, EbookLib from PyPI), and hostile containers with the standard library.
 
 usage: office-fixtures.py KIND PATH
-KIND: docx xlsx pptx epub csv-gbk | bomb-docx dtd-docx truncated-docx fake-docx encrypted-doc
+KIND: docx xlsx pptx epub csv-gbk odt ods odp | bomb-docx dtd-docx truncated-docx fake-docx encrypted-doc
       | docx-large xlsx-large pptx-large (the extraction benchmark's documents)
 The stdlib kinds run on any Python 3; the others need scripts/setup.sh --tests's venv.
 """
@@ -166,6 +166,115 @@ def pptx_large(path):
     p.save(path)
 
 
+def odt(path):
+    from odf.opendocument import OpenDocumentText
+    from odf.style import Style, TextProperties
+    from odf.text import H, P, List, ListItem, Note, NoteCitation, NoteBody, SoftPageBreak
+    from odf.table import Table, TableRow, TableCell
+    from odf import meta, dc
+    doc = OpenDocumentText()
+    doc.meta.addElement(dc.Title(text="部署指南"))
+    doc.meta.addElement(meta.InitialCreator(text="Zhiku Tests"))
+    doc.text.addElement(H(outlinelevel=1, text="部署"))
+    doc.text.addElement(P(text="本章说明部署步骤。"))
+    doc.text.addElement(H(outlinelevel=2, text="准备工作"))
+    p = P(text="先检查端口 8080 是否空闲")
+    note = Note(id="ftn1", noteclass="footnote")
+    note.addElement(NoteCitation(text="1"))
+    body = NoteBody()
+    body.addElement(P(text="也可以用 ZHIKU_PORT 换端口。"))
+    note.addElement(body)
+    p.addElement(note)
+    doc.text.addElement(p)
+    items = List()
+    for t in ["安装 Swift", "运行 setup.sh"]:
+        item = ListItem()
+        item.addElement(P(text=t))
+        items.addElement(item)
+    doc.text.addElement(items)
+    table = Table(name="参数")
+    for row in [["变量", "默认值"], ["ZHIKU_PORT", "8080"]]:
+        tr = TableRow()
+        for cell in row:
+            tc = TableCell()
+            tc.addElement(P(text=cell))
+            tr.addElement(tc)
+        table.addElement(tr)
+    doc.text.addElement(table)
+    doc.text.addElement(SoftPageBreak())
+    doc.text.addElement(H(outlinelevel=1, text="Appendix"))
+    doc.text.addElement(P(text="English after the page break."))
+    doc.save(path)
+
+
+def ods(path):
+    from odf.opendocument import OpenDocumentSpreadsheet
+    from odf.table import Table, TableRow, TableCell, CoveredTableCell
+    from odf.text import P
+    from odf import dc
+    doc = OpenDocumentSpreadsheet()
+    doc.meta.addElement(dc.Title(text="库存"))
+    table = Table(name="库存表")
+    def row(cells):
+        tr = TableRow()
+        for c in cells:
+            tr.addElement(c)
+        table.addElement(tr)
+    def cell(text, **kw):
+        tc = TableCell(**kw)
+        tc.addElement(P(text=text))
+        return tc
+    row([cell("日期"), cell("仓库"), cell("数量")])
+    row([cell("2024-03-01", valuetype="date", datevalue="2024-03-01"), cell("上海", numberrowsspanned=2), cell("12", valuetype="float", value="12")])
+    row([cell("2024-03-02", valuetype="date", datevalue="2024-03-02"), CoveredTableCell(), cell("7", valuetype="float", value="7")])
+    row([TableCell(numbercolumnsrepeated=1024)])
+    table.addElement(TableRow(numberrowsrepeated=1048570))
+    doc.spreadsheet.addElement(table)
+    doc.save(path)
+
+
+def odp(path):
+    from odf.opendocument import OpenDocumentPresentation
+    from odf.style import Style, MasterPage, PageLayout
+    from odf.draw import Page, Frame, TextBox
+    from odf.presentation import Notes
+    from odf.text import P
+    from odf.namespaces import PRESENTATIONNS
+    doc = OpenDocumentPresentation()
+
+    def frame_of(kind, **size):
+        frame = Frame(**size)
+        frame.setAttrNS(PRESENTATIONNS, "class", kind)
+        return frame
+    layout = PageLayout(name="L")
+    doc.automaticstyles.addElement(layout)
+    master = MasterPage(name="M", pagelayoutname=layout)
+    doc.masterstyles.addElement(master)
+    for n, (title, lines, note) in enumerate([("项目进度", ["完成 80%", "下周上线"], "强调上线时间"), ("风险", ["人手不足"], None)]):
+        page = Page(name=f"p{n + 1}", masterpagename=master)
+        frame = frame_of("title", width="20cm", height="3cm", x="1cm", y="1cm")
+        box = TextBox()
+        box.addElement(P(text=title))
+        frame.addElement(box)
+        page.addElement(frame)
+        frame = frame_of("outline", width="20cm", height="10cm", x="1cm", y="5cm")
+        box = TextBox()
+        for line in lines:
+            box.addElement(P(text=line))
+        frame.addElement(box)
+        page.addElement(frame)
+        if note:
+            notes = Notes()
+            frame = frame_of("notes", width="20cm", height="10cm", x="1cm", y="5cm")
+            box = TextBox()
+            box.addElement(P(text=note))
+            frame.addElement(box)
+            notes.addElement(frame)
+            page.addElement(notes)
+        doc.presentation.addElement(page)
+    doc.save(path)
+
+
 def minimal_docx(document_xml):
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
@@ -190,6 +299,9 @@ def main():
     elif kind == "pptx": pptx(path)
     elif kind == "epub": epub(path)
     elif kind == "csv-gbk": csv_gbk(path)
+    elif kind == "odt": odt(path)
+    elif kind == "ods": ods(path)
+    elif kind == "odp": odp(path)
     elif kind == "docx-large": docx_large(path)
     elif kind == "xlsx-large": xlsx_large(path)
     elif kind == "pptx-large": pptx_large(path)

@@ -50,10 +50,10 @@ if [ "${1:-}" = "--tests" ]; then
   # The Office/EPUB readers' tests write their documents with the libraries that make them in the wild
   # (scripts/office-fixtures.py), kept in a virtualenv outside the clone.
   venv="${XDG_CACHE_HOME:-$HOME/.cache}/zhiku/test-venv"
-  if ! "$venv/bin/python" -c "import docx, openpyxl, pptx, ebooklib" 2>/dev/null; then
+  if ! "$venv/bin/python" -c "import docx, openpyxl, pptx, ebooklib, odf" 2>/dev/null; then
     echo "setup: making the test virtualenv ($venv)…"
     python3 -m venv "$venv"
-    "$venv/bin/pip" install -q "python-docx==1.1.2" "openpyxl==3.1.5" "python-pptx==1.0.2" "EbookLib==0.18"
+    "$venv/bin/pip" install -q "python-docx==1.1.2" "openpyxl==3.1.5" "python-pptx==1.0.2" "EbookLib==0.18" "odfpy==1.4.1"
   fi
   echo "setup: building zhiku and its tests (debug)…"
   swift build --build-tests

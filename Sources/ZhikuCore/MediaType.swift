@@ -22,6 +22,9 @@ public enum MediaType: String, Sendable, Codable, CaseIterable {
     case xlsx = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     case pptx = "application/vnd.openxmlformats-officedocument.presentationml.presentation"
     case epub = "application/epub+zip"
+    case odt = "application/vnd.oasis.opendocument.text"
+    case ods = "application/vnd.oasis.opendocument.spreadsheet"
+    case odp = "application/vnd.oasis.opendocument.presentation"
     /// A zip container that is none of the document formats above.
     case zip = "application/zip"
     /// An OLE compound file: a legacy .doc/.xls/.ppt, or an Office document encrypted with a password.

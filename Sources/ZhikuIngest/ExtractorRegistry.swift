@@ -7,7 +7,8 @@ public struct ExtractorRegistry: Sendable {
     /// An empty registry.
     public init() {}
 
-    /// The built-in extractors: plain text, Markdown, HTML, CSV/TSV, Word, Excel, PowerPoint, EPUB, PDF text layer,
+    /// The built-in extractors: plain text, Markdown, HTML, CSV/TSV, Word, Excel, PowerPoint, EPUB, OpenDocument
+    /// (text, spreadsheet, presentation), PDF text layer,
     /// images read by `ocr` (nil: images are refused) in `ocrLanguages`, and audio transcribed by `speech` (nil:
     /// audio is refused); password-protected and legacy Office files are refused with their reason.
     public static func standard(ocr: (any OCREngine)? = nil, ocrLanguages: String = "chi_sim+eng",
@@ -22,6 +23,7 @@ public struct ExtractorRegistry: Sendable {
         registry.register(XlsxExtractor())
         registry.register(PptxExtractor())
         registry.register(EPUBExtractor())
+        registry.register(OpenDocumentExtractor())
         registry.register(OLECompoundRefusal())
         registry.register(PopplerPDFExtractor(ocr: ocr, ocrLanguages: ocrLanguages, maxPages: maxPDFPages))
         if let ocr { registry.register(ImageExtractor(engine: ocr, languages: ocrLanguages, decoder: imageDecoder)) }
@@ -39,7 +41,7 @@ public struct ExtractorRegistry: Sendable {
         guard let extractor = byType[type] else {
             let what = switch type {
             case .octetStream: "binary or unrecognised content"
-            case .zip: "a zip archive that is not a Word, Excel, PowerPoint or EPUB document (or one damaged or truncated)"
+            case .zip: "a zip archive that is not a Word, Excel, PowerPoint, OpenDocument or EPUB document (or one damaged or truncated)"
             default: type.rawValue
             }
             throw ZhikuError(.unsupportedMediaType, "'\(fileName)': \(what) is not supported")

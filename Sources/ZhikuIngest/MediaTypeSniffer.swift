@@ -5,7 +5,7 @@ import ZhikuCore
 /// plain text), never between text and binary formats; a zip container is told apart by its parts.
 public enum MediaTypeSniffer {
     /// ``sniff(head:name:)``, with a zip container at `url` looked into: Word, Excel and PowerPoint documents by
-    /// their main part, EPUB by its `mimetype`; anything else stays ``MediaType/zip``.
+    /// their main part, EPUB and OpenDocument by their `mimetype`; anything else stays ``MediaType/zip``.
     public static func sniff(head: [UInt8], name: String, url: URL) -> MediaType {
         let type = sniff(head: head, name: name)
         guard type == .zip, var zip = try? ZipContainer(url: url, fileName: name) else { return type }
@@ -17,8 +17,9 @@ public enum MediaTypeSniffer {
             return format.type
         }
         if let mimetype = try? zip.text("mimetype", limit: 200),
-           mimetype.trimmingCharacters(in: .whitespacesAndNewlines) == MediaType.epub.rawValue {
-            return .epub
+           let type = MediaType(rawValue: mimetype.trimmingCharacters(in: .whitespacesAndNewlines)),
+           [.epub, .odt, .ods, .odp].contains(type) {
+            return type
         }
         return .zip
     }

@@ -4,7 +4,8 @@ import ZhikuCore
 /// numbers included ("Getting Started V2.9.0, 28 Jun 2026 15 / 55" on every page of a guide) — so chunks start
 /// with their own text. Lines are compared with their digits masked; only the first and last two lines of a page
 /// are candidates, only text-layer pages are changed (an OCR'd page's words point into its text), and a document
-/// needs at least four such pages. (``PopplerPDFExtractor`` applies it.)
+/// needs at least four such pages; a page keeps such lines when it has nothing else. (``PopplerPDFExtractor``
+/// applies it.)
 enum RunningLines {
     /// Lines at each end of a page that may be running.
     static let edge = 2
@@ -24,6 +25,8 @@ enum RunningLines {
             let drop = Set(edgeLines(pages[i].text).filter { running.contains($0.key) }.map(\.index))
             guard !drop.isEmpty else { continue }
             let lines = pages[i].text.split(separator: "\n", omittingEmptySubsequences: false)
+            // A page made only of such lines is content (a form or an invoice per page), not headers and footers.
+            guard lines.indices.contains(where: { !drop.contains($0) && !lines[$0].allSatisfy(\.isWhitespace) }) else { continue }
             result[i].text = lines.enumerated().filter { !drop.contains($0.offset) }.map(\.element).joined(separator: "\n")
                 .trimmingCharacters(in: .newlines)
             result[i].headings = []   // a PDF page's headings (none today) would point into the old text

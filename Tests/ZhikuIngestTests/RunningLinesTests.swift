@@ -28,6 +28,12 @@ import ZhikuCore
         #expect(stripped[1].text.hasPrefix("Body of the spindle"))
     }
 
+    /// One line per page, the same but for its numbers (an invoice per page): that is the content, it stays.
+    @Test func pagesMadeOnlyOfTheRepeatedLineKeepIt() {
+        let pages = (1...8).map { ExtractedPage(number: $0, text: "Invoice \($0): total due \($0 * 10) yuan.") }
+        #expect(RunningLines.strip(pages) == pages)
+    }
+
     @Test func linesThatDifferFromPageToPageStay() {
         let pages = (1...6).map { ExtractedPage(number: $0, text: "Chapter on the \(Self.words[$0])\nAll about the \(Self.words[$0 - 1])") }
         #expect(RunningLines.strip(pages) == pages)

@@ -89,7 +89,7 @@ import ZhikuTestSupport
         let cases: [(kind: String, name: String, reason: String)] = [
             ("bomb-docx", "bomb.docx", "zip bomb"), ("dtd-docx", "lol.docx", "DTD"), ("truncated-docx", "half.docx", "damaged or truncated"),
             ("encrypted-doc", "secret.docx", "password-protected documents are not supported"),
-            ("fake-docx", "fake.docx", "not a Word, Excel, PowerPoint or EPUB document"),
+            ("fake-docx", "fake.docx", "not a Word, Excel, PowerPoint, OpenDocument or EPUB document"),
         ]
         var files = try cases.map { (name: $0.name, bytes: [UInt8](try Data(contentsOf: OfficeFixtures.make($0.kind, named: $0.name, in: folder)))) }
         files.append((name: "手册.docx", bytes: [UInt8](try Data(contentsOf: OfficeFixtures.make("docx", named: "手册.docx", in: folder)))))

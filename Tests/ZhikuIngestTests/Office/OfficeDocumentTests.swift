@@ -94,6 +94,34 @@ import ZhikuTestSupport
         #expect(document.metadata?.title == "测试之书")
     }
 
+    @Test func anOpenDocumentTextKeepsHeadingsListsTablesFootnotesAndPageBreaks() async throws {
+        let folder = TemporaryFolder()
+        let document = try await Self.read(try OfficeFixtures.make("odt", named: "部署.odt", in: folder), as: .odt)
+        #expect(document.pages.map(\.text) == [
+            "部署\n\n本章说明部署步骤。\n\n准备工作\n\n先检查端口 8080 是否空闲[^1]\n\n- 安装 Swift\n\n- 运行 setup.sh\n\n"
+                + "| 变量 | 默认值 |\n| --- | --- |\n| ZHIKU_PORT | 8080 |",
+            "Appendix\n\nEnglish after the page break.\n\n[^1]: 也可以用 ZHIKU_PORT 换端口。",
+        ])
+        #expect(document.pages[0].headings.map(\.title) == ["部署", "准备工作"] && document.pages[0].headings.map(\.level) == [1, 2])
+        #expect(document.metadata?.title == "部署指南" && document.metadata?.author == "Zhiku Tests")
+    }
+
+    /// A spreadsheet's displayed cell text, the merged range filled in, and a million repeated blank rows (as
+    /// LibreOffice writes the rest of a sheet) cost nothing.
+    @Test func anOpenDocumentSpreadsheetIsASheetPerPage() async throws {
+        let folder = TemporaryFolder()
+        let document = try await Self.read(try OfficeFixtures.make("ods", named: "库存.ods", in: folder), as: .ods)
+        #expect(document.pages.map(\.text) == ["库存表\n\n| 日期 | 仓库 | 数量 |\n| --- | --- | --- |\n| 2024-03-01 | 上海 | 12 |\n| 2024-03-02 | 上海 | 7 |"])
+        #expect(document.metadata?.title == "库存")
+    }
+
+    @Test func anOpenDocumentPresentationIsASlidePerPage() async throws {
+        let folder = TemporaryFolder()
+        let document = try await Self.read(try OfficeFixtures.make("odp", named: "进度.odp", in: folder), as: .odp)
+        #expect(document.pages.map(\.text) == ["项目进度\n\n完成 80%\n\n下周上线\n\nNotes: 强调上线时间", "风险\n\n人手不足"])
+        #expect(document.pages[0].headings == [Heading(level: 1, title: "项目进度", offset: 0)])
+    }
+
     @Test func aGBKEncodedCSVIsATableWithQuotedFieldsKept() async throws {
         let folder = TemporaryFolder()
         let url = try OfficeFixtures.make("csv-gbk", named: "清单.csv", in: folder)
