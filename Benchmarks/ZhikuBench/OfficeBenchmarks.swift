@@ -8,7 +8,8 @@ import ZhikuIngest
 enum OfficeBenchmarks {
     static let runs = 3
 
-    static func run(python: String?, work: URL, clock: ContinuousClock, repository: URL) async throws -> [TableRow] {
+    static func run(python: String?, work: URL, clock: ContinuousClock, repository: URL,
+                    peer: (String, [String]) async -> [String: Double]?) async throws -> [TableRow] {
         guard let python else { return [TableRow(what: "Office extraction", tool: "zhiku", value: "needs --python (scripts/bench.sh)")] }
         var rows: [TableRow] = []
         for (kind, type, extractor, unit) in [("docx", MediaType.docx, DocxExtractor() as any DocumentExtractor, "pages"),
@@ -33,30 +34,25 @@ enum OfficeBenchmarks {
             rows.append(TableRow(what: "extract .\(kind) (\(String(format: "%.2f", megabytes)) MB, \(units) \(unit))", tool: "zhiku",
                                  value: String(format: "%.2f s, %.1f MB/s, %.0f %@/s, %d characters", best, megabytes / best,
                                                Double(units) / best, unit, characters)))
-            let peer = try runPython(python, [repository.appendingPathComponent("Benchmarks/peers/office_extract.py").path, kind, url.path, "\(runs)"])
-            let reply = try JSONSerialization.jsonObject(with: Data(peer.utf8)) as? [String: Any] ?? [:]
-            let peerSeconds = reply["seconds"] as? Double ?? .nan
+            let reply = await peer("office_extract.py", [kind, url.path, "\(runs)"]) ?? [:]
+            let peerSeconds = reply["seconds"] ?? .nan
             let library = ["docx": "python-docx 1.1.2", "xlsx": "openpyxl 3.1.5 (read-only)", "pptx": "python-pptx 1.0.2"][kind]!
             rows.append(TableRow(what: "", tool: library,
                                  value: String(format: "%.2f s, %.1f MB/s, %.0f %@/s, %d characters", peerSeconds, megabytes / peerSeconds,
-                                               Double(units) / peerSeconds, unit, reply["characters"] as? Int ?? 0)))
+                                               Double(units) / peerSeconds, unit, Int(reply["characters"] ?? 0))))
         }
         return rows
     }
 
-    @discardableResult
-    static func runPython(_ python: String, _ arguments: [String]) throws -> String {
+    /// Runs `python` with `arguments` to its end (writing a benchmark's document); a failure is an error.
+    static func runPython(_ python: String, _ arguments: [String]) throws {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: python)
         process.arguments = arguments
-        let output = Pipe()
-        process.standardOutput = output
         try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
         guard process.terminationStatus == 0 else {
             throw ZhikuError(.internal, "\(arguments.first ?? "python") failed (status \(process.terminationStatus))")
         }
-        return String(decoding: data, as: UTF8.self)
     }
 }

@@ -201,7 +201,9 @@ if only.isEmpty || only.contains("ocr") {
 
 if only.isEmpty || only.contains("office") {
     let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-    rows.append(contentsOf: try await OfficeBenchmarks.run(python: python, work: work, clock: clock, repository: repository))
+    rows.append(contentsOf: try await OfficeBenchmarks.run(python: python, work: work, clock: clock, repository: repository) {
+        runPeer($0, $1)
+    })
 }
 
 // MARK: Speech

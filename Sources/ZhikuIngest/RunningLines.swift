@@ -13,16 +13,17 @@ enum RunningLines {
     static func strip(_ pages: [ExtractedPage]) -> [ExtractedPage] {
         let candidates = pages.indices.filter { pages[$0].engine == nil && pages[$0].words == nil }
         guard candidates.count >= 4 else { return pages }
+        let edges = Dictionary(uniqueKeysWithValues: candidates.map { ($0, edgeLines(pages[$0].text)) })
         var seen: [String: Int] = [:]
         for i in candidates {
-            for key in Set(edgeLines(pages[i].text).map(\.key)) where !key.isEmpty { seen[key, default: 0] += 1 }
+            for key in Set(edges[i]!.map(\.key)) where !key.isEmpty { seen[key, default: 0] += 1 }
         }
         let threshold = max(3, (candidates.count + 1) / 2)
         let running = Set(seen.filter { $0.value >= threshold }.keys)
         guard !running.isEmpty else { return pages }
         var result = pages
         for i in candidates {
-            let drop = Set(edgeLines(pages[i].text).filter { running.contains($0.key) }.map(\.index))
+            let drop = Set(edges[i]!.filter { running.contains($0.key) }.map(\.index))
             guard !drop.isEmpty else { continue }
             let lines = pages[i].text.split(separator: "\n", omittingEmptySubsequences: false)
             // A page made only of such lines is content (a form or an invoice per page), not headers and footers.

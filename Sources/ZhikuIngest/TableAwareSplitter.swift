@@ -16,29 +16,34 @@ public struct TableAwareSplitter: TextSplitter {
 
     public func split(_ text: String, page: Int) -> [ChunkDraft] {
         let lines = Self.lines(of: text)
-        var drafts: [ChunkDraft] = []
-        var segmentStart = 0, i = 0
-        func flushText(upTo end: Int) {
-            guard end > segmentStart else { return }
-            let scalars = text.unicodeScalars
-            let from = scalars.index(scalars.startIndex, offsetBy: segmentStart)
-            let to = scalars.index(from, offsetBy: end - segmentStart)
-            for var draft in inner.split(String(scalars[from..<to]), page: page) {
-                draft.start += segmentStart
-                draft.end += segmentStart
-                drafts.append(draft)
-            }
-        }
+        var tables: [ClosedRange<Int>] = []      // line ranges: header, separator, rows
+        var i = 0
         while i < lines.count {
             guard i + 1 < lines.count, Self.isRow(lines[i].text), Self.isSeparator(lines[i + 1].text) else { i += 1; continue }
             var last = i + 1
             while last + 1 < lines.count, Self.isRow(lines[last + 1].text) { last += 1 }
-            flushText(upTo: lines[i].start)
-            drafts += tableDrafts(Array(lines[i...last]), page: page)
-            segmentStart = lines[last].end
+            tables.append(i...last)
             i = last + 1
         }
-        flushText(upTo: text.unicodeScalars.count)
+        guard !tables.isEmpty else { return inner.split(text, page: page) }
+
+        var drafts: [ChunkDraft] = []
+        // The text between tables, split by `inner`; its offsets moved to the page's.
+        var segment = (offset: 0, index: text.startIndex)
+        func flushText(upTo end: (offset: Int, index: String.Index)) {
+            guard end.offset > segment.offset else { return }
+            for var draft in inner.split(String(text.unicodeScalars[segment.index..<end.index]), page: page) {
+                draft.start += segment.offset
+                draft.end += segment.offset
+                drafts.append(draft)
+            }
+        }
+        for table in tables {
+            flushText(upTo: (lines[table.lowerBound].start, lines[table.lowerBound].startIndex))
+            drafts += tableDrafts(Array(lines[table]), page: page)
+            segment = (lines[table.upperBound].end, lines[table.upperBound].endIndex)
+        }
+        flushText(upTo: (text.unicodeScalars.count, text.endIndex))
         return drafts
     }
 
@@ -70,16 +75,20 @@ public struct TableAwareSplitter: TextSplitter {
 
     struct Line {
         var text: String
-        /// Code-point offsets of the line in the page (end exclusive, before its line break).
+        /// Code-point offsets of the line in the page (end exclusive, before its line break), and the same places
+        /// as indices of the page's text.
         var start: Int
         var end: Int
+        var startIndex: String.Index
+        var endIndex: String.Index
     }
 
     static func lines(of text: String) -> [Line] {
         var lines: [Line] = [], offset = 0
         for piece in text.split(separator: "\n", omittingEmptySubsequences: false) {
             let count = piece.unicodeScalars.count
-            lines.append(Line(text: String(piece), start: offset, end: offset + count))
+            lines.append(Line(text: String(piece), start: offset, end: offset + count,
+                              startIndex: piece.startIndex, endIndex: piece.endIndex))
             offset += count + 1
         }
         return lines

@@ -100,10 +100,9 @@ public struct DocxExtractor: DocumentExtractor {
     /// The body as blocks.
     static func blocks(_ events: [XMLEvent], styles: Styles) -> [DocumentBlock] {
         struct Paragraph { var text = "", level: Int?, list = false, breakBefore = false, breakAfter = false }
-        struct Table { var rows: [[String]] = [], row: [String] = [], cell: [String] = [] }
         var blocks: [DocumentBlock] = []
         var paragraphs: [Paragraph] = []        // a stack: text boxes hold paragraphs inside a paragraph
-        var tables: [Table] = []
+        var tables = TableCollector()
         var inText = false, inRun = false, skipped = 0, inBody = false
         for event in events {
             if skipped > 0 {
@@ -140,8 +139,8 @@ public struct DocxExtractor: DocumentExtractor {
             case .end("p"):
                 guard let p = paragraphs.popLast() else { continue }
                 let text = p.text.trimmingCharacters(in: .whitespaces)
-                if !tables.isEmpty, paragraphs.isEmpty {
-                    if !text.isEmpty { tables[tables.count - 1].cell.append(text) }
+                if tables.isOpen, paragraphs.isEmpty {
+                    tables.addToCell(text)
                     continue
                 }
                 if p.breakBefore { blocks.append(.pageBreak) }
@@ -151,22 +150,12 @@ public struct DocxExtractor: DocumentExtractor {
                     blocks.append(.paragraph(p.list ? "- " + text : text))
                 }
                 if p.breakAfter { blocks.append(.pageBreak) }
-            case .start("tbl", _) where paragraphs.isEmpty: tables.append(Table())
-            case .start("tr", _) where paragraphs.isEmpty && !tables.isEmpty: tables[tables.count - 1].row = []
-            case .start("tc", _) where paragraphs.isEmpty && !tables.isEmpty: tables[tables.count - 1].cell = []
-            case .end("tc") where paragraphs.isEmpty && !tables.isEmpty:
-                tables[tables.count - 1].row.append(tables[tables.count - 1].cell.joined(separator: " "))
-            case .end("tr") where paragraphs.isEmpty && !tables.isEmpty:
-                tables[tables.count - 1].rows.append(tables[tables.count - 1].row)
-            case .end("tbl") where paragraphs.isEmpty && !tables.isEmpty:
-                let table = tables.removeLast()
-                if tables.isEmpty {
-                    blocks.append(.table(table.rows))
-                } else {
-                    // A table inside a cell: its rows become text of that cell.
-                    let text = table.rows.map { $0.filter { !$0.isEmpty }.joined(separator: " ") }.joined(separator: "; ")
-                    if !text.isEmpty { tables[tables.count - 1].cell.append(text) }
-                }
+            case .start("tbl", _) where paragraphs.isEmpty: tables.startTable()
+            case .start("tr", _) where paragraphs.isEmpty: tables.startRow()
+            case .start("tc", _) where paragraphs.isEmpty: tables.startCell()
+            case .end("tc") where paragraphs.isEmpty: tables.endCell()
+            case .end("tr") where paragraphs.isEmpty: tables.endRow()
+            case .end("tbl") where paragraphs.isEmpty: if let rows = tables.endTable() { blocks.append(.table(rows)) }
             default: break
             }
         }

@@ -20,14 +20,9 @@ public struct EPUBExtractor: DocumentExtractor {
         }
         let folder = (package as NSString).deletingLastPathComponent
         var manifest: [String: (href: String, type: String)] = [:], spine: [String] = []
-        var metadata: [String: String] = [:], current: String?
-        for event in try XMLEvents.read(try zip.requiredData(package), part: package, fileName: file.name) {
-            switch event {
-            case .start(let name, _) where ["title", "creator", "date"].contains(name) && metadata[name] == nil: current = name
-            case .text(let text): if let current { metadata[current, default: ""] += text }
-            case .end: current = nil
-            default: break
-            }
+        let events = try XMLEvents.read(try zip.requiredData(package), part: package, fileName: file.name)
+        let metadata = XMLEvents.texts(of: ["title", "creator", "date"], in: events)
+        for event in events {
             if case .start("item", let a) = event, let id = a["id"], let href = a["href"] {
                 manifest[id] = (href.removingPercentEncoding ?? href, a["media-type"] ?? "")
             }

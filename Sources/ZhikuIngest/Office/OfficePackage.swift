@@ -19,15 +19,8 @@ enum OfficePackage {
     /// The package's core properties (`docProps/core.xml`): title, creator, created and modified dates.
     static func coreProperties(in zip: inout ZipContainer, fileName: String) throws -> DocumentMetadata? {
         guard let data = try zip.data("docProps/core.xml") else { return nil }
-        var values: [String: String] = [:], current: String?
-        for event in try XMLEvents.read(data, part: "docProps/core.xml", fileName: fileName) {
-            switch event {
-            case .start(let name, _) where ["title", "creator", "created", "modified"].contains(name): current = name
-            case .text(let text): if let current { values[current, default: ""] += text }
-            case .end: current = nil
-            default: break
-            }
-        }
+        let values = XMLEvents.texts(of: ["title", "creator", "created", "modified"],
+                                     in: try XMLEvents.read(data, part: "docProps/core.xml", fileName: fileName))
         return DocumentMetadata(title: values["title"], author: values["creator"],
                                 created: values["created"].flatMap(date), modified: values["modified"].flatMap(date))
     }

@@ -30,15 +30,7 @@ public struct OpenDocumentExtractor: DocumentExtractor {
     }
 
     static func metadata(_ events: [XMLEvent]) -> DocumentMetadata {
-        var values: [String: String] = [:], current: String?
-        for event in events {
-            switch event {
-            case .start(let name, _) where ["title", "initial-creator", "creator", "creation-date", "date"].contains(name): current = name
-            case .text(let text): if let current { values[current, default: ""] += text }
-            case .end: current = nil
-            default: break
-            }
-        }
+        let values = XMLEvents.texts(of: ["title", "initial-creator", "creator", "creation-date", "date"], in: events)
         let date = { (key: String) in values[key].flatMap { OfficePackage.date($0) ?? OfficePackage.date($0 + "Z") } }
         return DocumentMetadata(title: values["title"], author: values["initial-creator"] ?? values["creator"],
                                 created: date("creation-date"), modified: date("date"))
@@ -62,7 +54,7 @@ public struct OpenDocumentExtractor: DocumentExtractor {
     static func text(_ events: [XMLEvent]) -> [DocumentBlock] {
         var blocks: [DocumentBlock] = [], notes: [String] = []
         var paragraphs: [(paragraph: Paragraph, level: Int?, list: Bool)] = []
-        var tables: [(rows: [[String]], row: [String], cell: [String])] = []
+        var tables = TableCollector()
         var listDepth = 0, inBody = false, noteDepth = 0, noteText = Paragraph(), citation = ""
         var inCitation = false
         for event in events {
@@ -85,32 +77,23 @@ public struct OpenDocumentExtractor: DocumentExtractor {
             case .end("list"): listDepth -= 1
             case .start("h", let a): paragraphs.append((Paragraph(), Int(a["outline-level"] ?? "1") ?? 1, false))
             case .start("p", _): paragraphs.append((Paragraph(), nil, listDepth > 0))
-            case .start("soft-page-break", _) where tables.isEmpty && paragraphs.isEmpty: blocks.append(.pageBreak)
+            case .start("soft-page-break", _) where !tables.isOpen && paragraphs.isEmpty: blocks.append(.pageBreak)
             case .end("h"), .end("p"):
                 guard let p = paragraphs.popLast() else { continue }
                 let text = p.paragraph.text.trimmingCharacters(in: .whitespaces)
-                if !tables.isEmpty, paragraphs.isEmpty {
-                    if !text.isEmpty { tables[tables.count - 1].cell.append(text) }
+                if tables.isOpen, paragraphs.isEmpty {
+                    tables.addToCell(text)
                 } else if let level = p.level, !text.isEmpty {
                     blocks.append(.heading(level: min(9, max(1, level)), text: text))
                 } else if !text.isEmpty {
                     blocks.append(.paragraph(p.list ? "- " + text : text))
                 }
-            case .start("table", _) where paragraphs.isEmpty: tables.append(([], [], []))
-            case .start("table-row", _) where paragraphs.isEmpty && !tables.isEmpty: tables[tables.count - 1].row = []
-            case .start("table-cell", _) where paragraphs.isEmpty && !tables.isEmpty: tables[tables.count - 1].cell = []
-            case .end("table-cell") where paragraphs.isEmpty && !tables.isEmpty:
-                tables[tables.count - 1].row.append(tables[tables.count - 1].cell.joined(separator: " "))
-            case .end("table-row") where paragraphs.isEmpty && !tables.isEmpty:
-                tables[tables.count - 1].rows.append(tables[tables.count - 1].row)
-            case .end("table") where paragraphs.isEmpty && !tables.isEmpty:
-                let table = tables.removeLast()
-                if tables.isEmpty {
-                    blocks.append(.table(table.rows))
-                } else {
-                    let text = table.rows.map { $0.filter { !$0.isEmpty }.joined(separator: " ") }.joined(separator: "; ")
-                    if !text.isEmpty { tables[tables.count - 1].cell.append(text) }
-                }
+            case .start("table", _) where paragraphs.isEmpty: tables.startTable()
+            case .start("table-row", _) where paragraphs.isEmpty: tables.startRow()
+            case .start("table-cell", _) where paragraphs.isEmpty: tables.startCell()
+            case .end("table-cell") where paragraphs.isEmpty: tables.endCell()
+            case .end("table-row") where paragraphs.isEmpty: tables.endRow()
+            case .end("table") where paragraphs.isEmpty: if let rows = tables.endTable() { blocks.append(.table(rows)) }
             default:
                 if !paragraphs.isEmpty { paragraphs[paragraphs.count - 1].paragraph.add(event) }
             }
@@ -181,7 +164,7 @@ public struct OpenDocumentExtractor: DocumentExtractor {
         var pages: [ExtractedPage] = []
         var blocks: [DocumentBlock] = [], title: [String] = [], notes: [String] = []
         var frameClass: String?, inNotes = false, paragraph: Paragraph?
-        var table: (rows: [[String]], row: [String], cell: [String])?
+        var tables = TableCollector()
         for event in events {
             switch event {
             case .start("page", _) where !inNotes: blocks = []; title = []; notes = []
@@ -201,21 +184,19 @@ public struct OpenDocumentExtractor: DocumentExtractor {
                 guard !text.isEmpty else { continue }
                 if inNotes {
                     if frameClass == "notes" { notes.append(text) }
-                } else if table != nil {
-                    table?.cell.append(text)
+                } else if tables.isOpen {
+                    tables.addToCell(text)
                 } else if frameClass == "title" {
                     title.append(text)
                 } else if !["page-number", "date-time", "footer", "header"].contains(frameClass ?? "") {
                     blocks.append(.paragraph(text))
                 }
-            case .start("table", _) where !inNotes: table = ([], [], [])
-            case .start("table-row", _): table?.row = []
-            case .start("table-cell", _): table?.cell = []
-            case .end("table-cell"): if let cell = table?.cell { table?.row.append(cell.joined(separator: " ")) }
-            case .end("table-row"): if let row = table?.row { table?.rows.append(row) }
-            case .end("table") where !inNotes:
-                if let rows = table?.rows { blocks.append(.table(rows)) }
-                table = nil
+            case .start("table", _) where !inNotes: tables.startTable()
+            case .start("table-row", _): tables.startRow()
+            case .start("table-cell", _): tables.startCell()
+            case .end("table-cell"): tables.endCell()
+            case .end("table-row"): tables.endRow()
+            case .end("table") where !inNotes: if let rows = tables.endTable() { blocks.append(.table(rows)) }
             default:
                 paragraph?.add(event)
             }

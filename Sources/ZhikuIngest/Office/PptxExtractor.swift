@@ -44,7 +44,7 @@ public struct PptxExtractor: DocumentExtractor {
         var title: [String] = [], blocks: [DocumentBlock] = []
         var shape: (placeholder: String?, paragraphs: [String])?
         var paragraph = "", inText = false
-        var table: (rows: [[String]], row: [String], cell: [String])?
+        var tables = TableCollector()
         for event in events {
             switch event {
             case .start("sp", _): shape = (nil, [])
@@ -57,15 +57,13 @@ public struct PptxExtractor: DocumentExtractor {
             case .end("p"):
                 let text = paragraph.trimmingCharacters(in: .whitespacesAndNewlines)
                 guard !text.isEmpty else { continue }
-                if table != nil { table?.cell.append(text) } else { shape?.paragraphs.append(text) }
-            case .start("tbl", _): table = ([], [], [])
-            case .start("tr", _): table?.row = []
-            case .start("tc", _): table?.cell = []
-            case .end("tc"): if let cell = table?.cell { table?.row.append(cell.joined(separator: " ")) }
-            case .end("tr"): if let row = table?.row { table?.rows.append(row) }
-            case .end("tbl"):
-                if let rows = table?.rows, !notes { blocks.append(.table(rows)) }
-                table = nil
+                if tables.isOpen { tables.addToCell(text) } else { shape?.paragraphs.append(text) }
+            case .start("tbl", _): tables.startTable()
+            case .start("tr", _): tables.startRow()
+            case .start("tc", _): tables.startCell()
+            case .end("tc"): tables.endCell()
+            case .end("tr"): tables.endRow()
+            case .end("tbl"): if let rows = tables.endTable(), !notes { blocks.append(.table(rows)) }
             case .end("sp"):
                 guard let s = shape else { continue }
                 shape = nil

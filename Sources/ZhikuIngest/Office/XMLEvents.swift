@@ -33,6 +33,20 @@ enum XMLEvents {
         return collector.events
     }
 
+    /// The text of the first element of each of `names` (metadata such as `dc:title`, `dc:creator`).
+    static func texts(of names: Set<String>, in events: [XMLEvent]) -> [String: String] {
+        var values: [String: String] = [:], current: String?
+        for event in events {
+            switch event {
+            case .start(let name, _) where names.contains(name) && values[name] == nil: current = name
+            case .text(let text): if let current { values[current, default: ""] += text }
+            case .end: current = nil
+            default: break
+            }
+        }
+        return values
+    }
+
     /// Whether `<!DOCTYPE` occurs anywhere (any case).
     static func containsDoctype(_ data: Data) -> Bool {
         let pattern = Array("<!doctype".utf8)
