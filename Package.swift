@@ -31,6 +31,7 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "zhiku", targets: ["zhiku"]),
+        .executable(name: "zhiku-server", targets: ["ZhikuServerMain"]),
         .executable(name: "zhiku-bench", targets: ["ZhikuBench"]),
     ],
     dependencies: [
@@ -104,12 +105,24 @@ let package = Package(
             .product(name: "Metrics", package: "swift-metrics"),
             .product(name: "Prometheus", package: "swift-prometheus"),
         ], resources: [.copy("Web")]),
-        .executableTarget(name: "zhiku", dependencies: [
-            "ZhikuCore", "ZhikuEngine", "ZhikuIngest", "ZhikuRetrieval", "ZhikuStorage", "ZhikuServer", "ZhikuModels",
+        // What the command-line executables share: the data-folder and server options, output helpers.
+        .target(name: "ZhikuCommandLine", dependencies: [
+            "ZhikuCore", "ZhikuEngine",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "Logging", package: "swift-log"),
         ]),
+        // `zhiku`: every command; `zhiku serve` runs `zhiku-server`, so this links no HTTP server.
+        .executableTarget(name: "zhiku", dependencies: [
+            "ZhikuCore", "ZhikuCommandLine", "ZhikuEngine", "ZhikuIngest", "ZhikuRetrieval", "ZhikuStorage", "ZhikuModels",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        // `zhiku-server`: the HTTP server, web page and ingest worker.
+        .executableTarget(name: "ZhikuServerMain", dependencies: [
+            "ZhikuCore", "ZhikuCommandLine", "ZhikuEngine", "ZhikuServer",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Logging", package: "swift-log"),
+        ], path: "Sources/zhiku-server"),
         .executableTarget(name: "ZhikuBench", dependencies: [
             "ZhikuCore", "ZhikuEngine", "ZhikuIngest", "ZhikuRetrieval", "ZhikuStorage", "ZhikuModels",
             .product(name: "GRDB", package: "GRDB.swift"),

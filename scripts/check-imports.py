@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Checks that Package.swift declares exactly what each target imports: every module a target's sources import
 is one of its dependencies, and every dependency is imported somewhere in it. Reads `swift package describe
---type json` on standard input; prints each mismatch and exits 1 when there is one."""
+--type json` on standard input; prints each mismatch and exits 1 when there is one. Also checks that the `zhiku`
+command line does not link the HTTP server (only `zhiku-server` does)."""
 import glob
 import json
 import os
@@ -32,6 +33,20 @@ for target in description["targets"]:
         problems.append(f"{target['name']} imports {sorted(imported - declared)} without declaring them")
     if declared - imported:
         problems.append(f"{target['name']} declares {sorted(declared - imported)} without importing them")
+# Modules the `zhiku` command line must not reach through any chain of dependencies: the HTTP server lives in
+# `zhiku-server`, so engine-only commands (split, embed, eval, …) build and start without it.
+NOT_IN_CLI = {"ZhikuServer", "Hummingbird", "MultipartKit", "Prometheus"}
+graph = {t["name"]: set(t.get("target_dependencies", [])) | set(t.get("product_dependencies", []))
+         for t in description["targets"]}
+reached, stack = set(), ["zhiku"]
+while stack:
+    name = stack.pop()
+    for dependency in graph.get(name, ()):
+        if dependency not in reached:
+            reached.add(dependency)
+            stack.append(dependency)
+if reached & NOT_IN_CLI:
+    problems.append(f"the zhiku executable reaches {sorted(reached & NOT_IN_CLI)}; the HTTP server belongs in zhiku-server")
 for problem in problems:
     print("check-imports:", problem)
 sys.exit(1 if problems else 0)

@@ -2,7 +2,7 @@
 # Installs what Zhiku needs on Debian 12 (as root, or with sudo) and builds it. Idempotent and quick when
 # nothing changed: packages already present are not reinstalled, and `swift build` is incremental.
 #
-#   scripts/setup.sh            build the zhiku executable
+#   scripts/setup.sh            build the zhiku and zhiku-server executables
 #   scripts/setup.sh --tests    also build the tests
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -58,6 +58,7 @@ if [ "${1:-}" = "--tests" ]; then
   echo "setup: building zhiku and its tests (debug)…"
   swift build --build-tests
 else
-  echo "setup: building zhiku (debug)…"
+  echo "setup: building zhiku and zhiku-server (debug)…"
   swift build --product zhiku
+  swift build --product zhiku-server
 fi

@@ -1,4 +1,5 @@
 import Foundation
+import ZhikuCommandLine
 import ZhikuCore
 import ZhikuEngine
 

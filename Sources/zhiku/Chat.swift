@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import ZhikuCommandLine
 import ZhikuCore
 import ZhikuEngine
 

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import ZhikuCommandLine
 import ZhikuCore
 
 /// `zhiku jobs --kb NAME`: ingest jobs with their status and progress.

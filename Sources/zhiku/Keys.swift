@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import ZhikuCommandLine
 import ZhikuCore
 
 /// `zhiku key create|list|revoke`: API keys (`Authorization: Bearer zk_…`), managed on the data folder directly.

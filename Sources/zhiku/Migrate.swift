@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Logging
+import ZhikuCommandLine
 import ZhikuCore
 import ZhikuEngine
 import ZhikuStorage

@@ -1,52 +1,37 @@
 import ArgumentParser
 import Foundation
-import Hummingbird
-import Logging
+import ZhikuCommandLine
 import ZhikuCore
-import ZhikuEngine
-import ZhikuServer
+#if canImport(Glibc)
+import Glibc
+#endif
 
-/// `zhiku serve`: the HTTP API, the web page and the ingest worker.
-struct Serve: AsyncParsableCommand {
+/// `zhiku serve`: the HTTP API, the web page and the ingest worker. The server is its own executable,
+/// `zhiku-server`, next to `zhiku` (so the command line's other commands do not link the HTTP server); this
+/// command replaces itself with it (same process id, signals and output), passing its options on.
+struct Serve: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Run the server (web page, HTTP API, ingest worker).")
 
-    @OptionGroup var options: DataOptions
+    @OptionGroup var options: ServeOptions
 
-    @Option(help: "Address to listen on (default: $ZHIKU_HOST or 127.0.0.1).")
-    var host: String?
+    func run() throws {
+        let server = Self.serverExecutable()
+        guard FileManager.default.isExecutableFile(atPath: server.path) else {
+            throw ZhikuError.notFound("zhiku serve runs \(server.path), which is not there: build it with `swift build --product zhiku-server` (scripts/setup.sh does)")
+        }
+        let argv = [server.path] + options.arguments
+        var cArguments = argv.map { strdup($0) } + [nil]
+        execv(server.path, &cArguments)
+        let reason = String(cString: strerror(errno))
+        throw ZhikuError.invalidInput("zhiku serve could not start \(server.path): \(reason)")
+    }
 
-    @Option(help: "Port to listen on; 0 picks a free one (default: $ZHIKU_PORT or 8080).")
-    var port: Int?
-
-    func run() async throws {
-        var configuration = options.configuration()
-        if let host { configuration.host = host }
-        if let port { configuration.port = port }
-        if ProcessInfo.processInfo.environment["ZHIKU_LOG_FORMAT"]?.lowercased() == "json" {
-            LoggingSystem.bootstrap(JSONLogHandler.init)
-        }
-        var logger = Logger(label: "zhiku")
-        logger.logLevel = Logger.Level(rawValue: configuration.logLevel) ?? .info
-        guard configuration.auth || configuration.isLoopbackOnly else {
-            throw ZhikuError.invalidInput("ZHIKU_AUTH=off is allowed only on a loopback address (127.0.0.1, ::1, localhost), not \(configuration.host): anyone who can reach it would read every knowledge base")
-        }
-        let runtime = try await ZhikuRuntime(configuration: configuration, logger: logger)
-        runtime.blobs.clearTemporary()
-        let firstPassword = try await runtime.createFirstAdmin()
-        let notice: String? = if let firstPassword {
-            "Created the first user: admin, password: \(firstPassword)\n"
-                + "(shown once; sign in with it, then change it with: zhiku user password admin)"
-        } else if !configuration.auth {
-            "Sign-in is off (ZHIKU_AUTH=off): everyone who can reach \(configuration.host) is the local admin."
-        } else {
-            nil
-        }
-        let host = configuration.host
-        let dataPath = configuration.dataFolder.path
-        let app = ZhikuServer.makeApplication(runtime: runtime) { port in
-            emit("Zhiku listening on http://\(host):\(port) (data: \(dataPath))")
-            if let notice { emit(notice) }
-        }
-        try await app.runService()
+    /// `zhiku-server` in the folder of the running `zhiku` (symbolic links resolved).
+    static func serverExecutable() -> URL {
+        let me = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
+        let folder = FileManager.default.fileExists(atPath: me.path) && me.path != "/proc/self/exe"
+            ? me.deletingLastPathComponent()
+            : URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
+        return folder.appendingPathComponent("zhiku-server")
     }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import ZhikuCommandLine
 import ZhikuCore
 
 /// `zhiku user create|list|delete|password`: accounts, managed on the data folder directly (no server needed).
