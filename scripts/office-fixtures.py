@@ -51,6 +51,8 @@ def xlsx(path):
     for row in rows:
         ws.append(list(row))
     ws.merge_cells("B2:B3")
+    ws.cell(row=7, column=1, value="合计")  # after two blank rows: the sheet's row numbers go on counting them
+    ws.cell(row=7, column=3, value=2129.5)
     for r in range(2, 5):
         ws.cell(row=r, column=1).number_format = "yyyy-mm-dd"
         ws.cell(row=r, column=4).number_format = "0.0%"

@@ -13,6 +13,9 @@ public struct ChunkDraft: Sendable, Hashable, Codable {
     public var endSeconds: Double?
     /// The headings the chunk sits under, outermost first, joined by " › " ("安装 › 安装过程"); nil outside any.
     public var section: String?
+    /// Spreadsheets and CSV: the first and last source row the chunk holds (sheet row numbers; see ``RowMark``).
+    public var firstRow: Int?
+    public var lastRow: Int?
 
     public init(ordinal: Int, page: Int, start: Int, end: Int, text: String) {
         self.ordinal = ordinal
@@ -40,6 +43,9 @@ public struct Chunk: Sendable, Hashable, Codable, Identifiable {
     public var endSeconds: Double?
     /// The headings the chunk sits under (see ``ChunkDraft/section``).
     public var section: String?
+    /// Spreadsheets and CSV: the rows the chunk holds (see ``ChunkDraft/firstRow``).
+    public var firstRow: Int?
+    public var lastRow: Int?
 
     /// What keyword search indexes: the section path, then the text. The section says what a passage is about
     /// when its own words do not (a table row, a step of a procedure); it is not shown. Embedders read the text

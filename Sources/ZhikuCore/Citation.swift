@@ -13,8 +13,11 @@ public struct Citation: Sendable, Hashable, Codable {
     public var startSeconds: Double?
     public var endSeconds: Double?
     public var snippet: String
-    /// The headings the passage sits under ("安装 › 安装过程").
+    /// The headings the passage sits under ("安装 › 安装过程"); for a spreadsheet, its sheet.
     public var section: String?
+    /// Spreadsheets and CSV: the source rows of the passage.
+    public var firstRow: Int?
+    public var lastRow: Int?
     public var score: Double
     public var vectorScore: Double?
     public var keywordScore: Double?
@@ -31,6 +34,8 @@ public struct Citation: Sendable, Hashable, Codable {
         endSeconds = hit.chunk.endSeconds
         self.snippet = snippet ?? String(hit.chunk.text.prefix(300))
         section = hit.chunk.section
+        firstRow = hit.chunk.firstRow
+        lastRow = hit.chunk.lastRow
         score = hit.score
         vectorScore = hit.vectorScore
         keywordScore = hit.keywordScore

@@ -11,6 +11,20 @@ public struct Heading: Sendable, Hashable, Codable {
     }
 }
 
+/// Where a numbered row of the source (a spreadsheet row, a CSV record) starts in a page's text, so a chunk cut
+/// out of a table can say which rows it holds.
+public struct RowMark: Sendable, Hashable, Codable {
+    /// Code-point offset of the row's line in the page text.
+    public var offset: Int
+    /// The row's number as the source shows it (Excel's row number, the CSV record counted from 1).
+    public var number: Int
+
+    public init(offset: Int, number: Int) {
+        self.offset = offset
+        self.number = number
+    }
+}
+
 /// One page of extracted text (a text file or web page is a single page).
 public struct ExtractedPage: Sendable, Hashable, Codable {
     /// 1-based page number, as a citation shows it.
@@ -28,6 +42,8 @@ public struct ExtractedPage: Sendable, Hashable, Codable {
     /// Transcribed audio: the stretch of the recording the page's text was spoken in, in seconds.
     public var startSeconds: Double?
     public var endSeconds: Double?
+    /// Spreadsheets and CSV: where each source row's line starts, in text order (nil for other documents).
+    public var rows: [RowMark]?
 
     public init(number: Int, text: String, headings: [Heading] = [], engine: String? = nil) {
         self.number = number

@@ -43,9 +43,14 @@ extension Transcript {
         return h > 0 ? String(format: "%d:%02d:%02d", h, m, s) : String(format: "%02d:%02d", m, s)
     }
 
-    /// Where a passage is: "02:15–02:40" for transcribed audio, "page 3" otherwise.
-    public static func location(page: Int, startSeconds: Double?, endSeconds: Double?) -> String {
-        guard let start = startSeconds else { return "page \(page)" }
-        return "\(clock(start))–\(clock(endSeconds ?? start))"
+    /// Where a passage is: "02:15–02:40" for transcribed audio, "rows 2–41" for a piece of a spreadsheet or CSV
+    /// (its sheet is its section), "page 3" otherwise.
+    public static func location(page: Int, startSeconds: Double?, endSeconds: Double?, firstRow: Int? = nil, lastRow: Int? = nil) -> String {
+        if let start = startSeconds { return "\(clock(start))–\(clock(endSeconds ?? start))" }
+        if let first = firstRow {
+            let last = lastRow ?? first
+            return last == first ? "row \(first)" : "rows \(first)–\(last)"
+        }
+        return "page \(page)"
     }
 }

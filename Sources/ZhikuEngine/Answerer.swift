@@ -416,11 +416,13 @@ public struct Answerer: Sendable {
 }
 
 extension Answerer {
-    /// "p. 3", or the time range of a passage of transcribed audio ("02:15–02:40"); then the section it sits
-    /// under, if any ("p. 3 · 安装 › 安装过程").
+    /// "p. 3", the time range of a passage of transcribed audio ("02:15–02:40"), or the rows of a piece of a
+    /// worksheet ("rows 2–41"); then the section it sits under, if any ("p. 3 · 安装 › 安装过程"; a sheet's name).
     static func location(_ hit: SearchHit) -> String {
-        let place = hit.chunk.startSeconds == nil ? "p. \(hit.chunk.page)"
-            : Transcript.location(page: hit.chunk.page, startSeconds: hit.chunk.startSeconds, endSeconds: hit.chunk.endSeconds)
-        return hit.chunk.section.map { place + " · " + $0 } ?? place
+        let c = hit.chunk
+        let place = c.startSeconds == nil && c.firstRow == nil ? "p. \(c.page)"
+            : Transcript.location(page: c.page, startSeconds: c.startSeconds, endSeconds: c.endSeconds,
+                                  firstRow: c.firstRow, lastRow: c.lastRow)
+        return c.section.map { place + " · " + $0 } ?? place
     }
 }

@@ -127,6 +127,15 @@ public struct IngestPipeline: Sendable {
         var drafts = splitter.split(document)
         let sections = SectionPaths(document)
         for i in drafts.indices { drafts[i].section = sections.path(page: drafts[i].page, offset: drafts[i].start) }
+        // Chunks of worksheets and CSV files carry the rows they hold.
+        let rowRanges = RowRanges(document)
+        if !rowRanges.isEmpty {
+            for i in drafts.indices {
+                guard let rows = rowRanges.rows(page: drafts[i].page, start: drafts[i].start, end: drafts[i].end) else { continue }
+                drafts[i].firstRow = rows.first
+                drafts[i].lastRow = rows.last
+            }
+        }
         // Chunks of transcribed audio carry the time range of the stretch they come from.
         let times = Dictionary(document.pages.compactMap { page in page.startSeconds.map { (page.number, ($0, page.endSeconds ?? $0)) } },
                                uniquingKeysWith: { first, _ in first })

@@ -69,8 +69,11 @@ enum API {
         /// Transcribed audio: when the passage was spoken, in seconds.
         var startSeconds: Double?
         var endSeconds: Double?
-        /// The headings the chunk sits under.
+        /// The headings the chunk sits under (a worksheet's name).
         var section: String?
+        /// Worksheets and CSV: the source rows of the passage.
+        var firstRow: Int?
+        var lastRow: Int?
 
         init(_ hit: SearchHit) {
             chunkId = hit.chunk.id
@@ -88,6 +91,8 @@ enum API {
             startSeconds = hit.chunk.startSeconds
             endSeconds = hit.chunk.endSeconds
             section = hit.chunk.section
+            firstRow = hit.chunk.firstRow
+            lastRow = hit.chunk.lastRow
         }
     }
 

@@ -35,7 +35,7 @@ struct AnswerPrinter {
             emit("Sources:")
             for c in outcome.citations {
                 let snippet = c.snippet.replacingOccurrences(of: "\n", with: " ")
-                emit("[\(c.n)] \(c.fileName) · \(Transcript.location(page: c.page, startSeconds: c.startSeconds, endSeconds: c.endSeconds)) · score \(String(format: "%.3f", c.vectorScore ?? c.score))")
+                emit("[\(c.n)] \(c.fileName) · \(Transcript.location(page: c.page, startSeconds: c.startSeconds, endSeconds: c.endSeconds, firstRow: c.firstRow, lastRow: c.lastRow)) · score \(String(format: "%.3f", c.vectorScore ?? c.score))")
                 emit("    " + (snippet.count > 200 ? String(snippet.prefix(200)) + "…" : snippet))
             }
         }

@@ -37,7 +37,7 @@ struct Search: AsyncParsableCommand {
             var why: [String] = []
             if let r = hit.keywordRank, let s = hit.keywordScore { why.append("keyword #\(r) \(String(format: "%.2f", s))") }
             if let r = hit.vectorRank, let s = hit.vectorScore { why.append("vector #\(r) \(String(format: "%.3f", s))") }
-            emit("[\(i + 1)] \(hit.fileName) · \(Transcript.location(page: hit.chunk.page, startSeconds: hit.chunk.startSeconds, endSeconds: hit.chunk.endSeconds)) · \(results.mode.rawValue) \(String(format: "%.4f", hit.score))"
+            emit("[\(i + 1)] \(hit.fileName) · \(Transcript.location(page: hit.chunk.page, startSeconds: hit.chunk.startSeconds, endSeconds: hit.chunk.endSeconds, firstRow: hit.chunk.firstRow, lastRow: hit.chunk.lastRow)) · \(results.mode.rawValue) \(String(format: "%.4f", hit.score))"
                  + (why.isEmpty ? "" : " (" + why.joined(separator: ", ") + ")"))
             let text = hit.chunk.text.replacingOccurrences(of: "\n", with: " ")
             emit("    " + (text.count > 300 ? String(text.prefix(300)) + "…" : text))

@@ -44,4 +44,32 @@ import ZhikuTestSupport
         #expect(hits.first?["section"] as? String == "安装手册")
         try await server.stop()
     }
+
+    /// A worksheet's passages say their sheet and rows, in search hits and in an answer's citations.
+    @Test func spreadsheetPassagesAreCitedBySheetAndRows() async throws {
+        let folder = TemporaryFolder()
+        let xlsx = try OfficeFixtures.make("xlsx", named: "销售.xlsx", in: folder)
+        let server = try await TestServer()
+        _ = try await server.json(.POST, "/api/kbs", ["name": "sheets", "embedding_model": "none"])
+        let form = TestServer.multipart([(name: "销售.xlsx", bytes: [UInt8](try Data(contentsOf: xlsx)))])
+        let reply = try await server.request(.POST, "/api/kbs/sheets/files", body: form.body, headers: [("Content-Type", form.contentType)])
+        let job = ((reply.json["uploads"] as? [[String: Any]])?.first?["job"] as? [String: Any])?["id"] as? Int
+        #expect(try await server.waitForJob(try #require(job))["status"] as? String == "succeeded")
+
+        let hits = try await server.request(.GET, "/api/kbs/sheets/search?q=%E7%89%A9%E5%93%811500&mode=keyword&k=3").json["hits"] as? [[String: Any]] ?? []
+        let top = try #require(hits.first)
+        #expect(top["section"] as? String == "大表")
+        let first = try #require(top["first_row"] as? Int), last = try #require(top["last_row"] as? Int)
+        #expect(first <= 1501 && 1501 <= last && last - first < 100, "物品1500 is on sheet row 1501: rows \(first)–\(last)")
+        #expect((top["text"] as? String ?? "").contains("| 1500 | 物品1500 | 4500 |"))
+
+        let answer = try await server.json(.POST, "/api/chat", ["kb": "sheets", "question": "合计金额是多少？", "mode": "extractive",
+                                                                 "search_mode": "keyword"])
+        let stream = TestServer.events(answer.body)
+        let citations = stream.first { $0.name == "citations" }?.data["citations"] as? [[String: Any]] ?? []
+        let cited = try #require(citations.first { ($0["snippet"] as? String ?? "").contains("合计") }, "\(stream.map(\.data))")
+        #expect(cited["section"] as? String == "销售")
+        #expect(cited["first_row"] as? Int == 1 && cited["last_row"] as? Int == 7, "the whole first sheet, rows 1–7: \(cited)")
+        try await server.stop()
+    }
 }

@@ -141,9 +141,11 @@ import ZhikuTestSupport
 
         let kb = try await store.createKnowledgeBase(name: "a", description: "")
         let added = try await store.addFile(source("5", name: "policy.txt"), to: kb.id)
-        let chunks = try await store.replaceChunks(ofFile: added.file.id, with: [
-            ChunkDraft(ordinal: 0, page: 3, start: 10, end: 15, text: "hello"),
-        ], pageCount: 3)
+        var draft = ChunkDraft(ordinal: 0, page: 3, start: 10, end: 15, text: "hello")
+        draft.section = "销售"
+        draft.firstRow = 2
+        draft.lastRow = 41
+        let chunks = try await store.replaceChunks(ofFile: added.file.id, with: [draft], pageCount: 3)
         let scored = [ScoredChunk(chunkID: chunks[0].id, score: 2.5), ScoredChunk(chunkID: 9999, score: 1)]
         #expect(try await store.hits(for: scored).isEmpty, "the file is still pending")
         try await store.finishJob(id: added.job!.id, chunks: 1)
@@ -151,6 +153,8 @@ import ZhikuTestSupport
         #expect(hits.count == 1)
         #expect(hits[0].fileName == "policy.txt")
         #expect(hits[0].chunk.page == 3)
+        #expect(hits[0].chunk.section == "销售" && hits[0].chunk.firstRow == 2 && hits[0].chunk.lastRow == 41)
+        #expect(hits[0].chunk == chunks[0], "a hit's chunk is the chunk as it was written")
         #expect(hits[0].score == 2.5)
         #expect(try await store.file(id: added.file.id)?.status == .ready)
     }
@@ -261,9 +265,12 @@ import ZhikuTestSupport
 
         let sha = String(repeating: "8", count: 64)
         #expect(try await store.extraction(sha256: sha) == nil)
+        var sheet = ExtractedPage(number: 3, text: "| a |\n| --- |\n| 1 |")
+        sheet.rows = [RowMark(offset: 0, number: 4), RowMark(offset: 14, number: 9)]
         let doc = ExtractedDocument(pages: [
             ExtractedPage(number: 1, text: "第一页", headings: [Heading(level: 1, title: "第一页", offset: 0)]),
             ExtractedPage(number: 2, text: "page two"),
+            sheet,
         ])
         try await store.saveExtraction(doc, sha256: sha)
         #expect(try await store.extraction(sha256: sha) == doc)

@@ -14,7 +14,8 @@ public struct DelimitedTextExtractor: DocumentExtractor {
         let text = try file.readText()
         let rows = Self.rows(text, delimiter: file.mediaType == .tsv ? "\t" : Self.delimiter(of: text))
         progress(.init(pagesDone: 1, pagesTotal: 1))
-        let pages = DocumentBlock.pages([.table(rows)])
+        // Rows numbered as a spreadsheet opening the file numbers them (the header is row 1).
+        let pages = DocumentBlock.pages([.numberedTable(rows: rows, numbers: Array(1...max(1, rows.count)))])
         guard !pages.isEmpty else { return ExtractedDocument(pages: [ExtractedPage(number: 1, text: "")]) }
         return ExtractedDocument(pages: pages)
     }

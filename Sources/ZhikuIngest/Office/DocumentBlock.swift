@@ -7,6 +7,10 @@ enum DocumentBlock: Sendable, Equatable {
     case paragraph(String)
     /// Rows of cells; the first row is the header.
     case table([[String]])
+    /// A table whose rows are numbered in the source (a worksheet, a CSV file): `numbers[i]` is the number of
+    /// `rows[i]` as the source shows it. The page records where each row's line starts (``RowMark``), so chunks
+    /// can say which rows they hold.
+    case numberedTable(rows: [[String]], numbers: [Int])
     /// An explicit page break (or the end of a slide or sheet).
     case pageBreak
 
@@ -25,7 +29,7 @@ enum DocumentBlock: Sendable, Equatable {
             }
         }
         var pages: [ExtractedPage] = []
-        var text = "", offset = 0, headings: [Heading] = []
+        var text = "", offset = 0, headings: [Heading] = [], marks: [RowMark] = []
         func append(_ piece: String) {
             if !text.isEmpty { text += "\n\n"; offset += 2 }
             text += piece
@@ -33,8 +37,10 @@ enum DocumentBlock: Sendable, Equatable {
         }
         func finishPage() {
             guard !text.isEmpty else { return }
-            pages.append(ExtractedPage(number: pages.count + 1, text: text, headings: headings))
-            text = ""; offset = 0; headings = []
+            var page = ExtractedPage(number: pages.count + 1, text: text, headings: headings)
+            page.rows = marks.isEmpty ? nil : marks
+            pages.append(page)
+            text = ""; offset = 0; headings = []; marks = []
         }
         for block in blocks {
             switch block {
@@ -48,6 +54,14 @@ enum DocumentBlock: Sendable, Equatable {
                 if !paragraph.isEmpty { append(paragraph) }
             case .table(let rows):
                 if let table = MarkdownTable.render(rows) { append(table) }
+            case .numberedTable(let rows, let numbers):
+                guard let table = MarkdownTable.lines(rows) else { continue }
+                var lineStart = text.isEmpty ? 0 : offset + 2
+                for (line, source) in zip(table.lines, table.rows) {
+                    if let source, source < numbers.count { marks.append(RowMark(offset: lineStart, number: numbers[source])) }
+                    lineStart += line.unicodeScalars.count + 1
+                }
+                append(table.lines.joined(separator: "\n"))
             case .pageBreak:
                 finishPage()
             }

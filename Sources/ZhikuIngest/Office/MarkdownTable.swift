@@ -3,20 +3,32 @@ enum MarkdownTable {
     /// The table, or nil when it has no non-empty cell. Rows are padded to the widest; empty trailing columns
     /// are dropped; a cell's line breaks become spaces and its pipes are escaped.
     static func render(_ rows: [[String]]) -> String? {
-        let cleaned = rows.map { row in
-            row.map { cell in
+        lines(rows)?.lines.joined(separator: "\n")
+    }
+
+    /// The table's lines (header, separator, rows) and, for each line but the separator, the index in `rows` of
+    /// the row it shows (empty rows are left out, so line and row no longer correspond one to one).
+    static func lines(_ rows: [[String]]) -> (lines: [String], rows: [Int?])? {
+        var kept: [(index: Int, cells: [String])] = []
+        for (index, row) in rows.enumerated() {
+            let cells = row.map { cell in
                 cell.split(whereSeparator: \.isNewline).joined(separator: " ")
                     .replacingOccurrences(of: "|", with: "\\|").trimmingCharacters(in: .whitespaces)
             }
-        }.filter { row in row.contains { !$0.isEmpty } }
-        let width = cleaned.map { row in (row.lastIndex { !$0.isEmpty } ?? -1) + 1 }.max() ?? 0
-        guard width > 0, let header = cleaned.first else { return nil }
+            if cells.contains(where: { !$0.isEmpty }) { kept.append((index, cells)) }
+        }
+        let width = kept.map { row in (row.cells.lastIndex { !$0.isEmpty } ?? -1) + 1 }.max() ?? 0
+        guard width > 0, let header = kept.first else { return nil }
         func line(_ row: [String]) -> String {
             let cells = (0..<width).map { $0 < row.count ? row[$0] : "" }
             return "| " + cells.joined(separator: " | ") + " |"
         }
-        var lines = [line(header), "|" + String(repeating: " --- |", count: width)]
-        for row in cleaned.dropFirst() { lines.append(line(row)) }
-        return lines.joined(separator: "\n")
+        var lines = [line(header.cells), "|" + String(repeating: " --- |", count: width)]
+        var sources: [Int?] = [header.index, nil]
+        for row in kept.dropFirst() {
+            lines.append(line(row.cells))
+            sources.append(row.index)
+        }
+        return (lines, sources)
     }
 }

@@ -105,14 +105,14 @@ public struct OpenDocumentExtractor: DocumentExtractor {
     /// A spreadsheet's sheets as blocks: each sheet's name as a heading, its cells' displayed text as a table.
     static func sheets(_ events: [XMLEvent], maximumCells: Int, fileName: String) throws -> [DocumentBlock] {
         var blocks: [DocumentBlock] = []
-        var name = "", rows: [[String]] = [], row: [String] = [], cell = Paragraph(), inCell = false
-        var rowRepeat = 1, cellRepeat = 1, cells = 0, depth = 0
+        var name = "", rows: [[String]] = [], numbers: [Int] = [], row: [String] = [], cell = Paragraph(), inCell = false
+        var rowRepeat = 1, cellRepeat = 1, cells = 0, depth = 0, rowNumber = 0
         var merges: [(row: Int, column: Int, rows: Int, columns: Int)] = []
         for event in events {
             switch event {
             case .start("table", let a):
                 depth += 1
-                if depth == 1 { name = a["name"] ?? "Sheet \(blocks.count / 3 + 1)"; rows = []; merges = [] }
+                if depth == 1 { name = a["name"] ?? "Sheet \(blocks.count / 3 + 1)"; rows = []; numbers = []; merges = []; rowNumber = 0 }
             case .end("table"):
                 depth -= 1
                 guard depth == 0 else { continue }
@@ -123,16 +123,21 @@ public struct OpenDocumentExtractor: DocumentExtractor {
                     }
                 }
                 blocks.append(.heading(level: 1, text: name))
-                if !rows.isEmpty { blocks.append(.table(rows)) }
+                if !rows.isEmpty { blocks.append(.numberedTable(rows: rows, numbers: numbers)) }
                 blocks.append(.pageBreak)
             case .start("table-row", let a) where depth == 1:
                 row = []
                 rowRepeat = min(Int(a["number-rows-repeated"] ?? "1") ?? 1, 1_048_576)
             case .end("table-row") where depth == 1:
-                // Empty rows (LibreOffice repeats the blank remainder of a sheet a million times) are not kept.
+                // Empty rows (LibreOffice repeats the blank remainder of a sheet a million times) are not kept,
+                // but counted: rows keep the numbers the spreadsheet shows.
+                defer { rowNumber += rowRepeat }
                 guard row.contains(where: { !$0.isEmpty }) else { continue }
                 while let last = row.last, last.isEmpty { row.removeLast() }
-                for _ in 0..<min(rowRepeat, 10_000) { rows.append(row) }
+                for k in 0..<min(rowRepeat, 10_000) {
+                    rows.append(row)
+                    numbers.append(rowNumber + k + 1)
+                }
             case .start("table-cell", let a) where depth == 1, .start("covered-table-cell", let a) where depth == 1:
                 inCell = true
                 cell = Paragraph()

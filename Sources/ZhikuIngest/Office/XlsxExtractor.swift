@@ -43,7 +43,7 @@ public struct XlsxExtractor: DocumentExtractor {
             let rows = try Self.rows(events, strings: strings, formats: formats, date1904: date1904, cells: &cells,
                                      maximumCells: maximumCells, fileName: file.name)
             blocks.append(.heading(level: 1, text: sheet.name))
-            if !rows.isEmpty { blocks.append(.table(rows)) }
+            if !rows.isEmpty { blocks.append(.numberedTable(rows: rows.map(\.cells), numbers: rows.map(\.number))) }
             blocks.append(.pageBreak)
             progress(.init(pagesDone: index + 1, pagesTotal: sheets.count))
         }
@@ -143,9 +143,10 @@ public struct XlsxExtractor: DocumentExtractor {
         return letters > 0 && row > 0 ? (column - 1, row) : nil
     }
 
-    /// The sheet's rows of cell texts, from its first to its last non-empty row (empty rows left out).
+    /// The sheet's rows of cell texts with their row numbers, from its first to its last non-empty row (empty rows
+    /// left out).
     static func rows(_ events: [XMLEvent], strings: [String], formats: [CellFormat], date1904: Bool, cells: inout Int,
-                     maximumCells: Int, fileName: String) throws -> [[String]] {
+                     maximumCells: Int, fileName: String) throws -> [(number: Int, cells: [String])] {
         var grid: [Int: [Int: String]] = [:]
         var merges: [(Int, Int, Int, Int)] = []
         var rowNumber = 0, column = -1
@@ -189,7 +190,7 @@ public struct XlsxExtractor: DocumentExtractor {
             }
         }
         let width = (grid.values.flatMap(\.keys).max() ?? -1) + 1
-        return grid.keys.sorted().map { r in (0..<width).map { grid[r]?[$0] ?? "" } }
+        return grid.keys.sorted().map { r in (r, (0..<width).map { grid[r]?[$0] ?? "" }) }
     }
 
     /// A cell's text as Excel shows it, as near as a plain rendering gets.

@@ -63,7 +63,9 @@
  * @property {number | null} [start_seconds]
  * @property {number | null} [end_seconds]
  * @property {string} snippet
- * @property {string | null} [section] The headings the passage sits under ("安装 › 安装过程").
+ * @property {string | null} [section] The headings the passage sits under ("安装 › 安装过程"); a worksheet's name.
+ * @property {number | null} [first_row] Worksheets and CSV: the first source row of the passage.
+ * @property {number | null} [last_row]
  * @property {number} score
  */
 /** @typedef {'stop' | 'length' | 'not_found' | 'extractive' | 'cancelled' | 'error'} FinishReason */

@@ -122,7 +122,7 @@ function turnNode(turn, index) {
   if (turn.citations?.length) {
     const cites = el('div', 'cites');
     for (const c of turn.citations) {
-      cites.append(button(`[${c.n}] ${c.file_name} · ${citedWhere(c)}`, 'chip', () => showSources(turn.citations, c.n, turn.kbId),
+      cites.append(button(`[${c.n}] ${c.file_name} · ${citedWhere(c, true)}`, 'chip', () => showSources(turn.citations, c.n, turn.kbId),
         { 'data-n': String(c.n) }));
     }
     node.append(cites);
@@ -151,7 +151,7 @@ function fillAnswer(content, turn) {
   const cite = (n) => {
     const c = turn.citations?.find((x) => x.n === n);
     if (!c) return null;
-    const a = el('a', 'cite', `[${n}]`, { href: `#source-${n}`, 'data-n': String(n), title: `${c.file_name} · ${citedWhere(c)}` });
+    const a = el('a', 'cite', `[${n}]`, { href: `#source-${n}`, 'data-n': String(n), title: `${c.file_name} · ${citedWhere(c, true)}` });
     a.addEventListener('click', (e) => { e.preventDefault(); showSources(turn.citations, n, turn.kbId); });
     return a;
   };

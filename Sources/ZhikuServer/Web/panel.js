@@ -42,9 +42,21 @@ function clock(seconds) {
   return h > 0 ? `${h}:${two(m)}:${two(s)}` : `${two(m)}:${two(s)}`;
 }
 
-/** Where a cited passage is: "page 3", or "02:15–02:40" in a recording. */
-export function citedWhere(c) {
-  return c.start_seconds != null ? `${clock(c.start_seconds)}–${clock(c.end_seconds ?? c.start_seconds)}` : `${t('page')} ${c.page}`;
+/**
+ * Where a cited passage is: "page 3", "02:15–02:40" in a recording, or "rows 2–41" of a worksheet or CSV file —
+ * after the sheet's name (its section) when `withSheet` is set.
+ * @param {{page: number, start_seconds?: number | null, end_seconds?: number | null, first_row?: number | null,
+ *          last_row?: number | null, section?: string | null}} c
+ * @param {boolean} [withSheet]
+ */
+export function citedWhere(c, withSheet = false) {
+  if (c.start_seconds != null) return `${clock(c.start_seconds)}–${clock(c.end_seconds ?? c.start_seconds)}`;
+  if (c.first_row != null) {
+    const last = c.last_row ?? c.first_row;
+    const rows = last === c.first_row ? t('row', { a: c.first_row }) : t('rows', { a: c.first_row, b: last });
+    return withSheet && c.section ? `${c.section} · ${rows}` : rows;
+  }
+  return t('page', { n: c.page });
 }
 
 export function showSources(citations, active, kbId) {
@@ -94,7 +106,7 @@ export async function showPreview(kbId, file) {
   try {
     for (const page of await pages(kbId, file.id)) {
       const section = el('section', 'page');
-      let label = page.start_seconds != null ? citedWhere(page) : `${t('page')} ${page.number}`;
+      let label = page.start_seconds != null ? citedWhere({ ...page, page: page.number }) : t('page', { n: page.number });
       if (page.engine && page.confidence != null) label += ` · ${t('ocrEngine', { c: Math.round(page.confidence) })}`;
       section.append(el('h3', '', label), el('div', 'text', page.text || t('noText')));
       box.append(section);

@@ -35,12 +35,14 @@ public enum Schema {
                 C("page", .integer), C("text", .text), C("headings", .text, default: "'[]'"),
                 C("engine", .text, nullable: true), C("ocr", .text, nullable: true),
                 C("start_seconds", .real, nullable: true), C("end_seconds", .real, nullable: true),
+                C("row_marks", .text, nullable: true),
             ], withoutRowID: true),
             SchemaTable("chunks", [
                 C("id", .identity), C("file_id", .bigInteger, references: .init("files", onDelete: .cascade)),
                 C("kb_id", .bigInteger), C("ordinal", .integer), C("page", .integer), C("start_offset", .integer),
                 C("end_offset", .integer), C("text", .text), C("start_seconds", .real, nullable: true),
                 C("end_seconds", .real, nullable: true), C("section", .text, nullable: true),
+                C("first_row", .integer, nullable: true), C("last_row", .integer, nullable: true),
             ], neverReusesIDs: true),
             SchemaTable("jobs", [
                 C("id", .identity), C("kb_id", .bigInteger, references: kb),
@@ -117,5 +119,8 @@ public enum Schema {
         // path each chunk sits under.
         SchemaUpgrade("s2-document-structure", columns: [.init("extracted_documents", "metadata"), .init("files", "metadata"),
                                                          .init("chunks", "section")]),
+        // Worksheets and CSV: where each source row starts on a page (JSON), and the rows each chunk holds.
+        SchemaUpgrade("s3-table-rows", columns: [.init("extracted_pages", "row_marks"), .init("chunks", "first_row"),
+                                                 .init("chunks", "last_row")]),
     ]
 }

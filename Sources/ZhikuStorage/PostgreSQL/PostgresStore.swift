@@ -200,6 +200,7 @@ public struct PostgresStore: Store {
         let numbers = pages.map(\.number), texts = pages.map(\.text), headings = columns.map(\.headings)
         let engines = pages.map { $0.engine ?? "" }, ocr = columns.map { $0.ocr ?? "" }
         let starts = pages.map { $0.startSeconds ?? .nan }, ends = pages.map { $0.endSeconds ?? .nan }
+        let rows = columns.map { $0.rows ?? "" }
         try await database.transaction("saving extracted text") { connection in
             try await connection.execute("DELETE FROM extracted_documents WHERE sha256 = \(sha256)", logger: logger)
             try await connection.execute("""
@@ -208,10 +209,11 @@ public struct PostgresStore: Store {
                 """, logger: logger)
             guard !pages.isEmpty else { return }
             try await connection.execute("""
-                INSERT INTO extracted_pages (sha256, page, text, headings, engine, ocr, start_seconds, end_seconds)
-                SELECT \(sha256), page, text, headings, NULLIF(engine, ''), NULLIF(ocr, ''), NULLIF(s, 'NaN'::float8), NULLIF(e, 'NaN'::float8)
+                INSERT INTO extracted_pages (sha256, page, text, headings, engine, ocr, start_seconds, end_seconds, row_marks)
+                SELECT \(sha256), page, text, headings, NULLIF(engine, ''), NULLIF(ocr, ''), NULLIF(s, 'NaN'::float8), NULLIF(e, 'NaN'::float8),
+                       NULLIF(r, '')
                 FROM unnest(\(numbers)::integer[], \(texts)::text[], \(headings)::text[], \(engines)::text[], \(ocr)::text[],
-                            \(starts)::float8[], \(ends)::float8[]) AS p(page, text, headings, engine, ocr, s, e)
+                            \(starts)::float8[], \(ends)::float8[], \(rows)::text[]) AS p(page, text, headings, engine, ocr, s, e, r)
                 """, logger: logger)
         }
     }
@@ -225,7 +227,7 @@ public struct PostgresStore: Store {
 
     private static func pages(_ connection: PostgresConnection, sha256: String, logger: Logger) async throws -> [ExtractedPage] {
         try await connection.rows("""
-            SELECT page, text, headings, engine, ocr, start_seconds, end_seconds FROM extracted_pages WHERE sha256 = \(sha256) ORDER BY page
+            SELECT page, text, headings, engine, ocr, start_seconds, end_seconds, row_marks FROM extracted_pages WHERE sha256 = \(sha256) ORDER BY page
             """, logger: logger).map(RowMapping.page)
     }
 
@@ -248,11 +250,15 @@ public struct PostgresStore: Store {
                 let ordinals = part.map(\.ordinal), pages = part.map(\.page), starts = part.map(\.start), ends = part.map(\.end)
                 let texts = part.map(\.text), from = part.map { $0.startSeconds ?? .nan }, to = part.map { $0.endSeconds ?? .nan }
                 let sections = part.map { $0.section ?? "" }
+                let firstRows = part.map { $0.firstRow ?? -1 }, lastRows = part.map { $0.lastRow ?? -1 }
                 for row in try await connection.rows("""
-                    INSERT INTO chunks (file_id, kb_id, ordinal, page, start_offset, end_offset, text, start_seconds, end_seconds, section)
-                    SELECT \(file), \(kb), o, p, s, e, t, NULLIF(a, 'NaN'::float8), NULLIF(b, 'NaN'::float8), NULLIF(c, '')
+                    INSERT INTO chunks (file_id, kb_id, ordinal, page, start_offset, end_offset, text, start_seconds, end_seconds, section,
+                                        first_row, last_row)
+                    SELECT \(file), \(kb), o, p, s, e, t, NULLIF(a, 'NaN'::float8), NULLIF(b, 'NaN'::float8), NULLIF(c, ''),
+                           NULLIF(fr, -1), NULLIF(lr, -1)
                     FROM unnest(\(ordinals)::integer[], \(pages)::integer[], \(starts)::integer[], \(ends)::integer[], \(texts)::text[],
-                                \(from)::float8[], \(to)::float8[], \(sections)::text[]) WITH ORDINALITY AS d(o, p, s, e, t, a, b, c, n)
+                                \(from)::float8[], \(to)::float8[], \(sections)::text[], \(firstRows)::integer[], \(lastRows)::integer[])
+                                WITH ORDINALITY AS d(o, p, s, e, t, a, b, c, fr, lr, n)
                     ORDER BY n RETURNING id, ordinal
                     """, logger: logger) {
                     ids[try row["ordinal"]] = try row["id"]
@@ -268,6 +274,8 @@ public struct PostgresStore: Store {
                 chunk.startSeconds = d.startSeconds
                 chunk.endSeconds = d.endSeconds
                 chunk.section = d.section
+                chunk.firstRow = d.firstRow
+                chunk.lastRow = d.lastRow
                 return chunk
             }
         }

@@ -202,8 +202,8 @@ public struct SQLiteStore: Store {
                 """)
             for (page, stored) in zip(document.pages, columns) {
                 try db.execute(literal: """
-                    INSERT INTO extracted_pages (sha256, page, text, headings, engine, ocr, start_seconds, end_seconds)
-                    VALUES (\(sha256), \(page.number), \(page.text), \(stored.headings), \(page.engine), \(stored.ocr), \(page.startSeconds), \(page.endSeconds))
+                    INSERT INTO extracted_pages (sha256, page, text, headings, engine, ocr, start_seconds, end_seconds, row_marks)
+                    VALUES (\(sha256), \(page.number), \(page.text), \(stored.headings), \(page.engine), \(stored.ocr), \(page.startSeconds), \(page.endSeconds), \(stored.rows))
                     """)
             }
         }
@@ -219,7 +219,7 @@ public struct SQLiteStore: Store {
     }
 
     private static func pages(_ db: Database, sha256: String) throws -> [ExtractedPage] {
-        try Row.fetchAll(db, SQLRequest(literal: "SELECT page, text, headings, engine, ocr, start_seconds, end_seconds FROM extracted_pages WHERE sha256 = \(sha256) ORDER BY page")).map(RowMapping.page)
+        try Row.fetchAll(db, SQLRequest(literal: "SELECT page, text, headings, engine, ocr, start_seconds, end_seconds, row_marks FROM extracted_pages WHERE sha256 = \(sha256) ORDER BY page")).map(RowMapping.page)
     }
 
     // MARK: - Chunks
@@ -238,18 +238,22 @@ public struct SQLiteStore: Store {
             else { throw ZhikuError.notFound("file \(file) was deleted") }
             try db.execute(literal: "DELETE FROM chunks WHERE file_id = \(file)")
             let insert = try db.makeStatement(sql: """
-                INSERT INTO chunks (file_id, kb_id, ordinal, page, start_offset, end_offset, text, start_seconds, end_seconds, section)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                INSERT INTO chunks (file_id, kb_id, ordinal, page, start_offset, end_offset, text, start_seconds, end_seconds, section,
+                                    first_row, last_row)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """)
             var chunks: [Chunk] = []
             chunks.reserveCapacity(drafts.count)
             for d in drafts {
-                try insert.execute(arguments: [file, kb, d.ordinal, d.page, d.start, d.end, d.text, d.startSeconds, d.endSeconds, d.section])
+                try insert.execute(arguments: [file, kb, d.ordinal, d.page, d.start, d.end, d.text, d.startSeconds, d.endSeconds, d.section,
+                                                  d.firstRow, d.lastRow])
                 var chunk = Chunk(id: db.lastInsertedRowID, fileID: file, knowledgeBaseID: kb, ordinal: d.ordinal,
                                   page: d.page, start: d.start, end: d.end, text: d.text)
                 chunk.startSeconds = d.startSeconds
                 chunk.endSeconds = d.endSeconds
                 chunk.section = d.section
+                chunk.firstRow = d.firstRow
+                chunk.lastRow = d.lastRow
                 chunks.append(chunk)
             }
             try db.execute(literal: "UPDATE files SET page_count = \(pageCount), chunk_count = \(drafts.count), updated_at = \(time) WHERE id = \(file)")

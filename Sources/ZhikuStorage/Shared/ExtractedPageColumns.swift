@@ -2,10 +2,11 @@ import Foundation
 import ZhikuCore
 
 /// How an extracted page is kept in a database row, the same in every store: headings as a JSON array, and for a
-/// page read by OCR its confidence, words and image size as one JSON object.
+/// page read by OCR its confidence, words and image size as one JSON object; a worksheet's row marks as a JSON array.
 struct ExtractedPageColumns {
     var headings: String
     var ocr: String?
+    var rows: String?
 
     /// What `ocr` holds for a page read by OCR.
     private struct OCRDetails: Codable {
@@ -20,11 +21,12 @@ struct ExtractedPageColumns {
         ocr = page.engine == nil ? nil
             : try JSONColumn.text(OCRDetails(confidence: page.confidence, words: page.words,
                                              width: page.imageWidth, height: page.imageHeight))
+        rows = try page.rows.map(JSONColumn.text)
     }
 
     /// The page a row describes.
     static func page(number: Int, text: String, headings: String, engine: String?, ocr: String?,
-                     startSeconds: Double?, endSeconds: Double?) -> ExtractedPage {
+                     startSeconds: Double?, endSeconds: Double?, rows: String?) -> ExtractedPage {
         var page = ExtractedPage(number: number, text: text, headings: JSONColumn.value([Heading].self, headings) ?? [],
                                  engine: engine)
         if let details = JSONColumn.value(OCRDetails.self, ocr) {
@@ -35,6 +37,7 @@ struct ExtractedPageColumns {
         }
         page.startSeconds = startSeconds
         page.endSeconds = endSeconds
+        page.rows = JSONColumn.value([RowMark].self, rows)
         return page
     }
 }

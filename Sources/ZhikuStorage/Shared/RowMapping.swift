@@ -46,6 +46,8 @@ enum RowMapping {
         chunk.startSeconds = try row.optional("start_seconds")
         chunk.endSeconds = try row.optional("end_seconds")
         chunk.section = try row.optional("section")
+        chunk.firstRow = try row.optional("first_row")
+        chunk.lastRow = try row.optional("last_row")
         return chunk
     }
 
@@ -87,6 +89,7 @@ enum RowMapping {
     static func page<R: StoredRow>(_ row: R) throws -> ExtractedPage {
         ExtractedPageColumns.page(number: try row.value("page"), text: try row.value("text"), headings: try row.value("headings"),
                                   engine: try row.optional("engine"), ocr: try row.optional("ocr"),
-                                  startSeconds: try row.optional("start_seconds"), endSeconds: try row.optional("end_seconds"))
+                                  startSeconds: try row.optional("start_seconds"), endSeconds: try row.optional("end_seconds"),
+                                  rows: try row.optional("row_marks"))
     }
 }

@@ -54,7 +54,14 @@ import ZhikuTestSupport
         #expect(lines == ["销售", "| 日期 | 地区 | 金额 | 占比 |", "| --- | --- | --- | --- |",
                           "| 2024-01-01 | 华东 | 1200 | 12.5% |",
                           "| 2024-01-02 | 华东 | 830.5 | 25.0% |",
-                          "| 2024-02-29 | 华北 | 99 | 50.0% |"], "\(lines)")
+                          "| 2024-02-29 | 华北 | 99 | 50.0% |",
+                          "| 合计 |  | 2129.5 |  |"], "\(lines)")
+        // Each row's line is marked with the number Excel shows for it, blank rows 5 and 6 counted.
+        let marks = document.pages[0].rows ?? []
+        #expect(marks.map(\.number) == [1, 2, 3, 4, 7], "\(marks)")
+        let scalars = Array(document.pages[0].text.unicodeScalars)
+        #expect(marks.map { String(String.UnicodeScalarView(scalars[$0.offset..<($0.offset + 4)])) }
+                    == ["| 日期", "| 20", "| 20", "| 20", "| 合计"], "each mark is where its row's line starts")
         let big = document.pages[1]
         #expect(big.text.hasPrefix("大表\n\n| 编号 | 名称 | 数量 |\n| --- | --- | --- |\n| 1 | 物品1 | 3 |"))
         #expect(big.text.hasSuffix("| 2000 | 物品2000 | 6000 |"))
@@ -69,6 +76,19 @@ import ZhikuTestSupport
         let rows = chunks.flatMap { $0.text.split(separator: "\n").dropFirst(2) }
         #expect(rows.count == 2000 && rows.first == "| 1 | 物品1 | 3 |" && rows.last == "| 2000 | 物品2000 | 6000 |",
                 "every row once, in order")
+        // Each chunk knows the sheet rows it holds (the repeated header aside): the first from row 2, then each
+        // where the last stopped, up to row 2001; and the rows it names are the rows it shows (item n is on sheet
+        // row n + 1).
+        let ranges = RowRanges(document)
+        let spans = chunks.map { ranges.rows(page: 2, start: $0.start, end: $0.end) }
+        #expect(spans.first??.first == 2 && spans.last??.last == 2001, "\(spans.prefix(3)) … \(spans.suffix(1))")
+        for (previous, next) in zip(spans, spans.dropFirst()) {
+            #expect(next?.first == (previous?.last ?? -1) + 1, "\(String(describing: previous)) then \(String(describing: next))")
+        }
+        for (chunk, span) in zip(chunks, spans) {
+            guard let span, let lastLine = chunk.text.split(separator: "\n").last else { continue }
+            #expect(lastLine.hasPrefix("| \(span.last - 1) |"), "\(span) ends with \(lastLine)")
+        }
     }
 
     @Test func aPresentationIsASlidePerPageWithTitlesTablesAndNotes() async throws {
@@ -112,6 +132,7 @@ import ZhikuTestSupport
         let folder = TemporaryFolder()
         let document = try await Self.read(try OfficeFixtures.make("ods", named: "库存.ods", in: folder), as: .ods)
         #expect(document.pages.map(\.text) == ["库存表\n\n| 日期 | 仓库 | 数量 |\n| --- | --- | --- |\n| 2024-03-01 | 上海 | 12 |\n| 2024-03-02 | 上海 | 7 |"])
+        #expect(document.pages[0].rows?.map(\.number) == [1, 2, 3])
         #expect(document.metadata?.title == "库存")
     }
 
@@ -128,6 +149,7 @@ import ZhikuTestSupport
         let document = try await Self.read(url, as: .csv)
         #expect(document.pages.map(\.text) == ["| 名称 | 说明 | 数量 |\n| --- | --- | --- |\n| 苹果 | 红色, 甜 | 3 |\n"
                                                 + "| 梨 | 第一行 第二行 | 5 |\n| 桃 | 他说\"好\" | 7 |"])
+        #expect(document.pages[0].rows?.map(\.number) == [1, 2, 3, 4], "records numbered as a spreadsheet opening the file shows them")
     }
 
     /// Hostile containers fail with a reason, quickly, and without inflating what they claim.
