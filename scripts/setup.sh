@@ -55,6 +55,8 @@ if [ "${1:-}" = "--tests" ]; then
     python3 -m venv "$venv"
     "$venv/bin/pip" install -q "python-docx==1.1.2" "openpyxl==3.1.5" "python-pptx==1.0.2" "EbookLib==0.18" "odfpy==1.4.1"
   fi
+  # Real-world documents of each format from Debian packages (RealDocumentTests), checked by sha256.
+  scripts/fetch-real-documents.sh || echo "setup: the real-world documents could not be fetched; their tests will say skipped" >&2
   echo "setup: building zhiku and its tests (debug)…"
   swift build --build-tests
 else

@@ -33,8 +33,10 @@ enum HTMLText {
     /// Elements separated by a space from their neighbours.
     static let cells: Set<String> = ["td", "th"]
 
-    static func convert(_ html: String) -> ExtractedPage {
+    /// The page's text; `withTitle: false` leaves out the `<title>` (an EPUB chapter's title repeats its heading).
+    static func convert(_ html: String, withTitle: Bool = true) -> ExtractedPage {
         var scanner = Scanner(Array(html.unicodeScalars))
+        scanner.skippedHere = withTitle ? HTMLText.skipped : HTMLText.skipped.union(["title"])
         return scanner.run()
     }
 
@@ -47,6 +49,8 @@ enum HTMLText {
         var preDepth = 0
         var headings: [Heading] = []
         var openHeading: (level: Int, start: Int?)? = nil
+        /// Elements whose content is left out (``HTMLText/skipped``, perhaps with `title`).
+        var skippedHere = HTMLText.skipped
 
         init(_ scalars: [Unicode.Scalar]) { s = scalars }
 
@@ -165,7 +169,7 @@ enum HTMLText {
         }
 
         mutating func handle(_ name: String, closing: Bool) {
-            if !closing && Self.isSkipped(name) {
+            if !closing && skippedHere.contains(name) {
                 // Drop everything up to the matching end tag.
                 while i < s.count {
                     if s[i] == "<", matches("</" + name, caseInsensitive: true) {
@@ -196,8 +200,6 @@ enum HTMLText {
                 if !out.isEmpty { pendingSpace = true }
             }
         }
-
-        static func isSkipped(_ name: String) -> Bool { HTMLText.skipped.contains(name) }
 
         // MARK: Entities
 

@@ -21,6 +21,12 @@ public enum MediaTypeSniffer {
            [.epub, .odt, .ods, .odp].contains(type) {
             return type
         }
+        // An EPUB zipped as its folder, or without its `mimetype`: its container file says what it is.
+        if let root = zip.packageRoot(marker: "META-INF/container.xml"),
+           let container = try? zip.text(root + "META-INF/container.xml", limit: 64 * 1024),
+           container.contains("application/oebps-package+xml") {
+            return .epub
+        }
         return .zip
     }
 

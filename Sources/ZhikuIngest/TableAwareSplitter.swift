@@ -39,27 +39,41 @@ public struct TableAwareSplitter: TextSplitter {
             }
         }
         for table in tables {
-            flushText(upTo: (lines[table.lowerBound].start, lines[table.lowerBound].startIndex))
-            drafts += tableDrafts(Array(lines[table]), page: page)
+            // A short text right before the table (a caption, a worksheet's name) leads the table's first chunk
+            // instead of being a chunk of its own that says nothing.
+            let before = String(text.unicodeScalars[segment.index..<lines[table.lowerBound].startIndex])
+            let trimmed = before.trimmingCharacters(in: .whitespacesAndNewlines)
+            var lead: (text: String, start: Int)? = nil
+            if !trimmed.isEmpty, trimmed.unicodeScalars.count <= chunkSize / 5 {
+                let skipped = before.unicodeScalars.prefix { $0.properties.isWhitespace }.count
+                lead = (trimmed, segment.offset + skipped)
+            } else {
+                flushText(upTo: (lines[table.lowerBound].start, lines[table.lowerBound].startIndex))
+            }
+            drafts += tableDrafts(Array(lines[table]), page: page, lead: lead)
             segment = (lines[table.upperBound].end, lines[table.upperBound].endIndex)
         }
         flushText(upTo: (text.unicodeScalars.count, text.endIndex))
         return drafts
     }
 
-    /// The chunks of one table (its lines: header, separator, rows).
-    private func tableDrafts(_ lines: [Line], page: Int) -> [ChunkDraft] {
+    /// The chunks of one table (its lines: header, separator, rows), the first led by `lead` (text that precedes
+    /// the table on the page, and where it starts).
+    private func tableDrafts(_ lines: [Line], page: Int, lead: (text: String, start: Int)?) -> [ChunkDraft] {
         let header = lines[0].text + "\n" + lines[1].text
         let whole = lines.map(\.text).joined(separator: "\n")
-        if whole.unicodeScalars.count <= chunkSize || lines.count == 2 {
-            return [ChunkDraft(ordinal: 0, page: page, start: lines[0].start, end: lines[lines.count - 1].end, text: whole)]
+        let leadText = lead.map { $0.text + "\n\n" } ?? ""
+        if leadText.unicodeScalars.count + whole.unicodeScalars.count <= chunkSize || lines.count == 2 {
+            return [ChunkDraft(ordinal: 0, page: page, start: lead?.start ?? lines[0].start, end: lines[lines.count - 1].end,
+                               text: leadText + whole)]
         }
         var drafts: [ChunkDraft] = []
-        var rows: [Line] = [], length = header.unicodeScalars.count
+        var rows: [Line] = [], length = leadText.unicodeScalars.count + header.unicodeScalars.count
         func flush() {
             guard let first = rows.first, let last = rows.last else { return }
-            drafts.append(ChunkDraft(ordinal: 0, page: page, start: first.start, end: last.end,
-                                     text: header + "\n" + rows.map(\.text).joined(separator: "\n")))
+            let led = drafts.isEmpty && lead != nil
+            drafts.append(ChunkDraft(ordinal: 0, page: page, start: led ? lead!.start : first.start, end: last.end,
+                                     text: (led ? leadText : "") + header + "\n" + rows.map(\.text).joined(separator: "\n")))
             rows = []
             length = header.unicodeScalars.count
         }

@@ -41,6 +41,22 @@ import ZhikuCore
         #expect(seen == rows, "every row once, in order")
     }
 
+    /// A worksheet's name or a caption right before a table leads the table's first chunk (a chunk of a few words
+    /// alone would be found by nothing and say nothing); later chunks start at the header again.
+    @Test func aShortLeadInJoinsTheTablesFirstChunk() {
+        let small = "销售\n\n| a | b |\n| --- | --- |\n| 1 | 2 |"
+        #expect(splitter.split(small, page: 1).map(\.text) == [small])
+        #expect(splitter.split(small, page: 1).map { [$0.start, $0.end] } == [[0, small.unicodeScalars.count]])
+
+        let rows = (1...30).map { "| \($0) | item \($0) |" }
+        let long = (["大表", "", "| n | name |", "| --- | --- |"] + rows).joined(separator: "\n")
+        let drafts = splitter.split(long, page: 1)
+        #expect(drafts.first?.text.hasPrefix("大表\n\n| n | name |\n| --- | --- |\n| 1 | item 1 |") == true, "\(drafts.first?.text ?? "")")
+        #expect(drafts.first?.start == 0)
+        #expect(drafts.dropFirst().allSatisfy { $0.text.hasPrefix("| n | name |") })
+        #expect(drafts.allSatisfy { $0.text.unicodeScalars.count <= 60 })
+    }
+
     @Test func pipesWithoutASeparatorLineAreNotATable() {
         let text = "| not a table |\n| just pipes |"
         #expect(splitter.split(text, page: 1) == inner.split(text, page: 1))

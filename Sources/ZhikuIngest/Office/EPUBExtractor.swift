@@ -11,13 +11,16 @@ public struct EPUBExtractor: DocumentExtractor {
     public func extract(_ file: SourceFile, progress: @escaping @Sendable (ExtractionProgress) -> Void) async throws
         -> ExtractedDocument {
         var zip = try ZipContainer(url: file.url, fileName: file.name)
-        let container = try XMLEvents.read(try zip.requiredData("META-INF/container.xml"), part: "META-INF/container.xml",
+        // Paths inside the book are relative to its root folder (the archive's top, or the one folder zipped).
+        let root = zip.packageRoot(marker: "META-INF/container.xml") ?? ""
+        let container = try XMLEvents.read(try zip.requiredData(root + "META-INF/container.xml"), part: "META-INF/container.xml",
                                            fileName: file.name)
-        guard let package = container.lazy.compactMap({ event -> String? in
+        guard let packagePath = container.lazy.compactMap({ event -> String? in
             if case .start("rootfile", let a) = event { a["full-path"] } else { nil }
         }).first else {
             throw ZhikuError.extractionFailed("'\(file.name)': its container names no package document")
         }
+        let package = root + packagePath
         let folder = (package as NSString).deletingLastPathComponent
         var manifest: [String: (href: String, type: String)] = [:], spine: [String] = []
         let events = try XMLEvents.read(try zip.requiredData(package), part: package, fileName: file.name)
@@ -34,7 +37,7 @@ public struct EPUBExtractor: DocumentExtractor {
             let path = OfficePackage.resolve(item.href, from: folder)
             guard let data = try zip.data(path) else { continue }
             let html = try TextDecoding.decode([UInt8](data)).text
-            var page = HTMLText.convert(html)
+            var page = HTMLText.convert(html, withTitle: false)
             if page.text.unicodeScalars.allSatisfy({ $0.properties.isWhitespace }) { continue }
             page.number = pages.count + 1
             pages.append(page)

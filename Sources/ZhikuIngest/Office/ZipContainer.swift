@@ -52,6 +52,16 @@ struct ZipContainer {
     /// Whether the container has a part at `path`.
     func contains(_ path: String) -> Bool { entries[path] != nil }
 
+    /// The folder a package's parts sit in: "" when `marker` (a part every such package has) is at the top;
+    /// "X/" when the archive was made by zipping a folder X rather than its contents — every part under X/ and
+    /// `X/marker` there (Debian's debian-edu-doc EPUBs are made this way; readers open them). Nil otherwise.
+    func packageRoot(marker: String) -> String? {
+        if contains(marker) { return "" }
+        let tops = Set(entries.keys.map { $0.prefix { $0 != "/" } })
+        guard tops.count == 1, let top = tops.first, !top.isEmpty, contains(top + "/" + marker) else { return nil }
+        return top + "/"
+    }
+
     /// The inflated bytes of the part at `path` (nil when there is none).
     mutating func data(_ path: String) throws -> Data? {
         guard let entry = entries[path] else { return nil }
