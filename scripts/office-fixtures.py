@@ -3,7 +3,7 @@
 wild (python-docx, openpyxl, python-pptx, EbookLib from PyPI), and hostile containers with the standard library.
 
 usage: office-fixtures.py KIND PATH
-KIND: docx xlsx pptx epub csv-gbk odt ods odp | bomb-docx dtd-docx truncated-docx fake-docx encrypted-doc
+KIND: docx xlsx pptx epub csv-gbk odt ods odp docx-zh-travel xlsx-zh-purchases | bomb-docx dtd-docx truncated-docx fake-docx encrypted-doc
       | docx-large xlsx-large pptx-large (the extraction benchmark's documents)
 The stdlib kinds run on any Python 3; the others need scripts/setup.sh --tests's venv.
 """
@@ -294,6 +294,76 @@ def minimal_docx(document_xml):
     return buf.getvalue()
 
 
+def docx_zh_travel(path):
+    """A Chinese company regulation as such offices write them: chapters and articles, a standards table whose
+    city class cells are merged down, dates in Chinese."""
+    import docx
+    d = docx.Document()
+    d.core_properties.title = "差旅费报销管理办法"
+    d.core_properties.author = "财务部"
+    d.add_heading("差旅费报销管理办法", level=0)
+    d.add_paragraph("（二〇二三年四月十日经总经理办公会审议通过，自二〇二三年五月一日起施行）")
+    d.add_heading("第一章　总则", level=1)
+    d.add_paragraph("第一条　为规范公司差旅费管理，厉行节约，根据国家有关规定，结合本公司实际，制定本办法。")
+    d.add_paragraph("第二条　本办法适用于公司全体在职员工因公出差所发生的城市间交通费、住宿费、伙食补助费和市内交通费。")
+    d.add_heading("第二章　住宿标准", level=1)
+    d.add_paragraph("第三条　出差人员应当在职务级别对应的住宿费标准限额内，选择安全、经济、便捷的宾馆住宿。标准如下表（单位：元/人·天）：")
+    table = d.add_table(rows=5, cols=4)
+    rows = [["城市类别", "职务级别", "住宿费上限", "伙食补助"],
+            ["一类城市（北京、上海、广州、深圳）", "部门经理及以上", "800", "100"],
+            ["", "其他员工", "600", "100"],
+            ["二类城市（省会及计划单列市）", "部门经理及以上", "600", "80"],
+            ["", "其他员工", "450", "80"]]
+    for r, row in enumerate(rows):
+        for c, text in enumerate(row):
+            if text:
+                table.cell(r, c).text = text
+    table.cell(1, 0).merge(table.cell(2, 0))
+    table.cell(3, 0).merge(table.cell(4, 0))
+    d.add_paragraph("第四条　超出标准部分由出差人员自理，确因会议等原因统一安排住宿的，凭会议通知据实报销。")
+    d.add_heading("第三章　报销流程", level=1)
+    d.add_paragraph("第五条　出差人员应当在出差结束后十个工作日内，填写差旅费报销单，经部门负责人签字后送财务部审核。")
+    d.add_paragraph("第六条　逾期三十日未报销的，财务部不再受理，特殊情况须经分管副总经理批准。")
+    d.save(path)
+
+
+def xlsx_zh_purchases(path):
+    """A Chinese purchase ledger: a merged title row above the column names, suppliers merged down over their
+    rows, dates as dates, amounts as formulas with cached values, a second sheet of suppliers."""
+    import openpyxl
+    wb = openpyxl.Workbook()
+    wb.properties.title = "2023年度办公用品采购台账"
+    ws = wb.active
+    ws.title = "采购明细"
+    ws.append(["2023年度办公用品采购台账"])
+    ws.merge_cells("A1:G1")
+    ws.append(["日期", "供应商", "物品", "数量", "单价（元）", "金额（元）", "经办人"])
+    rows = [(datetime.date(2023, 1, 9), "晨光文具有限公司", "签字笔", 200, 2.5, "王芳"),
+            (datetime.date(2023, 1, 9), None, "笔记本", 100, 8, "王芳"),
+            (datetime.date(2023, 2, 20), "得力办公用品公司", "订书机", 30, 25, "李强"),
+            (datetime.date(2023, 3, 15), "华北纸业贸易公司", "A4 打印纸", 50, 32, "赵敏"),
+            (datetime.date(2023, 3, 15), None, "A3 打印纸", 10, 58, "赵敏"),
+            (datetime.date(2023, 4, 3), "晨光文具有限公司", "文件夹", 120, 6.5, "王芳")]
+    for i, (day, supplier, item, count, price, person) in enumerate(rows):
+        r = i + 3
+        ws.append([day, supplier, item, count, price, None, person])
+        ws.cell(row=r, column=1).number_format = "yyyy-mm-dd"
+        ws.cell(row=r, column=6).value = f"=D{r}*E{r}"
+    ws.merge_cells("B3:B4")
+    ws.merge_cells("B6:B7")
+    wb.save(path)
+    # openpyxl writes formulas with empty cached values (<v></v>); fill them in as Excel would have saved them.
+    with zipfile.ZipFile(path) as z:
+        parts = {n: z.read(n) for n in z.namelist()}
+    sheet = parts["xl/worksheets/sheet1.xml"].decode()
+    for i, (_, _, _, count, price, _) in enumerate(rows):
+        sheet = sheet.replace(f"<f>D{i + 3}*E{i + 3}</f><v></v>", f"<f>D{i + 3}*E{i + 3}</f><v>{count * price:g}</v>")
+    parts["xl/worksheets/sheet1.xml"] = sheet.encode()
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, data in parts.items():
+            z.writestr(name, data)
+
+
 def main():
     kind, path = sys.argv[1], sys.argv[2]
     if kind == "docx": docx(path)
@@ -304,6 +374,8 @@ def main():
     elif kind == "odt": odt(path)
     elif kind == "ods": ods(path)
     elif kind == "odp": odp(path)
+    elif kind == "docx-zh-travel": docx_zh_travel(path)
+    elif kind == "xlsx-zh-purchases": xlsx_zh_purchases(path)
     elif kind == "docx-large": docx_large(path)
     elif kind == "xlsx-large": xlsx_large(path)
     elif kind == "pptx-large": pptx_large(path)

@@ -14,6 +14,24 @@ enum DocumentBlock: Sendable, Equatable {
     /// An explicit page break (or the end of a slide or sheet).
     case pageBreak
 
+    /// A worksheet as blocks: its name as a heading, then its rows as a numbered table. Title rows at the top — a
+    /// row whose cells all say one thing, like a merged "2023年度采购台账" across the sheet — are paragraphs before
+    /// the table, so the row of column names below them is the header each chunk repeats.
+    static func sheet(name: String, rows: [[String]], numbers: [Int]) -> [DocumentBlock] {
+        var blocks: [DocumentBlock] = [.heading(level: 1, text: name)]
+        var first = 0
+        while rows.count - first > 2 {
+            let values = Set(rows[first].map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }.filter { !$0.isEmpty })
+            guard values.count == 1, let title = values.first else { break }
+            blocks.append(.paragraph(title))
+            first += 1
+        }
+        if first < rows.count {
+            blocks.append(.numberedTable(rows: Array(rows[first...]), numbers: Array(numbers[min(first, numbers.count)...])))
+        }
+        return blocks
+    }
+
     /// The blocks as pages: blocks separated by blank lines, headings recorded with their code-point offsets, tables
     /// as Markdown tables. Pages end at page breaks; a document without any is cut before each heading of the
     /// highest level present (its sections become its "pages"), or, with no headings either, is one page.

@@ -153,6 +153,10 @@ public struct DocxExtractor: DocumentExtractor {
             case .start("tbl", _) where paragraphs.isEmpty: tables.startTable()
             case .start("tr", _) where paragraphs.isEmpty: tables.startRow()
             case .start("tc", _) where paragraphs.isEmpty: tables.startCell()
+            case .start("gridSpan", let a) where paragraphs.isEmpty:
+                tables.mergeCell(columns: Int(a["w:val"] ?? a["val"] ?? "1"))
+            case .start("vMerge", let a) where paragraphs.isEmpty:
+                tables.mergeCell(continuesAbove: (a["w:val"] ?? a["val"] ?? "continue") == "continue")
             case .end("tc") where paragraphs.isEmpty: tables.endCell()
             case .end("tr") where paragraphs.isEmpty: tables.endRow()
             case .end("tbl") where paragraphs.isEmpty: if let rows = tables.endTable() { blocks.append(.table(rows)) }

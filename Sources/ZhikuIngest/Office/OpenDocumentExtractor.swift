@@ -106,13 +106,13 @@ public struct OpenDocumentExtractor: DocumentExtractor {
     static func sheets(_ events: [XMLEvent], maximumCells: Int, fileName: String) throws -> [DocumentBlock] {
         var blocks: [DocumentBlock] = []
         var name = "", rows: [[String]] = [], numbers: [Int] = [], row: [String] = [], cell = Paragraph(), inCell = false
-        var rowRepeat = 1, cellRepeat = 1, cells = 0, depth = 0, rowNumber = 0
+        var rowRepeat = 1, cellRepeat = 1, cells = 0, depth = 0, rowNumber = 0, sheets = 0
         var merges: [(row: Int, column: Int, rows: Int, columns: Int)] = []
         for event in events {
             switch event {
             case .start("table", let a):
                 depth += 1
-                if depth == 1 { name = a["name"] ?? "Sheet \(blocks.count / 3 + 1)"; rows = []; numbers = []; merges = []; rowNumber = 0 }
+                if depth == 1 { sheets += 1; name = a["name"] ?? "Sheet \(sheets)"; rows = []; numbers = []; merges = []; rowNumber = 0 }
             case .end("table"):
                 depth -= 1
                 guard depth == 0 else { continue }
@@ -122,8 +122,7 @@ public struct OpenDocumentExtractor: DocumentExtractor {
                         for c in m.column..<(m.column + m.columns) where c < rows[r].count && rows[r][c].isEmpty { rows[r][c] = value }
                     }
                 }
-                blocks.append(.heading(level: 1, text: name))
-                if !rows.isEmpty { blocks.append(.numberedTable(rows: rows, numbers: numbers)) }
+                blocks += DocumentBlock.sheet(name: name, rows: rows, numbers: numbers)
                 blocks.append(.pageBreak)
             case .start("table-row", let a) where depth == 1:
                 row = []

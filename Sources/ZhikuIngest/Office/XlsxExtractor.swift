@@ -42,8 +42,7 @@ public struct XlsxExtractor: DocumentExtractor {
             let events = try XMLEvents.read(data, part: sheet.part, fileName: file.name)
             let rows = try Self.rows(events, strings: strings, formats: formats, date1904: date1904, cells: &cells,
                                      maximumCells: maximumCells, fileName: file.name)
-            blocks.append(.heading(level: 1, text: sheet.name))
-            if !rows.isEmpty { blocks.append(.numberedTable(rows: rows.map(\.cells), numbers: rows.map(\.number))) }
+            blocks += DocumentBlock.sheet(name: sheet.name, rows: rows.map(\.cells), numbers: rows.map(\.number))
             blocks.append(.pageBreak)
             progress(.init(pagesDone: index + 1, pagesTotal: sheets.count))
         }

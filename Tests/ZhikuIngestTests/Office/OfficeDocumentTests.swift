@@ -94,6 +94,28 @@ import ZhikuTestSupport
         }
     }
 
+    /// A Chinese regulation: chapters as sections, the table's city classes merged down read into every row.
+    @Test func aChineseRegulationKeepsItsChaptersAndMergedCells() async throws {
+        let folder = TemporaryFolder()
+        let document = try await Self.read(try OfficeFixtures.make("docx-zh-travel", named: "差旅费报销管理办法.docx", in: folder), as: .docx)
+        #expect(document.pages.map { $0.headings.first?.title } == ["差旅费报销管理办法", "第一章　总则", "第二章　住宿标准", "第三章　报销流程"])
+        let table = document.pages[2].text
+        #expect(table.contains("| 一类城市（北京、上海、广州、深圳） | 其他员工 | 600 | 100 |"), "\(table)")
+        #expect(table.contains("| 二类城市（省会及计划单列市） | 其他员工 | 450 | 80 |"))
+        #expect(document.metadata?.author == "财务部")
+    }
+
+    /// A Chinese ledger: the merged title row above the column names is a line before the table, not its header;
+    /// merged suppliers, dates and formulas' values in every row; rows cited as Excel numbers them.
+    @Test func aChinesePurchaseLedgerHasItsTitleAboveItsHeader() async throws {
+        let folder = TemporaryFolder()
+        let document = try await Self.read(try OfficeFixtures.make("xlsx-zh-purchases", named: "采购台账.xlsx", in: folder), as: .xlsx)
+        let lines = document.pages[0].text.split(separator: "\n").map(String.init)
+        #expect(Array(lines.prefix(3)) == ["采购明细", "2023年度办公用品采购台账", "| 日期 | 供应商 | 物品 | 数量 | 单价（元） | 金额（元） | 经办人 |"], "\(lines)")
+        #expect(lines.contains("| 2023-03-15 | 华北纸业贸易公司 | A3 打印纸 | 10 | 58 | 580 | 赵敏 |"))
+        #expect(document.pages[0].rows?.map(\.number) == [2, 3, 4, 5, 6, 7, 8])
+    }
+
     @Test func aPresentationIsASlidePerPageWithTitlesTablesAndNotes() async throws {
         let folder = TemporaryFolder()
         let url = try OfficeFixtures.make("pptx", named: "汇报.pptx", in: folder)
