@@ -216,8 +216,10 @@ public struct Answerer: Sendable {
         } else {
             messages = plainChat(request, model: model)
         }
+        // Each [n] the model writes is checked against the sources as it streams.
+        var corrector = kb == nil ? nil : CitationCorrector(sources: progress.sourceTexts)
         try await generate(ChatRequest(messages: messages, maxTokens: request.maxTokens, sampling: request.sampling),
-                           with: model, for: request, continuation, &progress)
+                           with: model, for: request, correcting: &corrector, continuation, &progress)
         var finishReason: FinishReason?
         if kb != nil {
             let verdict = Self.check(progress.answer, sources: progress.sourceTexts, question: request.question)
@@ -251,8 +253,9 @@ public struct Answerer: Sendable {
     }
 
     /// Stage 5: a fair turn at the model (the client hears its place while it waits), then the model's tokens as
-    /// they come.
+    /// they come, each `[n]` checked against the sources on its way (``CitationCorrector``).
     private func generate(_ chat: ChatRequest, with model: any ChatModel, for request: Request,
+                          correcting corrector: inout CitationCorrector?,
                           _ continuation: AsyncThrowingStream<AnswerEvent, any Error>.Continuation,
                           _ progress: inout Progress) async throws {
         let turn = try await runtime.answerQueues.queue(for: model).turn(for: request.queueOwner) { position in
@@ -265,11 +268,16 @@ public struct Answerer: Sendable {
                 continuation.yield(.progress(done: done, total: total))
             case .text(let piece):
                 if progress.firstTokenMs == nil { progress.firstTokenMs = progress.elapsedMs }
-                progress.answer += piece
-                continuation.yield(.token(piece))
+                let shown = corrector?.feed(piece) ?? piece
+                progress.answer += shown
+                if !shown.isEmpty { continuation.yield(.token(shown)) }
             case .done(let usage):
                 progress.usage = usage
             }
+        }
+        if let rest = corrector?.finish(), !rest.isEmpty {
+            progress.answer += rest
+            continuation.yield(.token(rest))
         }
         try Task.checkCancellation()
     }

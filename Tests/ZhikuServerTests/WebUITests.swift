@@ -267,6 +267,71 @@ import ZhikuTestSupport
         }
     }
 
+    /// A Chinese team's Word regulation and Excel ledger (merged cells, a title row, dates, formulas), uploaded in
+    /// the Chinese page and asked about in Chinese: each answer has the fact and cites the passage that holds it —
+    /// the Word file's page and chapter, the ledger's sheet and rows.
+    @Test func chineseWordAndExcelFilesAnsweredWithTheirSources() async throws {
+        if Self.modelMissing {
+            try Skip.now("model \(LlamaGenerator.defaultModelID) not found (scripts/fetch-models.sh fetches it)")
+        }
+        let files = TemporaryFolder()
+        let regulation = try OfficeFixtures.make("docx-zh-travel", named: "差旅费报销管理办法.docx", in: files)
+        let ledger = try OfficeFixtures.make("xlsx-zh-purchases", named: "采购台账.xlsx", in: files)
+        try await withBrowser("office-zh") { browser, server in
+            let base = "http://127.0.0.1:\(server.port)/"
+            try await start(browser, base)
+            try await browser.execute("localStorage.setItem('zhiku.lang', 'zh')")
+            _ = try await server.json(.POST, "/api/kbs", ["name": "办公"])
+            // Reloaded: the page in Chinese, on the new knowledge base.
+            try await browser.execute("location.hash = '#/kb/1'; location.reload()")
+            try await browser.wait(until: """
+                return document.body.dataset.ready === 'true' && document.documentElement.lang === 'zh-CN'
+                  && document.getElementById('kb-title').textContent === '办公'
+                """, timeout: 60, "the knowledge base's page in Chinese")
+            let input = try await browser.wait(for: "#file-input", visible: false)
+            try await browser.type("\(regulation.path)\n\(ledger.path)", into: input)
+            try await browser.wait(until: "return document.querySelectorAll('#uploads .upload.done').length === 2", timeout: 240,
+                                   "both files to be ingested")
+            try await shot(browser, "12-office-files-zh")
+
+            /// Asks `question` in a new chat; returns the answer's text and the chips of the sources it cites.
+            func ask(_ question: String) async throws -> (answer: String, cited: [String]) {
+                try await browser.click("#new-chat")
+                try await browser.wait(until: "return document.querySelectorAll('#messages .msg').length === 0", "an empty chat")
+                try await browser.click("#chat-kb")
+                try await browser.click("#chat-kb option[value='1']")
+                try await browser.type(question + "\u{E007}", into: try await browser.wait(for: "#prompt"))
+                try await browser.wait(until: """
+                    const m = document.querySelector('.msg.assistant:last-child');
+                    return m && !m.querySelector('.cursor') && document.getElementById('stop').hidden && m.querySelector('.cites')
+                    """, timeout: 240, "the answer to \(question)")
+                let answer = try await browser.text(".msg.assistant:last-child .content")
+                let cited = try await browser.execute("""
+                    const m = document.querySelector('.msg.assistant:last-child');
+                    const ns = [...new Set([...m.querySelectorAll('.content a.cite')].map(a => a.dataset.n))];
+                    return ns.map(n => m.querySelector(`.cites .chip[data-n="${n}"]`)?.textContent ?? `missing ${n}`);
+                    """) as? [String] ?? []
+                return (answer, cited)
+            }
+
+            let stay = try await ask("出差到一类城市，普通员工住宿每晚最多报销多少钱？")
+            #expect(stay.answer.contains("600"), "\(stay.answer)")
+            #expect(!stay.cited.isEmpty && stay.cited.allSatisfy { $0.contains("差旅费报销管理办法.docx · 第 3 页") }, "\(stay.cited)")
+            try await browser.click(".msg.assistant:last-child .content a.cite")
+            try await browser.wait(until: """
+                const s = document.querySelector('#panel .source.active');
+                return s && s.textContent.includes('第二章') && s.querySelector('mark')?.textContent.includes('| 600 |')
+                """, "the cited table in the sources panel")
+            try await shot(browser, "13-word-answer-zh")
+
+            let supplier = try await ask("2023年3月15日的打印纸是从哪家供应商采购的？")
+            #expect(supplier.answer.contains("华北纸业"), "\(supplier.answer)")
+            #expect(!supplier.cited.isEmpty && supplier.cited.allSatisfy { $0.contains("采购台账.xlsx · 采购明细 · 第 2–8 行") }, "\(supplier.cited)")
+            try await shot(browser, "14-excel-answer-zh")
+            #expect(try await severeConsoleEntries(browser) == [], "no console errors")
+        }
+    }
+
     @Test func signInThenWorkWithTheSessionsCSRFToken() async throws {
         try await withBrowser("sign-in", auth: true) { browser, server in
             let password = try #require(try await server.runtime.createFirstAdmin())

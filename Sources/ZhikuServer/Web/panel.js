@@ -95,7 +95,11 @@ async function highlightInPage(textNode, kbId, citation) {
   if (!cited.trim()) return;
   const mark = el('mark', '', cited);
   textNode.replaceChildren(document.createTextNode(before), mark, document.createTextNode(after));
-  mark.scrollIntoView({ block: 'nearest' });
+  // Scrolls the passage's own box to the cited text, not the panel; the source the reader opened is brought back
+  // into view as the others above it fill in and change height.
+  textNode.scrollTop += mark.getBoundingClientRect().top - textNode.getBoundingClientRect().top - 8;
+  const active = textNode.closest('.sources')?.querySelector('.source.active');
+  if (active) active.scrollIntoView({ block: 'start' });
 }
 
 /** Shows a file's extracted text, page by page. */
