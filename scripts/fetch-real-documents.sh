@@ -17,6 +17,7 @@ files=(
   "aprx=2.9.1-1|usr/share/doc/aprx/aprx-manual-pics.odp|aprx-manual-pics.odp|acf56647a5b1a69e7e82c8b6ae6ec3b58d8766c4fc266b9ccfd4aeea4ec07ef9"
   "golang-github-gabriel-vasile-mimetype-dev=1.4.1+dfsg1-2|usr/share/gocode/src/github.com/gabriel-vasile/mimetype/testdata/ods.ods|mimetype-testdata.ods|a522fb905231399cf7f032ce6b7dd74a56956b34ccdd671bca388b278cb87a0b"
   "debian-edu-doc-zh-cn=2.12.23~deb12u1|usr/share/doc/debian-edu-doc-zh-cn/debian-edu-bookworm-manual.epub|debian-edu-bookworm-manual.zh-cn.epub|67d6ddcf3709e9c6b832ff5a3c066128e115c8e2896be18f6a3c99e7912209dd"
+  "syncplay=1.6.9+repack1-7|usr/lib/python3/dist-packages/syncplay/resources/license.rtf|syncplay-license.rtf|134a401aaf243779271297676348a4c691c93d8a406c4620e29a95b967a606a1"
   "caja-mediainfo=1.0.4+repack1-1|usr/share/caja-python/extensions/caja-mediainfo-tab/locale/zh_CN.csv|caja-mediainfo.zh_CN.csv|6fcb76cea634bcbed48b1f12033b63c789196a859a77f18eacf219317a98e07b"
 )
 

@@ -3,7 +3,7 @@
 wild (python-docx, openpyxl, python-pptx, EbookLib from PyPI), and hostile containers with the standard library.
 
 usage: office-fixtures.py KIND PATH
-KIND: docx xlsx pptx epub csv-gbk odt ods odp docx-zh-travel xlsx-zh-purchases | bomb-docx dtd-docx truncated-docx fake-docx encrypted-doc
+KIND: docx xlsx pptx epub csv-gbk odt ods odp docx-zh-travel xlsx-zh-purchases rtf-wordpad-zh rtf-word | bomb-docx dtd-docx truncated-docx fake-docx encrypted-doc
       | docx-large xlsx-large pptx-large (the extraction benchmark's documents)
 The stdlib kinds run on any Python 3; the others need scripts/setup.sh --tests's venv.
 """
@@ -364,6 +364,48 @@ def xlsx_zh_purchases(path):
             z.writestr(name, data)
 
 
+def rtf_hex(text, encoding):
+    """Text as RTF writes it in a code page: ASCII as is (braces and backslashes escaped), the rest as \\'hh."""
+    out = []
+    for ch in text:
+        if ch in "\\{}":
+            out.append("\\" + ch)
+        elif ord(ch) < 128:
+            out.append(ch)
+        else:
+            out.extend("\\'%02x" % b for b in ch.encode(encoding))
+    return "".join(out)
+
+
+def rtf_wordpad_zh(path):
+    """As Chinese WordPad saves a document: code page 936, a GBK font, every Chinese character as two \\'hh bytes."""
+    body = [rtf_hex("差旅费报销管理办法", "gbk"), rtf_hex("第一条　出差人员应当在出差结束后十个工作日内报销。", "gbk"),
+            rtf_hex("第二条　一类城市住宿费上限为每晚 600 元。", "gbk")]
+    rtf = ("{\\rtf1\\ansi\\ansicpg936\\deff0\\nouicompat\\deflang1033\\deflangfe2052{\\fonttbl{\\f0\\fnil\\fcharset134 "
+           + rtf_hex("宋体", "gbk") + ";}}\n{\\*\\generator Riched20 10.0.19041}\\viewkind4\\uc1 \n\\pard\\sa200\\sl276\\slmult1\\f0\\fs22\\lang2052 "
+           + "\\par\n".join(body) + "\\par\n}\n")
+    open(path, "w", encoding="ascii").write(rtf)
+
+
+def rtf_word(path):
+    """As Word saves one: \\uN escapes with ? stand-ins, an info group, a heading by outline level, a table, a
+    picture, a page break, a field whose result is kept and whose instruction is not."""
+    def u(text):
+        return "".join(ch if ord(ch) < 128 else "\\u%d?" % (ord(ch) if ord(ch) < 32768 else ord(ch) - 65536) for ch in text)
+    rtf = ("{\\rtf1\\ansi\\ansicpg1252\\uc1\\deff0{\\fonttbl{\\f0\\froman\\fcharset0 Times New Roman;}{\\f1\\fnil\\fcharset134 SimSun;}}"
+           "{\\colortbl;\\red0\\green0\\blue0;}{\\stylesheet{\\s1 heading 1;}}"
+           "{\\info{\\title " + u("采购制度") + "}{\\author " + u("财务部") + "}{\\company ACME}}\n"
+           "{\\header \\pard RUNNING HEADER\\par}"
+           "\\pard\\s1\\outlinelevel0\\f1 " + u("第一章 总则") + "\\par\n"
+           "\\pard\\f0 Caf\\'e9 costs \\ldblquote low\\rdblquote  {\\b bold} text\\emdash see {\\field{\\*\\fldinst HYPERLINK \"http://x\"}{\\fldrslt the site}}.\\par\n"
+           "{\\*\\shppict{\\pict\\pngblip 89504e470d0a1a0a}}"
+           "\\trowd\\cellx2000\\cellx4000\\pard\\intbl " + u("物品") + "\\cell " + u("数量") + "\\cell\\row\n"
+           "\\trowd\\cellx2000\\cellx4000\\pard\\intbl " + u("打印纸") + "\\cell 50\\cell\\row\n"
+           "\\pard After the table \\u55357?\\u56832? done.\\par\n"
+           "\\page\\pard Second page.\\par}")
+    open(path, "w", encoding="ascii").write(rtf)
+
+
 def main():
     kind, path = sys.argv[1], sys.argv[2]
     if kind == "docx": docx(path)
@@ -376,6 +418,8 @@ def main():
     elif kind == "odp": odp(path)
     elif kind == "docx-zh-travel": docx_zh_travel(path)
     elif kind == "xlsx-zh-purchases": xlsx_zh_purchases(path)
+    elif kind == "rtf-wordpad-zh": rtf_wordpad_zh(path)
+    elif kind == "rtf-word": rtf_word(path)
     elif kind == "docx-large": docx_large(path)
     elif kind == "xlsx-large": xlsx_large(path)
     elif kind == "pptx-large": pptx_large(path)

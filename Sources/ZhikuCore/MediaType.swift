@@ -25,6 +25,7 @@ public enum MediaType: String, Sendable, Codable, CaseIterable {
     case odt = "application/vnd.oasis.opendocument.text"
     case ods = "application/vnd.oasis.opendocument.spreadsheet"
     case odp = "application/vnd.oasis.opendocument.presentation"
+    case rtf = "application/rtf"
     /// A zip container that is none of the document formats above.
     case zip = "application/zip"
     /// An OLE compound file: a legacy .doc/.xls/.ppt, or an Office document encrypted with a password.

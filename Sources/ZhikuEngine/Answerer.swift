@@ -217,7 +217,7 @@ public struct Answerer: Sendable {
             messages = plainChat(request, model: model)
         }
         // Each [n] the model writes is checked against the sources as it streams.
-        var corrector = kb == nil ? nil : CitationCorrector(sources: progress.sourceTexts)
+        var corrector = kb == nil || !runtime.configuration.checksCitations ? nil : CitationCorrector(sources: progress.sourceTexts)
         try await generate(ChatRequest(messages: messages, maxTokens: request.maxTokens, sampling: request.sampling),
                            with: model, for: request, correcting: &corrector, continuation, &progress)
         var finishReason: FinishReason?

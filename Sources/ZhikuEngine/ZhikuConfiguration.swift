@@ -19,6 +19,7 @@ import ZhikuModels
 /// | `ZHIKU_NO_ANSWER_THRESHOLD` | `0.85` (cosine; see ``RetrievalSettings``) |
 /// | `ZHIKU_CHAT_MODEL` | `qwen2.5-1.5b-instruct` (built in; also `qwen2.5-0.5b-instruct`, `smollm2-135m-instruct`), a `.gguf` path, or a model of the server below |
 /// | `ZHIKU_WARM_CHAT_MODEL` | `1`: `zhiku serve` loads the default chat model at start; `0`: at the first question |
+/// | `ZHIKU_CITATION_CHECK` | `1`: each `[n]` of a sourced answer is checked against the sources as it streams (``CitationCorrector``); `0`: shown as the model wrote it |
 /// | `ZHIKU_PROMPT_TOKENS` | 1 024: the most prompt tokens the built-in model reads for one answer (sources beyond it are left out whole) |
 /// | `ZHIKU_MAX_QUESTION_CHARS` | 4 000: longer questions or chat messages are refused (400); a request's messages may hold 64 000 characters in all |
 /// | `ZHIKU_CHAT_URL`, `ZHIKU_CHAT_API_KEY` | unset; an OpenAI-compatible chat server (`http://host:port`) |
@@ -59,6 +60,8 @@ public struct ZhikuConfiguration: Sendable {
     public var promptTokens = 1024
     /// Load the default chat model when the server starts (``ChatModelWarmUp``) rather than at the first question.
     public var warmUpChatModel = false
+    /// Whether the `[n]` of sourced answers are checked as they stream (``CitationCorrector``).
+    public var checksCitations = true
     /// The longest question or chat message, in characters.
     public var maxQuestionCharacters = 4000
     /// The most characters all messages of one request may hold.
@@ -141,6 +144,7 @@ public struct ZhikuConfiguration: Sendable {
         if let model = environment["ZHIKU_CHAT_MODEL"], !model.isEmpty { c.chatModel = model }
         if let url = environment["ZHIKU_CHAT_URL"], !url.isEmpty { c.chatServerURL = url }
         c.warmUpChatModel = environment["ZHIKU_WARM_CHAT_MODEL"] != "0"
+        c.checksCitations = environment["ZHIKU_CITATION_CHECK"] != "0"
         if let tokens = environment["ZHIKU_PROMPT_TOKENS"].flatMap(Int.init), tokens >= 256 { c.promptTokens = tokens }
         if let n = environment["ZHIKU_MAX_QUESTION_CHARS"].flatMap(Int.init), n > 0 { c.maxQuestionCharacters = n }
         if let key = environment["ZHIKU_CHAT_API_KEY"], !key.isEmpty { c.chatServerAPIKey = key }

@@ -7,7 +7,7 @@ public struct ExtractorRegistry: Sendable {
     /// An empty registry.
     public init() {}
 
-    /// The built-in extractors: plain text, Markdown, HTML, CSV/TSV, Word, Excel, PowerPoint, EPUB, OpenDocument
+    /// The built-in extractors: plain text, Markdown, HTML, CSV/TSV, Word, Excel, PowerPoint, EPUB, RTF, OpenDocument
     /// (text, spreadsheet, presentation), PDF text layer,
     /// images read by `ocr` (nil: images are refused) in `ocrLanguages`, and audio transcribed by `speech` (nil:
     /// audio is refused); password-protected and legacy Office files are refused with their reason.
@@ -23,6 +23,7 @@ public struct ExtractorRegistry: Sendable {
         registry.register(XlsxExtractor())
         registry.register(PptxExtractor())
         registry.register(EPUBExtractor())
+        registry.register(RTFExtractor())
         registry.register(OpenDocumentExtractor())
         registry.register(OLECompoundRefusal())
         registry.register(PopplerPDFExtractor(ocr: ocr, ocrLanguages: ocrLanguages, maxPages: maxPDFPages))

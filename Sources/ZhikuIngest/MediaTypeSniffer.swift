@@ -67,6 +67,7 @@ public enum MediaTypeSniffer {
         if starts([0x1A, 0x45, 0xDF, 0xA3]) { return .webm }
         if starts(Array("ID3".utf8)) || (b.count >= 2 && b[0] == 0xFF && (b[1] & 0xE0) == 0xE0) { return .mp3 }
         if starts([0x50, 0x4B, 0x03, 0x04]) { return .zip }
+        if starts(Array("{\\rtf".utf8)) { return .rtf }
         if starts([0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1]) { return .oleCompound }
         return nil
     }

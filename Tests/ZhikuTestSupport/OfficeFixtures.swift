@@ -6,7 +6,7 @@ import Testing
 /// `scripts/setup.sh --tests` makes; without it a test that needs one is skipped.
 public enum OfficeFixtures {
     /// The kinds the standard library writes (no virtualenv needed).
-    static let standardLibraryKinds: Set<String> = ["bomb-docx", "dtd-docx", "truncated-docx", "fake-docx", "encrypted-doc"]
+    static let standardLibraryKinds: Set<String> = ["bomb-docx", "dtd-docx", "truncated-docx", "fake-docx", "encrypted-doc", "rtf-wordpad-zh", "rtf-word"]
 
     static var root: URL {
         URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()

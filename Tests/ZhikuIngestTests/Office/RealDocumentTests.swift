@@ -8,7 +8,8 @@ import ZhikuTestSupport
 /// scripts/fetch-real-documents.sh, which `scripts/setup.sh --tests` runs): a Word and a PowerPoint file from R's
 /// officer, two Excel workbooks from readxl (notes above and below the data, formulas, dates), an OpenDocument
 /// manual and slides from aprx, a spreadsheet from Go's mimetype test data, the Chinese Debian Edu manual as EPUB
-/// (zipped as its folder), and a Chinese semicolon-separated CSV with CRLF lines from caja-mediainfo.
+/// (zipped as its folder), a Chinese semicolon-separated CSV with CRLF lines from caja-mediainfo, and the Apache
+/// license as macOS TextEdit saves RTF, from syncplay.
 @Suite(.waitsOnProcesses) struct RealDocumentTests {
     static let folder = URL(fileURLWithPath: ProcessInfo.processInfo.environment["XDG_CACHE_HOME"] ?? NSHomeDirectory() + "/.cache")
         .appendingPathComponent("zhiku/real-docs")
@@ -116,5 +117,14 @@ import ZhikuTestSupport
         let mark = try #require(page.rows?.first { $0.number == 5 })
         let scalars = Array(page.text.unicodeScalars)
         #expect(String(String.UnicodeScalarView(scalars[mark.offset...].prefix(15))) == "| Language_Name")
+    }
+
+    @Test func theApacheLicenseAsTextEditSavesIt() async throws {
+        let document = try await read("syncplay-license.rtf", as: .rtf)
+        let text = texts(document)
+        #expect(text.hasPrefix("Apache License\n\nVersion 2.0, January 2004\n\nhttp://www.apache.org/licenses/"), "\(text.prefix(120))")
+        #expect(text.contains("TERMS AND CONDITIONS FOR USE, REPRODUCTION, AND DISTRIBUTION"))
+        #expect(text.contains("\"License\" shall mean the terms and conditions for use, reproduction,"))
+        #expect(!text.contains("Helvetica") && !text.contains("\\"), "no font table or control words")
     }
 }
