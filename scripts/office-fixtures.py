@@ -4,7 +4,7 @@ wild (python-docx, openpyxl, python-pptx, EbookLib from PyPI), and hostile conta
 
 usage: office-fixtures.py KIND PATH
 KIND: docx xlsx pptx epub csv-gbk odt ods odp docx-zh-travel xlsx-zh-purchases rtf-wordpad-zh rtf-word | bomb-docx dtd-docx truncated-docx fake-docx encrypted-doc
-      | docx-large xlsx-large pptx-large (the extraction benchmark's documents)
+      | docx-large xlsx-large pptx-large odt-large epub-large csv-large rtf-large (the extraction benchmark's documents)
 The stdlib kinds run on any Python 3; the others need scripts/setup.sh --tests's venv.
 """
 import datetime
@@ -151,6 +151,75 @@ def xlsx_large(path):
                    round(9.9 + i % 13 * 1.5, 2), datetime.date(2024, 1 + i % 12, 1 + i % 28), SENTENCES[i % 4]])
         ws.cell(row=i + 1, column=7).number_format = "yyyy-mm-dd"
     wb.save(path)
+
+
+def odt_large(path):
+    """200 pages as LibreOffice writes them: a heading, 20 paragraphs and a 10-row table each, soft page breaks."""
+    from odf.opendocument import OpenDocumentText
+    from odf.text import H, P, SoftPageBreak
+    from odf.table import Table, TableRow, TableCell
+    doc = OpenDocumentText()
+    for section in range(200):
+        doc.text.addElement(H(outlinelevel=1, text=f"第 {section + 1} 章 Section {section + 1}"))
+        for p in range(20):
+            doc.text.addElement(P(text=" ".join(SENTENCES[(section + p + k) % 4] for k in range(3))))
+        table = Table(name=f"T{section}")
+        for r in range(10):
+            tr = TableRow()
+            for c in range(4):
+                tc = TableCell()
+                tc.addElement(P(text=f"单元 {section}-{r}-{c}"))
+                tr.addElement(tc)
+            table.addElement(tr)
+        doc.text.addElement(table)
+        doc.text.addElement(SoftPageBreak())
+    doc.save(path)
+
+
+def epub_large(path):
+    """200 chapters of a heading and 20 paragraphs each, written by EbookLib."""
+    from ebooklib import epub as e
+    book = e.EpubBook()
+    book.set_identifier("zhiku-bench")
+    book.set_title("基准之书")
+    book.set_language("zh")
+    chapters = []
+    for i in range(200):
+        c = e.EpubHtml(title=f"第 {i + 1} 章", file_name=f"c{i}.xhtml", lang="zh")
+        paragraphs = "".join(f"<p>{' '.join(SENTENCES[(i + p + k) % 4] for k in range(3))}</p>" for p in range(20))
+        c.content = f"<html><body><h1>第 {i + 1} 章 Chapter {i + 1}</h1>{paragraphs}</body></html>"
+        book.add_item(c)
+        chapters.append(c)
+    book.toc = chapters
+    book.spine = chapters
+    book.add_item(e.EpubNcx())
+    book.add_item(e.EpubNav())
+    e.write_epub(path, book)
+
+
+def csv_large(path):
+    """10 000 rows × 8 columns, in GBK as Excel on Chinese Windows saves CSV."""
+    import csv
+    out = io.StringIO()
+    w = csv.writer(out)
+    w.writerow(["编号", "客户", "地区", "产品", "数量", "单价", "日期", "备注"])
+    for i in range(1, 10001):
+        w.writerow([i, f"客户{i % 97}", ["华东", "华北", "华南", "西部"][i % 4], f"产品 {i % 31}", i % 50 + 1,
+                    round(9.9 + i % 13 * 1.5, 2), f"2024-{1 + i % 12:02d}-{1 + i % 28:02d}", SENTENCES[i % 4]])
+    with open(path, "wb") as f:
+        f.write(out.getvalue().encode("gb18030"))
+
+
+def rtf_large(path):
+    """200 pages as Chinese WordPad writes them (GBK bytes as \\'hh): a heading and 20 paragraphs each."""
+    parts = ["{\\rtf1\\ansi\\ansicpg936\\deff0{\\fonttbl{\\f0\\fnil\\fcharset134 SimSun;}}\\uc1\\pard\\f0 "]
+    for section in range(200):
+        parts.append("\\pard\\outlinelevel0 " + rtf_hex(f"第 {section + 1} 章 Section {section + 1}", "gbk") + "\\par\n\\pard ")
+        for p in range(20):
+            parts.append(rtf_hex(" ".join(SENTENCES[(section + p + k) % 4] for k in range(3)), "gbk") + "\\par\n")
+        parts.append("\\page\n")
+    parts.append("}")
+    open(path, "w", encoding="ascii").write("".join(parts))
 
 
 def pptx_large(path):
@@ -423,6 +492,10 @@ def main():
     elif kind == "docx-large": docx_large(path)
     elif kind == "xlsx-large": xlsx_large(path)
     elif kind == "pptx-large": pptx_large(path)
+    elif kind == "odt-large": odt_large(path)
+    elif kind == "epub-large": epub_large(path)
+    elif kind == "csv-large": csv_large(path)
+    elif kind == "rtf-large": rtf_large(path)
     elif kind == "bomb-docx":
         open(path, "wb").write(minimal_docx(600 << 20))
     elif kind == "dtd-docx":

@@ -2,9 +2,10 @@ import Foundation
 import ZhikuCore
 import ZhikuIngest
 
-/// Extraction speed of Word, Excel and PowerPoint files at the size teams have them — a 200-page report with
-/// tables, a 10 000-row sheet, a 200-slide deck, Chinese and English — beside python-docx, openpyxl and
-/// python-pptx (what Python RAG tools read these formats with) on the same files, best of three runs each.
+/// Extraction speed of documents at the size teams have them — a 200-page report with tables (Word, OpenDocument),
+/// a 10 000-row sheet (Excel) and CSV (GBK), a 200-slide deck, a 200-chapter EPUB, 200 pages of Chinese WordPad RTF;
+/// Chinese and English — beside the Python libraries RAG tools read these formats with (python-docx, openpyxl,
+/// python-pptx, odfpy, EbookLib, csv, striprtf) on the same files, best of three runs each.
 enum OfficeBenchmarks {
     static let runs = 3
 
@@ -14,7 +15,11 @@ enum OfficeBenchmarks {
         var rows: [TableRow] = []
         for (kind, type, extractor, unit) in [("docx", MediaType.docx, DocxExtractor() as any DocumentExtractor, "pages"),
                                               ("xlsx", .xlsx, XlsxExtractor(), "rows"),
-                                              ("pptx", .pptx, PptxExtractor(), "slides")] {
+                                              ("pptx", .pptx, PptxExtractor(), "slides"),
+                                              ("odt", .odt, OpenDocumentExtractor(), "pages"),
+                                              ("epub", .epub, EPUBExtractor(), "chapters"),
+                                              ("csv", .csv, DelimitedTextExtractor(), "rows"),
+                                              ("rtf", .rtf, RTFExtractor(), "pages")] {
             let url = work.appendingPathComponent("bench.\(kind)")
             try runPython(python, [repository.appendingPathComponent("scripts/office-fixtures.py").path, "\(kind)-large", url.path])
             let size = (try FileManager.default.attributesOfItem(atPath: url.path)[.size] as? NSNumber)?.intValue ?? 0
@@ -27,7 +32,7 @@ enum OfficeBenchmarks {
             }
             let characters = document.pages.reduce(0) { $0 + $1.text.count }
             let units = switch kind {
-            case "xlsx": document.pages.reduce(0) { $0 + $1.text.split(separator: "\n").count { $0.hasPrefix("| ") } } - 2 * document.pages.count
+            case "xlsx", "csv": document.pages.reduce(0) { $0 + $1.text.split(separator: "\n").count { $0.hasPrefix("| ") } } - 2 * document.pages.count
             default: document.pages.count
             }
             let megabytes = Double(size) / 1_048_576
@@ -36,7 +41,9 @@ enum OfficeBenchmarks {
                                                Double(units) / best, unit, characters)))
             let reply = await peer("office_extract.py", [kind, url.path, "\(runs)"]) ?? [:]
             let peerSeconds = reply["seconds"] ?? .nan
-            let library = ["docx": "python-docx 1.1.2", "xlsx": "openpyxl 3.1.5 (read-only)", "pptx": "python-pptx 1.0.2"][kind]!
+            let library = ["docx": "python-docx 1.1.2", "xlsx": "openpyxl 3.1.5 (read-only)", "pptx": "python-pptx 1.0.2",
+                           "odt": "odfpy 1.4.1 (teletype)", "epub": "EbookLib 0.18 + html.parser", "csv": "Python csv (gb18030)",
+                           "rtf": "striprtf 0.0.35"][kind]!
             rows.append(TableRow(what: "", tool: library,
                                  value: String(format: "%.2f s, %.1f MB/s, %.0f %@/s, %d characters", peerSeconds, megabytes / peerSeconds,
                                                Double(units) / peerSeconds, unit, Int(reply["characters"] ?? 0))))

@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
-"""The extraction benchmark's peer: text out of a .docx, .xlsx or .pptx with the libraries most Python RAG tools
-use for them (python-docx, openpyxl, python-pptx): paragraphs and table cells, every cell value, every shape's text
-and the notes. Prints JSON: seconds (best of `runs`), characters extracted, units (paragraphs+tables, rows, slides).
+"""The extraction benchmark's peer: text out of a .docx, .xlsx, .pptx, .odt, .epub, .csv or .rtf with the libraries
+Python RAG tools use for them (python-docx, openpyxl, python-pptx, odfpy, EbookLib with the standard library's HTML
+parser, the csv module, striprtf): paragraphs and table cells, every cell value, every shape's text and the notes,
+every chapter's text, every record, the RTF's text. Prints JSON: seconds (best of `runs`), characters extracted,
+parts.
 
 usage: office_extract.py KIND PATH RUNS
 """
@@ -43,9 +45,51 @@ def pptx_text(path):
     return parts
 
 
+def odt_text(path):
+    from odf.opendocument import load
+    from odf import teletype, text
+    doc = load(path)
+    return [teletype.extractText(e) for e in doc.getElementsByType(text.P) + doc.getElementsByType(text.H)]
+
+
+def epub_text(path):
+    import ebooklib
+    from ebooklib import epub
+    from html.parser import HTMLParser
+
+    class Text(HTMLParser):
+        def __init__(self):
+            super().__init__()
+            self.parts = []
+
+        def handle_data(self, data):
+            self.parts.append(data)
+
+    book = epub.read_epub(path)
+    parts = []
+    for item in book.get_items_of_type(ebooklib.ITEM_DOCUMENT):
+        parser = Text()
+        parser.feed(item.get_content().decode("utf-8"))
+        parts.append("".join(parser.parts))
+    return parts
+
+
+def csv_text(path):
+    import csv
+    with open(path, encoding="gb18030", newline="") as f:
+        return [" | ".join(row) for row in csv.reader(f)]
+
+
+def rtf_text(path):
+    from striprtf.striprtf import rtf_to_text
+    with open(path, encoding="ascii") as f:
+        return [rtf_to_text(f.read(), encoding="gbk")]
+
+
 def main():
     kind, path, runs = sys.argv[1], sys.argv[2], int(sys.argv[3])
-    extract = {"docx": docx_text, "xlsx": xlsx_text, "pptx": pptx_text}[kind]
+    extract = {"docx": docx_text, "xlsx": xlsx_text, "pptx": pptx_text, "odt": odt_text, "epub": epub_text,
+               "csv": csv_text, "rtf": rtf_text}[kind]
     best, parts = None, []
     for _ in range(runs):
         start = time.perf_counter()

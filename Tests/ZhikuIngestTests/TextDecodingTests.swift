@@ -54,4 +54,13 @@ import ZhikuTestSupport
         #expect(text == "café ok")
         #expect(encoding == .latin1)
     }
+
+    /// Windows and old Mac line breaks become `\n`; everything else, multi-byte characters included, stays.
+    @Test func lineBreaksAreMadeUnix() {
+        #expect(SourceFile.unixLineBreaks("编号,名称\r\n1,苹果\r2,梨\n3,桃\r\n") == "编号,名称\n1,苹果\n2,梨\n3,桃\n")
+        #expect(SourceFile.unixLineBreaks("\r\r\n\n") == "\n\n\n")
+        let plain = "没有回车的文字\nline 2 😀"
+        #expect(SourceFile.unixLineBreaks(plain) == plain)
+    }
 }
+

@@ -12,7 +12,7 @@ enum MarkdownTable {
         var kept: [(index: Int, cells: [String])] = []
         for (index, row) in rows.enumerated() {
             let cells = row.map { cell in
-                cell.split(whereSeparator: \.isNewline).joined(separator: " ")
+                isClean(cell) ? cell : cell.split(whereSeparator: \.isNewline).joined(separator: " ")
                     .replacingOccurrences(of: "|", with: "\\|").trimmingCharacters(in: .whitespaces)
             }
             if cells.contains(where: { !$0.isEmpty }) { kept.append((index, cells)) }
@@ -30,5 +30,14 @@ enum MarkdownTable {
             sources.append(row.index)
         }
         return (lines, sources)
+    }
+
+    /// Whether a cell needs no cleaning: no pipe, no line break, no white space at either end (most cells; checked
+    /// by scalars, which is cheap, where the cleaning allocates three strings).
+    static func isClean(_ cell: String) -> Bool {
+        let scalars = cell.unicodeScalars
+        if let first = scalars.first, first.properties.isWhitespace { return false }
+        if let last = scalars.last, last.properties.isWhitespace { return false }
+        return !scalars.contains { $0 == "|" || ($0.value < 0x20 && $0 != "\t") || $0 == "\u{85}" || $0 == "\u{2028}" || $0 == "\u{2029}" }
     }
 }
