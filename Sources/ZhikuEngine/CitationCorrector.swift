@@ -68,7 +68,8 @@ public struct CitationCorrector {
             claim += marker
             return marker
         }
-        let checked = numbers.map(check)
+        let scores = self.scores()
+        let checked = numbers.map { Self.check($0, scores: scores) }
         defer { claim = "" }
         guard checked != numbers else { return marker }
         corrections += 1
@@ -76,22 +77,27 @@ public struct CitationCorrector {
         return "[" + checked.filter { seen.insert($0).inserted }.map(String.init).joined(separator: ", ") + "]"
     }
 
-    /// The source to cite for the current claim in place of `n`: `n` itself unless another source holds clearly
-    /// more of the claim (more than 1.5 times the weight), or `n` names no source.
-    func check(_ n: Int) -> Int {
+    /// How much of the current claim each source holds: the claim's units found in it, each weighted by how few
+    /// sources have it. Nil when the claim is too short to judge (under four units) or there are no sources.
+    func scores() -> [Double]? {
         let units = CitationRepair.units(claim)
-        guard units.count >= 4, !sources.isEmpty else { return n }
+        guard units.count >= 4, !sources.isEmpty else { return nil }
         var frequency: [String: Int] = [:]
         for unit in units {
             let count = sources.reduce(0) { $0 + ($1.contains(unit) ? 1 : 0) }
             if count > 0 { frequency[unit] = count }
         }
         let total = Double(sources.count)
-        let scores = sources.map { source in
+        return sources.map { source in
             frequency.reduce(0.0) { sum, entry in source.contains(entry.key) ? sum + log(1 + total / Double(entry.value)) : sum }
         }
-        guard let best = scores.indices.max(by: { scores[$0] < scores[$1] }), scores[best] > 0 else { return n }
-        guard (1...sources.count).contains(n) else { return best + 1 }
+    }
+
+    /// The source to cite in place of `n`, given each source's `scores` for the claim: `n` itself unless another
+    /// source holds clearly more of it (more than 1.5 times the weight), or `n` names no source.
+    static func check(_ n: Int, scores: [Double]?) -> Int {
+        guard let scores, let best = scores.indices.max(by: { scores[$0] < scores[$1] }), scores[best] > 0 else { return n }
+        guard (1...scores.count).contains(n) else { return best + 1 }
         return scores[n - 1] * 1.5 < scores[best] ? best + 1 : n
     }
 }

@@ -13,10 +13,7 @@ import ZhikuTestSupport
         // The procedure's later steps sit far below its heading: only the heading path ties them to "Flatpak".
         let steps = (1...40).map { "Step \($0): run the next command and check its output before going on." }.joined(separator: "\n\n")
         let markdown = "# Installation\n\nIntro.\n\n## Flatpak\n\n\(steps)\n"
-        let form = TestServer.multipart([(name: "guide.md", bytes: Array(markdown.utf8))])
-        let reply = try await server.request(.POST, "/api/kbs/docs/files", body: form.body, headers: [("Content-Type", form.contentType)])
-        let job = ((reply.json["uploads"] as? [[String: Any]])?.first?["job"] as? [String: Any])?["id"] as? Int
-        #expect(try await server.waitForJob(try #require(job))["status"] as? String == "succeeded")
+        #expect(try await server.ingest("guide.md", Array(markdown.utf8), into: "docs")["status"] as? String == "succeeded")
         let hits = try await server.request(.GET, "/api/kbs/docs/search?q=flatpak+step+39&mode=keyword&k=3").json["hits"] as? [[String: Any]] ?? []
         let top = try #require(hits.first)
         #expect(top["section"] as? String == "Installation › Flatpak")
@@ -30,10 +27,7 @@ import ZhikuTestSupport
         let docx = try OfficeFixtures.make("docx", named: "手册.docx", in: folder)
         let server = try await TestServer()
         _ = try await server.json(.POST, "/api/kbs", ["name": "docs", "embedding_model": "none"])
-        let form = TestServer.multipart([(name: "手册.docx", bytes: [UInt8](try Data(contentsOf: docx)))])
-        let reply = try await server.request(.POST, "/api/kbs/docs/files", body: form.body, headers: [("Content-Type", form.contentType)])
-        let job = ((reply.json["uploads"] as? [[String: Any]])?.first?["job"] as? [String: Any])?["id"] as? Int
-        #expect(try await server.waitForJob(try #require(job))["status"] as? String == "succeeded")
+        #expect(try await server.ingest("手册.docx", [UInt8](try Data(contentsOf: docx)), into: "docs")["status"] as? String == "succeeded")
         let files = try await server.request(.GET, "/api/kbs/docs/files").json["files"] as? [[String: Any]] ?? []
         let metadata = files.first?["metadata"] as? [String: Any]
         #expect(metadata?["title"] as? String == "安装手册")
@@ -51,10 +45,7 @@ import ZhikuTestSupport
         let xlsx = try OfficeFixtures.make("xlsx", named: "销售.xlsx", in: folder)
         let server = try await TestServer()
         _ = try await server.json(.POST, "/api/kbs", ["name": "sheets", "embedding_model": "none"])
-        let form = TestServer.multipart([(name: "销售.xlsx", bytes: [UInt8](try Data(contentsOf: xlsx)))])
-        let reply = try await server.request(.POST, "/api/kbs/sheets/files", body: form.body, headers: [("Content-Type", form.contentType)])
-        let job = ((reply.json["uploads"] as? [[String: Any]])?.first?["job"] as? [String: Any])?["id"] as? Int
-        #expect(try await server.waitForJob(try #require(job))["status"] as? String == "succeeded")
+        #expect(try await server.ingest("销售.xlsx", [UInt8](try Data(contentsOf: xlsx)), into: "sheets")["status"] as? String == "succeeded")
 
         let hits = try await server.request(.GET, "/api/kbs/sheets/search?q=%E7%89%A9%E5%93%811500&mode=keyword&k=3").json["hits"] as? [[String: Any]] ?? []
         let top = try #require(hits.first)

@@ -123,6 +123,15 @@ final class TestServer: @unchecked Sendable {
         return (body, "multipart/form-data; boundary=\(boundary)")
     }
 
+    /// Uploads one file to knowledge base `kb` and returns its ingestion job once it has finished.
+    func ingest(_ name: String, _ bytes: [UInt8], into kb: String) async throws -> [String: Any] {
+        let form = Self.multipart([(name: name, bytes: bytes)])
+        let reply = try await request(.POST, "/api/kbs/\(kb)/files", body: form.body, headers: [("Content-Type", form.contentType)])
+        let job = ((reply.json["uploads"] as? [[String: Any]])?.first?["job"] as? [String: Any])?["id"] as? Int
+        guard let job else { throw ZhikuError(.internal, "uploading \(name) started no job: \(reply.json)") }
+        return try await waitForJob(job)
+    }
+
     /// Polls a job until it leaves queued/running.
     func waitForJob(_ id: Int, timeout: Duration = .seconds(300), headers: [(String, String)] = []) async throws -> [String: Any] {
         let clock = ContinuousClock()

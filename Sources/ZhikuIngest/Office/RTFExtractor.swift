@@ -126,7 +126,7 @@ public struct RTFExtractor: DocumentExtractor {
             while i < b.count, b[i] >= 0x30, b[i] <= 0x39, i - digits < 10 { i += 1 }
             if i > digits { parameter = sign * (Int(String(decoding: b[digits..<i], as: UTF8.self)) ?? 0) }
             if i < b.count, b[i] == UInt8(ascii: " ") { i += 1 }
-            flushBytes()  // text so far is in the code page in force before this word
+            flushBytes()  // text so far is in the code page in force before this word (so `apply` need not flush)
             try apply(word, parameter)
         }
 
@@ -137,7 +137,6 @@ public struct RTFExtractor: DocumentExtractor {
             case "u":
                 guard let parameter else { return }
                 let unit = UInt32(parameter < 0 ? parameter + 65_536 : parameter)
-                flushBytes()
                 if (0xD800...0xDBFF).contains(unit) {
                     highSurrogate = unit
                 } else if (0xDC00...0xDFFF).contains(unit), let high = highSurrogate {
@@ -179,11 +178,9 @@ public struct RTFExtractor: DocumentExtractor {
             case "outlinelevel": if let parameter, (0...8).contains(parameter) { outlineLevel = parameter + 1 }
             case "intbl": inTable = true
             case "cell":
-                flushBytes()
                 cells.append(paragraph.trimmingCharacters(in: .whitespacesAndNewlines))
                 paragraph = ""
             case "row":
-                flushBytes()
                 if !cells.isEmpty { rows.append(cells) }
                 cells = []
             case "emdash": emit("—")
@@ -264,8 +261,8 @@ public struct RTFExtractor: DocumentExtractor {
 
         mutating func endParagraph() {
             flushBytes()
-            if !inTable { flushTable() }
-            guard !inTable else { paragraph += "\n"; return }
+            guard !inTable else { paragraph += "\n"; return }   // a paragraph inside a cell: the cell goes on
+            flushTable()
             let text = paragraph.trimmingCharacters(in: .whitespacesAndNewlines)
             paragraph = ""
             guard !text.isEmpty else { return }

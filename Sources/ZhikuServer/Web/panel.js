@@ -110,7 +110,7 @@ export async function showPreview(kbId, file) {
   try {
     for (const page of await pages(kbId, file.id)) {
       const section = el('section', 'page');
-      let label = page.start_seconds != null ? citedWhere({ ...page, page: page.number }) : t('page', { n: page.number });
+      let label = citedWhere({ ...page, page: page.number });
       if (page.engine && page.confidence != null) label += ` · ${t('ocrEngine', { c: Math.round(page.confidence) })}`;
       section.append(el('h3', '', label), el('div', 'text', page.text || t('noText')));
       box.append(section);
