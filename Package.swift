@@ -70,7 +70,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ZIPFoundation", package: "ZIPFoundation"),
         ], swiftSettings: optimized),
-        .target(name: "ZhikuRetrieval", dependencies: ["ZhikuCore", "COpenBLAS"], swiftSettings: optimized),
+        .target(name: "ZhikuRetrieval", dependencies: ["ZhikuCore", "COpenBLAS", "CZhikuKernels"], swiftSettings: optimized),
         .target(name: "CZhikuKernels", cSettings: kernelFlags),
         .target(name: "ZhikuModels", dependencies: ["ZhikuCore", "COpenBLAS", "CFFmpeg", "CEspeak", "CZhikuZlib", "CZhikuKernels"],
                 swiftSettings: optimized),

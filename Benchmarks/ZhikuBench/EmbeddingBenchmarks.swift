@@ -4,7 +4,7 @@ import ZhikuModels
 import ZhikuRetrieval
 import ZhikuStorage
 
-/// Embedding throughput and exact vector search, Zhiku beside its Python peers.
+/// Embedding throughput and single-query latency, Zhiku beside its Python peers.
 enum EmbeddingBenchmarks {
     /// `count` English sentences of roughly 50 tokens.
     static func sentences(_ count: Int) -> [String] {
@@ -49,37 +49,6 @@ enum EmbeddingBenchmarks {
             }
         }
 
-        // Exact search over unit vectors (384 dimensions), top 10.
-        for count in [10_000, 100_000] {
-            var r = Corpus.Random(state: UInt64(count))
-            var matrix = [Float](repeating: 0, count: count * 384)
-            for i in 0..<count {
-                var norm: Float = 0
-                for j in 0..<384 {
-                    let v = Float(r.next(2001)) / 1000 - 1
-                    matrix[i * 384 + j] = v
-                    norm += v * v
-                }
-                let inv = 1 / norm.squareRoot()
-                for j in 0..<384 { matrix[i * 384 + j] *= inv }
-            }
-            let file = work.appendingPathComponent("vectors-\(count).f32")
-            try matrix.withUnsafeBytes { try Data($0).write(to: file) }
-            let snapshot = VectorSnapshot(chunkIDs: (1...count).map { Int64($0) }, dimensions: 384, rows: matrix)
-            var latencies: [Double] = []
-            for q in 0..<200 {
-                let query = Array(matrix[(q * 384)..<((q + 1) * 384)])
-                let t = clock.now
-                _ = snapshot.nearest(to: query, k: 10)
-                latencies.append(seconds(clock.now - t) * 1000)
-            }
-            rows.append(TableRow(what: "exact search, \(count) × 384 vectors, top 10", tool: "zhiku (BLAS sgemv)",
-                                 value: String(format: "p50 %.2f ms, p99 %.2f ms", percentile(latencies, 0.5), percentile(latencies, 0.99))))
-            if let p = peer("numpy_flat_search.py", [file.path, "\(count)"]) {
-                rows.append(TableRow(what: "", tool: "numpy (M @ q, argpartition)",
-                                     value: String(format: "p50 %.2f ms, p99 %.2f ms", p["p50_ms"]!, p["p99_ms"]!)))
-            }
-        }
         return rows
     }
 }

@@ -38,7 +38,7 @@ while let a = arguments.next() {
     case "--qa-docs": qaDocs = URL(fileURLWithPath: arguments.next() ?? "")
     case "--shared-eval": sharedEval = URL(fileURLWithPath: arguments.next() ?? "")
     default:
-        FileHandle.standardError.write(Data("usage: zhiku-bench [--python PATH] [--docs N] [--only splitter,bm25,embeddings,chat,qwen,qwen-tokenizer,ocr,speech,office,scale] [--qa-docs DIR] [--shared-eval DIR] [--peer-chat-model PATH] [--postgres URL] [--scale-corpus DIR] [--scale-limit CHUNKS]\n".utf8))
+        FileHandle.standardError.write(Data("usage: zhiku-bench [--python PATH] [--docs N] [--only splitter,bm25,embeddings,vectors,chat,qwen,qwen-tokenizer,ocr,speech,office,scale] [--qa-docs DIR] [--shared-eval DIR] [--peer-chat-model PATH] [--postgres URL] [--scale-corpus DIR] [--scale-limit CHUNKS]\n".utf8))
         exit(2)
     }
 }
@@ -175,6 +175,12 @@ if only.isEmpty || only.contains("bm25") {
 
 if only.isEmpty || only.contains("embeddings") {
     rows.append(contentsOf: try await EmbeddingBenchmarks.run(python: python, work: work, clock: clock) { runPeer($0, $1) })
+}
+
+// MARK: Vector search
+
+if only.isEmpty || only.contains("vectors") {
+    rows.append(contentsOf: try await VectorSearchBenchmarks.run(work: work, sharedEval: sharedEval, clock: clock) { runPeer($0, $1) })
 }
 
 // MARK: Chat

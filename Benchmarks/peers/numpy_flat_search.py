@@ -5,7 +5,7 @@ import numpy as np
 n = int(sys.argv[2])
 m = np.fromfile(sys.argv[1], dtype=np.float32).reshape(n, 384)
 latencies = []
-for q in range(200):
+for q in range(int(sys.argv[3]) if len(sys.argv) > 3 else 200):
     query = m[q]
     t = time.perf_counter()
     scores = m @ query

@@ -178,3 +178,35 @@ void zk_rows_q4_f32(int begin, int end, int blocks, const uint8_t *codes, const 
         out[r] = ((lanes[0] + lanes[1]) + (lanes[2] + lanes[3])) + ((lanes[4] + lanes[5]) + (lanes[6] + lanes[7])) + offsets;
     }
 }
+
+void zk_dot_rows_i8(int begin, int end, int n, const int8_t *codes, const int8_t *q, int32_t *out) {
+    int r = begin;
+#if defined(__AVX2__) && defined(__FMA__)
+    const __m256i ones = _mm256_set1_epi16(1);
+    // Two rows at a time: the query's chunks are loaded once for both.
+    for (; r + 1 < end; r += 2) {
+        const int8_t *w0 = codes + (size_t)r * n, *w1 = w0 + n;
+        __m256i acc0 = _mm256_setzero_si256(), acc1 = _mm256_setzero_si256();
+        for (int j = 0; j < n; j += 32) {
+            __m256i x = _mm256_loadu_si256((const __m256i *)(q + j));
+            __m256i ax = _mm256_sign_epi8(x, x);  // |x| as unsigned bytes; x's sign moves onto the codes
+            __m256i a = _mm256_sign_epi8(_mm256_loadu_si256((const __m256i *)(w0 + j)), x);
+            __m256i b = _mm256_sign_epi8(_mm256_loadu_si256((const __m256i *)(w1 + j)), x);
+            acc0 = _mm256_add_epi32(acc0, _mm256_madd_epi16(_mm256_maddubs_epi16(ax, a), ones));
+            acc1 = _mm256_add_epi32(acc1, _mm256_madd_epi16(_mm256_maddubs_epi16(ax, b), ones));
+        }
+        __m128i s0 = _mm_add_epi32(_mm256_castsi256_si128(acc0), _mm256_extracti128_si256(acc0, 1));
+        __m128i s1 = _mm_add_epi32(_mm256_castsi256_si128(acc1), _mm256_extracti128_si256(acc1, 1));
+        __m128i h = _mm_hadd_epi32(s0, s1);
+        h = _mm_hadd_epi32(h, h);  // lane 0: Σ s0, lane 1: Σ s1
+        out[r] = _mm_cvtsi128_si32(h);
+        out[r + 1] = _mm_extract_epi32(h, 1);
+    }
+#endif
+    for (; r < end; r++) {
+        const int8_t *w = codes + (size_t)r * n;
+        int32_t total = 0;
+        for (int j = 0; j < n; j++) total += (int32_t)w[j] * q[j];
+        out[r] = total;
+    }
+}

@@ -32,6 +32,12 @@ void zk_rows_q8x16_f32(int begin, int end, int blocks, const int8_t *codes, cons
 void zk_rows_q4_f32(int begin, int end, int blocks, const uint8_t *codes, const float *scales, const float *mins,
                     const float *x, const float *sums, float *out);
 
+// ---- Vector search: int8 copies of stored vectors ----
+
+/// out[r] = Σ_j codes[r·n + j] · q[j] for r in [begin, end), in 32-bit integers; `n` a multiple of 32 and every
+/// code and q value in −127…127 (so pairs of products fit in 16 bits).
+void zk_dot_rows_i8(int begin, int end, int n, const int8_t *codes, const int8_t *q, int32_t *out);
+
 // ---- Matrix products on Intel AMX tiles (bfloat16 inputs, float32 sums), for prompts (zhiku_amx.c) ----
 
 /// 1 when the CPU has AMX tiles with bfloat16 products and the kernel lets this process use them (asked once;
