@@ -9,6 +9,8 @@ public struct HybridSearch: Sendable {
     public let vectorIndex: any VectorIndex
     public let embedders: EmbedderCache
     public let settings: RetrievalSettings
+    /// Recent query embeddings (shared by every copy of this search).
+    public let queryVectors = QueryEmbeddingCache()
 
     public init(store: any Store, keywordIndex: any KeywordIndex, vectorIndex: any VectorIndex, embedders: EmbedderCache,
                 settings: RetrievalSettings) {
@@ -80,7 +82,7 @@ public struct HybridSearch: Sendable {
     private func nearest(_ query: String, k: Int, in kb: KnowledgeBase) async throws -> ([ScoredChunk], String?) {
         guard let model = kb.embeddingModel else { return ([], nil) }
         let embedder = try await embedders.embedder(model)
-        guard let vector = try await embedder.embed([query], as: .query).first else { return ([], model) }
+        guard let vector = try await queryVectors.vector(for: query, with: embedder) else { return ([], model) }
         return (try await vectorIndex.nearest(to: vector, k: k, in: VectorSpace(kb.id, model: model)), model)
     }
 }
