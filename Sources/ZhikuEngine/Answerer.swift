@@ -246,7 +246,7 @@ public struct Answerer: Sendable {
 
     /// Stages 2 and 3: hybrid search, then the relevance gate; empty when nothing relevant was found.
     private func retrieve(_ request: Request, in kb: KnowledgeBase, _ progress: inout Progress) async throws -> [SearchHit] {
-        let results = try await runtime.search(request.question, in: kb, k: request.k, mode: request.searchMode)
+        let results = try await runtime.search(request.question, in: kb, k: request.k, mode: request.searchMode, translating: true)
         progress.retrievalMs = progress.elapsedMs
         progress.retrieved = results.hits.map(AuditEntry.RetrievedChunk.init)
         return relevant(results, threshold: request.noAnswerThreshold)

@@ -6,6 +6,8 @@ public struct SearchResults: Sendable {
     public var hits: [SearchHit]
     /// The model the query was embedded with (vector and hybrid modes).
     public var embeddingModel: String?
+    /// The question's translation, when it was searched too (cross-language search).
+    public var translatedQuery: String?
 
     public init(mode: SearchMode, hits: [SearchHit], embeddingModel: String? = nil) {
         self.mode = mode

@@ -18,6 +18,7 @@ import ZhikuModels
 /// | `ZHIKU_RRF_K`, `ZHIKU_RRF_KEYWORD_WEIGHT`, `ZHIKU_RRF_VECTOR_WEIGHT` | see ``RetrievalSettings`` |
 /// | `ZHIKU_NO_ANSWER_THRESHOLD` | `0.85` (cosine; see ``RetrievalSettings``) |
 /// | `ZHIKU_CHAT_MODEL` | `qwen2.5-1.5b-instruct` (built in; also `qwen2.5-0.5b-instruct`, `smollm2-135m-instruct`), a `.gguf` path, or a model of the server below |
+/// | `ZHIKU_TRANSLATION_MODEL` | `qwen2.5-0.5b-instruct`: translates questions for cross-language search when a knowledge base holds both Chinese and English (``QueryTranslator``); `off`: never |
 /// | `ZHIKU_WARM_CHAT_MODEL` | `1`: `zhiku serve` loads the default chat model at start; `0`: at the first question |
 /// | `ZHIKU_CITATION_CHECK` | `1`: each `[n]` of a sourced answer is checked against the sources as it streams (``CitationCorrector``); `0`: shown as the model wrote it |
 /// | `ZHIKU_PROMPT_TOKENS` | 1 024: the most prompt tokens the built-in model reads for one answer (sources beyond it are left out whole) |
@@ -56,6 +57,8 @@ public struct ZhikuConfiguration: Sendable {
     public var retrieval = RetrievalSettings()
     /// The chat model answers use unless a request names another.
     public var chatModel = LlamaGenerator.defaultModelID
+    /// The chat model that translates questions for cross-language search (nil: no translation).
+    public var translationModel: String? = "qwen2.5-0.5b-instruct"
     /// The most prompt tokens the built-in engine reads for one answer (bounds the time to the first token).
     public var promptTokens = 1024
     /// Load the default chat model when the server starts (``ChatModelWarmUp``) rather than at the first question.
@@ -143,6 +146,9 @@ public struct ZhikuConfiguration: Sendable {
         if let t = environment["ZHIKU_NO_ANSWER_THRESHOLD"].flatMap(Double.init) { c.retrieval.noAnswerThreshold = t }
         if let model = environment["ZHIKU_CHAT_MODEL"], !model.isEmpty { c.chatModel = model }
         if let url = environment["ZHIKU_CHAT_URL"], !url.isEmpty { c.chatServerURL = url }
+        if let model = environment["ZHIKU_TRANSLATION_MODEL"], !model.isEmpty {
+            c.translationModel = ["off", "none", "0"].contains(model.lowercased()) ? nil : model
+        }
         c.warmUpChatModel = environment["ZHIKU_WARM_CHAT_MODEL"] != "0"
         c.checksCitations = environment["ZHIKU_CITATION_CHECK"] != "0"
         if let tokens = environment["ZHIKU_PROMPT_TOKENS"].flatMap(Int.init), tokens >= 256 { c.promptTokens = tokens }

@@ -38,6 +38,8 @@ public struct ZhikuRuntime: Sendable {
     package let rateLimiter: RequestRateLimiter
     /// Hybrid, keyword and vector search over one knowledge base.
     public let searcher: HybridSearch
+    /// Translates questions for cross-language search (``search(_:in:k:mode:translating:)``).
+    public let translator: QueryTranslator
     /// Moves knowledge bases from one embedding model to another.
     public let embeddingSwitch: EmbeddingModelSwitch
 
@@ -138,6 +140,7 @@ public struct ZhikuRuntime: Sendable {
             file: configuration.modelsFile ?? folder.appendingPathComponent("models.json"),
             defaultModel: configuration.chatModel, serverURL: configuration.chatServerURL,
             apiKey: configuration.chatServerAPIKey, promptTokenBudget: configuration.promptTokens, logger: logger)
+        translator = QueryTranslator(modelName: configuration.translationModel, models: chatModels, logger: logger)
         self.conversations = backend.conversations
         let accounts = backend.accounts
         self.accounts = accounts
@@ -287,10 +290,23 @@ public struct ZhikuRuntime: Sendable {
 
     // MARK: - Search
 
-    /// Searches one knowledge base (``HybridSearch/search(_:in:k:mode:)``).
-    public func search(_ query: String, in kb: KnowledgeBase, k: Int = 10, mode: SearchMode = .hybrid) async throws
-        -> SearchResults {
-        try await searcher.search(query, in: kb, k: k, mode: mode)
+    /// Searches one knowledge base (``HybridSearch/search(_:in:k:mode:)``). With `translating`, when the first
+    /// ``QueryTranslator/depth`` results include passages in the other language (Chinese ↔ English), the question's
+    /// translation is searched too and its passages in that other language are fused in
+    /// (``QueryTranslator/fuse(_:_:question:)``); `translatedQuery` says so.
+    public func search(_ query: String, in kb: KnowledgeBase, k: Int = 10, mode: SearchMode = .hybrid,
+                       translating: Bool = false) async throws -> SearchResults {
+        guard translating, translator.modelName != nil else { return try await searcher.search(query, in: kb, k: k, mode: mode) }
+        var first = try await searcher.search(query, in: kb, k: max(k, QueryTranslator.depth), mode: mode)
+        guard QueryTranslator.needsTranslation(query, hits: first.hits), let translated = await translator.translation(of: query) else {
+            first.hits = Array(first.hits.prefix(k))
+            return first
+        }
+        let second = try await searcher.search(translated, in: kb, k: max(k, QueryTranslator.depth), mode: mode)
+        var fused = first
+        fused.hits = Array(QueryTranslator.fuse(first.hits, second.hits, question: query).prefix(k))
+        fused.translatedQuery = translated
+        return fused
     }
 
     // MARK: - Embedding models

@@ -101,6 +101,8 @@ enum API {
         var mode: String
         var embeddingModel: String?
         var k: Int
+        /// The query's translation when it was searched too (`translate=true` and passages in the other language).
+        var translatedQuery: String?
         var hits: [Hit]
     }
 

@@ -80,9 +80,11 @@ struct APIRoutes {
             let kText = request.uri.queryParameters.get("k") ?? "10"
             guard let k = Int(kText) else { throw ZhikuError.invalidInput("k must be a whole number, got '\(kText)'") }
             let mode = try SearchMode.parse(request.uri.queryParameters.get("mode") ?? "hybrid")
-            let results = try await runtime.search(query, in: kb, k: k, mode: mode)
+            let translate = ["1", "true", "yes"].contains(request.uri.queryParameters.get("translate")?.lowercased() ?? "")
+            let results = try await runtime.search(query, in: kb, k: k, mode: mode, translating: translate)
             return try json(API.SearchResults(query: query, mode: results.mode.rawValue,
                                               embeddingModel: results.embeddingModel, k: k,
+                                              translatedQuery: results.translatedQuery,
                                               hits: results.hits.map(API.Hit.init)))
         }
         api.get("jobs/:job") { _, context in

@@ -115,7 +115,7 @@ struct EvalQA: AsyncParsableCommand {
         var outcomes: [Outcome] = []
         let answerer = Answerer(runtime: runtime)
         for (n, q) in set.enumerated() {
-            let results = try await runtime.search(q.question, in: kb, k: k)
+            let results = try await runtime.search(q.question, in: kb, k: k, translating: true)  // as answers search
             func hit(_ hits: ArraySlice<SearchHit>) -> Bool {
                 hits.contains { $0.fileName == q.doc && (q.doc?.hasSuffix(".html") == true || q.pages.contains($0.chunk.page)) }
             }

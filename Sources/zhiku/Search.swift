@@ -13,12 +13,14 @@ struct Search: AsyncParsableCommand {
     @Option(name: .short, help: "How many results.") var k = 5
     @Option(help: "keyword, vector or hybrid.") var mode: SearchMode = .hybrid
     @Flag(help: "Print JSON.") var json = false
+    @Flag(help: "Cross-language search: when the results include passages in the other language (Chinese or English), also search the query's translation (as answers do).")
+    var translate = false
     @Argument(help: "The query.") var query: String
 
     func run() async throws {
         let runtime = try await options.runtime()
         let base = try await runtime.store.resolveKnowledgeBase(kb)
-        let results = try await runtime.search(query, in: base, k: k, mode: mode)
+        let results = try await runtime.search(query, in: base, k: k, mode: mode, translating: translate)
         let hits = results.hits
         if json {
             struct Row: Encodable {
@@ -33,6 +35,7 @@ struct Search: AsyncParsableCommand {
             return
         }
         if hits.isEmpty { emit("nothing found in '\(base.name)' for: \(query)") }
+        if let translated = results.translatedQuery { emit("also searched: \(translated)") }
         for (i, hit) in hits.enumerated() {
             var why: [String] = []
             if let r = hit.keywordRank, let s = hit.keywordScore { why.append("keyword #\(r) \(String(format: "%.2f", s))") }
