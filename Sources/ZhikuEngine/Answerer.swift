@@ -303,7 +303,8 @@ public struct Answerer: Sendable {
     /// Whether an answer's specifics come from `texts` (the sources and the question): of its technical terms —
     /// numbers of two or more digits, and words with digits or `_ . / = ~` inside (commands, options, paths,
     /// versions; a hyphen counts only beside a digit) — at least half must appear there, and every one with digits
-    /// and `_ . / ~ -` (a version, a path) must (compared without spaces or case). An answer without such terms passes.
+    /// and `_ . / ~ -` (a version, a path), and every path or setting (a slash with a dot, `=` or another slash),
+    /// must (compared without spaces or case). An answer without such terms passes.
     static func isGrounded(_ answer: String, in texts: [String]) -> Bool {
         let body = answer.replacingOccurrences(of: #"\[\d+\]"#, with: " ", options: .regularExpression)
         var terms: Set<String> = [], current = ""
@@ -327,6 +328,11 @@ public struct Answerer: Sendable {
         // A version or path with digits ("4.8.0", "/etc/x11/…") is copied, not paraphrased: one that is in no
         // source was made up.
         if missing.contains(where: { t in t.contains { $0.isNumber } && t.contains { "_./~-".contains($0) } }) { return false }
+        // So is a path or a setting's value: a term with a slash and a dot or `=`, or with two slashes
+        // ("--sysconfig=/etc/kde-plasma", "etc/default/keyboard"); "and/or" or "TCP/IP" are words.
+        if missing.contains(where: { t in t.contains("/") && (t.contains("=") || t.contains(".") || t.filter { $0 == "/" }.count >= 2) }) {
+            return false
+        }
         return 2 * missing.count <= terms.count
     }
 

@@ -74,6 +74,11 @@ import ZhikuTestSupport
         #expect(!Answerer.isGrounded("The minimum GCC version is 4.8.0 and the server listens on port 52000.", in: sources))
         #expect(!Answerer.isGrounded("运行 dpkg-reconfigure tzdata 并编辑 /etc/timezone 即可。", in: sources))
         #expect(!Answerer.isGrounded("build-essential 需要 gcc 4.8.0 [1]。", in: sources), "an invented version")
+        // An invented path or setting fails even beside a term that is in the sources.
+        let rules = ["override_dh_auto_configure: dh_auto_configure -- --with-kde in debian/rules"]
+        #expect(!Answerer.isGrounded("启动参数写 override_dh_auto_configure -- --sysconfig=/etc/kde-plasma [1]。", in: rules))
+        #expect(!Answerer.isGrounded("Edit /etc/default/keyboard and run override_dh_auto_configure [1].", in: rules))
+        #expect(Answerer.isGrounded("Use override_dh_auto_configure and/or edit debian/rules [1].", in: rules), "and/or is a word")
         #expect(Answerer.isGrounded("Leave must be requested one-week ahead through the HR-portal [1].",
                                     in: ["Employees must request annual leave one week in advance using the HR portal."]),
                 "hyphenated paraphrases are not specifics")
