@@ -19,6 +19,9 @@ public final class QueryTranslator: @unchecked Sendable {
     /// How many of the question's results are looked at, and how deep each list is when two are fused.
     public static let depth = 30
 
+    /// Whether questions are translated: a model is named and it has not failed in this process.
+    public var isEnabled: Bool { modelName != nil && !lock.withLock { failed } }
+
     public init(modelName: String?, models: ChatModelRegistry, logger: Logger) {
         self.modelName = modelName
         self.models = models
@@ -38,10 +41,19 @@ public final class QueryTranslator: @unchecked Sendable {
 
     enum Language { case chinese, english }
 
+    /// The language a question is asked in: Chinese when it has any Chinese character (as ``Answerer`` decides the
+    /// answer's language), English otherwise.
+    static func language(ofQuestion question: String) -> Language { Answerer.isChinese(question) ? .chinese : .english }
+
+    /// Whether a passage is written in a language other than `asked`.
+    static func isInOtherLanguage(_ hit: SearchHit, than asked: Language) -> Bool {
+        language(of: hit.chunk.text).map { $0 != asked } ?? false
+    }
+
     /// Whether `hits` (a question's first results) include passages in the language the question is not in.
     static func needsTranslation(_ question: String, hits: [SearchHit]) -> Bool {
-        let asked: Language = question.unicodeScalars.contains { $0.isCJK } ? .chinese : .english
-        return hits.contains { hit in language(of: hit.chunk.text).map { $0 != asked } ?? false }
+        let asked = language(ofQuestion: question)
+        return hits.contains { isInOtherLanguage($0, than: asked) }
     }
 
     /// The weight of the translation's list in ``fuse(_:_:question:)`` (the question's own list weighs 1).
@@ -54,9 +66,9 @@ public final class QueryTranslator: @unchecked Sendable {
     /// the weight 0.75 and the filter kept every same-language hit@1 (weight 1 without the filter lost 5 of 25
     /// Chinese questions' first hit to English passages) and brought cross-language hit@5 from 2 to 4 of 5.
     static func fuse(_ original: [SearchHit], _ translated: [SearchHit], question: String) -> [SearchHit] {
-        let asked: Language = question.unicodeScalars.contains { $0.isCJK } ? .chinese : .english
+        let asked = language(ofQuestion: question)
         var scores: [Chunk.ID: Double] = [:], hits: [Chunk.ID: SearchHit] = [:]
-        let other = translated.filter { language(of: $0.chunk.text).map { $0 != asked } ?? false }
+        let other = translated.filter { isInOtherLanguage($0, than: asked) }
         for (list, weight) in [(original, 1.0), (other, translatedWeight)] {
             for (rank, hit) in list.enumerated() {
                 scores[hit.chunk.id, default: 0] += weight / Double(5 + rank + 1)
@@ -74,7 +86,7 @@ public final class QueryTranslator: @unchecked Sendable {
     public func translation(of question: String) async -> String? {
         guard let modelName, question.count <= Self.longestQuestion else { return nil }
         if let known = lock.withLock({ failed ? "" : kept[question] }) { return known.isEmpty ? nil : known }
-        let toEnglish = question.unicodeScalars.contains { $0.isCJK }
+        let toEnglish = Self.language(ofQuestion: question) == .chinese
         let request = ChatRequest(messages: [
             ChatMessage(role: .system, content: "You are a translator. Output only the translation, nothing else."),
             ChatMessage(role: .user, content: (toEnglish ? "Translate into English:\n" : "Translate into Simplified Chinese:\n") + question),
@@ -94,7 +106,7 @@ public final class QueryTranslator: @unchecked Sendable {
             return nil
         }
         let translated = text.trimmingCharacters(in: .whitespacesAndNewlines)
-        let useful = !translated.isEmpty && translated != question && (translated.unicodeScalars.contains { $0.isCJK }) != toEnglish
+        let useful = !translated.isEmpty && translated != question && (Self.language(ofQuestion: translated) == .chinese) != toEnglish
         lock.withLock {
             if kept[question] == nil {
                 order.append(question)

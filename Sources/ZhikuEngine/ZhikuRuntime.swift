@@ -296,7 +296,7 @@ public struct ZhikuRuntime: Sendable {
     /// (``QueryTranslator/fuse(_:_:question:)``); `translatedQuery` says so.
     public func search(_ query: String, in kb: KnowledgeBase, k: Int = 10, mode: SearchMode = .hybrid,
                        translating: Bool = false) async throws -> SearchResults {
-        guard translating, translator.modelName != nil else { return try await searcher.search(query, in: kb, k: k, mode: mode) }
+        guard translating, translator.isEnabled else { return try await searcher.search(query, in: kb, k: k, mode: mode) }
         var first = try await searcher.search(query, in: kb, k: max(k, QueryTranslator.depth), mode: mode)
         guard QueryTranslator.needsTranslation(query, hits: first.hits), let translated = await translator.translation(of: query) else {
             first.hits = Array(first.hits.prefix(k))
