@@ -85,6 +85,17 @@ def pptx(path):
     p.save(path)
 
 
+def write_book(e, book, chapters, toc, path):
+    """Adds the chapters to an EbookLib book in reading order, with its table of contents and navigation, and writes it."""
+    for c in chapters:
+        book.add_item(c)
+    book.toc = toc
+    book.spine = chapters
+    book.add_item(e.EpubNcx())
+    book.add_item(e.EpubNav())
+    e.write_epub(path, book)
+
+
 def epub(path):
     from ebooklib import epub as e
     book = e.EpubBook()
@@ -95,13 +106,7 @@ def epub(path):
     c1.content = "<html><body><h1>第一章 开始</h1><p>知库读取电子书的每一章。</p></body></html>"
     c2 = e.EpubHtml(title="Two", file_name="c2.xhtml", lang="en")
     c2.content = "<html><body><h1>Chapter Two</h1><p>The second chapter is its own page.</p></body></html>"
-    book.add_item(c1)
-    book.add_item(c2)
-    book.toc = (c1, c2)
-    book.spine = [c1, c2]
-    book.add_item(e.EpubNcx())
-    book.add_item(e.EpubNav())
-    e.write_epub(path, book)
+    write_book(e, book, [c1, c2], (c1, c2), path)
 
 
 def csv_gbk(path):
@@ -188,13 +193,8 @@ def epub_large(path):
         c = e.EpubHtml(title=f"第 {i + 1} 章", file_name=f"c{i}.xhtml", lang="zh")
         paragraphs = "".join(f"<p>{' '.join(SENTENCES[(i + p + k) % 4] for k in range(3))}</p>" for p in range(20))
         c.content = f"<html><body><h1>第 {i + 1} 章 Chapter {i + 1}</h1>{paragraphs}</body></html>"
-        book.add_item(c)
         chapters.append(c)
-    book.toc = chapters
-    book.spine = chapters
-    book.add_item(e.EpubNcx())
-    book.add_item(e.EpubNav())
-    e.write_epub(path, book)
+    write_book(e, book, chapters, chapters, path)
 
 
 def csv_large(path):
