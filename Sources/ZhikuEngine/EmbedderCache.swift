@@ -42,6 +42,6 @@ public actor EmbedderCache: EmbedderSource {
 
     /// The built-in embedding models whose weights are installed.
     public nonisolated func installedModels() -> [String] {
-        ModelLocation.builtInEmbedders.filter { (try? ModelLocation.folder(for: $0)) != nil }
+        ModelLocation.builtInEmbedders.filter(ModelLocation.isInstalled(embedder:))
     }
 }

@@ -1,28 +1,6 @@
 import Foundation
 import ZhikuCore
 
-/// Token embeddings, dense or kept 4-bit and dequantised row by row on lookup.
-public enum TokenEmbeddings: Sendable {
-    case dense([Float])
-    /// Q4_0 rows of `width` values each (``QuantBlock/q4_0`` blocks).
-    case q4_0(Data)
-
-    func row(_ id: Int, width: Int, into out: UnsafeMutablePointer<Float>) {
-        switch self {
-        case .dense(let values):
-            values.withUnsafeBufferPointer { v in
-                out.update(from: v.baseAddress! + id * width, count: width)
-            }
-        case .q4_0(let data):
-            let rowBytes = QuantBlock.q4_0.bytes(forValues: width)
-            data.withUnsafeBytes { raw in
-                Kernels.dequantizeQ4_0(UnsafeRawBufferPointer(rebasing: raw[(id * rowBytes)..<((id + 1) * rowBytes)]),
-                                       count: width, into: out)
-            }
-        }
-    }
-}
-
 /// A BERT-style encoder (post-layer-norm transformer with learned absolute positions, exact GELU) on OpenBLAS,
 /// with mean pooling: what sentence-transformers' MiniLM and E5 models compute.
 public struct BertEncoder: Sendable {

@@ -245,26 +245,34 @@ extension Kernels {
     /// (Qwen2). The angles' cosines and sines are computed once per token and shared by every head.
     public static func rope(_ x: inout [Float], rows: Int, heads: Int, headSize: Int, firstPosition: Int, base: Float,
                             neox: Bool = false) {
+        x.withUnsafeMutableBufferPointer { v in
+            rope(v.baseAddress!, rows: rows, heads: heads, headSize: headSize, firstPosition: firstPosition, base: base,
+                 neox: neox)
+        }
+    }
+
+    /// ``rope(_:rows:heads:headSize:firstPosition:base:neox:)`` on `rows` rows starting at `x` (one sequence of a
+    /// batch stacked into one buffer).
+    public static func rope(_ x: UnsafeMutablePointer<Float>, rows: Int, heads: Int, headSize: Int, firstPosition: Int,
+                            base: Float, neox: Bool = false) {
         let half = headSize / 2
         let frequencies = (0..<half).map { Double(base) == 0 ? 0 : pow(Double(base), -2 * Double($0) / Double(headSize)) }
         var cosines = [Float](repeating: 0, count: half), sines = [Float](repeating: 0, count: half)
         let (stride, step) = neox ? (half, 1) : (1, 2)
-        x.withUnsafeMutableBufferPointer { v in
-            for r in 0..<rows {
-                let position = Double(firstPosition + r)
+        for r in 0..<rows {
+            let position = Double(firstPosition + r)
+            for i in 0..<half {
+                let angle = position * frequencies[i]
+                cosines[i] = Float(cos(angle))
+                sines[i] = Float(sin(angle))
+            }
+            for h in 0..<heads {
+                let head = x + r * heads * headSize + h * headSize
                 for i in 0..<half {
-                    let angle = position * frequencies[i]
-                    cosines[i] = Float(cos(angle))
-                    sines[i] = Float(sin(angle))
-                }
-                for h in 0..<heads {
-                    let head = v.baseAddress! + r * heads * headSize + h * headSize
-                    for i in 0..<half {
-                        let at = i * step
-                        let a = head[at], b = head[at + stride]
-                        head[at] = a * cosines[i] - b * sines[i]
-                        head[at + stride] = a * sines[i] + b * cosines[i]
-                    }
+                    let at = i * step
+                    let a = head[at], b = head[at + stride]
+                    head[at] = a * cosines[i] - b * sines[i]
+                    head[at + stride] = a * sines[i] + b * cosines[i]
                 }
             }
         }
@@ -286,16 +294,26 @@ extension Kernels {
                   causalFrom: nil)
     }
 
+    /// Bidirectional grouped-query self-attention of one sequence (an encoder's): query r sees every key, or with
+    /// `window` only keys j with |r − j| < window (Gemma 3's sliding layers). Runs on the calling thread (encoders
+    /// split their batches between the cores already, and ``ComputeThreads`` loops must not nest).
+    public static func bidirectionalAttention(q: [Float], rows n: Int, keys: [Float], values: [Float], heads: Int,
+                                              kvHeads: Int, headSize: Int, window: Int? = nil) -> [Float] {
+        attention(q: q, rows: n, keys: keys, values: values, keyRows: n, heads: heads, kvHeads: kvHeads, headSize: headSize,
+                  causalFrom: nil, window: window.flatMap { $0 < n ? $0 : nil }, splitsHeads: false)
+    }
+
     /// Multi-head attention; with `causalFrom`, query r sees keys up to position causalFrom + r only. The heads are
     /// split between the cores when the work is big enough (a prompt), each part with its own score rows; a
     /// causal row's softmax runs over its visible keys only.
     private static func attention(q: [Float], rows n: Int, keys: [Float], values: [Float], keyRows total: Int, heads: Int,
-                                  kvHeads: Int, headSize: Int, causalFrom firstPosition: Int?) -> [Float] {
+                                  kvHeads: Int, headSize: Int, causalFrom firstPosition: Int?, window: Int? = nil,
+                                  splitsHeads: Bool = true) -> [Float] {
         let width = heads * headSize, kvWidth = kvHeads * headSize
         let group = heads / kvHeads
         let scale = 1 / Float(headSize).squareRoot()
         var out = [Float](repeating: 0, count: n * width)
-        let parts = n * total * heads >= 1 << 16 ? min(heads, WeightMatrix.parallelism) : 1
+        let parts = splitsHeads && n * total * heads >= 1 << 16 ? min(heads, WeightMatrix.parallelism) : 1
         q.withUnsafeBufferPointer { q in
             keys.withUnsafeBufferPointer { k in
                 values.withUnsafeBufferPointer { v in
@@ -316,6 +334,15 @@ extension Kernels {
                                             let row = s.baseAddress! + r * total
                                             softmaxRows(UnsafeMutableBufferPointer(start: row, count: visible), rows: 1, width: visible)
                                             for j in visible..<total { row[j] = 0 }
+                                        }
+                                    } else if let window {
+                                        for r in 0..<n {
+                                            let first = max(0, r - window + 1), last = min(total, r + window)
+                                            let row = s.baseAddress! + r * total
+                                            softmaxRows(UnsafeMutableBufferPointer(start: row + first, count: last - first),
+                                                        rows: 1, width: last - first)
+                                            for j in 0..<first { row[j] = 0 }
+                                            for j in last..<total { row[j] = 0 }
                                         }
                                     } else {
                                         softmaxRows(s, rows: n, width: total)
@@ -342,6 +369,24 @@ extension Kernels {
                 for i in 0..<g.count {
                     let x = gp[i]
                     gp[i] = x / (1 + FastMath.exp(-x)) * upp[i]
+                }
+            }
+        }
+    }
+}
+
+extension Kernels {
+    /// Gated GELU in place, with GELU's tanh approximation (PyTorch's `gelu(approximate="tanh")`, Gemma's
+    /// feed-forward): gate ← ½·g·(1 + tanh(√(2/π)·(g + 0.044715·g³))) · up, with tanh(y) = 1 − 2/(e^{2y} + 1).
+    public static func geluTanhGated(_ gate: inout [Float], _ up: [Float]) {
+        gate.withUnsafeMutableBufferPointer { g in
+            up.withUnsafeBufferPointer { u in
+                let gp = g.baseAddress!, upp = u.baseAddress!
+                for i in 0..<g.count {
+                    let x = gp[i]
+                    let y = 0.7978845608028654 * (x + 0.044715 * x * x * x)
+                    let tanh = 1 - 2 / (FastMath.exp(2 * y) + 1)
+                    gp[i] = 0.5 * x * (1 + tanh) * upp[i]
                 }
             }
         }

@@ -39,6 +39,19 @@ public struct SafeTensorsFile: Sendable {
 
     /// The float32 values of `name`, checked against `shape`.
     public func floats(_ name: String, shape: [Int]) throws -> [Float] {
+        let range = try float32Range(name, shape: shape)
+        return data.littleEndianFloats(at: range.lowerBound, count: shape.reduce(1, *))
+    }
+
+    /// The bytes of float32 tensor `name`, checked against `shape`, without copying: a slice of the mapped file
+    /// (its pages are read from disk only when touched, e.g. the rows of a large token-embedding table). Read it
+    /// through `withUnsafeBytes`: the slice keeps the file's indices.
+    public func mappedFloats(_ name: String, shape: [Int]) throws -> Data {
+        let range = try float32Range(name, shape: shape)
+        return data[(data.startIndex + range.lowerBound)..<(data.startIndex + range.upperBound)]
+    }
+
+    private func float32Range(_ name: String, shape: [Int]) throws -> Range<Int> {
         guard let entry = entries[name] else { throw Self.corrupt(url, "missing tensor \(name)") }
         guard entry.dtype == "F32" else { throw Self.corrupt(url, "\(name) is \(entry.dtype), expected F32") }
         guard entry.shape == shape else {
@@ -49,7 +62,7 @@ public struct SafeTensorsFile: Sendable {
         guard start <= end, end <= data.count, end - start == count * 4 else {
             throw Self.corrupt(url, "\(name) lies outside the file")
         }
-        return data.littleEndianFloats(at: start, count: count)
+        return start..<end
     }
 
     private static func corrupt(_ url: URL, _ why: String) -> ZhikuError {

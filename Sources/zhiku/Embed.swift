@@ -9,7 +9,8 @@ struct Embed: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Embed texts with a built-in model: JSON lines {\"text\", \"is_query\"} on stdin, {\"embedding\"} out.")
 
-    @Option(help: "The embedding model (built in: multilingual-e5-small, all-minilm-l6-v2).") var model = E5Embedder.id
+    @Option(help: "The embedding model (built in: multilingual-e5-small, all-minilm-l6-v2, embeddinggemma-300m[-512|-256|-128]).")
+    var model = E5Embedder.id
 
     struct Input: Decodable {
         var text: String
