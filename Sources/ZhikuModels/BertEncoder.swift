@@ -98,7 +98,8 @@ public struct BertEncoder: Sendable {
         // jobs at once), and OpenBLAS's own threads would spin against them.
         Kernels.useSingleThreadedBLAS()
         let parts = min(sequences.count, ProcessInfo.processInfo.activeProcessorCount)
-        guard parts > 1 else { return meanPooledSerially(sequences) }
+        // One text (a query): its matrices are split between the cores instead.
+        guard parts > 1 else { return meanPooledSerially(sequences, matrixParts: WeightMatrix.parallelism) }
         let results = PartResults(count: parts)
         ComputeThreads.concurrentPerform(iterations: parts) { part in
             let range = (sequences.count * part / parts)..<(sequences.count * (part + 1) / parts)
@@ -123,7 +124,7 @@ public struct BertEncoder: Sendable {
 
     /// One forward pass over the sequences stacked into one matrix for the position-wise layers; attention runs
     /// per sequence, so no padding is computed.
-    func meanPooledSerially(_ sequences: [[Int32]]) -> [[Float]] {
+    func meanPooledSerially(_ sequences: [[Int32]], matrixParts: Int = 1) -> [[Float]] {
         let c = configuration, h = c.hidden
         let lengths = sequences.map { min($0.count, c.maxPositions) }
         let offsets = lengths.reduce(into: [0]) { $0.append($0.last! + $1) }
@@ -146,9 +147,9 @@ public struct BertEncoder: Sendable {
                           epsilon: c.layerNormEpsilon)
 
         for layer in layers {
-            let q = layer.query(x, rows: rows)
-            let k = layer.key(x, rows: rows)
-            let v = layer.value(x, rows: rows)
+            let q = layer.query(x, rows: rows, parts: matrixParts)
+            let k = layer.key(x, rows: rows, parts: matrixParts)
+            let v = layer.value(x, rows: rows, parts: matrixParts)
             var context = [Float](repeating: 0, count: rows * h)
             q.withUnsafeBufferPointer { q in
                 k.withUnsafeBufferPointer { k in
@@ -164,13 +165,13 @@ public struct BertEncoder: Sendable {
                     }
                 }
             }
-            var attended = layer.attentionOutput(context, rows: rows)
+            var attended = layer.attentionOutput(context, rows: rows, parts: matrixParts)
             for i in attended.indices { attended[i] += x[i] }
             Kernels.layerNorm(&attended, rows: rows, width: h, gamma: layer.attentionNormWeight,
                               beta: layer.attentionNormBias, epsilon: c.layerNormEpsilon)
-            var inner = layer.intermediate(attended, rows: rows)
+            var inner = layer.intermediate(attended, rows: rows, parts: matrixParts)
             Kernels.gelu(&inner)
-            var out = layer.output(inner, rows: rows)
+            var out = layer.output(inner, rows: rows, parts: matrixParts)
             for i in out.indices { out[i] += attended[i] }
             Kernels.layerNorm(&out, rows: rows, width: h, gamma: layer.outputNormWeight, beta: layer.outputNormBias,
                               epsilon: c.layerNormEpsilon)

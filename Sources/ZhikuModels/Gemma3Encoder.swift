@@ -118,12 +118,13 @@ public struct Gemma3Encoder: Sendable {
     public func meanPooled(_ sequences: [[Int32]]) -> [[Float]] {
         Kernels.useSingleThreadedBLAS()
         let parts = min(sequences.count, ProcessInfo.processInfo.activeProcessorCount)
-        guard parts > 1 else { return sequences.map(meanPooled) }
+        // One text (a query): its matrices are split between the cores instead.
+        guard parts > 1 else { return sequences.map { meanPooled($0, matrixParts: WeightMatrix.parallelism) } }
         let results = PartResults(count: parts)
         // Long sequences first would balance better, but parts keep the batch's order so results line up.
         ComputeThreads.concurrentPerform(iterations: parts) { part in
             let range = (sequences.count * part / parts)..<(sequences.count * (part + 1) / parts)
-            results.set(part, sequences[range].map(meanPooled))
+            results.set(part, sequences[range].map { meanPooled($0) })
         }
         return results.joined()
     }
@@ -143,7 +144,7 @@ public struct Gemma3Encoder: Sendable {
     }
 
     /// One sequence's forward pass (at most ``Configuration/maxPositions`` tokens are read) and its mean.
-    func meanPooled(_ sequence: [Int32]) -> [Float] {
+    func meanPooled(_ sequence: [Int32], matrixParts: Int = 1) -> [Float] {
         let c = configuration, h = c.hidden, hs = c.headSize
         let n = min(sequence.count, c.maxPositions)
         guard n > 0 else { return [Float](repeating: 0, count: h) }
@@ -159,9 +160,9 @@ public struct Gemma3Encoder: Sendable {
         for (index, layer) in layers.enumerated() {
             var normed = x
             Kernels.rmsNorm(&normed, rows: n, width: h, weight: layer.inputNorm, epsilon: c.epsilon)
-            var q = layer.query(normed, rows: n)
-            var k = layer.key(normed, rows: n)
-            let v = layer.value(normed, rows: n)
+            var q = layer.query(normed, rows: n, parts: matrixParts)
+            var k = layer.key(normed, rows: n, parts: matrixParts)
+            let v = layer.value(normed, rows: n, parts: matrixParts)
             Kernels.rmsNorm(&q, rows: n * c.heads, width: hs, weight: layer.queryNorm, epsilon: c.epsilon)
             Kernels.rmsNorm(&k, rows: n * c.kvHeads, width: hs, weight: layer.keyNorm, epsilon: c.epsilon)
             let full = c.fullAttention[index]
@@ -170,15 +171,15 @@ public struct Gemma3Encoder: Sendable {
             Kernels.rope(&k, rows: n, heads: c.kvHeads, headSize: hs, firstPosition: 0, base: base, neox: true)
             let context = Kernels.bidirectionalAttention(q: q, rows: n, keys: k, values: v, heads: c.heads, kvHeads: c.kvHeads,
                                                          headSize: hs, window: full ? nil : c.slidingWindow)
-            var attended = layer.output(context, rows: n)
+            var attended = layer.output(context, rows: n, parts: matrixParts)
             Kernels.rmsNorm(&attended, rows: n, width: h, weight: layer.postAttentionNorm, epsilon: c.epsilon)
             for i in x.indices { x[i] += attended[i] }
 
             normed = x
             Kernels.rmsNorm(&normed, rows: n, width: h, weight: layer.preFeedForwardNorm, epsilon: c.epsilon)
-            var gate = layer.gate(normed, rows: n)
-            Kernels.geluTanhGated(&gate, layer.up(normed, rows: n))
-            var down = layer.down(gate, rows: n)
+            var gate = layer.gate(normed, rows: n, parts: matrixParts)
+            Kernels.geluTanhGated(&gate, layer.up(normed, rows: n, parts: matrixParts))
+            var down = layer.down(gate, rows: n, parts: matrixParts)
             Kernels.rmsNorm(&down, rows: n, width: h, weight: layer.postFeedForwardNorm, epsilon: c.epsilon)
             for i in x.indices { x[i] += down[i] }
         }

@@ -11,20 +11,29 @@ public enum Kernels {
         _ = singleThreaded
     }
 
-    /// `out[m×n] = input[m×k] · weight[n×k]ᵀ + bias[n]` (a linear layer with PyTorch's weight layout).
+    /// `out[m×n] = input[m×k] · weight[n×k]ᵀ + bias[n]` (a linear layer with PyTorch's weight layout). With
+    /// `parts` > 1 the output columns are split into that many blocks multiplied on as many cores (one text on its
+    /// own, whose rows are too few to split; never from inside another ``ComputeThreads`` loop).
     public static func linear(_ input: [Float], rows m: Int, inFeatures k: Int, weight: [Float], bias: [Float],
-                              outFeatures n: Int) -> [Float] {
+                              outFeatures n: Int, parts: Int = 1) -> [Float] {
         var out = [Float](repeating: 0, count: m * n)
         out.withUnsafeMutableBufferPointer { o in
             bias.withUnsafeBufferPointer { b in
                 for r in 0..<m { (o.baseAddress! + r * n).update(from: b.baseAddress!, count: n) }
             }
         }
+        let parts = max(1, min(parts, n / 64))
         input.withUnsafeBufferPointer { a in
             weight.withUnsafeBufferPointer { w in
                 out.withUnsafeMutableBufferPointer { c in
-                    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(m), Int32(n), Int32(k), 1,
-                                a.baseAddress, Int32(k), w.baseAddress, Int32(k), 1, c.baseAddress, Int32(n))
+                    nonisolated(unsafe) let ap = a.baseAddress!, wp = w.baseAddress!, cp = c.baseAddress!
+                    // Each part writes only its own columns.
+                    let work: @Sendable (Int) -> Void = { part in
+                        let first = n * part / parts, count = n * (part + 1) / parts - first
+                        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(m), Int32(count), Int32(k), 1,
+                                    ap, Int32(k), wp + first * k, Int32(k), 1, cp + first, Int32(n))
+                    }
+                    if parts == 1 { work(0) } else { ComputeThreads.concurrentPerform(iterations: parts, execute: work) }
                 }
             }
         }

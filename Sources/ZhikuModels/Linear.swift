@@ -17,12 +17,15 @@ public struct Linear: Sendable {
         self.quantizesInputs = quantizesInputs
     }
 
-    public func callAsFunction(_ x: [Float], rows: Int) -> [Float] {
+    /// `parts` > 1 splits the output columns between that many cores (see ``Kernels/linear(_:rows:inFeatures:weight:bias:outFeatures:parts:)``).
+    public func callAsFunction(_ x: [Float], rows: Int, parts: Int = 1) -> [Float] {
         guard quantizesInputs else {
-            return Kernels.linear(x, rows: rows, inFeatures: inFeatures, weight: weight, bias: bias, outFeatures: outFeatures)
+            return Kernels.linear(x, rows: rows, inFeatures: inFeatures, weight: weight, bias: bias, outFeatures: outFeatures,
+                                  parts: parts)
         }
         var input = x
         Kernels.roundThroughQ8(&input)
-        return Kernels.linear(input, rows: rows, inFeatures: inFeatures, weight: weight, bias: bias, outFeatures: outFeatures)
+        return Kernels.linear(input, rows: rows, inFeatures: inFeatures, weight: weight, bias: bias, outFeatures: outFeatures,
+                              parts: parts)
     }
 }
