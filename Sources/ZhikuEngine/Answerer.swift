@@ -39,8 +39,10 @@ public struct Answerer: Sendable {
         public var history: [ChatMessage] = []
         public var k = 5
         public var searchMode = SearchMode.hybrid
-        /// The relevance gate (nil: the configured one).
+        /// The relevance gate (nil: the configured one for the knowledge base's embedding model).
         public var noAnswerThreshold: Double?
+        /// Per-model gates, used before `noAnswerThreshold` for a model they name.
+        public var modelThresholds: [AnswerSettings.ModelThreshold] = []
         /// Answer the conversation's last question again: the history leaves out its last turn, and the new
         /// answer replaces that turn when it is stored (a failed one leaves it as it was).
         public var replaceLast = false
@@ -249,7 +251,9 @@ public struct Answerer: Sendable {
         let results = try await runtime.search(request.question, in: kb, k: request.k, mode: request.searchMode, translating: true)
         progress.retrievalMs = progress.elapsedMs
         progress.retrieved = results.hits.map(AuditEntry.RetrievedChunk.init)
-        return relevant(results, threshold: request.noAnswerThreshold)
+        let threshold = results.embeddingModel.flatMap { m in request.modelThresholds.first { $0.model == m }?.threshold }
+            ?? request.noAnswerThreshold
+        return relevant(results, threshold: threshold)
     }
 
     /// Stage 5: a fair turn at the model (the client hears its place while it waits), then the model's tokens as
@@ -367,7 +371,7 @@ public struct Answerer: Sendable {
     public func relevant(_ results: SearchResults, threshold: Double? = nil) -> [SearchHit] {
         guard results.embeddingModel != nil else { return results.hits }
         let best = results.hits.compactMap(\.vectorScore).max() ?? 0
-        return best >= (threshold ?? runtime.configuration.retrieval.noAnswerThreshold) ? results.hits : []
+        return best >= (threshold ?? runtime.configuration.retrieval.noAnswerThreshold(for: results.embeddingModel)) ? results.hits : []
     }
 
     /// An extractive answer: the best sentences of the best source, and of up to two more whose best sentence

@@ -13,6 +13,13 @@ public struct RetrievalSettings: Sendable {
     /// other one, it kept 296 of the first and refused 291 of the second (BENCHMARKS.md). Other models place
     /// cosines differently: set `ZHIKU_NO_ANSWER_THRESHOLD` for them.
     public var noAnswerThreshold = 0.85
+    /// The gate of embedding models calibrated the same way (BENCHMARKS.md); the others use ``noAnswerThreshold``.
+    public var modelNoAnswerThresholds = [AnswerSettings.ModelThreshold(model: "embeddinggemma-300m", threshold: 0.38)]
+
+    /// The gate for a knowledge base embedded with `model`.
+    public func noAnswerThreshold(for model: String?) -> Double {
+        model.flatMap { m in modelNoAnswerThresholds.first { $0.model == m }?.threshold } ?? noAnswerThreshold
+    }
 
     public init() {}
 }

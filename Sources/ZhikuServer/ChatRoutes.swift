@@ -60,6 +60,7 @@ struct ChatRoutes {
             ask.k = body.k ?? settings.k
             ask.searchMode = try body.searchMode.map(SearchMode.parse) ?? settings.searchMode
             ask.noAnswerThreshold = settings.noAnswerThreshold
+            ask.modelThresholds = settings.modelThresholds
             ask.mode = settings.answerMode
             ask.maxTokens = body.maxTokens ?? 384
             guard ask.maxTokens <= runtime.configuration.maxAnswerTokens else {

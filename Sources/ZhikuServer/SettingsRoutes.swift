@@ -3,7 +3,8 @@ import ZhikuCore
 import ZhikuEngine
 
 /// `GET /api/settings` and `PUT /api/settings` (any subset of `k`, `search_mode`, `answer_mode`,
-/// `no_answer_threshold`): the answer settings, applied from the next question on.
+/// `no_answer_threshold`, `model_thresholds` — a list of `{"model", "threshold"}` that replaces the per-model
+/// gates): the answer settings, applied from the next question on.
 struct SettingsRoutes {
     let runtime: ZhikuRuntime
 
@@ -12,6 +13,7 @@ struct SettingsRoutes {
         var searchMode: String?
         var answerMode: String?
         var noAnswerThreshold: Double?
+        var modelThresholds: [AnswerSettings.ModelThreshold]?
     }
 
     func register(on router: Router<ZhikuRequestContext>) {
@@ -29,6 +31,7 @@ struct SettingsRoutes {
                 settings.answerMode = parsed
             }
             if let threshold = change.noAnswerThreshold { settings.noAnswerThreshold = threshold }
+            if let thresholds = change.modelThresholds { settings.modelThresholds = thresholds }
             return try json(try await runtime.settings.update(settings))
         }
     }

@@ -17,6 +17,7 @@ import ZhikuTestSupport
         #expect(defaults["search_mode"] as? String == "hybrid")
         #expect(defaults["answer_mode"] as? String == "generate")
         #expect(defaults["no_answer_threshold"] as? Double == 0.85)
+        #expect((defaults["model_thresholds"] as? [[String: Any]])?.first?["model"] as? String == "embeddinggemma-300m")
 
         for bad: [String: Any] in [["k": 0], ["k": 21], ["no_answer_threshold": 1.5], ["answer_mode": "poetry"],
                                    ["search_mode": "psychic"]] {
@@ -63,7 +64,32 @@ import ZhikuTestSupport
         _ = try await server.json(.PUT, "/api/settings", ["no_answer_threshold": 1.0])
         let refused = events(try await server.json(.POST, "/api/chat", ["kb": "hr", "question": "When does the canteen open?"]).body)
         #expect(refused.last?.data["not_found"] as? Bool == true)
+
+        // A model's own gate comes before the general one.
+        let model = try #require(try await server.request(.GET, "/api/kbs/hr").json["embedding_model"] as? String)
+        let perModel = try await server.json(.PUT, "/api/settings", [
+            "no_answer_threshold": 0.0, "model_thresholds": [["model": model, "threshold": 1.0]]])
+        #expect(perModel.status == 200)
+        let refusedByModel = events(try await server.json(.POST, "/api/chat", ["kb": "hr", "question": "When does the canteen open?"]).body)
+        #expect(refusedByModel.last?.data["not_found"] as? Bool == true)
+        _ = try await server.json(.PUT, "/api/settings", ["model_thresholds": [["model": "another-model", "threshold": 1.0]]])
+        let passed = events(try await server.json(.POST, "/api/chat", ["kb": "hr", "question": "When does the canteen open?"]).body)
+        #expect(passed.last?.data["not_found"] as? Bool != true)
+        let badEntry = try await server.json(.PUT, "/api/settings", ["model_thresholds": [["model": model, "threshold": 2.0]]])
+        #expect(badEntry.status == 400 && badEntry.errorCode == "invalid_input")
         try await server.stop()
+    }
+
+    @Test func settingsFilesWithoutModelThresholdsGetTheDefaults() async throws {
+        let folder = TemporaryFolder()
+        let file = folder.url.appendingPathComponent("settings.json")
+        try Data(#"{"k": 3, "search_mode": "hybrid", "answer_mode": "generate", "no_answer_threshold": 0.8}"#.utf8).write(to: file)
+        let settings = try SettingsRegistry(file: file, defaults: AnswerSettings(noAnswerThreshold: 0.1))
+        let answers = await settings.answers
+        #expect(answers.k == 3 && answers.noAnswerThreshold == 0.8)
+        #expect(answers.modelThresholds == RetrievalSettings().modelNoAnswerThresholds && !answers.modelThresholds.isEmpty)
+        #expect(answers.noAnswerThreshold(for: "embeddinggemma-300m") == RetrievalSettings().noAnswerThreshold(for: "embeddinggemma-300m"))
+        #expect(answers.noAnswerThreshold(for: "multilingual-e5-small") == 0.8 && answers.noAnswerThreshold(for: nil) == 0.8)
     }
 
     @Test func knowledgeBasesAreRenamed() async throws {
