@@ -18,6 +18,8 @@ struct Eval: AsyncParsableCommand {
     @Option(help: "Keep the scratch data here (default: a temporary folder, removed afterwards); a later run with the same folder scores the knowledge base already there instead of ingesting again.")
     var data: String?
     @Flag(help: "Print JSON.") var json = false
+    @Option(help: "Also write, per judged query, the hybrid candidates with each side's rank and score and the documents they belong to (JSON lines), for studying fusion offline; only hybrid search is scored then.")
+    var lists: String?
 
     func validate() throws {
         if let queries, queries < 1 { throw ValidationError("--queries must be at least 1") }
@@ -42,7 +44,13 @@ struct Eval: AsyncParsableCommand {
         let judged = Array(dataset.queries.prefix(queries ?? .max))
         var report = Report(dataset: dataset.name, documents: dataset.corpus.count, chunks: chunks, queries: judged.count,
                             embeddingModel: kb.embeddingModel, ingestS: ingestSeconds, modes: [:])
-        let modes: [SearchMode] = kb.embeddingModel == nil ? [.keyword] : [.keyword, .vector, .hybrid]
+        let modes: [SearchMode] = kb.embeddingModel == nil ? [.keyword] : lists != nil ? [.hybrid] : [.keyword, .vector, .hybrid]
+        let listWriter = try lists.map { path in
+            FileManager.default.createFile(atPath: path, contents: nil)
+            guard let handle = FileHandle(forWritingAtPath: path) else { throw ValidationError("cannot write \(path)") }
+            return handle
+        }
+        defer { try? listWriter?.close() }
         for mode in modes {
             _ = try await runtime.search(judged[0].text, in: kb, k: depth, mode: mode)  // loads the index into memory
             var sums = [Double](repeating: 0, count: 4)
@@ -56,6 +64,14 @@ struct Eval: AsyncParsableCommand {
                     for id in documentsOfFile[hit.chunk.fileID] ?? [] where seen.insert(id).inserted { ranked.append(id) }
                 }
                 let relevant = dataset.relevant[query.id] ?? []
+                if let listWriter {
+                    let candidates = results.hits.map {
+                        Candidate(documents: documentsOfFile[$0.chunk.fileID] ?? [], keywordRank: $0.keywordRank,
+                                  keywordScore: $0.keywordScore, vectorRank: $0.vectorRank, vectorScore: $0.vectorScore)
+                    }
+                    let line = QueryLists(query: query.id, relevant: relevant.sorted(), candidates: candidates)
+                    try listWriter.write(contentsOf: ZhikuJSON.encoder.encode(line) + Data("\n".utf8))
+                }
                 sums[0] += RetrievalMetrics.ndcg(ranked, relevant: relevant, at: 10)
                 sums[1] += RetrievalMetrics.mrr(ranked, relevant: relevant, at: 10)
                 sums[2] += RetrievalMetrics.recall(ranked, relevant: relevant, at: 10)
@@ -124,6 +140,21 @@ struct Eval: AsyncParsableCommand {
             documentsOfFile[file, default: []].append(document.id)
         }
         return documentsOfFile
+    }
+
+    /// One query's hybrid candidates for `--lists`.
+    struct QueryLists: Encodable {
+        var query: String
+        var relevant: [String]
+        var candidates: [Candidate]
+    }
+
+    struct Candidate: Encodable {
+        var documents: [String]
+        var keywordRank: Int?
+        var keywordScore: Double?
+        var vectorRank: Int?
+        var vectorScore: Double?
     }
 
     struct Scores: Encodable {
