@@ -103,8 +103,8 @@ files = sys.argv[1:]
 data = [load(f) for f in files]
 variants = [("keyword only", only("keyword")), ("vector only", only("vector"))]
 variants += [(f"RRF k={k}", rrf(k)) for k in (5, 10, 20, 60)]
-variants += [(f"RRF k={k}, keyword {wk}", rrf(k, wk=wk)) for k in (5, 10, 20) for wk in (0.5, 0.7, 0.85)]
-variants += [(f"min-max scores, vector {a}", normalised(a)) for a in (0.5, 0.6, 0.7, 0.8)]
+variants += [(f"RRF k={k}, keyword {wk}", rrf(k, wk=wk)) for k in (5, 10, 20) for wk in (0.3, 0.5, 0.7, 0.85)]
+variants += [(f"min-max scores, vector {a}", normalised(a)) for a in (0.5, 0.6, 0.7, 0.75, 0.8, 0.85, 0.9)]
 variants += [(f"agreement-weighted RRF k={k}", agreement(k)) for k in (5, 10, 20)]
 print("| fusion | " + " | ".join(f.split("/")[-1] for f in files) + " | worst margin over the better side |")
 print("|---|" + "---|" * (len(files) + 1))

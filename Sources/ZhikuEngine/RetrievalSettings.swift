@@ -2,10 +2,30 @@ import ZhikuRetrieval
 
 /// How hybrid search fuses its two retrievers.
 public struct RetrievalSettings: Sendable {
-    /// Reciprocal Rank Fusion of the keyword and vector lists, k = 5 and equal weights: of k ∈ {5, 10, 20, 60, 120}
-    /// on the two dev sets, the k whose hybrid nDCG@10 beat the better single retriever by the widest margin on
-    /// the set where it won least (BENCHMARKS.md has the grid).
-    public var fusion = ReciprocalRankFusion(k: 5)
+    /// Which fusion hybrid search uses (`ZHIKU_FUSION`: `scores`, the default, or `rrf`). Score fusion with equal
+    /// shares: on both retrieval dev sets with both multilingual models it scored above reciprocal rank fusion
+    /// (k = 5) every time, and its worst case against the better single side was less bad; fusions leaning on the
+    /// vector side did better there still but lost 2–4 of 40 first hits on the QA set (BENCHMARKS.md).
+    public var fusionMethod = FusionMethod.scores
+    /// Reciprocal Rank Fusion of the keyword and vector lists (`ZHIKU_FUSION=rrf`), k = 5 and equal weights: of
+    /// k ∈ {5, 10, 20, 60, 120} on the two dev sets, the k whose hybrid nDCG@10 beat the better single retriever by
+    /// the widest margin on the set where it won least (BENCHMARKS.md has the grid).
+    public var rrf = ReciprocalRankFusion(k: 5)
+    /// Score fusion: each side's first 100 scores rescaled to 0…1, equal shares (`ZHIKU_FUSION_VECTOR_WEIGHT`).
+    public var scores = MinMaxScoreFusion(vectorWeight: 0.5)
+
+    public enum FusionMethod: String, Sendable {
+        case rrf
+        case scores
+    }
+
+    /// The fusion in use.
+    public var fusion: any ResultFusion {
+        switch fusionMethod {
+        case .rrf: rrf
+        case .scores: scores
+        }
+    }
     /// How many candidates each retriever contributes before fusion (at least the k asked for).
     public var candidates = 100
     /// Answers are refused ("not found") when no retrieved chunk reaches this cosine similarity to the question.

@@ -15,7 +15,7 @@ import ZhikuModels
 /// | `ZHIKU_EMBEDDING_MODEL` | `multilingual-e5-small` (for new knowledge bases; `none`: keyword search only) |
 /// | `ZHIKU_EMBEDDING_URL` | unset; an OpenAI-compatible server (`http://host:port`) for models that are not built in |
 /// | `ZHIKU_EMBEDDING_API_KEY` | unset; sent as `Authorization: Bearer …` to that server |
-/// | `ZHIKU_RRF_K`, `ZHIKU_RRF_KEYWORD_WEIGHT`, `ZHIKU_RRF_VECTOR_WEIGHT` | see ``RetrievalSettings`` |
+/// | `ZHIKU_FUSION`, `ZHIKU_FUSION_VECTOR_WEIGHT`, `ZHIKU_RRF_K`, `ZHIKU_RRF_KEYWORD_WEIGHT`, `ZHIKU_RRF_VECTOR_WEIGHT` | see ``RetrievalSettings`` |
 /// | `ZHIKU_NO_ANSWER_THRESHOLD` | `0.85` (cosine; see ``RetrievalSettings``) |
 /// | `ZHIKU_CHAT_MODEL` | `qwen2.5-1.5b-instruct` (built in; also `qwen2.5-0.5b-instruct`, `smollm2-135m-instruct`), a `.gguf` path, or a model of the server below |
 /// | `ZHIKU_TRANSLATION_MODEL` | `qwen2.5-0.5b-instruct`: translates questions for cross-language search when a knowledge base holds both Chinese and English (``QueryTranslator``); `off`: never |
@@ -176,9 +176,13 @@ public struct ZhikuConfiguration: Sendable {
         if let key = environment["ZHIKU_SPEECH_API_KEY"], !key.isEmpty { c.speechServerAPIKey = key }
         if let model = environment["ZHIKU_SPEECH_MODEL"], !model.isEmpty { c.speechModel = model }
         if let seconds = environment["ZHIKU_MAX_AUDIO_SECONDS"].flatMap(Double.init), seconds > 0 { c.maxAudioSeconds = seconds }
-        if let k = environment["ZHIKU_RRF_K"].flatMap(Double.init), k >= 0 { c.retrieval.fusion.k = k }
-        if let w = environment["ZHIKU_RRF_KEYWORD_WEIGHT"].flatMap(Double.init), w >= 0 { c.retrieval.fusion.keywordWeight = w }
-        if let w = environment["ZHIKU_RRF_VECTOR_WEIGHT"].flatMap(Double.init), w >= 0 { c.retrieval.fusion.vectorWeight = w }
+        if let method = environment["ZHIKU_FUSION"].flatMap(RetrievalSettings.FusionMethod.init(rawValue:)) {
+            c.retrieval.fusionMethod = method
+        }
+        if let w = environment["ZHIKU_FUSION_VECTOR_WEIGHT"].flatMap(Double.init), (0...1).contains(w) { c.retrieval.scores.vectorWeight = w }
+        if let k = environment["ZHIKU_RRF_K"].flatMap(Double.init), k >= 0 { c.retrieval.rrf.k = k }
+        if let w = environment["ZHIKU_RRF_KEYWORD_WEIGHT"].flatMap(Double.init), w >= 0 { c.retrieval.rrf.keywordWeight = w }
+        if let w = environment["ZHIKU_RRF_VECTOR_WEIGHT"].flatMap(Double.init), w >= 0 { c.retrieval.rrf.vectorWeight = w }
         return c
     }
 }

@@ -49,11 +49,6 @@ public struct ReciprocalRankFusion: Sendable {
         }
         add(keyword, weight: keywordWeight) { $0.keywordRank = $1; $0.keywordScore = $2 }
         add(vector, weight: vectorWeight) { $0.vectorRank = $1; $0.vectorScore = $2 }
-        return fused.values.sorted { a, b in
-            if a.score != b.score { return a.score > b.score }
-            let ra = a.keywordRank ?? .max, rb = b.keywordRank ?? .max
-            if ra != rb { return ra < rb }
-            return a.chunkID < b.chunkID
-        }
+        return Array(fused.values).sortedByFusedScore()
     }
 }

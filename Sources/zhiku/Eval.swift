@@ -46,7 +46,7 @@ struct Eval: AsyncParsableCommand {
                             embeddingModel: kb.embeddingModel, ingestS: ingestSeconds, modes: [:])
         let modes: [SearchMode] = kb.embeddingModel == nil ? [.keyword] : lists != nil ? [.hybrid] : [.keyword, .vector, .hybrid]
         let listWriter = try lists.map { path in
-            FileManager.default.createFile(atPath: path, contents: nil)
+            _ = FileManager.default.createFile(atPath: path, contents: nil)
             guard let handle = FileHandle(forWritingAtPath: path) else { throw ValidationError("cannot write \(path)") }
             return handle
         }
