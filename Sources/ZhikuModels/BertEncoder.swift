@@ -100,26 +100,7 @@ public struct BertEncoder: Sendable {
         let parts = min(sequences.count, ProcessInfo.processInfo.activeProcessorCount)
         // One text (a query): its matrices are split between the cores instead.
         guard parts > 1 else { return meanPooledSerially(sequences, matrixParts: WeightMatrix.parallelism) }
-        let results = PartResults(count: parts)
-        ComputeThreads.concurrentPerform(iterations: parts) { part in
-            let range = (sequences.count * part / parts)..<(sequences.count * (part + 1) / parts)
-            results.set(part, meanPooledSerially(Array(sequences[range])))
-        }
-        return results.joined()
-    }
-
-    /// Collects the pooled vectors of each part of a batch.
-    private final class PartResults: @unchecked Sendable {
-        private let lock = NSLock()
-        private var parts: [[[Float]]]
-
-        init(count: Int) { parts = Array(repeating: [], count: count) }
-
-        func set(_ index: Int, _ value: [[Float]]) {
-            lock.withLock { parts[index] = value }
-        }
-
-        func joined() -> [[Float]] { lock.withLock { parts.flatMap { $0 } } }
+        return CoreSplit.map(sequences, parts: parts) { meanPooledSerially($0) }
     }
 
     /// One forward pass over the sequences stacked into one matrix for the position-wise layers; attention runs

@@ -73,43 +73,15 @@ public struct E5Embedder: Embedder {
         let window = encoder.configuration.maxPositions - 2
         // Every text becomes one or more windows of at most `window` pieces.
         let windows = try await ComputeThreads.shared.run { [self] in
-            var windows: [Window] = []
-            for (t, text) in texts.enumerated() {
-                let content = contentIDs(text, as: purpose)
-                if content.isEmpty {
-                    windows.append(Window(text: t, ids: [tokenizer.bos, tokenizer.eos], weight: 1))
-                    continue
-                }
-                for start in stride(from: 0, to: content.count, by: window) {
-                    let piece = content[start..<min(content.count, start + window)]
-                    windows.append(Window(text: t, ids: [tokenizer.bos] + piece + [tokenizer.eos], weight: Float(piece.count)))
-                }
-            }
-            return windows
+            TextWindow.cut(texts.map { contentIDs($0, as: purpose) }, length: window, bos: tokenizer.bos, eos: tokenizer.eos)
         }
-        var sums = [[Float]](repeating: [Float](repeating: 0, count: dimensions), count: texts.count)
-        var weights = [Float](repeating: 0, count: texts.count)
-        for start in stride(from: 0, to: windows.count, by: batchSize) {
-            try Task.checkCancellation()
-            let batch = windows[start..<min(windows.count, start + batchSize)]
-            let encoder = self.encoder
-            let pooled = try await ComputeThreads.shared.run { encoder.meanPooled(batch.map(\.ids)) }
-            for (w, mean) in zip(batch, pooled) {
-                for i in 0..<dimensions { sums[w.text][i] += w.weight * mean[i] }
-                weights[w.text] += w.weight
-            }
-        }
-        return sums.enumerated().map { t, sum in
-            var v = sum.map { $0 / max(weights[t], 1e-12) }
+        let encoder = self.encoder
+        return try await TextWindow.averaged(windows, texts: texts.count, width: dimensions, batchSize: batchSize) {
+            encoder.meanPooled($0)
+        }.map { mean in
+            var v = mean
             Kernels.normalize(&v)
             return v
         }
-    }
-
-    /// A stretch of one text's pieces, with sentence markers, weighted by its length when windows are averaged.
-    struct Window: Sendable {
-        var text: Int
-        var ids: [Int32]
-        var weight: Float
     }
 }

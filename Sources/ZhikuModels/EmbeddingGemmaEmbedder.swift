@@ -70,32 +70,15 @@ public struct EmbeddingGemmaEmbedder: Embedder {
     public func embed(_ texts: [String], as purpose: EmbeddingPurpose) async throws -> [[Float]] {
         let window = encoder.configuration.maxPositions - 2
         let windows = try await ComputeThreads.shared.run { [self] in
-            var windows: [E5Embedder.Window] = []
-            for (t, text) in texts.enumerated() {
-                let content = contentIDs(text, as: purpose)
-                for start in stride(from: 0, to: max(content.count, 1), by: window) {
-                    let piece = content[start..<min(content.count, start + window)]
-                    windows.append(.init(text: t, ids: [tokenizer.bos] + piece + [tokenizer.eos], weight: Float(max(piece.count, 1))))
-                }
-            }
-            return windows
+            TextWindow.cut(texts.map { contentIDs($0, as: purpose) }, length: window, bos: tokenizer.bos, eos: tokenizer.eos)
         }
         let h = encoder.configuration.hidden
-        var sums = [[Float]](repeating: [Float](repeating: 0, count: h), count: texts.count)
-        var weights = [Float](repeating: 0, count: texts.count)
-        for start in stride(from: 0, to: windows.count, by: batchSize) {
-            try Task.checkCancellation()
-            let batch = windows[start..<min(windows.count, start + batchSize)]
-            let encoder = self.encoder
-            let pooled = try await ComputeThreads.shared.run { encoder.meanPooled(batch.map(\.ids)) }
-            for (w, mean) in zip(batch, pooled) {
-                for i in 0..<h { sums[w.text][i] += w.weight * mean[i] }
-                weights[w.text] += w.weight
-            }
-        }
+        let encoder = self.encoder
+        let means = try await TextWindow.averaged(windows, texts: texts.count, width: h, batchSize: batchSize) {
+            encoder.meanPooled($0)
+        }.flatMap { $0 }
         let rows = texts.count
         guard rows > 0 else { return [] }
-        let means = sums.enumerated().flatMap { t, sum in sum.map { $0 / max(weights[t], 1e-12) } }
         let projected = dense2(dense1(means, rows: rows), rows: rows)
         return (0..<rows).map { r in
             var v = Array(projected[(r * h)..<(r * h + dimensions)])

@@ -120,27 +120,7 @@ public struct Gemma3Encoder: Sendable {
         let parts = min(sequences.count, ProcessInfo.processInfo.activeProcessorCount)
         // One text (a query): its matrices are split between the cores instead.
         guard parts > 1 else { return sequences.map { meanPooled($0, matrixParts: WeightMatrix.parallelism) } }
-        let results = PartResults(count: parts)
-        // Long sequences first would balance better, but parts keep the batch's order so results line up.
-        ComputeThreads.concurrentPerform(iterations: parts) { part in
-            let range = (sequences.count * part / parts)..<(sequences.count * (part + 1) / parts)
-            results.set(part, sequences[range].map { meanPooled($0) })
-        }
-        return results.joined()
-    }
-
-    /// Collects the pooled vectors of each part of a batch.
-    private final class PartResults: @unchecked Sendable {
-        private let lock = NSLock()
-        private var parts: [[[Float]]]
-
-        init(count: Int) { parts = Array(repeating: [], count: count) }
-
-        func set(_ index: Int, _ value: [[Float]]) {
-            lock.withLock { parts[index] = value }
-        }
-
-        func joined() -> [[Float]] { lock.withLock { parts.flatMap { $0 } } }
+        return CoreSplit.map(sequences, parts: parts) { $0.map { meanPooled($0) } }
     }
 
     /// One sequence's forward pass (at most ``Configuration/maxPositions`` tokens are read) and its mean.
