@@ -65,15 +65,18 @@ public struct BM25Snapshot: Sendable {
         }
     }
 
-    /// The `k` best chunks for the query terms (with their counts in the query), best first, ties by chunk id.
+    /// The `k` best chunks for the query terms (with their counts in the query), best first, ties by chunk id;
+    /// scores rounded to 9 decimals.
     public func search(_ queryCounts: [String: Int], k: Int, parameters: BM25Parameters) -> [ScoredChunk] {
         guard k > 0, !chunkIDs.isEmpty else { return [] }
         var scores = [Double](repeating: 0, count: chunkIDs.count)
         var touched: [Int32] = []
         let k1 = parameters.k1, b = parameters.b
         let lengthFactor = averageLength > 0 ? b / averageLength : 0
-        for (term, count) in queryCounts {
-            guard let range = terms[term] else { continue }
+        // Terms in a fixed order: floating-point sums depend on it, and a dictionary's order changes from process
+        // to process, so two servers would report scores differing in the last bits (score fusion shows them).
+        for term in queryCounts.keys.sorted() {
+            guard let range = terms[term], let count = queryCounts[term] else { continue }
             let weight = BM25Parameters.idf(documentCount: chunkIDs.count, documentFrequency: range.count) * Double(count)
             postingDocuments.withUnsafeBufferPointer { docs in
                 postingFrequencies.withUnsafeBufferPointer { tfs in
@@ -91,7 +94,8 @@ public struct BM25Snapshot: Sendable {
             }
         }
         var top = TopK(k)
-        for d in touched { top.offer(chunkIDs[Int(d)], score: scores[Int(d)]) }
+        // Rounded to 9 decimals like PostgreSQL's scores, so a snapshot and the server report the same numbers.
+        for d in touched { top.offer(chunkIDs[Int(d)], score: (scores[Int(d)] * 1e9).rounded() / 1e9) }
         return top.results
     }
 }

@@ -182,10 +182,11 @@ public struct PostgresKeywordIndex: KeywordIndex, KeywordPostingsBackend {
         let k1 = parameters.k1, b = parameters.b
         let (k1PlusOne, oneMinusB, bOverAverage) = (k1 + 1, 1 - b, b / average)
         // The server adds the terms' contributions in an order of its own, so equal scores can differ in the last
-        // bits; ranked at 9 decimals (in float8: numeric is slow), such ties fall back to the chunk id as in SQLite.
+        // bits; scores are rounded to 9 decimals (in float8: numeric is slow) so every process reports the same ones
+        // (score fusion carries them into the fused score), and such ties fall back to the chunk id as in SQLite.
         var hits: [ScoredChunk] = []
         for try await (id, score) in try await connection.query("""
-            SELECT chunk_id, score FROM (
+            SELECT chunk_id, round(score * 1e9) / 1e9 FROM (
                 SELECT p.chunk_id,
                        SUM(q.weight * p.tf * \(k1PlusOne)::float8 / (p.tf + \(k1)::float8 * (\(oneMinusB)::float8 + \(bOverAverage)::float8 * p.doc_length))) AS score
                 FROM unnest(\(present)::text[], \(weights)::float8[]) AS q(term, weight)
