@@ -47,7 +47,7 @@ public struct AnswerSettings: Sendable, Codable, Equatable {
 
     /// The gate for a knowledge base embedded with `model` (nil: keyword only, or unknown).
     public func noAnswerThreshold(for model: String?) -> Double {
-        model.flatMap { m in modelThresholds.first { $0.model == m }?.threshold } ?? noAnswerThreshold
+        modelThresholds.threshold(for: model) ?? noAnswerThreshold
     }
 
     /// The settings, or an error naming the value out of range.
@@ -60,5 +60,12 @@ public struct AnswerSettings: Sendable, Codable, Equatable {
             throw ZhikuError.invalidInput("model_thresholds: '\(entry.model)' needs a model id and a threshold between 0 and 1, got \(entry.threshold)")
         }
         return self
+    }
+}
+
+extension [AnswerSettings.ModelThreshold] {
+    /// The gate listed for `model`, if any.
+    func threshold(for model: String?) -> Double? {
+        model.flatMap { m in first { $0.model == m }?.threshold }
     }
 }

@@ -251,9 +251,7 @@ public struct Answerer: Sendable {
         let results = try await runtime.search(request.question, in: kb, k: request.k, mode: request.searchMode, translating: true)
         progress.retrievalMs = progress.elapsedMs
         progress.retrieved = results.hits.map(AuditEntry.RetrievedChunk.init)
-        let threshold = results.embeddingModel.flatMap { m in request.modelThresholds.first { $0.model == m }?.threshold }
-            ?? request.noAnswerThreshold
-        return relevant(results, threshold: threshold)
+        return relevant(results, threshold: request.modelThresholds.threshold(for: results.embeddingModel) ?? request.noAnswerThreshold)
     }
 
     /// Stage 5: a fair turn at the model (the client hears its place while it waits), then the model's tokens as

@@ -38,7 +38,7 @@ public struct RetrievalSettings: Sendable {
 
     /// The gate for a knowledge base embedded with `model`.
     public func noAnswerThreshold(for model: String?) -> Double {
-        model.flatMap { m in modelNoAnswerThresholds.first { $0.model == m }?.threshold } ?? noAnswerThreshold
+        modelNoAnswerThresholds.threshold(for: model) ?? noAnswerThreshold
     }
 
     public init() {}

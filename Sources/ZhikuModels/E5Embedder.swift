@@ -70,15 +70,12 @@ public struct E5Embedder: Embedder {
 
     /// Tokenizing and the encoder run on ``ComputeThreads``, a batch at a time (cancellation is checked between).
     public func embed(_ texts: [String], as purpose: EmbeddingPurpose) async throws -> [[Float]] {
-        let window = encoder.configuration.maxPositions - 2
-        // Every text becomes one or more windows of at most `window` pieces.
-        let windows = try await ComputeThreads.shared.run { [self] in
-            TextWindow.cut(texts.map { contentIDs($0, as: purpose) }, length: window, bos: tokenizer.bos, eos: tokenizer.eos)
-        }
+        // Every text becomes one or more windows of at most maxPositions − 2 pieces.
         let encoder = self.encoder
-        return try await TextWindow.averaged(windows, texts: texts.count, width: dimensions, batchSize: batchSize) {
-            encoder.meanPooled($0)
-        }.map { mean in
+        return try await TextWindow.pooledMeans(
+            of: texts, ids: { [self] in contentIDs($0, as: purpose) }, length: encoder.configuration.maxPositions - 2,
+            bos: tokenizer.bos, eos: tokenizer.eos, width: dimensions, batchSize: batchSize, pool: encoder.meanPooled
+        ).map { mean in
             var v = mean
             Kernels.normalize(&v)
             return v

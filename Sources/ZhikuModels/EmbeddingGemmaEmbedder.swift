@@ -68,15 +68,12 @@ public struct EmbeddingGemmaEmbedder: Embedder {
     /// Tokenizing and the encoder run on ``ComputeThreads``, a batch of windows at a time (cancellation is
     /// checked between batches).
     public func embed(_ texts: [String], as purpose: EmbeddingPurpose) async throws -> [[Float]] {
-        let window = encoder.configuration.maxPositions - 2
-        let windows = try await ComputeThreads.shared.run { [self] in
-            TextWindow.cut(texts.map { contentIDs($0, as: purpose) }, length: window, bos: tokenizer.bos, eos: tokenizer.eos)
-        }
         let h = encoder.configuration.hidden
         let encoder = self.encoder
-        let means = try await TextWindow.averaged(windows, texts: texts.count, width: h, batchSize: batchSize) {
-            encoder.meanPooled($0)
-        }.flatMap { $0 }
+        let means = try await TextWindow.pooledMeans(
+            of: texts, ids: { [self] in contentIDs($0, as: purpose) }, length: encoder.configuration.maxPositions - 2,
+            bos: tokenizer.bos, eos: tokenizer.eos, width: h, batchSize: batchSize, pool: encoder.meanPooled
+        ).flatMap { $0 }
         let rows = texts.count
         guard rows > 0 else { return [] }
         let projected = dense2(dense1(means, rows: rows), rows: rows)

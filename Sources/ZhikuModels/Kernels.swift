@@ -254,34 +254,26 @@ extension Kernels {
     /// (Qwen2). The angles' cosines and sines are computed once per token and shared by every head.
     public static func rope(_ x: inout [Float], rows: Int, heads: Int, headSize: Int, firstPosition: Int, base: Float,
                             neox: Bool = false) {
-        x.withUnsafeMutableBufferPointer { v in
-            rope(v.baseAddress!, rows: rows, heads: heads, headSize: headSize, firstPosition: firstPosition, base: base,
-                 neox: neox)
-        }
-    }
-
-    /// ``rope(_:rows:heads:headSize:firstPosition:base:neox:)`` on `rows` rows starting at `x` (one sequence of a
-    /// batch stacked into one buffer).
-    public static func rope(_ x: UnsafeMutablePointer<Float>, rows: Int, heads: Int, headSize: Int, firstPosition: Int,
-                            base: Float, neox: Bool = false) {
         let half = headSize / 2
         let frequencies = (0..<half).map { Double(base) == 0 ? 0 : pow(Double(base), -2 * Double($0) / Double(headSize)) }
         var cosines = [Float](repeating: 0, count: half), sines = [Float](repeating: 0, count: half)
         let (stride, step) = neox ? (half, 1) : (1, 2)
-        for r in 0..<rows {
-            let position = Double(firstPosition + r)
-            for i in 0..<half {
-                let angle = position * frequencies[i]
-                cosines[i] = Float(cos(angle))
-                sines[i] = Float(sin(angle))
-            }
-            for h in 0..<heads {
-                let head = x + r * heads * headSize + h * headSize
+        x.withUnsafeMutableBufferPointer { v in
+            for r in 0..<rows {
+                let position = Double(firstPosition + r)
                 for i in 0..<half {
-                    let at = i * step
-                    let a = head[at], b = head[at + stride]
-                    head[at] = a * cosines[i] - b * sines[i]
-                    head[at + stride] = a * sines[i] + b * cosines[i]
+                    let angle = position * frequencies[i]
+                    cosines[i] = Float(cos(angle))
+                    sines[i] = Float(sin(angle))
+                }
+                for h in 0..<heads {
+                    let head = v.baseAddress! + r * heads * headSize + h * headSize
+                    for i in 0..<half {
+                        let at = i * step
+                        let a = head[at], b = head[at + stride]
+                        head[at] = a * cosines[i] - b * sines[i]
+                        head[at + stride] = a * sines[i] + b * cosines[i]
+                    }
                 }
             }
         }

@@ -23,12 +23,15 @@ struct TextWindow: Sendable {
         return windows
     }
 
-    /// Pools the windows `batchSize` at a time on ``ComputeThreads`` (cancellation checked between batches) and
-    /// returns, per text, the length-weighted mean of its windows' pooled vectors (not normalised).
-    static func averaged(_ windows: [TextWindow], texts: Int, width: Int, batchSize: Int,
-                         pool: @escaping @Sendable ([[Int32]]) -> [[Float]]) async throws -> [[Float]] {
-        var sums = [[Float]](repeating: [Float](repeating: 0, count: width), count: texts)
-        var weights = [Float](repeating: 0, count: texts)
+    /// Each text tokenized by `ids` and cut into windows of at most `length` ids (on ``ComputeThreads``), the
+    /// windows pooled `batchSize` at a time (cancellation checked between batches), and per text the
+    /// length-weighted mean of its windows' pooled vectors (not normalised).
+    static func pooledMeans(of texts: [String], ids: @escaping @Sendable (String) -> [Int32], length: Int, bos: Int32,
+                            eos: Int32, width: Int, batchSize: Int,
+                            pool: @escaping @Sendable ([[Int32]]) -> [[Float]]) async throws -> [[Float]] {
+        let windows = try await ComputeThreads.shared.run { cut(texts.map(ids), length: length, bos: bos, eos: eos) }
+        var sums = [[Float]](repeating: [Float](repeating: 0, count: width), count: texts.count)
+        var weights = [Float](repeating: 0, count: texts.count)
         for start in stride(from: 0, to: windows.count, by: batchSize) {
             try Task.checkCancellation()
             let batch = Array(windows[start..<min(windows.count, start + batchSize)])
