@@ -41,11 +41,12 @@ import ZhikuTestSupport
         #expect(abs(score[1]! - 1.0 / 6) < 1e-12 && abs(score[2]! - 1.0 / 7) < 1e-12 && abs(score[3]! - 1.0 / 8) < 1e-12)
         #expect(abs(score[7]! - QueryTranslator.translatedWeight / 6) < 1e-12)
         #expect(fused.map(\.score) == fused.map(\.score).sorted(by: >))
-        // An English passage both lists found sums its two ranks.
+        // An English passage both lists found keeps the better of its two places, not their sum: it does not
+        // overtake the question's own first hit.
         let both = QueryTranslator.fuse(original + [hit(7, "Annual leave must be requested three days ahead.")], translated,
                                         question: "年假怎么申请？")
-        #expect(abs(both.first { $0.chunk.id == 7 }!.score - (1.0 / 9 + QueryTranslator.translatedWeight / 6)) < 1e-12)
-        #expect(both.first?.chunk.id == 7)
+        #expect(abs(both.first { $0.chunk.id == 7 }!.score - max(1.0 / 9, QueryTranslator.translatedWeight / 6)) < 1e-12)
+        #expect(both.map(\.chunk.id) == [1, 7, 2, 3])
     }
 
     /// The real thing: a Chinese question over an English handbook and a Chinese one, with the built-in models.
