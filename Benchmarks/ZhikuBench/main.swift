@@ -38,7 +38,7 @@ while let a = arguments.next() {
     case "--qa-docs": qaDocs = URL(fileURLWithPath: arguments.next() ?? "")
     case "--shared-eval": sharedEval = URL(fileURLWithPath: arguments.next() ?? "")
     default:
-        FileHandle.standardError.write(Data("usage: zhiku-bench [--python PATH] [--docs N] [--only splitter,bm25,embeddings,vectors,chat,qwen,qwen-tokenizer,ocr,speech,office,scale] [--qa-docs DIR] [--shared-eval DIR] [--peer-chat-model PATH] [--postgres URL] [--scale-corpus DIR] [--scale-limit CHUNKS]\n".utf8))
+        FileHandle.standardError.write(Data("usage: zhiku-bench [--python PATH] [--docs N] [--only splitter,bm25,embeddings,vectors,chat,qwen,qwen-tokenizer,ocr,speech,office,scale,pgvector] [--qa-docs DIR] [--shared-eval DIR] [--peer-chat-model PATH] [--postgres URL] [--scale-corpus DIR] [--scale-limit CHUNKS]\n".utf8))
         exit(2)
     }
 }
@@ -219,6 +219,18 @@ if only.isEmpty || only.contains("speech") {
 }
 
 // MARK: Scale (SQLite and PostgreSQL at 100k chunks; not part of a plain run: it needs a server and a cached corpus)
+
+if only.contains("pgvector") {
+    let environment = ProcessInfo.processInfo.environment
+    let graphs = (environment["ZHIKU_BENCH_HNSW_GRAPHS"] ?? "16x64,32x128").split(separator: ",").compactMap { spec -> PgvectorRecallBenchmarks.Graph? in
+        let parts = spec.split(separator: "x").compactMap { Int($0) }
+        return parts.count == 2 ? .init(m: parts[0], efConstruction: parts[1]) : nil
+    }
+    let efSearch = (environment["ZHIKU_BENCH_EF_SEARCH"] ?? "40,100,200,400").split(separator: ",").compactMap { Int($0) }
+    rows.append(contentsOf: try await PgvectorRecallBenchmarks.run(postgresURL: postgresURL, corpusFolder: scaleCorpus, limit: scaleLimit,
+                                                           graphs: graphs, loads: environment["ZHIKU_BENCH_LOADS"].flatMap { Int($0) } ?? 3,
+                                                           efSearch: efSearch, clock: clock))
+}
 
 if only.contains("scale") {
     rows.append(contentsOf: try await ScaleBenchmarks.run(postgresURL: postgresURL, corpusFolder: scaleCorpus, limit: scaleLimit,

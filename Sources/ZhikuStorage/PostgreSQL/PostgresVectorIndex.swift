@@ -8,14 +8,17 @@ import ZhikuRetrieval
 /// `vector` column); each space gets its own partial HNSW index on `embedding::vector(n)` with inner-product ops,
 /// made when its first vector arrives, so spaces of different dimensions live side by side and a query reads only
 /// its space's graph. Scores are inner products (cosine for Zhiku's unit vectors), ties broken by lower chunk id.
-/// `hnsw.ef_search` is raised per query to at least k (at most 1 000), so a query can return k hits.
+/// The graph's build parameters and each query's `hnsw.ef_search` come from ``HNSWSettings``.
 public struct PostgresVectorIndex: VectorIndex {
     public let database: PostgreSQLDatabase
+    /// How the HNSW graphs are built (for indexes made from now on) and searched.
+    public let hnsw: HNSWSettings
     private var client: PostgresClient { database.client }
     private var logger: Logger { database.logger }
 
-    public init(database: PostgreSQLDatabase) {
+    public init(database: PostgreSQLDatabase, hnsw: HNSWSettings = HNSWSettings()) {
         self.database = database
+        self.hnsw = hnsw
     }
 
     public func upsert(_ items: [ChunkVector], in space: VectorSpace) async throws {
@@ -33,7 +36,7 @@ public struct PostgresVectorIndex: VectorIndex {
                 dimensions = stored
             }
             for item in items { try VectorDimensions.check(item.vector.count, expected: dimensions, space: space) }
-            try await connection.execute(PostgresQuery(unsafeSQL: Self.indexDefinition(space, dimensions: dimensions)), logger: logger)
+            try await connection.execute(PostgresQuery(unsafeSQL: Self.indexDefinition(space, dimensions: dimensions, hnsw: hnsw)), logger: logger)
             for start in stride(from: 0, to: items.count, by: 1000) {
                 let batch = items[start..<min(items.count, start + 1000)]
                 let ids = batch.map(\.id), vectors = batch.map { Self.text($0.vector) }
@@ -129,8 +132,7 @@ public struct PostgresVectorIndex: VectorIndex {
             }
             guard dimensions > 0 else { return [] }
             try VectorDimensions.check(query.count, expected: dimensions, space: space)
-            let ef = min(1000, max(40, k))
-            try await connection.execute(PostgresQuery(unsafeSQL: "SET LOCAL hnsw.ef_search = \(ef)"), logger: logger)
+            try await connection.execute(PostgresQuery(unsafeSQL: "SET LOCAL hnsw.ef_search = \(hnsw.efSearch(k: k))"), logger: logger)
             let typed = "vector(\(dimensions))"
             let vector = Self.text(query)
             var hits: [ScoredChunk] = []
@@ -165,10 +167,11 @@ public struct PostgresVectorIndex: VectorIndex {
     /// The partial HNSW index of one space (inner product, the dimension fixed by a cast). The predicate names the
     /// dimension too: building the index also reads rows deleted but still visible to some transaction, and a
     /// dropped space's rows of another dimension would fail the cast.
-    static func indexDefinition(_ space: VectorSpace, dimensions: Int) -> String {
+    static func indexDefinition(_ space: VectorSpace, dimensions: Int, hnsw: HNSWSettings) -> String {
         let model = space.model.replacingOccurrences(of: "'", with: "''")
         return """
             CREATE INDEX IF NOT EXISTS \(indexName(space)) ON vectors USING hnsw ((embedding::vector(\(dimensions))) vector_ip_ops)
+            WITH (m = \(hnsw.m), ef_construction = \(hnsw.efConstruction))
             WHERE kb_id = \(space.knowledgeBaseID) AND model = '\(model)' AND vector_dims(embedding) = \(dimensions)
             """
     }
