@@ -95,7 +95,7 @@ let package = Package(
             .product(name: "Metrics", package: "swift-metrics"),
         ]),
         .target(name: "ZhikuServer", dependencies: [
-            "ZhikuCore", "ZhikuEngine", "ZhikuIngest", "ZhikuStorage", "ZhikuModels",
+            "ZhikuCore", "ZhikuEngine", "ZhikuIngest", "ZhikuRetrieval", "ZhikuStorage", "ZhikuModels",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "MultipartKit", package: "multipart-kit"),
             .product(name: "NIOCore", package: "swift-nio"),
@@ -155,7 +155,7 @@ let package = Package(
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),
         .testTarget(name: "ZhikuProvidersTests", dependencies: [
-            "ZhikuCore", "ZhikuProviders", "ZhikuModels", "ZhikuTestSupport",
+            "ZhikuCore", "ZhikuProviders", "ZhikuModels", "ZhikuRetrieval", "ZhikuTestSupport",
         ]),
         .testTarget(name: "zhikuTests", dependencies: ["ZhikuStorage", "ZhikuTestSupport"]),
     ]

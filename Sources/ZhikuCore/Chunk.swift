@@ -90,9 +90,12 @@ public struct SearchHit: Sendable, Hashable, Codable {
     /// 1-based rank and cosine similarity in the vector list, when the chunk was in it.
     public var vectorRank: Int?
     public var vectorScore: Double?
+    /// The reranker's score, when a ``Reranker`` put the candidates in order (then `score` is the fused score the
+    /// chunk came in with).
+    public var rerankScore: Double?
 
     public init(chunk: Chunk, fileName: String, score: Double, keywordRank: Int? = nil, keywordScore: Double? = nil,
-                vectorRank: Int? = nil, vectorScore: Double? = nil) {
+                vectorRank: Int? = nil, vectorScore: Double? = nil, rerankScore: Double? = nil) {
         self.chunk = chunk
         self.fileName = fileName
         self.score = score
@@ -100,5 +103,6 @@ public struct SearchHit: Sendable, Hashable, Codable {
         self.keywordScore = keywordScore
         self.vectorRank = vectorRank
         self.vectorScore = vectorScore
+        self.rerankScore = rerankScore
     }
 }

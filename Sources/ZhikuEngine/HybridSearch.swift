@@ -1,3 +1,4 @@
+import Logging
 import ZhikuCore
 import ZhikuRetrieval
 
@@ -9,16 +10,21 @@ public struct HybridSearch: Sendable {
     public let vectorIndex: any VectorIndex
     public let embedders: EmbedderCache
     public let settings: RetrievalSettings
+    /// The `/rerank` server used when ``RetrievalSettings/rerank`` is `server`.
+    public let rerankServer: (any Reranker)?
     /// Recent query embeddings (shared by every copy of this search).
     public let queryVectors = QueryEmbeddingCache()
+    private let logger: Logger
 
     public init(store: any Store, keywordIndex: any KeywordIndex, vectorIndex: any VectorIndex, embedders: EmbedderCache,
-                settings: RetrievalSettings) {
+                settings: RetrievalSettings, rerankServer: (any Reranker)? = nil, logger: Logger = Logger(label: "zhiku.search")) {
         self.store = store
         self.keywordIndex = keywordIndex
         self.vectorIndex = vectorIndex
         self.embedders = embedders
         self.settings = settings
+        self.rerankServer = rerankServer
+        self.logger = logger
     }
 
     /// Searches one knowledge base. Hybrid (the default) fuses BM25 and vector results with Reciprocal Rank
@@ -37,7 +43,8 @@ public struct HybridSearch: Sendable {
             mode = .keyword
         }
         // Ask for a few more than k: chunks of files being deleted or re-ingested are dropped when hydrating.
-        let depth = k + 10
+        let reranker = try await reranker(for: kb)
+        let depth = max(k + 10, reranker == nil ? 0 : settings.rerankDepth)
         switch mode {
         case .keyword:
             let scored = try await keywordIndex.search(trimmed, k: depth, in: kb.id)
@@ -47,7 +54,7 @@ public struct HybridSearch: Sendable {
                 hit.keywordScore = hit.score
                 return hit
             }
-            return SearchResults(mode: mode, hits: Array(hits.prefix(k)))
+            return SearchResults(mode: mode, hits: Array(await rerank(hits, query: trimmed, with: reranker).prefix(k)))
         case .vector:
             let (scored, model) = try await nearest(trimmed, k: depth, in: kb)
             let hits = try await store.hits(for: scored).enumerated().map { i, hit in
@@ -56,7 +63,7 @@ public struct HybridSearch: Sendable {
                 hit.vectorScore = hit.score
                 return hit
             }
-            return SearchResults(mode: mode, hits: Array(hits.prefix(k)), embeddingModel: model)
+            return SearchResults(mode: mode, hits: Array(await rerank(hits, query: trimmed, with: reranker).prefix(k)), embeddingModel: model)
         case .hybrid:
             let candidates = max(depth, settings.candidates)
             async let keyword = keywordIndex.search(trimmed, k: candidates, in: kb.id)
@@ -74,8 +81,50 @@ public struct HybridSearch: Sendable {
                     hit.vectorScore = f?.vectorScore
                     return hit
                 }
-            return SearchResults(mode: mode, hits: Array(hits.prefix(k)), embeddingModel: model)
+            return SearchResults(mode: mode, hits: Array(await rerank(hits, query: trimmed, with: reranker).prefix(k)), embeddingModel: model)
         }
+    }
+
+    /// The reranker the settings name for `kb`, nil when reranking is off (or the knowledge base has no embedding
+    /// model for the built-in pass).
+    private func reranker(for kb: KnowledgeBase) async throws -> (any Reranker)? {
+        switch settings.rerank {
+        case .off: return nil
+        case .server: return rerankServer
+        case .sentences:
+            guard let model = kb.embeddingModel else { return nil }
+            return EmbeddingReranker(embedder: try await embedders.embedder(model))
+        }
+    }
+
+    /// The first ``RetrievalSettings/rerankDepth`` hits in the reranker's order (mixed with the first pass's by
+    /// ``RetrievalSettings/rerankWeight``), the rest after them. A reranker that fails leaves the order as it was
+    /// (the failure is logged): a search never fails because its optional second pass did.
+    private func rerank(_ hits: [SearchHit], query: String, with reranker: (any Reranker)?) async -> [SearchHit] {
+        guard let reranker, !hits.isEmpty else { return hits }
+        let head = Array(hits.prefix(settings.rerankDepth))
+        let scores: [Double]
+        do {
+            scores = try await reranker.scores(query: query, passages: head.map(\.chunk.text))
+            guard scores.count == head.count else {
+                throw ZhikuError(.upstreamFailed, "\(scores.count) scores for \(head.count) passages")
+            }
+        } catch {
+            logger.warning("reranking failed; the first pass's order is kept", metadata: ["reranker": "\(reranker.name)", "error": "\(error)"])
+            return hits
+        }
+        func rescaled(_ values: [Double]) -> [Double] {
+            guard let low = values.min(), let high = values.max(), high > low else { return values.map { _ in 0 } }
+            return values.map { ($0 - low) / (high - low) }
+        }
+        let w = min(1, max(0, settings.rerankWeight))
+        let mixed = zip(rescaled(scores), rescaled(head.map(\.score))).map { w * $0 + (1 - w) * $1 }
+        let reordered = head.indices.sorted { mixed[$0] != mixed[$1] ? mixed[$0] > mixed[$1] : $0 < $1 }.map { i in
+            var hit = head[i]
+            hit.rerankScore = scores[i]
+            return hit
+        }
+        return reordered + hits.dropFirst(head.count)
     }
 
     /// The chunks nearest to the query's embedding in the knowledge base's active vector space.

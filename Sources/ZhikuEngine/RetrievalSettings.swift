@@ -26,6 +26,23 @@ public struct RetrievalSettings: Sendable {
         case .scores: scores
         }
     }
+    /// The second pass over the best ``rerankDepth`` results (`ZHIKU_RERANK`): `off` (the default), `sentences` (the
+    /// knowledge base's embedding model scores each candidate's best sentence, ``EmbeddingReranker``) or `server`
+    /// (a `/rerank` HTTP server, ``HTTPReranker``: `ZHIKU_RERANK_URL`, `ZHIKU_RERANK_MODEL`, `ZHIKU_RERANK_API_KEY`).
+    public var rerank = RerankMethod.off
+    /// How many of the first results the reranker reorders (`ZHIKU_RERANK_DEPTH`).
+    public var rerankDepth = 20
+    /// The reranker's share of the new order (`ZHIKU_RERANK_WEIGHT`, 0…1): both the reranker's and the first
+    /// pass's scores are rescaled to 0…1 over the reordered results and mixed with this weight; 1 orders by the
+    /// reranker alone.
+    public var rerankWeight = 1.0
+
+    public enum RerankMethod: String, Sendable {
+        case off
+        case sentences
+        case server
+    }
+
     /// How many candidates each retriever contributes before fusion (at least the k asked for).
     public var candidates = 100
     /// Answers are refused ("not found") when no retrieved chunk reaches this cosine similarity to the question.

@@ -1,5 +1,6 @@
 import Foundation
 import ZhikuModels
+import ZhikuStorage
 
 /// Settings for a Zhiku process, from the environment with defaults that work out of the box.
 ///
@@ -16,6 +17,9 @@ import ZhikuModels
 /// | `ZHIKU_EMBEDDING_URL` | unset; an OpenAI-compatible server (`http://host:port`) for models that are not built in |
 /// | `ZHIKU_EMBEDDING_API_KEY` | unset; sent as `Authorization: Bearer …` to that server |
 /// | `ZHIKU_FUSION`, `ZHIKU_FUSION_VECTOR_WEIGHT`, `ZHIKU_RRF_K`, `ZHIKU_RRF_KEYWORD_WEIGHT`, `ZHIKU_RRF_VECTOR_WEIGHT` | see ``RetrievalSettings`` |
+/// | `ZHIKU_RERANK`, `ZHIKU_RERANK_DEPTH`, `ZHIKU_RERANK_WEIGHT` | `off`, 20, 1: see ``RetrievalSettings`` |
+/// | `ZHIKU_RERANK_URL`, `ZHIKU_RERANK_MODEL`, `ZHIKU_RERANK_API_KEY` | unset; a `/rerank` server (TEI, vLLM, Xinference, Jina, Cohere) for `ZHIKU_RERANK=server` |
+/// | `ZHIKU_PG_HNSW_M`, `ZHIKU_PG_HNSW_EF_CONSTRUCTION`, `ZHIKU_PG_HNSW_EF_SEARCH` | see ``HNSWSettings`` (PostgreSQL only) |
 /// | `ZHIKU_NO_ANSWER_THRESHOLD` | `0.85` (cosine; see ``RetrievalSettings``) |
 /// | `ZHIKU_CHAT_MODEL` | `qwen2.5-1.5b-instruct` (built in; also `qwen2.5-0.5b-instruct`, `smollm2-135m-instruct`), a `.gguf` path, or a model of the server below |
 /// | `ZHIKU_TRANSLATION_MODEL` | `qwen2.5-0.5b-instruct`: translates questions for cross-language search when a knowledge base holds both Chinese and English (``QueryTranslator``); `off`: never |
@@ -55,6 +59,12 @@ public struct ZhikuConfiguration: Sendable {
     public var embeddingServerURL: String?
     public var embeddingServerAPIKey: String?
     public var retrieval = RetrievalSettings()
+    /// A `/rerank` server for ``RetrievalSettings/rerank`` `server`: its URL, the model named in requests, a bearer key.
+    public var rerankServerURL: String?
+    public var rerankModel = "reranker"
+    public var rerankAPIKey: String?
+    /// How pgvector's HNSW graphs are built and searched (PostgreSQL only).
+    public var hnsw = HNSWSettings()
     /// The chat model answers use unless a request names another.
     public var chatModel = LlamaGenerator.defaultModelID
     /// The chat model that translates questions for cross-language search (nil: no translation).
@@ -180,6 +190,13 @@ public struct ZhikuConfiguration: Sendable {
             c.retrieval.fusionMethod = method
         }
         if let w = environment["ZHIKU_FUSION_VECTOR_WEIGHT"].flatMap(Double.init), (0...1).contains(w) { c.retrieval.scores.vectorWeight = w }
+        c.hnsw = HNSWSettings(environment: environment)
+        if let method = environment["ZHIKU_RERANK"].flatMap(RetrievalSettings.RerankMethod.init(rawValue:)) { c.retrieval.rerank = method }
+        if let n = environment["ZHIKU_RERANK_DEPTH"].flatMap(Int.init), (2...200).contains(n) { c.retrieval.rerankDepth = n }
+        if let w = environment["ZHIKU_RERANK_WEIGHT"].flatMap(Double.init), (0...1).contains(w) { c.retrieval.rerankWeight = w }
+        if let url = environment["ZHIKU_RERANK_URL"], !url.isEmpty { c.rerankServerURL = url }
+        if let model = environment["ZHIKU_RERANK_MODEL"], !model.isEmpty { c.rerankModel = model }
+        if let key = environment["ZHIKU_RERANK_API_KEY"], !key.isEmpty { c.rerankAPIKey = key }
         if let k = environment["ZHIKU_RRF_K"].flatMap(Double.init), k >= 0 { c.retrieval.rrf.k = k }
         if let w = environment["ZHIKU_RRF_KEYWORD_WEIGHT"].flatMap(Double.init), w >= 0 { c.retrieval.rrf.keywordWeight = w }
         if let w = environment["ZHIKU_RRF_VECTOR_WEIGHT"].flatMap(Double.init), w >= 0 { c.retrieval.rrf.vectorWeight = w }

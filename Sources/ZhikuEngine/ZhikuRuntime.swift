@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import ZhikuCore
 import ZhikuIngest
+import ZhikuProviders
 import ZhikuRetrieval
 import ZhikuStorage
 
@@ -77,11 +78,11 @@ public struct ZhikuRuntime: Sendable {
                            accounts: SQLiteAccountStore(database: database))
         }
 
-        static func postgres(_ url: String, jobLease: Duration, logger: Logger) async throws -> Backend {
+        static func postgres(_ url: String, jobLease: Duration, hnsw: HNSWSettings, logger: Logger) async throws -> Backend {
             let database = try await PostgreSQLDatabase.open(url: url, logger: logger)
             return Backend(database: .postgres(database), store: PostgresStore(database: database, jobLease: jobLease),
                            keywordIndex: PostgresKeywordIndex(database: database, tokenizer: MixedScriptTokenizer()),
-                           vectorIndex: PostgresVectorIndex(database: database),
+                           vectorIndex: PostgresVectorIndex(database: database, hnsw: hnsw),
                            conversations: PostgresConversationStore(database: database),
                            accounts: PostgresAccountStore(database: database))
         }
@@ -99,7 +100,7 @@ public struct ZhikuRuntime: Sendable {
         try Self.createDataFolder(configuration.dataFolder)
         let backend: Backend
         if let url = configuration.databaseURL {
-            backend = try await .postgres(url, jobLease: configuration.jobLease, logger: logger)
+            backend = try await .postgres(url, jobLease: configuration.jobLease, hnsw: configuration.hnsw, logger: logger)
         } else {
             backend = try .sqlite(configuration.dataFolder, jobLease: configuration.jobLease)
         }
@@ -155,7 +156,10 @@ public struct ZhikuRuntime: Sendable {
                                                     imageDecoder: LeptonicaImageDecoder(maxPixels: configuration.maxImagePixels),
                                                     maxPDFPages: configuration.maxPDFPages, speech: speech)
         searcher = HybridSearch(store: store, keywordIndex: backend.keywordIndex, vectorIndex: backend.vectorIndex,
-                                embedders: embedders, settings: configuration.retrieval)
+                                embedders: embedders, settings: configuration.retrieval,
+                                rerankServer: configuration.rerankServerURL.map {
+                                    HTTPReranker(.init(baseURL: $0, model: configuration.rerankModel, apiKey: configuration.rerankAPIKey), logger: logger)
+                                }, logger: logger)
         embeddingSwitch = EmbeddingModelSwitch(store: store, vectorIndex: backend.vectorIndex, embedders: embedders, logger: logger)
         self.pipeline = IngestPipeline(store: store, blobs: blobs, keywordIndex: backend.keywordIndex,
                                        vectorIndex: backend.vectorIndex, embedders: embedders, extractors: extractors,

@@ -90,11 +90,6 @@ public struct OpenAIEmbedder: Embedder {
         var data: [Item]
     }
 
-    private struct ErrorReply: Decodable {
-        struct Inner: Decodable { var message: String? }
-        var error: Inner?
-    }
-
     static func endpoint(_ base: String) -> String { OpenAIEndpoint.url(base, "embeddings") }
 
     private static func request(_ texts: [String], purpose: EmbeddingPurpose, configuration c: Configuration,
@@ -102,54 +97,12 @@ public struct OpenAIEmbedder: Embedder {
         let url = endpoint(c.baseURL)
         let body = try JSONEncoder().encode(Body(model: c.model, input: texts,
                                                  input_type: c.sendsInputType ? purpose.rawValue : nil))
-        var attempt = 0
-        while true {
-            var request = HTTPClientRequest(url: url)
-            request.method = .POST
-            request.headers.add(name: "Content-Type", value: "application/json")
-            if let key = c.apiKey, !key.isEmpty { request.headers.add(name: "Authorization", value: "Bearer \(key)") }
-            request.body = .bytes(ByteBuffer(bytes: body))
-            let retryable: ZhikuError
-            do {
-                let response = try await client.execute(request, timeout: .nanoseconds(Int64(c.timeout.components.seconds) * 1_000_000_000
-                                                                                     + c.timeout.components.attoseconds / 1_000_000_000))
-                let bytes = try await response.body.collect(upTo: 256 << 20)
-                let data = Data(bytes.readableBytesView)
-                switch response.status.code {
-                case 200..<300:
-                    guard let reply = try? JSONDecoder().decode(Reply.self, from: data), reply.data.count == texts.count else {
-                        throw ZhikuError(.upstreamFailed, "the embedding server answered with something that is not an embeddings list for \(texts.count) inputs",
-                                                     detail: url)
-                    }
-                    return reply.data.sorted { $0.index < $1.index }.map { $0.embedding }
-                case 429, 500...599:
-                    retryable = ZhikuError(.upstreamFailed, "the embedding server failed (HTTP \(response.status.code))",
-                                           detail: "\(url): \(message(data))")
-                default:
-                    // The server's address and reply go to the log; its message is a detail for admins.
-                    logger.warning("the embedding server refused a request", metadata: [
-                        "url": "\(url)", "status": "\(response.status.code)", "reply": "\(message(data))"])
-                    throw ZhikuError(.invalidInput, "the embedding server refused the request (HTTP \(response.status.code))",
-                                     detail: String(message(data).prefix(300)))
-                }
-            } catch let error as ZhikuError {
-                throw error
-            } catch let error as HTTPClientError where error == .deadlineExceeded {
-                retryable = ZhikuError(.timeout, "the embedding server did not answer within \(c.timeout)", detail: url)
-            } catch is CancellationError {
-                throw CancellationError()
-            } catch {
-                retryable = ZhikuError(.upstreamFailed, "cannot reach the embedding server", detail: "\(url): \(error)")
-            }
-            guard attempt < c.retries else { throw retryable }
-            attempt += 1
-            logger.warning("embedding request failed, retrying", metadata: ["attempt": "\(attempt)", "error": "\(retryable)"])
-            try await Task.sleep(for: .milliseconds(200 * (1 << attempt)))
+        let data = try await ProviderRequest.post(url, json: body, apiKey: c.apiKey, timeout: c.timeout, retries: c.retries,
+                                                  server: "the embedding server", client: client, logger: logger)
+        guard let reply = try? JSONDecoder().decode(Reply.self, from: data), reply.data.count == texts.count else {
+            throw ZhikuError(.upstreamFailed, "the embedding server answered with something that is not an embeddings list for \(texts.count) inputs",
+                             detail: url)
         }
-    }
-
-    private static func message(_ data: Data) -> String {
-        if let e = try? JSONDecoder().decode(ErrorReply.self, from: data), let m = e.error?.message { return m }
-        return String(decoding: data.prefix(300), as: UTF8.self)
+        return reply.data.sorted { $0.index < $1.index }.map { $0.embedding }
     }
 }

@@ -66,6 +66,8 @@ enum API {
         var keywordScore: Double?
         var vectorRank: Int?
         var vectorScore: Double?
+        /// The reranker's score, when reranking is on (`ZHIKU_RERANK`).
+        var rerankScore: Double?
         /// Transcribed audio: when the passage was spoken, in seconds.
         var startSeconds: Double?
         var endSeconds: Double?
@@ -88,6 +90,7 @@ enum API {
             keywordScore = hit.keywordScore
             vectorRank = hit.vectorRank
             vectorScore = hit.vectorScore
+            rerankScore = hit.rerankScore
             startSeconds = hit.chunk.startSeconds
             endSeconds = hit.chunk.endSeconds
             section = hit.chunk.section

@@ -3,9 +3,11 @@ import Hummingbird
 import ZhikuCore
 import ZhikuEngine
 import ZhikuModels
+import ZhikuRetrieval
 
 /// OpenAI-compatible endpoints: `POST /v1/embeddings`, `POST /v1/chat/completions` (streamed or not) and
-/// `GET /v1/models`. A chat `model` of `kb:<name>` answers from that knowledge base (retrieval, the no-answer
+/// `GET /v1/models`; and Cohere's / Jina's `POST /v1/rerank`, answered by the built-in sentence pass
+/// (``EmbeddingReranker``) with the embedding model named. A chat `model` of `kb:<name>` answers from that knowledge base (retrieval, the no-answer
 /// gate, numbered sources) with the default chat model; the response then carries Zhiku's `citations` too.
 struct OpenAIRoutes {
     let runtime: ZhikuRuntime
@@ -58,6 +60,25 @@ struct OpenAIRoutes {
         var usage: Usage
     }
 
+    struct RerankRequest: Decodable {
+        /// An embedding model (default multilingual-e5-small).
+        var model: String?
+        var query: String
+        /// Cohere's and Jina's name for the passages; TEI's `texts` is read too.
+        var documents: [String]?
+        var texts: [String]?
+        var topN: Int?
+    }
+
+    struct RerankResponse: Encodable {
+        struct Item: Encodable {
+            var index: Int
+            var relevanceScore: Double
+        }
+        var model: String
+        var results: [Item]
+    }
+
     struct ModelList: Encodable {
         struct Model: Encodable {
             var id: String
@@ -99,6 +120,19 @@ struct OpenAIRoutes {
             return try json(EmbeddingResponse(
                 data: vectors.enumerated().map { EmbeddingResponse.Item(index: $0.offset, embedding: $0.element) },
                 model: embedder.modelID, usage: .init(promptTokens: tokens, totalTokens: tokens)))
+        }
+        v1.post("rerank") { request, context in
+            let body = try await request.decode(as: RerankRequest.self, context: context)
+            let passages = body.documents ?? body.texts ?? []
+            guard !body.query.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else { throw ZhikuError.invalidInput("query must not be empty") }
+            guard !passages.isEmpty else { throw ZhikuError.invalidInput("documents must not be empty") }
+            guard passages.count <= 1000 else { throw ZhikuError.invalidInput("at most 1000 documents per request, got \(passages.count)") }
+            let reranker = EmbeddingReranker(embedder: try await embedders.embedder(body.model ?? E5Embedder.id))
+            let scores = try await reranker.scores(query: body.query, passages: passages)
+            let ranked = scores.indices.sorted { scores[$0] != scores[$1] ? scores[$0] > scores[$1] : $0 < $1 }
+                .prefix(max(1, body.topN ?? passages.count))
+            return try json(RerankResponse(model: reranker.embedder.modelID,
+                                           results: ranked.map { RerankResponse.Item(index: $0, relevanceScore: scores[$0]) }))
         }
     }
 
