@@ -3,7 +3,7 @@
 /// Defaults: m 32, ef_construction 128, ef_search at least 100 — not pgvector's 16 / 64 / 40. Over repeated loads of
 /// the 100 000 real e5 vectors of the scale benchmark (`zhiku-bench --only pgvector`, BENCHMARKS.md), pgvector's
 /// defaults gave recall@10 from 0.87 to 0.93 at ef_search 40 and from 0.92 to 0.99 even at 400, varying from load to
-/// load; the denser graph gave 0.97 at 40 and 0.99 at 100 on each load measured, at a several times slower load.
+/// load; the denser graph gave 0.97 at 40 and 0.99 at 100 on the load measured (one: each takes a quarter of an hour), at a several times slower load.
 ///
 /// `m` and `efConstruction` shape a graph when its index is made (an index made earlier keeps its own until it is
 /// rebuilt); `efSearchFloor` is the smallest candidate list a query walks (`hnsw.ef_search`), raised to k when a
