@@ -113,12 +113,8 @@ public struct HybridSearch: Sendable {
             logger.warning("reranking failed; the first pass's order is kept", metadata: ["reranker": "\(reranker.name)", "error": "\(error)"])
             return hits
         }
-        func rescaled(_ values: [Double]) -> [Double] {
-            guard let low = values.min(), let high = values.max(), high > low else { return values.map { _ in 0 } }
-            return values.map { ($0 - low) / (high - low) }
-        }
         let w = min(1, max(0, settings.rerankWeight))
-        let mixed = zip(rescaled(scores), rescaled(head.map(\.score))).map { w * $0 + (1 - w) * $1 }
+        let mixed = zip(MinMaxScoreFusion.rescaled(scores), MinMaxScoreFusion.rescaled(head.map(\.score))).map { w * $0 + (1 - w) * $1 }
         let reordered = head.indices.sorted { mixed[$0] != mixed[$1] ? mixed[$0] > mixed[$1] : $0 < $1 }.map { i in
             var hit = head[i]
             hit.rerankScore = scores[i]

@@ -16,15 +16,22 @@ public struct MinMaxScoreFusion: Sendable {
     }
 }
 
+extension MinMaxScoreFusion {
+    /// `values` rescaled to 0…1 (lowest 0, highest 1); all 1 when they are all equal.
+    public static func rescaled(_ values: [Double]) -> [Double] {
+        guard let low = values.min(), let high = values.max(), high > low else { return values.map { _ in 1 } }
+        return values.map { ($0 - low) / (high - low) }
+    }
+}
+
 extension MinMaxScoreFusion: ResultFusion {
     public func fuse(keyword: [ScoredChunk], vector: [ScoredChunk]) -> [FusedChunk] {
         var fused: [Chunk.ID: FusedChunk] = [:]
         func add(_ list: [ScoredChunk], weight: Double, record: (inout FusedChunk, Int, Double) -> Void) {
-            let counted = list.prefix(depth)
-            let high = counted.map(\.score).max() ?? 0, low = counted.map(\.score).min() ?? 0
+            let rescaled = Self.rescaled(list.prefix(depth).map(\.score))
             for (i, hit) in list.enumerated() {
                 var entry = fused[hit.chunkID] ?? FusedChunk(chunkID: hit.chunkID, score: 0)
-                if i < depth { entry.score += weight * (high > low ? (hit.score - low) / (high - low) : 1) }
+                if i < depth { entry.score += weight * rescaled[i] }
                 record(&entry, i + 1, hit.score)
                 fused[hit.chunkID] = entry
             }
