@@ -18,12 +18,35 @@ public enum CitationRepair {
             return Double(units.filter { inSource.contains($0) }.count) / Double(units.count)
         }
         guard let best = coverage.indices.max(by: { coverage[$0] < coverage[$1] }), coverage[best] >= minimumCoverage else {
-            return nil
+            return identifierSource(units, sources: sources).map { " [\($0)]" }
         }
         // A second source that covers almost as much is cited too (the answer may combine them).
         let runnerUp = coverage.indices.filter { $0 != best && coverage[$0] >= minimumCoverage && coverage[$0] >= 0.9 * coverage[best] }
             .max { coverage[$0] < coverage[$1] }
         return " " + ([best] + (runnerUp.map { [$0] } ?? [])).sorted().map { "[\($0 + 1)]" }.joined()
+    }
+
+    /// The source that holds an answer's identifiers (words with `_` or `-`, or letters and digits: commands,
+    /// options, variables) best, each weighted by how few sources have it; nil when no source holds one, or two
+    /// hold them equally. For answers that share little wording with every source — above all an answer in
+    /// another language than its source ("use the -sa option of dpkg-buildpackage" from a Chinese page), where
+    /// the identifiers are the only words the two have in common.
+    static func identifierSource(_ units: Set<String>, sources: [String]) -> Int? {
+        let identifiers = units.filter { u in
+            u.contains("_") || u.contains("-") || (u.contains(where: \.isNumber) && u.contains(where: \.isLetter))
+        }
+        guard !identifiers.isEmpty else { return nil }
+        let inSources = sources.map(Self.units)
+        let total = Double(sources.count)
+        let scores = inSources.map { source in
+            identifiers.reduce(0.0) { sum, unit in
+                guard source.contains(unit) else { return sum }
+                return sum + log(1 + total / Double(inSources.filter { $0.contains(unit) }.count))
+            }
+        }
+        guard let best = scores.indices.max(by: { scores[$0] < scores[$1] }), scores[best] > 0,
+              scores.filter({ $0 == scores[best] }).count == 1 else { return nil }
+        return best + 1
     }
 
     /// The share of an answer's words and character pairs a source must contain to be cited for it.

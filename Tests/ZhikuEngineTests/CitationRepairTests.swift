@@ -32,3 +32,25 @@ import Testing
         #expect(CitationRepair.missingCitations(answer: "好的", sources: sources) == nil)
     }
 }
+
+/// An answer in another language than its source shares only its identifiers with it: those decide the citation.
+@Suite struct CitationRepairAcrossLanguagesTests {
+    let sources = [
+        "上传新的上游版本时，如果 Debian 修订号不是 -1 或 -0，必须给 dpkg-buildpackage 加上选项 -sa，以包含 orig.tar.gz。",
+        "LinuxCNC 的开发者手册说明了如何构建和测试。",
+        "export LANGUAGE=\"pt:pt_BR:es:it:fr\" 让 gettext 按顺序回退到这些语言。",
+    ]
+
+    @Test func theSourceHoldingTheAnswersIdentifiersIsCited() {
+        let english = "To include the orig.tar.gz, pass the -sa option to dpkg-buildpackage when the revision is not -1."
+        #expect(CitationRepair.missingCitations(answer: english, sources: sources) == " [1]")
+        let gettext = "The LANGUAGE variable, e.g. pt:pt_BR:es, gives gettext its fallback languages."
+        #expect(CitationRepair.missingCitations(answer: gettext, sources: sources) == " [3]")
+    }
+
+    @Test func noIdentifierOrATieCitesNothing() {
+        #expect(CitationRepair.missingCitations(answer: "You should ask the maintainers on the mailing list first.", sources: sources) == nil)
+        let tie = ["Use make-kpkg here.", "Or make-kpkg there."]
+        #expect(CitationRepair.missingCitations(answer: "Nobody really knows which tool is meant, perhaps make-kpkg.", sources: tie) == nil)
+    }
+}
