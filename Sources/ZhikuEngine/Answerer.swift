@@ -101,7 +101,7 @@ public struct Answerer: Sendable {
     static func systemPrompt(chinese: Bool) -> String {
         // No "say you don't know" line: with one, the built-in 1.5B model refused answerable questions whose answer
         // was source [1] (13 of 40 on the dev set); off-topic questions are stopped by the gate, and invented
-        // specifics by ``isGrounded(_:in:)``.
+        // specifics by ``Grounding``.
         chinese
             ? "你是知识库问答助手，只根据用户给出的编号资料回答问题。先用一到三句话直接回答，再在句末用 [n] 标注所依据的资料编号。"
             : "You answer questions from the numbered sources the user gives, and from nothing else. Answer directly in one "
@@ -285,58 +285,35 @@ public struct Answerer: Sendable {
     }
 
     /// Stage 6: what a sourced answer needs after the model is done. The model's own "the documents do not cover
-    /// this" counts as not found, like the gate's reply; so does an answer whose specifics (numbers, commands,
-    /// names) are mostly in neither the sources nor the question: it then says so plainly after what it wrote.
+    /// this" counts as not found, like the gate's reply; so does an answer to a question that names something
+    /// (a path, a setting, an identifier, an acronym) no source contains, and an answer whose specifics (numbers,
+    /// commands, names) are not in the sources or the question (``Grounding``): it then says so plainly after what
+    /// it wrote.
     /// (Asking the model afterwards whether its sources state its answer was tried and dropped: the 1.5B model
     /// said yes to all four of its invented answers on the development set.) A grounded answer without a `[n]`
     /// gets one (``CitationRepair``). Returns the text to add, and the finish reason when it is not the model's.
     static func check(_ answer: String, sources: [String], question: String) -> (addition: String?, finishReason: FinishReason?) {
         if isModelRefusal(answer) { return (nil, .notFound) }
-        if !isGrounded(answer, in: sources + [question]) {
+        // The question asks about something the sources never name: whatever the model wrote is not from them.
+        let unnamed = Grounding.missingLiterals(of: question, in: sources)
+        if !unnamed.isEmpty { return ("\n\n" + unnamedNote(unnamed, chinese: isChinese(question)), .notFound) }
+        if !Grounding.isGrounded(answer, in: sources + [question]) {
             return ("\n\n" + (isChinese(question) ? ungroundedNote.chinese : ungroundedNote.english), .notFound)
         }
         return (CitationRepair.missingCitations(answer: answer, sources: sources), nil)
     }
 
+    /// Added to an answer to a question about literals (names, paths, settings) that no source contains.
+    static func unnamedNote(_ literals: [String], chinese: Bool) -> String {
+        chinese
+            ? "（注意：资料中没有出现" + literals.map { "「\($0)」" }.joined(separator: "、") + "，知识库可能没有涵盖这个问题。）"
+            : "(Note: the sources never mention " + literals.map { "“\($0)”" }.joined(separator: ", ")
+                + "; the documents may not cover this question.)"
+    }
+
     /// Added to an answer whose specifics the sources do not contain.
     static let ungroundedNote = (chinese: "（注意：资料中没有找到上面这些具体内容的依据，知识库可能没有涵盖这个问题。）",
                                  english: "(Note: the sources do not contain these specifics; the documents may not cover this question.)")
-
-    /// Whether an answer's specifics come from `texts` (the sources and the question): of its technical terms —
-    /// numbers of two or more digits, and words with digits or `_ . / = ~` inside (commands, options, paths,
-    /// versions; a hyphen counts only beside a digit) — at least half must appear there, and every one with digits
-    /// and `_ . / ~ -` (a version, a path), and every path or setting (a slash with a dot, `=` or another slash),
-    /// must (compared without spaces or case). An answer without such terms passes.
-    static func isGrounded(_ answer: String, in texts: [String]) -> Bool {
-        let body = answer.replacingOccurrences(of: #"\[\d+\]"#, with: " ", options: .regularExpression)
-        var terms: Set<String> = [], current = ""
-        func flush() {
-            let t = current.trimmingCharacters(in: CharacterSet(charactersIn: ".,:;-=/~"))
-            let digits = t.filter(\.isNumber).count
-            // Hyphens alone do not make a term: English compounds ("one-week", "built-in") are paraphrased freely.
-            let marked = (t.contains { "_./=~".contains($0) } || (t.contains("-") && digits > 0)) && t.contains { $0.isLetter || $0.isNumber }
-            if (digits >= 2 && digits == t.count) || (t.count >= 3 && (marked || (digits > 0 && digits < t.count))) {
-                terms.insert(t.lowercased())
-            }
-            current = ""
-        }
-        for ch in body {
-            if ch.isASCII && (ch.isLetter || ch.isNumber || "_./=~-".contains(ch)) { current.append(ch) } else { flush() }
-        }
-        flush()
-        guard !terms.isEmpty else { return true }
-        let haystack = texts.joined(separator: "\n").lowercased().filter { !$0.isWhitespace }
-        let missing = terms.filter { !haystack.contains($0) }
-        // A version or path with digits ("4.8.0", "/etc/x11/…") is copied, not paraphrased: one that is in no
-        // source was made up.
-        if missing.contains(where: { t in t.contains { $0.isNumber } && t.contains { "_./~-".contains($0) } }) { return false }
-        // So is a path or a setting's value: a term with a slash and a dot or `=`, or with two slashes
-        // ("--sysconfig=/etc/kde-plasma", "etc/default/keyboard"); "and/or" or "TCP/IP" are words.
-        if missing.contains(where: { t in t.contains("/") && (t.contains("=") || t.contains(".") || t.filter { $0 == "/" }.count >= 2) }) {
-            return false
-        }
-        return 2 * missing.count <= terms.count
-    }
 
     /// Whether an answer is the model's reply for sources that do not answer the question (``modelNotFound``,
     /// alone or with a few words or citations around it).
@@ -406,9 +383,17 @@ public struct Answerer: Sendable {
         let sourcesText = used.enumerated().map { i, hit in "[\(i + 1)] \(hit.fileName), \(Self.location(hit))\n\(hit.chunk.text)" }
             .joined(separator: "\n\n")
         let history = trimmedHistory(request.history, budget: budget - cost, model: model)
+        // A question about something no source names gets the refusal instruction, which the model otherwise
+        // over-applies (see ``systemPrompt(chinese:)``).
+        let unnamed = Grounding.missingLiterals(of: request.question, in: used.map(\.chunk.text))
+        let hint = unnamed.isEmpty ? "" : chinese
+            ? "\n注意：资料中没有出现" + unnamed.map { "「\($0)」" }.joined(separator: "、") + "。如果资料不能回答这个问题，就只回答："
+                + Self.modelNotFound.chinese
+            : "\nNote: the sources never mention " + unnamed.map { "“\($0)”" }.joined(separator: ", ")
+                + ". If they do not answer the question, reply only: " + Self.modelNotFound.english
         let question = chinese
-            ? "资料：\n" + sourcesText + "\n\n问题：" + request.question + "\n请根据资料用中文回答，并标注资料编号。"
-            : "Sources:\n" + sourcesText + "\n\nQuestion: " + request.question + "\nAnswer in English from the sources, citing them as [n]."
+            ? "资料：\n" + sourcesText + "\n\n问题：" + request.question + "\n请根据资料用中文回答，并标注资料编号。" + hint
+            : "Sources:\n" + sourcesText + "\n\nQuestion: " + request.question + "\nAnswer in English from the sources, citing them as [n]." + hint
         return ([ChatMessage(role: .system, content: system)] + history + [ChatMessage(role: .user, content: question)], used)
     }
 

@@ -60,30 +60,27 @@ import ZhikuTestSupport
         #expect(all.last?.content.contains("[3] f.txt, p. 1") == true)
     }
 
-    /// The model's own "not covered" reply, and answers whose specifics are not in the sources.
-    @Test func refusalsAndUngroundedAnswersAreRecognised() {
+    /// A question about something no source names asks the model to say so; other questions do not get that line
+    /// (the 1.5B model over-applies it).
+    @Test func aQuestionAboutSomethingNoSourceNamesGetsTheRefusalInstruction() async throws {
+        let answerer = try await answerer()
+        let model = CharacterModel(contextTokens: 4000)
+        let sources = [hit(1, "设置时区请运行 timedatectl。"), hit(2, "build-essential 会装上 gcc。")]
+        let (asked, _) = answerer.prompt(Answerer.Request(question: "怎么把时区改成 Asia/Shanghai？"), sources: sources, model: model)
+        let question = try #require(asked.last?.content)
+        #expect(question.hasSuffix("注意：资料中没有出现「Asia/Shanghai」。如果资料不能回答这个问题，就只回答：" + Answerer.modelNotFound.chinese))
+        let (plain, _) = answerer.prompt(Answerer.Request(question: "怎么设置时区？"), sources: sources, model: model)
+        #expect(plain.last?.content.contains("注意") == false)
+        let (english, _) = answerer.prompt(Answerer.Request(question: "Which GCC version?"), sources: sources, model: model)
+        #expect(english.last?.content.contains("Note:") == false, "gcc is in source 2")
+    }
+
+    /// The model's own "not covered" reply (answers whose specifics are not in the sources: ``GroundingTests``).
+    @Test func theModelsRefusalIsRecognised() {
         #expect(Answerer.isModelRefusal("资料中没有找到答案。"))
         #expect(Answerer.isModelRefusal(" The documents do not cover this. "))
         #expect(Answerer.isModelRefusal("[1] 资料中没有找到答案"))
         #expect(!Answerer.isModelRefusal("资料中没有找到答案，但是第 2 节说明了 build-essential 是最重要的软件包，应当首先安装它以便构建。"))
-        let sources = ["最重要的软件包是 build-essential，安装它会把 gcc、make 和 dpkg-dev 一起装上。",
-                       "Names in HAL have a maximum length of 41 characters (HAL_NAME_LEN in hal.h)."]
-        #expect(Answerer.isGrounded("应该先安装 build-essential [1]。", in: sources))
-        #expect(Answerer.isGrounded("The limit is 41 characters, HAL_NAME_LEN [2].", in: sources))
-        #expect(Answerer.isGrounded("是的，需要先安装它。", in: sources), "no specifics: nothing to check")
-        #expect(!Answerer.isGrounded("The minimum GCC version is 4.8.0 and the server listens on port 52000.", in: sources))
-        #expect(!Answerer.isGrounded("运行 dpkg-reconfigure tzdata 并编辑 /etc/timezone 即可。", in: sources))
-        #expect(!Answerer.isGrounded("build-essential 需要 gcc 4.8.0 [1]。", in: sources), "an invented version")
-        // An invented path or setting fails even beside a term that is in the sources.
-        let rules = ["override_dh_auto_configure: dh_auto_configure -- --with-kde in debian/rules"]
-        #expect(!Answerer.isGrounded("启动参数写 override_dh_auto_configure -- --sysconfig=/etc/kde-plasma [1]。", in: rules))
-        #expect(!Answerer.isGrounded("Edit /etc/default/keyboard and run override_dh_auto_configure [1].", in: rules))
-        #expect(Answerer.isGrounded("Use override_dh_auto_configure and/or edit debian/rules [1].", in: rules), "and/or is a word")
-        #expect(Answerer.isGrounded("Leave must be requested one-week ahead through the HR-portal [1].",
-                                    in: ["Employees must request annual leave one week in advance using the HR portal."]),
-                "hyphenated paraphrases are not specifics")
-        #expect(Answerer.isGrounded("The server listens on port 52000.", in: sources + ["Which port, 52000 or 5005?"]),
-                "a term from the question itself counts as known")
     }
 
     @Test func plainChatKeepsTheNewestTurnsThatFit() async throws {
@@ -112,5 +109,11 @@ import ZhikuTestSupport
         #expect(grounded.addition?.contains("[1]") == true, "a grounded answer without a citation gets one: \(String(describing: grounded.addition))")
         let cited = Answerer.check("Install debhelper, then run debuild -us -uc [1].", sources: sources, question: "How do I build?")
         #expect(cited.addition == nil && cited.finishReason == nil)
+        // A question about something no source names: not covered, whatever the model wrote, and the note says what.
+        let unnamed = Answerer.check("Run dpkg-reconfigure tzdata.", sources: sources, question: "How do I set Asia/Shanghai?")
+        #expect(unnamed.finishReason == .notFound)
+        #expect(unnamed.addition == "\n\n" + Answerer.unnamedNote(["Asia/Shanghai"], chinese: false))
+        #expect(Answerer.check("用 debuild -us -uc [1]。", sources: sources, question: "~/.sbuildrc 怎么写？").addition?
+                    .contains("「~/.sbuildrc」") == true)
     }
 }
