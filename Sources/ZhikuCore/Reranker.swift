@@ -7,3 +7,11 @@ public protocol Reranker: Sendable {
     /// One score per passage, in the passages' order; higher is more relevant (any scale: only the order is used).
     func scores(query: String, passages: [String]) async throws -> [Double]
 }
+
+extension Array where Element == Double {
+    /// The indices of these scores, highest first; equal scores keep their order (the first pass's, the
+    /// request's). How a reranker's scores become an order.
+    public func indicesBestFirst() -> [Int] {
+        indices.sorted { self[$0] != self[$1] ? self[$0] > self[$1] : $0 < $1 }
+    }
+}

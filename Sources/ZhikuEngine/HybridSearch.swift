@@ -93,7 +93,8 @@ public struct HybridSearch: Sendable {
         case .server: return rerankServer
         case .sentences:
             guard let model = kb.embeddingModel else { return nil }
-            return EmbeddingReranker(embedder: try await embedders.embedder(model))
+            let embedder = try await embedders.embedder(model)
+            return EmbeddingReranker(embedder: embedder) { [queryVectors] query in try await queryVectors.vector(for: query, with: embedder) }
         }
     }
 
@@ -115,7 +116,7 @@ public struct HybridSearch: Sendable {
         }
         let w = min(1, max(0, settings.rerankWeight))
         let mixed = zip(MinMaxScoreFusion.rescaled(scores), MinMaxScoreFusion.rescaled(head.map(\.score))).map { w * $0 + (1 - w) * $1 }
-        let reordered = head.indices.sorted { mixed[$0] != mixed[$1] ? mixed[$0] > mixed[$1] : $0 < $1 }.map { i in
+        let reordered = mixed.indicesBestFirst().map { i in
             var hit = head[i]
             hit.rerankScore = scores[i]
             return hit

@@ -12,8 +12,13 @@ public struct EmbeddingReranker: Reranker {
     /// The most sentences scored per passage (the rest are joined into the last).
     public static let maxPieces = 8
 
-    public init(embedder: any Embedder) {
+    /// Where the query's vector comes from when not from `embedder` directly: the search's cache of query
+    /// embeddings, which already holds it (the first pass embedded the same text).
+    public let queryVector: (@Sendable (String) async throws -> [Float]?)?
+
+    public init(embedder: any Embedder, queryVector: (@Sendable (String) async throws -> [Float]?)? = nil) {
         self.embedder = embedder
+        self.queryVector = queryVector
     }
 
     public var name: String { "sentences:" + embedder.modelID }
@@ -43,7 +48,9 @@ public struct EmbeddingReranker: Reranker {
         let pieces = passages.map(Self.pieces)
         let texts = pieces.flatMap { $0 }
         let vectors = try await embedder.embed(texts, as: .passage)
-        guard vectors.count == texts.count, let queryVector = try await embedder.embed([query], as: .query).first else {
+        let asked: [Float]?
+        if let queryVector { asked = try await queryVector(query) } else { asked = try await embedder.embed([query], as: .query).first }
+        guard vectors.count == texts.count, let queryVector = asked else {
             throw ZhikuError(.upstreamFailed, "embedding model '\(embedder.modelID)' returned \(vectors.count) vectors for \(texts.count) texts")
         }
         var next = 0

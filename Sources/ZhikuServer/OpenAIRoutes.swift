@@ -129,8 +129,7 @@ struct OpenAIRoutes {
             guard passages.count <= 1000 else { throw ZhikuError.invalidInput("at most 1000 documents per request, got \(passages.count)") }
             let reranker = EmbeddingReranker(embedder: try await embedders.embedder(body.model ?? E5Embedder.id))
             let scores = try await reranker.scores(query: body.query, passages: passages)
-            let ranked = scores.indices.sorted { scores[$0] != scores[$1] ? scores[$0] > scores[$1] : $0 < $1 }
-                .prefix(max(1, body.topN ?? passages.count))
+            let ranked = scores.indicesBestFirst().prefix(max(1, body.topN ?? passages.count))
             return try json(RerankResponse(model: reranker.embedder.modelID,
                                            results: ranked.map { RerankResponse.Item(index: $0, relevanceScore: scores[$0]) }))
         }

@@ -44,4 +44,27 @@ import ZhikuCore
         #expect(scores[2] == -1, "an empty passage scores lowest")
         #expect(try await reranker.scores(query: "x", passages: []).isEmpty)
     }
+
+    /// A query vector handed in (the search's cache) is used as it is: the model embeds only the sentences.
+    @Test func aGivenQueryVectorIsNotComputedAgain() async throws {
+        final class Purposes: @unchecked Sendable { var seen: [EmbeddingPurpose] = [] }
+        struct Recording: Embedder {
+            let purposes: Purposes
+            var modelID: String { "words" }
+            var dimensions: Int { 64 }
+            func embed(_ texts: [String], as purpose: EmbeddingPurpose) async throws -> [[Float]] {
+                purposes.seen.append(purpose)
+                return try await WordsEmbedder().embed(texts, as: purpose)
+            }
+            func tokenCount(_ text: String, as purpose: EmbeddingPurpose) -> Int { text.count }
+        }
+        let purposes = Purposes()
+        let query = "hotel receipts filed within thirty days"
+        let vector = try await WordsEmbedder().embed([query], as: .query)[0]
+        let cached = EmbeddingReranker(embedder: Recording(purposes: purposes)) { _ in vector }
+        let passages = ["Passwords are rotated often.", "Hotel receipts must be filed within thirty days."]
+        let scores = try await cached.scores(query: query, passages: passages)
+        #expect(purposes.seen == [.passage])
+        #expect(scores == (try await EmbeddingReranker(embedder: WordsEmbedder()).scores(query: query, passages: passages)))
+    }
 }
