@@ -23,9 +23,13 @@ import ZhikuTestSupport
         #expect(remote.dimensions == 384)
         let texts = ["年假怎么申请？", "How do I request annual leave?", "报销需要发票。"]
         let vectors = try await remote.embed(texts, as: .query)
-        let local = try await E5Embedder(folder: folder).embed(texts, as: .query)
+        // Compared with the same batches computed here (two texts, then one): OpenBLAS's AVX2 kernels give a text
+        // embedded alone and one embedded beside others results that differ by up to 1.5e-3 on some CPUs (measured
+        // on an AMD EPYC family 26; identical with its AVX-512 kernels), so only like batches are compared exactly.
+        let e5 = try E5Embedder(folder: folder)
+        let local = try await e5.embed(Array(texts[0..<2]), as: .query) + e5.embed([texts[2]], as: .query)
         #expect(vectors.count == 3)
-        for (a, b) in zip(vectors, local) { #expect(zip(a, b).allSatisfy { abs($0 - $1) < 1e-5 }) }
+        for (a, b) in zip(vectors, local) { #expect(zip(a, b).allSatisfy { abs($0 - $1) < 1e-5 }, "largest difference \(zip(a, b).map { abs($0 - $1) }.max() ?? 0)") }
 
         // A model the server does not have: a clear, immediate error (no retries on 4xx).
         var wrong = configuration
