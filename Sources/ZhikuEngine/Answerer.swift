@@ -286,9 +286,9 @@ public struct Answerer: Sendable {
 
     /// Stage 6: what a sourced answer needs after the model is done. The model's own "the documents do not cover
     /// this" counts as not found, like the gate's reply; so does an answer to a question that names something
-    /// (a path, a setting, an identifier, an acronym) no source contains, and an answer whose specifics (numbers,
-    /// commands, names) are not in the sources or the question (``Grounding``): it then says so plainly after what
-    /// it wrote.
+    /// (a path, a setting, an identifier, an acronym) no source contains, an answer with no number to a question
+    /// that asks for one, and an answer whose specifics (numbers, commands, names) are not in the sources or the
+    /// question (``Grounding``): it then says so plainly after what it wrote.
     /// (Asking the model afterwards whether its sources state its answer was tried and dropped: the 1.5B model
     /// said yes to all four of its invented answers on the development set.) A grounded answer without a `[n]`
     /// gets one (``CitationRepair``). Returns the text to add, and the finish reason when it is not the model's.
@@ -297,6 +297,12 @@ public struct Answerer: Sendable {
         // The question asks about something the sources never name: whatever the model wrote is not from them.
         let unnamed = Grounding.missingLiterals(of: question, in: sources)
         if !unnamed.isEmpty { return ("\n\n" + unnamedNote(unnamed, chinese: isChinese(question)), .notFound) }
+        // A question for a number answered with none ("the port specified in the configuration file") was not
+        // answered: the sources did not give the number.
+        let body = answer.replacingOccurrences(of: #"\[\d+(?:\s*[,，、]\s*\d+)*\]"#, with: " ", options: .regularExpression)
+        if Grounding.asksForNumber(question) && !Grounding.statesNumber(body) {
+            return ("\n\n" + (isChinese(question) ? noNumberNote.chinese : noNumberNote.english), .notFound)
+        }
         if !Grounding.isGrounded(answer, in: sources + [question]) {
             return ("\n\n" + (isChinese(question) ? ungroundedNote.chinese : ungroundedNote.english), .notFound)
         }
@@ -310,6 +316,10 @@ public struct Answerer: Sendable {
             : "(Note: the sources never mention " + literals.map { "“\($0)”" }.joined(separator: ", ")
                 + "; the documents may not cover this question.)"
     }
+
+    /// Added to an answer that gives no number for a question that asks for one.
+    static let noNumberNote = (chinese: "（注意：问题问的是一个数值，回答没有给出，资料中可能没有这个数值。）",
+                               english: "(Note: the question asks for a number and the answer gives none; the sources may not state it.)")
 
     /// Added to an answer whose specifics the sources do not contain.
     static let ungroundedNote = (chinese: "（注意：资料中没有找到上面这些具体内容的依据，知识库可能没有涵盖这个问题。）",

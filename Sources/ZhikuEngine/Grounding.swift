@@ -114,6 +114,20 @@ enum Grounding {
         }
     }
 
+    /// Whether `question` asks for a number — how many, how long, which year, which port, what version, the
+    /// maximum value, 多少, 几个, 哪一年, 端口 — so that an answer stating none has not answered it.
+    static func asksForNumber(_ question: String) -> Bool {
+        let ns = question as NSString
+        return numberQuestion.firstMatch(in: question, range: NSRange(location: 0, length: ns.length)) != nil
+    }
+
+    /// Whether `answer` states a number at all: digits, or a number word in English or Chinese. Citation markers
+    /// must be removed from `answer` first.
+    static func statesNumber(_ answer: String) -> Bool {
+        let ns = answer as NSString
+        return numberStated.firstMatch(in: answer, range: NSRange(location: 0, length: ns.length)) != nil
+    }
+
     // Compiled once (fixed, valid patterns).
     /// A number standing alone in an answer: not inside a Latin word, an identifier or a version ("9 个" and "9个"
     /// are, "9x" and "2.9" are not).
@@ -122,4 +136,9 @@ enum Grounding {
     private static let listMark = try! NSRegularExpression(pattern: #"^\s*\d{1,3}[.、)）]"#, options: [.anchorsMatchLines])
     /// A number in a source: any run of digits that is not part of a dotted number ("2.9" holds no "9").
     private static let sourceNumber = try! NSRegularExpression(pattern: #"(?<!\d|\d\.)\d+(?!\d|\.\d)"#)
+    /// Cues of a question whose answer is a number (one word may stand between "which" and its noun: "which TCP
+    /// port").
+    private static let numberQuestion = try! NSRegularExpression(pattern: #"\bhow (many|much|long|old|often|big|large)\b|\b(which|what)\s+(\S+\s+)?(year|port|version|number|size|length|limit|percentage)\b|\b(minimum|maximum|max|min|default)\s+(number|value|size|length|version|port)\b|多少|几(个|天|年|次|位|种|行|秒|分钟|小时|字节|项|条|层|级|倍|台|页|步)|哪一?年|端口|版本号"#, options: [.caseInsensitive])
+    /// A number in an answer: digits or a number word.
+    private static let numberStated = try! NSRegularExpression(pattern: #"\d|\b(zero|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|forty|fifty|hundred|thousand|million|dozen)\b|[零一二三四五六七八九十两百千万亿]"#, options: [.caseInsensitive])
 }

@@ -115,5 +115,9 @@ import ZhikuTestSupport
         #expect(unnamed.addition == "\n\n" + Answerer.unnamedNote(["Asia/Shanghai"], chinese: false))
         #expect(Answerer.check("用 debuild -us -uc [1]。", sources: sources, question: "~/.sbuildrc 怎么写？").addition?
                     .contains("「~/.sbuildrc」") == true)
+        // A question for a number answered without one.
+        let vague = Answerer.check("It uses the port given in its configuration [1].", sources: sources, question: "Which port does debuild use?")
+        #expect(vague.finishReason == .notFound && vague.addition == "\n\n" + Answerer.noNumberNote.english)
+        #expect(Answerer.check("debuild 用两个选项：-us 和 -uc [1]。", sources: sources, question: "debuild 用几个选项？").finishReason == nil)
     }
 }

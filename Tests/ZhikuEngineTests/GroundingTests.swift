@@ -65,4 +65,20 @@ import Testing
         #expect(Grounding.missingLiterals(of: "Which GCC version is needed?", in: docs).isEmpty, "case does not matter")
         #expect(Grounding.missingLiterals(of: "What is EMCMOT_MAX_JOINTS?", in: docs) == ["EMCMOT_MAX_JOINTS"])
     }
+
+    /// Questions that ask for a number, and answers that state one (digits or number words).
+    @Test func numberQuestionsAndNumberAnswers() {
+        for q in ["Which TCP port does the NML server listen on by default?", "How many joints are supported?",
+                  "What is the maximum number of joints?", "What version of GCC is needed?", "上传可以推迟多少天？",
+                  "EMC 是哪一年改名的？", "默认监听哪个端口？", "一共有几个步骤？"] {
+            #expect(Grounding.asksForNumber(q), "\(q)")
+        }
+        for q in ["How do I build the package?", "Which file holds the changelog?", "怎么把时区改成上海？", "What does P: mean?"] {
+            #expect(!Grounding.asksForNumber(q), "\(q)")
+        }
+        #expect(Grounding.statesNumber("It listens on 5005."))
+        #expect(Grounding.statesNumber("Up to nine joints."))
+        #expect(Grounding.statesNumber("最多推迟十五天。"))
+        #expect(!Grounding.statesNumber("It listens on the default port given in the configuration file, which is [n]."))
+    }
 }
