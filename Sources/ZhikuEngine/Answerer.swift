@@ -299,8 +299,7 @@ public struct Answerer: Sendable {
         if !unnamed.isEmpty { return ("\n\n" + unnamedNote(unnamed, chinese: isChinese(question)), .notFound) }
         // A question for a number answered with none ("the port specified in the configuration file") was not
         // answered: the sources did not give the number.
-        let body = answer.replacingOccurrences(of: #"\[\d+(?:\s*[,，、]\s*\d+)*\]"#, with: " ", options: .regularExpression)
-        if Grounding.asksForNumber(question) && !Grounding.statesNumber(body) {
+        if Grounding.asksForNumber(question) && !Grounding.statesNumber(CitationRepair.withoutMarkers(answer)) {
             return ("\n\n" + (isChinese(question) ? noNumberNote.chinese : noNumberNote.english), .notFound)
         }
         if !Grounding.isGrounded(answer, in: sources + [question]) {
@@ -312,9 +311,13 @@ public struct Answerer: Sendable {
     /// Added to an answer to a question about literals (names, paths, settings) that no source contains.
     static func unnamedNote(_ literals: [String], chinese: Bool) -> String {
         chinese
-            ? "（注意：资料中没有出现" + literals.map { "「\($0)」" }.joined(separator: "、") + "，知识库可能没有涵盖这个问题。）"
-            : "(Note: the sources never mention " + literals.map { "“\($0)”" }.joined(separator: ", ")
-                + "; the documents may not cover this question.)"
+            ? "（注意：资料中没有出现" + quoted(literals, chinese: true) + "，知识库可能没有涵盖这个问题。）"
+            : "(Note: the sources never mention " + quoted(literals, chinese: false) + "; the documents may not cover this question.)"
+    }
+
+    /// Literals quoted as the language writes them: 「a」、「b」 or “a”, “b”.
+    static func quoted(_ literals: [String], chinese: Bool) -> String {
+        chinese ? literals.map { "「\($0)」" }.joined(separator: "、") : literals.map { "“\($0)”" }.joined(separator: ", ")
     }
 
     /// Added to an answer that gives no number for a question that asks for one.
@@ -397,10 +400,9 @@ public struct Answerer: Sendable {
         // over-applies (see ``systemPrompt(chinese:)``).
         let unnamed = Grounding.missingLiterals(of: request.question, in: used.map(\.chunk.text))
         let hint = unnamed.isEmpty ? "" : chinese
-            ? "\n注意：资料中没有出现" + unnamed.map { "「\($0)」" }.joined(separator: "、") + "。如果资料不能回答这个问题，就只回答："
-                + Self.modelNotFound.chinese
-            : "\nNote: the sources never mention " + unnamed.map { "“\($0)”" }.joined(separator: ", ")
-                + ". If they do not answer the question, reply only: " + Self.modelNotFound.english
+            ? "\n注意：资料中没有出现" + Self.quoted(unnamed, chinese: true) + "。如果资料不能回答这个问题，就只回答：" + Self.modelNotFound.chinese
+            : "\nNote: the sources never mention " + Self.quoted(unnamed, chinese: false) + ". If they do not answer the question, reply only: "
+                + Self.modelNotFound.english
         let question = chinese
             ? "资料：\n" + sourcesText + "\n\n问题：" + request.question + "\n请根据资料用中文回答，并标注资料编号。" + hint
             : "Sources:\n" + sourcesText + "\n\nQuestion: " + request.question + "\nAnswer in English from the sources, citing them as [n]." + hint

@@ -82,15 +82,7 @@ public struct CitationCorrector {
     func scores() -> [Double]? {
         let units = CitationRepair.units(claim)
         guard units.count >= 4, !sources.isEmpty else { return nil }
-        var frequency: [String: Int] = [:]
-        for unit in units {
-            let count = sources.reduce(0) { $0 + ($1.contains(unit) ? 1 : 0) }
-            if count > 0 { frequency[unit] = count }
-        }
-        let total = Double(sources.count)
-        return sources.map { source in
-            frequency.reduce(0.0) { sum, entry in source.contains(entry.key) ? sum + log(1 + total / Double(entry.value)) : sum }
-        }
+        return CitationRepair.weightedScores(units, in: sources)
     }
 
     /// The source to cite in place of `n`, given each source's `scores` for the claim: `n` itself unless another

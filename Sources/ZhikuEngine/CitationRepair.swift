@@ -13,12 +13,10 @@ public enum CitationRepair {
         if let named = namedSource(answer, count: sources.count) { return " [\(named)]" }
         let units = Self.units(answer)
         guard units.count >= 4 else { return nil }
-        let coverage = sources.map { source -> Double in
-            let inSource = Self.units(source)
-            return Double(units.filter { inSource.contains($0) }.count) / Double(units.count)
-        }
+        let inSources = sources.map(Self.units)
+        let coverage = inSources.map { inSource in Double(units.filter { inSource.contains($0) }.count) / Double(units.count) }
         guard let best = coverage.indices.max(by: { coverage[$0] < coverage[$1] }), coverage[best] >= minimumCoverage else {
-            return identifierSource(units, sources: sources).map { " [\($0)]" }
+            return identifierSource(units, in: inSources).map { " [\($0)]" }
         }
         // A second source that covers almost as much is cited too (the answer may combine them).
         let runnerUp = coverage.indices.filter { $0 != best && coverage[$0] >= minimumCoverage && coverage[$0] >= 0.9 * coverage[best] }
@@ -31,22 +29,36 @@ public enum CitationRepair {
     /// hold them equally. For answers that share little wording with every source — above all an answer in
     /// another language than its source ("use the -sa option of dpkg-buildpackage" from a Chinese page), where
     /// the identifiers are the only words the two have in common.
-    static func identifierSource(_ units: Set<String>, sources: [String]) -> Int? {
+    /// `sources` are the sources' ``units(_:)``.
+    static func identifierSource(_ units: Set<String>, in sources: [Set<String>]) -> Int? {
         let identifiers = units.filter { u in
             u.contains("_") || u.contains("-") || (u.contains(where: \.isNumber) && u.contains(where: \.isLetter))
         }
         guard !identifiers.isEmpty else { return nil }
-        let inSources = sources.map(Self.units)
-        let total = Double(sources.count)
-        let scores = inSources.map { source in
-            identifiers.reduce(0.0) { sum, unit in
-                guard source.contains(unit) else { return sum }
-                return sum + log(1 + total / Double(inSources.filter { $0.contains(unit) }.count))
-            }
-        }
+        let scores = weightedScores(identifiers, in: sources)
         guard let best = scores.indices.max(by: { scores[$0] < scores[$1] }), scores[best] > 0,
               scores.filter({ $0 == scores[best] }).count == 1 else { return nil }
         return best + 1
+    }
+
+    /// How much of `units` each of `sources` (their ``units(_:)``) holds: every unit it contains counts
+    /// log(1 + sources / sources containing it), so a unit only one source has outweighs one that all have.
+    static func weightedScores(_ units: Set<String>, in sources: [Set<String>]) -> [Double] {
+        var frequency: [String: Int] = [:]
+        for unit in units {
+            let count = sources.reduce(0) { $0 + ($1.contains(unit) ? 1 : 0) }
+            if count > 0 { frequency[unit] = count }
+        }
+        let total = Double(sources.count)
+        return sources.map { source in
+            frequency.reduce(0.0) { sum, entry in source.contains(entry.key) ? sum + log(1 + total / Double(entry.value)) : sum }
+        }
+    }
+
+    /// The text of `answer` without its `[n]` markers (each replaced by a space).
+    static func withoutMarkers(_ answer: String) -> String {
+        citationPattern.stringByReplacingMatches(in: answer, range: NSRange(location: 0, length: (answer as NSString).length),
+                                                 withTemplate: " ")
     }
 
     /// The share of an answer's words and character pairs a source must contain to be cited for it.

@@ -12,7 +12,7 @@ enum Grounding {
     /// must (compared without spaces or case); and every number the answer states must be a number there too
     /// (``inventedNumbers(_:in:)``). An answer without such terms passes.
     static func isGrounded(_ answer: String, in texts: [String]) -> Bool {
-        let body = answer.replacingOccurrences(of: #"\[\d+(?:\s*[,，、]\s*\d+)*\]"#, with: " ", options: .regularExpression)
+        let body = CitationRepair.withoutMarkers(answer)
         if !inventedNumbers(body, in: texts).isEmpty { return false }
         var terms: Set<String> = [], current = ""
         func flush() {
@@ -30,7 +30,7 @@ enum Grounding {
         }
         flush()
         guard !terms.isEmpty else { return true }
-        let haystack = texts.joined(separator: "\n").lowercased().filter { !$0.isWhitespace }
+        let haystack = squeezed(texts)
         let missing = terms.filter { !haystack.contains($0) }
         // A version or path with digits ("4.8.0", "/etc/x11/…") is copied, not paraphrased: one that is in no
         // source was made up.
@@ -45,7 +45,7 @@ enum Grounding {
 
     /// The numbers `answer` states (digits standing alone: not part of a word, a version or a list's "1." mark)
     /// that are no number of `texts` — "the maximum is 9" when the sources say "9" only inside "2.9". Citation
-    /// markers must be removed from `answer` first.
+    /// markers must be removed from `answer` first (``CitationRepair/withoutMarkers(_:)``).
     static func inventedNumbers(_ answer: String, in texts: [String]) -> [String] {
         let answer = listMark.stringByReplacingMatches(in: answer, range: NSRange(location: 0, length: (answer as NSString).length),
                                                        withTemplate: " ")
@@ -67,7 +67,7 @@ enum Grounding {
     /// "Shanghai"); comparison ignores spaces and case, except for one-letter codes.
     static func missingLiterals(of question: String, in sources: [String]) -> [String] {
         let joined = sources.joined(separator: "\n")
-        let haystack = joined.lowercased().filter { !$0.isWhitespace }
+        let haystack = squeezed(sources)
         var missing: [String] = []
         for token in literals(in: question) where !missing.contains(token) {
             if token.count == 2, token.last == ":" {
@@ -122,10 +122,15 @@ enum Grounding {
     }
 
     /// Whether `answer` states a number at all: digits, or a number word in English or Chinese. Citation markers
-    /// must be removed from `answer` first.
+    /// must be removed from `answer` first (``CitationRepair/withoutMarkers(_:)``).
     static func statesNumber(_ answer: String) -> Bool {
         let ns = answer as NSString
         return numberStated.firstMatch(in: answer, range: NSRange(location: 0, length: ns.length)) != nil
+    }
+
+    /// `texts` joined, lower-cased, without whitespace: what terms are looked up in.
+    private static func squeezed(_ texts: [String]) -> String {
+        texts.joined(separator: "\n").lowercased().filter { !$0.isWhitespace }
     }
 
     // Compiled once (fixed, valid patterns).
