@@ -143,7 +143,8 @@ let package = Package(
             .product(name: "PostgresNIO", package: "postgres-nio"),
         ]),
         .testTarget(name: "ZhikuEngineTests", dependencies: [
-            "ZhikuCore", "ZhikuEngine", "ZhikuModels", "ZhikuTestSupport", .product(name: "Logging", package: "swift-log"),
+            "ZhikuCore", "ZhikuEngine", "ZhikuModels", "ZhikuStorage", "ZhikuTestSupport",
+            .product(name: "Logging", package: "swift-log"),
         ]),
         .testTarget(name: "ZhikuServerTests", dependencies: [
             "ZhikuCore", "ZhikuEngine", "ZhikuServer", "ZhikuStorage", "ZhikuIngest", "ZhikuRetrieval", "ZhikuModels", "ZhikuTestSupport",

@@ -157,7 +157,7 @@ if only.isEmpty || only.contains("bm25") {
     var memoryLatencies: [Double] = []
     for q in queries {
         let t = clock.now
-        _ = await memory.search(q, k: 10, in: 1)
+        _ = try await memory.search(q, k: 10, in: 1)
         memoryLatencies.append(seconds(clock.now - t) * 1000)
     }
     rows.append(TableRow(what: "", tool: "zhiku (in-memory reference)",

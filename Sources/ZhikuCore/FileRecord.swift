@@ -30,11 +30,14 @@ public struct FileRecord: Sendable, Hashable, Codable, Identifiable {
     public var updatedAt: Date
     /// The document's own title, author and dates, once its text was extracted (nil before, or when it says none).
     public var metadata: DocumentMetadata?
+    /// Labels people gave the file (``normalizedTags(_:)``), for filtering searches (``SearchFilter``).
+    public var tags: [String]
 
     public init(id: ID, knowledgeBaseID: KnowledgeBase.ID, name: String, sha256: String, mediaType: MediaType,
                 size: Int64, status: FileStatus = .pending, error: String? = nil, pageCount: Int = 0,
-                chunkCount: Int = 0, createdAt: Date = Date(), updatedAt: Date = Date(), metadata: DocumentMetadata? = nil) {
+                chunkCount: Int = 0, createdAt: Date = Date(), updatedAt: Date = Date(), metadata: DocumentMetadata? = nil, tags: [String] = []) {
         self.metadata = metadata
+        self.tags = tags
         self.id = id
         self.knowledgeBaseID = knowledgeBaseID
         self.name = name
@@ -47,6 +50,26 @@ public struct FileRecord: Sendable, Hashable, Codable, Identifiable {
         self.chunkCount = chunkCount
         self.createdAt = createdAt
         self.updatedAt = updatedAt
+    }
+
+    /// At most this many tags per file.
+    public static let maxTags = 64
+
+    /// Tags as stored: trimmed, empty ones dropped, each once (ignoring case, the first spelling kept). A tag with a
+    /// control character or longer than 100 characters, or more than ``maxTags`` of them, is refused.
+    public static func normalizedTags(_ raw: [String]) throws -> [String] {
+        var seen: Set<String> = [], tags: [String] = []
+        for tag in raw {
+            let trimmed = tag.trimmingCharacters(in: .whitespacesAndNewlines)
+            guard !trimmed.isEmpty else { continue }
+            if trimmed.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) {
+                throw ZhikuError.invalidInput("tag '\(trimmed.debugDescription)' contains control characters")
+            }
+            guard trimmed.count <= 100 else { throw ZhikuError.invalidInput("tag '\(trimmed.prefix(20))…' is longer than 100 characters") }
+            if seen.insert(trimmed.lowercased()).inserted { tags.append(trimmed) }
+        }
+        guard tags.count <= maxTags else { throw ZhikuError.invalidInput("a file can have at most \(maxTags) tags, got \(tags.count)") }
+        return tags
     }
 
     /// Reduces a client-supplied name to one safe path component.

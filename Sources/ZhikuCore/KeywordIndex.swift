@@ -44,6 +44,14 @@ public protocol KeywordIndex: Sendable {
     func add(_ chunks: [IndexableChunk], to kb: KnowledgeBase.ID) async throws
     func remove(_ chunkIDs: [Chunk.ID], from kb: KnowledgeBase.ID) async throws
     func removeAll(from kb: KnowledgeBase.ID) async throws
-    /// The `k` best chunks for `query`, best first; ties broken by lower chunk id.
-    func search(_ query: String, k: Int, in kb: KnowledgeBase.ID) async throws -> [ScoredChunk]
+    /// The `k` best chunks for `query`, best first; ties broken by lower chunk id. With a scope, only its chunks
+    /// are ranked (term statistics stay the knowledge base's, so a chunk scores the same with or without one).
+    func search(_ query: String, k: Int, in kb: KnowledgeBase.ID, within scope: SearchScope?) async throws -> [ScoredChunk]
+}
+
+extension KeywordIndex {
+    /// The `k` best chunks of the whole knowledge base.
+    public func search(_ query: String, k: Int, in kb: KnowledgeBase.ID) async throws -> [ScoredChunk] {
+        try await search(query, k: k, in: kb, within: nil)
+    }
 }

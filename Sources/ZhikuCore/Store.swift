@@ -45,6 +45,9 @@ public protocol Store: Sendable {
     func setFileStatus(id: FileRecord.ID, _ status: FileStatus, error: String?) async throws
     /// Records what the file's document says about itself (nil: nothing).
     func setFileMetadata(id: FileRecord.ID, _ metadata: DocumentMetadata?) async throws
+    /// Replaces the file's tags (already normalized, ``FileRecord/normalizedTags(_:)``) and returns the file;
+    /// `.notFound` when it does not exist.
+    func setFileTags(id: FileRecord.ID, _ tags: [String]) async throws -> FileRecord
     /// Deletes the file record with its chunks and jobs. Returns true when no file anywhere still has its sha256.
     func deleteFile(id: FileRecord.ID) async throws -> Bool
     /// Whether any file in any knowledge base has the bytes `sha256`.
@@ -58,6 +61,8 @@ public protocol Store: Sendable {
 
     // MARK: Chunks
     func chunkIDs(ofFile file: FileRecord.ID) async throws -> [Chunk.ID]
+    /// The ids of every chunk of these files of `kb` (files of other knowledge bases contribute none).
+    func chunkIDs(ofFiles files: Set<FileRecord.ID>, in kb: KnowledgeBase.ID) async throws -> Set<Chunk.ID>
     /// Replaces all chunks of a file with `drafts` and records its page and chunk counts, in one transaction.
     func replaceChunks(ofFile file: FileRecord.ID, with drafts: [ChunkDraft], pageCount: Int) async throws -> [Chunk]
     /// Chunks of `ready` files with their file names, in the order of `ids` (missing ones are skipped).

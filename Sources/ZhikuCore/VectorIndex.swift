@@ -43,6 +43,14 @@ public protocol VectorIndex: Sendable {
     func chunkIDs(in space: VectorSpace) async throws -> Set<Chunk.ID>
     /// Up to `limit` vectors of `space` with chunk ids above `afterID`, by id (to copy a space in pages).
     func vectors(in space: VectorSpace, afterID: Chunk.ID, limit: Int) async throws -> [ChunkVector]
-    /// The `k` chunks most similar to `query`, best first; ties broken by lower chunk id.
-    func nearest(to query: [Float], k: Int, in space: VectorSpace) async throws -> [ScoredChunk]
+    /// The `k` chunks most similar to `query`, best first; ties broken by lower chunk id. With a scope, the `k`
+    /// most similar among its chunks (searched exactly, so a narrow scope still gets its `k`).
+    func nearest(to query: [Float], k: Int, in space: VectorSpace, within scope: SearchScope?) async throws -> [ScoredChunk]
+}
+
+extension VectorIndex {
+    /// The `k` chunks of the whole space most similar to `query`.
+    public func nearest(to query: [Float], k: Int, in space: VectorSpace) async throws -> [ScoredChunk] {
+        try await nearest(to: query, k: k, in: space, within: nil)
+    }
 }

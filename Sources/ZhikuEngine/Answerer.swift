@@ -39,6 +39,8 @@ public struct Answerer: Sendable {
         public var history: [ChatMessage] = []
         public var k = 5
         public var searchMode = SearchMode.hybrid
+        /// Only passages of the files this matches are retrieved (nil: the whole knowledge base).
+        public var filter: SearchFilter?
         /// The relevance gate (nil: the configured one for the knowledge base's embedding model).
         public var noAnswerThreshold: Double?
         /// Per-model gates, used before `noAnswerThreshold` for a model they name.
@@ -95,6 +97,13 @@ public struct Answerer: Sendable {
         isChinese(question)
             ? "知识库中没有找到与这个问题相关的内容，所以我无法根据资料回答。"
             : "I could not find anything about this in the knowledge base, so I cannot answer it from the documents."
+    }
+
+    /// The reply when the request's filter matches no file of the knowledge base.
+    public static func noFilesReply(for question: String) -> String {
+        isChinese(question)
+            ? "知识库中没有符合筛选条件的文件，所以没有可以依据的资料。"
+            : "No file in the knowledge base matches the filter, so there is nothing to answer from."
     }
 
     /// The instructions of a sourced answer.
@@ -168,6 +177,8 @@ public struct Answerer: Sendable {
         var sourceTexts: [String] = []
         var retrieved: [AuditEntry.RetrievedChunk] = []
         var retrievalMs = 0.0
+        /// The request's filter matched no file.
+        var filterMatchedNothing = false
         var firstTokenMs: Double?
         var usage = ChatUsage(promptTokens: 0, completionTokens: 0, finishReason: .stop)
 
@@ -190,7 +201,7 @@ public struct Answerer: Sendable {
         if let kb {
             sources = try await retrieve(request, in: kb, &progress)
             guard !sources.isEmpty else {
-                let reply = Self.notFoundReply(for: request.question)
+                let reply = progress.filterMatchedNothing ? Self.noFilesReply(for: request.question) : Self.notFoundReply(for: request.question)
                 progress.answer = reply
                 continuation.yield(.notFound(reply))
                 return try await finish(request, kb, progress.stats(finishReason: .notFound), &progress, continuation)
@@ -248,8 +259,10 @@ public struct Answerer: Sendable {
 
     /// Stages 2 and 3: hybrid search, then the relevance gate; empty when nothing relevant was found.
     private func retrieve(_ request: Request, in kb: KnowledgeBase, _ progress: inout Progress) async throws -> [SearchHit] {
-        let results = try await runtime.search(request.question, in: kb, k: request.k, mode: request.searchMode, translating: true)
+        let results = try await runtime.search(request.question, in: kb, k: request.k, mode: request.searchMode, translating: true,
+                                               filter: request.filter)
         progress.retrievalMs = progress.elapsedMs
+        progress.filterMatchedNothing = results.filteredFiles == 0
         progress.retrieved = results.hits.map(AuditEntry.RetrievedChunk.init)
         return relevant(results, threshold: request.modelThresholds.threshold(for: results.embeddingModel) ?? request.noAnswerThreshold)
     }

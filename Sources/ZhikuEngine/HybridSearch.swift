@@ -29,8 +29,24 @@ public struct HybridSearch: Sendable {
 
     /// Searches one knowledge base. Hybrid (the default) fuses BM25 and vector results with Reciprocal Rank
     /// Fusion and falls back to keyword search in a knowledge base without an embedding model; vector mode
-    /// there is an error. Each hit says what each retriever contributed.
-    public func search(_ query: String, in kb: KnowledgeBase, k: Int = 10, mode: SearchMode = .hybrid) async throws
+    /// there is an error. Each hit says what each retriever contributed. A `filter` limits both retrievers to the
+    /// files it matches before they pick their best (``SearchScope``); one matching no file returns no hits.
+    public func search(_ query: String, in kb: KnowledgeBase, k: Int = 10, mode: SearchMode = .hybrid,
+                       filter: SearchFilter? = nil) async throws -> SearchResults {
+        let scope = try await scope(of: filter, in: kb)
+        var results = try await search(query, in: kb, k: k, mode: mode, within: scope)
+        results.filteredFiles = scope?.fileIDs.count
+        return results
+    }
+
+    /// The files and chunks `filter` lets through (nil: no filter, the whole knowledge base).
+    public func scope(of filter: SearchFilter?, in kb: KnowledgeBase) async throws -> SearchScope? {
+        guard let filter, !filter.isEmpty else { return nil }
+        let files = Set(try await store.files(in: kb.id).filter { filter.matches($0) }.map(\.id))
+        return SearchScope(fileIDs: files, chunkIDs: try await store.chunkIDs(ofFiles: files, in: kb.id))
+    }
+
+    private func search(_ query: String, in kb: KnowledgeBase, k: Int, mode: SearchMode, within scope: SearchScope?) async throws
         -> SearchResults {
         let trimmed = query.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !trimmed.isEmpty else { throw ZhikuError.invalidInput("the query is empty") }
@@ -42,12 +58,15 @@ public struct HybridSearch: Sendable {
             }
             mode = .keyword
         }
+        if let scope, scope.isEmpty {
+            return SearchResults(mode: mode, hits: [], embeddingModel: mode == .keyword ? nil : kb.embeddingModel)
+        }
         // Ask for a few more than k: chunks of files being deleted or re-ingested are dropped when hydrating.
         let reranker = try await reranker(for: kb)
         let depth = max(k + 10, reranker == nil ? 0 : settings.rerankDepth)
         switch mode {
         case .keyword:
-            let scored = try await keywordIndex.search(trimmed, k: depth, in: kb.id)
+            let scored = try await keywordIndex.search(trimmed, k: depth, in: kb.id, within: scope)
             let hits = try await store.hits(for: scored).enumerated().map { i, hit in
                 var hit = hit
                 hit.keywordRank = i + 1
@@ -56,7 +75,7 @@ public struct HybridSearch: Sendable {
             }
             return SearchResults(mode: mode, hits: Array(await rerank(hits, query: trimmed, with: reranker).prefix(k)))
         case .vector:
-            let (scored, model) = try await nearest(trimmed, k: depth, in: kb)
+            let (scored, model) = try await nearest(trimmed, k: depth, in: kb, within: scope)
             let hits = try await store.hits(for: scored).enumerated().map { i, hit in
                 var hit = hit
                 hit.vectorRank = i + 1
@@ -66,8 +85,8 @@ public struct HybridSearch: Sendable {
             return SearchResults(mode: mode, hits: Array(await rerank(hits, query: trimmed, with: reranker).prefix(k)), embeddingModel: model)
         case .hybrid:
             let candidates = max(depth, settings.candidates)
-            async let keyword = keywordIndex.search(trimmed, k: candidates, in: kb.id)
-            async let vector = nearest(trimmed, k: candidates, in: kb)
+            async let keyword = keywordIndex.search(trimmed, k: candidates, in: kb.id, within: scope)
+            async let vector = nearest(trimmed, k: candidates, in: kb, within: scope)
             let (keywordList, (vectorList, model)) = try await (keyword, vector)
             let fused = settings.fusion.fuse(keyword: keywordList, vector: vectorList)
             let byID = Dictionary(uniqueKeysWithValues: fused.map { ($0.chunkID, $0) })
@@ -125,10 +144,10 @@ public struct HybridSearch: Sendable {
     }
 
     /// The chunks nearest to the query's embedding in the knowledge base's active vector space.
-    private func nearest(_ query: String, k: Int, in kb: KnowledgeBase) async throws -> ([ScoredChunk], String?) {
+    private func nearest(_ query: String, k: Int, in kb: KnowledgeBase, within scope: SearchScope?) async throws -> ([ScoredChunk], String?) {
         guard let model = kb.embeddingModel else { return ([], nil) }
         let embedder = try await embedders.embedder(model)
         guard let vector = try await queryVectors.vector(for: query, with: embedder) else { return ([], model) }
-        return (try await vectorIndex.nearest(to: vector, k: k, in: VectorSpace(kb.id, model: model)), model)
+        return (try await vectorIndex.nearest(to: vector, k: k, in: VectorSpace(kb.id, model: model), within: scope), model)
     }
 }

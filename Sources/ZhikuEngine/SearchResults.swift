@@ -8,6 +8,9 @@ public struct SearchResults: Sendable {
     public var embeddingModel: String?
     /// The question's translation, when it was searched too (cross-language search).
     public var translatedQuery: String?
+    /// How many files a ``SearchFilter`` let through (nil: the search was not filtered). Zero means the filter
+    /// matched no file, and the search returned nothing for that reason.
+    public var filteredFiles: Int?
 
     public init(mode: SearchMode, hits: [SearchHit], embeddingModel: String? = nil) {
         self.mode = mode

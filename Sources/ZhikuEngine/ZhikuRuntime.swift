@@ -297,16 +297,16 @@ public struct ZhikuRuntime: Sendable {
     /// Searches one knowledge base (``HybridSearch/search(_:in:k:mode:)``). With `translating`, when the first
     /// ``QueryTranslator/depth`` results include passages in the other language (Chinese ↔ English), the question's
     /// translation is searched too and its passages in that other language are fused in
-    /// (``QueryTranslator/fuse(_:_:question:)``); `translatedQuery` says so.
+    /// (``QueryTranslator/fuse(_:_:question:)``); `translatedQuery` says so. A `filter` applies to both searches.
     public func search(_ query: String, in kb: KnowledgeBase, k: Int = 10, mode: SearchMode = .hybrid,
-                       translating: Bool = false) async throws -> SearchResults {
-        guard translating, translator.isEnabled else { return try await searcher.search(query, in: kb, k: k, mode: mode) }
-        var first = try await searcher.search(query, in: kb, k: max(k, QueryTranslator.depth), mode: mode)
+                       translating: Bool = false, filter: SearchFilter? = nil) async throws -> SearchResults {
+        guard translating, translator.isEnabled else { return try await searcher.search(query, in: kb, k: k, mode: mode, filter: filter) }
+        var first = try await searcher.search(query, in: kb, k: max(k, QueryTranslator.depth), mode: mode, filter: filter)
         guard QueryTranslator.needsTranslation(query, hits: first.hits), let translated = await translator.translation(of: query) else {
             first.hits = Array(first.hits.prefix(k))
             return first
         }
-        let second = try await searcher.search(translated, in: kb, k: max(k, QueryTranslator.depth), mode: mode)
+        let second = try await searcher.search(translated, in: kb, k: max(k, QueryTranslator.depth), mode: mode, filter: filter)
         var fused = first
         fused.hits = Array(QueryTranslator.fuse(first.hits, second.hits, question: query).prefix(k))
         fused.translatedQuery = translated

@@ -66,8 +66,8 @@ public struct BM25Snapshot: Sendable {
     }
 
     /// The `k` best chunks for the query terms (with their counts in the query), best first, ties by chunk id;
-    /// scores rounded to 9 decimals.
-    public func search(_ queryCounts: [String: Int], k: Int, parameters: BM25Parameters) -> [ScoredChunk] {
+    /// scores rounded to 9 decimals. With a scope, only its chunks are ranked.
+    public func search(_ queryCounts: [String: Int], k: Int, parameters: BM25Parameters, within scope: SearchScope? = nil) -> [ScoredChunk] {
         guard k > 0, !chunkIDs.isEmpty else { return [] }
         var scores = [Double](repeating: 0, count: chunkIDs.count)
         var touched: [Int32] = []
@@ -95,7 +95,7 @@ public struct BM25Snapshot: Sendable {
         }
         var top = TopK(k)
         // Rounded to 9 decimals like PostgreSQL's scores, so a snapshot and the server report the same numbers.
-        for d in touched { top.offer(chunkIDs[Int(d)], score: (scores[Int(d)] * 1e9).rounded() / 1e9) }
+        for d in touched where scope?.contains(chunkIDs[Int(d)]) ?? true { top.offer(chunkIDs[Int(d)], score: (scores[Int(d)] * 1e9).rounded() / 1e9) }
         return top.results
     }
 }

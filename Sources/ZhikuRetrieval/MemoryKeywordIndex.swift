@@ -48,7 +48,7 @@ public actor MemoryKeywordIndex: KeywordIndex {
         shards[kb] = nil
     }
 
-    public func search(_ query: String, k: Int, in kb: KnowledgeBase.ID) -> [ScoredChunk] {
+    public func search(_ query: String, k: Int, in kb: KnowledgeBase.ID, within scope: SearchScope?) -> [ScoredChunk] {
         guard k > 0, let shard = shards[kb], !shard.lengths.isEmpty else { return [] }
         let n = shard.lengths.count
         let average = Double(shard.totalLength) / Double(n)
@@ -56,7 +56,7 @@ public actor MemoryKeywordIndex: KeywordIndex {
         for term in tokenizer.terms(query) {
             guard let postings = shard.postings[term] else { continue }
             let idf = BM25Parameters.idf(documentCount: n, documentFrequency: postings.count)
-            for (id, tf) in postings {
+            for (id, tf) in postings where scope?.contains(id) ?? true {
                 scores[id, default: 0] += parameters.termWeight(
                     idf: idf, tf: tf, length: shard.lengths[id] ?? 0, averageLength: average)
             }

@@ -43,11 +43,11 @@ public actor MemoryVectorIndex: VectorIndex {
         return vectors.keys.filter { $0 > afterID }.sorted().prefix(max(0, limit)).map { ChunkVector(id: $0, vector: vectors[$0]!) }
     }
 
-    public func nearest(to query: [Float], k: Int, in space: VectorSpace) throws -> [ScoredChunk] {
+    public func nearest(to query: [Float], k: Int, in space: VectorSpace, within scope: SearchScope?) throws -> [ScoredChunk] {
         guard let entry = spaces[space], !entry.vectors.isEmpty else { return [] }
         try VectorDimensions.check(query.count, expected: entry.dimensions, space: space)
         var top = TopK(k)
-        for (id, vector) in entry.vectors {
+        for (id, vector) in entry.vectors where scope?.contains(id) ?? true {
             top.offer(id, score: zip(vector, query).reduce(0.0) { $0 + Double($1.0 * $1.1) })
         }
         return top.results

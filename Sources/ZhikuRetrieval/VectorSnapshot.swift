@@ -56,14 +56,16 @@ public struct VectorSnapshot: Sendable {
     /// How many rows the int8 pass hands to float32 rescoring for `k` results.
     public static func candidateCount(for k: Int) -> Int { max(10 * k, 100) }
 
-    /// The `k` rows most similar to `query` (dot product), best first.
-    public func nearest(to query: [Float], k: Int) -> [ScoredChunk] {
+    /// The `k` rows most similar to `query` (dot product), best first. With a scope, the `k` best of its rows, in
+    /// float32 (every row is scored, so a narrow scope is never starved by the int8 pass's candidates).
+    public func nearest(to query: [Float], k: Int, within scope: SearchScope? = nil) -> [ScoredChunk] {
         guard k > 0, !chunkIDs.isEmpty, query.count == dimensions else { return [] }
+        if let scope { return exactNearest(query, k: k, within: scope) }
         return isQuantized && k < chunkIDs.count ? quantizedNearest(query, k: k) : exactNearest(query, k: k)
     }
 
-    /// Float32 scores of every row.
-    func exactNearest(_ query: [Float], k: Int) -> [ScoredChunk] {
+    /// Float32 scores of every row (of the scope's rows when there is one).
+    func exactNearest(_ query: [Float], k: Int, within scope: SearchScope? = nil) -> [ScoredChunk] {
         let count = chunkIDs.count, n = dimensions
         var scores = [Float](repeating: 0, count: count)
         matrix.withUnsafeBufferPointer { m in
@@ -78,7 +80,9 @@ public struct VectorSnapshot: Sendable {
             }
         }
         var top = TopK(k)
-        for (row, score) in scores.enumerated() { top.offer(chunkIDs[row], score: Double(score)) }
+        for (row, score) in scores.enumerated() where scope?.contains(chunkIDs[row]) ?? true {
+            top.offer(chunkIDs[row], score: Double(score))
+        }
         return top.results
     }
 

@@ -106,7 +106,15 @@ enum API {
         var k: Int
         /// The query's translation when it was searched too (`translate=true` and passages in the other language).
         var translatedQuery: String?
+        /// The filter the parameters set, and how many files it matched (absent: the search was not filtered).
+        var filter: SearchFilter?
+        var filteredFiles: Int?
         var hits: [Hit]
+    }
+
+    /// `PUT /api/kbs/{kb}/files/{file}/tags`: the file's tags, replacing the ones it had.
+    struct Tags: Decodable {
+        var tags: [String]
     }
 
     struct Health: Encodable {

@@ -66,6 +66,11 @@ struct APIRoutes {
             let file = try await file(context, needs: .viewer)
             return try json(API.PageList(pages: try await runtime.store.pages(ofFile: file.id)))
         }
+        api.put("kbs/:kb/files/:file/tags") { request, context in
+            let file = try await file(context, needs: .editor)
+            let body = try await request.decode(as: API.Tags.self, context: context)
+            return try json(try await runtime.store.setFileTags(id: file.id, try FileRecord.normalizedTags(body.tags)))
+        }
         api.delete("kbs/:kb/files/:file") { _, context in
             try await runtime.deleteFile(try await file(context, needs: .editor))
             return Response(status: .noContent)
@@ -81,10 +86,12 @@ struct APIRoutes {
             guard let k = Int(kText) else { throw ZhikuError.invalidInput("k must be a whole number, got '\(kText)'") }
             let mode = try SearchMode.parse(request.uri.queryParameters.get("mode") ?? "hybrid")
             let translate = ["1", "true", "yes"].contains(request.uri.queryParameters.get("translate")?.lowercased() ?? "")
-            let results = try await runtime.search(query, in: kb, k: k, mode: mode, translating: translate)
+            let filter = try SearchFilter.from(query: request.uri.queryParameters)
+            let results = try await runtime.search(query, in: kb, k: k, mode: mode, translating: translate, filter: filter)
             return try json(API.SearchResults(query: query, mode: results.mode.rawValue,
                                               embeddingModel: results.embeddingModel, k: k,
-                                              translatedQuery: results.translatedQuery,
+                                              translatedQuery: results.translatedQuery, filter: filter,
+                                              filteredFiles: results.filteredFiles,
                                               hits: results.hits.map(API.Hit.init)))
         }
         api.get("jobs/:job") { _, context in
@@ -103,6 +110,8 @@ struct APIRoutes {
         let limit = runtime.configuration.maxUploadBytes
         let contentType = request.headers[.contentType] ?? ""
         let isMultipart = try MultipartUpload.refuseDeclaredOversize(request, limit: limit, what: "the upload")
+        // `?tag=…` (repeatable): tags every uploaded file gets, added to those a duplicate already has.
+        let tags = try FileRecord.normalizedTags(request.uri.queryParameters.getAll("tag"))
 
         var uploads: [API.Upload] = []
         if isMultipart {
@@ -115,7 +124,7 @@ struct APIRoutes {
             for part in parts {
                 switch part.result {
                 case .success(let blob):
-                    uploads.append(await register(blob, name: part.name, kb: kb, user: context.user))
+                    uploads.append(await register(blob, name: part.name, kb: kb, tags: tags, user: context.user))
                 case .failure(let error):
                     uploads.append(API.Upload(name: part.name, error: .init(code: error.code.rawValue, message: error.clientMessage(for: context.user))))
                 }
@@ -127,7 +136,7 @@ struct APIRoutes {
             }
             let name = try FileRecord.sanitizedName(rawName)
             let blob = try await runtime.blobs.write(request.body.map { Array($0.readableBytesView) }, limit: limit)
-            uploads.append(await register(blob, name: name, kb: kb, user: context.user))
+            uploads.append(await register(blob, name: name, kb: kb, tags: tags, user: context.user))
         }
 
         // A single failed file answers with its own error status; otherwise each file reports its outcome.
@@ -140,9 +149,12 @@ struct APIRoutes {
     }
 
     /// Makes stored bytes a file of `kb`; bytes that could not be registered are removed again.
-    private func register(_ blob: StoredBlob, name: String, kb: KnowledgeBase, user: User?) async -> API.Upload {
+    private func register(_ blob: StoredBlob, name: String, kb: KnowledgeBase, tags: [String], user: User?) async -> API.Upload {
         do {
-            let added = try await runtime.addFile(blob, name: name, to: kb)
+            var added = try await runtime.addFile(blob, name: name, to: kb)
+            if !tags.isEmpty {
+                added.file = try await runtime.store.setFileTags(id: added.file.id, try FileRecord.normalizedTags(added.file.tags + tags))
+            }
             return API.Upload(name: added.file.name, file: added.file, job: added.job, duplicate: added.duplicate)
         } catch {
             await runtime.discardUnregistered([blob])

@@ -31,6 +31,8 @@ struct ChatRoutes {
         var temperature: Double?
         var seed: UInt64?
         var store: Bool?
+        /// Only passages of the files this matches (``SearchFilter``).
+        var filters: SearchFilter?
     }
 
     struct Token: Encodable { var text: String }
@@ -59,6 +61,7 @@ struct ChatRoutes {
             let settings = await runtime.settings.answers
             ask.k = body.k ?? settings.k
             ask.searchMode = try body.searchMode.map(SearchMode.parse) ?? settings.searchMode
+            ask.filter = try body.filters?.validated()
             ask.noAnswerThreshold = settings.noAnswerThreshold
             ask.modelThresholds = settings.modelThresholds
             ask.mode = settings.answerMode

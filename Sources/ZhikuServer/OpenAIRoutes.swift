@@ -24,6 +24,8 @@ struct OpenAIRoutes {
         var topP: Double?
         var seed: UInt64?
         var stop: OneOrMany?
+        /// Zhiku's extension for `kb:<name>` models: answer only from the files this matches (``SearchFilter``).
+        var filters: SearchFilter?
     }
 
     /// A string or a list of strings, as OpenAI's `input` and `stop` accept.
@@ -210,6 +212,7 @@ struct OpenAIRoutes {
         ask.maxTokens = maxTokens
         ask.sampling = sampling
         ask.channel = .openai
+        ask.filter = try body.filters?.validated()
         ask.user = user.auditName
         try ask.validate(runtime.configuration)
         _ = try await chatModels.model(nil)

@@ -18,6 +18,7 @@ struct Ask: AsyncParsableCommand {
     @Flag(help: "Quote the most relevant sentences of the best passages instead of asking a language model.")
     var extractive = false
     @Flag(help: "Print one JSON object: answer, citations, stats, not_found.") var json = false
+    @OptionGroup var filterOptions: FilterOptions
     @Argument(help: "The question.") var question: String
 
     func run() async throws {
@@ -30,6 +31,7 @@ struct Ask: AsyncParsableCommand {
         request.maxTokens = maxTokens
         request.mode = extractive ? .extractive : .generate
         request.channel = .cli
+        request.filter = try filterOptions.filter()
         try request.validate()
         let outcome = try await AnswerPrinter.run(Answerer(runtime: runtime).answer(request, in: base), quiet: json)
         if json {

@@ -13,6 +13,7 @@ struct Ingest: AsyncParsableCommand {
     @Option(help: "The knowledge base (name or id).") var kb: String
     @Flag(help: "Create the knowledge base if it does not exist.") var create = false
     @Option(help: "With --create: embedding model id, or 'none' for keyword search only.") var embeddingModel: String?
+    @Option(name: .customLong("tag"), help: "A tag every file gets (repeatable), added to those it has.") var tags: [String] = []
     @Argument(help: "Files and folders.") var paths: [String]
 
     func validate() throws {
@@ -27,6 +28,7 @@ struct Ingest: AsyncParsableCommand {
         } else {
             base = try await runtime.store.resolveKnowledgeBase(kb)
         }
+        let tags = try FileRecord.normalizedTags(self.tags)
         let files = try Self.collect(paths)
         let progress = ProgressLine(total: files.count)
 
@@ -37,6 +39,9 @@ struct Ingest: AsyncParsableCommand {
             do {
                 let blob = try runtime.blobs.importFile(at: url, limit: runtime.configuration.maxUploadBytes)
                 let added = try await runtime.addFile(blob, name: url.lastPathComponent, to: base)
+                if !tags.isEmpty {
+                    _ = try await runtime.store.setFileTags(id: added.file.id, try FileRecord.normalizedTags(added.file.tags + tags))
+                }
                 if added.duplicate {
                     duplicates.append(url.path)
                     progress.advance(url.lastPathComponent)

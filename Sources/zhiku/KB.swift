@@ -4,10 +4,10 @@ import ZhikuCommandLine
 import ZhikuCore
 import ZhikuEngine
 
-/// `zhiku kb create|list|delete`.
+/// `zhiku kb create|list|delete|set-model|tag`.
 struct KB: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "kb", abstract: "Manage knowledge bases.", subcommands: [Create.self, List.self, Delete.self, SetModel.self])
+        commandName: "kb", abstract: "Manage knowledge bases.", subcommands: [Create.self, List.self, Delete.self, SetModel.self, Tag.self])
 
     struct Create: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Create a knowledge base.")
@@ -77,6 +77,27 @@ struct KB: AsyncParsableCommand {
             emit("deleted knowledge base '\(kb.name)'")
         }
     }
+
+    struct Tag: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Set a file's tags (searches and questions can be limited to files with a tag: --tag).")
+        @OptionGroup var options: DataOptions
+        @Option(help: "The knowledge base (name or id).") var kb: String
+        @Flag(help: "Add the tags to those the file has instead of replacing them.") var add = false
+        @Argument(help: "The file (its name or id).") var file: String
+        @Argument(help: "The tags (none: remove every tag).") var tags: [String] = []
+
+        func run() async throws {
+            let runtime = try await options.runtime()
+            let base = try await runtime.store.resolveKnowledgeBase(kb)
+            let files = try await runtime.store.files(in: base.id)
+            let matches = files.filter { FileRecord.ID(file) == $0.id || $0.name == file }
+            guard let target = matches.first else { throw ZhikuError.notFound("'\(base.name)' has no file '\(file)'") }
+            guard matches.count == 1 else {
+                throw ZhikuError(.conflict, "'\(base.name)' has \(matches.count) files called '\(file)'; name one by id: \(matches.map { String($0.id) }.joined(separator: ", "))")
+            }
+            let updated = try await runtime.store.setFileTags(id: target.id, try FileRecord.normalizedTags((add ? target.tags : []) + tags))
+            emit("\(updated.name): " + (updated.tags.isEmpty ? "no tags" : updated.tags.joined(separator: ", ")))
+        }
+    }
 }
-
-

@@ -15,12 +15,14 @@ struct Search: AsyncParsableCommand {
     @Flag(help: "Print JSON.") var json = false
     @Flag(help: "Cross-language search: when the results include passages in the other language (Chinese or English), also search the query's translation (as answers do).")
     var translate = false
+    @OptionGroup var filterOptions: FilterOptions
     @Argument(help: "The query.") var query: String
 
     func run() async throws {
         let runtime = try await options.runtime()
         let base = try await runtime.store.resolveKnowledgeBase(kb)
-        let results = try await runtime.search(query, in: base, k: k, mode: mode, translating: translate)
+        let filter = try filterOptions.filter()
+        let results = try await runtime.search(query, in: base, k: k, mode: mode, translating: translate, filter: filter)
         let hits = results.hits
         if json {
             struct Row: Encodable {
@@ -34,6 +36,7 @@ struct Search: AsyncParsableCommand {
                                         vectorRank: $0.vectorRank, vectorScore: $0.vectorScore, text: $0.chunk.text) })
             return
         }
+        if results.filteredFiles == 0 { emit("no file of '\(base.name)' matches the filter") }
         if hits.isEmpty { emit("nothing found in '\(base.name)' for: \(query)") }
         if let translated = results.translatedQuery { emit("also searched: \(translated)") }
         for (i, hit) in hits.enumerated() {

@@ -11,7 +11,7 @@ import ZhikuCore
         #expect(BM25Parameters.idf(documentCount: 10, documentFrequency: 10) > 0)
     }
 
-    @Test func handComputedScores() async {
+    @Test func handComputedScores() async throws {
         let index = MemoryKeywordIndex(tokenizer: MixedScriptTokenizer())
         await index.add([
             .init(id: 1, text: "apple banana"),
@@ -19,7 +19,7 @@ import ZhikuCore
             .init(id: 3, text: "banana cherry cherry durian"),
         ], to: 7)
         // N = 3, average length 3, k1 = 1.2, b = 0.75.
-        let hits = await index.search("apple", k: 10, in: 7)
+        let hits = try await index.search("apple", k: 10, in: 7)
         #expect(hits.map(\.chunkID) == [2, 1])
         #expect(abs(hits[0].score - log(1.6) * 4.4 / 3.2) < 1e-9)
         #expect(abs(hits[1].score - log(1.6) * 2.2 / 1.9) < 1e-9)

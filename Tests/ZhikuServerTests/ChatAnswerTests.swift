@@ -178,9 +178,17 @@ import ZhikuTestSupport
         #expect(lines.last == "data: [DONE]")
         #expect(lines.contains { $0.contains("知识库中没有找到") })
         #expect(lines.contains { $0.contains("\"not_found\":true") })
+        // Zhiku's `filters` extension: limited to no file, the answer says so.
+        let filtered = try await server.json(.POST, "/v1/chat/completions", [
+            "model": "kb:hr", "filters": ["tags": ["no-such-tag"]],
+            "messages": [["role": "user", "content": "How early must annual leave be requested?"]]]).json
+        let filteredText = ((filtered["choices"] as? [[String: Any]])?.first?["message"] as? [String: Any])?["content"] as? String
+        #expect(filteredText == "No file in the knowledge base matches the filter, so there is nothing to answer from.")
+        #expect(try await server.json(.POST, "/v1/chat/completions", [
+            "model": "kb:hr", "filters": ["after": "someday"], "messages": [["role": "user", "content": "x"]]]).status == 400)
         #expect(try await server.json(.POST, "/v1/chat/completions", [
             "model": "kb:nope", "messages": [["role": "user", "content": "x"]]]).status == 404)
-        let openAIAudit = try await server.request(.GET, "/api/audit?limit=2").json["entries"] as? [[String: Any]] ?? []
-        #expect(openAIAudit.map { $0["channel"] as? String } == ["openai", "openai"])
+        let openAIAudit = try await server.request(.GET, "/api/audit?limit=3").json["entries"] as? [[String: Any]] ?? []
+        #expect(openAIAudit.map { $0["channel"] as? String } == ["openai", "openai", "openai"])
     }
 }

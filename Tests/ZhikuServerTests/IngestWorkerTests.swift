@@ -67,7 +67,7 @@ import ZhikuTestSupport
         let hits = try await second.store.hits(for: chunkIDs.map { ScoredChunk(chunkID: $0, score: 0) })
         await reference.add(hits.map { IndexableChunk(id: $0.chunk.id, text: $0.chunk.text) }, to: kb.id)
         for query in ["年假申请", "annual leave rule 7", "审批"] {
-            let a = await reference.search(query, k: 5, in: kb.id)
+            let a = try await reference.search(query, k: 5, in: kb.id)
             let b = try await second.keywordIndex.search(query, k: 5, in: kb.id)
             #expect(a.count == b.count)
             for (x, y) in zip(a, b) { #expect(abs(x.score - y.score) < 1e-9, "\(query)") }

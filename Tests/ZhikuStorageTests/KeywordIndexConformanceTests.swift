@@ -22,9 +22,9 @@ import ZhikuTestSupport
         func add(_ chunks: [IndexableChunk], to kb: KnowledgeBase.ID) async throws { try await inner.add(chunks, to: kb) }
         func remove(_ ids: [Chunk.ID], from kb: KnowledgeBase.ID) async throws { try await inner.remove(ids, from: kb) }
         func removeAll(from kb: KnowledgeBase.ID) async throws { try await inner.removeAll(from: kb) }
-        func search(_ query: String, k: Int, in kb: KnowledgeBase.ID) async throws -> [ScoredChunk] {
+        func search(_ query: String, k: Int, in kb: KnowledgeBase.ID, within scope: SearchScope?) async throws -> [ScoredChunk] {
             try await warm(kb)
-            return try await inner.search(query, k: k, in: kb)
+            return try await inner.search(query, k: k, in: kb, within: scope)
         }
     }
 

@@ -26,6 +26,7 @@ public enum Schema {
                 C("media_type", .text), C("size", .bigInteger), C("status", .text), C("error", .text, nullable: true),
                 C("page_count", .integer, default: "0"), C("chunk_count", .integer, default: "0"),
                 C("created_at", .real), C("updated_at", .real), C("metadata", .text, nullable: true),
+                C("tags", .text, default: "'[]'"),
             ], uniqueTogether: [["kb_id", "sha256"]], neverReusesIDs: true),
             SchemaTable("extracted_documents", primaryKey: ["sha256"], [
                 C("sha256", .text), C("page_count", .integer), C("created_at", .real), C("metadata", .text, nullable: true),
@@ -122,5 +123,7 @@ public enum Schema {
         // Worksheets and CSV: where each source row starts on a page (JSON), and the rows each chunk holds.
         SchemaUpgrade("s3-table-rows", columns: [.init("extracted_pages", "row_marks"), .init("chunks", "first_row"),
                                                  .init("chunks", "last_row")]),
+        // Labels on files (a JSON array of strings), for filtering searches.
+        SchemaUpgrade("s4-file-tags", columns: [.init("files", "tags")]),
     ]
 }

@@ -102,8 +102,8 @@ public struct PostgresKeywordIndex: KeywordIndex, KeywordPostingsBackend {
         }
     }
 
-    public func search(_ query: String, k: Int, in kb: KnowledgeBase.ID) async throws -> [ScoredChunk] {
-        try await searchPostings(query, k: k, in: kb)
+    public func search(_ query: String, k: Int, in kb: KnowledgeBase.ID, within scope: SearchScope?) async throws -> [ScoredChunk] {
+        try await searchPostings(query, k: k, in: kb, within: scope)
     }
 
     func readStats(of kb: KnowledgeBase.ID) async throws -> BM25Stats {
@@ -113,12 +113,12 @@ public struct PostgresKeywordIndex: KeywordIndex, KeywordPostingsBackend {
         }
     }
 
-    func scorePostings(_ counts: [String: Int], k: Int, in kb: KnowledgeBase.ID, stats: BM25Stats) async throws -> [ScoredChunk] {
+    func scorePostings(_ counts: [String: Int], k: Int, in kb: KnowledgeBase.ID, stats: BM25Stats, within scope: SearchScope?) async throws -> [ScoredChunk] {
         let parameters = self.parameters, logger = self.logger
         return try await database.run("searching the keyword index") {
             try await database.client.withConnection { connection in
                 try await Self.searchPostings(connection, counts: counts, k: k, kb: kb, stats: stats, parameters: parameters,
-                                              logger: logger)
+                                              scope: scope, logger: logger)
             }
         }
     }
@@ -167,7 +167,8 @@ public struct PostgresKeywordIndex: KeywordIndex, KeywordPostingsBackend {
 
     /// BM25 computed by the server over the postings of the query terms.
     private static func searchPostings(_ connection: PostgresConnection, counts: [String: Int], k: Int, kb: KnowledgeBase.ID,
-                                       stats: BM25Stats, parameters: BM25Parameters, logger: Logger) async throws -> [ScoredChunk] {
+                                       stats: BM25Stats, parameters: BM25Parameters, scope: SearchScope?,
+                                       logger: Logger) async throws -> [ScoredChunk] {
         let terms = counts.keys.sorted()
         var frequency: [String: Int] = [:]
         for try await (term, df) in try await connection.query("""
@@ -184,6 +185,8 @@ public struct PostgresKeywordIndex: KeywordIndex, KeywordPostingsBackend {
         // The server adds the terms' contributions in an order of its own, so equal scores can differ in the last
         // bits; scores are rounded to 9 decimals (in float8: numeric is slow) so every process reports the same ones
         // (score fusion carries them into the fused score), and such ties fall back to the chunk id as in SQLite.
+        // With a scope, only postings of chunks of its files (every file when there is none: the array is NULL).
+        let files: [Int64]? = scope.map { $0.fileIDs.sorted() }
         var hits: [ScoredChunk] = []
         for try await (id, score) in try await connection.query("""
             SELECT chunk_id, round(score * 1e9) / 1e9 FROM (
@@ -191,6 +194,7 @@ public struct PostgresKeywordIndex: KeywordIndex, KeywordPostingsBackend {
                        SUM(q.weight * p.tf * \(k1PlusOne)::float8 / (p.tf + \(k1)::float8 * (\(oneMinusB)::float8 + \(bOverAverage)::float8 * p.doc_length))) AS score
                 FROM unnest(\(present)::text[], \(weights)::float8[]) AS q(term, weight)
                 JOIN bm25_postings p ON p.kb_id = \(kb) AND p.term = q.term
+                WHERE \(files)::bigint[] IS NULL OR p.chunk_id IN (SELECT id FROM chunks WHERE file_id = ANY(\(files)::bigint[]))
                 GROUP BY p.chunk_id) AS scored
             ORDER BY round(score * 1e9) DESC, chunk_id LIMIT \(k)
             """, logger: logger).decode((Int64, Double).self) {

@@ -146,6 +146,13 @@ public struct PostgresStore: Store {
         }
     }
 
+    public func setFileTags(id: FileRecord.ID, _ tags: [String]) async throws -> FileRecord {
+        let text = try JSONColumn.text(tags), time = now
+        guard let row = try await database.rows("tagging file \(id)", "UPDATE files SET tags = \(text), updated_at = \(time) WHERE id = \(id) RETURNING *").first
+        else { throw ZhikuError.notFound("file \(id) does not exist") }
+        return try RowMapping.fileRecord(row)
+    }
+
     public func setFileStatus(id: FileRecord.ID, _ status: FileStatus, error: String?) async throws {
         _ = try await database.rows("updating file \(id)", """
             UPDATE files SET status = \(status.rawValue), error = \(error), updated_at = \(now) WHERE id = \(id)
@@ -235,6 +242,14 @@ public struct PostgresStore: Store {
 
     public func chunkIDs(ofFile file: FileRecord.ID) async throws -> [Chunk.ID] {
         try await database.rows("listing chunks", "SELECT id FROM chunks WHERE file_id = \(file) ORDER BY ordinal").map { try $0["id"] }
+    }
+
+    public func chunkIDs(ofFiles files: Set<FileRecord.ID>, in kb: KnowledgeBase.ID) async throws -> Set<Chunk.ID> {
+        guard !files.isEmpty else { return [] }
+        let list = Array(files)
+        return Set(try await database.rows("listing the chunks of \(files.count) files", """
+            SELECT id FROM chunks WHERE kb_id = \(kb) AND file_id = ANY(\(list)::bigint[])
+            """).map { try $0["id"] as Chunk.ID })
     }
 
     public func replaceChunks(ofFile file: FileRecord.ID, with drafts: [ChunkDraft], pageCount: Int) async throws -> [Chunk] {

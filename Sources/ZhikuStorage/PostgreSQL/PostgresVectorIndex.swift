@@ -120,7 +120,7 @@ public struct PostgresVectorIndex: VectorIndex {
         }
     }
 
-    public func nearest(to query: [Float], k: Int, in space: VectorSpace) async throws -> [ScoredChunk] {
+    public func nearest(to query: [Float], k: Int, in space: VectorSpace, within scope: SearchScope?) async throws -> [ScoredChunk] {
         guard k > 0 else { return [] }
         return try await database.transaction("searching \(space)") { connection in
             let kb = space.knowledgeBaseID, model = space.model
@@ -132,10 +132,25 @@ public struct PostgresVectorIndex: VectorIndex {
             }
             guard dimensions > 0 else { return [] }
             try VectorDimensions.check(query.count, expected: dimensions, space: space)
-            try await connection.execute(PostgresQuery(unsafeSQL: "SET LOCAL hnsw.ef_search = \(hnsw.efSearch(k: k))"), logger: logger)
             let typed = "vector(\(dimensions))"
             let vector = Self.text(query)
             var hits: [ScoredChunk] = []
+            if let scope {
+                // Exact over the scope's chunks: ordering by the score (not by the indexed distance) keeps the HNSW
+                // index out, which would return its k nearest of the whole space and leave few or none in scope.
+                let files = scope.fileIDs.sorted()
+                for try await (id, score) in try await connection.query("""
+                    SELECT v.chunk_id, -((v.embedding::\(unescaped: typed)) <#> \(vector)::\(unescaped: typed)) AS score
+                    FROM vectors v JOIN chunks c ON c.id = v.chunk_id
+                    WHERE v.kb_id = \(kb) AND v.model = \(model) AND vector_dims(v.embedding) = \(unescaped: String(dimensions))
+                      AND c.file_id = ANY(\(files)::bigint[])
+                    ORDER BY score DESC, v.chunk_id LIMIT \(k)
+                    """, logger: logger).decode((Int64, Double).self) {
+                    hits.append(ScoredChunk(chunkID: id, score: score))
+                }
+                return hits
+            }
+            try await connection.execute(PostgresQuery(unsafeSQL: "SET LOCAL hnsw.ef_search = \(hnsw.efSearch(k: k))"), logger: logger)
             // The inner query is what the space's HNSW index answers (ORDER BY distance LIMIT k); the outer one
             // breaks ties by chunk id.
             for try await (id, score) in try await connection.query("""

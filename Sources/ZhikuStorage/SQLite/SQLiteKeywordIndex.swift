@@ -109,18 +109,18 @@ public struct SQLiteKeywordIndex: KeywordIndex, KeywordPostingsBackend {
         }
     }
 
-    public func search(_ query: String, k: Int, in kb: KnowledgeBase.ID) async throws -> [ScoredChunk] {
-        try await searchPostings(query, k: k, in: kb)
+    public func search(_ query: String, k: Int, in kb: KnowledgeBase.ID, within scope: SearchScope?) async throws -> [ScoredChunk] {
+        try await searchPostings(query, k: k, in: kb, within: scope)
     }
 
     func readStats(of kb: KnowledgeBase.ID) async throws -> BM25Stats {
         try await pool.reading("searching the keyword index") { db in try Self.stats(db, kb: kb) }
     }
 
-    func scorePostings(_ counts: [String: Int], k: Int, in kb: KnowledgeBase.ID, stats: BM25Stats) async throws -> [ScoredChunk] {
+    func scorePostings(_ counts: [String: Int], k: Int, in kb: KnowledgeBase.ID, stats: BM25Stats, within scope: SearchScope?) async throws -> [ScoredChunk] {
         let parameters = self.parameters
         return try await pool.reading("searching the keyword index") { db in
-            try Self.searchPostings(db, counts: counts, k: k, kb: kb, stats: stats, parameters: parameters)
+            try Self.searchPostings(db, counts: counts, k: k, kb: kb, stats: stats, parameters: parameters, scope: scope)
         }
     }
 
@@ -163,7 +163,7 @@ public struct SQLiteKeywordIndex: KeywordIndex, KeywordPostingsBackend {
 
     /// BM25 computed by SQLite over the postings of the query terms.
     private static func searchPostings(_ db: Database, counts: [String: Int], k: Int, kb: KnowledgeBase.ID,
-                                       stats: BM25Stats, parameters: BM25Parameters) throws -> [ScoredChunk] {
+                                       stats: BM25Stats, parameters: BM25Parameters, scope: SearchScope?) throws -> [ScoredChunk] {
         let n = stats.documents
         let average = Double(stats.totalLength) / Double(n)
         let terms = counts.keys.sorted()
@@ -186,14 +186,15 @@ public struct SQLiteKeywordIndex: KeywordIndex, KeywordPostingsBackend {
             arguments.append(term)
             arguments.append(idf * Double(counts[term]!))
         }
-        // The constants are numbers computed here, written as literals; only terms are bound.
+        // The constants are numbers computed here, written as literals; only terms are bound (file ids are numbers).
         let k1 = parameters.k1, b = parameters.b
+        let scoped = scope.map { "JOIN chunks c ON c.id = p.chunk_id AND c.file_id IN (\($0.fileIDs.sorted().map(String.init).joined(separator: ",")))" } ?? ""
         let sql = """
             WITH q(term, weight) AS (VALUES \(values.joined(separator: ",")))
             SELECT p.chunk_id AS id,
                    SUM(q.weight * p.tf * \(k1 + 1) / (p.tf + \(k1) * (\(1 - b) + \(b / average) * p.doc_length)))
                    AS score
-            FROM q JOIN bm25_postings p ON p.kb_id = \(kb) AND p.term = q.term
+            FROM q JOIN bm25_postings p ON p.kb_id = \(kb) AND p.term = q.term \(scoped)
             GROUP BY p.chunk_id ORDER BY score DESC, p.chunk_id ASC LIMIT \(k)
             """
         return try Row.fetchAll(db, sql: sql, arguments: StatementArguments(arguments)).map {

@@ -154,6 +154,17 @@ public struct SQLiteStore: Store {
         }
     }
 
+    public func setFileTags(id: FileRecord.ID, _ tags: [String]) async throws -> FileRecord {
+        let text = try JSONColumn.text(tags), time = now
+        return try await pool.writing("tagging file \(id)") { db in
+            try db.execute(literal: "UPDATE files SET tags = \(text), updated_at = \(time) WHERE id = \(id)")
+            guard let row = try Row.fetchOne(db, SQLRequest(literal: "SELECT * FROM files WHERE id = \(id)")) else {
+                throw ZhikuError.notFound("file \(id) does not exist")
+            }
+            return try RowMapping.fileRecord(row)
+        }
+    }
+
     public func setFileStatus(id: FileRecord.ID, _ status: FileStatus, error: String?) async throws {
         let time = now
         try await pool.writing("updating file \(id)") { db in
@@ -227,6 +238,23 @@ public struct SQLiteStore: Store {
     public func chunkIDs(ofFile file: FileRecord.ID) async throws -> [Chunk.ID] {
         try await pool.reading("listing chunks") { db in
             try Chunk.ID.fetchAll(db, SQLRequest(literal: "SELECT id FROM chunks WHERE file_id = \(file) ORDER BY ordinal"))
+        }
+    }
+
+    public func chunkIDs(ofFiles files: Set<FileRecord.ID>, in kb: KnowledgeBase.ID) async throws -> Set<Chunk.ID> {
+        guard !files.isEmpty else { return [] }
+        return try await pool.reading("listing the chunks of \(files.count) files") { db in
+            // A short list is looked up file by file (the chunks_by_file index); a long one reads the knowledge
+            // base's chunks once.
+            if files.count <= 500 {
+                return Set(try Chunk.ID.fetchAll(db, SQLRequest(literal: "SELECT id FROM chunks WHERE kb_id = \(kb) AND file_id IN \(Array(files))")))
+            }
+            var ids: Set<Chunk.ID> = []
+            let rows = try Row.fetchCursor(db, SQLRequest(literal: "SELECT id, file_id FROM chunks WHERE kb_id = \(kb)"))
+            while let row = try rows.next() {
+                if files.contains(row["file_id"]) { ids.insert(row["id"]) }
+            }
+            return ids
         }
     }
 

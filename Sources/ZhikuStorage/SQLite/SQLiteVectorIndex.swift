@@ -95,15 +95,15 @@ public struct SQLiteVectorIndex: VectorIndex {
         }
     }
 
-    public func nearest(to query: [Float], k: Int, in space: VectorSpace) async throws -> [ScoredChunk] {
+    public func nearest(to query: [Float], k: Int, in space: VectorSpace, within scope: SearchScope?) async throws -> [ScoredChunk] {
         guard k > 0 else { return [] }
         let stored = try await pool.reading("reading \(space)") { db in try Self.space(db, space) }
         guard let stored, stored.dimensions > 0 else { return [] }
         try VectorDimensions.check(query.count, expected: stored.dimensions, space: space)
         if let snapshot = snapshots.snapshot(for: space, generation: stored.generation) {
-            return snapshot.nearest(to: query, k: k)
+            return snapshot.nearest(to: query, k: k, within: scope)
         }
-        return try await load(space).nearest(to: query, k: k)  // stale or absent: reloaded before answering
+        return try await load(space).nearest(to: query, k: k, within: scope)  // stale or absent: reloaded before answering
     }
 
     /// Loads the space's vectors into memory now.

@@ -25,7 +25,8 @@ enum RowMapping {
                    status: FileStatus(rawValue: try row.value("status")) ?? .failed, error: try row.optional("error"),
                    pageCount: try row.value("page_count"), chunkCount: try row.value("chunk_count"),
                    createdAt: try date(row, "created_at"), updatedAt: try date(row, "updated_at"),
-                   metadata: JSONColumn.value(DocumentMetadata.self, try row.optional("metadata")))
+                   metadata: JSONColumn.value(DocumentMetadata.self, try row.optional("metadata")),
+                   tags: JSONColumn.value([String].self, try row.optional("tags")) ?? [])
     }
 
     static func job<R: StoredRow>(_ row: R) throws -> Job {
