@@ -36,6 +36,10 @@ public struct AuditEntry: Sendable, Hashable, Codable, Identifiable {
     public var model: String?
     public var finishReason: FinishReason
     public var latencyMs: Double
+    /// The numbered sources the answer was given (empty for entries recorded before they were kept).
+    public var citations: [Citation] = []
+    /// What the asker thought of the answer, if they said.
+    public var feedback: AnswerFeedback?
 
     public init(id: ID, at: Date, user: String?, kbID: KnowledgeBase.ID?, kbName: String?, conversationID: Conversation.ID?,
                 channel: AnswerChannel, question: String, retrieved: [RetrievedChunk], answer: String, model: String?,

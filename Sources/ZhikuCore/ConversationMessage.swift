@@ -13,6 +13,10 @@ public struct ConversationMessage: Sendable, Hashable, Codable, Identifiable {
     /// Usage and timings (assistant messages only).
     public var stats: AnswerStats?
     public var createdAt: Date
+    /// The answer's audit entry (assistant messages recorded since feedback exists), which feedback is given on.
+    public var auditID: AuditEntry.ID?
+    /// The feedback given on the answer.
+    public var feedback: AnswerFeedback?
 
     public init(id: ID, conversationID: Conversation.ID, role: ChatRole, content: String, citations: [Citation] = [],
                 stats: AnswerStats? = nil, createdAt: Date) {

@@ -3,10 +3,10 @@ import Foundation
 /// The conversations seam: stored chats with their messages, and the audit log of every answered question.
 /// A finished exchange is recorded in one transaction, so a failure never leaves half a turn behind.
 public protocol ConversationStore: Sendable {
-    /// Stores the exchange (conversation messages when it has a target, the audit entry always) and returns the
-    /// conversation it went to, if any. `.notFound` when the target conversation does not exist.
+    /// Stores the exchange (conversation messages when it has a target, the audit entry always) and says where it
+    /// went. `.notFound` when the target conversation does not exist.
     @discardableResult
-    func record(_ exchange: ChatExchange) async throws -> Conversation?
+    func record(_ exchange: ChatExchange) async throws -> RecordedExchange
     /// Creates an empty conversation titled from `question` (an answer that streams tells its client the
     /// conversation before the first token, then records into it).
     func startConversation(question: String, kb: KnowledgeBase?, owner: User.ID?) async throws -> Conversation
@@ -19,8 +19,11 @@ public protocol ConversationStore: Sendable {
     /// Deletes a conversation and its messages (the audit log keeps its entries); false when there was none.
     func deleteConversation(id: Conversation.ID) async throws -> Bool
     /// Audit entries, newest first, optionally only of the knowledge bases `kbs`, only of questions asked by
-    /// `askedBy` (a user's audit name), and after a time.
-    func auditEntries(kbs: [KnowledgeBase.ID]?, askedBy: String?, since: Date?, limit: Int) async throws -> [AuditEntry]
+    /// `askedBy` (a user's audit name), after a time, and only answers rated `rated`.
+    func auditEntries(kbs: [KnowledgeBase.ID]?, askedBy: String?, since: Date?, rated: AnswerFeedback.Rating?, limit: Int) async throws -> [AuditEntry]
+    func auditEntry(id: AuditEntry.ID) async throws -> AuditEntry?
+    /// Records (nil: removes) the feedback on an answer and returns its entry; `.notFound` when there is none.
+    func setFeedback(_ feedback: AnswerFeedback?, onAnswer id: AuditEntry.ID) async throws -> AuditEntry
 }
 
 extension ConversationStore {
@@ -29,13 +32,19 @@ extension ConversationStore {
         try await conversations(limit: limit, owner: nil)
     }
 
+    /// Audit entries, newest first, optionally only of the knowledge bases `kbs`, only of questions asked by
+    /// `askedBy`, and after a time.
+    public func auditEntries(kbs: [KnowledgeBase.ID]?, askedBy: String?, since: Date?, limit: Int) async throws -> [AuditEntry] {
+        try await auditEntries(kbs: kbs, askedBy: askedBy, since: since, rated: nil, limit: limit)
+    }
+
     /// Audit entries, newest first, optionally of one knowledge base and after a time.
     public func auditEntries(kb: KnowledgeBase.ID?, since: Date?, limit: Int) async throws -> [AuditEntry] {
-        try await auditEntries(kbs: kb.map { [$0] }, askedBy: nil, since: since, limit: limit)
+        try await auditEntries(kbs: kb.map { [$0] }, askedBy: nil, since: since, rated: nil, limit: limit)
     }
 
     /// Audit entries, newest first, optionally only of the knowledge bases `kbs` and after a time.
     public func auditEntries(kbs: [KnowledgeBase.ID]?, since: Date?, limit: Int) async throws -> [AuditEntry] {
-        try await auditEntries(kbs: kbs, askedBy: nil, since: since, limit: limit)
+        try await auditEntries(kbs: kbs, askedBy: nil, since: since, rated: nil, limit: limit)
     }
 }

@@ -14,8 +14,9 @@ public enum AnswerEvent: Sendable {
     case token(String)
     /// Nothing relevant was found: the reply, in the question's language; no model was asked.
     case notFound(String)
-    /// The answer is complete and recorded; the conversation it was stored in, if any.
-    case done(AnswerStats, conversation: Conversation?)
+    /// The answer is complete and recorded: its audit entry (feedback is given on it) and the conversation it was
+    /// stored in, if any.
+    case done(AnswerStats, recorded: RecordedExchange)
 }
 
 /// Retrieval-augmented answers: hybrid search, a relevance gate, a prompt of numbered sources within the model's
@@ -362,9 +363,9 @@ public struct Answerer: Sendable {
                                     question: request.question, answer: progress.answer, citations: progress.citations,
                                     retrieved: progress.retrieved, stats: stats, replacesLastTurn: request.replaceLast)
         let store = runtime.conversations
-        let conversation = try await Task { try await store.record(exchange) }.value
+        let recorded = try await Task { try await store.record(exchange) }.value
         EngineMetrics.answered(stats, channel: request.channel)
-        continuation.yield(.done(stats, conversation: conversation))
+        continuation.yield(.done(stats, recorded: recorded))
     }
 
     /// The hits that pass the gate: all of them when the best semantic match reaches the threshold, none otherwise

@@ -61,6 +61,16 @@ public enum CitationRepair {
                                                  withTemplate: " ")
     }
 
+    /// The source numbers an answer's `[n]` markers name (`[1]`, `[2, 3]`, `[1，2]`).
+    static func citedNumbers(in answer: String) -> Set<Int> {
+        var numbers: Set<Int> = []
+        for match in citationPattern.matches(in: answer, range: NSRange(location: 0, length: (answer as NSString).length)) {
+            let marker = (answer as NSString).substring(with: match.range)
+            for piece in marker.split(whereSeparator: { !$0.isNumber }) { if let n = Int(piece) { numbers.insert(n) } }
+        }
+        return numbers
+    }
+
     /// The share of an answer's words and character pairs a source must contain to be cited for it.
     static let minimumCoverage = 0.35
 

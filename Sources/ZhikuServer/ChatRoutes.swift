@@ -41,6 +41,9 @@ struct ChatRoutes {
         var notFound: Bool
         var stats: AnswerStats
         var conversationId: Conversation.ID?
+        /// The answer's id for feedback (`POST /api/answers/{id}/feedback`).
+        var answerId: AuditEntry.ID
+        var messageId: ConversationMessage.ID?
     }
     struct Queued: Encodable { var position: Int }
     /// The first event of an answer that starts a conversation.
@@ -109,9 +112,11 @@ struct ChatRoutes {
                         notFound = true
                         try await writer.write(ServerSentEvent.frame("citations", Sources(citations: [])))
                         try await writer.write(ServerSentEvent.frame("token", Token(text: reply)))
-                    case .done(let stats, let conversation):
+                    case .done(let stats, let recorded):
                         try await writer.write(ServerSentEvent.frame(
-                            "done", Done(notFound: notFound || stats.finishReason == .notFound, stats: stats, conversationId: conversation?.id)))
+                            "done", Done(notFound: notFound || stats.finishReason == .notFound, stats: stats,
+                                         conversationId: recorded.conversation?.id, answerId: recorded.auditID,
+                                         messageId: recorded.messageID)))
                     }
                 }
             }

@@ -3,7 +3,8 @@ import Hummingbird
 import ZhikuCore
 import ZhikuEngine
 
-/// Stored conversations (`GET/PATCH/DELETE /api/conversations[/{id}]`) and the audit log (`GET /api/audit`).
+/// Stored conversations (`GET/PATCH/DELETE /api/conversations[/{id}]`), the audit log (`GET /api/audit`, `?feedback=up`
+/// for rated answers) and feedback on answers (`POST /api/answers/{id}/feedback`, by the person who asked).
 struct ConversationRoutes {
     let runtime: ZhikuRuntime
 
@@ -14,6 +15,15 @@ struct ConversationRoutes {
     }
     struct Rename: Decodable { var title: String }
     struct AuditList: Encodable { var entries: [AuditEntry] }
+    /// 👍 (`up`), 👎 (`down`) or nothing (`null`: the feedback is removed), with an optional comment.
+    struct FeedbackBody: Decodable {
+        var rating: AnswerFeedback.Rating?
+        var comment: String?
+    }
+    struct FeedbackReply: Encodable {
+        var answerId: AuditEntry.ID
+        var feedback: AnswerFeedback?
+    }
 
     func register(on router: Router<ZhikuRequestContext>) {
         let api = router.group("api")
@@ -37,6 +47,22 @@ struct ConversationRoutes {
                 throw ZhikuError.notFound("conversation \(id) does not exist")
             }
             return Response(status: .noContent)
+        }
+        api.post("answers/:id/feedback") { request, context in
+            let user = try context.requireUser()
+            let text = context.parameters.get("id") ?? ""
+            // Only the person who asked rates an answer; anyone else's answer is as absent as a missing one.
+            guard let id = AuditEntry.ID(text), let entry = try await runtime.conversations.auditEntry(id: id),
+                  entry.user == user.auditName else {
+                throw ZhikuError.notFound("answer '\(text)' does not exist")
+            }
+            let body = try await request.decode(as: FeedbackBody.self, context: context)
+            if body.rating == nil, body.comment?.isEmpty == false {
+                throw ZhikuError.invalidInput("a comment needs a rating: \"up\" or \"down\"")
+            }
+            let feedback = try body.rating.map { try AnswerFeedback(rating: $0, comment: body.comment).validated() }
+            let updated = try await runtime.conversations.setFeedback(feedback, onAnswer: entry.id)
+            return try json(FeedbackReply(answerId: updated.id, feedback: updated.feedback))
         }
         api.get("audit") { request, context in
             let parameters = request.uri.queryParameters
@@ -66,9 +92,15 @@ struct ConversationRoutes {
                 since = date
             }
             let limit = try Self.limit(request, default: 100)
-            var entries = try await runtime.conversations.auditEntries(kbs: owned, askedBy: nil, since: since, limit: limit)
+            let rated = try parameters.get("feedback").map { text in
+                guard let rating = AnswerFeedback.Rating(rawValue: String(text)) else {
+                    throw ZhikuError.invalidInput("feedback must be 'up' or 'down', got '\(text)'")
+                }
+                return rating
+            }
+            var entries = try await runtime.conversations.auditEntries(kbs: owned, askedBy: nil, since: since, rated: rated, limit: limit)
             if !others.isEmpty, let name = user.auditName {
-                entries += try await runtime.conversations.auditEntries(kbs: others, askedBy: name, since: since, limit: limit)
+                entries += try await runtime.conversations.auditEntries(kbs: others, askedBy: name, since: since, rated: rated, limit: limit)
                 entries = Array(entries.sorted { $0.id > $1.id }.prefix(limit))
             }
             return try json(AuditList(entries: entries))

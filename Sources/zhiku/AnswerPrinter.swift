@@ -22,9 +22,9 @@ struct AnswerPrinter {
             case .token(let piece), .notFound(let piece):
                 outcome.text += piece
                 if !quiet { out.write(Data(piece.utf8)) }
-            case .done(let stats, let conversation):
+            case .done(let stats, let recorded):
                 outcome.stats = stats
-                outcome.conversation = conversation
+                outcome.conversation = recorded.conversation
             case .progress, .queued, .conversation: break
             }
         }

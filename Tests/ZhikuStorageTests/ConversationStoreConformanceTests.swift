@@ -23,12 +23,12 @@ import ZhikuTestSupport
 
         let kb = try await store.createKnowledgeBase(name: "hr", description: "")
         let created = try #require(try await conversations.record(exchange("How early must leave be requested?\nThanks",
-                                                                            "One week [1].", target: .newConversation, kb: kb)))
+                                                                            "One week [1].", target: .newConversation, kb: kb)).conversation)
         #expect(created.title == "How early must leave be requested?")
         #expect(created.kbID == kb.id)
         #expect(created.messageCount == 2)
         let continued = try await conversations.record(exchange("And sick leave?", "A doctor's note [1].",
-                                                                target: .conversation(created.id), kb: kb))
+                                                                target: .conversation(created.id), kb: kb)).conversation
         #expect(continued?.id == created.id)
         #expect(continued?.messageCount == 4)
 
@@ -64,11 +64,11 @@ import ZhikuTestSupport
         let store = s.store, conversations = s.conversations
 
         let kb = try await store.createKnowledgeBase(name: "hr", description: "")
-        let created = try #require(try await conversations.record(exchange("Q1", "A1", target: .newConversation, kb: kb)))
+        let created = try #require(try await conversations.record(exchange("Q1", "A1", target: .newConversation, kb: kb)).conversation)
         _ = try await conversations.record(exchange("Q2", "A2", target: .conversation(created.id), kb: kb))
         var again = exchange("Q2", "A2 again", target: .conversation(created.id), kb: kb)
         again.replacesLastTurn = true
-        #expect(try await conversations.record(again)?.messageCount == 4)
+        #expect(try await conversations.record(again).conversation?.messageCount == 4)
         #expect(try await conversations.messages(in: created.id).map(\.content) == ["Q1", "A1", "Q2", "A2 again"])
         // Both answers stay in the audit log.
         #expect(try await conversations.auditEntries(kb: kb.id, since: nil, limit: 10).count == 3)
@@ -134,7 +134,45 @@ import ZhikuTestSupport
         #expect(started.title == "How early must leave be requested?" && started.messageCount == 0 && started.kbID == kb.id)
         #expect(try await conversations.conversations(limit: 10).map(\.id) == [started.id])
         let recorded = try await conversations.record(exchange("How early must leave be requested?\nThanks", "One week [1].",
-                                                               target: .conversation(started.id), kb: kb))
+                                                               target: .conversation(started.id), kb: kb)).conversation
         #expect(recorded?.id == started.id && recorded?.messageCount == 2)
+    }
+
+    /// 👍/👎 with a comment on an answer: kept on its audit entry, shown with its conversation message, filterable,
+    /// changeable and removable; feedback on an answer that does not exist is `.notFound`.
+    @Test(arguments: StoreBackend.allCases)
+    func feedbackIsKeptWithTheAnswerAndItsMessage(_ backend: StoreBackend) async throws {
+        guard let s = try await backend.make() else { return }
+        defer { s.close() }
+        let conversations = s.conversations
+        let kb = try await s.store.createKnowledgeBase(name: "hr", description: "")
+        let first = try await conversations.record(exchange("Q1", "A1 [1]", target: .newConversation, kb: kb))
+        let conversation = try #require(first.conversation)
+        let second = try await conversations.record(exchange("Q2", "A2", target: .conversation(conversation.id), kb: kb))
+        let loose = try await conversations.record(exchange("Q3", "A3", target: .none, kb: kb))
+        #expect(loose.messageID == nil && loose.conversation == nil)
+        #expect(Set([first.auditID, second.auditID, loose.auditID]).count == 3)
+
+        let up = try await conversations.setFeedback(AnswerFeedback(rating: .up, comment: "  exact page  "), onAnswer: first.auditID)
+        #expect(up.feedback?.rating == .up && up.feedback?.comment == "exact page")
+        #expect(up.citations.first?.fileName == "handbook.pdf", "the entry keeps the sources the answer was given")
+        _ = try await conversations.setFeedback(AnswerFeedback(rating: .down), onAnswer: loose.auditID)
+
+        let messages = try await conversations.messages(in: conversation.id)
+        #expect(messages[1].id == first.messageID && messages[1].auditID == first.auditID)
+        #expect(messages[1].feedback?.rating == .up && messages[1].feedback?.comment == "exact page")
+        #expect(messages[3].auditID == second.auditID && messages[3].feedback == nil)
+        #expect(messages[0].auditID == nil)
+
+        #expect(try await conversations.auditEntries(kbs: nil, askedBy: nil, since: nil, rated: .up, limit: 10).map(\.question) == ["Q1"])
+        #expect(try await conversations.auditEntries(kbs: nil, askedBy: nil, since: nil, rated: .down, limit: 10).map(\.question) == ["Q3"])
+        // Changed, then removed.
+        _ = try await conversations.setFeedback(AnswerFeedback(rating: .down, comment: "wrong year"), onAnswer: first.auditID)
+        #expect(try await conversations.auditEntry(id: first.auditID)?.feedback?.comment == "wrong year")
+        let cleared = try await conversations.setFeedback(nil, onAnswer: first.auditID)
+        #expect(cleared.feedback == nil)
+        #expect(try await conversations.messages(in: conversation.id)[1].feedback == nil)
+        await #expect(throws: ZhikuError.self) { _ = try await conversations.setFeedback(AnswerFeedback(rating: .up), onAnswer: 99_999) }
+        #expect(try await conversations.auditEntry(id: 99_999) == nil)
     }
 }

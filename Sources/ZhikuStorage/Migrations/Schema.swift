@@ -81,6 +81,7 @@ public enum Schema {
                 C("conversation_id", .bigInteger, references: .init("conversations", onDelete: .cascade)),
                 C("role", .text), C("content", .text), C("citations", .text, default: "'[]'"),
                 C("stats", .text, nullable: true), C("created_at", .real),
+                C("audit_id", .bigInteger, nullable: true),
             ]),
             // An audit entry keeps the knowledge base's name and outlives both it and the conversation.
             SchemaTable("audit_log", [
@@ -89,6 +90,8 @@ public enum Schema {
                 C("conversation_id", .bigInteger, nullable: true), C("channel", .text), C("question", .text),
                 C("retrieved", .text), C("answer", .text), C("model", .text, nullable: true),
                 C("finish_reason", .text), C("latency_ms", .real),
+                C("citations", .text, default: "'[]'"), C("feedback", .text, nullable: true),
+                C("feedback_comment", .text, nullable: true), C("feedback_at", .real, nullable: true),
             ]),
         ]
     }()
@@ -125,5 +128,10 @@ public enum Schema {
                                                  .init("chunks", "last_row")]),
         // Labels on files (a JSON array of strings), for filtering searches.
         SchemaUpgrade("s4-file-tags", columns: [.init("files", "tags")]),
+        // 👍/👎 and a comment on an answer's audit entry, with the sources it was given; the conversation message
+        // of an answer points at its entry.
+        SchemaUpgrade("s5-answer-feedback", columns: [.init("audit_log", "citations"), .init("audit_log", "feedback"),
+                                                      .init("audit_log", "feedback_comment"), .init("audit_log", "feedback_at"),
+                                                      .init("messages", "audit_id")]),
     ]
 }

@@ -14,7 +14,7 @@ public struct PostgresConversationStore: ConversationStore {
     }
 
     @discardableResult
-    public func record(_ exchange: ChatExchange) async throws -> Conversation? {
+    public func record(_ exchange: ChatExchange) async throws -> RecordedExchange {
         let time = Date().timeIntervalSince1970, logger = self.logger
         let citations = try JSONColumn.text(exchange.citations)
         let stats = try JSONColumn.text(exchange.stats)
@@ -34,6 +34,16 @@ public struct PostgresConversationStore: ConversationStore {
                 }
                 conversationID = id
             }
+            // The audit entry first: the answer's message points at it.
+            let auditID: AuditEntry.ID = try await connection.rows("""
+                INSERT INTO audit_log (at, user_name, kb_id, kb_name, conversation_id, channel, question, retrieved, answer,
+                                       model, finish_reason, latency_ms, citations)
+                VALUES (\(time), \(exchange.user), \(exchange.kb?.id), \(exchange.kb?.name), \(conversationID), \(exchange.channel.rawValue),
+                        \(exchange.question), \(retrieved), \(exchange.answer), \(exchange.stats.model),
+                        \(exchange.stats.finishReason.rawValue), \(exchange.stats.totalMs), \(citations))
+                RETURNING id
+                """, logger: logger)[0]["id"]
+            var messageID: ConversationMessage.ID?
             if let conversationID {
                 if exchange.replacesLastTurn {
                     try await connection.execute("""
@@ -44,20 +54,15 @@ public struct PostgresConversationStore: ConversationStore {
                 try await connection.execute("""
                     INSERT INTO messages (conversation_id, role, content, created_at) VALUES (\(conversationID), 'user', \(exchange.question), \(time))
                     """, logger: logger)
-                try await connection.execute("""
-                    INSERT INTO messages (conversation_id, role, content, citations, stats, created_at)
-                    VALUES (\(conversationID), 'assistant', \(exchange.answer), \(citations), \(stats), \(time))
-                    """, logger: logger)
+                messageID = try await connection.rows("""
+                    INSERT INTO messages (conversation_id, role, content, citations, stats, created_at, audit_id)
+                    VALUES (\(conversationID), 'assistant', \(exchange.answer), \(citations), \(stats), \(time), \(auditID))
+                    RETURNING id
+                    """, logger: logger)[0]["id"]
             }
-            try await connection.execute("""
-                INSERT INTO audit_log (at, user_name, kb_id, kb_name, conversation_id, channel, question, retrieved, answer,
-                                       model, finish_reason, latency_ms)
-                VALUES (\(time), \(exchange.user), \(exchange.kb?.id), \(exchange.kb?.name), \(conversationID), \(exchange.channel.rawValue),
-                        \(exchange.question), \(retrieved), \(exchange.answer), \(exchange.stats.model),
-                        \(exchange.stats.finishReason.rawValue), \(exchange.stats.totalMs))
-                """, logger: logger)
-            guard let conversationID else { return nil }
-            return try await connection.rows(Self.conversationQuery(id: conversationID), logger: logger).first.map(RowMapping.conversation)
+            guard let conversationID else { return RecordedExchange(auditID: auditID, conversation: nil, messageID: nil) }
+            let conversation = try await connection.rows(Self.conversationQuery(id: conversationID), logger: logger).first.map(RowMapping.conversation)
+            return RecordedExchange(auditID: auditID, conversation: conversation, messageID: messageID)
         }
     }
 
@@ -98,7 +103,7 @@ public struct PostgresConversationStore: ConversationStore {
 
     public func messages(in conversation: Conversation.ID) async throws -> [ConversationMessage] {
         try await database.rows("reading the messages of conversation \(conversation)", """
-            SELECT * FROM messages WHERE conversation_id = \(conversation) ORDER BY id
+            \(unescaped: RowMapping.messageQuery) WHERE m.conversation_id = \(conversation) ORDER BY m.id
             """).map(RowMapping.message)
     }
 
@@ -115,15 +120,29 @@ public struct PostgresConversationStore: ConversationStore {
         try await !database.rows("deleting conversation \(id)", "DELETE FROM conversations WHERE id = \(id) RETURNING id").isEmpty
     }
 
-    public func auditEntries(kbs: [KnowledgeBase.ID]?, askedBy: String?, since: Date?, limit: Int) async throws -> [AuditEntry] {
+    public func auditEntries(kbs: [KnowledgeBase.ID]?, askedBy: String?, since: Date?, rated: AnswerFeedback.Rating?,
+                             limit: Int) async throws -> [AuditEntry] {
         let everyBase = kbs == nil
-        let since = since?.timeIntervalSince1970
+        let since = since?.timeIntervalSince1970, rating = rated?.rawValue
         return try await database.rows("reading the audit log", """
             SELECT * FROM audit_log
             WHERE (\(everyBase) OR kb_id = ANY(\(kbs ?? [])::bigint[])) AND (\(since)::float8 IS NULL OR at > \(since)::float8)
-              AND (\(askedBy)::text IS NULL OR user_name = \(askedBy))
+              AND (\(askedBy)::text IS NULL OR user_name = \(askedBy)) AND (\(rating)::text IS NULL OR feedback = \(rating))
             ORDER BY id DESC LIMIT \(max(0, limit))
             """).map(RowMapping.auditEntry)
+    }
+
+    public func auditEntry(id: AuditEntry.ID) async throws -> AuditEntry? {
+        try await database.rows("reading audit entry \(id)", "SELECT * FROM audit_log WHERE id = \(id)").first.map(RowMapping.auditEntry)
+    }
+
+    public func setFeedback(_ feedback: AnswerFeedback?, onAnswer id: AuditEntry.ID) async throws -> AuditEntry {
+        let at = feedback?.at.timeIntervalSince1970
+        guard let row = try await database.rows("recording feedback on answer \(id)", """
+            UPDATE audit_log SET feedback = \(feedback?.rating.rawValue), feedback_comment = \(feedback?.comment), feedback_at = \(at)
+            WHERE id = \(id) RETURNING *
+            """).first else { throw ZhikuError.notFound("answer \(id) does not exist") }
+        return try RowMapping.auditEntry(row)
     }
 
     private static func conversationQuery(id: Conversation.ID) -> PostgresQuery {

@@ -11,7 +11,7 @@ public struct SQLiteConversationStore: ConversationStore {
     }
 
     @discardableResult
-    public func record(_ exchange: ChatExchange) async throws -> Conversation? {
+    public func record(_ exchange: ChatExchange) async throws -> RecordedExchange {
         let time = Date().timeIntervalSince1970
         let citations = try JSONColumn.text(exchange.citations)
         let stats = try JSONColumn.text(exchange.stats)
@@ -29,6 +29,14 @@ public struct SQLiteConversationStore: ConversationStore {
                 guard db.changesCount > 0 else { throw ZhikuError.notFound("conversation \(id) does not exist") }
                 conversationID = id
             }
+            // The audit entry first: the answer's message points at it.
+            try db.execute(literal: """
+                INSERT INTO audit_log (at, user_name, kb_id, kb_name, conversation_id, channel, question, retrieved, answer,
+                                       model, finish_reason, latency_ms, citations)
+                VALUES (\(time), \(exchange.user), \(exchange.kb?.id), \(exchange.kb?.name), \(conversationID), \(exchange.channel.rawValue), \(exchange.question), \(retrieved), \(exchange.answer), \(exchange.stats.model), \(exchange.stats.finishReason.rawValue), \(exchange.stats.totalMs), \(citations))
+                """)
+            let auditID = db.lastInsertedRowID
+            var messageID: ConversationMessage.ID?
             if let conversationID {
                 if exchange.replacesLastTurn {
                     try db.execute(literal: """
@@ -40,16 +48,13 @@ public struct SQLiteConversationStore: ConversationStore {
                     INSERT INTO messages (conversation_id, role, content, created_at) VALUES (\(conversationID), 'user', \(exchange.question), \(time))
                     """)
                 try db.execute(literal: """
-                    INSERT INTO messages (conversation_id, role, content, citations, stats, created_at)
-                    VALUES (\(conversationID), 'assistant', \(exchange.answer), \(citations), \(stats), \(time))
+                    INSERT INTO messages (conversation_id, role, content, citations, stats, created_at, audit_id)
+                    VALUES (\(conversationID), 'assistant', \(exchange.answer), \(citations), \(stats), \(time), \(auditID))
                     """)
+                messageID = db.lastInsertedRowID
             }
-            try db.execute(literal: """
-                INSERT INTO audit_log (at, user_name, kb_id, kb_name, conversation_id, channel, question, retrieved, answer,
-                                       model, finish_reason, latency_ms)
-                VALUES (\(time), \(exchange.user), \(exchange.kb?.id), \(exchange.kb?.name), \(conversationID), \(exchange.channel.rawValue), \(exchange.question), \(retrieved), \(exchange.answer), \(exchange.stats.model), \(exchange.stats.finishReason.rawValue), \(exchange.stats.totalMs))
-                """)
-            return try conversationID.flatMap { try Self.conversation(db, id: $0) }
+            return RecordedExchange(auditID: auditID, conversation: try conversationID.flatMap { try Self.conversation(db, id: $0) },
+                                    messageID: messageID)
         }
     }
 
@@ -83,7 +88,8 @@ public struct SQLiteConversationStore: ConversationStore {
 
     public func messages(in conversation: Conversation.ID) async throws -> [ConversationMessage] {
         try await pool.reading("reading the messages of conversation \(conversation)") { db in
-            try Row.fetchAll(db, SQLRequest(literal: "SELECT * FROM messages WHERE conversation_id = \(conversation) ORDER BY id")).map(RowMapping.message)
+            try Row.fetchAll(db, SQLRequest(literal: SQL(sql: RowMapping.messageQuery) + " WHERE m.conversation_id = \(conversation) ORDER BY m.id"))
+                .map(RowMapping.message)
         }
     }
 
@@ -105,14 +111,35 @@ public struct SQLiteConversationStore: ConversationStore {
         }
     }
 
-    public func auditEntries(kbs: [KnowledgeBase.ID]?, askedBy: String?, since: Date?, limit: Int) async throws -> [AuditEntry] {
+    public func auditEntries(kbs: [KnowledgeBase.ID]?, askedBy: String?, since: Date?, rated: AnswerFeedback.Rating?,
+                             limit: Int) async throws -> [AuditEntry] {
         try await pool.reading("reading the audit log") { db in
             var sql: SQL = "SELECT * FROM audit_log WHERE 1 = 1"
             if let kbs { sql += " AND kb_id IN \(kbs)" }
             if let askedBy { sql += " AND user_name = \(askedBy)" }
             if let since { sql += " AND at > \(since.timeIntervalSince1970)" }
+            if let rated { sql += " AND feedback = \(rated.rawValue)" }
             sql += " ORDER BY id DESC LIMIT \(max(0, limit))"
             return try Row.fetchAll(db, SQLRequest(literal: sql)).map(RowMapping.auditEntry)
+        }
+    }
+
+    public func auditEntry(id: AuditEntry.ID) async throws -> AuditEntry? {
+        try await pool.reading("reading audit entry \(id)") { db in
+            try Row.fetchOne(db, SQLRequest(literal: "SELECT * FROM audit_log WHERE id = \(id)")).map(RowMapping.auditEntry)
+        }
+    }
+
+    public func setFeedback(_ feedback: AnswerFeedback?, onAnswer id: AuditEntry.ID) async throws -> AuditEntry {
+        try await pool.writing("recording feedback on answer \(id)") { db in
+            try db.execute(literal: """
+                UPDATE audit_log SET feedback = \(feedback?.rating.rawValue), feedback_comment = \(feedback?.comment),
+                                     feedback_at = \(feedback?.at.timeIntervalSince1970) WHERE id = \(id)
+                """)
+            guard db.changesCount > 0, let row = try Row.fetchOne(db, SQLRequest(literal: "SELECT * FROM audit_log WHERE id = \(id)")) else {
+                throw ZhikuError.notFound("answer \(id) does not exist")
+            }
+            return try RowMapping.auditEntry(row)
         }
     }
 

@@ -69,22 +69,41 @@ enum RowMapping {
                      messageCount: try row.value("message_count"), userID: try row.optional("user_id"))
     }
 
+    /// The feedback columns of an audit row (or of a message row joined with its audit entry).
+    static func feedback<R: StoredRow>(_ row: R) throws -> AnswerFeedback? {
+        guard let raw: String = try row.optional("feedback"), let rating = AnswerFeedback.Rating(rawValue: raw) else { return nil }
+        return AnswerFeedback(rating: rating, comment: try row.optional("feedback_comment"),
+                              at: try optionalDate(row, "feedback_at") ?? Date(timeIntervalSince1970: 0))
+    }
+
+    /// A message row joined with its audit entry's feedback columns (``messageQuery``).
     static func message<R: StoredRow>(_ row: R) throws -> ConversationMessage {
-        ConversationMessage(id: try row.value("id"), conversationID: try row.value("conversation_id"),
+        var message = ConversationMessage(id: try row.value("id"), conversationID: try row.value("conversation_id"),
                             role: ChatRole(rawValue: try row.value("role")) ?? .user, content: try row.value("content"),
                             citations: JSONColumn.value([Citation].self, try row.optional("citations")) ?? [],
                             stats: JSONColumn.value(AnswerStats.self, try row.optional("stats")),
                             createdAt: try date(row, "created_at"))
+        message.auditID = try row.optional("audit_id")
+        message.feedback = try feedback(row)
+        return message
     }
 
+    /// Selects messages with their answers' feedback; append a WHERE clause.
+    static let messageQuery = """
+        SELECT m.*, a.feedback, a.feedback_comment, a.feedback_at FROM messages m LEFT JOIN audit_log a ON a.id = m.audit_id
+        """
+
     static func auditEntry<R: StoredRow>(_ row: R) throws -> AuditEntry {
-        AuditEntry(id: try row.value("id"), at: try date(row, "at"), user: try row.optional("user_name"),
+        var entry = AuditEntry(id: try row.value("id"), at: try date(row, "at"), user: try row.optional("user_name"),
                    kbID: try row.optional("kb_id"), kbName: try row.optional("kb_name"),
                    conversationID: try row.optional("conversation_id"),
                    channel: AnswerChannel(rawValue: try row.value("channel")) ?? .api, question: try row.value("question"),
                    retrieved: JSONColumn.value([AuditEntry.RetrievedChunk].self, try row.optional("retrieved")) ?? [],
                    answer: try row.value("answer"), model: try row.optional("model"),
                    finishReason: FinishReason(reading: try row.value("finish_reason")), latencyMs: try row.value("latency_ms"))
+        entry.citations = JSONColumn.value([Citation].self, try row.optional("citations")) ?? []
+        entry.feedback = try feedback(row)
+        return entry
     }
 
     static func page<R: StoredRow>(_ row: R) throws -> ExtractedPage {
