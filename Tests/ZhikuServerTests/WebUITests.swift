@@ -332,6 +332,64 @@ import ZhikuTestSupport
         }
     }
 
+    /// Feedback and tags in the page: files tagged from their row, a question limited to a tag answered from that
+    /// file only, 👍 on the answer (kept after a reload), 👎 with a comment; the server has both. Extractive answers
+    /// (no language model), so the test runs where the chat model is absent too.
+    @Test func tagFilesFilterAnswersAndRateThem() async throws {
+        try await withBrowser("feedback") { browser, server in
+            _ = try await server.json(.PUT, "/api/settings", ["answer_mode": "extractive"])
+            _ = try await server.json(.POST, "/api/kbs", ["name": "hr"])
+            for (name, text) in [("leave.txt", "Annual leave must be requested one week in advance through the HR portal."),
+                                 ("leave-2019.txt", "Until 2019, annual leave had to be requested one month in advance on paper.")] {
+                #expect(try await server.ingest(name, Array(text.utf8), into: "hr")["status"] as? String == "succeeded")
+            }
+            let base = "http://127.0.0.1:\(server.port)/"
+            try await start(browser, base + "#/kb/1")
+            // Tag the old policy from its row.
+            try await click(browser, where: "return document.querySelector('tr[data-file=\"2\"] button.tags-edit')", "the tags button")
+            let input = try await browser.wait(for: "#dialog-input")
+            try await browser.clear(input)
+            try await browser.type("archive, 2019", into: input)
+            try await browser.click("#dialog-ok")
+            try await browser.wait(until: """
+                return [...document.querySelectorAll('tr[data-file="2"] .tag')].map(t => t.textContent).join() === 'archive,2019'
+                """, "the tags on the row")
+            try await shot(browser, "20-file-tags")
+
+            // A question limited to the tag: answered from that file only.
+            try await browser.click("#new-chat")
+            try await browser.click("#chat-kb")
+            try await browser.click("#chat-kb option[value='1']")
+            try await browser.type("archive", into: try await browser.wait(for: "#chat-tags"))
+            try await browser.type("How early must annual leave be requested?\u{E007}", into: try await browser.wait(for: "#prompt"))
+            try await browser.wait(until: """
+                const m = document.querySelector('.msg.assistant:last-child');
+                return m && document.getElementById('stop').hidden && m.querySelector('.rate-up')
+                """, timeout: 120, "the answer with its rating buttons")
+            let chips = try await browser.execute("return [...document.querySelectorAll('.msg.assistant:last-child .cites .chip')].map(c => c.textContent)") as? [String] ?? []
+            #expect(!chips.isEmpty && chips.allSatisfy { $0.contains("leave-2019.txt") }, "\(chips)")
+
+            // 👍, kept after a reload of the conversation.
+            try await click(browser, where: "return document.querySelector('.msg.assistant:last-child .rate-up')", "👍")
+            try await browser.wait(until: "return document.querySelector('.msg.assistant:last-child .rate-up')?.getAttribute('aria-pressed') === 'true'", "👍 pressed")
+            try await shot(browser, "21-answer-rated")
+            try await browser.execute("location.reload()")
+            try await browser.wait(until: """
+                return document.body.dataset.ready === 'true'
+                  && document.querySelector('.msg.assistant:last-child .rate-up')?.getAttribute('aria-pressed') === 'true'
+                """, "👍 still pressed after a reload")
+            // Changed to 👎 with a comment.
+            try await click(browser, where: "return document.querySelector('.msg.assistant:last-child .rate-down')", "👎")
+            try await browser.type("this is the old rule", into: try await browser.wait(for: "#dialog-input"))
+            try await browser.click("#dialog-ok")
+            try await browser.wait(until: "return document.querySelector('.msg.assistant:last-child .rate-down')?.getAttribute('aria-pressed') === 'true'", "👎 pressed")
+            let entries = try await server.request(.GET, "/api/audit?feedback=down").json["entries"] as? [[String: Any]] ?? []
+            #expect((entries.first?["feedback"] as? [String: Any])?["comment"] as? String == "this is the old rule")
+            #expect((try await server.request(.GET, "/api/audit?feedback=up").json["entries"] as? [[String: Any]])?.isEmpty == true)
+            #expect(try await severeConsoleEntries(browser) == [], "no console errors")
+        }
+    }
+
     @Test func signInThenWorkWithTheSessionsCSRFToken() async throws {
         try await withBrowser("sign-in", auth: true) { browser, server in
             let password = try #require(try await server.runtime.createFirstAdmin())

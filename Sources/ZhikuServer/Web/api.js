@@ -29,6 +29,7 @@
  * @property {string} created_at
  * @property {string} updated_at
  * @property {DocumentMetadata | null} [metadata]
+ * @property {string[]} [tags]
  */
 /**
  * @typedef {object} DocumentMetadata What a document says about itself (PDF info, Office core properties, EPUB).
@@ -95,6 +96,14 @@
  * @property {string} content
  * @property {Citation[]} citations
  * @property {AnswerStats | null} [stats]
+ * @property {number | null} [audit_id] The answer's id for feedback.
+ * @property {AnswerFeedback | null} [feedback]
+ */
+/**
+ * @typedef {object} AnswerFeedback
+ * @property {'up' | 'down'} rating
+ * @property {string | null} [comment]
+ * @property {string} at
  */
 /**
  * The events of an answer's stream (`/api/chat`), by name: `conversation` (a new conversation's id, first),
@@ -104,7 +113,7 @@
  * @typedef {{position: number}} QueuedEvent
  * @typedef {{prompt_tokens_done: number, prompt_tokens_total: number}} ProgressEvent
  * @typedef {{text: string}} TokenEvent
- * @typedef {{not_found: boolean, stats: AnswerStats}} DoneEvent
+ * @typedef {{not_found: boolean, stats: AnswerStats, answer_id: number, message_id?: number, conversation_id?: number}} DoneEvent
  * @typedef {ErrorBody} ErrorEvent
  */
 

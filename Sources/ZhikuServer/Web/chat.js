@@ -1,7 +1,7 @@
 // @ts-check
 // The conversation column: sending questions, streaming answers, citations, stop, regenerate, copy.
 import { api, streamEvents } from './api.js';
-import { $, button, el, setTitle, toast } from './dom.js';
+import { $, ask, button, el, setTitle, toast } from './dom.js';
 import { t } from './i18n.js';
 import { renderMarkdown } from './markdown.js';
 import { citedWhere, closePanel, showSources } from './panel.js';
@@ -93,6 +93,7 @@ export async function openConversation(id) {
   state.kbId = $('chat-kb').value;
   state.turns = messages.map((m) => ({
     role: m.role, content: m.content, citations: m.citations || [], stats: m.stats,
+    answerId: m.audit_id ?? null, feedback: m.feedback ?? null,
     notFound: m.stats?.finish_reason === 'not_found', stopped: m.stats?.finish_reason === 'cancelled',
     kbId: conversation.kb_id,
   }));
@@ -134,6 +135,7 @@ function turnNode(turn, index) {
     meta.append(button(t('copy'), 'plain copy', async (e) => {
       try { await navigator.clipboard.writeText(turn.content); e.target.textContent = t('copied'); } catch { toast(turn.content.slice(0, 80)); }
     }));
+    if (turn.answerId != null && !turn.error) meta.append(...rateButtons(turn));
     const isLast = index === state.turns.length - 1;
     if (isLast && index > 0) meta.append(button(t('regenerate'), 'plain regenerate', () => regenerate()));
     if (turn.stats?.model) {
@@ -145,6 +147,32 @@ function turnNode(turn, index) {
     node.append(meta);
   }
   return node;
+}
+
+/**
+ * 👍 and 👎 (shown as ✓ Helpful, ✗ Not helpful) for an answer: pressing one records it (👎 asks what was wrong),
+ * pressing it again takes it back.
+ * @param {{answerId: number, feedback: {rating: string, comment?: string} | null}} turn
+ */
+function rateButtons(turn) {
+  const make = (rating, symbol, label) => button(symbol, `plain rate rate-${rating}`, async () => {
+    const current = turn.feedback?.rating;
+    /** @type {{rating: string | null, comment?: string}} */
+    const body = { rating: current === rating ? null : rating };
+    if (body.rating === 'down') {
+      const comment = await ask(t('feedbackComment'), { value: '' });
+      if (comment === null) return;
+      if (comment) body.comment = String(comment);
+    }
+    try {
+      const saved = await api(`/api/answers/${turn.answerId}/feedback`, { method: 'POST', body });
+      turn.feedback = saved.feedback ?? null;
+      if (turn.feedback) toast(t('feedbackSaved'));
+      render();
+    } catch (e) { toast(e.message); }
+  }, { 'aria-label': label, title: label, 'aria-pressed': String(turn.feedback?.rating === rating) });
+  // ✓ and ✗ are in every Debian font (emoji are not always installed).
+  return [make('up', `✓ ${t('helpful')}`, t('helpful')), make('down', `✗ ${t('notHelpful')}`, t('notHelpful'))];
 }
 
 function fillAnswer(content, turn) {
@@ -209,6 +237,8 @@ async function send(question, again) {
   };
   const body = { question };
   if (kbId) body.kb = kbId;
+  const tags = $('chat-tags').value.split(/[,，]/).map((s) => s.trim()).filter(Boolean);
+  if (kbId && tags.length) body.filters = { tags };
   if (state.conversationId != null) body.conversation_id = state.conversationId;
   if (again) body.regenerate = true;
   // The server names a new conversation in the answer's first event, so a stopped answer continues it too.
@@ -242,6 +272,8 @@ async function send(question, again) {
         const event = /** @type {import('./api.js').DoneEvent} */ (data);
         turn.notFound = event.not_found;
         turn.stats = event.stats;
+        turn.answerId = event.answer_id ?? null;
+        turn.feedback = null;
       } else if (name === 'error') {
         turn.error = true;
         turn.content += (turn.content ? '\n\n' : '') + t('errorPrefix') + /** @type {import('./api.js').ErrorEvent} */ (data).message;

@@ -247,12 +247,24 @@ function fileRow(kb, f, job) {
   const m = f.metadata;
   const said = m ? [m.title, m.author, (m.modified || m.created || '').slice(0, 10)].filter(Boolean) : [];
   if (said.length) name.append(el('div', 'muted small meta', said.join(' · ')));
+  if (f.tags?.length) {
+    const tags = el('div', 'tags');
+    for (const tag of f.tags) tags.append(el('span', 'tag', tag));
+    name.append(tags);
+  }
   tr.append(name);
   const status = el('td', `status-${f.status}`, f.status === 'ready' ? t('ready') : f.status === 'failed' ? t('failed') : t('pending'));
   if (f.error) status.append(el('div', 'err', f.error));
   tr.append(status, el('td', 'num', formatSize(f.size)), el('td', 'num', String(f.page_count)), el('td', 'num', String(f.chunk_count)));
   const acts = el('td', 'acts');
   if (f.status === 'ready') acts.append(button(t('preview'), 'plain preview', () => showPreview(kb.id, f)));
+  acts.append(button(t('tags'), 'plain tags-edit', async () => {
+    const text = await ask(t('editTags', { name: f.name }), { value: (f.tags || []).join(', ') });
+    if (text === null) return;
+    const tags = String(text).split(/[,，]/).map((s) => s.trim()).filter(Boolean);
+    try { await api(`/api/kbs/${kb.id}/files/${f.id}/tags`, { method: 'PUT', body: { tags } }); } catch (e) { toast(e.message); }
+    refreshFiles();
+  }, { 'aria-label': `${t('tags')} ${f.name}` }));
   if (f.status === 'failed' && job) {
     acts.append(button(t('retry'), 'plain retry', async () => {
       try { await api(`/api/jobs/${job.id}/retry`, { method: 'POST' }); refreshFiles(); } catch (e) { toast(e.message); }
