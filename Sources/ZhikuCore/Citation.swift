@@ -21,6 +21,10 @@ public struct Citation: Sendable, Hashable, Codable {
     public var score: Double
     public var vectorScore: Double?
     public var keywordScore: Double?
+    /// Where each retriever ranked the passage (1: first), and the reranker's score: why it is a source.
+    public var keywordRank: Int?
+    public var vectorRank: Int?
+    public var rerankScore: Double?
 
     public init(n: Int, hit: SearchHit, snippet: String? = nil) {
         self.n = n
@@ -39,5 +43,8 @@ public struct Citation: Sendable, Hashable, Codable {
         score = hit.score
         vectorScore = hit.vectorScore
         keywordScore = hit.keywordScore
+        keywordRank = hit.keywordRank
+        vectorRank = hit.vectorRank
+        rerankScore = hit.rerankScore
     }
 }

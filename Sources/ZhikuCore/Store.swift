@@ -61,6 +61,8 @@ public protocol Store: Sendable {
 
     // MARK: Chunks
     func chunkIDs(ofFile file: FileRecord.ID) async throws -> [Chunk.ID]
+    /// The file's chunks in order (by ordinal).
+    func chunks(ofFile file: FileRecord.ID) async throws -> [Chunk]
     /// The ids of every chunk of these files of `kb` (files of other knowledge bases contribute none).
     func chunkIDs(ofFiles files: Set<FileRecord.ID>, in kb: KnowledgeBase.ID) async throws -> Set<Chunk.ID>
     /// Replaces all chunks of a file with `drafts` and records its page and chunk counts, in one transaction.

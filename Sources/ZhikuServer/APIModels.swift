@@ -112,6 +112,43 @@ enum API {
         var hits: [Hit]
     }
 
+    /// `GET /api/kbs/{kb}/files/{file}/chunks`: the file's chunks in order, as they are indexed.
+    struct ChunkList: Encodable {
+        struct Item: Encodable {
+            var id: Chunk.ID
+            var ordinal: Int
+            var page: Int
+            var start: Int
+            var end: Int
+            /// Characters (code points) of the chunk's text.
+            var characters: Int
+            var section: String?
+            var firstRow: Int?
+            var lastRow: Int?
+            var startSeconds: Double?
+            var endSeconds: Double?
+            var text: String
+
+            init(_ chunk: Chunk) {
+                id = chunk.id
+                ordinal = chunk.ordinal
+                page = chunk.page
+                start = chunk.start
+                end = chunk.end
+                characters = chunk.text.unicodeScalars.count
+                section = chunk.section
+                firstRow = chunk.firstRow
+                lastRow = chunk.lastRow
+                startSeconds = chunk.startSeconds
+                endSeconds = chunk.endSeconds
+                text = chunk.text
+            }
+        }
+        var fileId: FileRecord.ID
+        var fileName: String
+        var chunks: [Item]
+    }
+
     /// `PUT /api/kbs/{kb}/files/{file}/tags`: the file's tags, replacing the ones it had.
     struct Tags: Decodable {
         var tags: [String]

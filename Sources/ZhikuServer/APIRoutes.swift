@@ -66,6 +66,11 @@ struct APIRoutes {
             let file = try await file(context, needs: .viewer)
             return try json(API.PageList(pages: try await runtime.store.pages(ofFile: file.id)))
         }
+        api.get("kbs/:kb/files/:file/chunks") { _, context in
+            let file = try await file(context, needs: .viewer)
+            return try json(API.ChunkList(fileId: file.id, fileName: file.name,
+                                          chunks: try await runtime.store.chunks(ofFile: file.id).map(API.ChunkList.Item.init)))
+        }
         api.put("kbs/:kb/files/:file/tags") { request, context in
             let file = try await file(context, needs: .editor)
             let body = try await request.decode(as: API.Tags.self, context: context)

@@ -390,6 +390,60 @@ import ZhikuTestSupport
         }
     }
 
+    /// The chunk inspector: a file's chunks in order (API and panel), why an answer's sources were chosen (each
+    /// side's rank and score), and the search-debug page with the three lists side by side.
+    @Test func inspectChunksSourcesAndSearch() async throws {
+        try await withBrowser("inspector") { browser, server in
+            _ = try await server.json(.PUT, "/api/settings", ["answer_mode": "extractive"])
+            _ = try await server.json(.POST, "/api/kbs", ["name": "hr"])
+            let handbook = (1...12).map { "第\($0)条 员工年假第\($0)年可休\($0 + 4)天，需提前一周在人事系统中申请，经部门经理批准。" }.joined(separator: "\n")
+                + "\nThe canteen opens at noon and closes at two in the afternoon."
+            #expect(try await server.ingest("handbook.txt", Array(handbook.utf8), into: "hr")["status"] as? String == "succeeded")
+
+            // The API: every chunk of the file, in order, with its place and size.
+            let listing = try await server.request(.GET, "/api/kbs/1/files/1/chunks").json
+            let chunks = listing["chunks"] as? [[String: Any]] ?? []
+            #expect(chunks.count >= 2, "\(chunks.count) chunks")
+            #expect(chunks.compactMap { $0["ordinal"] as? Int } == Array(0..<chunks.count))
+            #expect(chunks.allSatisfy { ($0["characters"] as? Int ?? 0) == ($0["text"] as? String ?? "").unicodeScalars.count })
+            #expect(try await server.request(.GET, "/api/kbs/1/files/99/chunks").status == 404)
+
+            let base = "http://127.0.0.1:\(server.port)/"
+            try await start(browser, base + "#/kb/1")
+            try await click(browser, where: "return document.querySelector('tr[data-file=\"1\"] button.chunks')", "the Chunks button")
+            try await browser.wait(until: "return document.querySelectorAll('#panel .chunk').length === \(chunks.count)", "every chunk in the panel")
+            let first = try await browser.text("#panel .chunk:first-child .chunk-text")
+            #expect(first == chunks.first?["text"] as? String)
+            try await shot(browser, "22-chunk-inspector")
+
+            // Search debug: the three lists for one query.
+            try await browser.click("#kb-debug")
+            try await browser.type("年假申请\u{E007}", into: try await browser.wait(for: "#debug-query"))
+            try await browser.wait(until: """
+                return ['keyword', 'vector', 'hybrid'].every(m => document.querySelector(`.debug-col[data-mode="${m}"] .debug-hit`))
+                """, "three lists of hits")
+            let sides = try await browser.execute("return [...document.querySelectorAll('.debug-col')].map(c => c.dataset.mode)") as? [String]
+            #expect(sides == ["keyword", "vector", "hybrid"])
+            try await shot(browser, "23-search-debug")
+
+            // Why these sources: each cited passage with its fused score and both sides' ranks.
+            try await browser.execute("location.hash = '#/'")
+            try await browser.click("#new-chat")
+            try await browser.click("#chat-kb")
+            try await browser.click("#chat-kb option[value='1']")
+            try await browser.type("年假需要提前多久申请？\u{E007}", into: try await browser.wait(for: "#prompt"))
+            try await click(browser, where: "return document.getElementById('stop').hidden && document.querySelector('.msg.assistant:last-child button.why')",
+                            "Why these sources")
+            try await browser.wait(until: "return document.querySelectorAll('#panel table.why tr').length > 1", "the table of sources")
+            let rows = try await browser.execute("return [...document.querySelectorAll('#panel table.why tr')].slice(1).map(r => r.innerText)") as? [String] ?? []
+            let chips = try await browser.execute("return document.querySelectorAll('.msg.assistant:last-child .cites .chip').length") as? Int
+            #expect(rows.count == chips, "\(rows)")
+            #expect(rows.first?.contains("#1") == true, "the first source was ranked first by a side: \(rows)")
+            try await shot(browser, "24-why-these-sources")
+            #expect(try await severeConsoleEntries(browser) == [], "no console errors")
+        }
+    }
+
     @Test func signInThenWorkWithTheSessionsCSRFToken() async throws {
         try await withBrowser("sign-in", auth: true) { browser, server in
             let password = try #require(try await server.runtime.createFirstAdmin())

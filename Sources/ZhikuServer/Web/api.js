@@ -68,6 +68,11 @@
  * @property {number | null} [first_row] Worksheets and CSV: the first source row of the passage.
  * @property {number | null} [last_row]
  * @property {number} score
+ * @property {number | null} [vector_score]
+ * @property {number | null} [keyword_score]
+ * @property {number | null} [keyword_rank] Where keyword search ranked the passage (absent: not in its list).
+ * @property {number | null} [vector_rank]
+ * @property {number | null} [rerank_score]
  */
 /** @typedef {'stop' | 'length' | 'not_found' | 'extractive' | 'cancelled' | 'error'} FinishReason */
 /**

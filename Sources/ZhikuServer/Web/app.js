@@ -1,11 +1,12 @@
 // @ts-check
-// Zhiku's web UI: the rail (knowledge bases, conversations), the three views, routing by URL hash, theme and
+// Zhiku's web UI: the rail (knowledge bases, conversations), the views, routing by URL hash, theme and
 // language. ES modules served by the zhiku binary itself; no framework, no build step.
 import { api, setSession } from './api.js';
 import { $, ask, button, el, setTitle, toast } from './dom.js';
 import { language, setLanguage, t, translatePage } from './i18n.js';
 import { currentConversation, initChat, newChat, openConversation, setKnowledgeBases, setModelLabel } from './chat.js';
 import { dropped, hideKnowledgeBase, initKnowledgeBaseView, showKnowledgeBase } from './kb.js';
+import { showSearchDebug } from './inspect.js';
 import { closePanel } from './panel.js';
 import { initSettings, showSettings } from './settings.js';
 
@@ -73,7 +74,7 @@ function markActive() {
 }
 
 function show(view) {
-  for (const name of ['chat', 'kb', 'settings']) $(`view-${name}`).hidden = name !== view;
+  for (const name of ['chat', 'kb', 'debug', 'settings']) $(`view-${name}`).hidden = name !== view;
   if (view !== 'kb') hideKnowledgeBase();
 }
 
@@ -92,6 +93,12 @@ async function route() {
       show('kb');
       closePanel();
       await showKnowledgeBase(kb);
+    } else if ((m = hash.match(/^#\/kb\/(\d+)\/search$/))) {
+      const kb = knowledgeBases.find((k) => k.id === Number(m[1]));
+      if (!kb) { location.hash = '#/'; return; }
+      show('debug');
+      closePanel();
+      showSearchDebug(kb);
     } else if (hash === '#/settings') {
       show('settings');
       closePanel();

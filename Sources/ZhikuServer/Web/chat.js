@@ -4,6 +4,7 @@ import { api, streamEvents } from './api.js';
 import { $, ask, button, el, setTitle, toast } from './dom.js';
 import { t } from './i18n.js';
 import { renderMarkdown } from './markdown.js';
+import { showWhy } from './inspect.js';
 import { citedWhere, closePanel, showSources } from './panel.js';
 import { autoRead, initMicrophone, setAutoRead, speak, speakable, stopSpeaking } from './voice.js';
 
@@ -135,6 +136,7 @@ function turnNode(turn, index) {
     meta.append(button(t('copy'), 'plain copy', async (e) => {
       try { await navigator.clipboard.writeText(turn.content); e.target.textContent = t('copied'); } catch { toast(turn.content.slice(0, 80)); }
     }));
+    if (turn.citations?.length) meta.append(button(t('whySources'), 'plain why', () => showWhy(turn.citations)));
     if (turn.answerId != null && !turn.error) meta.append(...rateButtons(turn));
     const isLast = index === state.turns.length - 1;
     if (isLast && index > 0) meta.append(button(t('regenerate'), 'plain regenerate', () => regenerate()));

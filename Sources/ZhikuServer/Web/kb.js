@@ -4,6 +4,7 @@
 import { APIError, api, uploadFile } from './api.js';
 import { $, ask, button, el, formatSize, setTitle, toast } from './dom.js';
 import { t } from './i18n.js';
+import { showChunks } from './inspect.js';
 import { showPreview } from './panel.js';
 
 let current = null;      // the knowledge base shown
@@ -21,6 +22,7 @@ export function initKnowledgeBaseView(options) {
   $('kb-rename').addEventListener('click', rename);
   $('kb-delete').addEventListener('click', remove);
   $('kb-chat').addEventListener('click', () => current && hooks.ask(current));
+  $('kb-debug').addEventListener('click', () => { if (current) location.hash = `#/kb/${current.id}/search`; });
   const zone = $('dropzone');
   zone.addEventListener('dragover', (e) => { e.preventDefault(); zone.classList.add('over'); });
   zone.addEventListener('dragleave', () => zone.classList.remove('over'));
@@ -258,6 +260,7 @@ function fileRow(kb, f, job) {
   tr.append(status, el('td', 'num', formatSize(f.size)), el('td', 'num', String(f.page_count)), el('td', 'num', String(f.chunk_count)));
   const acts = el('td', 'acts');
   if (f.status === 'ready') acts.append(button(t('preview'), 'plain preview', () => showPreview(kb.id, f)));
+  if (f.status === 'ready') acts.append(button(t('chunks'), 'plain chunks', () => showChunks(kb.id, f)));
   acts.append(button(t('tags'), 'plain tags-edit', async () => {
     const text = await ask(t('editTags', { name: f.name }), { value: (f.tags || []).join(', ') });
     if (text === null) return;

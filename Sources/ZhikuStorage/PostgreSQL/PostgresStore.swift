@@ -310,6 +310,11 @@ public struct PostgresStore: Store {
         return scored.compactMap { s in byID[s.chunkID].map { SearchHit(chunk: $0.0, fileName: $0.1, score: s.score) } }
     }
 
+    public func chunks(ofFile file: FileRecord.ID) async throws -> [Chunk] {
+        try await database.rows("reading the chunks of file \(file)", "SELECT * FROM chunks WHERE file_id = \(file) ORDER BY ordinal")
+            .map(RowMapping.chunk)
+    }
+
     public func chunks(in kb: KnowledgeBase.ID, afterID: Chunk.ID, limit: Int) async throws -> [Chunk] {
         try await database.rows("reading chunks of knowledge base \(kb)", """
             SELECT * FROM chunks WHERE kb_id = \(kb) AND id > \(afterID) ORDER BY id LIMIT \(limit)

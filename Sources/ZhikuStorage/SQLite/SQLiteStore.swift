@@ -305,6 +305,12 @@ public struct SQLiteStore: Store {
         }
     }
 
+    public func chunks(ofFile file: FileRecord.ID) async throws -> [Chunk] {
+        try await pool.reading("reading the chunks of file \(file)") { db in
+            try Row.fetchAll(db, SQLRequest(literal: "SELECT * FROM chunks WHERE file_id = \(file) ORDER BY ordinal")).map(RowMapping.chunk)
+        }
+    }
+
     public func chunks(in kb: KnowledgeBase.ID, afterID: Chunk.ID, limit: Int) async throws -> [Chunk] {
         try await pool.reading("reading chunks of knowledge base \(kb)") { db in
             try Row.fetchAll(db, SQLRequest(literal: "SELECT * FROM chunks WHERE kb_id = \(kb) AND id > \(afterID) ORDER BY id LIMIT \(limit)")).map(RowMapping.chunk)
