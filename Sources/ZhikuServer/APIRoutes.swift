@@ -10,7 +10,7 @@ import ZhikuStorage
 struct APIRoutes {
     let runtime: ZhikuRuntime
 
-    func register(on router: Router<ZhikuRequestContext>) {
+    func register(on router: RouteRecorder) {
         router.get("/healthz") { _, _ in
             try json(API.Health(status: "ok", version: ZhikuVersion.current))
         }

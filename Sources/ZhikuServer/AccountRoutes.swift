@@ -39,7 +39,7 @@ struct AccountRoutes {
     struct MemberList: Encodable { var members: [Member] }
     struct Grant: Decodable { var role: KnowledgeBaseRole }
 
-    func register(on router: Router<ZhikuRequestContext>) {
+    func register(on router: RouteRecorder) {
         let api = router.group("api")
         api.post("login") { request, context in try await login(request, context) }
         api.post("logout") { request, _ in

@@ -6,8 +6,8 @@ import ZhikuEngine
 
 /// Puts the signed-in ``ZhikuCore/User`` on every request, from an API key (`Authorization: Bearer zk_…`) or a
 /// browser session (the `zhiku_session` cookie, whose changing requests must also carry the session's
-/// `X-CSRF-Token`). Everything but the web UI's files, `/healthz`, `/api/login` and `/api/me` needs one: 401
-/// otherwise.
+/// `X-CSRF-Token`). Everything but the web UI's files, the API's description (`/openapi.json`, `/api-docs`),
+/// `/healthz`, `/readyz`, `/metrics`, `/api/login` and `/api/me` needs one: 401 otherwise.
 /// With sign-in off (loopback only) every request is ``ZhikuCore/User/local``.
 struct AuthMiddleware: RouterMiddleware {
     typealias Context = ZhikuRequestContext
@@ -17,7 +17,8 @@ struct AuthMiddleware: RouterMiddleware {
     static let csrfHeader = HTTPField.Name("X-CSRF-Token")!
 
     static func isOpen(_ path: String) -> Bool {
-        path == "/" || path.hasPrefix("/assets/") || path == "/healthz" || path == "/readyz" || path == "/metrics" || path == "/api/login" || path == "/api/me"
+        path == "/" || path.hasPrefix("/assets/") || path == "/openapi.json" || path == "/api-docs" || path == "/healthz"
+            || path == "/readyz" || path == "/metrics" || path == "/api/login" || path == "/api/me"
     }
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {

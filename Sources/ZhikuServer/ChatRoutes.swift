@@ -51,7 +51,7 @@ struct ChatRoutes {
     /// How much of the prompt the model has read (the web UI's progress bar before the first token).
     struct Progress: Encodable { var promptTokensDone: Int; var promptTokensTotal: Int }
 
-    func register(on router: Router<ZhikuRequestContext>) {
+    func register(on router: RouteRecorder) {
         router.post("api/chat") { request, context in
             let body = try await request.decode(as: Body.self, context: context)
             let user = try context.requireUser()

@@ -25,7 +25,7 @@ struct ConversationRoutes {
         var feedback: AnswerFeedback?
     }
 
-    func register(on router: Router<ZhikuRequestContext>) {
+    func register(on router: RouteRecorder) {
         let api = router.group("api")
         api.get("conversations") { request, context in
             let limit = try Self.limit(request, default: 100)

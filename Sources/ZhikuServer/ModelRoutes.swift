@@ -25,7 +25,7 @@ struct ModelRoutes {
         var error: String?
     }
 
-    func register(on router: Router<ZhikuRequestContext>) {
+    func register(on router: RouteRecorder) {
         let api = router.group("api/models")
         api.get { _, context in try await listing(for: try context.requireUser()) }
         api.put("default") { request, context in

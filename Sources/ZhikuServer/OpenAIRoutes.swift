@@ -91,7 +91,7 @@ struct OpenAIRoutes {
         var data: [Model]
     }
 
-    func register(on router: Router<ZhikuRequestContext>) {
+    func register(on router: RouteRecorder) {
         let v1 = router.group("v1")
         v1.get("models") { _, context in
             let kbs = try await runtime.access.visibleKnowledgeBases(for: try context.requireUser()).map { "kb:" + $0.name }

@@ -16,7 +16,11 @@ struct OperationsRoutes {
         var checks: [String: String]
     }
 
-    func register(on router: Router<ZhikuRequestContext>) {
+    func register(on router: RouteRecorder) {
+        router.get("/openapi.json") { _, _ in
+            Response(status: .ok, headers: [.contentType: "application/json; charset=utf-8"],
+                     body: .init(byteBuffer: ByteBuffer(bytes: try OpenAPIDocument.json(version: ZhikuVersion.current))))
+        }
         router.get("/metrics") { _, _ in
             let body = ZhikuMetrics.exposition(queueDepth: (try? await runtime.queueDepth()) ?? 0)
             return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],

@@ -16,7 +16,7 @@ struct SettingsRoutes {
         var modelThresholds: [AnswerSettings.ModelThreshold]?
     }
 
-    func register(on router: Router<ZhikuRequestContext>) {
+    func register(on router: RouteRecorder) {
         router.get("api/settings") { _, _ in try json(await runtime.settings.answers) }
         router.put("api/settings") { request, context in
             try AccessControl.requireAdmin(try context.requireUser(), to: "change the answer settings")

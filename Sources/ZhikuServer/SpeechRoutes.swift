@@ -49,7 +49,7 @@ struct SpeechRoutes {
         var speed: Double?
     }
 
-    func register(on router: Router<ZhikuRequestContext>) {
+    func register(on router: RouteRecorder) {
         router.post("api/transcribe") { request, context in
             _ = try context.requireUser()
             let query = request.uri.queryParameters.get("language").map { String($0) }

@@ -34,8 +34,9 @@ struct WebAssets: Sendable {
         self.assets = assets
     }
 
-    func register(on router: Router<ZhikuRequestContext>) {
+    func register(on router: RouteRecorder) {
         router.get("/") { request, _ in serve("index.html", request) }
+        router.get("api-docs") { request, _ in serve("api.html", request) }
         router.get("assets/:name") { request, context in serve(context.parameters.get("name") ?? "", request) }
     }
 

@@ -23,16 +23,7 @@ public enum ZhikuServer {
         router.add(middleware: AuthMiddleware(runtime: runtime))
         router.add(middleware: UserWorkLimitMiddleware(limit: runtime.configuration.maxConcurrentPerUser,
                                                        enabled: runtime.configuration.auth))
-        AccountRoutes(runtime: runtime).register(on: router)
-        OperationsRoutes(runtime: runtime).register(on: router)
-        APIRoutes(runtime: runtime).register(on: router)
-        ChatRoutes(runtime: runtime).register(on: router)
-        ConversationRoutes(runtime: runtime).register(on: router)
-        ModelRoutes(runtime: runtime).register(on: router)
-        OpenAIRoutes(runtime: runtime).register(on: router)
-        SettingsRoutes(runtime: runtime).register(on: router)
-        SpeechRoutes(runtime: runtime).register(on: router)
-        WebAssets().register(on: router)
+        registerRoutes(on: RouteRecorder(router), runtime: runtime)
         let configuration = ApplicationConfiguration(
             address: .hostname(runtime.configuration.host, port: runtime.configuration.port),
             serverName: "Zhiku")
@@ -44,5 +35,20 @@ public enum ZhikuServer {
                 + (runtime.configuration.warmUpChatModel ? [ChatModelWarmUp(runtime: runtime, logger: runtime.logger)] : []),
             onServerRunning: { channel in await onListening(channel.localAddress?.port ?? 0) },
             logger: runtime.logger)
+    }
+
+    /// Registers every route of the server on `routes` (which remembers them: the API description is checked
+    /// against them, and `/openapi.json` serves that description).
+    static func registerRoutes(on routes: RouteRecorder, runtime: ZhikuRuntime) {
+        AccountRoutes(runtime: runtime).register(on: routes)
+        OperationsRoutes(runtime: runtime).register(on: routes)
+        APIRoutes(runtime: runtime).register(on: routes)
+        ChatRoutes(runtime: runtime).register(on: routes)
+        ConversationRoutes(runtime: runtime).register(on: routes)
+        ModelRoutes(runtime: runtime).register(on: routes)
+        OpenAIRoutes(runtime: runtime).register(on: routes)
+        SettingsRoutes(runtime: runtime).register(on: routes)
+        SpeechRoutes(runtime: runtime).register(on: routes)
+        WebAssets().register(on: routes)
     }
 }

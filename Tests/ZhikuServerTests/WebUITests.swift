@@ -444,6 +444,21 @@ import ZhikuTestSupport
         }
     }
 
+    /// The readable API page, linked from the rail: every operation of /openapi.json shown, with no console error.
+    @Test func theAPIPageShowsEveryOperation() async throws {
+        try await withBrowser("api-docs") { browser, server in
+            try await start(browser, "http://127.0.0.1:\(server.port)/")
+            #expect(try await browser.execute("return document.getElementById('api-link').getAttribute('href')") as? String == "/api-docs")
+            try await browser.click("#api-link")
+            try await browser.wait(until: "return document.body.dataset.ready === 'true'", "the API page")
+            let shown = try await browser.execute("return [...document.querySelectorAll('.api-op[data-route]')].map(e => e.dataset.route)") as? [String] ?? []
+            #expect(Set(shown) == Set(OpenAPIDocument.operations.map(\.route.description)), "\(shown.count) of \(OpenAPIDocument.operations.count)")
+            #expect(try await browser.text("article[data-route='POST /api/chat']").contains("filters"))
+            try await shot(browser, "25-api-page")
+            #expect(try await severeConsoleEntries(browser) == [], "no console errors")
+        }
+    }
+
     @Test func signInThenWorkWithTheSessionsCSRFToken() async throws {
         try await withBrowser("sign-in", auth: true) { browser, server in
             let password = try #require(try await server.runtime.createFirstAdmin())
