@@ -37,6 +37,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1", traits: ["FullFoundation"]),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/modelcontextprotocol/swift-sdk", from: "0.12.1"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/vapor/multipart-kit", from: "4.7.1"),
@@ -95,7 +96,7 @@ let package = Package(
             .product(name: "Metrics", package: "swift-metrics"),
         ]),
         .target(name: "ZhikuServer", dependencies: [
-            "ZhikuCore", "ZhikuEngine", "ZhikuIngest", "ZhikuRetrieval", "ZhikuStorage", "ZhikuModels",
+            "ZhikuCore", "ZhikuEngine", "ZhikuIngest", "ZhikuRetrieval", "ZhikuStorage", "ZhikuModels", "ZhikuMCP",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "MultipartKit", package: "multipart-kit"),
             .product(name: "NIOCore", package: "swift-nio"),
@@ -105,6 +106,10 @@ let package = Package(
             .product(name: "Metrics", package: "swift-metrics"),
             .product(name: "Prometheus", package: "swift-prometheus"),
         ], resources: [.copy("Web")]),
+        // Zhiku as a Model Context Protocol server (tools and resources), for `zhiku mcp` (stdio) and `/mcp` (HTTP).
+        .target(name: "ZhikuMCP", dependencies: [
+            "ZhikuCore", "ZhikuEngine", .product(name: "MCP", package: "swift-sdk"),
+        ]),
         // What the command-line executables share: the data-folder and server options, output helpers.
         .target(name: "ZhikuCommandLine", dependencies: [
             "ZhikuCore", "ZhikuEngine",
@@ -113,7 +118,7 @@ let package = Package(
         ]),
         // `zhiku`: every command; `zhiku serve` runs `zhiku-server`, so this links no HTTP server.
         .executableTarget(name: "zhiku", dependencies: [
-            "ZhikuCore", "ZhikuCommandLine", "ZhikuEngine", "ZhikuIngest", "ZhikuRetrieval", "ZhikuStorage", "ZhikuModels",
+            "ZhikuCore", "ZhikuCommandLine", "ZhikuEngine", "ZhikuIngest", "ZhikuRetrieval", "ZhikuStorage", "ZhikuModels", "ZhikuMCP",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -154,6 +159,7 @@ let package = Package(
             .product(name: "PostgresNIO", package: "postgres-nio"),
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "MCP", package: "swift-sdk"),
         ]),
         .testTarget(name: "ZhikuProvidersTests", dependencies: [
             "ZhikuCore", "ZhikuProviders", "ZhikuModels", "ZhikuRetrieval", "ZhikuTestSupport",

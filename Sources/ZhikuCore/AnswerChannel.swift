@@ -6,4 +6,6 @@ public enum AnswerChannel: String, Sendable, Hashable, Codable, CaseIterable {
     case openai
     /// The command line (`zhiku ask`, `zhiku chat`, `zhiku eval-qa`).
     case cli
+    /// An MCP client (`zhiku mcp`, `/mcp`): the `ask` tool.
+    case mcp
 }

@@ -102,7 +102,7 @@ enum OpenAPIDocument {
                                 "feedback": .nullable(.ref("AnswerFeedback"))],
                                required: ["id", "conversation_id", "role", "content", "citations", "created_at"]),
             "AuditEntry": .object(["id": .int, "at": .time, "user": optionalText, "kb_id": optionalInt, "kb_name": optionalText,
-                                   "conversation_id": optionalInt, "channel": .string(values: ["api", "openai", "cli"]),
+                                   "conversation_id": optionalInt, "channel": .string(values: ["api", "openai", "cli", "mcp"]),
                                    "question": .text,
                                    "retrieved": .array(.object(["chunk_id": .int, "score": .double, "vector_score": optionalDouble,
                                                                 "keyword_score": optionalDouble])),
@@ -282,6 +282,17 @@ enum OpenAPIDocument {
                   body: .object(["model": .text, "input": .text, "voice": .text, "response_format": .text, "speed": .double],
                                 required: ["input"]),
                   responseType: ("audio/wav", "WAV (default) or raw PCM.")),
+            // MCP
+            .init(method: "POST", path: "/mcp", tag: "MCP",
+                  summary: "The Model Context Protocol over streamable HTTP (stateless: one JSON-RPC message per POST, answered "
+                    + "with JSON). Tools list_knowledge_bases, search, ask, read_page; resources zhiku://kb/{kb}/file/{file}/page/{n}. "
+                    + "Send Accept: application/json, text/event-stream.",
+                  rawBody: (["application/json"], "A JSON-RPC 2.0 request or notification (initialize, tools/list, tools/call, resources/list, resources/read, …)."),
+                  responseType: ("application/json", "The JSON-RPC response (202 with no body for a notification).")),
+            .init(method: "GET", path: "/mcp", tag: "MCP", summary: "405: this endpoint keeps no session and sends no server-initiated stream.",
+                  status: 405, responseType: ("application/json", "A JSON-RPC error.")),
+            .init(method: "DELETE", path: "/mcp", tag: "MCP", summary: "405: there is no session to end.",
+                  status: 405, responseType: ("application/json", "A JSON-RPC error.")),
             // Accounts
             .init(method: "POST", path: "/api/login", tag: "Accounts", summary: "Sign in: sets the session cookie.",
                   body: .object(["name": .text, "password": .text], required: ["name", "password"]),

@@ -49,6 +49,7 @@ public enum ZhikuServer {
         OpenAIRoutes(runtime: runtime).register(on: routes)
         SettingsRoutes(runtime: runtime).register(on: routes)
         SpeechRoutes(runtime: runtime).register(on: routes)
+        MCPRoutes(runtime: runtime).register(on: routes)
         WebAssets().register(on: routes)
     }
 }

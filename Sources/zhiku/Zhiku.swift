@@ -11,7 +11,7 @@ struct Zhiku: AsyncParsableCommand {
         commandName: "zhiku",
         abstract: "Zhiku 知库 — a private, self-hosted knowledge-base server.",
         version: ZhikuVersion.current,
-        subcommands: [Serve.self, KB.self, Ingest.self, Jobs.self, Search.self, Ask.self, Chat.self, Eval.self, EvalQA.self, Split.self, OCR.self,
+        subcommands: [Serve.self, KB.self, Ingest.self, Jobs.self, Search.self, Ask.self, Chat.self, Eval.self, EvalQA.self, MCPCommand.self, Split.self, OCR.self,
                       Embed.self, Generate.self, Transcribe.self, Say.self, Users.self, Keys.self, Backup.self, Restore.self,
                       Migrate.self])
 }
