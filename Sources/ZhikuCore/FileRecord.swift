@@ -32,6 +32,9 @@ public struct FileRecord: Sendable, Hashable, Codable, Identifiable {
     public var metadata: DocumentMetadata?
     /// Labels people gave the file (``normalizedTags(_:)``), for filtering searches (``SearchFilter``).
     public var tags: [String]
+    /// The synced source the file comes from (nil: uploaded), and its path there.
+    public var sourceID: KnowledgeSource.ID?
+    public var path: String?
 
     public init(id: ID, knowledgeBaseID: KnowledgeBase.ID, name: String, sha256: String, mediaType: MediaType,
                 size: Int64, status: FileStatus = .pending, error: String? = nil, pageCount: Int = 0,

@@ -18,7 +18,7 @@ public struct SearchFilter: Sendable, Hashable, Codable {
     public var after: Date?
     /// Only documents dated before this time.
     public var before: Date?
-    /// Only files whose path (an uploaded file's name) starts with this.
+    /// Only files whose path (a synced file's path in its folder, an uploaded file's name) starts with this.
     public var pathPrefix: String?
 
     public init(fileIDs: [FileRecord.ID]? = nil, tags: [String]? = nil, mediaTypes: [String]? = nil, after: Date? = nil,
@@ -71,7 +71,7 @@ public struct SearchFilter: Sendable, Hashable, Codable {
         let date = Self.date(of: file)
         if let after, date < after { return false }
         if let before, date >= before { return false }
-        if let pathPrefix, !pathPrefix.isEmpty, !file.name.hasPrefix(pathPrefix) { return false }
+        if let pathPrefix, !pathPrefix.isEmpty, !(file.path ?? file.name).hasPrefix(pathPrefix) { return false }
         return true
     }
 

@@ -53,6 +53,23 @@ public protocol Store: Sendable {
     /// Whether any file in any knowledge base has the bytes `sha256`.
     func isBlobReferenced(sha256: String) async throws -> Bool
 
+    // MARK: Synced sources
+    /// Adds a source to `kb`; `.conflict` when the knowledge base already syncs that location.
+    func addSource(kind: KnowledgeSource.Kind, location: String, ignore: [String], to kb: KnowledgeBase.ID) async throws -> KnowledgeSource
+    func sources(in kb: KnowledgeBase.ID) async throws -> [KnowledgeSource]
+    func source(id: KnowledgeSource.ID) async throws -> KnowledgeSource?
+    /// Removes the source (not its files); false when there was none.
+    func deleteSource(id: KnowledgeSource.ID) async throws -> Bool
+    /// Records a finished sync: the scan's entries and time, or (with `error`) only the time and why it failed.
+    func recordSync(of id: KnowledgeSource.ID, entries: [String: KnowledgeSource.EntryState]?, error: String?) async throws
+    /// Leases the source to this process for `lease` (so one process syncs it at a time, across processes sharing
+    /// the database); false while another process holds an unexpired lease.
+    func claimSource(id: KnowledgeSource.ID, for lease: Duration) async throws -> Bool
+    /// Gives this process's lease back.
+    func releaseSource(id: KnowledgeSource.ID) async throws
+    /// Marks the file as the source's file at `path` (its name becomes the path's last component) and returns it.
+    func setFileOrigin(id: FileRecord.ID, source: KnowledgeSource.ID?, path: String?) async throws -> FileRecord
+
     // MARK: Extraction cache (by sha256, shared across knowledge bases)
     func extraction(sha256: String) async throws -> ExtractedDocument?
     func saveExtraction(_ document: ExtractedDocument, sha256: String) async throws

@@ -35,13 +35,13 @@ public enum SQLDialect: Sendable {
     }
 
     /// `CREATE TABLE` for `table`.
-    public func createTable(_ table: SchemaTable) -> String {
+    public func createTable(_ table: SchemaTable, ifNotExists: Bool = false) -> String {
         var lines = table.columns.map { definition(of: $0, in: table) }
         if table.primaryKey.count > 1 { lines.append("PRIMARY KEY (\(table.primaryKey.joined(separator: ", ")))") }
         for columns in table.uniqueTogether { lines.append("UNIQUE (\(columns.joined(separator: ", ")))") }
         let body = lines.map { "    " + $0 }.joined(separator: ",\n")
         let options = self == .sqlite && table.withoutRowID ? " WITHOUT ROWID" : ""
-        return "CREATE TABLE \(table.name) (\n\(body)\n)\(options)"
+        return "CREATE TABLE \(ifNotExists ? "IF NOT EXISTS " : "")\(table.name) (\n\(body)\n)\(options)"
     }
 
     /// `CREATE INDEX` for `index` (PostgreSQL wants an expression key in parentheses of its own).
@@ -55,6 +55,6 @@ public enum SQLDialect: Sendable {
 
     /// Every statement that creates the store's tables and their indexes, parents first.
     public func createStore() -> [String] {
-        Schema.tables.map(createTable) + Schema.indexes.map { createIndex($0) }
+        Schema.tables.map { createTable($0) } + Schema.indexes.map { createIndex($0) }
     }
 }

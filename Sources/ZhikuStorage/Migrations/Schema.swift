@@ -27,7 +27,17 @@ public enum Schema {
                 C("page_count", .integer, default: "0"), C("chunk_count", .integer, default: "0"),
                 C("created_at", .real), C("updated_at", .real), C("metadata", .text, nullable: true),
                 C("tags", .text, default: "'[]'"),
+                C("source_id", .bigInteger, nullable: true), C("path", .text, nullable: true),
             ], uniqueTogether: [["kb_id", "sha256"]], neverReusesIDs: true),
+            // Where a knowledge base's files come from besides uploads: a folder kept in sync (by content hash), its
+            // last scan (`entries`: path → sha256, size, modification time, as JSON) and the process syncing it.
+            SchemaTable("kb_sources", [
+                C("id", .identity), C("kb_id", .bigInteger, references: kb), C("kind", .text), C("location", .text),
+                C("ignore", .text, default: "'[]'"), C("created_at", .real), C("last_sync_at", .real, nullable: true),
+                C("last_error", .text, nullable: true), C("files_seen", .integer, default: "0"),
+                C("entries", .text, default: "'{}'"),
+                C("lease_owner", .text, nullable: true, copied: false), C("lease_expires_at", .real, nullable: true, copied: false),
+            ], neverReusesIDs: true),
             SchemaTable("extracted_documents", primaryKey: ["sha256"], [
                 C("sha256", .text), C("page_count", .integer), C("created_at", .real), C("metadata", .text, nullable: true),
             ], withoutRowID: true),
@@ -101,6 +111,7 @@ public enum Schema {
         // Knowledge base names are unique per owner (NULL: the sign-in-free local user).
         SchemaIndex("knowledge_bases_owner_name", on: "knowledge_bases", ["COALESCE(owner_id, 0)", "name"], unique: true),
         SchemaIndex("files_by_sha256", on: "files", ["sha256"]),
+        SchemaIndex("sources_by_kb", on: "kb_sources", ["kb_id"]),
         SchemaIndex("chunks_by_file", on: "chunks", ["file_id", "ordinal"]),
         SchemaIndex("chunks_by_kb", on: "chunks", ["kb_id", "id"]),
         SchemaIndex("jobs_by_status", on: "jobs", ["status", "id"]),
@@ -133,5 +144,8 @@ public enum Schema {
         SchemaUpgrade("s5-answer-feedback", columns: [.init("audit_log", "citations"), .init("audit_log", "feedback"),
                                                       .init("audit_log", "feedback_comment"), .init("audit_log", "feedback_at"),
                                                       .init("messages", "audit_id")]),
+        // Synced folders: the sources, and each file's source and path within it.
+        SchemaUpgrade("s6-sources", tables: ["kb_sources"], columns: [.init("files", "source_id"), .init("files", "path")],
+                      indexes: ["sources_by_kb"]),
     ]
 }

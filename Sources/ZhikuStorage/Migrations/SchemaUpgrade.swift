@@ -16,12 +16,15 @@ public struct SchemaUpgrade: Sendable {
 
     /// Its name in the database's record of applied migrations.
     public var name: String
+    /// Names of ``Schema/tables`` to create where missing.
+    public var tables: [String]
     public var columns: [NewColumn]
     /// Names of ``Schema/indexes`` to create where missing.
     public var indexes: [String]
 
-    public init(_ name: String, columns: [NewColumn] = [], indexes: [String] = []) {
+    public init(_ name: String, tables: [String] = [], columns: [NewColumn] = [], indexes: [String] = []) {
         self.name = name
+        self.tables = tables
         self.columns = columns
         self.indexes = indexes
     }
@@ -35,6 +38,12 @@ public struct SchemaUpgrade: Sendable {
     /// has no `ADD COLUMN IF NOT EXISTS`).
     public func statements(in dialect: SQLDialect, hasColumn: (String, String) throws -> Bool) rethrows -> [String] {
         var statements: [String] = []
+        for name in tables {
+            guard let table = Schema.tables.first(where: { $0.name == name }) else {
+                preconditionFailure("upgrade \(self.name) creates \(name), which the schema does not describe")
+            }
+            statements.append(dialect.createTable(table, ifNotExists: true))
+        }
         for new in columns {
             guard let table = Schema.tables.first(where: { $0.name == new.table }), let column = table.column(new.column) else {
                 preconditionFailure("upgrade \(name) adds \(new.table).\(new.column), which the schema does not describe")

@@ -153,6 +153,73 @@ public struct PostgresStore: Store {
         return try RowMapping.fileRecord(row)
     }
 
+    // MARK: - Synced sources
+
+    public func addSource(kind: KnowledgeSource.Kind, location: String, ignore: [String], to kb: KnowledgeBase.ID) async throws -> KnowledgeSource {
+        let patterns = try JSONColumn.text(ignore), time = now, logger = self.logger
+        return try await database.transaction("adding a source to knowledge base \(kb)") { connection in
+            // One source per location: the knowledge base's row is locked so two adds cannot both pass the check.
+            _ = try await connection.rows("SELECT id FROM knowledge_bases WHERE id = \(kb) FOR UPDATE", logger: logger)
+            guard try await connection.rows("SELECT 1 FROM kb_sources WHERE kb_id = \(kb) AND location = \(location)", logger: logger).isEmpty else {
+                throw ZhikuError(.conflict, "the knowledge base already syncs \(location)")
+            }
+            let rows = try await connection.rows("""
+                INSERT INTO kb_sources (kb_id, kind, location, ignore, created_at) VALUES (\(kb), \(kind.rawValue), \(location), \(patterns), \(time))
+                RETURNING *
+                """, logger: logger)
+            return try RowMapping.source(rows[0])
+        }
+    }
+
+    public func sources(in kb: KnowledgeBase.ID) async throws -> [KnowledgeSource] {
+        try await database.rows("listing sources", "SELECT * FROM kb_sources WHERE kb_id = \(kb) ORDER BY id").map(RowMapping.source)
+    }
+
+    public func source(id: KnowledgeSource.ID) async throws -> KnowledgeSource? {
+        try await database.rows("reading source \(id)", "SELECT * FROM kb_sources WHERE id = \(id)").first.map(RowMapping.source)
+    }
+
+    public func deleteSource(id: KnowledgeSource.ID) async throws -> Bool {
+        try await !database.rows("removing source \(id)", "DELETE FROM kb_sources WHERE id = \(id) RETURNING id").isEmpty
+    }
+
+    public func recordSync(of id: KnowledgeSource.ID, entries: [String: KnowledgeSource.EntryState]?, error: String?) async throws {
+        let time = now, text = try entries.map(JSONColumn.text), count = entries?.count
+        _ = try await database.rows("recording a sync of source \(id)", """
+            UPDATE kb_sources SET entries = COALESCE(\(text), entries), files_seen = COALESCE(\(count), files_seen),
+                                  last_sync_at = \(time), last_error = \(error)
+            WHERE id = \(id) RETURNING id
+            """)
+    }
+
+    public func claimSource(id: KnowledgeSource.ID, for lease: Duration) async throws -> Bool {
+        // Leases run on the database's clock (one clock for every host), as jobs' do, unless a test set one.
+        let owner = leaseOwner, seconds = lease.seconds, time = clock?()
+        return try await !database.rows("claiming source \(id)", """
+            UPDATE kb_sources SET lease_owner = \(owner),
+                   lease_expires_at = COALESCE(\(time)::float8, EXTRACT(EPOCH FROM clock_timestamp())::float8) + \(seconds)::float8
+            WHERE id = \(id) AND (lease_owner IS NULL OR lease_owner = \(owner)
+                   OR lease_expires_at < COALESCE(\(time)::float8, EXTRACT(EPOCH FROM clock_timestamp())::float8))
+            RETURNING id
+            """).isEmpty
+    }
+
+    public func releaseSource(id: KnowledgeSource.ID) async throws {
+        let owner = leaseOwner
+        _ = try await database.rows("releasing source \(id)", """
+            UPDATE kb_sources SET lease_owner = NULL, lease_expires_at = NULL WHERE id = \(id) AND lease_owner = \(owner) RETURNING id
+            """)
+    }
+
+    public func setFileOrigin(id: FileRecord.ID, source: KnowledgeSource.ID?, path: String?) async throws -> FileRecord {
+        let name = path.map { String($0.split(separator: "/").last ?? Substring($0)) }, time = now
+        guard let row = try await database.rows("moving file \(id)", """
+            UPDATE files SET source_id = \(source), path = \(path), name = COALESCE(\(name), name), updated_at = \(time)
+            WHERE id = \(id) RETURNING *
+            """).first else { throw ZhikuError.notFound("file \(id) does not exist") }
+        return try RowMapping.fileRecord(row)
+    }
+
     public func setFileStatus(id: FileRecord.ID, _ status: FileStatus, error: String?) async throws {
         _ = try await database.rows("updating file \(id)", """
             UPDATE files SET status = \(status.rawValue), error = \(error), updated_at = \(now) WHERE id = \(id)

@@ -165,6 +165,85 @@ public struct SQLiteStore: Store {
         }
     }
 
+    // MARK: - Synced sources
+
+    public func addSource(kind: KnowledgeSource.Kind, location: String, ignore: [String], to kb: KnowledgeBase.ID) async throws -> KnowledgeSource {
+        let patterns = try JSONColumn.text(ignore), time = now
+        return try await pool.writing("adding a source to knowledge base \(kb)") { db in
+            if try Row.fetchOne(db, SQLRequest(literal: "SELECT 1 FROM kb_sources WHERE kb_id = \(kb) AND location = \(location)")) != nil {
+                throw ZhikuError(.conflict, "the knowledge base already syncs \(location)")
+            }
+            try db.execute(literal: """
+                INSERT INTO kb_sources (kb_id, kind, location, ignore, created_at) VALUES (\(kb), \(kind.rawValue), \(location), \(patterns), \(time))
+                """)
+            let id = db.lastInsertedRowID
+            return try RowMapping.source(try Row.fetchOne(db, SQLRequest(literal: "SELECT * FROM kb_sources WHERE id = \(id)"))!)
+        }
+    }
+
+    public func sources(in kb: KnowledgeBase.ID) async throws -> [KnowledgeSource] {
+        try await pool.reading("listing sources") { db in
+            try Row.fetchAll(db, SQLRequest(literal: "SELECT * FROM kb_sources WHERE kb_id = \(kb) ORDER BY id")).map(RowMapping.source)
+        }
+    }
+
+    public func source(id: KnowledgeSource.ID) async throws -> KnowledgeSource? {
+        try await pool.reading("reading source \(id)") { db in
+            try Row.fetchOne(db, SQLRequest(literal: "SELECT * FROM kb_sources WHERE id = \(id)")).map(RowMapping.source)
+        }
+    }
+
+    public func deleteSource(id: KnowledgeSource.ID) async throws -> Bool {
+        try await pool.writing("removing source \(id)") { db in
+            try db.execute(literal: "DELETE FROM kb_sources WHERE id = \(id)")
+            return db.changesCount > 0
+        }
+    }
+
+    public func recordSync(of id: KnowledgeSource.ID, entries: [String: KnowledgeSource.EntryState]?, error: String?) async throws {
+        let time = now, text = try entries.map(JSONColumn.text)
+        try await pool.writing("recording a sync of source \(id)") { db in
+            if let text, let entries {
+                try db.execute(literal: """
+                    UPDATE kb_sources SET entries = \(text), files_seen = \(entries.count), last_sync_at = \(time), last_error = \(error) WHERE id = \(id)
+                    """)
+            } else {
+                try db.execute(literal: "UPDATE kb_sources SET last_sync_at = \(time), last_error = \(error) WHERE id = \(id)")
+            }
+        }
+    }
+
+    public func claimSource(id: KnowledgeSource.ID, for lease: Duration) async throws -> Bool {
+        let time = now, owner = leaseOwner, until = now + lease.seconds
+        return try await pool.writing("claiming source \(id)") { db in
+            try db.execute(literal: """
+                UPDATE kb_sources SET lease_owner = \(owner), lease_expires_at = \(until)
+                WHERE id = \(id) AND (lease_owner IS NULL OR lease_owner = \(owner) OR lease_expires_at < \(time))
+                """)
+            return db.changesCount > 0
+        }
+    }
+
+    public func releaseSource(id: KnowledgeSource.ID) async throws {
+        let owner = leaseOwner
+        try await pool.writing("releasing source \(id)") { db in
+            try db.execute(literal: "UPDATE kb_sources SET lease_owner = NULL, lease_expires_at = NULL WHERE id = \(id) AND lease_owner = \(owner)")
+        }
+    }
+
+    public func setFileOrigin(id: FileRecord.ID, source: KnowledgeSource.ID?, path: String?) async throws -> FileRecord {
+        let name = path.map { String($0.split(separator: "/").last ?? Substring($0)) }, time = now
+        return try await pool.writing("moving file \(id)") { db in
+            try db.execute(literal: """
+                UPDATE files SET source_id = \(source), path = \(path), name = COALESCE(\(name), name), updated_at = \(time) WHERE id = \(id)
+                """)
+            guard let row = try Row.fetchOne(db, SQLRequest(literal: "SELECT * FROM files WHERE id = \(id)")) else {
+                throw ZhikuError.notFound("file \(id) does not exist")
+            }
+            return try RowMapping.fileRecord(row)
+        }
+    }
+
     public func setFileStatus(id: FileRecord.ID, _ status: FileStatus, error: String?) async throws {
         let time = now
         try await pool.writing("updating file \(id)") { db in

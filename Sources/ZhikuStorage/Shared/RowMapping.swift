@@ -19,7 +19,7 @@ enum RowMapping {
     }
 
     static func fileRecord<R: StoredRow>(_ row: R) throws -> FileRecord {
-        FileRecord(id: try row.value("id"), knowledgeBaseID: try row.value("kb_id"), name: try row.value("name"),
+        var file = FileRecord(id: try row.value("id"), knowledgeBaseID: try row.value("kb_id"), name: try row.value("name"),
                    sha256: try row.value("sha256"),
                    mediaType: MediaType(rawValue: try row.value("media_type")) ?? .octetStream, size: try row.value("size"),
                    status: FileStatus(rawValue: try row.value("status")) ?? .failed, error: try row.optional("error"),
@@ -27,6 +27,18 @@ enum RowMapping {
                    createdAt: try date(row, "created_at"), updatedAt: try date(row, "updated_at"),
                    metadata: JSONColumn.value(DocumentMetadata.self, try row.optional("metadata")),
                    tags: JSONColumn.value([String].self, try row.optional("tags")) ?? [])
+        file.sourceID = try row.optional("source_id")
+        file.path = try row.optional("path")
+        return file
+    }
+
+    static func source<R: StoredRow>(_ row: R) throws -> KnowledgeSource {
+        KnowledgeSource(id: try row.value("id"), knowledgeBaseID: try row.value("kb_id"),
+                        kind: KnowledgeSource.Kind(rawValue: try row.value("kind")) ?? .folder, location: try row.value("location"),
+                        ignore: JSONColumn.value([String].self, try row.optional("ignore")) ?? [],
+                        createdAt: try date(row, "created_at"), lastSyncAt: try optionalDate(row, "last_sync_at"),
+                        lastError: try row.optional("last_error"), filesSeen: try row.value("files_seen"),
+                        entries: JSONColumn.value([String: KnowledgeSource.EntryState].self, try row.optional("entries")) ?? [:])
     }
 
     static func job<R: StoredRow>(_ row: R) throws -> Job {

@@ -1,0 +1,142 @@
+import Foundation
+import Logging
+import ZhikuCore
+import ZhikuIngest
+
+/// Brings a knowledge base in line with one of its synced sources (``KnowledgeSource``), by content hash:
+///
+/// - a file whose bytes are new to the knowledge base is imported and ingested (tagged with its folders' names);
+/// - a file whose path changed but whose bytes did not (a rename or a move) keeps its record, chunks and vectors:
+///   only its name and path change, nothing is embedded again;
+/// - a file of the source whose bytes are found nowhere in the folder any more (deleted, or changed: its new bytes
+///   are a new file) is removed with its chunks;
+/// - bytes that were uploaded by hand too stay the uploaded file's.
+///
+/// Every step is idempotent (files are unique per knowledge base by SHA-256), so a sync interrupted by a crash is
+/// simply run again, without duplicates. Sizes and modification times from the last scan spare re-hashing files
+/// that did not change. One process syncs a source at a time (a lease in the database).
+public struct SourceSync: Sendable {
+    /// What one sync did.
+    public struct Report: Sendable, Hashable, Codable {
+        public var seen = 0
+        public var added = 0
+        public var moved = 0
+        public var removed = 0
+        public var unchanged = 0
+        /// Files that could not be read or registered, with why.
+        public var failed: [String: String] = [:]
+        /// Ingest jobs queued for added files.
+        public var jobs: [Job.ID] = []
+        /// Another process holds the source's lease: nothing was done.
+        public var busy = false
+    }
+
+    public let runtime: ZhikuRuntime
+    /// How long a sync may hold its source before another process may take it over.
+    public static let lease = Duration.seconds(600)
+
+    public init(runtime: ZhikuRuntime) { self.runtime = runtime }
+
+    /// The source's view as a ``DocumentSource``.
+    public static func documentSource(_ source: KnowledgeSource) -> any DocumentSource {
+        switch source.kind {
+        case .folder: FolderDocumentSource(path: source.location, ignore: KnowledgeSource.defaultIgnored + source.ignore)
+        }
+    }
+
+    /// Syncs `source` now; a failure (the folder is gone) is recorded on the source and thrown.
+    public func sync(_ source: KnowledgeSource) async throws -> Report {
+        let store = runtime.store
+        guard try await store.claimSource(id: source.id, for: Self.lease) else { return Report(busy: true) }
+        do {
+            let report = try await reconcile(source)
+            try await store.releaseSource(id: source.id)
+            return report
+        } catch {
+            let message = (error as? ZhikuError)?.message ?? "\(error)"
+            try? await store.recordSync(of: source.id, entries: nil, error: message)
+            try? await store.releaseSource(id: source.id)
+            runtime.logger.warning("syncing \(source.location) failed: \(message)")
+            throw error
+        }
+    }
+
+    private func reconcile(_ source: KnowledgeSource) async throws -> Report {
+        let store = runtime.store
+        guard let kb = try await store.knowledgeBase(id: source.knowledgeBaseID) else {
+            throw ZhikuError.notFound("knowledge base \(source.knowledgeBaseID) does not exist")
+        }
+        let folder = Self.documentSource(source)
+        var report = Report()
+
+        // 1. What is there now, hashed where size or time changed since the last scan.
+        var entries: [String: KnowledgeSource.EntryState] = [:]
+        for entry in try await folder.scan() {
+            report.seen += 1
+            if let known = source.entries[entry.path], known.size == entry.size, known.modified == entry.modified {
+                entries[entry.path] = known
+                continue
+            }
+            do {
+                let sha = try FolderDocumentSource.sha256(of: try await folder.localFile(entry.path))
+                entries[entry.path] = .init(sha256: sha, size: entry.size, modified: entry.modified)
+            } catch {
+                report.failed[entry.path] = (error as? ZhikuError)?.message ?? "\(error)"
+            }
+        }
+        // Each content once, at its first path in order (a copy of a file is the same file).
+        var pathOf: [String: String] = [:]
+        for path in entries.keys.sorted() where pathOf[entries[path]!.sha256] == nil { pathOf[entries[path]!.sha256] = path }
+
+        // 2. Files of the knowledge base by content.
+        let files = try await store.files(in: kb.id)
+        let bySHA = Dictionary(files.map { ($0.sha256, $0) }, uniquingKeysWith: { a, _ in a })
+
+        // 3. New contents are imported; known ones of this source follow their path (a rename: no new job).
+        for (sha, path) in pathOf.sorted(by: { $0.value < $1.value }) {
+            if let file = bySHA[sha] {
+                guard file.sourceID == source.id else {
+                    report.unchanged += 1  // uploaded by hand, or another source's: left as it is
+                    continue
+                }
+                if file.path == path {
+                    report.unchanged += 1
+                } else {
+                    var moved = try await store.setFileOrigin(id: file.id, source: source.id, path: path)
+                    moved = try await store.setFileTags(id: file.id, try Self.tags(moved.tags, from: file.path, to: path))
+                    report.moved += 1
+                }
+                continue
+            }
+            do {
+                let url = try await folder.localFile(path)
+                let blob = try runtime.blobs.importFile(at: url, limit: runtime.configuration.maxUploadBytes)
+                let added = try await runtime.addFile(blob, name: String(path.split(separator: "/").last ?? Substring(path)), to: kb)
+                let file = try await store.setFileOrigin(id: added.file.id, source: source.id, path: path)
+                _ = try await store.setFileTags(id: file.id, try Self.tags(file.tags, from: nil, to: path))
+                if let job = added.job, !added.duplicate { report.jobs.append(job.id) }
+                report.added += 1
+            } catch {
+                report.failed[path] = (error as? ZhikuError)?.message ?? "\(error)"
+            }
+        }
+
+        // 4. This source's files whose content is gone from the folder.
+        for file in files where file.sourceID == source.id && pathOf[file.sha256] == nil {
+            try await runtime.deleteFile(file)
+            report.removed += 1
+        }
+        try await store.recordSync(of: source.id, entries: entries,
+                                   error: report.failed.isEmpty ? nil : "\(report.failed.count) file(s) could not be read: "
+                                       + report.failed.keys.sorted().prefix(3).joined(separator: ", "))
+        return report
+    }
+
+    /// The folders of a path as tags (`contracts/2024/lease.pdf` → contracts, 2024): a move replaces the old path's
+    /// folder tags with the new one's and keeps the rest (tags people added).
+    static func tags(_ current: [String], from old: String?, to new: String) throws -> [String] {
+        func folders(_ path: String?) -> [String] { path.map { $0.split(separator: "/").dropLast().map(String.init) } ?? [] }
+        let stale = Set(folders(old).map { $0.lowercased() })
+        return try FileRecord.normalizedTags(current.filter { !stale.contains($0.lowercased()) } + folders(new))
+    }
+}
