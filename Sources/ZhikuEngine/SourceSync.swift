@@ -132,6 +132,63 @@ public struct SourceSync: Sendable {
         return report
     }
 
+    // MARK: - Managing sources
+
+    /// A source with how its files stand: for the API, the CLI and the web page.
+    public struct Status: Sendable, Codable {
+        public var id: KnowledgeSource.ID
+        public var kind: KnowledgeSource.Kind
+        public var location: String
+        public var ignore: [String]
+        public var createdAt: Date
+        public var lastSyncAt: Date?
+        public var lastError: String?
+        /// Files the last scan found.
+        public var filesSeen: Int
+        /// The knowledge base's files from this source, and those of them still being ingested or failed.
+        public var files: Int
+        public var pending: Int
+        public var failed: Int
+    }
+
+    public func status(of source: KnowledgeSource) async throws -> Status {
+        let files = try await runtime.store.files(in: source.knowledgeBaseID).filter { $0.sourceID == source.id }
+        return Status(id: source.id, kind: source.kind, location: source.location, ignore: source.ignore,
+                      createdAt: source.createdAt, lastSyncAt: source.lastSyncAt, lastError: source.lastError,
+                      filesSeen: source.filesSeen, files: files.count,
+                      pending: files.filter { $0.status == .pending }.count, failed: files.filter { $0.status == .failed }.count)
+    }
+
+    /// Adds a folder to `kb`: an absolute path to an existing folder, below one of
+    /// ``ZhikuConfiguration/sourceRoots`` when those are set. `.invalidInput` otherwise; `.conflict` when `kb`
+    /// syncs it already.
+    public func addFolder(_ path: String, ignore: [String] = [], to kb: KnowledgeBase) async throws -> KnowledgeSource {
+        guard path.hasPrefix("/") else { throw ZhikuError.invalidInput("the folder must be an absolute path, got '\(path)'") }
+        let folder = URL(fileURLWithPath: path, isDirectory: true).standardizedFileURL.resolvingSymlinksInPath().path
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: folder, isDirectory: &isDirectory), isDirectory.boolValue else {
+            throw ZhikuError.invalidInput("\(path) is not a folder on the server")
+        }
+        let roots = runtime.configuration.sourceRoots.map { URL(fileURLWithPath: $0).standardizedFileURL.resolvingSymlinksInPath().path }
+        if !roots.isEmpty, !roots.contains(where: { folder == $0 || folder.hasPrefix($0.hasSuffix("/") ? $0 : $0 + "/") }) {
+            throw ZhikuError.invalidInput("\(folder) is outside the folders sources may come from (ZHIKU_SOURCE_ROOTS)")
+        }
+        let patterns = ignore.map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        return try await runtime.store.addSource(kind: .folder, location: folder, ignore: patterns, to: kb.id)
+    }
+
+    /// Removes a source; its files go too unless `keepingFiles` (then they stay as if uploaded).
+    public func remove(_ source: KnowledgeSource, keepingFiles: Bool = false) async throws {
+        for file in try await runtime.store.files(in: source.knowledgeBaseID) where file.sourceID == source.id {
+            if keepingFiles {
+                _ = try await runtime.store.setFileOrigin(id: file.id, source: nil, path: file.path)
+            } else {
+                try await runtime.deleteFile(file)
+            }
+        }
+        _ = try await runtime.store.deleteSource(id: source.id)
+    }
+
     /// The folders of a path as tags (`contracts/2024/lease.pdf` → contracts, 2024): a move replaces the old path's
     /// folder tags with the new one's and keeps the rest (tags people added).
     static func tags(_ current: [String], from old: String?, to new: String) throws -> [String] {

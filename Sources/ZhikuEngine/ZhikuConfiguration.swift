@@ -12,6 +12,8 @@ import ZhikuStorage
 /// | `ZHIKU_HOST` / `ZHIKU_PORT` | `127.0.0.1` / `8080` |
 /// | `ZHIKU_MAX_UPLOAD_BYTES` | 1 GiB |
 /// | `ZHIKU_WORKERS` | number of cores (ingest jobs run in parallel) |
+/// | `ZHIKU_SYNC_INTERVAL` | `300`: seconds between full rescans of synced folders (changes are also seen at once by inotify; `0`: no background sync) |
+/// | `ZHIKU_SOURCE_ROOTS` | unset: any folder; `/srv/docs:/mnt/share`: folders an admin may add as sources must lie below one of these |
 /// | `ZHIKU_LOG_LEVEL` | `info` |
 /// | `ZHIKU_EMBEDDING_MODEL` | `multilingual-e5-small` (for new knowledge bases; `none`: keyword search only) |
 /// | `ZHIKU_EMBEDDING_URL` | unset; an OpenAI-compatible server (`http://host:port`) for models that are not built in |
@@ -52,6 +54,10 @@ public struct ZhikuConfiguration: Sendable {
     public var port: Int
     public var maxUploadBytes: Int64
     public var workers: Int
+    /// Seconds between full rescans of synced folders (0: the server does not sync in the background).
+    public var syncIntervalSeconds: Double = 300
+    /// Folders sources must lie below (empty: any folder).
+    public var sourceRoots: [String] = []
     public var logLevel: String
     /// The embedding model new knowledge bases get (nil: keyword search only).
     public var embeddingModel: String? = "multilingual-e5-small"
@@ -147,6 +153,8 @@ public struct ZhikuConfiguration: Sendable {
         }
         if let limit = environment["ZHIKU_MAX_UPLOAD_BYTES"].flatMap(Int64.init), limit > 0 { c.maxUploadBytes = limit }
         if let workers = environment["ZHIKU_WORKERS"].flatMap(Int.init), workers > 0 { c.workers = workers }
+        if let interval = environment["ZHIKU_SYNC_INTERVAL"].flatMap(Double.init), interval >= 0 { c.syncIntervalSeconds = interval }
+        if let roots = environment["ZHIKU_SOURCE_ROOTS"], !roots.isEmpty { c.sourceRoots = roots.split(separator: ":").map(String.init) }
         if let level = environment["ZHIKU_LOG_LEVEL"], !level.isEmpty { c.logLevel = level }
         if let model = environment["ZHIKU_EMBEDDING_MODEL"], !model.isEmpty {
             c.embeddingModel = model.lowercased() == "none" ? nil : model

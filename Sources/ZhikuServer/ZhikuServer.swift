@@ -31,7 +31,7 @@ public enum ZhikuServer {
             router: router,
             server: .http1(configuration: .init(idleTimeout: .seconds(Int64(runtime.configuration.idleTimeoutSeconds)))),
             configuration: configuration,
-            services: [IngestWorker(runtime: runtime)]
+            services: [IngestWorker(runtime: runtime), SourceWatcher(runtime: runtime)]
                 + (runtime.configuration.warmUpChatModel ? [ChatModelWarmUp(runtime: runtime, logger: runtime.logger)] : []),
             onServerRunning: { channel in await onListening(channel.localAddress?.port ?? 0) },
             logger: runtime.logger)
@@ -50,6 +50,7 @@ public enum ZhikuServer {
         SettingsRoutes(runtime: runtime).register(on: routes)
         SpeechRoutes(runtime: runtime).register(on: routes)
         MCPRoutes(runtime: runtime).register(on: routes)
+        SourceRoutes(runtime: runtime).register(on: routes)
         WebAssets().register(on: routes)
     }
 }

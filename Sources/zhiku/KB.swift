@@ -4,10 +4,10 @@ import ZhikuCommandLine
 import ZhikuCore
 import ZhikuEngine
 
-/// `zhiku kb create|list|delete|set-model|tag`.
+/// `zhiku kb create|list|delete|set-model|tag|add-source|sources|sync`.
 struct KB: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "kb", abstract: "Manage knowledge bases.", subcommands: [Create.self, List.self, Delete.self, SetModel.self, Tag.self])
+        commandName: "kb", abstract: "Manage knowledge bases.", subcommands: [Create.self, List.self, Delete.self, SetModel.self, Tag.self, AddSource.self, Sources.self, Sync.self])
 
     struct Create: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Create a knowledge base.")

@@ -459,6 +459,25 @@ import ZhikuTestSupport
         }
     }
 
+    /// A synced folder added from the knowledge base's page: its files appear in the table with their status.
+    @Test func syncAFolderFromThePage() async throws {
+        try await withBrowser("sources") { browser, server in
+            let docs = server.folder.url.appendingPathComponent("team-share")
+            try FileManager.default.createDirectory(at: docs.appendingPathComponent("policies"), withIntermediateDirectories: true)
+            try "Annual leave must be requested one week in advance.".write(to: docs.appendingPathComponent("policies/leave.txt"), atomically: true, encoding: .utf8)
+            _ = try await server.json(.POST, "/api/kbs", ["name": "hr"])
+            try await start(browser, "http://127.0.0.1:\(server.port)/#/kb/1")
+            try await browser.type(docs.path, into: try await browser.wait(for: "#source-path"))
+            try await browser.click("#source-form button[type=submit]")
+            try await browser.wait(until: """
+                return [...document.querySelectorAll('#file-rows tr[data-file]')].some(r => r.textContent.includes('leave.txt') && r.querySelector('.status-ready'))
+                  && document.querySelector('#source-rows .source')?.textContent.includes('1 files · 0 pending')
+                """, timeout: 120, "the folder's file ingested and its source's status")
+            try await shot(browser, "26-synced-folder")
+            #expect(try await severeConsoleEntries(browser) == [], "no console errors")
+        }
+    }
+
     @Test func signInThenWorkWithTheSessionsCSRFToken() async throws {
         try await withBrowser("sign-in", auth: true) { browser, server in
             let password = try #require(try await server.runtime.createFirstAdmin())

@@ -23,6 +23,16 @@ export function initKnowledgeBaseView(options) {
   $('kb-delete').addEventListener('click', remove);
   $('kb-chat').addEventListener('click', () => current && hooks.ask(current));
   $('kb-debug').addEventListener('click', () => { if (current) location.hash = `#/kb/${current.id}/search`; });
+  $('source-form').addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const input = /** @type {HTMLInputElement} */ ($('source-path'));
+    if (!current || !input.value.trim()) return;
+    try {
+      await api(`/api/kbs/${current.id}/sources`, { method: 'POST', body: { path: input.value.trim() } });
+      input.value = '';
+    } catch (err) { toast(err.message); }
+    refreshFiles();
+  });
   const zone = $('dropzone');
   zone.addEventListener('dragover', (e) => { e.preventDefault(); zone.classList.add('over'); });
   zone.addEventListener('dragleave', () => zone.classList.remove('over'));
@@ -235,7 +245,34 @@ export async function refreshFiles() {
     rows.push(empty);
   }
   $('file-rows').replaceChildren(...rows);
+  refreshSources(kb);
   if (files.some((f) => f.status === 'pending' || f.status === 'deleting')) refreshTimer = setTimeout(refreshFiles, 1500);
+}
+
+/**
+ * The synced folders of `kb`, each with its status, Sync now and Stop syncing.
+ * @param {import('./api.js').KnowledgeBase} kb
+ */
+async function refreshSources(kb) {
+  let sources;
+  try { ({ sources } = await api(`/api/kbs/${kb.id}/sources`)); } catch { return; }
+  if (current !== kb) return;
+  $('source-rows').replaceChildren(...sources.map((s) => {
+    const li = el('li', 'source', undefined, { 'data-source': String(s.id) });
+    const when = s.last_sync_at ? new Date(s.last_sync_at).toLocaleString() : t('never');
+    li.append(el('code', '', s.location), el('div', 'muted small', t('sourceStatus', { files: s.files, pending: s.pending, failed: s.failed, when })));
+    if (s.last_error) li.append(el('div', 'err small', s.last_error));
+    li.append(button(t('syncNow'), 'plain sync-now', async () => {
+      try { await api(`/api/kbs/${kb.id}/sources/${s.id}/sync`, { method: 'POST' }); } catch (e) { toast(e.message); }
+      refreshFiles();
+    }), button(t('stopSyncing'), 'plain', async () => {
+      if (!(await ask(t('stopSyncingConfirm', { path: s.location }), { okLabel: t('stopSyncing'), danger: true }))) return;
+      try { await api(`/api/kbs/${kb.id}/sources/${s.id}`, { method: 'DELETE' }); } catch (e) { toast(e.message); }
+      refreshFiles();
+    }));
+    return li;
+  }));
+  if (sources.some((s) => s.pending > 0)) { clearTimeout(refreshTimer); refreshTimer = setTimeout(refreshFiles, 1500); }
 }
 
 /**
