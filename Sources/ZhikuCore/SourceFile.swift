@@ -14,6 +14,11 @@ public struct SourceFile: Sendable, Hashable {
     public var mediaType: MediaType
     /// Size in bytes.
     public var size: Int64
+    /// For a file of a synced folder: the source, its path there and the tags it starts with — stored with the
+    /// file record in the same step, so a crash can never leave a synced file looking like an upload.
+    public var sourceID: KnowledgeSource.ID?
+    public var path: String?
+    public var tags: [String] = []
 
     public init(name: String, url: URL, sha256: String, mediaType: MediaType, size: Int64) {
         self.name = name

@@ -32,8 +32,6 @@ public struct SourceSync: Sendable {
     }
 
     public let runtime: ZhikuRuntime
-    /// How long a sync may hold its source before another process may take it over.
-    public static let lease = Duration.seconds(600)
 
     public init(runtime: ZhikuRuntime) { self.runtime = runtime }
 
@@ -44,12 +42,23 @@ public struct SourceSync: Sendable {
         }
     }
 
-    /// Syncs `source` now; a failure (the folder is gone) is recorded on the source and thrown.
+    /// Syncs `source` now; a failure (the folder is gone) is recorded on the source and thrown. The source is
+    /// leased like an ingest job (``Store/jobLease``, renewed every third of it), so a process that dies mid-sync
+    /// holds it no longer than that.
     public func sync(_ source: KnowledgeSource) async throws -> Report {
-        let store = runtime.store
-        guard try await store.claimSource(id: source.id, for: Self.lease) else { return Report(busy: true) }
+        let store = runtime.store, lease = store.jobLease
+        guard try await store.claimSource(id: source.id, for: lease) else { return Report(busy: true) }
+        let renewal = Task {
+            while !Task.isCancelled {
+                try? await Task.sleep(for: lease / 3)
+                if Task.isCancelled { return }
+                _ = try? await store.claimSource(id: source.id, for: lease)
+            }
+        }
+        defer { renewal.cancel() }
         do {
             let report = try await reconcile(source)
+            renewal.cancel()
             try await store.releaseSource(id: source.id)
             return report
         } catch {
@@ -111,10 +120,10 @@ public struct SourceSync: Sendable {
             do {
                 let url = try await folder.localFile(path)
                 let blob = try runtime.blobs.importFile(at: url, limit: runtime.configuration.maxUploadBytes)
-                let added = try await runtime.addFile(blob, name: String(path.split(separator: "/").last ?? Substring(path)), to: kb)
-                let file = try await store.setFileOrigin(id: added.file.id, source: source.id, path: path)
-                _ = try await store.setFileTags(id: file.id, try Self.tags(file.tags, from: nil, to: path))
+                let added = try await runtime.addFile(blob, name: String(path.split(separator: "/").last ?? Substring(path)), to: kb,
+                                                      origin: (source.id, path, try Self.tags([], from: nil, to: path)))
                 if let job = added.job, !added.duplicate { report.jobs.append(job.id) }
+                FaultInjection.point("sync-after-import")  // tests: a crash between two imports
                 report.added += 1
             } catch {
                 report.failed[path] = (error as? ZhikuError)?.message ?? "\(error)"
@@ -125,6 +134,7 @@ public struct SourceSync: Sendable {
         for file in files where file.sourceID == source.id && pathOf[file.sha256] == nil {
             try await runtime.deleteFile(file)
             report.removed += 1
+            FaultInjection.point("sync-after-remove")  // tests: a crash between two removals
         }
         try await store.recordSync(of: source.id, entries: entries,
                                    error: report.failed.isEmpty ? nil : "\(report.failed.count) file(s) could not be read: "

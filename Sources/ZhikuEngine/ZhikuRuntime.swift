@@ -216,11 +216,16 @@ public struct ZhikuRuntime: Sendable {
 
     // MARK: - Files
 
-    /// Registers stored bytes as a file of `kb` (or finds the duplicate) and queues its ingest job.
-    public func addFile(_ blob: StoredBlob, name: String, to kb: KnowledgeBase) async throws -> AddedFile {
+    /// Registers stored bytes as a file of `kb` (or finds the duplicate) and queues its ingest job. A synced
+    /// folder's file passes its `origin` (source, path, tags), recorded in the same step as the file.
+    public func addFile(_ blob: StoredBlob, name: String, to kb: KnowledgeBase,
+                        origin: (source: KnowledgeSource.ID, path: String, tags: [String])? = nil) async throws -> AddedFile {
         let name = try FileRecord.sanitizedName(name)
         let type = MediaTypeSniffer.sniff(head: blob.head, name: name, url: blob.url)
-        let source = SourceFile(name: name, url: blob.url, sha256: blob.sha256, mediaType: type, size: blob.size)
+        var source = SourceFile(name: name, url: blob.url, sha256: blob.sha256, mediaType: type, size: blob.size)
+        source.sourceID = origin?.source
+        source.path = origin?.path
+        source.tags = origin?.tags ?? []
         return try await store.addFile(source, to: kb.id)
     }
 

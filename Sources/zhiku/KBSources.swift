@@ -67,8 +67,11 @@ extension KB {
                 emit("\(source.location): another process is syncing it; try again later")
                 return
             }
+            // Also the queued jobs of this folder's files that an interrupted earlier run left behind.
+            let files = Set(try await runtime.store.files(in: source.knowledgeBaseID).filter { $0.sourceID == source.id }.map(\.id))
+            let leftover = try await runtime.store.jobs(in: source.knowledgeBaseID).filter { $0.status == .queued && files.contains($0.fileID) }
             var failed = 0
-            try await runtime.drainJobs(ids: report.jobs) { job in if job.status != .succeeded { failed += 1 } }
+            try await runtime.drainJobs(ids: Array(Set(report.jobs + leftover.map(\.id))).sorted()) { job in if job.status != .succeeded { failed += 1 } }
             emit("\(source.location): \(report.seen) file(s) seen, \(report.added) added, \(report.moved) moved, \(report.removed) removed, "
                  + "\(report.unchanged) unchanged" + (failed > 0 ? ", \(failed) failed to ingest" : ""))
             for (path, why) in report.failed.sorted(by: { $0.key < $1.key }) { emit("  could not read \(path): \(why)") }

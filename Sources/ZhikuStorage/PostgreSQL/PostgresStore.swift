@@ -101,15 +101,16 @@ public struct PostgresStore: Store {
     // MARK: - Files
 
     public func addFile(_ source: SourceFile, to kb: KnowledgeBase.ID) async throws -> AddedFile {
-        let time = now, logger = self.logger
+        let time = now, logger = self.logger, tags = try JSONColumn.text(source.tags)
         return try await database.transaction("adding '\(source.name)'") { connection in
             guard try await !connection.rows("SELECT 1 FROM knowledge_bases WHERE id = \(kb) FOR SHARE", logger: logger).isEmpty else {
                 throw ZhikuError.notFound("knowledge base \(kb) does not exist")
             }
             // Two processes adding the same bytes at once: the second waits for the first's row and finds it.
             let inserted = try await connection.rows("""
-                INSERT INTO files (kb_id, name, sha256, media_type, size, status, created_at, updated_at)
-                VALUES (\(kb), \(source.name), \(source.sha256), \(source.mediaType.rawValue), \(source.size), 'pending', \(time), \(time))
+                INSERT INTO files (kb_id, name, sha256, media_type, size, status, created_at, updated_at, source_id, path, tags)
+                VALUES (\(kb), \(source.name), \(source.sha256), \(source.mediaType.rawValue), \(source.size), 'pending', \(time), \(time),
+                        \(source.sourceID), \(source.path), \(tags))
                 ON CONFLICT (kb_id, sha256) DO NOTHING RETURNING *
                 """, logger: logger)
             guard let fileRow = inserted.first else {

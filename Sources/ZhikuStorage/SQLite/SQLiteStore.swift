@@ -111,7 +111,7 @@ public struct SQLiteStore: Store {
     // MARK: - Files
 
     public func addFile(_ source: SourceFile, to kb: KnowledgeBase.ID) async throws -> AddedFile {
-        let time = now
+        let time = now, tags = try JSONColumn.text(source.tags)
         return try await pool.writing("adding '\(source.name)'") { db in
             guard try Row.fetchOne(db, SQLRequest(literal: "SELECT 1 FROM knowledge_bases WHERE id = \(kb)")) != nil else {
                 throw ZhikuError.notFound("knowledge base \(kb) does not exist")
@@ -121,8 +121,9 @@ public struct SQLiteStore: Store {
                 return AddedFile(file: existing, job: job, duplicate: true)
             }
             try db.execute(literal: """
-                INSERT INTO files (kb_id, name, sha256, media_type, size, status, created_at, updated_at)
-                VALUES (\(kb), \(source.name), \(source.sha256), \(source.mediaType.rawValue), \(source.size), 'pending', \(time), \(time))
+                INSERT INTO files (kb_id, name, sha256, media_type, size, status, created_at, updated_at, source_id, path, tags)
+                VALUES (\(kb), \(source.name), \(source.sha256), \(source.mediaType.rawValue), \(source.size), 'pending', \(time), \(time),
+                        \(source.sourceID), \(source.path), \(tags))
                 """)
             let fileID = db.lastInsertedRowID
             try db.execute(literal: """
