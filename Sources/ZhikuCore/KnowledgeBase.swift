@@ -18,6 +18,9 @@ public struct KnowledgeBase: Sendable, Hashable, Codable, Identifiable {
     public var pendingEmbeddingModel: String?
     /// The account that created it, whose namespace its name is in (nil: made without an account).
     public var ownerID: User.ID?
+    /// Its own second search pass — `off`, `sentences` or `server` — instead of the server's (nil: the server's,
+    /// `ZHIKU_RERANK`).
+    public var rerank: String?
 
     public init(id: ID, name: String, description: String = "", createdAt: Date = Date(), embeddingModel: String? = nil,
                 pendingEmbeddingModel: String? = nil, ownerID: User.ID? = nil) {

@@ -33,6 +33,8 @@ public protocol Store: Sendable {
     func renameKnowledgeBase(id: KnowledgeBase.ID, to name: String, description: String?) async throws -> KnowledgeBase
     /// Records the model a re-embedding is building (nil: none).
     func setPendingEmbeddingModel(_ model: String?, of kb: KnowledgeBase.ID) async throws
+    /// Sets the knowledge base's own reranking (nil: the server's) and returns it.
+    func setRerank(_ method: String?, of kb: KnowledgeBase.ID) async throws -> KnowledgeBase
     /// Makes `model` the one searched with and clears the pending model, in one step.
     func activateEmbeddingModel(_ model: String?, of kb: KnowledgeBase.ID) async throws
 

@@ -104,10 +104,10 @@ public struct HybridSearch: Sendable {
         }
     }
 
-    /// The reranker the settings name for `kb`, nil when reranking is off (or the knowledge base has no embedding
-    /// model for the built-in pass).
+    /// The reranker for `kb` — its own choice (``KnowledgeBase/rerank``), else the settings' — nil when reranking
+    /// is off (or the knowledge base has no embedding model for the built-in pass).
     private func reranker(for kb: KnowledgeBase) async throws -> (any Reranker)? {
-        switch settings.rerank {
+        switch kb.rerank.flatMap(RetrievalSettings.RerankMethod.init(rawValue:)) ?? settings.rerank {
         case .off: return nil
         case .server: return rerankServer
         case .sentences:

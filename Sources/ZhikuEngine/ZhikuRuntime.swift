@@ -318,6 +318,27 @@ public struct ZhikuRuntime: Sendable {
         return fused
     }
 
+    // MARK: - Reranking per knowledge base
+
+    /// Gives `kb` its own second search pass: `off`, `sentences` (needs an embedding model) or `server` (needs
+    /// `ZHIKU_RERANK_URL`); `default` or nil: the server's (`ZHIKU_RERANK`).
+    public func setRerank(of kb: KnowledgeBase, to method: String?) async throws -> KnowledgeBase {
+        let value = method?.trimmingCharacters(in: .whitespaces).lowercased()
+        let stored: String?
+        switch value {
+        case nil, "", "default": stored = nil
+        case let name? where RetrievalSettings.RerankMethod(rawValue: name) != nil: stored = name
+        case let name?: throw ZhikuError.invalidInput("rerank must be off, sentences, server or default, got '\(name)'")
+        }
+        if stored == "sentences", kb.embeddingModel == nil {
+            throw ZhikuError.invalidInput("'\(kb.name)' has no embedding model for the sentence pass (rerank sentences)")
+        }
+        if stored == "server", searcher.rerankServer == nil {
+            throw ZhikuError.invalidInput("no rerank server is configured (ZHIKU_RERANK_URL)")
+        }
+        return try await store.setRerank(stored, of: kb.id)
+    }
+
     // MARK: - Embedding models
 
     /// Switches a knowledge base to another embedding model (``EmbeddingModelSwitch/change(_:to:wait:)``).

@@ -17,6 +17,8 @@ enum API {
         var description: String?
         /// Switch to this model ("none": keyword search only); the chunks are re-embedded in the background.
         var embeddingModel: String?
+        /// Its own reranking: off, sentences, server, or default (the server's).
+        var rerank: String?
     }
 
     struct KnowledgeBaseList: Encodable {

@@ -35,10 +35,11 @@ struct APIRoutes {
         api.patch("kbs/:kb") { request, context in
             var kb = try await knowledgeBase(context, needs: .owner)
             let body = try await request.decode(as: API.UpdateKnowledgeBase.self, context: context)
-            guard body.name != nil || body.description != nil || body.embeddingModel != nil else {
+            guard body.name != nil || body.description != nil || body.embeddingModel != nil || body.rerank != nil else {
                 throw ZhikuError.invalidInput(
-                    "nothing to change: send {\"name\": …}, {\"description\": …} or {\"embedding_model\": \"<model id or none>\"}")
+                    "nothing to change: send {\"name\": …}, {\"description\": …}, {\"embedding_model\": \"<model id or none>\"} or {\"rerank\": \"off|sentences|server|default\"}")
             }
+            if let rerank = body.rerank { kb = try await runtime.setRerank(of: kb, to: rerank) }
             if body.name != nil || body.description != nil {
                 kb = try await runtime.store.renameKnowledgeBase(id: kb.id, to: body.name ?? kb.name,
                                                                  description: body.description)

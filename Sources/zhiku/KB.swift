@@ -7,7 +7,7 @@ import ZhikuEngine
 /// `zhiku kb create|list|delete|set-model|tag|add-source|sources|sync`.
 struct KB: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "kb", abstract: "Manage knowledge bases.", subcommands: [Create.self, List.self, Delete.self, SetModel.self, Tag.self, AddSource.self, Sources.self, Sync.self])
+        commandName: "kb", abstract: "Manage knowledge bases.", subcommands: [Create.self, List.self, Delete.self, SetModel.self, SetRerank.self, Tag.self, AddSource.self, Sources.self, Sync.self])
 
     struct Create: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Create a knowledge base.")
@@ -38,6 +38,21 @@ struct KB: AsyncParsableCommand {
             let target = model.lowercased() == "none" ? nil : model
             let updated = try await runtime.changeEmbeddingModel(of: base, to: target, wait: true)
             emit("'\(updated.name)' now searches with \(updated.embeddingModel ?? "keywords only")")
+        }
+    }
+
+    struct SetRerank: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "set-rerank",
+            abstract: "Give a knowledge base its own second search pass: off, sentences (the built-in pass), server (ZHIKU_RERANK_URL), or default (the server's ZHIKU_RERANK).")
+        @OptionGroup var options: DataOptions
+        @Argument(help: "The knowledge base (name or id).") var kb: String
+        @Argument(help: "off, sentences, server or default.") var method: String
+
+        func run() async throws {
+            let runtime = try await options.runtime()
+            let updated = try await runtime.setRerank(of: try await runtime.store.resolveKnowledgeBase(kb), to: method)
+            emit("'\(updated.name)' reranks with \(updated.rerank ?? "the server's setting (\(runtime.configuration.retrieval.rerank.rawValue))")")
         }
     }
 

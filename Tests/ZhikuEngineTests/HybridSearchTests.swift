@@ -65,4 +65,29 @@ import ZhikuTestSupport
         #expect(results.hits.allSatisfy { $0.rerankScore == nil })
         #expect(results.hits.map(\.score) == results.hits.map(\.score).sorted(by: >))
     }
+
+    @Test func aKnowledgeBasesOwnRerankingOverridesTheServers() async throws {
+        guard (try? ModelLocation.folder(for: "multilingual-e5-small")) != nil else {
+            try Skip.now("multilingual-e5-small not found (scripts/fetch-models.sh fetches it)")
+        }
+        let folder = TemporaryFolder()
+        let runtime = try await makeRuntime(folder, rerank: .off)
+        var kb = try await fill(runtime)
+        #expect(try await runtime.search("hotel receipts", in: kb, k: 3).hits.allSatisfy { $0.rerankScore == nil })
+        kb = try await runtime.setRerank(of: kb, to: "sentences")
+        #expect(kb.rerank == "sentences")
+        #expect(try await runtime.search("hotel receipts", in: kb, k: 3).hits.allSatisfy { $0.rerankScore != nil }, "the knowledge base's own pass")
+        await #expect(throws: ZhikuError.self) { _ = try await runtime.setRerank(of: kb, to: "server") }  // no ZHIKU_RERANK_URL
+        await #expect(throws: ZhikuError.self) { _ = try await runtime.setRerank(of: kb, to: "cross-encoder") }
+        kb = try await runtime.setRerank(of: kb, to: "default")
+        #expect(kb.rerank == nil)
+
+        // The other way round: the server reranks, this knowledge base does not.
+        let other = TemporaryFolder()
+        let reranking = try await makeRuntime(other, rerank: .sentences)
+        var plain = try await fill(reranking)
+        #expect(try await reranking.search("hotel receipts", in: plain, k: 3).hits.allSatisfy { $0.rerankScore != nil })
+        plain = try await reranking.setRerank(of: plain, to: "off")
+        #expect(try await reranking.search("hotel receipts", in: plain, k: 3).hits.allSatisfy { $0.rerankScore == nil })
+    }
 }

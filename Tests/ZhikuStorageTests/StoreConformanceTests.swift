@@ -49,6 +49,17 @@ import ZhikuTestSupport
 
     /// Names are unique per owner: two owners may both have "notes"; one owner (or the ownerless namespace) cannot
     /// have two, by creating or renaming.
+    @Test(arguments: StoreBackend.allCases) func aKnowledgeBaseKeepsItsOwnReranking(_ backend: StoreBackend) async throws {
+        guard let s = try await backend.make() else { return }
+        defer { s.close() }
+        let kb = try await s.store.createKnowledgeBase(name: "hr", description: "")
+        #expect(kb.rerank == nil)
+        #expect(try await s.store.setRerank("sentences", of: kb.id).rerank == "sentences")
+        #expect(try await s.store.knowledgeBase(id: kb.id)?.rerank == "sentences")
+        #expect(try await s.store.setRerank(nil, of: kb.id).rerank == nil)
+        await #expect(throws: ZhikuError.self) { _ = try await s.store.setRerank("off", of: 999) }
+    }
+
     @Test(arguments: StoreBackend.allCases) func knowledgeBaseNamesAreUniquePerOwner(_ backend: StoreBackend) async throws {
         guard let s = try await backend.make() else { return }
         defer { s.close() }

@@ -13,6 +13,7 @@
  * @property {string | null} [embedding_model]
  * @property {string | null} [pending_embedding_model]
  * @property {number | null} [owner_id]
+ * @property {'off' | 'sentences' | 'server' | null} [rerank] Its own second search pass (null: the server's).
  */
 /**
  * @typedef {object} FileRecord

@@ -127,7 +127,19 @@ async function loadEmbeddings(kbs) {
         note.textContent = updated.pending_embedding_model ? t('reembedding', { model: updated.pending_embedding_model }) : t('saved');
       } catch (e) { note.textContent = e.message; }
     });
-    li.append(label, select, note);
+    // Its own second search pass (default: the server's).
+    const rerank = el('select', 'rerank', undefined, { id: `rerank-${kb.id}`, 'aria-label': `${t('rerankLabel')} ${kb.name}`, title: t('rerankLabel') });
+    for (const [value, key] of [['default', 'rerankDefault'], ['off', 'rerankOff'], ['sentences', 'rerankSentences'], ['server', 'rerankServer']]) {
+      rerank.append(el('option', '', t(key), { value }));
+    }
+    rerank.value = kb.rerank ?? 'default';
+    rerank.addEventListener('change', async () => {
+      try {
+        await api(`/api/kbs/${kb.id}`, { method: 'PATCH', body: { rerank: rerank.value } });
+        note.textContent = t('saved');
+      } catch (e) { note.textContent = e.message; rerank.value = kb.rerank ?? 'default'; }
+    });
+    li.append(label, select, rerank, note);
     return li;
   }));
 }

@@ -15,7 +15,7 @@ public enum Schema {
             SchemaTable("knowledge_bases", [
                 C("id", .identity), C("name", .text), C("description", .text, default: "''"), C("created_at", .real),
                 C("embedding_model", .text, nullable: true), C("pending_embedding_model", .text, nullable: true),
-                C("owner_id", .bigInteger, nullable: true),
+                C("owner_id", .bigInteger, nullable: true), C("rerank", .text, nullable: true),
             ], neverReusesIDs: true),
             SchemaTable("users", [
                 C("id", .identity), C("name", .text, unique: true), C("role", .text), C("password_hash", .text),
@@ -147,5 +147,7 @@ public enum Schema {
         // Synced folders: the sources, and each file's source and path within it.
         SchemaUpgrade("s6-sources", tables: ["kb_sources"], columns: [.init("files", "source_id"), .init("files", "path")],
                       indexes: ["sources_by_kb"]),
+        // A knowledge base's own reranking (NULL: the server's).
+        SchemaUpgrade("s7-kb-rerank", columns: [.init("knowledge_bases", "rerank")]),
     ]
 }

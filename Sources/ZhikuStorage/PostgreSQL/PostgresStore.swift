@@ -71,6 +71,13 @@ public struct PostgresStore: Store {
         }
     }
 
+    public func setRerank(_ method: String?, of kb: KnowledgeBase.ID) async throws -> KnowledgeBase {
+        guard let row = try await database.rows("setting the reranking of knowledge base \(kb)",
+                                                "UPDATE knowledge_bases SET rerank = \(method) WHERE id = \(kb) RETURNING *").first
+        else { throw ZhikuError.notFound("knowledge base \(kb) does not exist") }
+        return try RowMapping.knowledgeBase(row)
+    }
+
     public func renameKnowledgeBase(id: KnowledgeBase.ID, to name: String, description: String?) async throws -> KnowledgeBase {
         let name = try KnowledgeBase.validatedName(name)
         do {

@@ -74,6 +74,16 @@ public struct SQLiteStore: Store {
         }
     }
 
+    public func setRerank(_ method: String?, of kb: KnowledgeBase.ID) async throws -> KnowledgeBase {
+        try await pool.writing("setting the reranking of knowledge base \(kb)") { db in
+            try db.execute(literal: "UPDATE knowledge_bases SET rerank = \(method) WHERE id = \(kb)")
+            guard db.changesCount > 0, let row = try Row.fetchOne(db, SQLRequest(literal: "SELECT * FROM knowledge_bases WHERE id = \(kb)")) else {
+                throw ZhikuError.notFound("knowledge base \(kb) does not exist")
+            }
+            return try RowMapping.knowledgeBase(row)
+        }
+    }
+
     public func renameKnowledgeBase(id: KnowledgeBase.ID, to name: String, description: String?) async throws
         -> KnowledgeBase {
         let name = try KnowledgeBase.validatedName(name)

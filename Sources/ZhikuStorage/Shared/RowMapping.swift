@@ -13,9 +13,11 @@ enum RowMapping {
     }
 
     static func knowledgeBase<R: StoredRow>(_ row: R) throws -> KnowledgeBase {
-        KnowledgeBase(id: try row.value("id"), name: try row.value("name"), description: try row.value("description"),
+        var kb = KnowledgeBase(id: try row.value("id"), name: try row.value("name"), description: try row.value("description"),
                       createdAt: try date(row, "created_at"), embeddingModel: try row.optional("embedding_model"),
                       pendingEmbeddingModel: try row.optional("pending_embedding_model"), ownerID: try row.optional("owner_id"))
+        kb.rerank = try row.optional("rerank")
+        return kb
     }
 
     static func fileRecord<R: StoredRow>(_ row: R) throws -> FileRecord {
