@@ -99,17 +99,22 @@ def agreement(k, top=10):
     return f
 
 
-files = sys.argv[1:]
-data = [load(f) for f in files]
-variants = [("keyword only", only("keyword")), ("vector only", only("vector"))]
-variants += [(f"RRF k={k}", rrf(k)) for k in (5, 10, 20, 60)]
-variants += [(f"RRF k={k}, keyword {wk}", rrf(k, wk=wk)) for k in (5, 10, 20) for wk in (0.3, 0.5, 0.7, 0.85)]
-variants += [(f"min-max scores, vector {a}", normalised(a)) for a in (0.5, 0.6, 0.7, 0.75, 0.8, 0.85, 0.9)]
-variants += [(f"agreement-weighted RRF k={k}", agreement(k)) for k in (5, 10, 20)]
-print("| fusion | " + " | ".join(f.split("/")[-1] for f in files) + " | worst margin over the better side |")
-print("|---|" + "---|" * (len(files) + 1))
-best_side = [max(score_set(d, only("keyword")), score_set(d, only("vector"))) for d in data]
-for name, scorer in variants:
-    scores = [score_set(d, scorer) for d in data]
-    margin = min(s - b for s, b in zip(scores, best_side))
-    print(f"| {name} | " + " | ".join(f"{s:.4f}" for s in scores) + f" | {margin:+.4f} |", flush=True)
+def main():
+    files = sys.argv[1:]
+    data = [load(f) for f in files]
+    variants = [("keyword only", only("keyword")), ("vector only", only("vector"))]
+    variants += [(f"RRF k={k}", rrf(k)) for k in (5, 10, 20, 60)]
+    variants += [(f"RRF k={k}, keyword {wk}", rrf(k, wk=wk)) for k in (5, 10, 20) for wk in (0.3, 0.5, 0.7, 0.85)]
+    variants += [(f"min-max scores, vector {a}", normalised(a)) for a in (0.5, 0.6, 0.7, 0.75, 0.8, 0.85, 0.9)]
+    variants += [(f"agreement-weighted RRF k={k}", agreement(k)) for k in (5, 10, 20)]
+    print("| fusion | " + " | ".join(f.split("/")[-1] for f in files) + " | worst margin over the better side |")
+    print("|---|" + "---|" * (len(files) + 1))
+    best_side = [max(score_set(d, only("keyword")), score_set(d, only("vector"))) for d in data]
+    for name, scorer in variants:
+        scores = [score_set(d, scorer) for d in data]
+        margin = min(s - b for s, b in zip(scores, best_side))
+        print(f"| {name} | " + " | ".join(f"{s:.4f}" for s in scores) + f" | {margin:+.4f} |", flush=True)
+
+
+if __name__ == "__main__":
+    main()
