@@ -11,6 +11,8 @@ public struct FilterOptions: ParsableArguments {
     @Option(help: "Only documents dated on or after this day (2024-05-01) or time.") public var after: String?
     @Option(help: "Only documents dated before this day or time.") public var before: String?
     @Option(help: "Only files whose path (an uploaded file's name) starts with this.") public var path: String?
+    @Option(help: "Only documents whose metadata names this author (part of the name is enough).") public var author: String?
+    @Option(help: "Only documents whose metadata title contains this.") public var title: String?
 
     public init() {}
 
@@ -20,7 +22,7 @@ public struct FilterOptions: ParsableArguments {
                                   mediaTypes: types.isEmpty ? nil : types,
                                   after: try after.map { try SearchFilter.parseDate($0, field: "--after") },
                                   before: try before.map { try SearchFilter.parseDate($0, field: "--before") },
-                                  pathPrefix: path)
+                                  pathPrefix: path, author: author, title: title)
         return filter.isEmpty ? nil : try filter.validated()
     }
 }

@@ -20,9 +20,14 @@ public struct SearchFilter: Sendable, Hashable, Codable {
     public var before: Date?
     /// Only files whose path (a synced file's path in its folder, an uploaded file's name) starts with this.
     public var pathPrefix: String?
+    /// Only documents whose own metadata names this author, or whose title contains this (ignoring case).
+    public var author: String?
+    public var title: String?
 
     public init(fileIDs: [FileRecord.ID]? = nil, tags: [String]? = nil, mediaTypes: [String]? = nil, after: Date? = nil,
-                before: Date? = nil, pathPrefix: String? = nil) {
+                before: Date? = nil, pathPrefix: String? = nil, author: String? = nil, title: String? = nil) {
+        self.author = author
+        self.title = title
         self.fileIDs = fileIDs
         self.tags = tags
         self.mediaTypes = mediaTypes
@@ -34,7 +39,7 @@ public struct SearchFilter: Sendable, Hashable, Codable {
     /// The keys as Zhiku's API decoder sees them (it turns `file_ids` into `fileIds`) and its encoder writes them
     /// (`file_ids`, `media_types`, `path_prefix`).
     enum CodingKeys: String, CodingKey {
-        case fileIDs = "fileIds", tags, mediaTypes, after, before, pathPrefix
+        case fileIDs = "fileIds", tags, mediaTypes, after, before, pathPrefix, author, title
     }
 
     /// Reads a filter a client sent; `after` and `before` may be a day (`2024-05-01`) or a full ISO 8601 time.
@@ -46,12 +51,14 @@ public struct SearchFilter: Sendable, Hashable, Codable {
         after = try c.decodeIfPresent(String.self, forKey: .after).map { try Self.parseDate($0, field: "filters.after") }
         before = try c.decodeIfPresent(String.self, forKey: .before).map { try Self.parseDate($0, field: "filters.before") }
         pathPrefix = try c.decodeIfPresent(String.self, forKey: .pathPrefix)
+        author = try c.decodeIfPresent(String.self, forKey: .author)
+        title = try c.decodeIfPresent(String.self, forKey: .title)
     }
 
     /// True when no field is set (every file matches).
     public var isEmpty: Bool {
         fileIDs == nil && (tags ?? []).isEmpty && mediaTypes == nil && after == nil && before == nil
-            && (pathPrefix ?? "").isEmpty
+            && (pathPrefix ?? "").isEmpty && (author ?? "").isEmpty && (title ?? "").isEmpty
     }
 
     /// The date a filter's range is compared with: the document's own modification date, else its creation date,
@@ -72,6 +79,8 @@ public struct SearchFilter: Sendable, Hashable, Codable {
         if let after, date < after { return false }
         if let before, date >= before { return false }
         if let pathPrefix, !pathPrefix.isEmpty, !(file.path ?? file.name).hasPrefix(pathPrefix) { return false }
+        if let author, !author.isEmpty, !(file.metadata?.author ?? "").localizedCaseInsensitiveContains(author) { return false }
+        if let title, !title.isEmpty, !(file.metadata?.title ?? "").localizedCaseInsensitiveContains(title) { return false }
         return true
     }
 

@@ -44,6 +44,8 @@ public struct ZhikuMCPServer: Sendable {
                 "after": .object(["type": "string", "description": "A day (2024-05-01) or ISO 8601 time; inclusive."]),
                 "before": .object(["type": "string", "description": "Exclusive."]),
                 "path_prefix": .object(["type": "string"]),
+                "author": .object(["type": "string", "description": "Part of the author in the document's metadata."]),
+                "title": .object(["type": "string", "description": "Part of the document's own title."]),
             ]),
         ])
         let kb: Value = .object(["type": "string", "description": "The knowledge base: its name or id (list_knowledge_bases)."])

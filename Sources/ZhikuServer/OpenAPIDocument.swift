@@ -88,7 +88,9 @@ enum OpenAPIDocument {
             "SearchFilter": .object(["file_ids": .array(.int), "tags": .array(.text, about: "A file must carry every one."),
                                      "media_types": .array(.text, about: "pdf, image, audio, docx, text/csv, …"),
                                      "after": .string(about: "A day (2024-05-01) or an ISO 8601 time; inclusive."),
-                                     "before": .string(about: "Exclusive."), "path_prefix": .text],
+                                     "before": .string(about: "Exclusive."), "path_prefix": .text,
+                                     "author": .string(about: "Part of the author the document's own metadata names."),
+                                     "title": .string(about: "Part of the document's own title.")],
                                     about: "Limits retrieval to matching files (every field set must hold)."),
             "AnswerStats": .object(["model": optionalText, "prompt_tokens": .int, "completion_tokens": .int,
                                     "finish_reason": .string(values: ["stop", "length", "not_found", "extractive", "cancelled", "error"]),
@@ -147,6 +149,8 @@ enum OpenAPIDocument {
             ("after", .text, "Only documents dated on or after this day or time."),
             ("before", .text, "Only documents dated before this day or time."),
             ("path", .text, "Only files whose path (an uploaded file's name) starts with this."),
+            ("author", .text, "Only documents whose metadata names this author (part of the name)."),
+            ("title", .text, "Only documents whose metadata title contains this."),
         ]
         let chatBody = S.object([
             "kb": .string(about: "The knowledge base (name or id); absent: a plain chat with the model."), "question": .text,

@@ -4,7 +4,7 @@ import ZhikuCore
 extension SearchFilter {
     /// The filter a search URL's parameters describe (nil when they set none): `file_id` and `type` (repeated or
     /// comma-separated), `tag` (repeated; a file must carry every one), `after` and `before` (a day or an ISO 8601
-    /// time), `path` (a path prefix). A malformed value is `.invalidInput` naming the parameter.
+    /// time), `path` (a path prefix), `author` and `title` (words of the document's own metadata). A malformed value is `.invalidInput` naming the parameter.
     static func from(query parameters: Parameters) throws -> SearchFilter? {
         func values(_ name: String, splittingCommas: Bool) -> [String]? {
             let raw = parameters.getAll(name)
@@ -24,6 +24,8 @@ extension SearchFilter {
         if let after = parameters.get("after"), !after.isEmpty { filter.after = try parseDate(after, field: "after") }
         if let before = parameters.get("before"), !before.isEmpty { filter.before = try parseDate(before, field: "before") }
         if let path = parameters.get("path"), !path.isEmpty { filter.pathPrefix = path }
+        if let author = parameters.get("author"), !author.isEmpty { filter.author = author }
+        if let title = parameters.get("title"), !title.isEmpty { filter.title = title }
         return filter.isEmpty ? nil : try filter.validated()
     }
 }

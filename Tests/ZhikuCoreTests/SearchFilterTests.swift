@@ -38,6 +38,12 @@ import ZhikuCore
         #expect(!SearchFilter(after: try SearchFilter.parseDate("2025-01-01", field: "t")).matches(contract))
         // Path prefix.
         #expect(SearchFilter(pathPrefix: "contracts-").matches(contract) && !SearchFilter(pathPrefix: "contracts-").matches(sheet))
+        // The document's own metadata: author and title, parts of them, any case.
+        var report = file(4, "q3.pdf", .pdf)
+        report.metadata = DocumentMetadata(title: "Quarterly Report 2024", author: "王小明")
+        #expect(SearchFilter(author: "小明").matches(report) && !SearchFilter(author: "小明").matches(photo))
+        #expect(SearchFilter(title: "quarterly").matches(report) && !SearchFilter(title: "annual").matches(report))
+        #expect(!SearchFilter(author: "x").isEmpty && SearchFilter(author: "").isEmpty)
         // All fields at once must all hold.
         #expect(!SearchFilter(tags: ["legal"], mediaTypes: ["pdf"], pathPrefix: "budget").matches(contract))
     }
