@@ -27,18 +27,6 @@ public struct HybridSearch: Sendable {
         self.logger = logger
     }
 
-    /// Searches one knowledge base. Hybrid (the default) fuses BM25 and vector results with Reciprocal Rank
-    /// Fusion and falls back to keyword search in a knowledge base without an embedding model; vector mode
-    /// there is an error. Each hit says what each retriever contributed. A `filter` limits both retrievers to the
-    /// files it matches before they pick their best (``SearchScope``); one matching no file returns no hits.
-    public func search(_ query: String, in kb: KnowledgeBase, k: Int = 10, mode: SearchMode = .hybrid,
-                       filter: SearchFilter? = nil) async throws -> SearchResults {
-        let scope = try await scope(of: filter, in: kb)
-        var results = try await search(query, in: kb, k: k, mode: mode, within: scope)
-        results.filteredFiles = scope?.fileIDs.count
-        return results
-    }
-
     /// The files and chunks `filter` lets through (nil: no filter, the whole knowledge base).
     public func scope(of filter: SearchFilter?, in kb: KnowledgeBase) async throws -> SearchScope? {
         guard let filter, !filter.isEmpty else { return nil }
@@ -46,7 +34,20 @@ public struct HybridSearch: Sendable {
         return SearchScope(fileIDs: files, chunkIDs: try await store.chunkIDs(ofFiles: files, in: kb.id))
     }
 
-    private func search(_ query: String, in kb: KnowledgeBase, k: Int, mode: SearchMode, within scope: SearchScope?) async throws
+    /// Searches one knowledge base. Hybrid (the default) fuses BM25 and vector results (``RetrievalSettings/fusion``)
+    /// and falls back to keyword search in a knowledge base without an embedding model; vector mode there is an
+    /// error. Each hit says what each retriever contributed. A `scope` (a filter resolved by ``scope(of:in:)``, once
+    /// for however many searches use it) limits both retrievers to its files before they pick their best; an empty
+    /// one returns no hits, and `filteredFiles` reports how many files it holds.
+    public func search(_ query: String, in kb: KnowledgeBase, k: Int = 10, mode: SearchMode = .hybrid,
+                       within scope: SearchScope? = nil) async throws
+        -> SearchResults {
+        var results = try await searchWithin(query, in: kb, k: k, mode: mode, scope: scope)
+        results.filteredFiles = scope?.fileIDs.count
+        return results
+    }
+
+    private func searchWithin(_ query: String, in kb: KnowledgeBase, k: Int, mode: SearchMode, scope: SearchScope?) async throws
         -> SearchResults {
         let trimmed = query.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !trimmed.isEmpty else { throw ZhikuError.invalidInput("the query is empty") }

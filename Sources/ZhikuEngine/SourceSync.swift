@@ -38,7 +38,7 @@ public struct SourceSync: Sendable {
     /// The source's view as a ``DocumentSource``.
     public static func documentSource(_ source: KnowledgeSource) -> any DocumentSource {
         switch source.kind {
-        case .folder: FolderDocumentSource(path: source.location, ignore: KnowledgeSource.defaultIgnored + source.ignore)
+        case .folder: FolderDocumentSource(source)
         }
     }
 
@@ -55,13 +55,13 @@ public struct SourceSync: Sendable {
                 _ = try? await store.claimSource(id: source.id, for: lease)
             }
         }
-        defer { renewal.cancel() }
         do {
             let report = try await reconcile(source)
             renewal.cancel()
             try await store.releaseSource(id: source.id)
             return report
         } catch {
+            renewal.cancel()  // before the release, so a late renewal cannot take the source back
             let message = (error as? ZhikuError)?.message ?? "\(error)"
             try? await store.recordSync(of: source.id, entries: nil, error: message)
             try? await store.releaseSource(id: source.id)
@@ -111,8 +111,8 @@ public struct SourceSync: Sendable {
                 if file.path == path {
                     report.unchanged += 1
                 } else {
-                    var moved = try await store.setFileOrigin(id: file.id, source: source.id, path: path)
-                    moved = try await store.setFileTags(id: file.id, try Self.tags(moved.tags, from: file.path, to: path))
+                    _ = try await store.setFileOrigin(id: file.id, source: source.id, path: path)
+                    _ = try await store.setFileTags(id: file.id, try Self.tags(file.tags, from: file.path, to: path))
                     report.moved += 1
                 }
                 continue
@@ -121,7 +121,7 @@ public struct SourceSync: Sendable {
                 let url = try await folder.localFile(path)
                 let blob = try runtime.blobs.importFile(at: url, limit: runtime.configuration.maxUploadBytes)
                 let added = try await runtime.addFile(blob, name: String(path.split(separator: "/").last ?? Substring(path)), to: kb,
-                                                      origin: (source.id, path, try Self.tags([], from: nil, to: path)))
+                                                      tags: try Self.tags([], from: nil, to: path), origin: (source.id, path))
                 if let job = added.job, !added.duplicate { report.jobs.append(job.id) }
                 FaultInjection.point("sync-after-import")  // tests: a crash between two imports
                 report.added += 1

@@ -216,17 +216,22 @@ public struct ZhikuRuntime: Sendable {
 
     // MARK: - Files
 
-    /// Registers stored bytes as a file of `kb` (or finds the duplicate) and queues its ingest job. A synced
-    /// folder's file passes its `origin` (source, path, tags), recorded in the same step as the file.
-    public func addFile(_ blob: StoredBlob, name: String, to kb: KnowledgeBase,
-                        origin: (source: KnowledgeSource.ID, path: String, tags: [String])? = nil) async throws -> AddedFile {
+    /// Registers stored bytes as a file of `kb` (or finds the duplicate) and queues its ingest job. `tags` and a
+    /// synced folder's `origin` (source, path) are recorded in the same step as a new file; an upload's tags are
+    /// added to those a duplicate already has (a synced folder leaves a file it did not add alone).
+    public func addFile(_ blob: StoredBlob, name: String, to kb: KnowledgeBase, tags: [String] = [],
+                        origin: (source: KnowledgeSource.ID, path: String)? = nil) async throws -> AddedFile {
         let name = try FileRecord.sanitizedName(name)
         let type = MediaTypeSniffer.sniff(head: blob.head, name: name, url: blob.url)
         var source = SourceFile(name: name, url: blob.url, sha256: blob.sha256, mediaType: type, size: blob.size)
         source.sourceID = origin?.source
         source.path = origin?.path
-        source.tags = origin?.tags ?? []
-        return try await store.addFile(source, to: kb.id)
+        source.tags = try FileRecord.normalizedTags(tags)
+        var added = try await store.addFile(source, to: kb.id)
+        if added.duplicate, origin == nil, !tags.isEmpty {
+            added.file = try await store.setFileTags(id: added.file.id, try FileRecord.normalizedTags(added.file.tags + tags))
+        }
+        return added
     }
 
     /// Removes a file, its chunks and postings; its bytes too when nothing else refers to them.
@@ -299,19 +304,20 @@ public struct ZhikuRuntime: Sendable {
 
     // MARK: - Search
 
-    /// Searches one knowledge base (``HybridSearch/search(_:in:k:mode:)``). With `translating`, when the first
+    /// Searches one knowledge base (``HybridSearch/search(_:in:k:mode:within:)``). With `translating`, when the first
     /// ``QueryTranslator/depth`` results include passages in the other language (Chinese ↔ English), the question's
     /// translation is searched too and its passages in that other language are fused in
     /// (``QueryTranslator/fuse(_:_:question:)``); `translatedQuery` says so. A `filter` applies to both searches.
     public func search(_ query: String, in kb: KnowledgeBase, k: Int = 10, mode: SearchMode = .hybrid,
                        translating: Bool = false, filter: SearchFilter? = nil) async throws -> SearchResults {
-        guard translating, translator.isEnabled else { return try await searcher.search(query, in: kb, k: k, mode: mode, filter: filter) }
-        var first = try await searcher.search(query, in: kb, k: max(k, QueryTranslator.depth), mode: mode, filter: filter)
+        let scope = try await searcher.scope(of: filter, in: kb)  // resolved once for both searches
+        guard translating, translator.isEnabled else { return try await searcher.search(query, in: kb, k: k, mode: mode, within: scope) }
+        var first = try await searcher.search(query, in: kb, k: max(k, QueryTranslator.depth), mode: mode, within: scope)
         guard QueryTranslator.needsTranslation(query, hits: first.hits), let translated = await translator.translation(of: query) else {
             first.hits = Array(first.hits.prefix(k))
             return first
         }
-        let second = try await searcher.search(translated, in: kb, k: max(k, QueryTranslator.depth), mode: mode, filter: filter)
+        let second = try await searcher.search(translated, in: kb, k: max(k, QueryTranslator.depth), mode: mode, within: scope)
         var fused = first
         fused.hits = Array(QueryTranslator.fuse(first.hits, second.hits, question: query).prefix(k))
         fused.translatedQuery = translated

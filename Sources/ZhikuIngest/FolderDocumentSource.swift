@@ -16,6 +16,11 @@ public struct FolderDocumentSource: DocumentSource {
         self.ignore = ignore
     }
 
+    /// The folder of a folder source, skipping the default ignored names and the source's own patterns.
+    public init(_ source: KnowledgeSource) {
+        self.init(path: source.location, ignore: KnowledgeSource.defaultIgnored + source.ignore)
+    }
+
     /// Whether a path component is ignored.
     public func isIgnored(_ name: String) -> Bool {
         ignore.contains { fnmatch($0, name, 0) == 0 }

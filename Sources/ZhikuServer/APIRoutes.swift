@@ -157,10 +157,7 @@ struct APIRoutes {
     /// Makes stored bytes a file of `kb`; bytes that could not be registered are removed again.
     private func register(_ blob: StoredBlob, name: String, kb: KnowledgeBase, tags: [String], user: User?) async -> API.Upload {
         do {
-            var added = try await runtime.addFile(blob, name: name, to: kb)
-            if !tags.isEmpty {
-                added.file = try await runtime.store.setFileTags(id: added.file.id, try FileRecord.normalizedTags(added.file.tags + tags))
-            }
+            let added = try await runtime.addFile(blob, name: name, to: kb, tags: tags)
             return API.Upload(name: added.file.name, file: added.file, job: added.job, duplicate: added.duplicate)
         } catch {
             await runtime.discardUnregistered([blob])

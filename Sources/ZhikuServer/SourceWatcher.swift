@@ -37,7 +37,7 @@ public struct SourceWatcher: Service {
                 for kb in try await runtime.store.knowledgeBases() {
                     for source in try await runtime.store.sources(in: kb.id) {
                         current.insert(source.id)
-                        let folder = FolderDocumentSource(path: source.location, ignore: KnowledgeSource.defaultIgnored + source.ignore)
+                        let folder = FolderDocumentSource(source)
                         let watcher: FolderWatcher
                         if let known = watchers[source.id] { watcher = known } else {
                             watcher = FolderWatcher()

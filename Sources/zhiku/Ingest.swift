@@ -38,10 +38,7 @@ struct Ingest: AsyncParsableCommand {
         for url in files {
             do {
                 let blob = try runtime.blobs.importFile(at: url, limit: runtime.configuration.maxUploadBytes)
-                let added = try await runtime.addFile(blob, name: url.lastPathComponent, to: base)
-                if !tags.isEmpty {
-                    _ = try await runtime.store.setFileTags(id: added.file.id, try FileRecord.normalizedTags(added.file.tags + tags))
-                }
+                let added = try await runtime.addFile(blob, name: url.lastPathComponent, to: base, tags: tags)
                 if added.duplicate {
                     duplicates.append(url.path)
                     progress.advance(url.lastPathComponent)
