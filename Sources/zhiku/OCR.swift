@@ -12,6 +12,7 @@ struct OCR: AsyncParsableCommand {
         abstract: "The text of an image (PNG, JPEG, TIFF, BMP, WebP, GIF) or a PDF as Zhiku indexes it: text layers as they are, scanned pages by OCR.")
 
     @Option(help: "Tesseract languages (default: $ZHIKU_OCR_LANG or chi_sim+eng).") var lang: String?
+    @Option(help: "auto (PP-OCR, else Tesseract), paddle or tesseract (default: $ZHIKU_OCR_ENGINE or auto).") var engine: String?
     @Flag(help: "Print JSON: per page, the text, engine, mean confidence and word boxes.") var json = false
     @Argument(help: "The image or PDF file.") var file: String
 
@@ -24,7 +25,14 @@ struct OCR: AsyncParsableCommand {
         let type = MediaTypeSniffer.sniff(head: Array(data.prefix(4096)), name: name)
         let configuration = ZhikuConfiguration.fromEnvironment()
         let languages = lang ?? configuration.ocrLanguages
-        let engine = TesseractOCR()
+        var choice = configuration.ocrEngine
+        if let engine {
+            guard let chosen = OCRChoice(rawValue: engine.lowercased()) else {
+                throw ZhikuError.invalidInput("--engine is auto, paddle or tesseract, not '\(engine)'")
+            }
+            choice = chosen
+        }
+        let engine = try choice.engine(languages: languages)
         let extractor: any DocumentExtractor
         switch type {
         case .pdf: extractor = PopplerPDFExtractor(ocr: engine, ocrLanguages: languages)

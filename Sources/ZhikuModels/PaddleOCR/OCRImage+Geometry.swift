@@ -1,0 +1,137 @@
+import Foundation
+import ZhikuCore
+
+/// The image operations PP-OCR's pipeline needs on 8-bit grayscale: bilinear resizing, a perspective crop of a
+/// quadrilateral with bicubic sampling (edges replicated), a quarter turn, padding, and normalising into the
+/// models' 3-channel input.
+extension OCRImage {
+    /// The image resized to `width`×`height` by bilinear interpolation with pixel centres aligned (OpenCV's
+    /// `INTER_LINEAR`).
+    func resized(width newWidth: Int, height newHeight: Int) -> OCRImage {
+        if newWidth == width && newHeight == height { return self }
+        let scaleX = Float(width) / Float(newWidth), scaleY = Float(height) / Float(newHeight)
+        func taps(_ o: Int, _ scale: Float, _ size: Int) -> (Int, Int, Float) {
+            var f = (Float(o) + 0.5) * scale - 0.5
+            if f < 0 { f = 0 }
+            let i0 = min(Int(f), size - 1), i1 = min(i0 + 1, size - 1)
+            return (i0, i1, i0 == size - 1 ? 0 : f - Float(i0))
+        }
+        let xs = (0..<newWidth).map { taps($0, scaleX, width) }
+        let ys = (0..<newHeight).map { taps($0, scaleY, height) }
+        var out = [UInt8](repeating: 0, count: newWidth * newHeight)
+        pixels.withUnsafeBufferPointer { src in
+            out.withUnsafeMutableBufferPointer { dst in
+                for (oy, (y0, y1, fy)) in ys.enumerated() {
+                    let row0 = y0 * width, row1 = y1 * width, target = oy * newWidth
+                    for (ox, (x0, x1, fx)) in xs.enumerated() {
+                        let top = Float(src[row0 + x0]) * (1 - fx) + Float(src[row0 + x1]) * fx
+                        let bottom = Float(src[row1 + x0]) * (1 - fx) + Float(src[row1 + x1]) * fx
+                        dst[target + ox] = UInt8(min(max((top * (1 - fy) + bottom * fy).rounded(), 0), 255))
+                    }
+                }
+            }
+        }
+        return OCRImage(width: newWidth, height: newHeight, pixels: out, dpi: dpi)
+    }
+
+    /// The quadrilateral `corners` (top left, top right, bottom right, bottom left, in pixels) straightened into a
+    /// `width`×`height` image: a perspective transform, bicubic sampling, edges replicated (OpenCV's
+    /// `warpPerspective` with `INTER_CUBIC` and `BORDER_REPLICATE`).
+    func perspectiveCrop(_ corners: [(x: Float, y: Float)], width outWidth: Int, height outHeight: Int) -> OCRImage {
+        let target: [(x: Float, y: Float)] = [(0, 0), (Float(outWidth), 0), (Float(outWidth), Float(outHeight)), (0, Float(outHeight))]
+        // The homography from the output rectangle back to the source quadrilateral.
+        guard let h = Self.homography(from: target, to: corners) else {
+            return OCRImage(width: max(1, outWidth), height: max(1, outHeight),
+                            pixels: [UInt8](repeating: 255, count: max(1, outWidth) * max(1, outHeight)), dpi: dpi)
+        }
+        var out = [UInt8](repeating: 0, count: outWidth * outHeight)
+        func weights(_ t: Float) -> (Float, Float, Float, Float) {
+            let a: Float = -0.75
+            let x0 = 1 + t, x1 = t, x2 = 1 - t, x3 = 2 - t
+            let w0 = ((a * x0 - 5 * a) * x0 + 8 * a) * x0 - 4 * a
+            let w1 = ((a + 2) * x1 - (a + 3)) * x1 * x1 + 1
+            let w2 = ((a + 2) * x2 - (a + 3)) * x2 * x2 + 1
+            return (w0, w1, w2, 1 - w0 - w1 - w2)
+        }
+        let w = width, hgt = height
+        pixels.withUnsafeBufferPointer { src in
+            func at(_ x: Int, _ y: Int) -> Float { Float(src[min(max(y, 0), hgt - 1) * w + min(max(x, 0), w - 1)]) }
+            for oy in 0..<outHeight {
+                for ox in 0..<outWidth {
+                    let fx = Float(ox), fy = Float(oy)
+                    let d = h[6] * fx + h[7] * fy + h[8]
+                    guard d != 0 else { continue }
+                    let sx = (h[0] * fx + h[1] * fy + h[2]) / d, sy = (h[3] * fx + h[4] * fy + h[5]) / d
+                    guard sx.isFinite, sy.isFinite, abs(sx) < 1e6, abs(sy) < 1e6 else { continue }
+                    let ix = Int(sx.rounded(.down)), iy = Int(sy.rounded(.down))
+                    let (wx0, wx1, wx2, wx3) = weights(sx - Float(ix)), (wy0, wy1, wy2, wy3) = weights(sy - Float(iy))
+                    var value: Float = 0
+                    for (dy, wy) in [(-1, wy0), (0, wy1), (1, wy2), (2, wy3)] {
+                        let row = at(ix - 1, iy + dy) * wx0 + at(ix, iy + dy) * wx1 + at(ix + 1, iy + dy) * wx2 + at(ix + 2, iy + dy) * wx3
+                        value += row * wy
+                    }
+                    out[oy * outWidth + ox] = UInt8(min(max(value.rounded(), 0), 255))
+                }
+            }
+        }
+        return OCRImage(width: outWidth, height: outHeight, pixels: out, dpi: dpi)
+    }
+
+    /// The 3×3 homography (row-major) taking each point of `from` to the matching point of `to`, or nil when the
+    /// points are degenerate.
+    static func homography(from: [(x: Float, y: Float)], to: [(x: Float, y: Float)]) -> [Float]? {
+        // Eight equations in eight unknowns (h33 = 1), solved by Gaussian elimination in Double.
+        var a = [[Double]](repeating: [Double](repeating: 0, count: 9), count: 8)
+        for i in 0..<4 {
+            let (x, y) = (Double(from[i].x), Double(from[i].y)), (u, v) = (Double(to[i].x), Double(to[i].y))
+            a[2 * i] = [x, y, 1, 0, 0, 0, -u * x, -u * y, u]
+            a[2 * i + 1] = [0, 0, 0, x, y, 1, -v * x, -v * y, v]
+        }
+        for column in 0..<8 {
+            guard let pivot = (column..<8).max(by: { abs(a[$0][column]) < abs(a[$1][column]) }), abs(a[pivot][column]) > 1e-12 else { return nil }
+            a.swapAt(column, pivot)
+            for row in 0..<8 where row != column {
+                let factor = a[row][column] / a[column][column]
+                if factor != 0 { for k in column..<9 { a[row][k] -= factor * a[column][k] } }
+            }
+        }
+        return (0..<8).map { Float(a[$0][8] / a[$0][$0]) } + [1]
+    }
+
+    /// The image turned a quarter counter-clockwise (NumPy's `rot90`): a tall crop becomes a line.
+    func rotatedCounterClockwise() -> OCRImage {
+        var out = [UInt8](repeating: 0, count: pixels.count)
+        for y in 0..<height { for x in 0..<width { out[(width - 1 - x) * height + y] = pixels[y * width + x] } }
+        return OCRImage(width: height, height: width, pixels: out, dpi: dpi)
+    }
+
+    /// The image turned half a turn.
+    func rotatedHalfTurn() -> OCRImage {
+        OCRImage(width: width, height: height, pixels: pixels.reversed(), dpi: dpi)
+    }
+
+    /// The image with `top` and `bottom` rows of black added (PP-OCR's letterbox for very wide or short images).
+    func paddedVertically(top: Int, bottom: Int) -> OCRImage {
+        OCRImage(width: width, height: height + top + bottom,
+                 pixels: [UInt8](repeating: 0, count: top * width) + pixels + [UInt8](repeating: 0, count: bottom * width), dpi: dpi)
+    }
+
+    /// The pixels as a 3-channel input, each `(v/255 − 0.5)/0.5`, written into `channels` planes of `planeWidth`
+    /// columns starting at `offset` (columns past this image's width are left as they are: zero padding).
+    func normalize(into buffer: inout [Float], offset: Int, planeWidth: Int, planeHeight: Int) {
+        let plane = planeWidth * planeHeight
+        buffer.withUnsafeMutableBufferPointer { out in
+            pixels.withUnsafeBufferPointer { src in
+                for y in 0..<min(height, planeHeight) {
+                    for x in 0..<min(width, planeWidth) {
+                        let v = Float(src[y * width + x]) / 127.5 - 1
+                        let at = offset + y * planeWidth + x
+                        out[at] = v
+                        out[at + plane] = v
+                        out[at + 2 * plane] = v
+                    }
+                }
+            }
+        }
+    }
+}
