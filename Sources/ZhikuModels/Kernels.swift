@@ -171,7 +171,7 @@ public enum Kernels {
 /// (relative error below 1e-6).
 /// (In this file, not its own: debug builds compile file by file, and only a function in the same file gets
 /// inlined into the kernels' loops and vectorised.)
-private enum FastMath {
+enum FastMath {
     /// e^x: x = n·ln2 + r with |r| ≤ ln2/2, e^r by its Taylor polynomial to degree 7, 2^n put in the exponent.
     @inline(__always)
     static func exp(_ x: Float) -> Float {

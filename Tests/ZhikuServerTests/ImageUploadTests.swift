@@ -50,7 +50,7 @@ import ZhikuTestSupport
         let scanFile = ((outcome["scan.png"]?["file_id"]) as? Int) ?? -1
         let pages = try await server.request(.GET, "/api/kbs/scans/files/\(scanFile)/pages").json["pages"] as? [[String: Any]] ?? []
         let page = try #require(pages.first)
-        #expect((page["engine"] as? String)?.hasPrefix("tesseract") == true)
+        #expect((page["engine"] as? String)?.hasPrefix(TestImages.defaultEngine) == true, "\(page["engine"] ?? "none")")
         #expect((page["image_width"] as? Int ?? 0) > 500)
         let words = page["words"] as? [[String: Any]] ?? []
         #expect(words.count > 20)

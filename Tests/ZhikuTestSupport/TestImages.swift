@@ -70,4 +70,13 @@ public enum TestImages {
         let length = payload.count + 2
         return [0xFF, 0xD8, 0xFF, 0xE1, UInt8(length >> 8), UInt8(length & 0xFF)] + payload + jpeg.dropFirst(2)
     }
+
+    /// The engine the default OCR policy (`auto`) reads with here: PP-OCRv4 when its weights are in the model cache
+    /// (scripts/setup.sh fetches them), else Tesseract.
+    public static var defaultEngine: String {
+        let environment = ProcessInfo.processInfo.environment
+        let root = environment["ZHIKU_MODELS"].flatMap { $0.isEmpty ? nil : $0 }
+            ?? ((environment["XDG_CACHE_HOME"].flatMap { $0.isEmpty ? nil : $0 } ?? NSHomeDirectory() + "/.cache") + "/zhiku/models")
+        return FileManager.default.fileExists(atPath: root + "/pp-ocrv4") ? "pp-ocrv4" : "tesseract"
+    }
 }

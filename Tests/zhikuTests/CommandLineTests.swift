@@ -158,9 +158,14 @@ import ZhikuTestSupport
         let pages = ((try? JSONSerialization.jsonObject(with: Data(json.stdout.utf8))) as? [String: Any])?["pages"] as? [[String: Any]] ?? []
         #expect(pages.count == 2)
         #expect(pages.first?["engine"] == nil, "the text page keeps its text layer")
-        #expect((pages.last?["engine"] as? String)?.hasPrefix("tesseract") == true)
+        #expect((pages.last?["engine"] as? String)?.hasPrefix(TestImages.defaultEngine) == true, "\(pages.last?["engine"] ?? "none")")
         #expect(((pages.last?["words"] as? [[String: Any]])?.count ?? 0) > 10, "word boxes of the scanned page")
         #expect((pages.last?["confidence"] as? Double ?? 0) > 60)
+        // Either engine on request, each named on the page; an unknown one refused.
+        let tesseract = try CLI.run(["ocr", "--json", "--engine", "tesseract", jpg.path])
+        #expect(tesseract.stdout.contains("\"engine\":\"tesseract"), "\(tesseract.stdout.prefix(300))")
+        let bogus = try CLI.run(["ocr", "--engine", "abbyy", jpg.path])
+        #expect(bogus.status != 0 && bogus.stderr.contains("auto, paddle or tesseract"), "\(bogus.stderr)")
         let notImage = try CLI.run(["ocr", folder.write("notes.txt", "plain text").path])
         #expect(notImage.status != 0)
         #expect(notImage.stderr.contains("not an image or a PDF"))

@@ -61,4 +61,11 @@ void zk_amx_pack_b_q4(const uint8_t *codes, const float *scales, const float *mi
 /// `c` has row stride `ldc` floats.
 void zk_amx_gemm(int rows, int padded_rows, int columns, int k, const uint16_t *a, const uint16_t *b, float *c, int ldc);
 
+/// Whether the CPU and the operating system run AVX-512 (F) code.
+int zk_avx512_available(void);
+
+/// c[m×n] += a[m×k] · b[k×n], all row-major with the given leading dimensions, on AVX-512 (call only after
+/// zk_avx512_available() returned 1).
+void zk_sgemm_avx512(int m, int n, int k, const float *a, int lda, const float *b, int ldb, float *c, int ldc);
+
 #endif

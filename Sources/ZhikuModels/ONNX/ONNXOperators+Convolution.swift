@@ -1,4 +1,5 @@
 import COpenBLAS
+import CZhikuKernels
 import Foundation
 import ZhikuCore
 
@@ -49,7 +50,7 @@ extension ONNXOperators {
 
     /// Conv: depthwise convolutions directly, everything else as im2col (skipped for 1×1) and one matrix product
     /// per group with OpenBLAS.
-    static func convolution(_ x: ONNXTensor, _ weight: ONNXTensor, bias: ONNXTensor?, _ node: ONNXModelFile.Node) throws -> ONNXTensor {
+    static func convolution(_ x: ONNXTensor, _ weight: ONNXTensor, bias: ONNXTensor?, _ node: ONNXModelFile.Node, pool: ONNXBufferPool) throws -> ONNXTensor {
         let (n, c, h, w) = try nchw(x)
         guard weight.shape.count == 4 else { throw ZhikuError.invalidInput("weight of shape \(weight.shape); only 2-D convolutions are supported") }
         let m = weight.shape[0], cg = weight.shape[1], kh = weight.shape[2], kw = weight.shape[3]
@@ -64,7 +65,8 @@ extension ONNXOperators {
         let count = try ONNXTensor.checkedCount(outShape, context: "Conv output")
         let b = bias?.floats ?? [Float](repeating: 0, count: m)
         guard b.count == m else { throw ZhikuError.invalidInput("bias of \(b.count) for \(m) output channels") }
-        var out = [Float](repeating: 0, count: count)
+        var out = pool.uninitialized(count)
+        var activated = false
         let input = x.floats, kernel = weight.floats
         let plane = oh * ow
         input.withUnsafeBufferPointer { xp in
@@ -78,35 +80,79 @@ extension ONNXOperators {
                     if group == c, cg == 1, m == c {
                         for img in 0..<n {
                             for ch in 0..<c {
-                                depthwise(xb + (img * c + ch) * h * w, h, w, wb + ch * kh * kw, window, ob + (img * m + ch) * plane, oh, ow)
+                                let target = ob + (img * m + ch) * plane
+                                depthwise(xb + (img * c + ch) * h * w, h, w, wb + ch * kh * kw, window, target, oh, ow)
+                                // The activation while the plane is still in cache.
+                                applyActivation(node, UnsafeMutableBufferPointer(start: target, count: plane))
                             }
                         }
+                        activated = true
                         return
                     }
                     let mg = m / group, k = cg * kh * kw
                     let pointwise = kh == 1 && kw == 1 && window.stride == (1, 1) && window.pads == (0, 0, 0, 0)
-                    var columns = [Float](repeating: 0, count: pointwise ? 0 : k * plane)
+                    // im2col a band of output rows at a time: the unfolded band stays near 1 MB instead of
+                    // k × oh × ow floats (600 MB for a 3×3 convolution of 96 channels over a page).
+                    let bandRows = max(1, min(oh, (1 << 18) / max(1, k * ow)))
+                    var columns = [Float](repeating: 0, count: pointwise ? 0 : k * bandRows * ow)
                     columns.withUnsafeMutableBufferPointer { colBuffer in
                         for img in 0..<n {
                             for g in 0..<group {
                                 let source = xb + (img * c + g * cg) * h * w
-                                let matrix: UnsafePointer<Float>
+                                let weights = wb + g * mg * k
+                                let target = ob + (img * m + g * mg) * plane
                                 if pointwise {
-                                    matrix = source
-                                } else {
-                                    im2col(source, cg, h, w, window, colBuffer.baseAddress!, oh, ow)
-                                    matrix = UnsafePointer(colBuffer.baseAddress!)
+                                    accumulateProduct(mg, plane, k, weights, k, source, plane, target, plane)
+                                    continue
                                 }
-                                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(mg), Int32(plane), Int32(k), 1,
-                                            wb + g * mg * k, Int32(k), matrix, Int32(plane), 1,
-                                            ob + (img * m + g * mg) * plane, Int32(plane))
+                                var firstRow = 0
+                                while firstRow < oh {
+                                    let rows = min(bandRows, oh - firstRow)
+                                    let band = rows * ow
+                                    im2col(source, cg, h, w, window, colBuffer.baseAddress!, firstRow: firstRow, rows: rows, ow)
+                                    accumulateProduct(mg, band, k, weights, k, UnsafePointer(colBuffer.baseAddress!), band,
+                                                      target + firstRow * ow, plane)
+                                    firstRow += rows
+                                }
                             }
                         }
                     }
                 }
             }
         }
+        if !activated { out.withUnsafeMutableBufferPointer { applyActivation(node, $0) } }
         return ONNXTensor(shape: outShape, floats: out)
+    }
+
+    /// Whether the AVX-512 product runs here (`ZHIKU_AVX512=off` keeps OpenBLAS).
+    static let wideProduct = zk_avx512_available() == 1 && ProcessInfo.processInfo.environment["ZHIKU_AVX512"] != "off"
+
+    /// `c[m×n] += a[m×k] · b[k×n]` (row-major, leading dimensions given): Zhiku's AVX-512 kernel where the CPU has
+    /// it, else OpenBLAS.
+    static func accumulateProduct(_ m: Int, _ n: Int, _ k: Int, _ a: UnsafePointer<Float>, _ lda: Int, _ b: UnsafePointer<Float>,
+                                  _ ldb: Int, _ c: UnsafeMutablePointer<Float>, _ ldc: Int) {
+        if wideProduct {
+            zk_sgemm_avx512(Int32(m), Int32(n), Int32(k), a, Int32(lda), b, Int32(ldb), c, Int32(ldc))
+        } else {
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(m), Int32(n), Int32(k), 1, a, Int32(lda), b, Int32(ldb), 1, c, Int32(ldc))
+        }
+    }
+
+    /// The activation ``ONNXSession`` fused into a convolution (and a scalar affine after it), applied in place.
+    static func applyActivation(_ node: ONNXModelFile.Node, _ v: UnsafeMutableBufferPointer<Float>) {
+        guard let activation = node.string("activation") else { return }
+        let scale = node.float("post_scale") ?? 1, shift = node.float("post_shift") ?? 0
+        do {
+            switch activation {
+            case "Relu":
+                for i in 0..<v.count { v[i] = max(v[i], 0) * scale + shift }
+            case "HardSigmoid":
+                let alpha = node.float("activation_alpha") ?? 0.2, beta = node.float("activation_beta") ?? 0.5
+                for i in 0..<v.count { v[i] = min(max(alpha * v[i] + beta, 0), 1) * scale + shift }
+            default:
+                for i in 0..<v.count { v[i] = v[i] * min(max(v[i] + 3, 0), 6) / 6 * scale + shift }
+            }
+        }
     }
 
     /// One channel of a depthwise convolution, accumulated into `out` (which holds the bias).
@@ -114,6 +160,10 @@ extension ONNXOperators {
                           _ out: UnsafeMutablePointer<Float>, _ oh: Int, _ ow: Int) {
         let (kh, kw) = window.kernel, (sh, sw) = window.stride, (dh, dw) = window.dilation
         let top = window.pads.0, left = window.pads.1
+        if sh == 1 && sw == 1 && dh == 1 && dw == 1 {
+            depthwiseUnitStride(x, h, w, k, kh, kw, top, left, out, oh, ow)
+            return
+        }
         for ky in 0..<kh {
             for kx in 0..<kw {
                 let weight = k[ky * kw + kx]
@@ -140,9 +190,56 @@ extension ONNXOperators {
         }
     }
 
-    /// Unfolds `channels` planes of h×w into a (channels·kh·kw) × (oh·ow) matrix, zero where the window is padding.
+    /// A stride-1 depthwise channel: eight output columns at a time accumulate every tap in registers and are
+    /// written once (the tap-by-tap loop wrote each output kh·kw times); border columns tap by tap.
+    static func depthwiseUnitStride(_ x: UnsafePointer<Float>, _ h: Int, _ w: Int, _ k: UnsafePointer<Float>, _ kh: Int, _ kw: Int,
+                                    _ top: Int, _ left: Int, _ out: UnsafeMutablePointer<Float>, _ oh: Int, _ ow: Int) {
+        // Columns whose whole window lies inside the row.
+        let lo = max(0, left), hi = min(ow - 1, w - kw + left)
+        for oy in 0..<oh {
+            let firstKy = max(0, top - oy), lastKy = min(kh - 1, h - 1 - oy + top)
+            let target = out + oy * ow
+            func scalar(_ ox: Int) {
+                guard firstKy <= lastKy else { return }
+                var sum: Float = 0
+                for ky in firstKy...lastKy {
+                    let row = x + (oy - top + ky) * w
+                    for kx in 0..<kw {
+                        let ix = ox - left + kx
+                        if ix >= 0 && ix < w { sum += k[ky * kw + kx] * row[ix] }
+                    }
+                }
+                target[ox] += sum
+            }
+            guard lo <= hi else {
+                for ox in 0..<ow { scalar(ox) }
+                continue
+            }
+            for ox in 0..<lo { scalar(ox) }
+            var ox = lo
+            if firstKy <= lastKy {
+                while ox + 7 <= hi {
+                    let t = UnsafeMutableRawPointer(target + ox)
+                    var acc = t.loadUnaligned(as: SIMD8<Float>.self)
+                    for ky in firstKy...lastKy {
+                        let row = UnsafeRawPointer(x + (oy - top + ky) * w + ox - left)
+                        let taps = k + ky * kw
+                        for kx in 0..<kw {
+                            acc += SIMD8<Float>(repeating: taps[kx]) * row.loadUnaligned(fromByteOffset: kx * 4, as: SIMD8<Float>.self)
+                        }
+                    }
+                    t.storeBytes(of: acc, as: SIMD8<Float>.self)
+                    ox += 8
+                }
+            }
+            while ox < ow { scalar(ox); ox += 1 }
+        }
+    }
+
+    /// Unfolds `channels` planes of h×w into a (channels·kh·kw) × (rows·ow) matrix for output rows
+    /// `firstRow ..< firstRow + rows`, zero where the window is padding.
     static func im2col(_ x: UnsafePointer<Float>, _ channels: Int, _ h: Int, _ w: Int, _ window: Window,
-                       _ columns: UnsafeMutablePointer<Float>, _ oh: Int, _ ow: Int) {
+                       _ columns: UnsafeMutablePointer<Float>, firstRow: Int, rows: Int, _ ow: Int) {
         let (kh, kw) = window.kernel, (sh, sw) = window.stride, (dh, dw) = window.dilation
         let top = window.pads.0, left = window.pads.1
         var row = columns
@@ -155,8 +252,9 @@ extension ONNXOperators {
                     var last = (w - 1 - offsetX) < 0 ? -1 : min(ow - 1, (w - 1 - offsetX) / sw)
                     if first > ow { first = ow }
                     if last < first - 1 { last = first - 1 }
-                    for oy in 0..<oh {
-                        let target = row + oy * ow
+                    for r in 0..<rows {
+                        let oy = firstRow + r
+                        let target = row + r * ow
                         let iy = oy * sh - top + ky * dh
                         guard iy >= 0, iy < h else { target.update(repeating: 0, count: ow); continue }
                         let source = plane + iy * w + offsetX
@@ -170,7 +268,7 @@ extension ONNXOperators {
                         }
                         if last + 1 < ow { (target + last + 1).update(repeating: 0, count: ow - last - 1) }
                     }
-                    row += oh * ow
+                    row += rows * ow
                 }
             }
         }
@@ -178,7 +276,7 @@ extension ONNXOperators {
 
     /// ConvTranspose (group 1): the input times the weight gives every input pixel's kh×kw contribution, which is
     /// scattered into the output (col2im).
-    static func transposedConvolution(_ x: ONNXTensor, _ weight: ONNXTensor, bias: ONNXTensor?, _ node: ONNXModelFile.Node) throws -> ONNXTensor {
+    static func transposedConvolution(_ x: ONNXTensor, _ weight: ONNXTensor, bias: ONNXTensor?, _ node: ONNXModelFile.Node, pool: ONNXBufferPool) throws -> ONNXTensor {
         let (n, c, h, w) = try nchw(x)
         guard weight.shape.count == 4, weight.shape[0] == c else { throw ZhikuError.invalidInput("weight \(weight.shape) for input \(x.shape)") }
         guard (node.int("group") ?? 1) == 1 else { throw ZhikuError.invalidInput("grouped ConvTranspose is not supported") }
@@ -192,7 +290,7 @@ extension ONNXOperators {
         let outShape = [n, m, oh, ow]
         let count = try ONNXTensor.checkedCount(outShape, context: "ConvTranspose output")
         let rows = m * kh * kw, pixels = h * w
-        var out = [Float](repeating: 0, count: count)
+        var out = pool.zeros(count)
         let b = bias?.floats ?? [Float](repeating: 0, count: m)
         guard b.count == m else { throw ZhikuError.invalidInput("bias of \(b.count) for \(m) output channels") }
         var columns = [Float](repeating: 0, count: rows * pixels)
@@ -250,14 +348,14 @@ extension ONNXOperators {
         return ONNXTensor(shape: x.shape, floats: values)
     }
 
-    static func pool(_ x: ONNXTensor, _ node: ONNXModelFile.Node, max isMax: Bool) throws -> ONNXTensor {
+    static func pool(_ x: ONNXTensor, _ node: ONNXModelFile.Node, max isMax: Bool, pool buffers: ONNXBufferPool) throws -> ONNXTensor {
         let (n, c, h, w) = try nchw(x)
         guard let kernel = node.ints("kernel_shape"), kernel.count == 2 else { throw ZhikuError.invalidInput("pooling needs a 2-D kernel_shape") }
         let window = try Window(node, kernel: (kernel[0], kernel[1]))
         let (oh, ow) = window.outputSize(h, w, ceil: (node.int("ceil_mode") ?? 0) != 0)
         let includePad = (node.int("count_include_pad") ?? 0) != 0
         let outShape = [n, c, oh, ow]
-        var out = [Float](repeating: 0, count: try ONNXTensor.checkedCount(outShape, context: "pool output"))
+        var out = buffers.zeros(try ONNXTensor.checkedCount(outShape, context: "pool output"))
         let values = x.floats
         for plane in 0..<(n * c) {
             let base = plane * h * w
@@ -295,7 +393,7 @@ extension ONNXOperators {
     }
 
     /// Resize of the last two dimensions (nearest or bilinear) by `scales` or to `sizes`.
-    static func resize(_ x: ONNXTensor, _ node: ONNXModelFile.Node, inputs: [ONNXTensor?], opset: Int) throws -> ONNXTensor {
+    static func resize(_ x: ONNXTensor, _ node: ONNXModelFile.Node, inputs: [ONNXTensor?], opset: Int, pool: ONNXBufferPool) throws -> ONNXTensor {
         let (n, c, h, w) = try nchw(x)
         let scalesInput = opset >= 11 ? (inputs.count > 2 ? inputs[2] : nil) : (inputs.count > 1 ? inputs[1] : nil)
         let sizesInput = opset >= 11 && inputs.count > 3 ? inputs[3] : nil
@@ -315,7 +413,7 @@ extension ONNXOperators {
             throw ZhikuError.invalidInput("Resize needs 4 scales or 4 sizes")
         }
         let outShape = [n, c, oh, ow]
-        var out = [Float](repeating: 0, count: try ONNXTensor.checkedCount(outShape, context: "Resize output"))
+        var out = pool.zeros(try ONNXTensor.checkedCount(outShape, context: "Resize output"))
         let mode = node.string("mode") ?? "nearest"
         let transform = node.string("coordinate_transformation_mode") ?? "half_pixel"
         let nearestMode = node.string("nearest_mode") ?? "round_prefer_floor"

@@ -6,7 +6,7 @@ import ZhikuCore
 extension ONNXOperators {
     /// MatMul with NumPy semantics: the last two dimensions multiply, leading dimensions broadcast; a 2-D right side
     /// (a weight) is one product over all rows of the left.
-    static func matMul(_ a: ONNXTensor, _ b: ONNXTensor) throws -> ONNXTensor {
+    static func matMul(_ a: ONNXTensor, _ b: ONNXTensor, pool: ONNXBufferPool) throws -> ONNXTensor {
         var sa = a.shape, sb = b.shape
         let vectorLeft = sa.count == 1, vectorRight = sb.count == 1
         if vectorLeft { sa = [1] + sa }
@@ -18,7 +18,7 @@ extension ONNXOperators {
         let batch = try broadcastShape(batchA, batchB)
         var shape = batch + [m, n]
         let count = try ONNXTensor.checkedCount(shape, context: "MatMul output")
-        var out = [Float](repeating: 0, count: count)
+        var out = pool.zeros(count)
         let x = a.floats, y = b.floats
         x.withUnsafeBufferPointer { xp in
             y.withUnsafeBufferPointer { yp in
@@ -51,7 +51,7 @@ extension ONNXOperators {
         guard (transB ? b.shape[1] : b.shape[0]) == k else { throw ZhikuError.invalidInput("Gemm of \(a.shape) and \(b.shape): inner sizes differ") }
         var out = [Float](repeating: 0, count: try ONNXTensor.checkedCount([m, n], context: "Gemm output"))
         if let c, beta != 0 {
-            let broadcast = try binary(ONNXTensor(shape: [m, n], floats: out), c, ints: { $0 + $1 }, floats: { $0 + $1 })
+            let broadcast = try binary(ONNXBufferPool(), ONNXTensor(shape: [m, n], floats: out), c, ints: { $0 + $1 }, floats: { $0 + $1 })
             out = broadcast.floats.map { $0 * beta }
         }
         let x = a.floats, y = b.floats
@@ -76,6 +76,10 @@ extension ONNXOperators {
         let inner = flattening ? 1 : x.shape[(axis + 1)...].reduce(1, *)
         var values = x.floats
         values.withUnsafeMutableBufferPointer { v in
+            if inner == 1 {
+                Kernels.softmaxRows(v, rows: outer, width: length)
+                return
+            }
             for o in 0..<outer {
                 for i in 0..<inner {
                     let base = o * length * inner + i

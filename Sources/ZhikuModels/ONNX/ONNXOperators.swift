@@ -5,40 +5,40 @@ import ZhikuCore
 /// input is left out) and returns the node's outputs. Shapes are checked; a mismatch is an `invalidInput` error
 /// that the session prefixes with the model and node.
 enum ONNXOperators {
-    static func apply(_ node: ONNXModelFile.Node, _ inputs: [ONNXTensor?], opset: Int) throws -> [ONNXTensor] {
+    static func apply(_ node: ONNXModelFile.Node, _ inputs: [ONNXTensor?], opset: Int, pool: ONNXBufferPool) throws -> [ONNXTensor] {
         func input(_ i: Int) throws -> ONNXTensor {
             guard i < inputs.count, let tensor = inputs[i] else { throw ZhikuError.invalidInput("input \(i) is missing") }
             return tensor
         }
         func optional(_ i: Int) -> ONNXTensor? { i < inputs.count ? inputs[i] : nil }
         switch node.opType {
-        case "Add": return [try binary(input(0), input(1), ints: { $0 + $1 }, floats: { $0 + $1 })]
-        case "Sub": return [try binary(input(0), input(1), ints: { $0 - $1 }, floats: { $0 - $1 })]
-        case "Mul": return [try binary(input(0), input(1), ints: { $0 * $1 }, floats: { $0 * $1 })]
-        case "Div": return [try binary(input(0), input(1), ints: { $1 == 0 ? 0 : $0 / $1 }, floats: { $0 / $1 })]
+        case "Add": return [try binary(pool, input(0), input(1), ints: { $0 + $1 }, floats: { $0 + $1 })]
+        case "Sub": return [try binary(pool, input(0), input(1), ints: { $0 - $1 }, floats: { $0 - $1 })]
+        case "Mul": return [try binary(pool, input(0), input(1), ints: { $0 * $1 }, floats: { $0 * $1 })]
+        case "Div": return [try binary(pool, input(0), input(1), ints: { $1 == 0 ? 0 : $0 / $1 }, floats: { $0 / $1 })]
         case "Pow":
             let exponent = try input(1)
-            if exponent.count == 1, exponent.floats[0] == 2 { return [unary(try input(0)) { $0 * $0 }] }
-            return [try binary(input(0), exponent.isInteger ? ONNXTensor(shape: exponent.shape, floats: exponent.floats) : exponent,
+            if exponent.count == 1, exponent.floats[0] == 2 { return [unary(try input(0), pool) { $0 * $0 }] }
+            return [try binary(pool, input(0), exponent.isInteger ? ONNXTensor(shape: exponent.shape, floats: exponent.floats) : exponent,
                                ints: { $0 * $1 }, floats: { Foundation.pow($0, $1) })]
-        case "Sqrt": return [unary(try input(0)) { $0.squareRoot() }]
-        case "Exp": return [unary(try input(0)) { Foundation.exp($0) }]
-        case "Tanh": return [unary(try input(0)) { Foundation.tanh($0) }]
-        case "Relu": return [unary(try input(0)) { max($0, 0) }]
+        case "Sqrt": return [unary(try input(0), pool) { $0.squareRoot() }]
+        case "Exp": return [unary(try input(0), pool) { FastMath.exp($0) }]
+        case "Tanh": return [unary(try input(0), pool) { Foundation.tanh($0) }]
+        case "Relu": return [unary(try input(0), pool) { max($0, 0) }]
         case "LeakyRelu":
             let alpha = node.float("alpha") ?? 0.01
-            return [unary(try input(0)) { $0 >= 0 ? $0 : alpha * $0 }]
-        case "Sigmoid": return [unary(try input(0)) { 1 / (1 + Foundation.exp(-$0)) }]
+            return [unary(try input(0), pool) { $0 >= 0 ? $0 : alpha * $0 }]
+        case "Sigmoid": return [unary(try input(0), pool) { 1 / (1 + FastMath.exp(-$0)) }]
         case "HardSigmoid":
             let alpha = node.float("alpha") ?? 0.2, beta = node.float("beta") ?? 0.5
-            return [unary(try input(0)) { min(max(alpha * $0 + beta, 0), 1) }]
-        case "HardSwish": return [unary(try input(0)) { $0 * min(max($0 / 6 + 0.5, 0), 1) }]
+            return [unary(try input(0), pool) { min(max(alpha * $0 + beta, 0), 1) }]
+        case "HardSwish": return [unary(try input(0), pool) { $0 * min(max($0 + 3, 0), 6) / 6 }]
         case "Clip":
             let low = opset >= 11 ? (optional(1)?.floats.first ?? -.infinity) : (node.float("min") ?? -.infinity)
             let high = opset >= 11 ? (optional(2)?.floats.first ?? .infinity) : (node.float("max") ?? .infinity)
             let x = try input(0)
             if x.isInteger { return [ONNXTensor(shape: x.shape, ints: x.ints.map { Int(min(max(Float($0), low), high)) })] }
-            return [unary(x) { min(max($0, low), high) }]
+            return [unary(x, pool) { min(max($0, low), high) }]
         case "Identity": return [try input(0)]
         case "Cast":
             let x = try input(0)
@@ -84,16 +84,16 @@ enum ONNXOperators {
             }
             return [try slice(x, starts: node.ints("starts") ?? [], ends: node.ints("ends") ?? [], axes: node.ints("axes"), steps: nil)]
         case "Concat": return [try concat(inputs.compactMap { $0 }, axis: node.int("axis") ?? 0)]
-        case "Conv": return [try convolution(input(0), input(1), bias: optional(2), node)]
-        case "ConvTranspose": return [try transposedConvolution(input(0), input(1), bias: optional(2), node)]
+        case "Conv": return [try convolution(input(0), input(1), bias: optional(2), node, pool: pool)]
+        case "ConvTranspose": return [try transposedConvolution(input(0), input(1), bias: optional(2), node, pool: pool)]
         case "BatchNormalization":
             return [try batchNorm(input(0), scale: input(1), shift: input(2), mean: input(3), variance: input(4),
                                   epsilon: node.float("epsilon") ?? 1e-5)]
-        case "MaxPool": return [try pool(input(0), node, max: true)]
-        case "AveragePool": return [try pool(input(0), node, max: false)]
+        case "MaxPool": return [try Self.pool(input(0), node, max: true, pool: pool)]
+        case "AveragePool": return [try Self.pool(input(0), node, max: false, pool: pool)]
         case "GlobalAveragePool": return [try globalAveragePool(input(0))]
-        case "Resize": return [try resize(input(0), node, inputs: inputs, opset: opset)]
-        case "MatMul": return [try matMul(input(0), input(1))]
+        case "Resize": return [try resize(input(0), node, inputs: inputs, opset: opset, pool: pool)]
+        case "MatMul": return [try matMul(input(0), input(1), pool: pool)]
         case "Gemm": return [try gemm(input(0), input(1), optional(2), node)]
         case "Softmax": return [try softmax(input(0), axis: node.int("axis") ?? (opset >= 13 ? -1 : 1), flattening: opset < 13)]
         case "ReduceMean":
@@ -129,9 +129,9 @@ enum ONNXOperators {
     }
 
     @inline(__always)
-    static func unary(_ x: ONNXTensor, _ f: (Float) -> Float) -> ONNXTensor {
+    static func unary(_ x: ONNXTensor, _ pool: ONNXBufferPool, _ f: (Float) -> Float) -> ONNXTensor {
         let values = x.floats
-        var out = [Float](repeating: 0, count: values.count)
+        var out = pool.zeros(values.count)
         values.withUnsafeBufferPointer { v in
             out.withUnsafeMutableBufferPointer { o in for i in 0..<v.count { o[i] = f(v[i]) } }
         }
@@ -153,7 +153,7 @@ enum ONNXOperators {
     /// Dimensions with the same broadcast pattern are merged, so a per-channel scale of an N×C×H×W tensor is one
     /// loop of H·W per channel.
     @inline(__always)
-    static func binary(_ a: ONNXTensor, _ b: ONNXTensor, ints: (Int, Int) -> Int, floats: (Float, Float) -> Float) throws -> ONNXTensor {
+    static func binary(_ pool: ONNXBufferPool, _ a: ONNXTensor, _ b: ONNXTensor, ints: (Int, Int) -> Int, floats: (Float, Float) -> Float) throws -> ONNXTensor {
         let shape = try broadcastShape(a.shape, b.shape)
         if a.isInteger, b.isInteger {
             let (x, y) = (a.ints, b.ints)
@@ -162,7 +162,7 @@ enum ONNXOperators {
         }
         let x = a.floats, y = b.floats
         let count = ONNXTensor.elementCount(shape)
-        var out = [Float](repeating: 0, count: count)
+        var out = pool.zeros(count)
         x.withUnsafeBufferPointer { xp in
             y.withUnsafeBufferPointer { yp in
                 out.withUnsafeMutableBufferPointer { o in

@@ -46,7 +46,12 @@ public final class ONNXSession: Sendable {
         inputNames = model.inputs
         var nodes = model.nodes
         var constantTensors = model.constants
-        Self.foldBatchNorms(&nodes, constants: &constantTensors, outputs: Set(model.outputs))
+        let graphOutputs = Set(model.outputs)
+        Self.foldBatchNorms(&nodes, constants: &constantTensors, outputs: graphOutputs)
+        Self.foldAffine(&nodes, constants: &constantTensors, outputs: graphOutputs)
+        Self.fuseHardSwish(&nodes, constants: constantTensors, outputs: graphOutputs)
+        Self.fuseActivations(&nodes, outputs: graphOutputs)
+        Self.fusePostAffine(&nodes, constants: constantTensors, outputs: graphOutputs)
         for node in nodes where !Self.supportedOperators.contains(node.opType) {
             throw ZhikuError.invalidInput("ONNX model \(name): operator \(node.opType) (node '\(node.name)') is not supported")
         }
@@ -85,6 +90,11 @@ public final class ONNXSession: Sendable {
         let kept = Set(outputIDs.map(\.1)).union(constants.keys)
         for (value, index) in lastUse where !kept.contains(value) { steps[index].frees.append(value) }
         self.steps = steps
+        if ProcessInfo.processInfo.environment["ZHIKU_ONNX_PROFILE"] != nil {
+            var counts: [String: Int] = [:]
+            for step in steps { counts[step.node.opType + (step.node.string("activation").map { "+" + $0 } ?? ""), default: 0] += 1 }
+            FileHandle.standardError.write("\(name) steps: \(counts.sorted { $0.value > $1.value })\n".data(using: .utf8)!)
+        }
         self.constants = constants
         self.inputIDs = inputIDs
         self.outputIDs = outputIDs
@@ -100,16 +110,37 @@ public final class ONNXSession: Sendable {
             _ = try ONNXTensor.checkedCount(tensor.shape, context: "ONNX model \(name), input '\(input)'")
             values[id] = tensor
         }
+        let pool = ONNXBufferPool()
+        let profiling = ProcessInfo.processInfo.environment["ZHIKU_ONNX_PROFILE"] != nil
+        var spent: [String: Double] = [:]
+        defer {
+            if profiling {
+                let lines = spent.sorted { $0.value > $1.value }.prefix(12).map { "  \($0.key) \(String(format: "%.3f", $0.value))" }
+                FileHandle.standardError.write(("\(name):\n" + lines.joined(separator: "\n") + "\n").data(using: .utf8)!)
+            }
+        }
         for step in steps {
+            let started = profiling ? Date() : Date.distantPast
+            defer {
+                if profiling {
+                    var key = step.node.opType
+                    if key == "Conv" { key += (step.node.int("group") ?? 1) > 1 ? " dw\(step.node.ints("kernel_shape") ?? [])" : " \(step.node.ints("kernel_shape") ?? [])" }
+                    spent[key, default: 0] += Date().timeIntervalSince(started)
+                }
+            }
             let inputs = step.inputs.map { $0.flatMap { values[$0] } }
             let outputs: [ONNXTensor]
             do {
-                outputs = try ONNXOperators.apply(step.node, inputs, opset: opset)
+                outputs = try ONNXOperators.apply(step.node, inputs, opset: opset, pool: pool)
             } catch let error as ZhikuError {
                 throw ZhikuError(error.code, "ONNX model \(name), node '\(step.node.name)' (\(step.node.opType)): \(error.message)")
             }
             for (id, tensor) in zip(step.outputs, outputs) { values[id] = tensor }
-            for id in step.frees { values[id] = nil }
+            for id in step.frees {
+                guard let tensor = values[id] else { continue }
+                values[id] = nil
+                if case .float(let buffer) = tensor.values { pool.recycle(buffer) }
+            }
         }
         var result: [String: ONNXTensor] = [:]
         for (output, id) in outputIDs { result[output] = values[id] }
@@ -151,5 +182,139 @@ public final class ONNXSession: Sendable {
             removed.insert(index)
         }
         nodes = nodes.enumerated().filter { !removed.contains($0.offset) }.map(\.element)
+    }
+
+    /// How many nodes read each value, and which node produces it.
+    private static func links(_ nodes: [ONNXModelFile.Node]) -> (readers: [String: Int], producer: [String: Int]) {
+        var readers: [String: Int] = [:], producer: [String: Int] = [:]
+        for (index, node) in nodes.enumerated() {
+            for input in node.inputs where !input.isEmpty { readers[input, default: 0] += 1 }
+            for output in node.outputs { producer[output] = index }
+        }
+        return (readers, producer)
+    }
+
+    /// Folds `Mul` then `Add` by constants (a scalar or one value per channel) that follow a convolution into its
+    /// weights and bias (PP-LCNetV3's learnable affine blocks): `w' = w·s`, `b' = b·s + t`.
+    static func foldAffine(_ nodes: inout [ONNXModelFile.Node], constants: inout [String: ONNXTensor], outputs: Set<String>) {
+        var changed = true
+        while changed {
+            changed = false
+            let (readers, producer) = links(nodes)
+            for (index, node) in nodes.enumerated() where (node.opType == "Mul" || node.opType == "Add") && node.inputs.count == 2 {
+                let (x, c) = constants[node.inputs[1]] != nil ? (node.inputs[0], node.inputs[1]) : (node.inputs[1], node.inputs[0])
+                guard let factor = constants[c], !factor.isInteger, let convIndex = producer[x], nodes[convIndex].opType == "Conv",
+                      nodes[convIndex].attributes["activation"] == nil, readers[x] == 1, !outputs.contains(x),
+                      let weight = constants[nodes[convIndex].inputs[1]], !weight.isInteger, let channels = weight.shape.first else { continue }
+                // A scalar, or [C], [1, C, 1, 1] / [C, 1, 1] per output channel.
+                let values = factor.floats
+                let perChannel: [Float]
+                if values.count == 1 {
+                    perChannel = [Float](repeating: values[0], count: channels)
+                } else if values.count == channels, factor.shape.filter({ $0 != 1 }) == [channels],
+                          factor.shape.count <= 3 || factor.shape.firstIndex(of: channels) == 1 {
+                    perChannel = values
+                } else { continue }
+                let conv = nodes[convIndex]
+                var w = weight.floats
+                var bias = conv.input(2).flatMap { constants[$0]?.floats } ?? [Float](repeating: 0, count: channels)
+                guard bias.count == channels else { continue }
+                let each = w.count / channels
+                for ch in 0..<channels {
+                    if node.opType == "Mul" {
+                        for i in 0..<each { w[ch * each + i] *= perChannel[ch] }
+                        bias[ch] *= perChannel[ch]
+                    } else {
+                        bias[ch] += perChannel[ch]
+                    }
+                }
+                let tag = node.outputs[0]
+                constants[tag + "::weight"] = ONNXTensor(shape: weight.shape, floats: w)
+                constants[tag + "::bias"] = ONNXTensor(shape: [channels], floats: bias)
+                nodes[convIndex].inputs = [conv.inputs[0], tag + "::weight", tag + "::bias"]
+                nodes[convIndex].outputs = node.outputs
+                nodes.remove(at: index)
+                changed = true
+                break
+            }
+        }
+    }
+
+    /// Replaces `x · clip(x + 3, 0, 6) / 6` spelled as Add, Clip, Mul, Div (how Paddle exports hard swish) by one
+    /// HardSwish node.
+    static func fuseHardSwish(_ nodes: inout [ONNXModelFile.Node], constants: [String: ONNXTensor], outputs: Set<String>) {
+        func scalar(_ name: String) -> Float? {
+            guard let t = constants[name], t.count == 1 else { return nil }
+            return t.floats[0]
+        }
+        var changed = true
+        while changed {
+            changed = false
+            let (readers, _) = links(nodes)
+            var consumers: [String: [Int]] = [:]
+            for (index, node) in nodes.enumerated() { for input in node.inputs { consumers[input, default: []].append(index) } }
+            for (addIndex, add) in nodes.enumerated() where add.opType == "Add" && add.inputs.count == 2 && scalar(add.inputs[1]) == 3 {
+                let x = add.inputs[0], sum = add.outputs[0]
+                guard readers[sum] == 1, !outputs.contains(sum), let clipIndex = consumers[sum]?.first else { continue }
+                let clip = nodes[clipIndex]
+                guard clip.opType == "Clip", clip.inputs.count == 3, scalar(clip.inputs[1]) == 0, scalar(clip.inputs[2]) == 6,
+                      readers[clip.outputs[0]] == 1, !outputs.contains(clip.outputs[0]),
+                      let mulIndex = consumers[clip.outputs[0]]?.first else { continue }
+                let mul = nodes[mulIndex]
+                guard mul.opType == "Mul", Set(mul.inputs) == [x, clip.outputs[0]], readers[mul.outputs[0]] == 1,
+                      !outputs.contains(mul.outputs[0]), let divIndex = consumers[mul.outputs[0]]?.first else { continue }
+                let div = nodes[divIndex]
+                guard div.opType == "Div", div.inputs.count == 2, div.inputs[0] == mul.outputs[0], scalar(div.inputs[1]) == 6 else { continue }
+                nodes[divIndex] = ONNXModelFile.Node(opType: "HardSwish", name: div.name, inputs: [x], outputs: div.outputs, attributes: [:])
+                for index in [addIndex, clipIndex, mulIndex].sorted(by: >) { nodes.remove(at: index) }
+                changed = true
+                break
+            }
+        }
+    }
+
+    /// Applies a Relu, HardSigmoid or HardSwish that is the only reader of a convolution's output inside the
+    /// convolution (one pass over the output instead of two).
+    static func fuseActivations(_ nodes: inout [ONNXModelFile.Node], outputs: Set<String>) {
+        let (readers, producer) = links(nodes)
+        var removed = Set<Int>()
+        for (index, node) in nodes.enumerated() where ["Relu", "HardSigmoid", "HardSwish"].contains(node.opType) && node.inputs.count == 1 {
+            let x = node.inputs[0]
+            guard let convIndex = producer[x], nodes[convIndex].opType == "Conv", nodes[convIndex].attributes["activation"] == nil,
+                  readers[x] == 1, !outputs.contains(x) else { continue }
+            nodes[convIndex].attributes["activation"] = .string(node.opType)
+            if let alpha = node.attributes["alpha"] { nodes[convIndex].attributes["activation_alpha"] = alpha }
+            if let beta = node.attributes["beta"] { nodes[convIndex].attributes["activation_beta"] = beta }
+            nodes[convIndex].outputs = node.outputs
+            removed.insert(index)
+        }
+        nodes = nodes.enumerated().filter { !removed.contains($0.offset) }.map(\.element)
+    }
+
+    /// Absorbs a scalar `Mul` and then a scalar `Add` that follow a convolution with a fused activation
+    /// (PP-LCNetV3's affine block after each activation) into the convolution: `act(x)·s + t` in the same pass.
+    static func fusePostAffine(_ nodes: inout [ONNXModelFile.Node], constants: [String: ONNXTensor], outputs: Set<String>) {
+        var changed = true
+        while changed {
+            changed = false
+            let (readers, producer) = links(nodes)
+            for (index, node) in nodes.enumerated() where (node.opType == "Mul" || node.opType == "Add") && node.inputs.count == 2 {
+                let (x, c) = constants[node.inputs[1]] != nil ? (node.inputs[0], node.inputs[1]) : (node.inputs[1], node.inputs[0])
+                guard let factor = constants[c], factor.count == 1, !factor.isInteger, let convIndex = producer[x],
+                      nodes[convIndex].opType == "Conv", nodes[convIndex].attributes["activation"] != nil,
+                      nodes[convIndex].attributes["post_shift"] == nil, readers[x] == 1, !outputs.contains(x) else { continue }
+                let value = factor.floats[0]
+                if node.opType == "Mul" {
+                    guard nodes[convIndex].attributes["post_scale"] == nil else { continue }
+                    nodes[convIndex].attributes["post_scale"] = .float(value)
+                } else {
+                    nodes[convIndex].attributes["post_shift"] = .float(value)
+                }
+                nodes[convIndex].outputs = node.outputs
+                nodes.remove(at: index)
+                changed = true
+                break
+            }
+        }
     }
 }

@@ -55,22 +55,27 @@ extension OCRImage {
         }
         let w = width, hgt = height
         pixels.withUnsafeBufferPointer { src in
-            func at(_ x: Int, _ y: Int) -> Float { Float(src[min(max(y, 0), hgt - 1) * w + min(max(x, 0), w - 1)]) }
-            for oy in 0..<outHeight {
-                for ox in 0..<outWidth {
-                    let fx = Float(ox), fy = Float(oy)
-                    let d = h[6] * fx + h[7] * fy + h[8]
-                    guard d != 0 else { continue }
-                    let sx = (h[0] * fx + h[1] * fy + h[2]) / d, sy = (h[3] * fx + h[4] * fy + h[5]) / d
-                    guard sx.isFinite, sy.isFinite, abs(sx) < 1e6, abs(sy) < 1e6 else { continue }
-                    let ix = Int(sx.rounded(.down)), iy = Int(sy.rounded(.down))
-                    let (wx0, wx1, wx2, wx3) = weights(sx - Float(ix)), (wy0, wy1, wy2, wy3) = weights(sy - Float(iy))
-                    var value: Float = 0
-                    for (dy, wy) in [(-1, wy0), (0, wy1), (1, wy2), (2, wy3)] {
-                        let row = at(ix - 1, iy + dy) * wx0 + at(ix, iy + dy) * wx1 + at(ix + 1, iy + dy) * wx2 + at(ix + 2, iy + dy) * wx3
-                        value += row * wy
+            out.withUnsafeMutableBufferPointer { dst in
+                for oy in 0..<outHeight {
+                    for ox in 0..<outWidth {
+                        let fx = Float(ox), fy = Float(oy)
+                        let d = h[6] * fx + h[7] * fy + h[8]
+                        guard d != 0 else { continue }
+                        let sx = (h[0] * fx + h[1] * fy + h[2]) / d, sy = (h[3] * fx + h[4] * fy + h[5]) / d
+                        guard sx.isFinite, sy.isFinite, abs(sx) < 1e6, abs(sy) < 1e6 else { continue }
+                        let ix = Int(sx.rounded(.down)), iy = Int(sy.rounded(.down))
+                        let wx = weights(sx - Float(ix)), wy = weights(sy - Float(iy))
+                        // Columns and rows of the 4×4 neighbourhood, clamped (edges replicated).
+                        let x0 = min(max(ix - 1, 0), w - 1), x1 = min(max(ix, 0), w - 1)
+                        let x2 = min(max(ix + 1, 0), w - 1), x3 = min(max(ix + 2, 0), w - 1)
+                        @inline(__always) func row(_ y: Int) -> Float {
+                            let base = min(max(y, 0), hgt - 1) * w
+                            return Float(src[base + x0]) * wx.0 + Float(src[base + x1]) * wx.1
+                                + Float(src[base + x2]) * wx.2 + Float(src[base + x3]) * wx.3
+                        }
+                        let value = row(iy - 1) * wy.0 + row(iy) * wy.1 + row(iy + 1) * wy.2 + row(iy + 2) * wy.3
+                        dst[oy * outWidth + ox] = UInt8(min(max(value.rounded(), 0), 255))
                     }
-                    out[oy * outWidth + ox] = UInt8(min(max(value.rounded(), 0), 255))
                 }
             }
         }

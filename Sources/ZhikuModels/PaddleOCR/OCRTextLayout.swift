@@ -22,13 +22,16 @@ enum OCRTextLayout {
             running += slope.weight
             if running >= total / 2 { angle = slope.angle; break }
         }
+        // A page whose lines mostly read upside down is ordered as the turned page reads.
+        let upsideDown = lines.filter(\.turned).count * 2 > lines.count
         let c = cos(-angle), s = sin(-angle)
+        let flip: Float = upsideDown ? -1 : 1
         struct Placed { var index: Int; var y: Float; var x: Float; var height: Float }
         let placed: [Placed] = lines.enumerated().map { index, line in
             let cx = line.quad.map(\.x).reduce(0, +) / 4, cy = line.quad.map(\.y).reduce(0, +) / 4
             let height = max(1, (TextBoxDetector.distance(line.quad[0], line.quad[3]) + TextBoxDetector.distance(line.quad[1], line.quad[2])) / 2)
-            let left = line.quad.map { $0.x * c - $0.y * s }.min() ?? 0
-            return Placed(index: index, y: cx * s + cy * c, x: left, height: height)
+            let left = line.quad.map { flip * ($0.x * c - $0.y * s) }.min() ?? 0
+            return Placed(index: index, y: flip * (cx * s + cy * c), x: left, height: height)
         }
         var rows: [[Placed]] = []
         for item in placed.sorted(by: { $0.y < $1.y }) {
@@ -73,7 +76,8 @@ enum OCRTextLayout {
             guard let s = start, end > s else { return }
             var piece = String.UnicodeScalarView()
             piece.append(contentsOf: scalars[s..<end])
-            result.append(word(line, text: String(piece), from: line.positions[s].start, to: line.positions[end - 1].end))
+            let from = line.positions[s].start, to = line.positions[end - 1].end
+            result.append(word(line, text: String(piece), from: line.turned ? 1 - to : from, to: line.turned ? 1 - from : to))
             start = nil
         }
         for (i, scalar) in scalars.enumerated() {

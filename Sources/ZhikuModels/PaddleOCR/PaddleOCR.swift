@@ -51,8 +51,11 @@ public final class PaddleOCR: OCREngine, Sendable {
         var quad: TextBoxDetector.Quad
         var text: String
         var confidence: Float
-        /// Where each character sits along the line, 0…1 of its length.
+        /// Where each character sits along the line, 0…1 of its length (from the quad's left edge, or from its
+        /// right edge for a line read turned half a turn).
         var positions: [(start: Float, end: Float)]
+        /// Read turned half a turn (upside down in the image).
+        var turned = false
     }
 
     /// Reads `image` on the calling thread.
@@ -98,18 +101,18 @@ public final class PaddleOCR: OCREngine, Sendable {
         }
         var decoded = try recognize(crops)
         // Low-confidence lines may be upside down: ask the direction model, and keep a turned reading only if better.
+        var turnedLines = Set<Int>()
         if let classifier {
             let doubtful = decoded.indices.filter { decoded[$0].confidence < turnBelow }
-            for index in doubtful where try isUpsideDown(crops[index], classifier) {
-                let turned = crops[index].rotatedHalfTurn()
-                if let again = try recognize([turned]).first, again.confidence > decoded[index].confidence {
-                    decoded[index] = again
-                    crops[index] = turned
-                }
+            let candidates = try doubtful.filter { try isUpsideDown(crops[$0], classifier) }
+            let turned = candidates.map { crops[$0].rotatedHalfTurn() }
+            for (index, again) in zip(candidates, try recognize(turned)) where again.confidence > decoded[index].confidence {
+                decoded[index] = again
+                turnedLines.insert(index)
             }
         }
         var lines: [Line] = []
-        for (quad, result) in zip(quads, decoded) where result.confidence >= minimumScore && !result.text.isEmpty {
+        for (index, (quad, result)) in zip(quads, decoded).enumerated() where result.confidence >= minimumScore && !result.text.isEmpty {
             let corners = quad.map { p in
                 (x: min(max(p.x * ratioX, 0), Float(original.width)), y: min(max((p.y - Float(top)) * ratioY, 0), Float(original.height)))
             }
@@ -119,7 +122,8 @@ public final class PaddleOCR: OCREngine, Sendable {
                 (start: min(1, Float(step.step) / Float(result.decoded.stepCount) / used),
                  end: min(1, Float(step.step + 1) / Float(result.decoded.stepCount) / used))
             }
-            lines.append(Line(quad: corners, text: result.text, confidence: result.confidence, positions: positions))
+            lines.append(Line(quad: corners, text: result.text, confidence: result.confidence, positions: positions,
+                              turned: turnedLines.contains(index)))
         }
         return lines
     }
@@ -220,7 +224,8 @@ public final class PaddleOCR: OCREngine, Sendable {
         return results.map { $0! }
     }
 
-    /// Whether the direction model thinks `crop` is upside down (with at least 0.9 confidence, RapidOCR's bar).
+    /// Whether the direction model thinks `crop` is more likely upside down than not (the turned reading is kept
+    /// only if it is also read with more confidence).
     func isUpsideDown(_ crop: OCRImage, _ classifier: ONNXSession) throws -> Bool {
         let height = 48, width = 192
         let ratio = Float(crop.width) / Float(crop.height)
@@ -229,6 +234,6 @@ public final class PaddleOCR: OCREngine, Sendable {
         crop.resized(width: resizedWidth, height: height).normalize(into: &input, offset: 0, planeWidth: width, planeHeight: height)
         let output = try classifier.run([classifier.inputNames[0]: ONNXTensor(shape: [1, 3, height, width], floats: input)])
         guard let scores = output.values.first?.floats, scores.count == 2 else { return false }
-        return scores[1] > scores[0] && scores[1] >= 0.9
+        return scores[1] > scores[0]
     }
 }

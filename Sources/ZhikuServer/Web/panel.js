@@ -111,7 +111,7 @@ export async function showPreview(kbId, file) {
     for (const page of await pages(kbId, file.id)) {
       const section = el('section', 'page');
       let label = citedWhere({ ...page, page: page.number });
-      if (page.engine && page.confidence != null) label += ` · ${t('ocrEngine', { c: Math.round(page.confidence) })}`;
+      if (page.engine && page.confidence != null) label += ` · ${t('ocrEngine', { engine: page.engine, c: Math.round(page.confidence) })}`;
       section.append(el('h3', '', label), el('div', 'text', page.text || t('noText')));
       box.append(section);
     }
