@@ -332,6 +332,70 @@ import ZhikuTestSupport
         }
     }
 
+    /// A phone photo of a Chinese page (drawn at 150 dpi, then tilted, put in perspective on a dark desk, noised and
+    /// saved as a JPEG of quality 40, as ../shared/eval/ocr-real makes its phone photos): uploaded, read by PP-OCR,
+    /// asked about in Chinese, answered with a citation whose highlighted passage is the line that answers; the
+    /// file's page view names the engine that read it.
+    @Test func aPhonePhotoOfAChinesePageIsAnsweredWithTheRightLine() async throws {
+        if Self.modelMissing {
+            try Skip.now("model \(LlamaGenerator.defaultModelID) not found (scripts/fetch-models.sh fetches it)")
+        }
+        guard TestImages.available else { try Skip.now("ImageMagick not installed (scripts/setup.sh --tests)") }
+        let files = TemporaryFolder()
+        let photo = files.url.appendingPathComponent("请假制度照片.jpg")
+        let text = """
+            第三章 请假制度
+            员工年假需要提前一周通过人事系统申请。
+            病假超过三天需要提供医生开具的证明。
+            婚假为十天，需在登记后一年内休完。
+            差旅费用在提交发票后三十天内报销。
+            """
+        try TestImages.render(text, to: photo, pointSize: 14, density: 150, extra: [
+            "-background", "gray30", "-rotate", "-2.5", "+repage", "-virtual-pixel", "background",
+            "-distort", "Perspective", "0,0 %[fx:w*0.03],%[fx:h*0.03]  %[fx:w],0 %[fx:w*0.97],%[fx:h*0.012]  "
+                + "%[fx:w],%[fx:h] %[fx:w*0.995],%[fx:h*0.985]  0,%[fx:h] %[fx:w*0.01],%[fx:h*0.995]",
+            "-attenuate", "0.3", "+noise", "Gaussian", "-colorspace", "Gray", "-quality", "40"])
+        try await withBrowser("phone-photo-zh") { browser, server in
+            let base = "http://127.0.0.1:\(server.port)/"
+            try await start(browser, base)
+            try await browser.execute("localStorage.setItem('zhiku.lang', 'zh')")
+            _ = try await server.json(.POST, "/api/kbs", ["name": "制度"])
+            try await browser.execute("location.hash = '#/kb/1'; location.reload()")
+            try await browser.wait(until: """
+                return document.body.dataset.ready === 'true' && document.getElementById('kb-title').textContent === '制度'
+                """, timeout: 60, "the knowledge base's page")
+            try await browser.type(photo.path, into: try await browser.wait(for: "#file-input", visible: false))
+            try await browser.wait(until: "return document.querySelectorAll('#uploads .upload.done').length === 1", timeout: 240,
+                                   "the photo to be read and indexed")
+            // The page view names the engine.
+            try await browser.click("button.preview")
+            try await browser.wait(until: """
+                const h = document.querySelector('#panel .page h3');
+                return h && h.textContent.includes('pp-ocrv4') && document.querySelector('#panel .page .text').textContent.includes('病假')
+                """, timeout: 30, "the page view with its OCR engine")
+            try await shot(browser, "27-phone-photo-page-view")
+
+            try await browser.click("#new-chat")
+            try await browser.click("#chat-kb")
+            try await browser.click("#chat-kb option[value='1']")
+            try await browser.type("病假超过几天需要提供医生证明？\u{E007}", into: try await browser.wait(for: "#prompt"))
+            try await browser.wait(until: """
+                const m = document.querySelector('.msg.assistant:last-child');
+                return m && !m.querySelector('.cursor') && document.getElementById('stop').hidden && m.querySelector('.cites')
+                """, timeout: 240, "the answer")
+            let answer = try await browser.text(".msg.assistant:last-child .content")
+            #expect(answer.contains("三天") || answer.contains("3天") || answer.contains("3 天"), "\(answer)")
+            try await browser.click(".msg.assistant:last-child .content a.cite")
+            try await browser.wait(until: """
+                const s = document.querySelector('#panel .source.active');
+                const e = s && s.querySelector('mark.evidence');
+                return e && e.textContent.includes('病假超过三天') && !e.textContent.includes('年假') && !e.textContent.includes('婚假')
+                """, timeout: 30, "the line that answers marked within the cited passage")
+            try await shot(browser, "28-phone-photo-answer-zh")
+            #expect(try await severeConsoleEntries(browser) == [], "no console errors")
+        }
+    }
+
     /// Feedback and tags in the page: files tagged from their row, a question limited to a tag answered from that
     /// file only, 👍 on the answer (kept after a reload), 👎 with a comment; the server has both. Extractive answers
     /// (no language model), so the test runs where the chat model is absent too.

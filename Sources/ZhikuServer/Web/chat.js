@@ -124,7 +124,7 @@ function turnNode(turn, index) {
   if (turn.citations?.length) {
     const cites = el('div', 'cites');
     for (const c of turn.citations) {
-      cites.append(button(`[${c.n}] ${c.file_name} · ${citedWhere(c, true)}`, 'chip', () => showSources(turn.citations, c.n, turn.kbId),
+      cites.append(button(`[${c.n}] ${c.file_name} · ${citedWhere(c, true)}`, 'chip', () => showSources(turn.citations, c.n, turn.kbId, turn.content),
         { 'data-n': String(c.n) }));
     }
     node.append(cites);
@@ -182,7 +182,7 @@ function fillAnswer(content, turn) {
     const c = turn.citations?.find((x) => x.n === n);
     if (!c) return null;
     const a = el('a', 'cite', `[${n}]`, { href: `#source-${n}`, 'data-n': String(n), title: `${c.file_name} · ${citedWhere(c, true)}` });
-    a.addEventListener('click', (e) => { e.preventDefault(); showSources(turn.citations, n, turn.kbId); });
+    a.addEventListener('click', (e) => { e.preventDefault(); showSources(turn.citations, n, turn.kbId, turn.content); });
     return a;
   };
   if (turn.streaming && !turn.content) {

@@ -59,7 +59,7 @@ export function citedWhere(c, withSheet = false) {
   return t('page', { n: c.page });
 }
 
-export function showSources(citations, active, kbId) {
+export function showSources(citations, active, kbId, answer = '') {
   const box = el('div', 'sources');
   let activeNode = null;
   for (const c of citations) {
@@ -76,13 +76,45 @@ export function showSources(citations, active, kbId) {
     card.append(text);
     box.append(card);
     if (c.n === active) activeNode = card;
-    if (kbId != null) highlightInPage(text, kbId, c);
+    if (kbId != null) highlightInPage(text, kbId, c, answer);
   }
   openPanel(t('sources'), box);
   if (activeNode) activeNode.scrollIntoView({ block: 'start' });
 }
 
-async function highlightInPage(textNode, kbId, citation) {
+/** The character pairs of `text` (letters, digits and CJK characters only, lower-cased). */
+function pairs(text) {
+  const chars = Array.from(text.toLowerCase()).filter((ch) => /[\p{L}\p{N}]/u.test(ch));
+  const out = new Set();
+  for (let i = 1; i < chars.length; i++) out.add(chars[i - 1] + chars[i]);
+  return out;
+}
+
+/**
+ * The stretch of `cited` the answer rests on: of its lines (long lines cut at sentence ends), the one sharing the
+ * most character pairs with the answer, relative to its length; null when no line shares three.
+ * @returns {{start: number, end: number} | null} code-point offsets within `cited`
+ */
+export function evidenceIn(cited, answer) {
+  const wanted = pairs(answer.replace(/\[\d+\]/g, ''));
+  if (!wanted.size) return null;
+  const points = Array.from(cited);
+  let best = null, start = 0;
+  for (let i = 0; i <= points.length; i++) {
+    const end = i === points.length || points[i] === '\n' || '。！？；'.includes(points[i]) || (points[i] === '.' && points[i + 1] === ' ');
+    if (!end) continue;
+    const stop = i < points.length && points[i] !== '\n' ? i + 1 : i;
+    const own = pairs(points.slice(start, stop).join(''));
+    let shared = 0;
+    for (const p of own) if (wanted.has(p)) shared++;
+    const score = own.size ? shared / Math.sqrt(own.size) : 0;
+    if (shared >= 3 && (!best || score > best.score)) best = { start, end: stop, score };
+    start = i + 1;
+  }
+  return best && { start: best.start, end: best.end };
+}
+
+async function highlightInPage(textNode, kbId, citation, answer) {
   let list;
   try { list = await pages(kbId, citation.file_id); } catch { return; }
   const page = list.find((p) => p.number === citation.page);
@@ -94,6 +126,14 @@ async function highlightInPage(textNode, kbId, citation) {
   const after = points.slice(citation.end, to).join('') + (to < points.length ? '…' : '');
   if (!cited.trim()) return;
   const mark = el('mark', '', cited);
+  // Within the passage, the line the answer rests on, marked more strongly.
+  const evidence = answer ? evidenceIn(cited, answer) : null;
+  if (evidence) {
+    const chars = Array.from(cited);
+    mark.replaceChildren(document.createTextNode(chars.slice(0, evidence.start).join('')),
+      el('mark', 'evidence', chars.slice(evidence.start, evidence.end).join('')),
+      document.createTextNode(chars.slice(evidence.end).join('')));
+  }
   textNode.replaceChildren(document.createTextNode(before), mark, document.createTextNode(after));
   // Scrolls the passage's own box to the cited text, not the panel; the source the reader opened is brought back
   // into view as the others above it fill in and change height.
