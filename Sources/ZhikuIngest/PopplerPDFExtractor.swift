@@ -20,6 +20,9 @@ public struct PopplerPDFExtractor: DocumentExtractor {
     /// Below this resolution OCR reads nothing useful.
     public static let minimumDPI = 100.0
 
+    /// How many scanned pages are read at once (each engine call uses a core or more; pages wait their turn).
+    public var ocrConcurrency = ProcessInfo.processInfo.activeProcessorCount
+
     public init(ocr: (any OCREngine)? = nil, ocrLanguages: String = "chi_sim+eng", dpi: Double = 300, maxPages: Int = 5000,
                 maxRenderPixels: Int = 40_000_000) {
         self.ocr = ocr
@@ -50,34 +53,50 @@ public struct PopplerPDFExtractor: DocumentExtractor {
         guard count <= maxPages else {
             throw ZhikuError(.tooLarge, "'\(file.name)' has \(count) pages; the limit is \(maxPages) (ZHIKU_MAX_PDF_PAGES)")
         }
-        var pages: [ExtractedPage] = []
-        pages.reserveCapacity(count)
-        var scanned = 0
-        for index in 0..<count {
-            try Task.checkCancellation()
-            // A page's text and drawing run on the compute threads (a page can take a core for a second); the
-            // document is used by one page at a time.
-            let (text, image) = try await ComputeThreads.shared.run { [self, handle = DocumentHandle(document)] in
-                var text = ""
-                var image: OCRImage?
-                if let page = poppler_document_get_page(handle.document, Int32(index)) {
-                    if let raw = poppler_page_get_text(page) {
-                        text = Self.clean(String(cString: raw))
-                        g_free(raw)
+        // Pages are read and drawn one at a time (the document is not shared between threads); scanned pages go to
+        // OCR side by side, up to `ocrConcurrency` at once (one per core), while the next pages are drawn.
+        var done: [Int: ExtractedPage] = [:]
+        var scanned = 0, finished = 0
+        try await withThrowingTaskGroup(of: (Int, ExtractedPage).self) { group in
+            var inFlight = 0
+            func collect() async throws {
+                guard let (index, page) = try await group.next() else { return }
+                inFlight -= 1
+                done[index] = page
+                finished += 1
+                progress(.init(pagesDone: finished, pagesTotal: count, pagesOCRd: scanned))
+            }
+            for index in 0..<count {
+                try Task.checkCancellation()
+                // A page's text and drawing run on the compute threads (a page can take a core for a second).
+                let (text, image) = try await ComputeThreads.shared.run { [self, handle = DocumentHandle(document)] in
+                    var text = ""
+                    var image: OCRImage?
+                    if let page = poppler_document_get_page(handle.document, Int32(index)) {
+                        if let raw = poppler_page_get_text(page) {
+                            text = Self.clean(String(cString: raw))
+                            g_free(raw)
+                        }
+                        if ocr != nil, !Self.hasRealText(text, page: page) { image = render(page) }
+                        g_object_unref(UnsafeMutableRawPointer(page))
                     }
-                    if ocr != nil, !Self.hasRealText(text, page: page) { image = render(page) }
-                    g_object_unref(UnsafeMutableRawPointer(page))
+                    return (text, image)
                 }
-                return (text, image)
+                if let image, let ocr {
+                    while inFlight >= max(1, ocrConcurrency) { try await collect() }
+                    scanned += 1
+                    inFlight += 1
+                    let languages = ocrLanguages
+                    group.addTask { (index, ExtractedPage(number: index + 1, ocr: try await ocr.recognize(image, languages: languages))) }
+                } else {
+                    done[index] = ExtractedPage(number: index + 1, text: text)
+                    finished += 1
+                    progress(.init(pagesDone: finished, pagesTotal: count, pagesOCRd: scanned))
+                }
             }
-            if let image, let ocr {
-                pages.append(ExtractedPage(number: index + 1, ocr: try await ocr.recognize(image, languages: ocrLanguages)))
-                scanned += 1
-            } else {
-                pages.append(ExtractedPage(number: index + 1, text: text))
-            }
-            progress(.init(pagesDone: index + 1, pagesTotal: count, pagesOCRd: scanned))
+            while inFlight > 0 { try await collect() }
         }
+        var pages = (0..<count).map { done[$0]! }
         // Running headers, footers and page numbers would begin or end many chunks with the same words.
         pages = RunningLines.strip(pages)
         Self.addOutline(Self.outline(of: document), to: &pages)

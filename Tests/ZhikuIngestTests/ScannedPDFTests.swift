@@ -49,6 +49,51 @@ import ZhikuTestSupport
         #expect(progress.last?.pagesDone == 50)
     }
 
+    /// Reads each image as the number of its pixels, after a wait that makes later pages finish first; counts how
+    /// many reads run at once.
+    final class OverlapOCR: OCREngine, @unchecked Sendable {
+        private let lock = NSLock()
+        private var running = 0
+        private(set) var most = 0
+        var name: String { "overlap" }
+        func recognize(_ image: OCRImage, languages: String) async throws -> OCRText {
+            lock.withLock { running += 1; most = max(most, running) }
+            defer { lock.withLock { running -= 1 } }
+            try await Task.sleep(for: .milliseconds(image.width % 7 == 0 ? 150 : 20))
+            return OCRText(text: "page of width \(image.width)", words: [], confidence: 90, engine: name)
+        }
+    }
+
+    /// Scanned pages are read side by side, at most `ocrConcurrency` at once, and come back in page order however
+    /// they finish.
+    @Test func scannedPagesAreReadSideBySideInOrder() async throws {
+        guard TestImages.available else { try Skip.now("ImageMagick not installed (scripts/setup.sh --tests)") }
+        let folder = TemporaryFolder()
+        var pages: [TestDocuments.Page] = []
+        var widths: [Int] = []
+        for i in 0..<9 {
+            let image = folder.url.appendingPathComponent("p\(i).jpg")
+            try TestImages.render("Page \(i)", to: image, extra: ["-resize", "\(300 + 13 * i)x200!"])
+            pages.append(.scan(jpeg: [UInt8](try Data(contentsOf: image)), dpi: 300))
+            widths.append(300 + 13 * i)
+        }
+        pages.insert(.text(["A text page between the scans, long enough to count as a text layer."]), at: 4)
+        let url = folder.write("scans.pdf", TestDocuments.mixedPDF(pages))
+        let file = SourceFile(name: "scans.pdf", url: url, sha256: String(repeating: "b", count: 64), mediaType: .pdf, size: 0)
+        let ocr = OverlapOCR()
+        var extractor = PopplerPDFExtractor(ocr: ocr)
+        extractor.ocrConcurrency = 3
+        let progress = ProgressLog()
+        let document = try await extractor.extract(file) { progress.add($0) }
+        #expect(document.pages.map(\.number) == Array(1...10))
+        #expect(document.pages[4].engine == nil && document.pages[4].text.contains("text page"))
+        #expect(ocr.most == 3, "three pages read at once, never more: \(ocr.most)")
+        // The scans grow wider page by page, so their readings do too when each page holds its own.
+        let read = document.pages.filter { $0.engine != nil }.compactMap { Int($0.text.split(separator: " ").last ?? "") }
+        #expect(read.count == 9 && zip(read, read.dropFirst()).allSatisfy { $0 < $1 }, "each page its own reading, in order: \(read)")
+        #expect(progress.last?.pagesDone == 10 && progress.last?.pagesOCRd == 9)
+    }
+
     /// A scanned page larger than the render budget at 300 dpi is rendered within it at a lower resolution, and
     /// still read; one too large to fit even at 100 dpi (a picture declared at 1 dpi: a page of many metres) is
     /// left unread instead of being drawn into gigabytes.
