@@ -57,15 +57,7 @@ enum PaddleOCRBenchmarks {
         // RapidOCR.
         var rapid: [String: Double] = [:]
         if let python {
-            let p = Process()
-            p.executableURL = URL(fileURLWithPath: python)
-            p.arguments = [peers.appendingPathComponent("rapidocr_pages.py").path] + files.map(\.path)
-            let out = Pipe()
-            p.standardOutput = out
-            p.standardError = FileHandle.nullDevice
-            try p.run()
-            let data = out.fileHandleForReading.readDataToEndOfFile()
-            p.waitUntilExit()
+            let data = try output(of: python, [peers.appendingPathComponent("rapidocr_pages.py").path] + files.map(\.path)).stdout
             for line in data.split(separator: UInt8(ascii: "\n")) {
                 if let row = try? JSONSerialization.jsonObject(with: Data(line)) as? [String: Any],
                    let image = row["image"] as? String, let s = row["seconds"] as? Double { rapid[image] = s }
@@ -93,20 +85,31 @@ enum PaddleOCRBenchmarks {
         let zhikuBinary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("zhiku")
         if let page = files.first(where: { condition($0) == "a_clean" }), FileManager.default.isExecutableFile(atPath: zhikuBinary.path),
            FileManager.default.isExecutableFile(atPath: "/usr/bin/time") {
-            let p = Process()
-            p.executableURL = URL(fileURLWithPath: "/usr/bin/time")
-            p.arguments = ["-f", "%M", zhikuBinary.path, "ocr", "--engine", "paddle", page.path]
-            let err = Pipe()
-            p.standardError = err
-            p.standardOutput = FileHandle.nullDevice
-            try p.run()
-            let data = err.fileHandleForReading.readDataToEndOfFile()
-            p.waitUntilExit()
+            let data = try output(of: "/usr/bin/time", ["-f", "%M", zhikuBinary.path, "ocr", "--engine", "paddle", page.path]).stderr
             if let kb = String(decoding: data, as: UTF8.self).split(separator: "\n").last.flatMap({ Double($0) }) {
                 rows.append(TableRow(what: "PP-OCRv4 peak resident memory, one A4 page at 300 dpi (2480×3508)",
                                      tool: "zhiku ocr --engine paddle (whole process)", value: String(format: "%.0f MB", kb / 1024)))
             }
         }
         return rows
+    }
+
+    /// What `executable` printed on its standard output and error.
+    static func output(of executable: String, _ arguments: [String]) throws -> (stdout: Data, stderr: Data) {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: executable)
+        p.arguments = arguments
+        let out = Pipe(), err = Pipe()
+        p.standardOutput = out
+        p.standardError = err
+        try p.run()
+        // Drained side by side: a full error pipe would stop a process still writing its output.
+        nonisolated(unsafe) var errors = Data()
+        let reader = Thread { errors = err.fileHandleForReading.readDataToEndOfFile() }
+        reader.start()
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        while !reader.isFinished { usleep(1000) }
+        return (data, errors)
     }
 }

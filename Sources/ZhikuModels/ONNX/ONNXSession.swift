@@ -194,6 +194,18 @@ public final class ONNXSession: Sendable {
         return (readers, producer)
     }
 
+    /// For a `Mul` or `Add` of a float constant and a convolution's output that nothing else reads: the
+    /// convolution's index and the constant.
+    private static func affineAfterConvolution(_ node: ONNXModelFile.Node, _ nodes: [ONNXModelFile.Node],
+                                               _ constants: [String: ONNXTensor], _ readers: [String: Int],
+                                               _ producer: [String: Int], _ outputs: Set<String>) -> (Int, ONNXTensor)? {
+        guard node.opType == "Mul" || node.opType == "Add", node.inputs.count == 2 else { return nil }
+        let (x, c) = constants[node.inputs[1]] != nil ? (node.inputs[0], node.inputs[1]) : (node.inputs[1], node.inputs[0])
+        guard let factor = constants[c], !factor.isInteger, let convIndex = producer[x], nodes[convIndex].opType == "Conv",
+              readers[x] == 1, !outputs.contains(x) else { return nil }
+        return (convIndex, factor)
+    }
+
     /// Folds `Mul` then `Add` by constants (a scalar or one value per channel) that follow a convolution into its
     /// weights and bias (PP-LCNetV3's learnable affine blocks): `w' = w·s`, `b' = b·s + t`.
     static func foldAffine(_ nodes: inout [ONNXModelFile.Node], constants: inout [String: ONNXTensor], outputs: Set<String>) {
@@ -201,10 +213,9 @@ public final class ONNXSession: Sendable {
         while changed {
             changed = false
             let (readers, producer) = links(nodes)
-            for (index, node) in nodes.enumerated() where (node.opType == "Mul" || node.opType == "Add") && node.inputs.count == 2 {
-                let (x, c) = constants[node.inputs[1]] != nil ? (node.inputs[0], node.inputs[1]) : (node.inputs[1], node.inputs[0])
-                guard let factor = constants[c], !factor.isInteger, let convIndex = producer[x], nodes[convIndex].opType == "Conv",
-                      nodes[convIndex].attributes["activation"] == nil, readers[x] == 1, !outputs.contains(x),
+            for (index, node) in nodes.enumerated() {
+                guard let (convIndex, factor) = affineAfterConvolution(node, nodes, constants, readers, producer, outputs),
+                      nodes[convIndex].attributes["activation"] == nil,
                       let weight = constants[nodes[convIndex].inputs[1]], !weight.isInteger, let channels = weight.shape.first else { continue }
                 // A scalar, or [C], [1, C, 1, 1] / [C, 1, 1] per output channel.
                 let values = factor.floats
@@ -298,11 +309,10 @@ public final class ONNXSession: Sendable {
         while changed {
             changed = false
             let (readers, producer) = links(nodes)
-            for (index, node) in nodes.enumerated() where (node.opType == "Mul" || node.opType == "Add") && node.inputs.count == 2 {
-                let (x, c) = constants[node.inputs[1]] != nil ? (node.inputs[0], node.inputs[1]) : (node.inputs[1], node.inputs[0])
-                guard let factor = constants[c], factor.count == 1, !factor.isInteger, let convIndex = producer[x],
-                      nodes[convIndex].opType == "Conv", nodes[convIndex].attributes["activation"] != nil,
-                      nodes[convIndex].attributes["post_shift"] == nil, readers[x] == 1, !outputs.contains(x) else { continue }
+            for (index, node) in nodes.enumerated() {
+                guard let (convIndex, factor) = affineAfterConvolution(node, nodes, constants, readers, producer, outputs),
+                      factor.count == 1, nodes[convIndex].attributes["activation"] != nil,
+                      nodes[convIndex].attributes["post_shift"] == nil else { continue }
                 let value = factor.floats[0]
                 if node.opType == "Mul" {
                     guard nodes[convIndex].attributes["post_scale"] == nil else { continue }
