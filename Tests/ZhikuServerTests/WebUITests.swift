@@ -256,6 +256,9 @@ import ZhikuTestSupport
 
             // Chinese: switched from the rail, remembered across the reload it triggers.
             try await browser.click("#rail-open")
+            // The rail slides in: a click before it has arrived lands on whatever is still under the button.
+            try await browser.wait(until: "return document.getElementById('rail').getBoundingClientRect().left >= 0", "the rail to slide in")
+            try await Task.sleep(for: .milliseconds(300))
             try await browser.click("#lang-toggle")
             try await browser.wait(until: "return document.body.dataset.ready === 'true' && document.documentElement.lang === 'zh-CN'",
                                    "the page in Chinese")
