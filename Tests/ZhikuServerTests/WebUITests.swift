@@ -67,6 +67,39 @@ import ZhikuTestSupport
         }
     }
 
+    /// The page in Chinese (remembered in the browser, reloaded) on a knowledge base `name` created for the test,
+    /// the first one of its server.
+    func openInChinese(_ browser: WebDriver, _ server: TestServer, newKnowledgeBase name: String) async throws {
+        try await browser.execute("localStorage.setItem('zhiku.lang', 'zh')")
+        _ = try await server.json(.POST, "/api/kbs", ["name": name])
+        try await browser.execute("location.hash = '#/kb/1'; location.reload()")
+        try await browser.wait(until: """
+            return document.body.dataset.ready === 'true' && document.documentElement.lang === 'zh-CN'
+              && document.getElementById('kb-title').textContent === '\(name)'
+            """, timeout: 60, "the knowledge base's page in Chinese")
+    }
+
+    /// Asks `question` in a new chat on the first knowledge base; returns the answer's text and the chips of the
+    /// sources it cites.
+    func ask(_ browser: WebDriver, _ question: String) async throws -> (answer: String, cited: [String]) {
+        try await browser.click("#new-chat")
+        try await browser.wait(until: "return document.querySelectorAll('#messages .msg').length === 0", "an empty chat")
+        try await browser.click("#chat-kb")
+        try await browser.click("#chat-kb option[value='1']")
+        try await browser.type(question + "\u{E007}", into: try await browser.wait(for: "#prompt"))
+        try await browser.wait(until: """
+            const m = document.querySelector('.msg.assistant:last-child');
+            return m && !m.querySelector('.cursor') && document.getElementById('stop').hidden && m.querySelector('.cites')
+            """, timeout: 240, "the answer to \(question)")
+        let answer = try await browser.text(".msg.assistant:last-child .content")
+        let cited = try await browser.execute("""
+            const m = document.querySelector('.msg.assistant:last-child');
+            const ns = [...new Set([...m.querySelectorAll('.content a.cite')].map(a => a.dataset.n))];
+            return ns.map(n => m.querySelector(`.cites .chip[data-n="${n}"]`)?.textContent ?? `missing ${n}`);
+            """) as? [String] ?? []
+        return (answer, cited)
+    }
+
     func severeConsoleEntries(_ browser: WebDriver) async throws -> [String] {
         try await browser.consoleLog().filter { $0.level == "SEVERE" }.map(\.message)
     }
@@ -283,41 +316,15 @@ import ZhikuTestSupport
         try await withBrowser("office-zh") { browser, server in
             let base = "http://127.0.0.1:\(server.port)/"
             try await start(browser, base)
-            try await browser.execute("localStorage.setItem('zhiku.lang', 'zh')")
-            _ = try await server.json(.POST, "/api/kbs", ["name": "办公"])
-            // Reloaded: the page in Chinese, on the new knowledge base.
-            try await browser.execute("location.hash = '#/kb/1'; location.reload()")
-            try await browser.wait(until: """
-                return document.body.dataset.ready === 'true' && document.documentElement.lang === 'zh-CN'
-                  && document.getElementById('kb-title').textContent === '办公'
-                """, timeout: 60, "the knowledge base's page in Chinese")
+            try await openInChinese(browser, server, newKnowledgeBase: "办公")
             let input = try await browser.wait(for: "#file-input", visible: false)
             try await browser.type("\(regulation.path)\n\(ledger.path)", into: input)
             try await browser.wait(until: "return document.querySelectorAll('#uploads .upload.done').length === 2", timeout: 240,
                                    "both files to be ingested")
             try await shot(browser, "12-office-files-zh")
 
-            /// Asks `question` in a new chat; returns the answer's text and the chips of the sources it cites.
-            func ask(_ question: String) async throws -> (answer: String, cited: [String]) {
-                try await browser.click("#new-chat")
-                try await browser.wait(until: "return document.querySelectorAll('#messages .msg').length === 0", "an empty chat")
-                try await browser.click("#chat-kb")
-                try await browser.click("#chat-kb option[value='1']")
-                try await browser.type(question + "\u{E007}", into: try await browser.wait(for: "#prompt"))
-                try await browser.wait(until: """
-                    const m = document.querySelector('.msg.assistant:last-child');
-                    return m && !m.querySelector('.cursor') && document.getElementById('stop').hidden && m.querySelector('.cites')
-                    """, timeout: 240, "the answer to \(question)")
-                let answer = try await browser.text(".msg.assistant:last-child .content")
-                let cited = try await browser.execute("""
-                    const m = document.querySelector('.msg.assistant:last-child');
-                    const ns = [...new Set([...m.querySelectorAll('.content a.cite')].map(a => a.dataset.n))];
-                    return ns.map(n => m.querySelector(`.cites .chip[data-n="${n}"]`)?.textContent ?? `missing ${n}`);
-                    """) as? [String] ?? []
-                return (answer, cited)
-            }
 
-            let stay = try await ask("出差到一类城市，普通员工住宿每晚最多报销多少钱？")
+            let stay = try await ask(browser, "出差到一类城市，普通员工住宿每晚最多报销多少钱？")
             #expect(stay.answer.contains("600"), "\(stay.answer)")
             #expect(!stay.cited.isEmpty && stay.cited.allSatisfy { $0.contains("差旅费报销管理办法.docx · 第 3 页") }, "\(stay.cited)")
             try await browser.click(".msg.assistant:last-child .content a.cite")
@@ -327,7 +334,7 @@ import ZhikuTestSupport
                 """, "the cited table in the sources panel")
             try await shot(browser, "13-word-answer-zh")
 
-            let supplier = try await ask("2023年3月15日的打印纸是从哪家供应商采购的？")
+            let supplier = try await ask(browser, "2023年3月15日的打印纸是从哪家供应商采购的？")
             #expect(supplier.answer.contains("华北纸业"), "\(supplier.answer)")
             #expect(!supplier.cited.isEmpty && supplier.cited.allSatisfy { $0.contains("采购台账.xlsx · 采购明细 · 第 2–8 行") }, "\(supplier.cited)")
             try await shot(browser, "14-excel-answer-zh")
@@ -361,12 +368,7 @@ import ZhikuTestSupport
         try await withBrowser("phone-photo-zh") { browser, server in
             let base = "http://127.0.0.1:\(server.port)/"
             try await start(browser, base)
-            try await browser.execute("localStorage.setItem('zhiku.lang', 'zh')")
-            _ = try await server.json(.POST, "/api/kbs", ["name": "制度"])
-            try await browser.execute("location.hash = '#/kb/1'; location.reload()")
-            try await browser.wait(until: """
-                return document.body.dataset.ready === 'true' && document.getElementById('kb-title').textContent === '制度'
-                """, timeout: 60, "the knowledge base's page")
+            try await openInChinese(browser, server, newKnowledgeBase: "制度")
             try await browser.type(photo.path, into: try await browser.wait(for: "#file-input", visible: false))
             try await browser.wait(until: "return document.querySelectorAll('#uploads .upload.done').length === 1", timeout: 240,
                                    "the photo to be read and indexed")
@@ -378,15 +380,7 @@ import ZhikuTestSupport
                 """, timeout: 30, "the page view with its OCR engine")
             try await shot(browser, "27-phone-photo-page-view")
 
-            try await browser.click("#new-chat")
-            try await browser.click("#chat-kb")
-            try await browser.click("#chat-kb option[value='1']")
-            try await browser.type("病假超过几天需要提供医生证明？\u{E007}", into: try await browser.wait(for: "#prompt"))
-            try await browser.wait(until: """
-                const m = document.querySelector('.msg.assistant:last-child');
-                return m && !m.querySelector('.cursor') && document.getElementById('stop').hidden && m.querySelector('.cites')
-                """, timeout: 240, "the answer")
-            let answer = try await browser.text(".msg.assistant:last-child .content")
+            let answer = try await ask(browser, "病假超过几天需要提供医生证明？").answer
             #expect(answer.contains("三天") || answer.contains("3天") || answer.contains("3 天"), "\(answer)")
             try await browser.click(".msg.assistant:last-child .content a.cite")
             try await browser.wait(until: """

@@ -7,8 +7,8 @@ import Foundation
 final class ONNXBufferPool {
     private var free: [[Float]] = []
 
-    /// A buffer of `count` floats whose values the caller overwrites, all of them: a recycled one keeps its old
-    /// contents.
+    /// A buffer of `count` floats whose values the caller overwrites, all of them: the smallest free one that holds
+    /// `count` (and is at most about twice as large), keeping its old contents, else a new one.
     func uninitialized(_ count: Int) -> [Float] {
         guard let chosen = pick(count) else { return [Float](repeating: 0, count: count) }
         var buffer = free.remove(at: chosen)
@@ -28,13 +28,10 @@ final class ONNXBufferPool {
         return chosen
     }
 
-    /// A buffer of `count` zeros: the smallest free one that holds `count` (and is at most twice as large),
-    /// else a new one.
+    /// A buffer of `count` zeros.
     func zeros(_ count: Int) -> [Float] {
-        guard let chosen = pick(count) else { return [Float](repeating: 0, count: count) }
-        var buffer = free.remove(at: chosen)
-        buffer.removeAll(keepingCapacity: true)
-        buffer.append(contentsOf: repeatElement(0, count: count))
+        var buffer = uninitialized(count)
+        buffer.withUnsafeMutableBufferPointer { $0.update(repeating: 0) }
         return buffer
     }
 

@@ -48,8 +48,8 @@ extension ONNXOperators {
         return (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
     }
 
-    /// Conv: depthwise convolutions directly, everything else as im2col (skipped for 1×1) and one matrix product
-    /// per group with OpenBLAS.
+    /// Conv: depthwise convolutions directly, everything else as im2col (skipped for 1×1) and a matrix product per
+    /// group (``accumulateProduct``); a fused activation applied after.
     static func convolution(_ x: ONNXTensor, _ weight: ONNXTensor, bias: ONNXTensor?, _ node: ONNXModelFile.Node, pool: ONNXBufferPool) throws -> ONNXTensor {
         let (n, c, h, w) = try nchw(x)
         guard weight.shape.count == 4 else { throw ZhikuError.invalidInput("weight of shape \(weight.shape); only 2-D convolutions are supported") }
@@ -66,7 +66,7 @@ extension ONNXOperators {
         let b = bias?.floats ?? [Float](repeating: 0, count: m)
         guard b.count == m else { throw ZhikuError.invalidInput("bias of \(b.count) for \(m) output channels") }
         var out = pool.uninitialized(count)
-        var activated = false
+        let depthwiseOnly = group == c && cg == 1 && m == c
         let input = x.floats, kernel = weight.floats
         let plane = oh * ow
         input.withUnsafeBufferPointer { xp in
@@ -77,7 +77,7 @@ extension ONNXOperators {
                         let value = b[i % m]
                         (ob + i * plane).update(repeating: value, count: plane)
                     }
-                    if group == c, cg == 1, m == c {
+                    if depthwiseOnly {
                         for img in 0..<n {
                             for ch in 0..<c {
                                 let target = ob + (img * m + ch) * plane
@@ -86,7 +86,6 @@ extension ONNXOperators {
                                 applyActivation(node, UnsafeMutableBufferPointer(start: target, count: plane))
                             }
                         }
-                        activated = true
                         return
                     }
                     let mg = m / group, k = cg * kh * kw
@@ -120,7 +119,7 @@ extension ONNXOperators {
                 }
             }
         }
-        if !activated { out.withUnsafeMutableBufferPointer { applyActivation(node, $0) } }
+        if !depthwiseOnly { out.withUnsafeMutableBufferPointer { applyActivation(node, $0) } }
         return ONNXTensor(shape: outShape, floats: out)
     }
 
@@ -142,16 +141,14 @@ extension ONNXOperators {
     static func applyActivation(_ node: ONNXModelFile.Node, _ v: UnsafeMutableBufferPointer<Float>) {
         guard let activation = node.string("activation") else { return }
         let scale = node.float("post_scale") ?? 1, shift = node.float("post_shift") ?? 0
-        do {
-            switch activation {
-            case "Relu":
-                for i in 0..<v.count { v[i] = max(v[i], 0) * scale + shift }
-            case "HardSigmoid":
-                let alpha = node.float("activation_alpha") ?? 0.2, beta = node.float("activation_beta") ?? 0.5
-                for i in 0..<v.count { v[i] = min(max(alpha * v[i] + beta, 0), 1) * scale + shift }
-            default:
-                for i in 0..<v.count { v[i] = v[i] * min(max(v[i] + 3, 0), 6) / 6 * scale + shift }
-            }
+        switch activation {
+        case "Relu":
+            for i in 0..<v.count { v[i] = max(v[i], 0) * scale + shift }
+        case "HardSigmoid":
+            let alpha = node.float("activation_alpha") ?? 0.2, beta = node.float("activation_beta") ?? 0.5
+            for i in 0..<v.count { v[i] = hardSigmoid(v[i], alpha, beta) * scale + shift }
+        default:
+            for i in 0..<v.count { v[i] = hardSwish(v[i]) * scale + shift }
         }
     }
 
@@ -290,7 +287,7 @@ extension ONNXOperators {
         let outShape = [n, m, oh, ow]
         let count = try ONNXTensor.checkedCount(outShape, context: "ConvTranspose output")
         let rows = m * kh * kw, pixels = h * w
-        var out = pool.zeros(count)
+        var out = pool.uninitialized(count)  // every plane starts as its bias
         let b = bias?.floats ?? [Float](repeating: 0, count: m)
         guard b.count == m else { throw ZhikuError.invalidInput("bias of \(b.count) for \(m) output channels") }
         var columns = [Float](repeating: 0, count: rows * pixels)
@@ -331,18 +328,28 @@ extension ONNXOperators {
         return ONNXTensor(shape: outShape, floats: out)
     }
 
+    /// Batch normalisation as a per-channel `x·factor + offset`: `factor = γ/√(σ²+ε)`, `offset = β − μ·factor`;
+    /// nil when the parameters differ in length.
+    static func batchNormAffine(scale: [Float], shift: [Float], mean: [Float], variance: [Float], epsilon: Float)
+        -> (factor: [Float], offset: [Float])? {
+        guard shift.count == scale.count, mean.count == scale.count, variance.count == scale.count else { return nil }
+        let factor = zip(scale, variance).map { $0 / ($1 + epsilon).squareRoot() }
+        return (factor, (0..<scale.count).map { shift[$0] - mean[$0] * factor[$0] })
+    }
+
     static func batchNorm(_ x: ONNXTensor, scale: ONNXTensor, shift: ONNXTensor, mean: ONNXTensor, variance: ONNXTensor,
                           epsilon: Float) throws -> ONNXTensor {
         guard x.shape.count >= 2 else { throw ZhikuError.invalidInput("BatchNormalization of shape \(x.shape)") }
         let n = x.shape[0], c = x.shape[1], plane = x.shape[2...].reduce(1, *)
-        let s = scale.floats, b = shift.floats, mu = mean.floats, v = variance.floats
-        guard s.count == c, b.count == c, mu.count == c, v.count == c else { throw ZhikuError.invalidInput("parameters do not match \(c) channels") }
+        guard let affine = batchNormAffine(scale: scale.floats, shift: shift.floats, mean: mean.floats, variance: variance.floats,
+                                           epsilon: epsilon), affine.factor.count == c else {
+            throw ZhikuError.invalidInput("parameters do not match \(c) channels")
+        }
         var values = x.floats
         for img in 0..<n {
             for ch in 0..<c {
-                let factor = s[ch] / (v[ch] + epsilon).squareRoot(), offset = b[ch] - mu[ch] * factor
                 let base = (img * c + ch) * plane
-                for i in 0..<plane { values[base + i] = values[base + i] * factor + offset }
+                for i in 0..<plane { values[base + i] = values[base + i] * affine.factor[ch] + affine.offset[ch] }
             }
         }
         return ONNXTensor(shape: x.shape, floats: values)

@@ -31,8 +31,8 @@ enum ONNXOperators {
         case "Sigmoid": return [unary(try input(0), pool) { 1 / (1 + FastMath.exp(-$0)) }]
         case "HardSigmoid":
             let alpha = node.float("alpha") ?? 0.2, beta = node.float("beta") ?? 0.5
-            return [unary(try input(0), pool) { min(max(alpha * $0 + beta, 0), 1) }]
-        case "HardSwish": return [unary(try input(0), pool) { $0 * min(max($0 + 3, 0), 6) / 6 }]
+            return [unary(try input(0), pool) { hardSigmoid($0, alpha, beta) }]
+        case "HardSwish": return [unary(try input(0), pool) { hardSwish($0) }]
         case "Clip":
             let low = opset >= 11 ? (optional(1)?.floats.first ?? -.infinity) : (node.float("min") ?? -.infinity)
             let high = opset >= 11 ? (optional(2)?.floats.first ?? .infinity) : (node.float("max") ?? .infinity)
@@ -116,6 +116,11 @@ enum ONNXOperators {
             return a
         }
     }
+
+    @inline(__always) static func hardSigmoid(_ x: Float, _ alpha: Float, _ beta: Float) -> Float { min(max(alpha * x + beta, 0), 1) }
+
+    /// `x · clip(x + 3, 0, 6) / 6`, in that order (as Paddle's exported graphs compute it).
+    @inline(__always) static func hardSwish(_ x: Float) -> Float { x * min(max(x + 3, 0), 6) / 6 }
 
     /// Row-major strides of `shape`.
     static func strides(_ shape: [Int]) -> [Int] {

@@ -52,6 +52,9 @@ public final class ONNXSession: Sendable {
         Self.fuseHardSwish(&nodes, constants: constantTensors, outputs: graphOutputs)
         Self.fuseActivations(&nodes, outputs: graphOutputs)
         Self.fusePostAffine(&nodes, constants: constantTensors, outputs: graphOutputs)
+        // Weights replaced by folded copies are read by no node any more: not kept.
+        let read = Set(nodes.flatMap(\.inputs)).union(graphOutputs)
+        constantTensors = constantTensors.filter { read.contains($0.key) }
         for node in nodes where !Self.supportedOperators.contains(node.opType) {
             throw ZhikuError.invalidInput("ONNX model \(name): operator \(node.opType) (node '\(node.name)') is not supported")
         }
@@ -147,45 +150,11 @@ public final class ONNXSession: Sendable {
         return result
     }
 
-    /// Folds each BatchNormalization that is the only reader of a convolution's output into that convolution's
-    /// weights and bias: `w' = w·γ/√(σ²+ε)`, `b' = (b − μ)·γ/√(σ²+ε) + β`.
-    static func foldBatchNorms(_ nodes: inout [ONNXModelFile.Node], constants: inout [String: ONNXTensor], outputs: Set<String>) {
-        var readers: [String: Int] = [:]
-        for node in nodes { for input in node.inputs where !input.isEmpty { readers[input, default: 0] += 1 } }
-        var producer: [String: Int] = [:]
-        for (index, node) in nodes.enumerated() { for output in node.outputs { producer[output] = index } }
-        var removed = Set<Int>()
-        for (index, bn) in nodes.enumerated() where bn.opType == "BatchNormalization" && bn.inputs.count >= 5 && bn.outputs.count == 1 {
-            let x = bn.inputs[0]
-            guard let convIndex = producer[x], nodes[convIndex].opType == "Conv", readers[x] == 1, !outputs.contains(x),
-                  let weight = constants[nodes[convIndex].inputs[1]], !weight.isInteger,
-                  let scale = constants[bn.inputs[1]]?.floats, let shift = constants[bn.inputs[2]]?.floats,
-                  let mean = constants[bn.inputs[3]]?.floats, let variance = constants[bn.inputs[4]]?.floats,
-                  let channels = weight.shape.first, scale.count == channels, shift.count == channels,
-                  mean.count == channels, variance.count == channels else { continue }
-            let epsilon = bn.float("epsilon") ?? 1e-5
-            let conv = nodes[convIndex]
-            var bias = conv.input(2).flatMap { constants[$0]?.floats } ?? [Float](repeating: 0, count: channels)
-            guard bias.count == channels else { continue }
-            var w = weight.floats
-            let perChannel = w.count / channels
-            for c in 0..<channels {
-                let factor = scale[c] / (variance[c] + epsilon).squareRoot()
-                for i in 0..<perChannel { w[c * perChannel + i] *= factor }
-                bias[c] = (bias[c] - mean[c]) * factor + shift[c]
-            }
-            let weightName = conv.outputs[0] + "::folded_weight", biasName = conv.outputs[0] + "::folded_bias"
-            constants[weightName] = ONNXTensor(shape: weight.shape, floats: w)
-            constants[biasName] = ONNXTensor(shape: [channels], floats: bias)
-            nodes[convIndex].inputs = [conv.inputs[0], weightName, biasName]
-            nodes[convIndex].outputs = [bn.outputs[0]]
-            removed.insert(index)
-        }
-        nodes = nodes.enumerated().filter { !removed.contains($0.offset) }.map(\.element)
-    }
-
+    typealias Node = ONNXModelFile.Node
     /// How many nodes read each value, and which node produces it.
-    private static func links(_ nodes: [ONNXModelFile.Node]) -> (readers: [String: Int], producer: [String: Int]) {
+    typealias Links = (readers: [String: Int], producer: [String: Int])
+
+    private static func links(_ nodes: [Node]) -> Links {
         var readers: [String: Int] = [:], producer: [String: Int] = [:]
         for (index, node) in nodes.enumerated() {
             for input in node.inputs where !input.isEmpty { readers[input, default: 0] += 1 }
@@ -194,105 +163,137 @@ public final class ONNXSession: Sendable {
         return (readers, producer)
     }
 
+    /// Applies `rule` at each node until it changes nothing; after a change the links are taken again and the scan
+    /// starts over.
+    private static func rewrite(_ nodes: inout [Node], _ rule: (inout [Node], Int, Links) -> Bool) {
+        var changed = true
+        while changed {
+            changed = false
+            let current = links(nodes)
+            for index in nodes.indices where rule(&nodes, index, current) {
+                changed = true
+                break
+            }
+        }
+    }
+
+    /// The convolution whose output only `value` reads (and is not a graph output): its index.
+    private static func convolution(feeding value: String, _ nodes: [Node], _ links: Links, _ outputs: Set<String>) -> Int? {
+        guard let index = links.producer[value], nodes[index].opType == "Conv", links.readers[value] == 1, !outputs.contains(value) else { return nil }
+        return index
+    }
+
+    /// Makes convolution `convIndex` compute `y·scale + shift` per output channel by changing its weights and bias,
+    /// and take over the outputs of node `replaced`, which is removed. False when the weights are not constants.
+    private static func fold(into convIndex: Int, scale: [Float], shift: [Float], replacing replaced: Int,
+                             _ nodes: inout [Node], _ constants: inout [String: ONNXTensor]) -> Bool {
+        let conv = nodes[convIndex]
+        guard let weight = constants[conv.inputs[1]], !weight.isInteger, let channels = weight.shape.first,
+              scale.count == channels, shift.count == channels else { return false }
+        var bias = conv.input(2).flatMap { constants[$0]?.floats } ?? [Float](repeating: 0, count: channels)
+        guard bias.count == channels else { return false }
+        var w = weight.floats
+        let each = w.count / channels
+        for c in 0..<channels {
+            for i in 0..<each { w[c * each + i] *= scale[c] }
+            bias[c] = bias[c] * scale[c] + shift[c]
+        }
+        let tag = nodes[replaced].outputs[0]
+        constants[tag + "::weight"] = ONNXTensor(shape: weight.shape, floats: w)
+        constants[tag + "::bias"] = ONNXTensor(shape: [channels], floats: bias)
+        nodes[convIndex].inputs = [conv.inputs[0], tag + "::weight", tag + "::bias"]
+        nodes[convIndex].outputs = nodes[replaced].outputs
+        nodes.remove(at: replaced)
+        return true
+    }
+
+    /// Folds each BatchNormalization that is the only reader of a convolution's output into that convolution's
+    /// weights and bias (``ONNXOperators/batchNormAffine(scale:shift:mean:variance:epsilon:)``).
+    static func foldBatchNorms(_ nodes: inout [Node], constants: inout [String: ONNXTensor], outputs: Set<String>) {
+        rewrite(&nodes) { nodes, index, links in
+            let bn = nodes[index]
+            guard bn.opType == "BatchNormalization", bn.inputs.count >= 5, bn.outputs.count == 1,
+                  let convIndex = convolution(feeding: bn.inputs[0], nodes, links, outputs),
+                  let scale = constants[bn.inputs[1]]?.floats, let shift = constants[bn.inputs[2]]?.floats,
+                  let mean = constants[bn.inputs[3]]?.floats, let variance = constants[bn.inputs[4]]?.floats,
+                  let affine = ONNXOperators.batchNormAffine(scale: scale, shift: shift, mean: mean, variance: variance,
+                                                             epsilon: bn.float("epsilon") ?? 1e-5) else { return false }
+            return fold(into: convIndex, scale: affine.factor, shift: affine.offset, replacing: index, &nodes, &constants)
+        }
+    }
+
     /// For a `Mul` or `Add` of a float constant and a convolution's output that nothing else reads: the
     /// convolution's index and the constant.
-    private static func affineAfterConvolution(_ node: ONNXModelFile.Node, _ nodes: [ONNXModelFile.Node],
-                                               _ constants: [String: ONNXTensor], _ readers: [String: Int],
-                                               _ producer: [String: Int], _ outputs: Set<String>) -> (Int, ONNXTensor)? {
+    private static func affineAfterConvolution(_ node: Node, _ nodes: [Node], _ constants: [String: ONNXTensor], _ links: Links,
+                                               _ outputs: Set<String>) -> (Int, ONNXTensor)? {
         guard node.opType == "Mul" || node.opType == "Add", node.inputs.count == 2 else { return nil }
         let (x, c) = constants[node.inputs[1]] != nil ? (node.inputs[0], node.inputs[1]) : (node.inputs[1], node.inputs[0])
-        guard let factor = constants[c], !factor.isInteger, let convIndex = producer[x], nodes[convIndex].opType == "Conv",
-              readers[x] == 1, !outputs.contains(x) else { return nil }
+        guard let factor = constants[c], !factor.isInteger, let convIndex = convolution(feeding: x, nodes, links, outputs) else { return nil }
         return (convIndex, factor)
     }
 
     /// Folds `Mul` then `Add` by constants (a scalar or one value per channel) that follow a convolution into its
     /// weights and bias (PP-LCNetV3's learnable affine blocks): `w' = w·s`, `b' = b·s + t`.
-    static func foldAffine(_ nodes: inout [ONNXModelFile.Node], constants: inout [String: ONNXTensor], outputs: Set<String>) {
-        var changed = true
-        while changed {
-            changed = false
-            let (readers, producer) = links(nodes)
-            for (index, node) in nodes.enumerated() {
-                guard let (convIndex, factor) = affineAfterConvolution(node, nodes, constants, readers, producer, outputs),
-                      nodes[convIndex].attributes["activation"] == nil,
-                      let weight = constants[nodes[convIndex].inputs[1]], !weight.isInteger, let channels = weight.shape.first else { continue }
-                // A scalar, or [C], [1, C, 1, 1] / [C, 1, 1] per output channel.
-                let values = factor.floats
-                let perChannel: [Float]
-                if values.count == 1 {
-                    perChannel = [Float](repeating: values[0], count: channels)
-                } else if values.count == channels, factor.shape.filter({ $0 != 1 }) == [channels],
-                          factor.shape.count <= 3 || factor.shape.firstIndex(of: channels) == 1 {
-                    perChannel = values
-                } else { continue }
-                let conv = nodes[convIndex]
-                var w = weight.floats
-                var bias = conv.input(2).flatMap { constants[$0]?.floats } ?? [Float](repeating: 0, count: channels)
-                guard bias.count == channels else { continue }
-                let each = w.count / channels
-                for ch in 0..<channels {
-                    if node.opType == "Mul" {
-                        for i in 0..<each { w[ch * each + i] *= perChannel[ch] }
-                        bias[ch] *= perChannel[ch]
-                    } else {
-                        bias[ch] += perChannel[ch]
-                    }
-                }
-                let tag = node.outputs[0]
-                constants[tag + "::weight"] = ONNXTensor(shape: weight.shape, floats: w)
-                constants[tag + "::bias"] = ONNXTensor(shape: [channels], floats: bias)
-                nodes[convIndex].inputs = [conv.inputs[0], tag + "::weight", tag + "::bias"]
-                nodes[convIndex].outputs = node.outputs
-                nodes.remove(at: index)
-                changed = true
-                break
-            }
+    static func foldAffine(_ nodes: inout [Node], constants: inout [String: ONNXTensor], outputs: Set<String>) {
+        rewrite(&nodes) { nodes, index, links in
+            let node = nodes[index]
+            guard let (convIndex, factor) = affineAfterConvolution(node, nodes, constants, links, outputs),
+                  nodes[convIndex].attributes["activation"] == nil,
+                  let channels = constants[nodes[convIndex].inputs[1]]?.shape.first else { return false }
+            // A scalar, or [C], [1, C, 1, 1] / [C, 1, 1] per output channel.
+            let values = factor.floats
+            let perChannel: [Float]
+            if values.count == 1 {
+                perChannel = [Float](repeating: values[0], count: channels)
+            } else if values.count == channels, factor.shape.filter({ $0 != 1 }) == [channels],
+                      factor.shape.count <= 3 || factor.shape.firstIndex(of: channels) == 1 {
+                perChannel = values
+            } else { return false }
+            let ones = [Float](repeating: 1, count: channels), zeros = [Float](repeating: 0, count: channels)
+            return node.opType == "Mul"
+                ? fold(into: convIndex, scale: perChannel, shift: zeros, replacing: index, &nodes, &constants)
+                : fold(into: convIndex, scale: ones, shift: perChannel, replacing: index, &nodes, &constants)
         }
     }
 
     /// Replaces `x · clip(x + 3, 0, 6) / 6` spelled as Add, Clip, Mul, Div (how Paddle exports hard swish) by one
     /// HardSwish node.
-    static func fuseHardSwish(_ nodes: inout [ONNXModelFile.Node], constants: [String: ONNXTensor], outputs: Set<String>) {
+    static func fuseHardSwish(_ nodes: inout [Node], constants: [String: ONNXTensor], outputs: Set<String>) {
         func scalar(_ name: String) -> Float? {
             guard let t = constants[name], t.count == 1 else { return nil }
             return t.floats[0]
         }
-        var changed = true
-        while changed {
-            changed = false
-            let (readers, _) = links(nodes)
-            var consumers: [String: [Int]] = [:]
-            for (index, node) in nodes.enumerated() { for input in node.inputs { consumers[input, default: []].append(index) } }
-            for (addIndex, add) in nodes.enumerated() where add.opType == "Add" && add.inputs.count == 2 && scalar(add.inputs[1]) == 3 {
-                let x = add.inputs[0], sum = add.outputs[0]
-                guard readers[sum] == 1, !outputs.contains(sum), let clipIndex = consumers[sum]?.first else { continue }
-                let clip = nodes[clipIndex]
-                guard clip.opType == "Clip", clip.inputs.count == 3, scalar(clip.inputs[1]) == 0, scalar(clip.inputs[2]) == 6,
-                      readers[clip.outputs[0]] == 1, !outputs.contains(clip.outputs[0]),
-                      let mulIndex = consumers[clip.outputs[0]]?.first else { continue }
-                let mul = nodes[mulIndex]
-                guard mul.opType == "Mul", Set(mul.inputs) == [x, clip.outputs[0]], readers[mul.outputs[0]] == 1,
-                      !outputs.contains(mul.outputs[0]), let divIndex = consumers[mul.outputs[0]]?.first else { continue }
-                let div = nodes[divIndex]
-                guard div.opType == "Div", div.inputs.count == 2, div.inputs[0] == mul.outputs[0], scalar(div.inputs[1]) == 6 else { continue }
-                nodes[divIndex] = ONNXModelFile.Node(opType: "HardSwish", name: div.name, inputs: [x], outputs: div.outputs, attributes: [:])
-                for index in [addIndex, clipIndex, mulIndex].sorted(by: >) { nodes.remove(at: index) }
-                changed = true
-                break
+        rewrite(&nodes) { nodes, addIndex, links in
+            /// The only node reading `value`, when exactly one does and it is not a graph output.
+            func soleReader(_ value: String) -> Int? {
+                guard links.readers[value] == 1, !outputs.contains(value) else { return nil }
+                return nodes.firstIndex { $0.inputs.contains(value) }
             }
+            let add = nodes[addIndex]
+            guard add.opType == "Add", add.inputs.count == 2, scalar(add.inputs[1]) == 3 else { return false }
+            let x = add.inputs[0]
+            guard let clipIndex = soleReader(add.outputs[0]) else { return false }
+            let clip = nodes[clipIndex]
+            guard clip.opType == "Clip", clip.inputs.count == 3, scalar(clip.inputs[1]) == 0, scalar(clip.inputs[2]) == 6,
+                  let mulIndex = soleReader(clip.outputs[0]) else { return false }
+            let mul = nodes[mulIndex]
+            guard mul.opType == "Mul", Set(mul.inputs) == [x, clip.outputs[0]], let divIndex = soleReader(mul.outputs[0]) else { return false }
+            let div = nodes[divIndex]
+            guard div.opType == "Div", div.inputs.count == 2, div.inputs[0] == mul.outputs[0], scalar(div.inputs[1]) == 6 else { return false }
+            nodes[divIndex] = Node(opType: "HardSwish", name: div.name, inputs: [x], outputs: div.outputs, attributes: [:])
+            for index in [addIndex, clipIndex, mulIndex].sorted(by: >) { nodes.remove(at: index) }
+            return true
         }
     }
 
     /// Applies a Relu, HardSigmoid or HardSwish that is the only reader of a convolution's output inside the
     /// convolution (one pass over the output instead of two).
     static func fuseActivations(_ nodes: inout [ONNXModelFile.Node], outputs: Set<String>) {
-        let (readers, producer) = links(nodes)
+        let current = links(nodes)
         var removed = Set<Int>()
         for (index, node) in nodes.enumerated() where ["Relu", "HardSigmoid", "HardSwish"].contains(node.opType) && node.inputs.count == 1 {
-            let x = node.inputs[0]
-            guard let convIndex = producer[x], nodes[convIndex].opType == "Conv", nodes[convIndex].attributes["activation"] == nil,
-                  readers[x] == 1, !outputs.contains(x) else { continue }
+            guard let convIndex = convolution(feeding: node.inputs[0], nodes, current, outputs),
+                  nodes[convIndex].attributes["activation"] == nil else { continue }
             nodes[convIndex].attributes["activation"] = .string(node.opType)
             if let alpha = node.attributes["alpha"] { nodes[convIndex].attributes["activation_alpha"] = alpha }
             if let beta = node.attributes["beta"] { nodes[convIndex].attributes["activation_beta"] = beta }
@@ -304,27 +305,18 @@ public final class ONNXSession: Sendable {
 
     /// Absorbs a scalar `Mul` and then a scalar `Add` that follow a convolution with a fused activation
     /// (PP-LCNetV3's affine block after each activation) into the convolution: `act(x)·s + t` in the same pass.
-    static func fusePostAffine(_ nodes: inout [ONNXModelFile.Node], constants: [String: ONNXTensor], outputs: Set<String>) {
-        var changed = true
-        while changed {
-            changed = false
-            let (readers, producer) = links(nodes)
-            for (index, node) in nodes.enumerated() {
-                guard let (convIndex, factor) = affineAfterConvolution(node, nodes, constants, readers, producer, outputs),
-                      factor.count == 1, nodes[convIndex].attributes["activation"] != nil,
-                      nodes[convIndex].attributes["post_shift"] == nil else { continue }
-                let value = factor.floats[0]
-                if node.opType == "Mul" {
-                    guard nodes[convIndex].attributes["post_scale"] == nil else { continue }
-                    nodes[convIndex].attributes["post_scale"] = .float(value)
-                } else {
-                    nodes[convIndex].attributes["post_shift"] = .float(value)
-                }
-                nodes[convIndex].outputs = node.outputs
-                nodes.remove(at: index)
-                changed = true
-                break
-            }
+    static func fusePostAffine(_ nodes: inout [Node], constants: [String: ONNXTensor], outputs: Set<String>) {
+        rewrite(&nodes) { nodes, index, links in
+            let node = nodes[index]
+            guard let (convIndex, factor) = affineAfterConvolution(node, nodes, constants, links, outputs),
+                  factor.count == 1, nodes[convIndex].attributes["activation"] != nil,
+                  nodes[convIndex].attributes["post_shift"] == nil else { return false }
+            let key = node.opType == "Mul" ? "post_scale" : "post_shift"
+            guard nodes[convIndex].attributes[key] == nil else { return false }
+            nodes[convIndex].attributes[key] = .float(factor.floats[0])
+            nodes[convIndex].outputs = node.outputs
+            nodes.remove(at: index)
+            return true
         }
     }
 }

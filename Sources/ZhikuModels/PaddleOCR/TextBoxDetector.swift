@@ -121,9 +121,7 @@ struct TextBoxDetector {
         var best: (area: Float, corners: Quad, short: Float)?
         if hull.count < 3 {
             let last = hull.last ?? first
-            let length = distance(first, last)
             best = (0, [first, last, last, first], 0)
-            _ = length
         } else {
             for i in 0..<hull.count {
                 let a = hull[i], b = hull[(i + 1) % hull.count]
