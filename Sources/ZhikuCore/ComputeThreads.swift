@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// A fixed set of dedicated threads for CPU-heavy work (embedding, PDF pages, image decoding, password hashing,
 /// model tests), so it never runs on Swift's cooperative thread pool. That pool has one thread per core: one
@@ -22,11 +23,15 @@ public final class ComputeThreads: TaskExecutor, @unchecked Sendable {
     private var head = 0
     /// How many threads serve the queue.
     public let count: Int
+    /// Work pushed and not yet taken (read without the lock by threads polling before they sleep).
+    private let queued = Atomic<Int>(0)
+    private let spinWhenIdle: Duration
 
     /// Starts `count` threads (at least one) named `name`-1, `name`-2, …; they, and so this object, live as long as
-    /// the process.
-    public init(count: Int, name: String) {
+    /// the process. With `spinWhenIdle` > 0 a thread that runs out of work polls for that long before it sleeps.
+    public init(count: Int, name: String, spinWhenIdle: Duration = .zero) {
         self.count = max(1, count)
+        self.spinWhenIdle = spinWhenIdle
         for index in 1...self.count {
             let thread = Thread {
                 // Named from inside: on Linux a name set before start() is not applied to the thread.
@@ -66,6 +71,7 @@ public final class ComputeThreads: TaskExecutor, @unchecked Sendable {
     func push(_ work: Work) {
         condition.withLock {
             queue.append(work)
+            queued.add(1, ordering: .releasing)
             condition.signal()
         }
     }
@@ -80,8 +86,12 @@ public final class ComputeThreads: TaskExecutor, @unchecked Sendable {
     private func serve() {
         Thread.current.threadDictionary[Self.marker] = ObjectIdentifier(self)
         while true {
+            if spinWhenIdle > .zero, queued.load(ordering: .relaxed) == 0 {
+                _ = Self.spin(for: spinWhenIdle) { queued.load(ordering: .relaxed) > 0 }
+            }
             let work: Work = condition.withLock {
                 while head == queue.count { condition.wait() }
+                queued.subtract(1, ordering: .relaxed)
                 let next = queue[head]
                 queue[head] = .taken  // what the work captured is released when it is done, not when the queue moves
                 head += 1
