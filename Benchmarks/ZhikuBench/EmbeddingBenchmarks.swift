@@ -21,7 +21,13 @@ enum EmbeddingBenchmarks {
         let textFile = work.appendingPathComponent("sentences.txt")
         try texts.joined(separator: "\n").write(to: textFile, atomically: true, encoding: .utf8)
 
-        for id in [MiniLMEmbedder.id, E5Embedder.id, EmbeddingGemmaEmbedder.id] {
+        // ZHIKU_BENCH_EMBEDDERS=id,id picks models (default all three); ZHIKU_BENCH_QUERIES the number of single
+        // queries timed (default 30, more for a profiler).
+        let environment = ProcessInfo.processInfo.environment
+        let chosen = environment["ZHIKU_BENCH_EMBEDDERS"].map { $0.split(separator: ",").map(String.init) }
+            ?? [MiniLMEmbedder.id, E5Embedder.id, EmbeddingGemmaEmbedder.id]
+        let queryCount = environment["ZHIKU_BENCH_QUERIES"].flatMap { Int($0) } ?? 30
+        for id in chosen {
             guard let embedder = try? ModelLocation.embedder(id) else {
                 rows.append(TableRow(what: "embed \(id)", tool: "zhiku", value: "model not installed (scripts/fetch-models.sh)"))
                 continue
@@ -33,7 +39,8 @@ enum EmbeddingBenchmarks {
                 }
             }
             var single: [Double] = []
-            for text in texts.prefix(30) {
+            for index in 0..<queryCount {
+                let text = texts[index % texts.count]
                 let t = clock.now
                 _ = try await embedder.embed([text], as: .query)
                 single.append(seconds(clock.now - t) * 1000)

@@ -17,15 +17,15 @@ public struct BertEncoder: Sendable {
     }
 
     public struct Layer: Sendable {
-        public var query, key, value, attentionOutput, intermediate, output: Linear
+        /// The query, key and value projections as one product (their outputs side by side in each row).
+        public var queryKeyValue: Linear
+        public var attentionOutput, intermediate, output: Linear
         public var attentionNormWeight, attentionNormBias, outputNormWeight, outputNormBias: [Float]
 
         public init(query: Linear, key: Linear, value: Linear, attentionOutput: Linear, intermediate: Linear,
                     output: Linear, attentionNormWeight: [Float], attentionNormBias: [Float],
                     outputNormWeight: [Float], outputNormBias: [Float]) {
-            self.query = query
-            self.key = key
-            self.value = value
+            queryKeyValue = Linear.stacked([query, key, value])
             self.attentionOutput = attentionOutput
             self.intermediate = intermediate
             self.output = output
@@ -128,30 +128,29 @@ public struct BertEncoder: Sendable {
                           epsilon: c.layerNormEpsilon)
 
         for layer in layers {
-            let q = layer.query(x, rows: rows, parts: matrixParts)
-            let k = layer.key(x, rows: rows, parts: matrixParts)
-            let v = layer.value(x, rows: rows, parts: matrixParts)
+            let qkv = layer.queryKeyValue(x, rows: rows, parts: matrixParts)
             var context = [Float](repeating: 0, count: rows * h)
-            q.withUnsafeBufferPointer { q in
-                k.withUnsafeBufferPointer { k in
-                    v.withUnsafeBufferPointer { v in
-                        context.withUnsafeMutableBufferPointer { out in
-                            for s in sequences.indices where lengths[s] > 0 {
-                                let start = offsets[s] * h
-                                Kernels.attention(q: q.baseAddress! + start, k: k.baseAddress! + start,
-                                                  v: v.baseAddress! + start, out: out.baseAddress! + start,
-                                                  length: lengths[s], heads: c.heads, headSize: h / c.heads)
-                            }
+            qkv.withUnsafeBufferPointer { qkv in
+                context.withUnsafeMutableBufferPointer { out in
+                    nonisolated(unsafe) let qkv = qkv.baseAddress!, out = out.baseAddress!
+                    // One text alone: its heads are split between the cores, as its products are.
+                    let parts = min(matrixParts, c.heads), headSize = h / c.heads
+                    let run: @Sendable (Int) -> Void = { part in
+                        let first = c.heads * part / parts, count = c.heads * (part + 1) / parts - first
+                        for s in sequences.indices where lengths[s] > 0 {
+                            let q = qkv + offsets[s] * 3 * h + first * headSize
+                            Kernels.attention(q: q, k: q + h, v: q + 2 * h, out: out + offsets[s] * h + first * headSize,
+                                              length: lengths[s], heads: count, headSize: headSize, stride: 3 * h, outStride: h)
                         }
                     }
+                    if parts > 1 { ComputeThreads.concurrentPerform(iterations: parts, execute: run) } else { run(0) }
                 }
             }
             var attended = layer.attentionOutput(context, rows: rows, parts: matrixParts)
             for i in attended.indices { attended[i] += x[i] }
             Kernels.layerNorm(&attended, rows: rows, width: h, gamma: layer.attentionNormWeight,
                               beta: layer.attentionNormBias, epsilon: c.layerNormEpsilon)
-            var inner = layer.intermediate(attended, rows: rows, parts: matrixParts)
-            Kernels.gelu(&inner)
+            let inner = layer.intermediate(attended, rows: rows, parts: matrixParts, activation: .gelu)
             var out = layer.output(inner, rows: rows, parts: matrixParts)
             for i in out.indices { out[i] += attended[i] }
             Kernels.layerNorm(&out, rows: rows, width: h, gamma: layer.outputNormWeight, beta: layer.outputNormBias,

@@ -74,16 +74,21 @@ public struct Gemma3Encoder: Sendable {
 
     public let configuration: Configuration
     let tokens: TokenEmbeddings
+    /// Bytes the layers' matrices take in memory.
+    public var layerWeightBytes: Int {
+        layers.reduce(0) { $0 + [$1.query, $1.key, $1.value, $1.output, $1.gate, $1.up, $1.down].reduce(0) { $0 + $1.weightBytes } }
+    }
     let layers: [Layer]
     let finalNorm: [Float]
 
     /// Loads the weights of a Hugging Face `Gemma3TextModel` (float32 safetensors). The token table stays in the
-    /// mapped file (rows are read as tokens need them); the layers are copied into memory.
-    public init(weights file: SafeTensorsFile, configuration c: Configuration) throws {
+    /// mapped file (rows are read as tokens need them); the layers' matrices are copied into memory at `precision`
+    /// (see ``Linear/Precision``), their norms as float32.
+    public init(weights file: SafeTensorsFile, configuration c: Configuration, precision: Linear.Precision = .single) throws {
         let h = c.hidden, q = c.heads * c.headSize, kv = c.kvHeads * c.headSize
         func linear(_ name: String, _ out: Int, _ inp: Int) throws -> Linear {
             Linear(weight: try file.floats(name + ".weight", shape: [out, inp]), bias: [Float](repeating: 0, count: out),
-                   inFeatures: inp, outFeatures: out)
+                   inFeatures: inp, outFeatures: out, precision: precision)
         }
         func norm(_ name: String, _ width: Int, times factor: Float = 1) throws -> [Float] {
             try file.floats(name + ".weight", shape: [width]).map { (1 + $0) * factor }

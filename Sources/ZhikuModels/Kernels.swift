@@ -1,4 +1,5 @@
 import COpenBLAS
+import CZhikuKernels
 import Foundation
 import ZhikuCore
 
@@ -11,11 +12,18 @@ public enum Kernels {
         _ = singleThreaded
     }
 
-    /// `out[m×n] = input[m×k] · weight[n×k]ᵀ + bias[n]` (a linear layer with PyTorch's weight layout). With
-    /// `parts` > 1 the output columns are split into that many blocks multiplied on as many cores (one text on its
-    /// own, whose rows are too few to split; never from inside another ``ComputeThreads`` loop).
-    public static func linear(_ input: [Float], rows m: Int, inFeatures k: Int, weight: [Float], bias: [Float],
-                              outFeatures n: Int, parts: Int = 1) -> [Float] {
+    /// Whether matrix products of the encoders and the ONNX interpreter use Zhiku's own AVX-512 product: the CPU
+    /// and the operating system run AVX-512 and `ZHIKU_AVX512` is not `off`.
+    public static let wideProduct = zk_avx512_available() == 1 && ProcessInfo.processInfo.environment["ZHIKU_AVX512"] != "off"
+
+    /// The frame of a linear layer's product: `out` starts as the bias in every row, then `accumulate(rows, first,
+    /// count, input, out, n)` adds the product for output columns `first..<first + count` — all of them, or with
+    /// `parts` > 1 one block per core (each block writes only its own columns); `epilogue(rows, first, count, out,
+    /// n)` then runs on the same core over the same columns.
+    static func biasedProduct(_ input: [Float], rows m: Int, bias: [Float], parts: Int,
+                              epilogue: (@Sendable (Int, Int, Int, UnsafeMutablePointer<Float>, Int) -> Void)?,
+                              accumulate: @escaping @Sendable (Int, Int, Int, UnsafePointer<Float>, UnsafeMutablePointer<Float>, Int) -> Void) -> [Float] {
+        let n = bias.count
         var out = [Float](repeating: 0, count: m * n)
         out.withUnsafeMutableBufferPointer { o in
             bias.withUnsafeBufferPointer { b in
@@ -24,17 +32,16 @@ public enum Kernels {
         }
         let parts = max(1, min(parts, n / 64))
         input.withUnsafeBufferPointer { a in
-            weight.withUnsafeBufferPointer { w in
-                out.withUnsafeMutableBufferPointer { c in
-                    nonisolated(unsafe) let ap = a.baseAddress!, wp = w.baseAddress!, cp = c.baseAddress!
-                    // Each part writes only its own columns.
-                    let work: @Sendable (Int) -> Void = { part in
-                        let first = n * part / parts, count = n * (part + 1) / parts - first
-                        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(m), Int32(count), Int32(k), 1,
-                                    ap, Int32(k), wp + first * k, Int32(k), 1, cp + first, Int32(n))
-                    }
-                    if parts == 1 { work(0) } else { ComputeThreads.concurrentPerform(iterations: parts, execute: work) }
+            out.withUnsafeMutableBufferPointer { c in
+                nonisolated(unsafe) let ap = a.baseAddress!, cp = c.baseAddress!
+                let work: @Sendable (Int) -> Void = { part in
+                    // Blocks start at multiples of 64 columns (the AVX-512 product's panels).
+                    let first = (n * part / parts + 32) / 64 * 64
+                    let end = part == parts - 1 ? n : (n * (part + 1) / parts + 32) / 64 * 64
+                    accumulate(m, first, end - first, ap, cp, n)
+                    epilogue?(m, first, end - first, cp, n)
                 }
+                if parts == 1 { work(0) } else { ComputeThreads.concurrentPerform(iterations: parts, execute: work) }
             }
         }
         return out
@@ -63,10 +70,12 @@ public enum Kernels {
 
     /// The exact GELU, x·Φ(x), in place (see ``FastMath/gelu(_:)``).
     public static func gelu(_ x: inout [Float]) {
-        x.withUnsafeMutableBufferPointer { v in
-            let p = v.baseAddress!
-            for i in 0..<v.count { p[i] = FastMath.gelu(p[i]) }
-        }
+        x.withUnsafeMutableBufferPointer { gelu($0.baseAddress!, count: $0.count) }
+    }
+
+    /// The exact GELU over `count` floats at `p`, in place (a loop the compiler vectorises).
+    static func gelu(_ p: UnsafeMutablePointer<Float>, count: Int) {
+        for i in 0..<count { p[i] = FastMath.gelu(p[i]) }
     }
 
     /// Softmax of each row in place. The maximum and the sum run in eight lanes (the compiler does not vectorise a
@@ -101,20 +110,23 @@ public enum Kernels {
     }
 
     /// Multi-head self-attention for one sequence: `q`, `k`, `v` are [length × heads·headSize] (rows of the
-    /// sequence starting at `offset` within the batch buffers); the result goes to the same rows of `out`.
+    /// sequence starting at `offset` within the batch buffers, `stride` floats apart: the width, or more where the
+    /// three share rows); the result goes to the same rows of `out` (`outStride` floats apart, the width unless
+    /// given).
     public static func attention(q: UnsafePointer<Float>, k: UnsafePointer<Float>, v: UnsafePointer<Float>,
-                                 out: UnsafeMutablePointer<Float>, length: Int, heads: Int, headSize: Int) {
-        let width = heads * headSize
+                                 out: UnsafeMutablePointer<Float>, length: Int, heads: Int, headSize: Int, stride: Int? = nil,
+                                 outStride: Int? = nil) {
+        let width = heads * headSize, stride = stride ?? width, outStride = outStride ?? width
         let scale = 1 / Float(headSize).squareRoot()
         var scores = [Float](repeating: 0, count: length * length)
         scores.withUnsafeMutableBufferPointer { s in
             for h in 0..<heads {
                 let column = h * headSize
                 cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(length), Int32(length), Int32(headSize),
-                            scale, q + column, Int32(width), k + column, Int32(width), 0, s.baseAddress, Int32(length))
+                            scale, q + column, Int32(stride), k + column, Int32(stride), 0, s.baseAddress, Int32(length))
                 softmaxRows(s, rows: length, width: length)
                 cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(length), Int32(headSize), Int32(length),
-                            1, s.baseAddress, Int32(length), v + column, Int32(width), 0, out + column, Int32(width))
+                            1, s.baseAddress, Int32(length), v + column, Int32(stride), 0, out + column, Int32(outStride))
             }
         }
     }

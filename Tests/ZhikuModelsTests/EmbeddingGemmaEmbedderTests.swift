@@ -40,23 +40,37 @@ import ZhikuTestSupport
         zip(a, b).reduce(0) { $0 + $1.0 * $1.1 }
     }
 
+    /// The model as users get it: the layers' matrices as half floats where the AVX-512 product runs. Measured
+    /// here: cosine ≥ 0.99998 to the float64 reference on every text; the bar is the 0.999.
     @Test func vectorsMatchTheFloat64Reference() async throws {
-        let model = try Self.model()
+        try await Self.expectParity(try Self.model(), bar: 0.999)
+    }
+
+    /// Float32 matrices: measured ≥ 0.999999; 0.9999 leaves room for BLAS builds.
+    @Test func float32WeightsMatchTheFloat64ReferenceCloser() async throws {
+        _ = try Self.model()  // skips when the model is absent
+        let model = try EmbeddingGemmaEmbedder(folder: ModelLocation.folder(for: EmbeddingGemmaEmbedder.id), precision: .single)
+        try await Self.expectParity(model, bar: 0.9999)
+    }
+
+    static func expectParity(_ model: EmbeddingGemmaEmbedder, bar: Float) async throws {
         let references = try Self.references()
         #expect(references.count >= 7 && references.contains { $0.ids.count > 512 })
+        var lowest: Float = 1
         for r in references {
             let purpose: EmbeddingPurpose = r.purpose == "query" ? .query : .passage
             #expect([model.tokenizer.bos] + model.contentIDs(r.text, as: purpose) + [model.tokenizer.eos] == r.ids,
                     "\(r.text.prefix(40))")
             let vector = try #require(try await model.embed([r.text], as: purpose).first)
             #expect(vector.count == 768)
-            // Measured: ≥ 0.999999 on every case (float32 against float64); 0.9999 leaves room for BLAS builds.
-            #expect(Self.cosine(vector, r.embedding) >= 0.9999, "\(r.text.prefix(40))")
+            lowest = min(lowest, Self.cosine(vector, r.embedding))
+            #expect(Self.cosine(vector, r.embedding) >= bar, "\(r.text.prefix(40))")
         }
+        print("EmbeddingGemma parity (\(model.encoder.layerWeightBytes / 1_000_000) MB of layer weights): lowest cosine \(lowest)")
         // A batch gives each text the vector it gets alone.
         let batch = try await model.embed(references.filter { $0.purpose == "document" }.map(\.text), as: .passage)
         for (vector, r) in zip(batch, references.filter { $0.purpose == "document" }) {
-            #expect(Self.cosine(vector, r.embedding) >= 0.9999)
+            #expect(Self.cosine(vector, r.embedding) >= bar)
         }
     }
 

@@ -61,11 +61,24 @@ void zk_amx_pack_b_q4(const uint8_t *codes, const float *scales, const float *mi
 /// `c` has row stride `ldc` floats.
 void zk_amx_gemm(int rows, int padded_rows, int columns, int k, const uint16_t *a, const uint16_t *b, float *c, int ldc);
 
-/// Whether the CPU and the operating system run AVX-512 (F) code.
+/// Whether the CPU and the operating system run AVX-512 (F, BW, VL) code.
 int zk_avx512_available(void);
 
 /// c[m×n] += a[m×k] · b[k×n], all row-major with the given leading dimensions, on AVX-512 (call only after
 /// zk_avx512_available() returned 1).
 void zk_sgemm_avx512(int m, int n, int k, const float *a, int lda, const float *b, int ldb, float *c, int ldc);
+
+/// c[m×n] += a[m×k] · B with B packed by ``zk_pack_panels_f32`` (float32) or ``zk_pack_panels_f16`` (IEEE half,
+/// widened a cache-sized panel at a time) from a weight matrix of n' ≥ n rows; `b` may point at any panel (a
+/// multiple of 64 output columns in).
+void zk_sgemm_panels_avx512(int m, int n, int k, const float *a, int lda, const float *b, float *c, int ldc);
+void zk_hgemm_panels_avx512(int m, int n, int k, const float *a, int lda, const uint16_t *b, float *c, int ldc);
+
+/// PyTorch's [rows × columns] weights (rows = output features) as the panels the products above read: for every
+/// 64 output features, `columns` rows of 64 values (out[(j / 64)·columns·64 + i·64 + j % 64] = w[j·columns + i]),
+/// the last panel padded with zeros; `out` holds ⌈rows / 64⌉·64·columns values. The half-precision copy rounds to
+/// nearest even (AVX-512 only).
+void zk_pack_panels_f32(const float *w, int rows, int columns, float *out);
+void zk_pack_panels_f16(const float *w, int rows, int columns, uint16_t *out);
 
 #endif

@@ -123,14 +123,11 @@ extension ONNXOperators {
         return ONNXTensor(shape: outShape, floats: out)
     }
 
-    /// Whether the AVX-512 product runs here (`ZHIKU_AVX512=off` keeps OpenBLAS).
-    static let wideProduct = zk_avx512_available() == 1 && ProcessInfo.processInfo.environment["ZHIKU_AVX512"] != "off"
-
     /// `c[m×n] += a[m×k] · b[k×n]` (row-major, leading dimensions given): Zhiku's AVX-512 kernel where the CPU has
     /// it, else OpenBLAS.
     static func accumulateProduct(_ m: Int, _ n: Int, _ k: Int, _ a: UnsafePointer<Float>, _ lda: Int, _ b: UnsafePointer<Float>,
                                   _ ldb: Int, _ c: UnsafeMutablePointer<Float>, _ ldc: Int) {
-        if wideProduct {
+        if Kernels.wideProduct {
             zk_sgemm_avx512(Int32(m), Int32(n), Int32(k), a, Int32(lda), b, Int32(ldb), c, Int32(ldc))
         } else {
             cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(m), Int32(n), Int32(k), 1, a, Int32(lda), b, Int32(ldb), 1, c, Int32(ldc))

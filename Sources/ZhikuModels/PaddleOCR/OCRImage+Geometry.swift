@@ -47,7 +47,7 @@ extension OCRImage {
         var out = [UInt8](repeating: 0, count: outWidth * outHeight)
         func weights(_ t: Float) -> (Float, Float, Float, Float) {
             let a: Float = -0.75
-            let x0 = 1 + t, x1 = t, x2 = 1 - t, x3 = 2 - t
+            let x0 = 1 + t, x1 = t, x2 = 1 - t
             let w0 = ((a * x0 - 5 * a) * x0 + 8 * a) * x0 - 4 * a
             let w1 = ((a + 2) * x1 - (a + 3)) * x1 * x1 + 1
             let w2 = ((a + 2) * x2 - (a + 3)) * x2 * x2 + 1
