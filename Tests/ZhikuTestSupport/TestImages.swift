@@ -36,6 +36,34 @@ public enum TestImages {
         guard p.terminationStatus == 0 else { throw CocoaError(.fileWriteUnknown) }
     }
 
+    /// Any image `convert` reads, as 8-bit grey pixels: width, height and `height` rows of `width` bytes.
+    public static func grey(_ url: URL) throws -> (width: Int, height: Int, pixels: [UInt8]) {
+        let folder = TemporaryFolder()
+        let pgm = folder.url.appendingPathComponent("image.pgm")
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/convert")
+        p.arguments = [url.path, "-colorspace", "Gray", "-depth", "8", pgm.path]
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        p.waitUntilExit()
+        guard p.terminationStatus == 0 else { throw CocoaError(.fileReadCorruptFile) }
+        return try readPGM(pgm)
+    }
+
+    /// A binary PGM ("P5\n<width> <height>\n<max>\n" then the pixels).
+    public static func readPGM(_ url: URL) throws -> (width: Int, height: Int, pixels: [UInt8]) {
+        let bytes = [UInt8](try Data(contentsOf: url))
+        var fields: [Int] = [], position = 2, current = ""
+        while fields.count < 3 {
+            guard position < bytes.count else { throw CocoaError(.fileReadCorruptFile) }
+            let c = Character(UnicodeScalar(bytes[position]))
+            position += 1
+            if c.isWhitespace { if !current.isEmpty { fields.append(Int(current) ?? 0); current = "" } } else { current.append(c) }
+        }
+        guard fields[0] > 0, fields[1] > 0, bytes.count >= position + fields[0] * fields[1] else { throw CocoaError(.fileReadCorruptFile) }
+        return (fields[0], fields[1], Array(bytes[position..<(position + fields[0] * fields[1])]))
+    }
+
     /// Edit distance between the two texts' characters, white space ignored, over the expected length.
     public static func characterErrorRate(expected: String, actual: String) -> Double {
         let a = Array(expected.filter { !$0.isWhitespace }), b = Array(actual.filter { !$0.isWhitespace })

@@ -84,6 +84,10 @@ enum ONNXOperators {
             }
             return [try slice(x, starts: node.ints("starts") ?? [], ends: node.ints("ends") ?? [], axes: node.ints("axes"), steps: nil)]
         case "Concat": return [try concat(inputs.compactMap { $0 }, axis: node.int("axis") ?? 0)]
+        case "Split":
+            let x = try input(0)
+            let sizes = opset >= 13 ? optional(1)?.ints : node.ints("split")
+            return try split(x, axis: node.int("axis") ?? 0, sizes: sizes, count: node.outputs.count)
         case "Conv": return [try convolution(input(0), input(1), bias: optional(2), node, pool: pool)]
         case "ConvTranspose": return [try transposedConvolution(input(0), input(1), bias: optional(2), node, pool: pool)]
         case "BatchNormalization":
@@ -385,5 +389,29 @@ enum ONNXOperators {
         }
         if parts.allSatisfy(\.isInteger) { return ONNXTensor(shape: shape, ints: join(parts.map(\.ints))) }
         return ONNXTensor(shape: shape, floats: join(parts.map(\.floats)))
+    }
+
+    /// `x` cut along `axis` into pieces of `sizes`, or into `count` equal pieces (the last one smaller when the axis
+    /// does not divide evenly, as onnxruntime cuts it).
+    static func split(_ x: ONNXTensor, axis rawAxis: Int, sizes: [Int]?, count: Int) throws -> [ONNXTensor] {
+        let rank = x.shape.count
+        let axis = rawAxis < 0 ? rawAxis + rank : rawAxis
+        guard axis >= 0, axis < rank, count > 0 else { throw ZhikuError.invalidInput("split axis \(rawAxis) for shape \(x.shape)") }
+        let length = x.shape[axis]
+        let pieces: [Int]
+        if let sizes, !sizes.isEmpty {
+            pieces = sizes
+        } else {
+            let each = (length + count - 1) / count
+            pieces = (0..<count).map { max(0, min(each, length - $0 * each)) }
+        }
+        guard pieces.count == count, pieces.allSatisfy({ $0 >= 0 }), pieces.reduce(0, +) == length else {
+            throw ZhikuError.invalidInput("split of axis \(axis) (\(length)) into \(pieces) for \(count) outputs")
+        }
+        var start = 0
+        return try pieces.map { size in
+            defer { start += size }
+            return try slice(x, starts: [start], ends: [start + size], axes: [axis], steps: nil)
+        }
     }
 }

@@ -10,7 +10,7 @@ public final class ONNXSession: Sendable {
     public static let supportedOperators: Set<String> = [
         "Add", "Sub", "Mul", "Div", "Pow", "Sqrt", "Relu", "LeakyRelu", "Sigmoid", "Tanh", "Exp", "HardSigmoid",
         "HardSwish", "Clip", "Identity", "Cast", "Shape", "Reshape", "Flatten", "Squeeze", "Unsqueeze", "Transpose",
-        "Slice", "Concat", "Conv", "ConvTranspose", "BatchNormalization", "MaxPool", "AveragePool",
+        "Slice", "Split", "Concat", "Conv", "ConvTranspose", "BatchNormalization", "MaxPool", "AveragePool",
         "GlobalAveragePool", "Resize", "MatMul", "Gemm", "Softmax", "ReduceMean", "LayerNormalization",
     ]
 
@@ -33,6 +33,8 @@ public final class ONNXSession: Sendable {
     public let metadata: [String: String]
     /// The names of the inputs to feed.
     public let inputNames: [String]
+    /// The names of the graph's outputs, in the model's order.
+    public var outputNames: [String] { outputIDs.map(\.0) }
 
     /// Loads the model at `url`.
     public convenience init(contentsOf url: URL) throws {

@@ -5,8 +5,31 @@ import ZhikuCore
 /// own slopes (a weighted median), lines are grouped into rows by their straightened centres, rows run top to
 /// bottom and the pieces of a row left to right, joined by a space. Each line is split into words (Latin words at
 /// spaces, each Chinese character on its own) with boxes from where its characters sit along the line.
+///
+/// With the page's layout regions (``LayoutDetector``): each line belongs to the most confident region holding its
+/// centre; lines of running headers and footers (regions in the top or bottom eighth of the page) are left out;
+/// regions — and lines outside any — are ordered by cutting the page recursively into columns where a vertical gap
+/// runs through everything, else into bands where a horizontal one does (so two columns are read one after the
+/// other, and a full-width title or figure between them stays in its place); regions are separated by a blank line;
+/// a table region whose lines fall into at least two rows and two columns becomes a Markdown table.
 enum OCRTextLayout {
-    static func text(of lines: [PaddleOCR.Line], engine: String) -> OCRText {
+    /// A line placed on the straightened page.
+    struct Placed {
+        var index: Int
+        var y: Float
+        var x: Float
+        var height: Float
+    }
+
+    /// Lines that are read together: a region's, or one line outside every region.
+    struct Block {
+        var lines: [Placed]
+        var kind: LayoutDetector.Kind?
+        var x0: Float, y0: Float, x1: Float, y1: Float
+    }
+
+    static func text(of lines: [PaddleOCR.Line], engine: String, regions: [LayoutDetector.Region] = [],
+                     pageHeight: Float? = nil) -> OCRText {
         guard !lines.isEmpty else { return OCRText(text: "", words: [], confidence: 0, engine: engine) }
         // Skew: median slope of the lines' top edges, weighted by length.
         var slopes: [(angle: Float, weight: Float)] = []
@@ -22,17 +45,59 @@ enum OCRTextLayout {
             running += slope.weight
             if running >= total / 2 { angle = slope.angle; break }
         }
-        // A page whose lines mostly read upside down is ordered as the turned page reads.
+        // A page whose lines mostly read upside down is ordered as the turned page reads (its regions, found on the
+        // page as it lies, are not used).
         let upsideDown = lines.filter(\.turned).count * 2 > lines.count
         let c = cos(-angle), s = sin(-angle)
         let flip: Float = upsideDown ? -1 : 1
-        struct Placed { var index: Int; var y: Float; var x: Float; var height: Float }
         let placed: [Placed] = lines.enumerated().map { index, line in
             let cx = line.quad.map(\.x).reduce(0, +) / 4, cy = line.quad.map(\.y).reduce(0, +) / 4
             let height = max(1, (TextBoxDetector.distance(line.quad[0], line.quad[3]) + TextBoxDetector.distance(line.quad[1], line.quad[2])) / 2)
             let left = line.quad.map { flip * ($0.x * c - $0.y * s) }.min() ?? 0
             return Placed(index: index, y: flip * (cx * s + cy * c), x: left, height: height)
         }
+        let blocks = upsideDown || regions.isEmpty
+            ? [Block(lines: placed, kind: nil, x0: 0, y0: 0, x1: 0, y1: 0)]
+            : orderedBlocks(lines: lines, placed: placed, regions: regions,
+                            pageHeight: pageHeight ?? (lines.flatMap { $0.quad.map(\.y) }.max() ?? 0))
+
+        var text = ""
+        var words: [OCRText.Word] = []
+        var confidence: Float = 0, kept = 0
+        for (b, block) in blocks.enumerated() {
+            if b > 0 { text += "\n\n" }
+            let rows = Self.rows(block.lines)
+            // Cells of a Markdown table, or the rows' pieces left to right.
+            let cells: [[[Placed]]] = block.kind == .table ? tableCells(rows) ?? rows.map { $0.map { [$0] } } : rows.map { $0.map { [$0] } }
+            let isTable = block.kind == .table && cells.first.map { $0.count > 1 } == true && cells.count > 1
+            for (r, row) in cells.enumerated() {
+                if r > 0 { text += "\n" }
+                if isTable { text += "| " }
+                for (i, cell) in row.enumerated() {
+                    if i > 0 { text += isTable ? " | " : " " }
+                    for (j, item) in cell.enumerated() {
+                        let line = lines[item.index]
+                        if j > 0 { text += " " }
+                        text += isTable ? line.text.replacingOccurrences(of: "|", with: "\\|") : line.text
+                        words += self.words(of: line)
+                        confidence += line.confidence
+                        kept += 1
+                    }
+                }
+                if isTable {
+                    text += " |"
+                    if r == 0 { text += "\n|" + String(repeating: " --- |", count: row.count) }
+                }
+            }
+        }
+        var result = OCRText(text: text, words: words, confidence: kept > 0 ? Double(confidence / Float(kept) * 100) : 0,
+                             engine: engine)
+        result.placeWords()
+        return result
+    }
+
+    /// Lines grouped into rows by their straightened centres, top to bottom, each row left to right.
+    static func rows(_ placed: [Placed]) -> [[Placed]] {
         var rows: [[Placed]] = []
         for item in placed.sorted(by: { $0.y < $1.y }) {
             if let row = rows.last {
@@ -45,22 +110,83 @@ enum OCRTextLayout {
             }
             rows.append([item])
         }
-        var text = ""
-        var words: [OCRText.Word] = []
-        var confidence: Float = 0
-        for (r, row) in rows.enumerated() {
-            if r > 0 { text += "\n" }
-            for (i, item) in row.sorted(by: { $0.x < $1.x }).enumerated() {
-                let line = lines[item.index]
-                if i > 0 { text += " " }
-                text += line.text
-                words += self.words(of: line)
-                confidence += line.confidence
+        return rows.map { $0.sorted { $0.x < $1.x } }
+    }
+
+    /// The lines grouped by region and the groups put in reading order (see the type's comment); header and
+    /// footer lines are left out.
+    static func orderedBlocks(lines: [PaddleOCR.Line], placed: [Placed], regions: [LayoutDetector.Region],
+                              pageHeight: Float) -> [Block] {
+        var members = [[Placed]](repeating: [], count: regions.count)
+        var loose: [Block] = []
+        for item in placed {
+            let quad = lines[item.index].quad
+            let cx = quad.map(\.x).reduce(0, +) / 4, cy = quad.map(\.y).reduce(0, +) / 4
+            let holder = regions.indices
+                .filter { cx >= regions[$0].x0 && cx <= regions[$0].x1 && cy >= regions[$0].y0 && cy <= regions[$0].y1 }
+                .max { regions[$0].score < regions[$1].score }
+            if let holder {
+                members[holder].append(item)
+            } else {
+                let xs = quad.map(\.x), ys = quad.map(\.y)
+                loose.append(Block(lines: [item], kind: nil, x0: xs.min()!, y0: ys.min()!, x1: xs.max()!, y1: ys.max()!))
             }
         }
-        var result = OCRText(text: text, words: words, confidence: Double(confidence / Float(lines.count) * 100), engine: engine)
-        result.placeWords()
-        return result
+        var blocks = loose
+        for (r, region) in regions.enumerated() where !members[r].isEmpty {
+            let running = (region.kind == .header && region.y1 <= pageHeight / 8) || (region.kind == .footer && region.y0 >= pageHeight * 7 / 8)
+            if running { continue }
+            // The block's box covers its lines too (a region may cut a line it holds).
+            let quads = members[r].map { lines[$0.index].quad }
+            let xs = quads.flatMap { $0.map(\.x) }, ys = quads.flatMap { $0.map(\.y) }
+            blocks.append(Block(lines: members[r], kind: region.kind, x0: min(region.x0, xs.min()!), y0: min(region.y0, ys.min()!),
+                                x1: max(region.x1, xs.max()!), y1: max(region.y1, ys.max()!)))
+        }
+        return readingOrder(blocks)
+    }
+
+    /// Recursive cuts: columns where a vertical gap runs through all blocks, else bands where a horizontal one
+    /// does, else top to bottom, left to right.
+    static func readingOrder(_ blocks: [Block]) -> [Block] {
+        guard blocks.count > 1 else { return blocks }
+        func cut(_ low: (Block) -> Float, _ high: (Block) -> Float) -> [[Block]]? {
+            let sorted = blocks.sorted { low($0) < low($1) }
+            var groups: [[Block]] = [[sorted[0]]]
+            var reach = high(sorted[0])
+            for block in sorted.dropFirst() {
+                if low(block) > reach { groups.append([block]) } else { groups[groups.count - 1].append(block) }
+                reach = max(reach, high(block))
+            }
+            return groups.count > 1 ? groups : nil
+        }
+        if let columns = cut({ $0.x0 }, { $0.x1 }) { return columns.flatMap(readingOrder) }
+        if let bands = cut({ $0.y0 }, { $0.y1 }) { return bands.flatMap(readingOrder) }
+        return blocks.sorted { $0.y0 != $1.y0 ? $0.y0 < $1.y0 : $0.x0 < $1.x0 }
+    }
+
+    /// A table's rows cut into the same columns: columns start where the lines' left edges cluster, and each line
+    /// goes to the last column starting before it. Nil for fewer than two rows or two columns, or when fewer than
+    /// half the rows have two cells filled.
+    static func tableCells(_ rows: [[Placed]]) -> [[[Placed]]]? {
+        let items = rows.flatMap { $0 }
+        guard rows.count > 1, items.count > 2 else { return nil }
+        // Column starts: the lines' left edges (on the straightened page) clustered, a median line height apart.
+        let tolerance = items.map(\.height).sorted()[items.count / 2]
+        var columns: [Float] = []
+        for x in items.map(\.x).sorted() where columns.last.map({ x - $0 > tolerance }) ?? true { columns.append(x) }
+        guard columns.count > 1 else { return nil }
+        let grid = rows.map { row in
+            var cells = [[Placed]](repeating: [], count: columns.count)
+            for item in row {
+                let column = columns.lastIndex { $0 <= item.x + tolerance } ?? 0
+                cells[column].append(item)
+            }
+            return cells
+        }
+        // A table has cells side by side in most rows; a listing with indented lines (which the layout model may
+        // call a table) has one piece per row.
+        let filled = grid.filter { $0.filter { !$0.isEmpty }.count >= 2 }.count
+        return filled * 2 >= grid.count ? grid : nil
     }
 
     /// A line's words: runs of non-space characters, except that each CJK character is a word of its own; each

@@ -15,6 +15,8 @@ public final class PaddleOCR: OCREngine, Sendable {
     let detector: ONNXSession
     let recognizer: ONNXSession
     let classifier: ONNXSession?
+    /// The page layout model, when its weights are in the cache and layout is not turned off.
+    let layout: LayoutDetector?
     let decoder: CTCDecoder
     let boxFinder = TextBoxDetector()
     /// How many batches of lines are recognised at once (on as many cores).
@@ -27,7 +29,9 @@ public final class PaddleOCR: OCREngine, Sendable {
     let turnBelow: Float = 0.8
 
     /// Loads the models from `folder` (default: the model cache). `threads`: batches of lines read side by side.
-    public init(folder: URL? = nil, threads: Int = 1) throws {
+    /// `layout`: order the page's lines by its regions and leave out running headers and footers (see
+    /// ``OCRTextLayout``) when the layout model (``LayoutDetector/modelID``) is in the model cache.
+    public init(folder: URL? = nil, threads: Int = 1, layout: Bool = true) throws {
         let folder = try folder ?? ModelLocation.folder(for: Self.modelID)
         detector = try ONNXSession(contentsOf: folder.appendingPathComponent("ch_PP-OCRv4_det_infer.onnx"))
         recognizer = try ONNXSession(contentsOf: folder.appendingPathComponent("ch_PP-OCRv4_rec_infer.onnx"))
@@ -37,6 +41,8 @@ public final class PaddleOCR: OCREngine, Sendable {
             throw ZhikuError.invalidInput("the recognition model in \(folder.path) has no character dictionary in its metadata")
         }
         decoder = CTCDecoder(dictionary: dictionary)
+        let layoutFolder = ModelLocation.root().appendingPathComponent(LayoutDetector.modelID)
+        self.layout = layout && FileManager.default.fileExists(atPath: layoutFolder.path) ? try LayoutDetector(folder: layoutFolder) : nil
         self.threads = max(1, threads)
         Kernels.useSingleThreadedBLAS()
     }
@@ -61,7 +67,8 @@ public final class PaddleOCR: OCREngine, Sendable {
     /// Reads `image` on the calling thread.
     public func read(_ image: OCRImage) throws -> OCRText {
         let lines = try readLines(image)
-        var text = OCRTextLayout.text(of: lines, engine: name)
+        let regions = lines.count > 1 ? try layout?.regions(in: image) ?? [] : []
+        var text = OCRTextLayout.text(of: lines, engine: name, regions: regions, pageHeight: Float(image.height))
         text.width = image.width
         text.height = image.height
         return text

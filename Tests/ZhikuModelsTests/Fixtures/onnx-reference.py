@@ -179,6 +179,11 @@ y = ort.InferenceSession(model.SerializeToString(), providers=["CPUExecutionProv
 cases.append({"name": "Conv + BatchNormalization folded", "model": base64.b64encode(model.SerializeToString()).decode(),
               "inputs": {"x": tensor_json(x)}, "outputs": {"y0": tensor_json(y)}})
 
+# Split (PicoDet's heads): sizes given as an input (opset 13) or as an attribute, and equal parts.
+case("Split sizes", "Split", [("x", r(2, 7, 3))], {"axis": 1}, constants=[("split", np.array([2, 4, 1], dtype=np.int64))], outputs=3, opset=13)
+case("Split equal", "Split", [("x", r(4, 6))], {"axis": -1}, outputs=3, opset=13)
+case("Split attribute", "Split", [("x", r(5, 2))], {"axis": 0, "split": [3, 2]}, outputs=2, opset=11)
+
 # Hostile files.
 hostile = {}
 good = base64.b64decode(cases[0]["model"])

@@ -24,15 +24,8 @@ import ZhikuTestSupport
         let folder = TemporaryFolder()
         let url = folder.url.appendingPathComponent("page.pgm")
         try TestImages.render(text, to: url, pointSize: points, density: density, extra: extra + ["-colorspace", "Gray", "-depth", "8"])
-        let bytes = [UInt8](try Data(contentsOf: url))
-        // "P5\n<width> <height>\n<max>\n" then the pixels.
-        var fields: [Int] = [], position = 2, current = ""
-        while fields.count < 3 {
-            let c = Character(UnicodeScalar(bytes[position]))
-            position += 1
-            if c.isWhitespace { if !current.isEmpty { fields.append(Int(current)!); current = "" } } else { current.append(c) }
-        }
-        return OCRImage(width: fields[0], height: fields[1], pixels: Array(bytes[position..<(position + fields[0] * fields[1])]), dpi: density)
+        let grey = try TestImages.readPGM(url)
+        return OCRImage(width: grey.width, height: grey.height, pixels: grey.pixels, dpi: density)
     }
 
     @Test func readsChineseAndEnglishWithPlacedWords() throws {
@@ -65,6 +58,52 @@ import ZhikuTestSupport
         let result = try Self.engine().read(try Self.image(TestImages.chinese, extra: ["-rotate", "180"]))
         let cer = TestImages.characterErrorRate(expected: TestImages.chinese, actual: result.text)
         #expect(cer <= 0.05, "CER \(cer): \(result.text)")
+    }
+
+    /// A two-column A4 page at 200 dpi under a running header: with the layout model the left column is read
+    /// before the right one and the header is left out; without it, rows run across both columns.
+    @Test func aTwoColumnPageIsReadColumnByColumnWithoutItsRunningHeader() throws {
+        guard TestImages.available else { try Skip.now("ImageMagick not installed (scripts/setup.sh --tests)") }
+        let layoutFolder = ModelLocation.root().appendingPathComponent(LayoutDetector.modelID)
+        guard FileManager.default.fileExists(atPath: layoutFolder.path) else {
+            try Skip.now("model \(LayoutDetector.modelID) not found (scripts/fetch-models.sh fetches it)")
+        }
+        let left = "第一栏第一段：年度预算由财务部门统一编制，各部门应在每年十月底之前提交下一年度的预算草案，并附上详细的说明材料。\n\n"
+            + "第一栏第二段：预算草案经管理委员会审议通过后执行，执行过程中如需调整，应当提出书面申请并说明理由。"
+        let right = "第二栏第一段：采购合同金额超过五十万元的，须经过公开招标程序，并由法务部门审核合同条款后方可签署。\n\n"
+            + "第二栏第二段：供应商应当按期交付货物，逾期未交付的，甲方有权暂停付款并要求赔偿相应的损失。"
+        let header = "公司管理制度汇编" + String(repeating: " ", count: 50) + "第 3 页"
+        let folder = TemporaryFolder()
+        let page = folder.url.appendingPathComponent("page.pgm")
+        func text(_ body: String, points: Int, width: Int) -> [String] {
+            ["(", "-density", "200", "-units", "PixelsPerInch", "-background", "white", "-fill", "black", "-font", "Noto-Sans-CJK-SC",
+             "-pointsize", "\(points)", "-size", "\(width)x", "caption:" + body, ")"]
+        }
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/convert")
+        p.arguments = text(header, points: 8, width: 1400) + ["(", "-size", "10x60", "xc:white", ")"]
+            + ["("] + text(left, points: 11, width: 650) + ["(", "-size", "100x10", "xc:white", ")"] + text(right, points: 11, width: 650)
+            + ["+append", "+repage", ")", "-append", "+repage", "-bordercolor", "white", "-border", "60", "-gravity", "north",
+               "-background", "white", "-extent", "1700x2200", "-colorspace", "Gray", "-depth", "8", page.path]
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        p.waitUntilExit()
+        #expect(p.terminationStatus == 0)
+        let grey = try TestImages.readPGM(page)
+        let image = OCRImage(width: grey.width, height: grey.height, pixels: grey.pixels, dpi: 200)
+
+        let read = try Self.engine().read(image)
+        let order = ["第一栏第一段", "第一栏第二段", "第二栏第一段", "第二栏第二段"].map { read.text.range(of: $0)?.lowerBound }
+        #expect(order.allSatisfy { $0 != nil } && order.map { $0! } == order.map { $0! }.sorted(), "columns in order: \(read.text)")
+        #expect(!read.text.contains("管理制度汇编"), "the running header is left out: \(read.text)")
+        #expect(read.words.allSatisfy { $0.start != nil })
+        let cer = TestImages.characterErrorRate(expected: (left + right).replacingOccurrences(of: "\n", with: ""), actual: read.text)
+        #expect(cer <= 0.03, "CER \(cer)")
+
+        let plain = try PaddleOCR(threads: 2, layout: false).read(image)
+        let across = ["第一栏第二段", "第二栏第一段"].map { plain.text.range(of: $0)?.lowerBound }
+        #expect(across[1]! < across[0]!, "without layout, rows run across the columns: \(plain.text)")
+        #expect(plain.text.contains("管理制度汇编"))
     }
 
     @Test func blankAndTinyImagesReadAsNothing() throws {

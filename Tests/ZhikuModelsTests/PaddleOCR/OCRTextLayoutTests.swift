@@ -1,0 +1,71 @@
+import Foundation
+import Testing
+import ZhikuCore
+@testable import ZhikuModels
+
+/// Reading order from layout regions on lines placed by hand: columns one after the other, a full-width title
+/// between bands kept in place, running headers and footers left out (only near the page's edges), a table region
+/// as a Markdown table, and no regions at all giving the plain row order.
+@Suite struct OCRTextLayoutTests {
+    static func line(_ text: String, x: Float, y: Float, width: Float = 300, height: Float = 30) -> PaddleOCR.Line {
+        PaddleOCR.Line(quad: [(x, y), (x + width, y), (x + width, y + height), (x, y + height)], text: text, confidence: 0.95,
+                       positions: [])
+    }
+
+    static func region(_ kind: LayoutDetector.Kind, _ x0: Float, _ y0: Float, _ x1: Float, _ y1: Float) -> LayoutDetector.Region {
+        LayoutDetector.Region(kind: kind, score: 0.9, x0: x0, y0: y0, x1: x1, y1: y1)
+    }
+
+    @Test func columnsAreReadOneAfterTheOtherAndRunningHeadersLeftOut() {
+        let lines = [
+            Self.line("手册 第 3 页", x: 100, y: 40),
+            Self.line("总则", x: 100, y: 200, width: 700),
+            Self.line("左一", x: 100, y: 300), Self.line("右一", x: 500, y: 300),
+            Self.line("左二", x: 100, y: 340), Self.line("右二", x: 500, y: 340),
+            Self.line("附表", x: 100, y: 500, width: 700),
+            Self.line("左三", x: 100, y: 600), Self.line("右三", x: 500, y: 600),
+            Self.line("第 3 页", x: 400, y: 1560, width: 100),
+        ]
+        let regions = [
+            Self.region(.header, 90, 35, 410, 75),
+            Self.region(.title, 90, 195, 810, 235),
+            Self.region(.text, 90, 295, 410, 375), Self.region(.text, 490, 295, 810, 375),
+            Self.region(.title, 90, 495, 810, 535),
+            Self.region(.text, 90, 595, 410, 635), Self.region(.text, 490, 595, 810, 635),
+            Self.region(.footer, 390, 1555, 510, 1595),
+        ]
+        let read = OCRTextLayout.text(of: lines, engine: "test", regions: regions, pageHeight: 1600)
+        #expect(read.text == "总则\n\n左一\n左二\n\n右一\n右二\n\n附表\n\n左三\n\n右三")
+        #expect(read.words.map(\.text) == ["总则", "左一", "左二", "右一", "右二", "附表", "左三", "右三"])
+        #expect(read.words.allSatisfy { $0.start != nil })
+        // Without regions: rows across the page, the header and footer kept.
+        let plain = OCRTextLayout.text(of: lines, engine: "test")
+        #expect(plain.text == "手册 第 3 页\n总则\n左一 右一\n左二 右二\n附表\n左三 右三\n第 3 页")
+        // A "header" in the middle of the page is not a running header: kept.
+        let middle = OCRTextLayout.text(of: [Self.line("要点", x: 100, y: 700)], engine: "test",
+                                        regions: [Self.region(.header, 90, 695, 410, 735)], pageHeight: 1600)
+        #expect(middle.text == "要点")
+    }
+
+    @Test func aTableRegionBecomesAMarkdownTable() {
+        var lines: [PaddleOCR.Line] = [Self.line("下表列出费用标准。", x: 100, y: 100, width: 600)]
+        let cells = [["项目", "标准", "备注"], ["住宿", "500元", "每晚"], ["餐费|补贴", "100元", "每天"]]
+        for (r, row) in cells.enumerated() {
+            for (c, cell) in row.enumerated() {
+                lines.append(Self.line(cell, x: 100 + Float(c) * 250, y: 200 + Float(r) * 50, width: 120))
+            }
+        }
+        let regions = [Self.region(.text, 90, 95, 710, 135), Self.region(.table, 90, 190, 720, 340)]
+        let read = OCRTextLayout.text(of: lines, engine: "test", regions: regions, pageHeight: 1600)
+        #expect(read.text == "下表列出费用标准。\n\n| 项目 | 标准 | 备注 |\n| --- | --- | --- |\n| 住宿 | 500元 | 每晚 |\n| 餐费\\|补贴 | 100元 | 每天 |")
+        // The same lines as text: rows, no table.
+        let text = OCRTextLayout.text(of: lines, engine: "test", regions: [regions[0], Self.region(.text, 90, 190, 720, 340)],
+                                      pageHeight: 1600)
+        #expect(text.text.hasSuffix("项目 标准 备注\n住宿 500元 每晚\n餐费|补贴 100元 每天"))
+        // A listing the model calls a table (indented lines, one piece per row) stays rows.
+        let listing = [Self.line("install: target", x: 100, y: 200), Self.line("install ./gentoo", x: 160, y: 240),
+                       Self.line("install icons", x: 160, y: 280), Self.line("clean:", x: 100, y: 320)]
+        let code = OCRTextLayout.text(of: listing, engine: "test", regions: [Self.region(.table, 90, 190, 720, 360)], pageHeight: 1600)
+        #expect(code.text == "install: target\ninstall ./gentoo\ninstall icons\nclean:")
+    }
+}
