@@ -133,23 +133,29 @@ public enum Kernels {
 
     /// Replaces each block of 32 values by its Q8_0 rounding: q = round-half-even(x / d) clamped to ±127/−128
     /// with d = max|x| / 127, then x = q·d. (Rows are multiples of 32 wide, so blocks never straddle rows.)
-    public static func roundThroughQ8(_ x: inout [Float]) {
+    public static func roundThroughQ8(_ x: inout [Float], parts: Int = 1) {
         x.withUnsafeMutableBufferPointer { v in
-            var start = 0
-            let p = v.baseAddress!
-            while start < v.count {
-                let end = min(v.count, start + 32)
-                var amax: Float = 0
-                for i in start..<end { amax = max(amax, max(p[i], -p[i])) }
-                let d = amax / 127
-                let inverse: Float = d > 0 ? 1 / d : 0
-                for i in start..<end {
-                    // |x / d| ≤ 127: adding and subtracting 1.5·2²³ rounds half to even, like lrintf.
-                    let q = min(127, max(-128, (p[i] * inverse + 12_582_912) - 12_582_912))
-                    p[i] = q * d
+            nonisolated(unsafe) let p = v.baseAddress!
+            let count = v.count, blocks = (count + 31) / 32, parts = max(1, min(parts, blocks / 64))
+            // With `parts` > 1 the blocks are rounded on as many cores (a query's layers, split like its products).
+            let work: @Sendable (Int) -> Void = { part in
+                var start = blocks * part / parts * 32
+                let stop = min(count, blocks * (part + 1) / parts * 32)
+                while start < stop {
+                    let end = min(stop, start + 32)
+                    var amax: Float = 0
+                    for i in start..<end { amax = max(amax, max(p[i], -p[i])) }
+                    let d = amax / 127
+                    let inverse: Float = d > 0 ? 1 / d : 0
+                    for i in start..<end {
+                        // |x / d| ≤ 127: adding and subtracting 1.5·2²³ rounds half to even, like lrintf.
+                        let q = min(127, max(-128, (p[i] * inverse + 12_582_912) - 12_582_912))
+                        p[i] = q * d
+                    }
+                    start = end
                 }
-                start = end
             }
+            if parts == 1 { work(0) } else { ComputeThreads.concurrentPerform(iterations: parts, execute: work) }
         }
     }
 

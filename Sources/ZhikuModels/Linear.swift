@@ -137,7 +137,7 @@ public struct Linear: Sendable {
     public func callAsFunction(_ x: [Float], rows: Int, parts: Int = 1, activation: Activation? = nil) -> [Float] {
         guard quantizesInputs else { return multiply(x, rows: rows, parts: parts, activation: activation) }
         var input = x
-        Kernels.roundThroughQ8(&input)
+        Kernels.roundThroughQ8(&input, parts: parts)
         return multiply(input, rows: rows, parts: parts, activation: activation)
     }
 

@@ -1,8 +1,12 @@
 /// XLM-R's SentencePiece-unigram tokenizer: per-code-point normalisation, runs of spaces collapsed, a leading
 /// "▁" and spaces turned into "▁", then the highest-scoring segmentation into vocabulary pieces (Viterbi),
-/// with an unknown-character fallback scored below every piece.
+/// with an unknown-character fallback scored below every piece. The pieces are kept in a byte trie, so the
+/// segmentation walks each start's candidates byte by byte instead of hashing every substring.
 public struct SentencePieceUnigramTokenizer: Sendable {
-    private let ids: [[UInt8]: Int32]
+    /// The trie's edges: (node << 8 | byte) → child node; node 0 is the root.
+    private let children: [UInt64: Int32]
+    /// The piece id ending at each node, or -1.
+    private let terminal: [Int32]
     private let scores: [Float]
     private let normalization: [UInt32: [UInt32]]
     private let unknownScore: Float
@@ -12,13 +16,27 @@ public struct SentencePieceUnigramTokenizer: Sendable {
     public let unk: Int32
 
     init(_ v: E5ModelFile.Vocabulary) {
-        var ids: [[UInt8]: Int32] = [:]
+        var children: [UInt64: Int32] = [:]
+        var terminal: [Int32] = [-1]
         var maxBytes = 1
         for (i, piece) in v.pieces.enumerated() where !piece.isEmpty {
-            if ids[piece] == nil { ids[piece] = Int32(i) }
+            var node: Int32 = 0
+            for byte in piece {
+                let key = UInt64(node) << 8 | UInt64(byte)
+                if let next = children[key] {
+                    node = next
+                } else {
+                    let next = Int32(terminal.count)
+                    terminal.append(-1)
+                    children[key] = next
+                    node = next
+                }
+            }
+            if terminal[Int(node)] < 0 { terminal[Int(node)] = Int32(i) }  // the first of duplicate pieces wins
             maxBytes = max(maxBytes, piece.count)
         }
-        self.ids = ids
+        self.children = children
+        self.terminal = terminal
         scores = v.scores
         normalization = v.normalization
         unknownScore = (v.scores.min() ?? 0) - 10
@@ -60,12 +78,18 @@ public struct SentencePieceUnigramTokenizer: Sendable {
         var from = [Int](repeating: 0, count: n + 1)
         best[0] = 0
         for i in 0..<n where best[i] > -1e29 {
-            let begin = starts[i]
+            // Walk the trie from character i; every character boundary reached on a piece's node is a candidate.
+            var node: Int32 = 0
             var e = i + 1
-            while e <= n {
-                let length = starts[e] - begin
-                if length > maxPieceBytes { break }
-                if let id = ids[Array(bytes[begin..<starts[e]])], id != unk {
+            var at = starts[i]
+            walk: while e <= n, starts[e] - starts[i] <= maxPieceBytes {
+                while at < starts[e] {
+                    guard let next = children[UInt64(node) << 8 | UInt64(bytes[at])] else { break walk }
+                    node = next
+                    at += 1
+                }
+                let id = terminal[Int(node)]
+                if id >= 0, id != unk {
                     let score = best[i] + scores[Int(id)]
                     if score > best[e] {
                         best[e] = score
