@@ -162,20 +162,27 @@ public struct Linear: Sendable {
                 }
             }
         case .panels(let weight):
-            return weight.withUnsafeBufferPointer { w in
-                nonisolated(unsafe) let wp = w.baseAddress!
-                let k = inFeatures
-                return Kernels.biasedProduct(x, rows: rows, bias: bias, parts: parts, epilogue: epilogue) { m, first, count, a, c, n in
-                    zk_sgemm_panels_avx512(Int32(m), Int32(count), Int32(k), a, Int32(k), wp + first * k, c + first, Int32(n))
-                }
+            return panelProduct(weight, x, rows: rows, parts: parts, epilogue: epilogue) {
+                zk_sgemm_panels_avx512($0, $1, $2, $3, $4, $5, $6, $7)
             }
         case .halfPanels(let weight):
-            return weight.withUnsafeBufferPointer { w in
-                nonisolated(unsafe) let wp = w.baseAddress!
-                let k = inFeatures
-                return Kernels.biasedProduct(x, rows: rows, bias: bias, parts: parts, epilogue: epilogue) { m, first, count, a, c, n in
-                    zk_hgemm_panels_avx512(Int32(m), Int32(count), Int32(k), a, Int32(k), wp + first * k, c + first, Int32(n))
-                }
+            return panelProduct(weight, x, rows: rows, parts: parts, epilogue: epilogue) {
+                zk_hgemm_panels_avx512($0, $1, $2, $3, $4, $5, $6, $7)
+            }
+        }
+    }
+
+    /// The AVX-512 product over packed panels of `T` (float32 or half-float bits): each block of output columns
+    /// starts at its own panel.
+    private func panelProduct<T>(_ weight: [T], _ x: [Float], rows: Int, parts: Int,
+                                 epilogue: (@Sendable (Int, Int, Int, UnsafeMutablePointer<Float>, Int) -> Void)?,
+                                 _ gemm: @escaping @Sendable (Int32, Int32, Int32, UnsafePointer<Float>, Int32, UnsafePointer<T>,
+                                                              UnsafeMutablePointer<Float>, Int32) -> Void) -> [Float] {
+        weight.withUnsafeBufferPointer { w in
+            nonisolated(unsafe) let wp = w.baseAddress!
+            let k = inFeatures
+            return Kernels.biasedProduct(x, rows: rows, bias: bias, parts: parts, epilogue: epilogue) { m, first, count, a, c, n in
+                gemm(Int32(m), Int32(count), Int32(k), a, Int32(k), wp + first * k, c + first, Int32(n))
             }
         }
     }
