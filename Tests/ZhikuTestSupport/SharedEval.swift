@@ -22,6 +22,28 @@ public enum SharedEval {
         try Skip.now("../shared/eval not found (\(what))", sourceLocation: sourceLocation)
     }
 
+    /// The development QA set's three documents, fetched from Debian's packages by the set's own fetch.sh into
+    /// the cache (checked by sha256) when they are not there yet; skips the test when the set is absent or the
+    /// fetch fails.
+    public static func qaDocuments(sourceLocation: SourceLocation = #_sourceLocation) throws -> URL {
+        guard let qa = folder("qa") else { try skip("qa set", sourceLocation: sourceLocation) }
+        let cache = URL(fileURLWithPath: ProcessInfo.processInfo.environment["XDG_CACHE_HOME"] ?? NSHomeDirectory() + "/.cache")
+            .appendingPathComponent("zhiku/qa-docs")
+        if !FileManager.default.fileExists(atPath: cache.appendingPathComponent("LinuxCNC_Developer_zh_CN.pdf").path) {
+            let fetch = Process()
+            fetch.executableURL = URL(fileURLWithPath: "/bin/bash")
+            fetch.arguments = [qa.appendingPathComponent("fetch.sh").path, cache.path]
+            fetch.standardOutput = FileHandle.nullDevice
+            try fetch.run()
+            fetch.waitUntilExit()
+            guard fetch.terminationStatus == 0 else {
+                try Skip.now("the QA documents could not be fetched from Debian (fetch.sh exit \(fetch.terminationStatus))",
+                             sourceLocation: sourceLocation)
+            }
+        }
+        return cache
+    }
+
     /// The package root (the folder holding Package.swift), from a source file path inside Tests/.
     public static func packageRoot(file: StaticString = #filePath) -> URL {
         var url = URL(fileURLWithPath: "\(file)")

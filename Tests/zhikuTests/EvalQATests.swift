@@ -9,19 +9,7 @@ import ZhikuTestSupport
 @Suite(.serialized, .waitsOnProcesses) struct EvalQATests {
     @Test func answersASubsetOfTheDevelopmentSet() async throws {
         guard let qa = SharedEval.folder("qa") else { try SharedEval.skip("qa set") }
-        let cache = URL(fileURLWithPath: ProcessInfo.processInfo.environment["XDG_CACHE_HOME"] ?? NSHomeDirectory() + "/.cache")
-            .appendingPathComponent("zhiku/qa-docs")
-        if !FileManager.default.fileExists(atPath: cache.appendingPathComponent("LinuxCNC_Developer_zh_CN.pdf").path) {
-            let fetch = Process()
-            fetch.executableURL = URL(fileURLWithPath: "/bin/bash")
-            fetch.arguments = [qa.appendingPathComponent("fetch.sh").path, cache.path]
-            fetch.standardOutput = FileHandle.nullDevice
-            try fetch.run()
-            fetch.waitUntilExit()
-            guard fetch.terminationStatus == 0 else {
-                try Skip.now("the QA documents could not be fetched from Debian (fetch.sh exit \(fetch.terminationStatus))")
-            }
-        }
+        let cache = try SharedEval.qaDocuments()
         // A folder with the chosen questions only.
         let folder = TemporaryFolder()
         let wanted: Set<String> = ["zh-09", "zh-20", "en-10", "un-05"]

@@ -68,7 +68,8 @@ enum OCRTextLayout {
             if b > 0 { text += "\n\n" }
             let rows = Self.rows(block.lines)
             // Cells of a Markdown table, or the rows' pieces left to right.
-            let cells: [[[Placed]]] = block.kind == .table ? tableCells(rows) ?? rows.map { $0.map { [$0] } } : rows.map { $0.map { [$0] } }
+            let cells: [[[Placed]]] = block.kind == .table ? tableCells(tableRows(block.lines)) ?? rows.map { $0.map { [$0] } }
+                : rows.map { $0.map { [$0] } }
             let isTable = block.kind == .table && cells.first.map { $0.count > 1 } == true && cells.count > 1
             for (r, row) in cells.enumerated() {
                 if r > 0 { text += "\n" }
@@ -111,6 +112,22 @@ enum OCRTextLayout {
             rows.append([item])
         }
         return rows.map { $0.sorted { $0.x < $1.x } }
+    }
+
+    /// A table's rows: lines whose vertical extents overlap by a quarter of the smaller height share a row, so a
+    /// cell wrapped over two lines and its neighbours centred beside them are one row.
+    static func tableRows(_ placed: [Placed]) -> [[Placed]] {
+        var rows: [(top: Float, bottom: Float, items: [Placed])] = []
+        for item in placed.sorted(by: { $0.y - $0.height / 2 < $1.y - $1.height / 2 }) {
+            let top = item.y - item.height / 2, bottom = item.y + item.height / 2
+            if let last = rows.last, min(bottom, last.bottom) - max(top, last.top) > 0.25 * min(item.height, last.bottom - last.top) {
+                rows[rows.count - 1].items.append(item)
+                rows[rows.count - 1].bottom = max(last.bottom, bottom)
+                continue
+            }
+            rows.append((top, bottom, [item]))
+        }
+        return rows.map { $0.items.sorted { $0.x < $1.x } }
     }
 
     /// The lines grouped by region and the groups put in reading order (see the type's comment); header and
@@ -181,7 +198,7 @@ enum OCRTextLayout {
                 let column = columns.lastIndex { $0 <= item.x + tolerance } ?? 0
                 cells[column].append(item)
             }
-            return cells
+            return cells.map { $0.sorted { $0.y < $1.y } }  // a wrapped cell's lines top to bottom
         }
         // A table has cells side by side in most rows; a listing with indented lines (which the layout model may
         // call a table) has one piece per row.

@@ -5,7 +5,7 @@ import ZhikuCore
 
 /// Reading order from layout regions on lines placed by hand: columns one after the other, a full-width title
 /// between bands kept in place, running headers and footers left out (only near the page's edges), a table region
-/// as a Markdown table, and no regions at all giving the plain row order.
+/// as a Markdown table (wrapped cells kept in their row), and no regions at all giving the plain row order.
 @Suite struct OCRTextLayoutTests {
     static func line(_ text: String, x: Float, y: Float, width: Float = 300, height: Float = 30) -> PaddleOCR.Line {
         PaddleOCR.Line(quad: [(x, y), (x + width, y), (x + width, y + height), (x, y + height)], text: text, confidence: 0.95,
@@ -62,6 +62,14 @@ import ZhikuCore
         let text = OCRTextLayout.text(of: lines, engine: "test", regions: [regions[0], Self.region(.text, 90, 190, 720, 340)],
                                       pageHeight: 1600)
         #expect(text.text.hasSuffix("项目 标准 备注\n住宿 500元 每晚\n餐费|补贴 100元 每天"))
+        // A header cell wrapped over two lines, its neighbour centred beside them: one row (maint-guide's section
+        // table read this way from a 200-dpi rendering).
+        let wrapped = [Self.line("Section(部", x: 100, y: 200, width: 120, height: 20), Self.line("分)", x: 100, y: 224, width: 40, height: 20),
+                       Self.line("Description", x: 350, y: 212, width: 150, height: 20),
+                       Self.line("1", x: 100, y: 270, width: 15, height: 20), Self.line("User commands", x: 350, y: 270, width: 150, height: 20),
+                       Self.line("2", x: 100, y: 310, width: 15, height: 20), Self.line("System calls", x: 350, y: 310, width: 150, height: 20)]
+        let header = OCRTextLayout.text(of: wrapped, engine: "test", regions: [Self.region(.table, 90, 190, 720, 340)], pageHeight: 1600)
+        #expect(header.text == "| Section(部 分) | Description |\n| --- | --- |\n| 1 | User commands |\n| 2 | System calls |")
         // A listing the model calls a table (indented lines, one piece per row) stays rows.
         let listing = [Self.line("install: target", x: 100, y: 200), Self.line("install ./gentoo", x: 160, y: 240),
                        Self.line("install icons", x: 160, y: 280), Self.line("clean:", x: 100, y: 320)]

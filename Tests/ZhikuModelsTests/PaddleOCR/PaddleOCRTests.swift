@@ -106,6 +106,32 @@ import ZhikuTestSupport
         #expect(plain.text.contains("管理制度汇编"))
     }
 
+    /// A real table: maint-guide (zh-CN) p. 39 rendered at 200 dpi, whose section table (a header cell wrapped
+    /// over two lines, nine rows) becomes a Markdown table with the layout model.
+    @Test func aRealManualsTableBecomesAMarkdownTable() throws {
+        let documents = try SharedEval.qaDocuments()
+        guard FileManager.default.fileExists(atPath: ModelLocation.root().appendingPathComponent(LayoutDetector.modelID).path) else {
+            try Skip.now("model \(LayoutDetector.modelID) not found (scripts/fetch-models.sh fetches it)")
+        }
+        let folder = TemporaryFolder()
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/pdftoppm")
+        p.arguments = ["-r", "200", "-gray", "-f", "39", "-l", "39", "-singlefile",
+                       documents.appendingPathComponent("maint-guide.zh-cn.pdf").path, folder.url.appendingPathComponent("page").path]
+        try p.run()
+        p.waitUntilExit()
+        #expect(p.terminationStatus == 0)
+        let grey = try TestImages.readPGM(folder.url.appendingPathComponent("page.pgm"))
+        let read = try Self.engine().read(OCRImage(width: grey.width, height: grey.height, pixels: grey.pixels, dpi: 200))
+        let rows = read.text.split(separator: "\n").filter { $0.hasPrefix("| ") && $0.hasSuffix(" |") }
+        #expect(rows.count == 11, "header, separator and nine rows: \(read.text)")
+        #expect(rows.first?.contains("Description") == true && rows.first?.contains("Notes") == true)
+        #expect(rows.dropFirst().first == "| --- | --- | --- |")
+        #expect(rows.contains { $0.hasPrefix("| 1 | ") && $0.contains("用户命令") })
+        #expect(rows.contains { $0.hasPrefix("| 9 | ") && $0.contains("内核") })
+        #expect(read.text.contains("man手册页"), "the text around the table is kept")
+    }
+
     @Test func blankAndTinyImagesReadAsNothing() throws {
         let engine = try Self.engine()
         #expect(try engine.read(OCRImage(width: 800, height: 600, pixels: [UInt8](repeating: 255, count: 800 * 600))).text.isEmpty)
