@@ -49,8 +49,12 @@ extension ONNXOperators {
     }
 
     /// Conv: depthwise convolutions directly, everything else as im2col (skipped for 1×1) and a matrix product per
-    /// group (``accumulateProduct``); a fused activation applied after.
-    static func convolution(_ x: ONNXTensor, _ weight: ONNXTensor, bias: ONNXTensor?, _ node: ONNXModelFile.Node, pool: ONNXBufferPool) throws -> ONNXTensor {
+    /// group (``accumulateProduct``); a fused activation applied after. With `parts` > 1 the work is split between
+    /// that many cores (channels of a depthwise convolution, columns of a 1×1 one, bands of output rows otherwise),
+    /// through ``ComputeThreads/concurrentPerform(iterations:execute:)``, whose caller takes every piece itself when
+    /// the helpers are busy (pages read side by side already fill the cores).
+    static func convolution(_ x: ONNXTensor, _ weight: ONNXTensor, bias: ONNXTensor?, _ node: ONNXModelFile.Node, pool: ONNXBufferPool,
+                            parts: Int = 1) throws -> ONNXTensor {
         let (n, c, h, w) = try nchw(x)
         guard weight.shape.count == 4 else { throw ZhikuError.invalidInput("weight of shape \(weight.shape); only 2-D convolutions are supported") }
         let m = weight.shape[0], cg = weight.shape[1], kh = weight.shape[2], kw = weight.shape[3]
@@ -69,17 +73,25 @@ extension ONNXOperators {
         let depthwiseOnly = group == c && cg == 1 && m == c
         let input = x.floats, kernel = weight.floats
         let plane = oh * ow
+        // Small convolutions are not worth a hand-off.
+        let parts = count * max(1, cg * kh * kw) >= 1 << 16 ? max(1, parts) : 1
+        func split(_ total: Int, _ body: @escaping @Sendable (Range<Int>) -> Void) {
+            guard parts > 1, total > 1 else { body(0..<total); return }
+            let pieces = min(parts, total)
+            ComputeThreads.concurrentPerform(iterations: pieces) { part in body((total * part / pieces)..<(total * (part + 1) / pieces)) }
+        }
         input.withUnsafeBufferPointer { xp in
             kernel.withUnsafeBufferPointer { wp in
                 out.withUnsafeMutableBufferPointer { op in
-                    let xb = xp.baseAddress!, wb = wp.baseAddress!, ob = op.baseAddress!
+                    nonisolated(unsafe) let xb = xp.baseAddress!, wb = wp.baseAddress!, ob = op.baseAddress!
                     for i in 0..<(n * m) {
                         let value = b[i % m]
                         (ob + i * plane).update(repeating: value, count: plane)
                     }
                     if depthwiseOnly {
-                        for img in 0..<n {
-                            for ch in 0..<c {
+                        split(n * c) { planes in
+                            for index in planes {
+                                let img = index / c, ch = index % c
                                 let target = ob + (img * m + ch) * plane
                                 depthwise(xb + (img * c + ch) * h * w, h, w, wb + ch * kh * kw, window, target, oh, ow)
                                 // The activation while the plane is still in cache.
@@ -90,36 +102,48 @@ extension ONNXOperators {
                     }
                     let mg = m / group, k = cg * kh * kw
                     let pointwise = kh == 1 && kw == 1 && window.stride == (1, 1) && window.pads == (0, 0, 0, 0)
-                    // im2col a band of output rows at a time: the unfolded band stays near 1 MB instead of
-                    // k × oh × ow floats (600 MB for a 3×3 convolution of 96 channels over a page).
-                    let bandRows = max(1, min(oh, (1 << 18) / max(1, k * ow)))
-                    var columns = [Float](repeating: 0, count: pointwise ? 0 : k * bandRows * ow)
-                    columns.withUnsafeMutableBufferPointer { colBuffer in
+                    if pointwise {
                         for img in 0..<n {
                             for g in 0..<group {
-                                let source = xb + (img * c + g * cg) * h * w
-                                let weights = wb + g * mg * k
-                                let target = ob + (img * m + g * mg) * plane
-                                if pointwise {
-                                    accumulateProduct(mg, plane, k, weights, k, source, plane, target, plane)
-                                    continue
+                                nonisolated(unsafe) let source = xb + (img * c + g * cg) * h * w
+                                nonisolated(unsafe) let weights = wb + g * mg * k
+                                nonisolated(unsafe) let target = ob + (img * m + g * mg) * plane
+                                // Columns of the output plane in blocks of 16 (the product's lanes).
+                                split((plane + 15) / 16) { blocks in
+                                    let first = blocks.lowerBound * 16, end = min(plane, blocks.upperBound * 16)
+                                    guard end > first else { return }
+                                    accumulateProduct(mg, end - first, k, weights, k, source + first, plane, target + first, plane)
                                 }
-                                var firstRow = 0
-                                while firstRow < oh {
+                            }
+                        }
+                    } else {
+                        // im2col a band of output rows at a time: the unfolded band stays near 1 MB instead of
+                        // k × oh × ow floats (600 MB for a 3×3 convolution of 96 channels over a page).
+                        let bandRows = max(1, min(oh, (1 << 18) / max(1, k * ow)))
+                        let bands = (oh + bandRows - 1) / bandRows
+                        split(n * group * bands) { jobs in
+                            var columns = [Float](repeating: 0, count: k * bandRows * ow)
+                            columns.withUnsafeMutableBufferPointer { colBuffer in
+                                for job in jobs {
+                                    let img = job / (group * bands), g = job / bands % group, firstRow = job % bands * bandRows
+                                    let source = xb + (img * c + g * cg) * h * w
+                                    let weights = wb + g * mg * k
+                                    let target = ob + (img * m + g * mg) * plane
                                     let rows = min(bandRows, oh - firstRow)
                                     let band = rows * ow
                                     im2col(source, cg, h, w, window, colBuffer.baseAddress!, firstRow: firstRow, rows: rows, ow)
                                     accumulateProduct(mg, band, k, weights, k, UnsafePointer(colBuffer.baseAddress!), band,
                                                       target + firstRow * ow, plane)
-                                    firstRow += rows
                                 }
                             }
                         }
                     }
+                    split(n * m) { planes in
+                        applyActivation(node, UnsafeMutableBufferPointer(start: ob + planes.lowerBound * plane, count: planes.count * plane))
+                    }
                 }
             }
         }
-        if !depthwiseOnly { out.withUnsafeMutableBufferPointer { applyActivation(node, $0) } }
         return ONNXTensor(shape: outShape, floats: out)
     }
 

@@ -5,7 +5,8 @@ import ZhikuCore
 /// input is left out) and returns the node's outputs. Shapes are checked; a mismatch is an `invalidInput` error
 /// that the session prefixes with the model and node.
 enum ONNXOperators {
-    static func apply(_ node: ONNXModelFile.Node, _ inputs: [ONNXTensor?], opset: Int, pool: ONNXBufferPool) throws -> [ONNXTensor] {
+    static func apply(_ node: ONNXModelFile.Node, _ inputs: [ONNXTensor?], opset: Int, pool: ONNXBufferPool,
+                      parts: Int = 1) throws -> [ONNXTensor] {
         func input(_ i: Int) throws -> ONNXTensor {
             guard i < inputs.count, let tensor = inputs[i] else { throw ZhikuError.invalidInput("input \(i) is missing") }
             return tensor
@@ -88,7 +89,7 @@ enum ONNXOperators {
             let x = try input(0)
             let sizes = opset >= 13 ? optional(1)?.ints : node.ints("split")
             return try split(x, axis: node.int("axis") ?? 0, sizes: sizes, count: node.outputs.count)
-        case "Conv": return [try convolution(input(0), input(1), bias: optional(2), node, pool: pool)]
+        case "Conv": return [try convolution(input(0), input(1), bias: optional(2), node, pool: pool, parts: parts)]
         case "ConvTranspose": return [try transposedConvolution(input(0), input(1), bias: optional(2), node, pool: pool)]
         case "BatchNormalization":
             return [try batchNorm(input(0), scale: input(1), shift: input(2), mean: input(3), variance: input(4),

@@ -106,8 +106,9 @@ public final class ONNXSession: Sendable {
         valueCount = ids.count
     }
 
-    /// Runs the graph on `feeds` (one tensor per input name) and returns every graph output by name.
-    public func run(_ feeds: [String: ONNXTensor]) throws -> [String: ONNXTensor] {
+    /// Runs the graph on `feeds` (one tensor per input name) and returns every graph output by name. `parts` > 1
+    /// splits each convolution's work between that many cores (see ``ONNXOperators/convolution``).
+    public func run(_ feeds: [String: ONNXTensor], parts: Int = 1) throws -> [String: ONNXTensor] {
         var values = [ONNXTensor?](repeating: nil, count: valueCount)
         for (key, tensor) in constants { values[key] = tensor }
         for (input, id) in inputIDs {
@@ -136,7 +137,7 @@ public final class ONNXSession: Sendable {
             let inputs = step.inputs.map { $0.flatMap { values[$0] } }
             let outputs: [ONNXTensor]
             do {
-                outputs = try ONNXOperators.apply(step.node, inputs, opset: opset, pool: pool)
+                outputs = try ONNXOperators.apply(step.node, inputs, opset: opset, pool: pool, parts: parts)
             } catch let error as ZhikuError {
                 throw ZhikuError(error.code, "ONNX model \(name), node '\(step.node.name)' (\(step.node.opType)): \(error.message)")
             }

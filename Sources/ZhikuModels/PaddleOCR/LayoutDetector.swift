@@ -75,10 +75,10 @@ public final class LayoutDetector: Sendable {
         Kernels.useSingleThreadedBLAS()
     }
 
-    /// The regions of `image`, best first within each kind, in its pixels.
-    public func regions(in image: OCRImage) throws -> [Region] {
+    /// The regions of `image`, best first within each kind, in its pixels; `parts` cores share the model's work.
+    public func regions(in image: OCRImage, parts: Int = 1) throws -> [Region] {
         guard image.width > 0, image.height > 0 else { return [] }
-        let outputs = try rawOutputs(image.resized(width: inputWidth, height: inputHeight))
+        let outputs = try rawOutputs(image.resized(width: inputWidth, height: inputHeight), parts: parts)
         let scaleX = Float(image.width) / Float(inputWidth), scaleY = Float(image.height) / Float(inputHeight)
         return decode(outputs).map { r in
             Region(kind: r.kind, score: r.score, x0: r.x0 * scaleX, y0: r.y0 * scaleY, x1: r.x1 * scaleX, y1: r.y1 * scaleY)
@@ -87,7 +87,7 @@ public final class LayoutDetector: Sendable {
 
     /// The model's eight outputs for a 608 × 800 image, in output order: the four strides' class scores
     /// ([1 × anchors × 10], sigmoid applied), then their box distributions ([1 × anchors × 32]).
-    func rawOutputs(_ image: OCRImage) throws -> [ONNXTensor] {
+    func rawOutputs(_ image: OCRImage, parts: Int = 1) throws -> [ONNXTensor] {
         precondition(image.width == inputWidth && image.height == inputHeight)
         let plane = inputWidth * inputHeight
         let mean: [Float] = [0.485, 0.456, 0.406], deviation: [Float] = [0.229, 0.224, 0.225]
@@ -96,7 +96,8 @@ public final class LayoutDetector: Sendable {
             let scale = 1 / (255 * deviation[channel]), shift = mean[channel] / deviation[channel]
             for i in 0..<plane { values[channel * plane + i] = Float(image.pixels[i]) * scale - shift }
         }
-        let outputs = try session.run([session.inputNames[0]: ONNXTensor(shape: [1, 3, inputHeight, inputWidth], floats: values)])
+        let outputs = try session.run([session.inputNames[0]: ONNXTensor(shape: [1, 3, inputHeight, inputWidth], floats: values)],
+                                      parts: parts)
         return try session.outputNames.map { name in
             guard let tensor = outputs[name] else { throw ZhikuError(.internal, "the layout model did not produce \(name)") }
             return tensor

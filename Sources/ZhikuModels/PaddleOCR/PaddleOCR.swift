@@ -67,7 +67,7 @@ public final class PaddleOCR: OCREngine, Sendable {
     /// Reads `image` on the calling thread.
     public func read(_ image: OCRImage) throws -> OCRText {
         let lines = try readLines(image)
-        let regions = lines.count > 1 ? try layout?.regions(in: image) ?? [] : []
+        let regions = lines.count > 1 ? try layout?.regions(in: image, parts: threads) ?? [] : []
         var text = OCRTextLayout.text(of: lines, engine: name, regions: regions, pageHeight: Float(image.height))
         text.width = image.width
         text.height = image.height
@@ -147,7 +147,9 @@ public final class PaddleOCR: OCREngine, Sendable {
         let input = try resizedToMultipleOf32(image, ratio)
         var values = [Float](repeating: 0, count: 3 * input.width * input.height)
         input.normalize(into: &values, offset: 0, planeWidth: input.width, planeHeight: input.height)
-        let output = try detector.run([detector.inputNames[0]: ONNXTensor(shape: [1, 3, input.height, input.width], floats: values)])
+        // The page's detection splits its convolutions between `threads` cores (recognition splits by batches).
+        let output = try detector.run([detector.inputNames[0]: ONNXTensor(shape: [1, 3, input.height, input.width], floats: values)],
+                                      parts: threads)
         guard let map = output.values.first, map.shape.count == 4 else { throw ZhikuError(.internal, "the detection model returned no map") }
         let boxes = boxFinder.boxes(probabilities: map.floats, mapWidth: map.shape[3], mapHeight: map.shape[2],
                                     imageWidth: image.width, imageHeight: image.height)

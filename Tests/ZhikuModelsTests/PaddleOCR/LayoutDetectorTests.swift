@@ -75,6 +75,7 @@ import ZhikuTestSupport
     @Test func regionsMatchRapidLayout() throws {
         let detector = try Self.detector()
         let regions = try detector.regions(in: try Self.page())
+        #expect(try detector.regions(in: try Self.page(), parts: 2).count == regions.count, "the same regions on two cores")
         let reference = try Self.reference()
         #expect(reference.labels == LayoutDetector.Kind.allCases.map(\.rawValue))
         #expect(regions.count == reference.regions.count, "\(regions.map(\.kind))")
