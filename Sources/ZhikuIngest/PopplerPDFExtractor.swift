@@ -56,7 +56,8 @@ public struct PopplerPDFExtractor: DocumentExtractor {
         // Pages are read and drawn one at a time (the document is not shared between threads); scanned pages go to
         // OCR side by side, up to `ocrConcurrency` at once (one per core), while the next pages are drawn.
         var done: [Int: ExtractedPage] = [:]
-        var scanned = 0, finished = 0
+        // Pages finished, and of them pages read by OCR (counted when their reading comes back, not when sent).
+        var read = 0, finished = 0
         try await withThrowingTaskGroup(of: (Int, ExtractedPage).self) { group in
             var inFlight = 0
             func collect() async throws {
@@ -64,7 +65,8 @@ public struct PopplerPDFExtractor: DocumentExtractor {
                 inFlight -= 1
                 done[index] = page
                 finished += 1
-                progress(.init(pagesDone: finished, pagesTotal: count, pagesOCRd: scanned))
+                read += 1
+                progress(.init(pagesDone: finished, pagesTotal: count, pagesOCRd: read))
             }
             for index in 0..<count {
                 try Task.checkCancellation()
@@ -84,14 +86,13 @@ public struct PopplerPDFExtractor: DocumentExtractor {
                 }
                 if let image, let ocr {
                     while inFlight >= max(1, ocrConcurrency) { try await collect() }
-                    scanned += 1
                     inFlight += 1
                     let languages = ocrLanguages
                     group.addTask { (index, ExtractedPage(number: index + 1, ocr: try await ocr.recognize(image, languages: languages))) }
                 } else {
                     done[index] = ExtractedPage(number: index + 1, text: text)
                     finished += 1
-                    progress(.init(pagesDone: finished, pagesTotal: count, pagesOCRd: scanned))
+                    progress(.init(pagesDone: finished, pagesTotal: count, pagesOCRd: read))
                 }
             }
             while inFlight > 0 { try await collect() }

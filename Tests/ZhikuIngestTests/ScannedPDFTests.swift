@@ -55,10 +55,13 @@ import ZhikuTestSupport
         private let lock = NSLock()
         private var running = 0
         private(set) var most = 0
+        private var finished = 0
+        /// Readings returned so far.
+        var completed: Int { lock.withLock { finished } }
         var name: String { "overlap" }
         func recognize(_ image: OCRImage, languages: String) async throws -> OCRText {
             lock.withLock { running += 1; most = max(most, running) }
-            defer { lock.withLock { running -= 1 } }
+            defer { lock.withLock { running -= 1; finished += 1 } }
             try await Task.sleep(for: .milliseconds(image.width % 7 == 0 ? 150 : 20))
             return OCRText(text: "page of width \(image.width)", words: [], confidence: 90, engine: name)
         }
@@ -84,7 +87,13 @@ import ZhikuTestSupport
         var extractor = PopplerPDFExtractor(ocr: ocr)
         extractor.ocrConcurrency = 3
         let progress = ProgressLog()
-        let document = try await extractor.extract(file) { progress.add($0) }
+        let readSoFar = ProgressLog()
+        let document = try await extractor.extract(file) { report in
+            progress.add(report)
+            readSoFar.add(ExtractionProgress(pagesDone: 0, pagesTotal: 0, pagesOCRd: ocr.completed))
+        }
+        // Pages count as OCR'd when their reading is back, not when they are sent.
+        #expect(zip(progress.all, readSoFar.all).allSatisfy { $0.pagesOCRd <= $1.pagesOCRd }, "\(progress.all.map(\.pagesOCRd))")
         #expect(document.pages.map(\.number) == Array(1...10))
         #expect(document.pages[4].engine == nil && document.pages[4].text.contains("text page"))
         #expect(ocr.most == 3, "three pages read at once, never more: \(ocr.most)")
@@ -138,5 +147,6 @@ import ZhikuTestSupport
         private var items: [ExtractionProgress] = []
         func add(_ p: ExtractionProgress) { lock.withLock { items.append(p) } }
         var last: ExtractionProgress? { lock.withLock { items.last } }
+        var all: [ExtractionProgress] { lock.withLock { items } }
     }
 }
