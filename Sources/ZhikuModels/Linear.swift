@@ -85,51 +85,27 @@ public struct Linear: Sendable {
         precondition(layers.allSatisfy { $0.inFeatures == k && $0.quantizesInputs == first.quantizesInputs })
         let n = layers.map(\.outFeatures).reduce(0, +)
         let bias = layers.flatMap(\.bias)
-        // Panels hold 64 output columns each: the layers' columns are unpacked, joined and packed again.
-        let storage: Storage
-    /// The product that multiplies packed panels (nil: OpenBLAS over `.rows`).
-    let kernel: Kernels.PanelProduct?
-        switch first.storage {
-        case .rows:
-            storage = .rows(layers.flatMap { if case .rows(let w) = $0.storage { w } else { preconditionFailure("mixed storage") } })
-        case .panels:
-            let joined = layers.flatMap { $0.unpackedRows() }
-            storage = Linear(weight: joined, bias: bias, inFeatures: k, outFeatures: n, precision: .single, kernel: first.kernel).storage
-        case .halfPanels:
-            let joined = layers.flatMap { $0.unpackedRows() }
-            storage = Linear(weight: joined, bias: bias, inFeatures: k, outFeatures: n, precision: .half, kernel: first.kernel).storage
-        }
-        return Linear(storage: storage, kernel: first.kernel, bias: bias, inFeatures: k, outFeatures: n,
-                      quantizesInputs: first.quantizesInputs)
+        // Panels hold 64 output columns each: the layers' weights are unpacked, joined and packed again.
+        precondition(layers.allSatisfy { $0.kernel == first.kernel }, "mixed storage")
+        let precision: Precision = if case .halfPanels = first.storage { .half } else { .single }
+        return Linear(weight: layers.flatMap { $0.unpackedRows() }, bias: bias, inFeatures: k, outFeatures: n,
+                      quantizesInputs: first.quantizesInputs, precision: precision, kernel: first.kernel)
     }
 
     /// The weights back in PyTorch's [out × in] float32 layout (half floats widened).
     func unpackedRows() -> [Float] {
         let k = inFeatures
-        switch storage {
-        case .rows(let w):
-            return w
-        case .panels(let w):
-            return (0..<outFeatures * k).map { index in
+        func unpacked<T>(_ w: [T], _ widen: (T) -> Float) -> [Float] {
+            (0..<outFeatures * k).map { index in
                 let j = index / k, i = index % k
-                return w[(j / 64) * k * 64 + i * 64 + j % 64]
-            }
-        case .halfPanels(let w):
-            return (0..<outFeatures * k).map { index in
-                let j = index / k, i = index % k
-                return Float(Float16(bitPattern: w[(j / 64) * k * 64 + i * 64 + j % 64]))
+                return widen(w[(j / 64) * k * 64 + i * 64 + j % 64])
             }
         }
-    }
-
-    private init(storage: Storage, kernel: Kernels.PanelProduct?, bias: [Float], inFeatures: Int, outFeatures: Int,
-                 quantizesInputs: Bool) {
-        self.storage = storage
-        self.kernel = kernel
-        self.bias = bias
-        self.inFeatures = inFeatures
-        self.outFeatures = outFeatures
-        self.quantizesInputs = quantizesInputs
+        switch storage {
+        case .rows(let w): return w
+        case .panels(let w): return unpacked(w) { $0 }
+        case .halfPanels(let w): return unpacked(w) { Float(Float16(bitPattern: $0)) }
+        }
     }
 
     /// An elementwise function applied to a layer's outputs as part of its product (each core applies it to the
@@ -159,35 +135,31 @@ public struct Linear: Sendable {
         case nil:
             epilogue = nil
         }
+        // Every layout starts output column `first`'s weights at element first · k (a panel's start, or a row).
+        let k = inFeatures, avx512 = kernel == .avx512
         switch storage {
         case .rows(let weight):
-            return weight.withUnsafeBufferPointer { w in
-                nonisolated(unsafe) let wp = w.baseAddress!
-                let k = inFeatures
-                return Kernels.biasedProduct(x, rows: rows, bias: bias, parts: parts, epilogue: epilogue) { m, first, count, a, c, n in
-                    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(m), Int32(count), Int32(k), 1,
-                                a, Int32(k), wp + first * k, Int32(k), 1, c + first, Int32(n))
-                }
+            return product(weight, x, rows: rows, parts: parts, epilogue: epilogue) { m, n, _, a, lda, w, c, ldc in
+                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, m, n, Int32(k), 1, a, lda, w, Int32(k), 1, c, ldc)
             }
         case .panels(let weight):
-            let avx512 = kernel == .avx512
-            return panelProduct(weight, x, rows: rows, parts: parts, epilogue: epilogue) {
+            return product(weight, x, rows: rows, parts: parts, epilogue: epilogue) {
                 avx512 ? zk_sgemm_panels_avx512($0, $1, $2, $3, $4, $5, $6, $7) : zk_sgemm_panels_avx2($0, $1, $2, $3, $4, $5, $6, $7)
             }
         case .halfPanels(let weight):
-            let avx512 = kernel == .avx512
-            return panelProduct(weight, x, rows: rows, parts: parts, epilogue: epilogue) {
+            return product(weight, x, rows: rows, parts: parts, epilogue: epilogue) {
                 avx512 ? zk_hgemm_panels_avx512($0, $1, $2, $3, $4, $5, $6, $7) : zk_hgemm_panels_avx2($0, $1, $2, $3, $4, $5, $6, $7)
             }
         }
     }
 
-    /// A panel product over packed panels of `T` (float32 or half-float bits): each block of output columns
-    /// starts at its own panel.
-    private func panelProduct<T>(_ weight: [T], _ x: [Float], rows: Int, parts: Int,
-                                 epilogue: (@Sendable (Int, Int, Int, UnsafeMutablePointer<Float>, Int) -> Void)?,
-                                 _ gemm: @escaping @Sendable (Int32, Int32, Int32, UnsafePointer<Float>, Int32, UnsafePointer<T>,
-                                                              UnsafeMutablePointer<Float>, Int32) -> Void) -> [Float] {
+    /// `gemm(rows, columns, k, input, lda, weights, out, ldc)` over weights of `T` (float32 rows or panels,
+    /// half-float panels) in ``Kernels/biasedProduct``'s frame: each block of output columns starts at its own
+    /// weights.
+    private func product<T>(_ weight: [T], _ x: [Float], rows: Int, parts: Int,
+                            epilogue: (@Sendable (Int, Int, Int, UnsafeMutablePointer<Float>, Int) -> Void)?,
+                            _ gemm: @escaping @Sendable (Int32, Int32, Int32, UnsafePointer<Float>, Int32, UnsafePointer<T>,
+                                                         UnsafeMutablePointer<Float>, Int32) -> Void) -> [Float] {
         weight.withUnsafeBufferPointer { w in
             nonisolated(unsafe) let wp = w.baseAddress!
             let k = inFeatures
