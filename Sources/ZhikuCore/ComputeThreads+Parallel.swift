@@ -23,7 +23,8 @@ extension ComputeThreads {
     /// Runs `body` for every index in `0..<iterations`, spread over the calling thread and the helper threads, and
     /// returns when all have run. A drop-in for `DispatchQueue.concurrentPerform`, whose worker threads on Linux
     /// are the ones Swift's task pool runs on: a long loop there (a model's prompt, a batch of embeddings) leaves
-    /// requests waiting for a thread. `body` must not wait for other work.
+    /// requests waiting for a thread. `body` must not wait for other work. One iteration runs on the calling
+    /// thread without any hand-off, so callers need not special-case a single part.
     public static func concurrentPerform(iterations: Int, execute body: (Int) -> Void) {
         guard iterations > 1 else {
             if iterations == 1 { body(0) }

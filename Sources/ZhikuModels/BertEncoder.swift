@@ -143,7 +143,7 @@ public struct BertEncoder: Sendable {
                                               length: lengths[s], heads: count, headSize: headSize, stride: 3 * h, outStride: h)
                         }
                     }
-                    if parts > 1 { ComputeThreads.concurrentPerform(iterations: parts, execute: run) } else { run(0) }
+                    ComputeThreads.concurrentPerform(iterations: parts, execute: run)
                 }
             }
             var attended = layer.attentionOutput(context, rows: rows, parts: matrixParts)

@@ -65,7 +65,7 @@ public enum Kernels {
                     accumulate(m, first, end - first, ap, cp, n)
                     epilogue?(m, first, end - first, cp, n)
                 }
-                if parts == 1 { work(0) } else { ComputeThreads.concurrentPerform(iterations: parts, execute: work) }
+                ComputeThreads.concurrentPerform(iterations: parts, execute: work)
             }
         }
         return out
@@ -179,7 +179,7 @@ public enum Kernels {
                     start = end
                 }
             }
-            if parts == 1 { work(0) } else { ComputeThreads.concurrentPerform(iterations: parts, execute: work) }
+            ComputeThreads.concurrentPerform(iterations: parts, execute: work)
         }
     }
 
@@ -396,7 +396,7 @@ extension Kernels {
                                 }
                             }
                         }
-                        if parts == 1 { work(0) } else { ComputeThreads.concurrentPerform(iterations: parts, execute: work) }
+                        ComputeThreads.concurrentPerform(iterations: parts, execute: work)
                     }
                 }
             }

@@ -183,7 +183,7 @@ public struct WeightMatrix: Sendable {
                         }
                     }
                 }
-                if parts == 1 { work(0) } else { ComputeThreads.concurrentPerform(iterations: parts, execute: work) }
+                ComputeThreads.concurrentPerform(iterations: parts, execute: work)
             }
         }
         return out
@@ -217,7 +217,7 @@ public struct WeightMatrix: Sendable {
                                     c + range.lowerBound, Int32(n))
                     }
                 }
-                if parts == 1 { work(0) } else { ComputeThreads.concurrentPerform(iterations: parts, execute: work) }
+                ComputeThreads.concurrentPerform(iterations: parts, execute: work)
             }
         }
     }
@@ -328,7 +328,7 @@ public struct WeightMatrix: Sendable {
                                         }
                                     }
                                 }
-                                if parts == 1 { work(0) } else { ComputeThreads.concurrentPerform(iterations: parts, execute: work) }
+                                ComputeThreads.concurrentPerform(iterations: parts, execute: work)
                               }
                             }
                         }

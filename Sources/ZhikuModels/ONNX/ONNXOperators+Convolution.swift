@@ -76,8 +76,7 @@ extension ONNXOperators {
         // Small convolutions are not worth a hand-off.
         let parts = count * max(1, cg * kh * kw) >= 1 << 16 ? max(1, parts) : 1
         func split(_ total: Int, _ body: @escaping @Sendable (Range<Int>) -> Void) {
-            guard parts > 1, total > 1 else { body(0..<total); return }
-            let pieces = min(parts, total)
+            let pieces = max(1, min(parts, total))
             ComputeThreads.concurrentPerform(iterations: pieces) { part in body((total * part / pieces)..<(total * (part + 1) / pieces)) }
         }
         input.withUnsafeBufferPointer { xp in
