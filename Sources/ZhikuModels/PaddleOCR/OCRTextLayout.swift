@@ -66,11 +66,10 @@ enum OCRTextLayout {
         var confidence: Float = 0, kept = 0
         for (b, block) in blocks.enumerated() {
             if b > 0 { text += "\n\n" }
-            let rows = Self.rows(block.lines)
-            // Cells of a Markdown table, or the rows' pieces left to right.
-            let cells: [[[Placed]]] = block.kind == .table ? tableCells(tableRows(block.lines)) ?? rows.map { $0.map { [$0] } }
-                : rows.map { $0.map { [$0] } }
-            let isTable = block.kind == .table && cells.first.map { $0.count > 1 } == true && cells.count > 1
+            // Cells of a Markdown table (a table region whose lines form one), or the rows' pieces left to right.
+            let table = block.kind == .table ? tableCells(tableRows(block.lines)) : nil
+            let isTable = table != nil
+            let cells = table ?? Self.rows(block.lines).map { $0.map { [$0] } }
             for (r, row) in cells.enumerated() {
                 if r > 0 { text += "\n" }
                 if isTable { text += "| " }

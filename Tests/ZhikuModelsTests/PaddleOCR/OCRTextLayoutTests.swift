@@ -75,5 +75,9 @@ import ZhikuCore
                        Self.line("install icons", x: 160, y: 280), Self.line("clean:", x: 100, y: 320)]
         let code = OCRTextLayout.text(of: listing, engine: "test", regions: [Self.region(.table, 90, 190, 720, 360)], pageHeight: 1600)
         #expect(code.text == "install: target\ninstall ./gentoo\ninstall icons\nclean:")
+        // Still lines when its first row holds two pieces side by side (a command and its comment).
+        let commented = [Self.line("install: target", x: 100, y: 200), Self.line("# copy", x: 450, y: 200, width: 100)] + listing.dropFirst()
+        let stillCode = OCRTextLayout.text(of: commented, engine: "test", regions: [Self.region(.table, 90, 190, 720, 360)], pageHeight: 1600)
+        #expect(stillCode.text == "install: target # copy\ninstall ./gentoo\ninstall icons\nclean:")
     }
 }
