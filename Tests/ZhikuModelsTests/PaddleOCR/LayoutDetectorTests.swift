@@ -27,13 +27,18 @@ import ZhikuTestSupport
 
     nonisolated(unsafe) static var loaded: LayoutDetector?
 
-    static func detector() throws -> LayoutDetector {
-        if let loaded { return loaded }
+    /// The layout model's folder; skips the test when it is not installed.
+    static func folder() throws -> URL {
         let folder = ModelLocation.root().appendingPathComponent(LayoutDetector.modelID)
         guard FileManager.default.fileExists(atPath: folder.path) else {
             try Skip.now("model \(LayoutDetector.modelID) not found in \(ModelLocation.root().path) (scripts/fetch-models.sh fetches it)")
         }
-        let detector = try LayoutDetector(folder: folder)
+        return folder
+    }
+
+    static func detector() throws -> LayoutDetector {
+        if let loaded { return loaded }
+        let detector = try LayoutDetector(folder: folder())
         loaded = detector
         return detector
     }

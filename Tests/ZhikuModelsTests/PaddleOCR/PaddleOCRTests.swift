@@ -64,10 +64,7 @@ import ZhikuTestSupport
     /// before the right one and the header is left out; without it, rows run across both columns.
     @Test func aTwoColumnPageIsReadColumnByColumnWithoutItsRunningHeader() throws {
         guard TestImages.available else { try Skip.now("ImageMagick not installed (scripts/setup.sh --tests)") }
-        let layoutFolder = ModelLocation.root().appendingPathComponent(LayoutDetector.modelID)
-        guard FileManager.default.fileExists(atPath: layoutFolder.path) else {
-            try Skip.now("model \(LayoutDetector.modelID) not found (scripts/fetch-models.sh fetches it)")
-        }
+        _ = try LayoutDetectorTests.folder()
         let left = "第一栏第一段：年度预算由财务部门统一编制，各部门应在每年十月底之前提交下一年度的预算草案，并附上详细的说明材料。\n\n"
             + "第一栏第二段：预算草案经管理委员会审议通过后执行，执行过程中如需调整，应当提出书面申请并说明理由。"
         let right = "第二栏第一段：采购合同金额超过五十万元的，须经过公开招标程序，并由法务部门审核合同条款后方可签署。\n\n"
@@ -110,9 +107,7 @@ import ZhikuTestSupport
     /// over two lines, nine rows) becomes a Markdown table with the layout model.
     @Test func aRealManualsTableBecomesAMarkdownTable() throws {
         let documents = try SharedEval.qaDocuments()
-        guard FileManager.default.fileExists(atPath: ModelLocation.root().appendingPathComponent(LayoutDetector.modelID).path) else {
-            try Skip.now("model \(LayoutDetector.modelID) not found (scripts/fetch-models.sh fetches it)")
-        }
+        _ = try LayoutDetectorTests.folder()
         let folder = TemporaryFolder()
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/usr/bin/pdftoppm")
