@@ -98,33 +98,6 @@ extension ONNXOperators {
         return ONNXTensor(shape: x.shape, floats: values)
     }
 
-    static func reduceMean(_ x: ONNXTensor, axes rawAxes: [Int]?, keepDims: Bool) throws -> ONNXTensor {
-        let rank = x.shape.count
-        let axes = Set(try normalized(rawAxes, rank: rank) ?? Array(0..<rank))
-        var keptShape = x.shape
-        for a in axes { keptShape[a] = 1 }
-        let outStrides = strides(keptShape), inStrides = strides(x.shape)
-        var sums = [Float](repeating: 0, count: ONNXTensor.elementCount(keptShape))
-        let values = x.floats
-        let reduced = axes.reduce(1) { $0 * x.shape[$1] }
-        if axes == [rank - 1] {
-            let width = x.shape[rank - 1]
-            for r in 0..<sums.count { sums[r] = values[(r * width)..<((r + 1) * width)].reduce(0, +) / Float(max(1, width)) }
-        } else {
-            for flat in 0..<values.count {
-                var target = 0, rest = flat
-                for d in 0..<rank {
-                    let i = rest / inStrides[d]
-                    rest %= inStrides[d]
-                    if !axes.contains(d) { target += i * outStrides[d] }
-                }
-                sums[target] += values[flat]
-            }
-            for i in sums.indices { sums[i] /= Float(max(1, reduced)) }
-        }
-        return ONNXTensor(shape: keepDims ? keptShape : x.shape.enumerated().filter { !axes.contains($0.offset) }.map(\.element), floats: sums)
-    }
-
     static func layerNorm(_ x: ONNXTensor, scale: ONNXTensor, bias: ONNXTensor?, axis rawAxis: Int, epsilon: Float) throws -> ONNXTensor {
         let rank = x.shape.count
         let axis = rawAxis < 0 ? rawAxis + rank : rawAxis

@@ -101,10 +101,16 @@ enum ONNXOperators {
         case "MatMul": return [try matMul(input(0), input(1), pool: pool)]
         case "Gemm": return [try gemm(input(0), input(1), optional(2), node)]
         case "Softmax": return [try softmax(input(0), axis: node.int("axis") ?? (opset >= 13 ? -1 : 1), flattening: opset < 13)]
-        case "ReduceMean":
+        case "ReduceMean", "ReduceMax", "ReduceSum":
             let x = try input(0)
-            let axes = opset >= 18 ? optional(1)?.ints : node.ints("axes")
-            return [try reduceMean(x, axes: axes, keepDims: (node.int("keepdims") ?? 1) != 0)]
+            // Axes became an input in opset 13 for ReduceSum and in opset 18 for the others.
+            let axes = opset >= (node.opType == "ReduceSum" ? 13 : 18) ? optional(1)?.ints : node.ints("axes")
+            let kind: Reduction = node.opType == "ReduceMean" ? .mean : node.opType == "ReduceMax" ? .max : .sum
+            return [try reduce(x, axes: axes, keepDims: (node.int("keepdims") ?? 1) != 0, kind)]
+        case "ArgMax":
+            return [try argMax(input(0), axis: node.int("axis") ?? 0, keepDims: (node.int("keepdims") ?? 1) != 0,
+                               lastIndex: node.int("select_last_index") == 1)]
+        case "Gather": return [try gather(input(0), indices: input(1), axis: node.int("axis") ?? 0)]
         case "LayerNormalization":
             return [try layerNorm(input(0), scale: input(1), bias: optional(2), axis: node.int("axis") ?? -1,
                                   epsilon: node.float("epsilon") ?? 1e-5)]

@@ -11,7 +11,8 @@ public final class ONNXSession: Sendable {
         "Add", "Sub", "Mul", "Div", "Pow", "Sqrt", "Relu", "LeakyRelu", "Sigmoid", "Tanh", "Exp", "HardSigmoid",
         "HardSwish", "Clip", "Identity", "Cast", "Shape", "Reshape", "Flatten", "Squeeze", "Unsqueeze", "Transpose",
         "Slice", "Split", "Concat", "Conv", "ConvTranspose", "BatchNormalization", "MaxPool", "AveragePool",
-        "GlobalAveragePool", "Resize", "MatMul", "Gemm", "Softmax", "ReduceMean", "LayerNormalization",
+        "GlobalAveragePool", "Resize", "MatMul", "Gemm", "Softmax", "ReduceMean", "ReduceMax", "ReduceSum", "ArgMax",
+        "Gather", "LayerNormalization",
     ]
 
     struct Step: Sendable {

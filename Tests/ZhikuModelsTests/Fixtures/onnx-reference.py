@@ -184,6 +184,20 @@ case("Split sizes", "Split", [("x", r(2, 7, 3))], {"axis": 1}, constants=[("spli
 case("Split equal", "Split", [("x", r(4, 6))], {"axis": -1}, outputs=3, opset=13)
 case("Split attribute", "Split", [("x", r(5, 2))], {"axis": 0, "split": [3, 2]}, outputs=2, opset=11)
 
+# The wired-table model's graph: shapes picked with Gather, a softmax spelled out (ReduceMax, Sub, Exp, ReduceSum,
+# Div) and ArgMax over the classes.
+case("Gather shape entry", "Gather", [("x", np.array([1, 3, 640, 480], dtype=np.int64))], {"axis": 0},
+     constants=[("i", np.array(2, dtype=np.int64))])
+case("Gather rows", "Gather", [("x", r(5, 4))], {"axis": 0}, constants=[("i", np.array([[4, 0], [-1, 2]], dtype=np.int64))])
+case("Gather middle axis", "Gather", [("x", r(2, 6, 3))], {"axis": 1}, constants=[("i", np.array([5, 1, 1], dtype=np.int64))])
+case("ReduceMax channels", "ReduceMax", [("x", r(1, 3, 4, 5))], {"axes": [1], "keepdims": 1}, opset=11)
+case("ReduceMax all no keep", "ReduceMax", [("x", r(2, 3, 4))], {"keepdims": 0}, opset=11)
+case("ReduceSum attribute", "ReduceSum", [("x", r(1, 3, 4, 5))], {"axes": [1]}, opset=11)
+case("ReduceSum axes input", "ReduceSum", [("x", r(2, 3, 4))], {"keepdims": 0}, constants=[("axes", np.array([0, 2], dtype=np.int64))], opset=13)
+case("ArgMax channels", "ArgMax", [("x", r(1, 3, 4, 5))], {"axis": 1, "keepdims": 0}, opset=11)
+case("ArgMax last keep", "ArgMax", [("x", r(2, 3, 7))], {"axis": -1}, opset=11)
+case("ArgMax ties last", "ArgMax", [("x", np.array([[1, 3, 3, 0], [2, 2, 1, 2]], dtype=np.float32))], {"axis": 1, "select_last_index": 1}, opset=12)
+
 # Hostile files.
 hostile = {}
 good = base64.b64decode(cases[0]["model"])
