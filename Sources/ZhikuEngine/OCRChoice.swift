@@ -22,20 +22,22 @@ public enum OCRChoice: String, Sendable, CaseIterable {
 
     /// The engine for `languages` (Tesseract's notation). PP-OCR's models load at the first page that needs them.
     /// `paddle` without its weights is an error naming the fetch command; `auto` then quietly uses Tesseract.
-    /// PP-OCR uses the page layout model when its weights are installed, unless `ZHIKU_OCR_LAYOUT=off`.
+    /// PP-OCR uses the page layout model when its weights are installed, unless `ZHIKU_OCR_LAYOUT=off`, and the
+    /// ruled-table model on the tables it finds, unless `ZHIKU_OCR_TABLE_GRID=off`.
     public func engine(languages: String, threads: Int = ProcessInfo.processInfo.activeProcessorCount) throws -> any OCREngine {
         let tesseract = TesseractOCR()
         let layout = ProcessInfo.processInfo.environment["ZHIKU_OCR_LAYOUT"] != "off"
+        let grids = ProcessInfo.processInfo.environment["ZHIKU_OCR_TABLE_GRID"] != "off"
         let installed = FileManager.default.fileExists(atPath: ModelLocation.root().appendingPathComponent(PaddleOCR.modelID).path)
         switch self {
         case .tesseract: return tesseract
         case .paddle:
             _ = try ModelLocation.folder(for: PaddleOCR.modelID)
-            return DeferredOCR(name: PaddleOCR.modelID) { try PaddleOCR(threads: threads, layout: layout) }
+            return DeferredOCR(name: PaddleOCR.modelID) { try PaddleOCR(threads: threads, layout: layout, tableGrids: grids) }
         case .auto:
             let wanted = Set(languages.split(separator: "+").map(String.init))
             guard wanted.isSubset(of: Self.paddleLanguages), installed else { return tesseract }
-            return FallbackOCR(primary: DeferredOCR(name: PaddleOCR.modelID) { try PaddleOCR(threads: threads, layout: layout) }, fallback: tesseract,
+            return FallbackOCR(primary: DeferredOCR(name: PaddleOCR.modelID) { try PaddleOCR(threads: threads, layout: layout, tableGrids: grids) }, fallback: tesseract,
                                timeout: .seconds(300), minimumConfidence: Self.fallbackConfidence)
         }
     }

@@ -11,7 +11,11 @@ import ZhikuCore
 /// regions — and lines outside any — are ordered by cutting the page recursively into columns where a vertical gap
 /// runs through everything, else into bands where a horizontal one does (so two columns are read one after the
 /// other, and a full-width title or figure between them stays in its place); regions are separated by a blank line;
-/// a table region whose lines fall into at least two rows and two columns becomes a Markdown table.
+/// a table region whose lines fall into at least two rows and two columns becomes a Markdown table. A ruled table
+/// whose cells were found from its rules (``TableGrid``) is written cell by cell instead: each line goes to the cell
+/// holding its centre, a cell spanning several rows is repeated in each (so every row reads whole on its own), one
+/// spanning several columns is written in the first; lines of the region outside the grid (a caption) are written
+/// as lines before or after the table.
 enum OCRTextLayout {
     /// A line placed on the straightened page.
     struct Placed {
@@ -26,10 +30,12 @@ enum OCRTextLayout {
         var lines: [Placed]
         var kind: LayoutDetector.Kind?
         var x0: Float, y0: Float, x1: Float, y1: Float
+        /// The cells of a ruled table region.
+        var grid: TableGrid?
     }
 
     static func text(of lines: [PaddleOCR.Line], engine: String, regions: [LayoutDetector.Region] = [],
-                     pageHeight: Float? = nil) -> OCRText {
+                     grids: [Int: TableGrid] = [:], pageHeight: Float? = nil) -> OCRText {
         guard !lines.isEmpty else { return OCRText(text: "", words: [], confidence: 0, engine: engine) }
         // Skew: median slope of the lines' top edges, weighted by length.
         var slopes: [(angle: Float, weight: Float)] = []
@@ -58,35 +64,47 @@ enum OCRTextLayout {
         }
         let blocks = upsideDown || regions.isEmpty
             ? [Block(lines: placed, kind: nil, x0: 0, y0: 0, x1: 0, y1: 0)]
-            : orderedBlocks(lines: lines, placed: placed, regions: regions,
+            : orderedBlocks(lines: lines, placed: placed, regions: regions, grids: grids,
                             pageHeight: pageHeight ?? (lines.flatMap { $0.quad.map(\.y) }.max() ?? 0))
 
         var text = ""
         var words: [OCRText.Word] = []
         var confidence: Float = 0, kept = 0
+        var written = Set<Int>()
         for (b, block) in blocks.enumerated() {
-            if b > 0 { text += "\n\n" }
-            // Cells of a Markdown table (a table region whose lines form one), or the rows' pieces left to right.
-            let table = block.kind == .table ? tableCells(tableRows(block.lines)) : nil
-            let isTable = table != nil
-            let cells = table ?? Self.rows(block.lines).map { $0.map { [$0] } }
-            for (r, row) in cells.enumerated() {
-                if r > 0 { text += "\n" }
-                if isTable { text += "| " }
-                for (i, cell) in row.enumerated() {
-                    if i > 0 { text += isTable ? " | " : " " }
-                    for (j, item) in cell.enumerated() {
-                        let line = lines[item.index]
-                        if j > 0 { text += " " }
-                        text += isTable ? line.text.replacingOccurrences(of: "|", with: "\\|") : line.text
-                        words += self.words(of: line)
-                        confidence += line.confidence
-                        kept += 1
+            // A block is written as pieces separated by blank lines: plain rows, or a Markdown table's cells.
+            var pieces: [(rows: [[[Placed]]], isTable: Bool)] = []
+            if let grid = block.grid, let filled = gridCells(block.lines, grid: grid, lines: lines) {
+                pieces = [(Self.rows(filled.above).map { $0.map { [$0] } }, false), (filled.cells, true),
+                          (Self.rows(filled.below).map { $0.map { [$0] } }, false)].filter { !$0.rows.isEmpty }
+            } else if block.kind == .table, let table = tableCells(tableRows(block.lines)) {
+                pieces = [(table, true)]
+            } else {
+                pieces = [(Self.rows(block.lines).map { $0.map { [$0] } }, false)]
+            }
+            for (p, piece) in pieces.enumerated() {
+                if b > 0 || p > 0 { text += "\n\n" }
+                let isTable = piece.isTable
+                for (r, row) in piece.rows.enumerated() {
+                    if r > 0 { text += "\n" }
+                    if isTable { text += "| " }
+                    for (i, cell) in row.enumerated() {
+                        if i > 0 { text += isTable ? " | " : " " }
+                        for (j, item) in cell.enumerated() {
+                            let line = lines[item.index]
+                            if j > 0 { text += " " }
+                            text += isTable ? line.text.replacingOccurrences(of: "|", with: "\\|") : line.text
+                            // A line repeated in a row-spanning cell gives its words and confidence once.
+                            guard written.insert(item.index).inserted else { continue }
+                            words += self.words(of: line)
+                            confidence += line.confidence
+                            kept += 1
+                        }
                     }
-                }
-                if isTable {
-                    text += " |"
-                    if r == 0 { text += "\n|" + String(repeating: " --- |", count: row.count) }
+                    if isTable {
+                        text += " |"
+                        if r == 0 { text += "\n|" + String(repeating: " --- |", count: row.count) }
+                    }
                 }
             }
         }
@@ -132,7 +150,7 @@ enum OCRTextLayout {
     /// The lines grouped by region and the groups put in reading order (see the type's comment); header and
     /// footer lines are left out.
     static func orderedBlocks(lines: [PaddleOCR.Line], placed: [Placed], regions: [LayoutDetector.Region],
-                              pageHeight: Float) -> [Block] {
+                              grids: [Int: TableGrid] = [:], pageHeight: Float) -> [Block] {
         var members = [[Placed]](repeating: [], count: regions.count)
         var loose: [Block] = []
         for item in placed {
@@ -156,7 +174,7 @@ enum OCRTextLayout {
             let quads = members[r].map { lines[$0.index].quad }
             let xs = quads.flatMap { $0.map(\.x) }, ys = quads.flatMap { $0.map(\.y) }
             blocks.append(Block(lines: members[r], kind: region.kind, x0: min(region.x0, xs.min()!), y0: min(region.y0, ys.min()!),
-                                x1: max(region.x1, xs.max()!), y1: max(region.y1, ys.max()!)))
+                                x1: max(region.x1, xs.max()!), y1: max(region.y1, ys.max()!), grid: grids[r]))
         }
         return readingOrder(blocks)
     }
@@ -203,6 +221,35 @@ enum OCRTextLayout {
         // call a table) has one piece per row.
         let filled = grid.filter { $0.filter { !$0.isEmpty }.count >= 2 }.count
         return filled * 2 >= grid.count ? grid : nil
+    }
+
+    /// A ruled table's lines put into its cells: `cells` holds the grid's rows (those with any text), each with one
+    /// entry per column; lines outside every cell go `above` the table when their centre is above its top, else
+    /// `below`. Nil when fewer than half the lines fall inside cells (the grid does not fit the text).
+    static func gridCells(_ placed: [Placed], grid: TableGrid, lines: [PaddleOCR.Line])
+        -> (cells: [[[Placed]]], above: [Placed], below: [Placed])? {
+        var members = [[Placed]](repeating: [], count: grid.cells.count)
+        var above: [Placed] = [], below: [Placed] = []
+        let top = grid.cells.map(\.y0).min() ?? 0
+        for item in placed {
+            let quad = lines[item.index].quad
+            let cx = quad.map(\.x).reduce(0, +) / 4, cy = quad.map(\.y).reduce(0, +) / 4
+            let holder = grid.cells.indices.filter { grid.cells[$0].contains(x: cx, y: cy) }
+                .min { (grid.cells[$0].x1 - grid.cells[$0].x0) * (grid.cells[$0].y1 - grid.cells[$0].y0)
+                    < (grid.cells[$1].x1 - grid.cells[$1].x0) * (grid.cells[$1].y1 - grid.cells[$1].y0) }
+            if let holder { members[holder].append(item) } else if cy < top { above.append(item) } else { below.append(item) }
+        }
+        let inside = members.reduce(0) { $0 + $1.count }
+        guard inside > 0, inside * 2 >= placed.count else { return nil }
+        var table = [[[Placed]]](repeating: [[Placed]](repeating: [], count: grid.columns), count: grid.rows)
+        for (c, cell) in grid.cells.enumerated() where !members[c].isEmpty {
+            let ordered = tableRows(members[c]).flatMap { $0 }  // a wrapped cell's lines top to bottom
+            for row in cell.row..<min(grid.rows, cell.row + cell.rowSpan) where cell.column < grid.columns {
+                table[row][cell.column] = ordered
+            }
+        }
+        let filled = table.filter { row in row.contains { !$0.isEmpty } }
+        return (filled, above, below)
     }
 
     /// A line's words: runs of non-space characters, except that each CJK character is a word of its own; each

@@ -17,6 +17,8 @@ public final class PaddleOCR: OCREngine, Sendable {
     let classifier: ONNXSession?
     /// The page layout model, when its weights are in the cache and layout is not turned off.
     let layout: LayoutDetector?
+    /// The ruled-table model, when its weights are in the cache and layout and table grids are not turned off.
+    let tableGrids: TableGridDetector?
     let decoder: CTCDecoder
     let boxFinder = TextBoxDetector()
     /// How many batches of lines are recognised at once (on as many cores).
@@ -30,8 +32,9 @@ public final class PaddleOCR: OCREngine, Sendable {
 
     /// Loads the models from `folder` (default: the model cache). `threads`: batches of lines read side by side.
     /// `layout`: order the page's lines by its regions and leave out running headers and footers (see
-    /// ``OCRTextLayout``) when the layout model (``LayoutDetector/modelID``) is in the model cache.
-    public init(folder: URL? = nil, threads: Int = 1, layout: Bool = true) throws {
+    /// ``OCRTextLayout``) when the layout model (``LayoutDetector/modelID``) is in the model cache. `tableGrids`:
+    /// read a ruled table's cells from its rules (``TableGridDetector``, when its model is in the cache too).
+    public init(folder: URL? = nil, threads: Int = 1, layout: Bool = true, tableGrids: Bool = true) throws {
         let folder = try folder ?? ModelLocation.folder(for: Self.modelID)
         detector = try ONNXSession(contentsOf: folder.appendingPathComponent("ch_PP-OCRv4_det_infer.onnx"))
         recognizer = try ONNXSession(contentsOf: folder.appendingPathComponent("ch_PP-OCRv4_rec_infer.onnx"))
@@ -43,6 +46,9 @@ public final class PaddleOCR: OCREngine, Sendable {
         decoder = CTCDecoder(dictionary: dictionary)
         let layoutFolder = ModelLocation.root().appendingPathComponent(LayoutDetector.modelID)
         self.layout = layout && FileManager.default.fileExists(atPath: layoutFolder.path) ? try LayoutDetector(folder: layoutFolder) : nil
+        let gridFolder = ModelLocation.root().appendingPathComponent(TableGridDetector.modelID)
+        self.tableGrids = self.layout != nil && tableGrids && FileManager.default.fileExists(atPath: gridFolder.path)
+            ? try TableGridDetector(folder: gridFolder) : nil
         self.threads = max(1, threads)
         Kernels.useSingleThreadedBLAS()
     }
@@ -68,7 +74,18 @@ public final class PaddleOCR: OCREngine, Sendable {
     public func read(_ image: OCRImage) throws -> OCRText {
         let lines = try readLines(image)
         let regions = lines.count > 1 ? try layout?.regions(in: image, parts: threads) ?? [] : []
-        var text = OCRTextLayout.text(of: lines, engine: name, regions: regions, pageHeight: Float(image.height))
+        // Ruled tables: their cells from the rules.
+        var grids: [Int: TableGrid] = [:]
+        if let tableGrids, regions.contains(where: { $0.kind == .table }) {
+            let boxes = lines.map { line in
+                TableGrid.Box(x0: line.quad.map(\.x).min()!, y0: line.quad.map(\.y).min()!, x1: line.quad.map(\.x).max()!, y1: line.quad.map(\.y).max()!)
+            }
+            for (index, region) in regions.enumerated() where region.kind == .table {
+                grids[index] = try tableGrids.grid(in: image, x0: region.x0, y0: region.y0, x1: region.x1, y1: region.y1, text: boxes,
+                                                   parts: threads)
+            }
+        }
+        var text = OCRTextLayout.text(of: lines, engine: name, regions: regions, grids: grids, pageHeight: Float(image.height))
         text.width = image.width
         text.height = image.height
         return text

@@ -80,4 +80,43 @@ import ZhikuCore
         let stillCode = OCRTextLayout.text(of: commented, engine: "test", regions: [Self.region(.table, 90, 190, 720, 360)], pageHeight: 1600)
         #expect(stillCode.text == "install: target # copy\ninstall ./gentoo\ninstall icons\nclean:")
     }
+
+    /// A ruled table's grid (cells from its rules): lines go to the cell holding their centre, a row-spanning cell is
+    /// repeated in each of its rows, a column-spanning one written once, a caption inside the region kept above the
+    /// table, and a grid that holds fewer than half the lines is not used.
+    @Test func aRuledTablesGridPlacesLinesInItsCells() {
+        func cell(_ row: Int, _ rowSpan: Int, _ column: Int, _ columnSpan: Int, _ x0: Float, _ y0: Float, _ x1: Float, _ y1: Float) -> TableGrid.Cell {
+            TableGrid.Cell(row: row, rowSpan: rowSpan, column: column, columnSpan: columnSpan, x0: x0, y0: y0, x1: x1, y1: y1)
+        }
+        // Rows at 200, 260, 320, 380, 440; columns at 100, 300, 500, 800. Row 0 is a title across all columns; the
+        // left column's cells of rows 1–2 and of row 3 are merged into one and one; the bottom-right cell is empty.
+        let grid = TableGrid(rows: 4, columns: 3, cells: [
+            cell(0, 1, 0, 3, 100, 200, 800, 260),
+            cell(1, 2, 0, 1, 100, 260, 300, 380), cell(1, 1, 1, 1, 300, 260, 500, 320), cell(1, 1, 2, 1, 500, 260, 800, 320),
+            cell(2, 1, 1, 1, 300, 320, 500, 380), cell(2, 1, 2, 1, 500, 320, 800, 380),
+            cell(3, 1, 0, 1, 100, 380, 300, 440), cell(3, 1, 1, 1, 300, 380, 500, 440), cell(3, 1, 2, 1, 500, 380, 800, 440),
+        ])
+        let lines = [
+            Self.line("表2 差旅标准", x: 100, y: 160, width: 200),
+            Self.line("差旅费用", x: 380, y: 215, width: 150),
+            Self.line("华东区", x: 120, y: 305, width: 100),
+            Self.line("住宿", x: 320, y: 275, width: 80), Self.line("500元，含早餐，", x: 520, y: 265, width: 250, height: 22),
+            Self.line("不含停车", x: 520, y: 292, width: 150, height: 22),
+            Self.line("餐费", x: 320, y: 335, width: 80), Self.line("100元", x: 520, y: 335, width: 80),
+            Self.line("华南区", x: 120, y: 395, width: 100), Self.line("住宿", x: 320, y: 395, width: 80),
+        ]
+        let region = Self.region(.table, 90, 150, 810, 450)
+        let read = OCRTextLayout.text(of: lines, engine: "test", regions: [region], grids: [0: grid], pageHeight: 1600)
+        #expect(read.text == "表2 差旅标准\n\n| 差旅费用 |  |  |\n| --- | --- | --- |\n| 华东区 | 住宿 | 500元，含早餐， 不含停车 |\n"
+            + "| 华东区 | 餐费 | 100元 |\n| 华南区 | 住宿 |  |")
+        // Each line's words once, though 华东区 is written twice.
+        #expect(read.words.filter { $0.text == "华东区" }.count == 1)
+        // Without the grid the merged cell sits between its rows and the wrapped cell becomes two rows.
+        let aligned = OCRTextLayout.text(of: lines, engine: "test", regions: [region], pageHeight: 1600)
+        #expect(aligned.text != read.text)
+        // A grid elsewhere on the page (no line inside it) is not used.
+        let elsewhere = grid.mapped(scaleX: 1, scaleY: 1, dx: 0, dy: 800)
+        let unused = OCRTextLayout.text(of: lines, engine: "test", regions: [region], grids: [0: elsewhere], pageHeight: 1600)
+        #expect(unused.text == aligned.text)
+    }
 }

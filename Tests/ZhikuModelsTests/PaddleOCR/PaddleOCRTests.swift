@@ -127,6 +127,54 @@ import ZhikuTestSupport
         #expect(read.text.contains("man手册页"), "the text around the table is kept")
     }
 
+    /// A ruled table photographed (drawn at 200 dpi, turned 2.5°, blurred, noise, JPEG at quality 40) whose left
+    /// column merges two rows twice, with a cell wrapped over two lines and an empty cell: the wired-table model's
+    /// rules put each line in its cell; alignment alone cannot (the merged cells sit between their rows).
+    @Test func aPhotographedRuledTableIsReadCellByCell() throws {
+        guard TestImages.available else { try Skip.now("ImageMagick not installed (scripts/setup.sh --tests)") }
+        _ = try LayoutDetectorTests.folder()
+        _ = try TableGridDetectorTests.folder()
+        let folder = TemporaryFolder()
+        let photo = folder.url.appendingPathComponent("table.jpg")
+        let lines = [(150, 200, 1550, 200), (150, 300, 1550, 300), (450, 420, 1550, 420), (150, 540, 1550, 540), (450, 660, 1550, 660),
+                     (150, 780, 1550, 780), (150, 200, 150, 780), (450, 200, 450, 780), (950, 200, 950, 780), (1550, 200, 1550, 780)]
+        let texts = [(180, 265, "地区"), (480, 265, "城市"), (980, 265, "说明"), (180, 435, "华东区"), (480, 375, "上海"),
+                     (980, 350, "年度销售额一千二百万元，"), (980, 400, "同比增长百分之十五"), (480, 495, "杭州"), (180, 675, "华南区"),
+                     (480, 615, "广州"), (980, 615, "九百万元"), (480, 735, "深圳"), (980, 735, "七百五十万元"),
+                     (150, 140, "表1 各地区销售情况（单位：万元）"), (150, 880, "上表列出了各地区的销售额，杭州的数据尚未汇总，将在下季度补充。")]
+        // Drawn 500 pixels down the page (a caption in the top eighth would count as a running header).
+        let dy = 500
+        var arguments = ["-size", "1700x2200", "xc:white", "-density", "200", "-units", "PixelsPerInch", "-font", "Noto-Sans-CJK-SC",
+                         "-pointsize", "11", "-stroke", "black", "-strokewidth", "3", "-fill", "none"]
+        for (x0, y0, x1, y1) in lines { arguments += ["-draw", "line \(x0),\(y0 + dy) \(x1),\(y1 + dy)"] }
+        arguments += ["-stroke", "none", "-fill", "black"]
+        for (x, y, text) in texts { arguments += ["-annotate", "+\(x)+\(y + dy)", text] }
+        arguments += ["-background", "white", "-rotate", "2.5", "-blur", "0x1", "-attenuate", "0.3", "+noise", "Gaussian",
+                      "-colorspace", "Gray", "-quality", "40", photo.path]
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/convert")
+        p.arguments = arguments
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        p.waitUntilExit()
+        #expect(p.terminationStatus == 0)
+        let grey = try TestImages.grey(photo)
+        let image = OCRImage(width: grey.width, height: grey.height, pixels: grey.pixels, dpi: 200)
+
+        let read = try Self.engine().read(image)
+        let rows = read.text.split(separator: "\n").filter { $0.hasPrefix("| ") && $0.hasSuffix(" |") }.map(String.init)
+        #expect(rows.count == 6, "header, separator and four rows: \(read.text)")
+        #expect(rows.first == "| 地区 | 城市 | 说明 |")
+        #expect(rows.dropFirst(2).first == "| 华东区 | 上海 | 年度销售额一千二百万元， 同比增长百分之十五 |")
+        #expect(rows.dropFirst(3).first == "| 华东区 | 杭州 |  |")
+        #expect(rows.dropFirst(4).first == "| 华南区 | 广州 | 九百万元 |")
+        #expect(rows.dropFirst(5).first == "| 华南区 | 深圳 | 七百五十万元 |")
+        #expect(read.text.contains("下季度补充"), "the text after the table is kept")
+
+        let aligned = try PaddleOCR(threads: 2, tableGrids: false).read(image)
+        #expect(!aligned.text.contains("| 华东区 | 上海 |"), "by alignment alone the merged cell is not on its rows: \(aligned.text)")
+    }
+
     @Test func blankAndTinyImagesReadAsNothing() throws {
         let engine = try Self.engine()
         #expect(try engine.read(OCRImage(width: 800, height: 600, pixels: [UInt8](repeating: 255, count: 800 * 600))).text.isEmpty)
