@@ -43,6 +43,34 @@ public enum OCRChoice: String, Sendable, CaseIterable {
     }
 }
 
+extension OCRChoice {
+    /// The reader of ruled tables on text-layer PDF pages (``WiredTableReader``), its models loaded at the first page
+    /// that needs them; nil when they are not installed or `ZHIKU_OCR_LAYOUT` or `ZHIKU_OCR_TABLE_GRID` is `off`.
+    public static func tableReader() -> (any TableReader)? {
+        let environment = ProcessInfo.processInfo.environment
+        guard environment["ZHIKU_OCR_LAYOUT"] != "off", environment["ZHIKU_OCR_TABLE_GRID"] != "off", WiredTableReader.installed else {
+            return nil
+        }
+        return DeferredTableReader()
+    }
+}
+
+/// A ``WiredTableReader`` built at its first use (a server whose PDFs have no ruled tables never loads the models).
+final class DeferredTableReader: TableReader, @unchecked Sendable {
+    private let lock = NSLock()
+    private var built: WiredTableReader?
+
+    func tables(in image: OCRImage, text: [TableGrid.Box]) throws -> [(region: TableGrid.Box, grid: TableGrid)] {
+        let reader = try lock.withLock {
+            if let built { return built }
+            let reader = try WiredTableReader()
+            built = reader
+            return reader
+        }
+        return try reader.tables(in: image, text: text)
+    }
+}
+
 /// An ``OCREngine`` built at its first use (PP-OCR's models take a moment and some memory to load, which a server
 /// that never sees a scan should not pay). A failure to build is the first page's error, and is tried again later.
 final class DeferredOCR: OCREngine, @unchecked Sendable {

@@ -155,7 +155,8 @@ public struct ZhikuRuntime: Sendable {
         let extractors = ExtractorRegistry.standard(ocr: try configuration.ocrEngine.engine(languages: configuration.ocrLanguages),
                                                     ocrLanguages: configuration.ocrLanguages,
                                                     imageDecoder: LeptonicaImageDecoder(maxPixels: configuration.maxImagePixels),
-                                                    maxPDFPages: configuration.maxPDFPages, speech: speech)
+                                                    maxPDFPages: configuration.maxPDFPages, speech: speech,
+                                                    tables: OCRChoice.tableReader())
         searcher = HybridSearch(store: store, keywordIndex: backend.keywordIndex, vectorIndex: backend.vectorIndex,
                                 embedders: embedders, settings: configuration.retrieval,
                                 rerankServer: configuration.rerankServerURL.map {

@@ -10,10 +10,12 @@ public struct ExtractorRegistry: Sendable {
     /// The built-in extractors: plain text, Markdown, HTML, CSV/TSV, Word, Excel, PowerPoint, EPUB, RTF, OpenDocument
     /// (text, spreadsheet, presentation), PDF text layer,
     /// images read by `ocr` (nil: images are refused) in `ocrLanguages`, and audio transcribed by `speech` (nil:
-    /// audio is refused); password-protected and legacy Office files are refused with their reason.
+    /// audio is refused); password-protected and legacy Office files are refused with their reason. `tables` reads
+    /// ruled tables on text-layer PDF pages (nil: their text as poppler lays it out).
     public static func standard(ocr: (any OCREngine)? = nil, ocrLanguages: String = "chi_sim+eng",
                                 imageDecoder: LeptonicaImageDecoder = LeptonicaImageDecoder(),
-                                maxPDFPages: Int = 5000, speech: (any SpeechRecognizer)? = nil) -> ExtractorRegistry {
+                                maxPDFPages: Int = 5000, speech: (any SpeechRecognizer)? = nil,
+                                tables: (any TableReader)? = nil) -> ExtractorRegistry {
         var registry = ExtractorRegistry()
         registry.register(PlainTextExtractor())
         registry.register(MarkdownExtractor())
@@ -26,7 +28,7 @@ public struct ExtractorRegistry: Sendable {
         registry.register(RTFExtractor())
         registry.register(OpenDocumentExtractor())
         registry.register(OLECompoundRefusal())
-        registry.register(PopplerPDFExtractor(ocr: ocr, ocrLanguages: ocrLanguages, maxPages: maxPDFPages))
+        registry.register(PopplerPDFExtractor(ocr: ocr, ocrLanguages: ocrLanguages, maxPages: maxPDFPages, tables: tables))
         if let ocr { registry.register(ImageExtractor(engine: ocr, languages: ocrLanguages, decoder: imageDecoder)) }
         if let speech { registry.register(AudioExtractor(recognizer: speech)) }
         return registry

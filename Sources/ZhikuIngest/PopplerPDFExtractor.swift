@@ -23,9 +23,18 @@ public struct PopplerPDFExtractor: DocumentExtractor {
     /// How many scanned pages are read at once (each engine call uses a core or more; pages wait their turn).
     public var ocrConcurrency = ProcessInfo.processInfo.activeProcessorCount
 
+    /// Finds ruled tables on text-layer pages (nil: their text is taken as poppler lays it out, a table's cells
+    /// running across its rows). A page with at least two long vertical rules (a cheap look at it drawn at 72 dpi)
+    /// is drawn at ``tableDPI`` and given to the reader; the text-layer characters inside each table's cells are
+    /// written as a Markdown table in place of the table's text.
+    public var tables: (any TableReader)?
+    /// The resolution text-layer pages are drawn at for ``tables``.
+    public static let tableDPI = 150.0
+
     public init(ocr: (any OCREngine)? = nil, ocrLanguages: String = "chi_sim+eng", dpi: Double = 300, maxPages: Int = 5000,
-                maxRenderPixels: Int = 40_000_000) {
+                maxRenderPixels: Int = 40_000_000, tables: (any TableReader)? = nil) {
         self.ocr = ocr
+        self.tables = tables
         self.ocrLanguages = ocrLanguages
         self.dpi = dpi
         self.maxPages = maxPages
@@ -75,11 +84,18 @@ public struct PopplerPDFExtractor: DocumentExtractor {
                     var text = ""
                     var image: OCRImage?
                     if let page = poppler_document_get_page(handle.document, Int32(index)) {
+                        var layer = ""
                         if let raw = poppler_page_get_text(page) {
-                            text = Self.clean(String(cString: raw))
+                            layer = String(cString: raw)
                             g_free(raw)
                         }
-                        if ocr != nil, !Self.hasRealText(text, page: page) { image = render(page) }
+                        text = Self.clean(layer)
+                        if ocr != nil, !Self.hasRealText(text, page: page) {
+                            image = render(page)
+                        } else if let tables, !text.isEmpty, hasVerticalRules(page) {
+                            // A table's failure leaves the page's text as it was.
+                            text = Self.clean((try? withTables(page, layer: layer, reader: tables)) ?? layer)
+                        }
                         g_object_unref(UnsafeMutableRawPointer(page))
                     }
                     return (text, image)
@@ -180,7 +196,8 @@ public struct PopplerPDFExtractor: DocumentExtractor {
 
     /// The page drawn at `dpi` (less if it would exceed ``maxRenderPixels``) on white, as 8-bit gray; nil for a page
     /// that does not fit even at ``minimumDPI``.
-    func render(_ page: OpaquePointer) -> OCRImage? {
+    func render(_ page: OpaquePointer, dpi: Double? = nil) -> OCRImage? {
+        let dpi = dpi ?? self.dpi
         var width = 0.0, height = 0.0
         poppler_page_get_size(page, &width, &height)
         guard width > 0, height > 0, width.isFinite, height.isFinite else { return nil }
@@ -213,6 +230,101 @@ public struct PopplerPDFExtractor: DocumentExtractor {
             }
         }
         return OCRImage(width: Int(w), height: Int(h), pixels: pixels, dpi: Int(resolution.rounded()))
+    }
+
+    /// Whether the page, drawn at 72 dpi, has at least two vertical runs of ink (at different places) each longer
+    /// than a twenty-fifth of the page's height: the columns' rules of a bordered table (text does not stack ink
+    /// that far down a page without gaps; a picture may, and only costs a look by the table reader).
+    func hasVerticalRules(_ page: OpaquePointer) -> Bool {
+        guard let image = render(page, dpi: 72) else { return false }
+        let longest = max(24, image.height / 25)
+        var ruled: [Int] = []
+        for x in 0..<image.width {
+            var run = 0
+            for y in 0..<image.height {
+                run = image.pixels[y * image.width + x] < 200 ? run + 1 : 0
+                if run >= longest {
+                    if ruled.last.map({ x - $0 > 3 }) ?? true { ruled.append(x) }
+                    break
+                }
+            }
+            if ruled.count >= 2 { return true }
+        }
+        return false
+    }
+
+    /// The page's text layer (`layer`, as poppler gives it) with each ruled table the reader finds written as a
+    /// Markdown table where its first character was: characters whose centre lies in a cell go to that cell, in the
+    /// layer's order; the rest of the page stays as it was. A table holding fewer than half the characters of its
+    /// region in cells is left as text.
+    func withTables(_ page: OpaquePointer, layer: String, reader: any TableReader) throws -> String {
+        var rectangles: UnsafeMutablePointer<PopplerRectangle>?
+        var count: guint = 0
+        guard poppler_page_get_text_layout(page, &rectangles, &count) != 0, let rectangles else { return layer }
+        defer { g_free(rectangles) }
+        let scalars = Array(layer.unicodeScalars)
+        // The layout has one rectangle per character of the text (in points, from the top left).
+        guard Int(count) == scalars.count, let image = render(page, dpi: Self.tableDPI), let dpi = image.dpi else { return layer }
+        let scale = Float(dpi) / 72
+        let centres: [(x: Float, y: Float)] = (0..<scalars.count).map { i in
+            let r = rectangles[i]
+            return (Float(r.x1 + r.x2) / 2 * scale, Float(r.y1 + r.y2) / 2 * scale)
+        }
+        let visible = scalars.indices.filter { !scalars[$0].properties.isWhitespace }
+        let boxes = visible.map { i in
+            let r = rectangles[i]
+            return TableGrid.Box(x0: Float(min(r.x1, r.x2)) * scale, y0: Float(min(r.y1, r.y2)) * scale,
+                                 x1: Float(max(r.x1, r.x2)) * scale, y1: Float(max(r.y1, r.y2)) * scale)
+        }
+        var cellOf = [Int?](repeating: nil, count: scalars.count)  // table * 10 000 + cell, for characters in a cell
+        var tableText: [Int: String] = [:]  // table index → Markdown
+        for (t, found) in try reader.tables(in: image, text: boxes).enumerated() {
+            let region = found.region, grid = found.grid
+            let inside = visible.filter { centres[$0].x >= region.x0 && centres[$0].x <= region.x1 && centres[$0].y >= region.y0 && centres[$0].y <= region.y1 }
+            var members = [[Int]](repeating: [], count: grid.cells.count)
+            for i in inside {
+                let holder = grid.cells.indices.filter { grid.cells[$0].contains(x: centres[i].x, y: centres[i].y) }
+                    .min { (grid.cells[$0].x1 - grid.cells[$0].x0) * (grid.cells[$0].y1 - grid.cells[$0].y0)
+                        < (grid.cells[$1].x1 - grid.cells[$1].x0) * (grid.cells[$1].y1 - grid.cells[$1].y0) }
+                if let holder { members[holder].append(i) }
+            }
+            let placed = members.reduce(0) { $0 + $1.count }
+            guard placed > 0, placed * 2 >= inside.count else { continue }
+            // A cell's text: its characters in the layer's order, a space where the layer breaks a line between them.
+            let texts = members.map { indices -> String in
+                var text = String.UnicodeScalarView()
+                for (k, i) in indices.enumerated() {
+                    if k > 0, (indices[k - 1] + 1..<i).contains(where: { scalars[$0].properties.isWhitespace }) { text.append(" ") }
+                    text.append(scalars[i])
+                }
+                return String(text)
+            }
+            guard let markdown = grid.markdown(texts) else { continue }
+            tableText[t] = markdown
+            for (c, indices) in members.enumerated() { for i in indices { cellOf[i] = t * 10_000 + c } }
+        }
+        guard !tableText.isEmpty else { return layer }
+        // The text again: a table's Markdown where its first character was, its characters (and the spaces and line
+        // breaks between two of them) left out.
+        var out = String.UnicodeScalarView()
+        var written = Set<Int>()
+        var previousTable: Int?
+        for (i, scalar) in scalars.enumerated() {
+            if let code = cellOf[i] {
+                let t = code / 10_000
+                if written.insert(t).inserted { out.append(contentsOf: "\n\n\(tableText[t]!)\n\n".unicodeScalars) }
+                previousTable = t
+                continue
+            }
+            if scalar.properties.isWhitespace, let t = previousTable,
+               let next = scalars.indices[(i + 1)...].first(where: { !scalars[$0].properties.isWhitespace }),
+               let code = cellOf[next], code / 10_000 == t {
+                continue
+            }
+            previousTable = scalar.properties.isWhitespace ? previousTable : nil
+            out.append(scalar)
+        }
+        return String(out).replacingOccurrences(of: "\n\n\n+", with: "\n\n", options: .regularExpression)
     }
 
     /// Normalises line endings and drops the form feeds and NULs some producers leave in text layers.

@@ -35,7 +35,7 @@ struct OCR: AsyncParsableCommand {
         let engine = try choice.engine(languages: languages)
         let extractor: any DocumentExtractor
         switch type {
-        case .pdf: extractor = PopplerPDFExtractor(ocr: engine, ocrLanguages: languages)
+        case .pdf: extractor = PopplerPDFExtractor(ocr: engine, ocrLanguages: languages, tables: OCRChoice.tableReader())
         case .png, .jpeg, .tiff, .bmp, .webp, .gif:
             extractor = ImageExtractor(engine: engine, languages: languages,
                                        decoder: LeptonicaImageDecoder(maxPixels: configuration.maxImagePixels))

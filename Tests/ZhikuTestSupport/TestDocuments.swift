@@ -97,6 +97,59 @@ public enum TestDocuments {
         return out + Array(tail.utf8)
     }
 
+    /// A one-page PDF (Helvetica text layer, US Letter) with a paragraph line, a bordered table and another line:
+    /// `rows` of cells, each cell's lines stacked inside it (an empty array leaves it empty), columns `widths` points
+    /// wide from x = 72, rows 20 points per line of their tallest cell from y = 640 down, every border drawn (0.8 pt).
+    /// `ruled: false` draws no borders. The text layer puts each cell's lines one after the other, column by column
+    /// within a row.
+    public static func tablePDF(before: String, rows: [[[String]]], widths: [Double], after: String, ruled: Bool = true) -> [UInt8] {
+        var content = "BT /F1 11 Tf 72 700 Td (\(before)) Tj ET\n"
+        var y = 640.0
+        var tops = [y]
+        var text = ""
+        for row in rows {
+            let height = Double(max(1, row.map(\.count).max() ?? 1)) * 20
+            var x = 72.0
+            for (c, cell) in row.enumerated() {
+                for (k, line) in cell.enumerated() {
+                    text += String(format: "BT /F1 10 Tf %.1f %.1f Td ", x + 6, y - 14 - Double(k) * 20) + "(\(line)) Tj ET\n"
+                }
+                x += widths[c]
+            }
+            y -= height
+            tops.append(y)
+        }
+        if ruled {
+            content += "0.8 w\n"
+            let right = 72 + widths.reduce(0, +)
+            for top in tops { content += String(format: "72 %.1f m %.1f %.1f l S\n", top, right, top) }
+            var x = 72.0
+            for width in [0] + widths {
+                x += width
+                content += String(format: "%.1f %.1f m %.1f %.1f l S\n", x, tops.first!, x, tops.last!)
+            }
+        }
+        content += text + String(format: "BT /F1 11 Tf 72 %.1f Td ", y - 40) + "(\(after)) Tj ET"
+        var objects: [String] = [
+            "<< /Type /Catalog /Pages 2 0 R >>",
+            "<< /Type /Pages /Kids [4 0 R] /Count 1 >>",
+            "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>",
+            "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /Font << /F1 3 0 R >> >> /Contents 5 0 R >>",
+        ]
+        objects.append("<< /Length \(content.utf8.count) >>\nstream\n\(content)\nendstream")
+        var out = Array("%PDF-1.4\n".utf8)
+        var offsets: [Int] = []
+        for (i, body) in objects.enumerated() {
+            offsets.append(out.count)
+            out += Array("\(i + 1) 0 obj\n\(body)\nendobj\n".utf8)
+        }
+        let xref = out.count
+        var tail = "xref\n0 \(objects.count + 1)\n0000000000 65535 f \n"
+        for o in offsets { tail += String(format: "%010d 00000 n \n", o) }
+        tail += "trailer\n<< /Size \(objects.count + 1) /Root 1 0 R >>\nstartxref\n\(xref)\n%%EOF\n"
+        return out + Array(tail.utf8)
+    }
+
     /// Width, height and colour components from a JPEG's start-of-frame marker.
     public static func jpegSize(_ b: [UInt8]) -> (Int, Int, Int) {
         var i = 2

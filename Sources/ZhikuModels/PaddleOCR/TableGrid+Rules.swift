@@ -1,52 +1,13 @@
 import Foundation
+import ZhikuCore
 
-/// The cells of a bordered table: where each cell lies and which rows and columns of the table's grid it spans.
-/// Derived from a map of the table's ruling lines (``TableGridDetector``): the rules are closed along their direction,
-/// cut into straight segments, lengthened a little at both ends (so a rule that stops just short of the one it meets
-/// still closes its cell), drawn into a wall mask together with the rectangle that bounds them all (a table whose
+/// A bordered table's grid derived from a map of its ruling lines (``TableGridDetector``): the rules are closed along
+/// their direction, cut into straight segments, lengthened a little at both ends (so a rule that stops just short of
+/// the one it meets still closes its cell), drawn into a wall mask together with the rectangle that bounds them all (a table whose
 /// outer sides are open is closed by it), and every region the walls enclose is a cell. Rows and columns come from
 /// the cells' edges on the straightened table (the rules' median slope taken out), clustered: a cell whose top and
 /// bottom fall on different row edges spans the rows between.
-public struct TableGrid: Sendable, Equatable {
-    /// One cell: its place in the grid and its box (in the coordinates the grid was made in).
-    public struct Cell: Sendable, Equatable {
-        public var row: Int, rowSpan: Int
-        public var column: Int, columnSpan: Int
-        public var x0: Float, y0: Float, x1: Float, y1: Float
-
-        /// Whether the point lies inside the cell's box.
-        public func contains(x: Float, y: Float) -> Bool { x >= x0 && x <= x1 && y >= y0 && y <= y1 }
-    }
-
-    public var rows: Int
-    public var columns: Int
-    /// The cells, by row then column of their top-left grid position.
-    public var cells: [Cell]
-
-    /// The same grid with every box scaled by `scale` and moved by `dx`, `dy`.
-    public func mapped(scaleX: Float, scaleY: Float, dx: Float, dy: Float) -> TableGrid {
-        var copy = self
-        copy.cells = cells.map { c in
-            var cell = c
-            cell.x0 = c.x0 * scaleX + dx; cell.x1 = c.x1 * scaleX + dx
-            cell.y0 = c.y0 * scaleY + dy; cell.y1 = c.y1 * scaleY + dy
-            return cell
-        }
-        return copy
-    }
-
-    /// A box in pixels.
-    public struct Box: Sendable, Equatable {
-        public var x0: Float, y0: Float, x1: Float, y1: Float
-
-        public init(x0: Float, y0: Float, x1: Float, y1: Float) {
-            self.x0 = x0
-            self.y0 = y0
-            self.x1 = x1
-            self.y1 = y1
-        }
-    }
-
+extension TableGrid {
     /// One straight piece of a rule: along its direction from `start` to `end`, across it at `offset + slope·t`.
     struct Segment {
         var start: Float, end: Float
