@@ -119,4 +119,22 @@ import ZhikuCore
         let unused = OCRTextLayout.text(of: lines, engine: "test", regions: [region], grids: [0: elsewhere], pageHeight: 1600)
         #expect(unused.text == aligned.text)
     }
+
+    /// A figure's caption stays with its figure: on a two-column page, the left column's figure (labels inside it)
+    /// and its caption below are read before the right column's text, figure then caption.
+    @Test func aFiguresCaptionFollowsItsFigure() {
+        let lines = [
+            Self.line("左栏正文第一行", x: 100, y: 200), Self.line("右栏正文第一行", x: 600, y: 200),
+            Self.line("输入", x: 120, y: 300, width: 60), Self.line("输出", x: 320, y: 300, width: 60),
+            Self.line("右栏正文第二行", x: 600, y: 320),
+            Self.line("图 3 数据流程", x: 150, y: 420, width: 200), Self.line("右栏正文第三行", x: 600, y: 440),
+        ]
+        let regions = [
+            Self.region(.text, 90, 190, 410, 240), Self.region(.figure, 90, 280, 410, 400), Self.region(.figureCaption, 140, 410, 360, 460),
+            Self.region(.text, 590, 190, 910, 480),
+        ]
+        let read = OCRTextLayout.text(of: lines, engine: "test", regions: regions, pageHeight: 1600)
+        #expect(read.text == "左栏正文第一行\n\n输入 输出\n\n图 3 数据流程\n\n右栏正文第一行\n右栏正文第二行\n右栏正文第三行")
+    }
 }
+
