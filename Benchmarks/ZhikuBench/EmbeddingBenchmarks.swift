@@ -17,13 +17,21 @@ enum EmbeddingBenchmarks {
     static func run(python: String?, work: URL, clock: ContinuousClock,
                     peer: (String, [String]) -> [String: Double]?) async throws -> [TableRow] {
         var rows: [TableRow] = []
-        let texts = sentences(320)
+        // ZHIKU_BENCH_TEXTS=FILE: the texts are that file's lines (repeated up to 320), for Zhiku and its peer alike —
+        // e.g. the development QA set's Chinese questions, what users actually ask.
+        let environment = ProcessInfo.processInfo.environment
+        var texts = sentences(320)
+        if let path = environment["ZHIKU_BENCH_TEXTS"] {
+            let lines = try String(contentsOfFile: path, encoding: .utf8).split(whereSeparator: \.isNewline).map(String.init)
+                .filter { !$0.isEmpty }
+            guard !lines.isEmpty else { throw ZhikuError.invalidInput("ZHIKU_BENCH_TEXTS: \(path) has no lines") }
+            texts = (0..<320).map { lines[$0 % lines.count] }
+        }
         let textFile = work.appendingPathComponent("sentences.txt")
         try texts.joined(separator: "\n").write(to: textFile, atomically: true, encoding: .utf8)
 
         // ZHIKU_BENCH_EMBEDDERS=id,id picks models (default all three); ZHIKU_BENCH_QUERIES the number of single
         // queries timed (default 30, more for a profiler).
-        let environment = ProcessInfo.processInfo.environment
         let chosen = environment["ZHIKU_BENCH_EMBEDDERS"].map { $0.split(separator: ",").map(String.init) }
             ?? [MiniLMEmbedder.id, E5Embedder.id, EmbeddingGemmaEmbedder.id]
         let queryCount = environment["ZHIKU_BENCH_QUERIES"].flatMap { Int($0) } ?? 30
@@ -45,7 +53,8 @@ enum EmbeddingBenchmarks {
                 _ = try await embedder.embed([text], as: .query)
                 single.append(seconds(clock.now - t) * 1000)
             }
-            rows.append(TableRow(what: "embed \(id), 320 sentences (~50 tokens), batch 32", tool: "zhiku",
+            let what = environment["ZHIKU_BENCH_TEXTS"] == nil ? "320 sentences (~50 tokens)" : "320 lines of \(environment["ZHIKU_BENCH_TEXTS"]!)"
+            rows.append(TableRow(what: "embed \(id), \(what), batch 32", tool: "zhiku",
                                  value: String(format: "%.1f sentences/s; one query p50 %.1f ms", Double(texts.count) / seconds(batch),
                                                percentile(single, 0.5))))
             // No peer runs EmbeddingGemma here (no ONNX or GGUF build of it is reachable; its parity reference is
