@@ -20,9 +20,19 @@ extension ONNXOperators {
         let values = x.floats
         let reduced = axes.reduce(1) { $0 * x.shape[$1] }
         @inline(__always) func combine(_ a: Float, _ b: Float) -> Float { kind == .max ? Swift.max(a, b) : a + b }
-        if axes == [rank - 1] {
-            let width = x.shape[rank - 1]
-            for r in 0..<results.count { results[r] = values[(r * width)..<((r + 1) * width)].reduce(start, combine) }
+        if axes.count == 1, let axis = axes.first {
+            // One axis (a softmax's over the channels, a normalisation's over the last): outer × length × inner.
+            let outer = x.shape[..<axis].reduce(1, *), length = x.shape[axis], inner = x.shape[(axis + 1)...].reduce(1, *)
+            values.withUnsafeBufferPointer { v in
+                results.withUnsafeMutableBufferPointer { r in
+                    for o in 0..<outer {
+                        for j in 0..<length {
+                            let row = (o * length + j) * inner
+                            for i in 0..<inner { r[o * inner + i] = combine(r[o * inner + i], v[row + i]) }
+                        }
+                    }
+                }
+            }
         } else {
             for flat in 0..<values.count {
                 var target = 0, rest = flat
