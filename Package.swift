@@ -148,7 +148,7 @@ let package = Package(
             .product(name: "PostgresNIO", package: "postgres-nio"),
         ]),
         .testTarget(name: "ZhikuEngineTests", dependencies: [
-            "ZhikuCore", "ZhikuEngine", "ZhikuModels", "ZhikuStorage", "ZhikuTestSupport",
+            "ZhikuCore", "ZhikuEngine", "ZhikuIngest", "ZhikuModels", "ZhikuStorage", "ZhikuTestSupport",
             .product(name: "Logging", package: "swift-log"),
         ]),
         .testTarget(name: "ZhikuServerTests", dependencies: [
