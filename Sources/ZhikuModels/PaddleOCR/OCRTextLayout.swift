@@ -8,8 +8,9 @@ import ZhikuCore
 ///
 /// With the page's layout regions (``LayoutDetector``): each line belongs to the most confident region holding its
 /// centre; lines of running headers and footers (regions in the top or bottom eighth of the page) are left out;
-/// regions — and lines outside any — are ordered by cutting the page recursively into columns where a vertical gap
-/// runs through everything, else into bands where a horizontal one does (so two columns are read one after the
+/// regions — and lines outside any — are ordered by cutting the straightened page (boxes from their lines, the
+/// skew taken out) recursively into columns where a vertical gap runs through everything, else into bands where a
+/// horizontal one does (so two columns are read one after the
 /// other, and a full-width title or figure between them stays in its place); regions are separated by a blank line;
 /// a table region whose lines fall into at least two rows and two columns becomes a Markdown table. A ruled table
 /// whose cells were found from its rules (``TableGrid``) is written cell by cell instead: each line goes to the cell
@@ -23,6 +24,8 @@ enum OCRTextLayout {
         var y: Float
         var x: Float
         var height: Float
+        /// The line's extent on the straightened page.
+        var right: Float = 0, top: Float = 0, bottom: Float = 0
     }
 
     /// Lines that are read together: a region's, or one line outside every region.
@@ -59,8 +62,9 @@ enum OCRTextLayout {
         let placed: [Placed] = lines.enumerated().map { index, line in
             let cx = line.quad.map(\.x).reduce(0, +) / 4, cy = line.quad.map(\.y).reduce(0, +) / 4
             let height = max(1, (TextBoxDetector.distance(line.quad[0], line.quad[3]) + TextBoxDetector.distance(line.quad[1], line.quad[2])) / 2)
-            let left = line.quad.map { flip * ($0.x * c - $0.y * s) }.min() ?? 0
-            return Placed(index: index, y: flip * (cx * s + cy * c), x: left, height: height)
+            let xs = line.quad.map { flip * ($0.x * c - $0.y * s) }, ys = line.quad.map { flip * ($0.x * s + $0.y * c) }
+            return Placed(index: index, y: flip * (cx * s + cy * c), x: xs.min() ?? 0, height: height,
+                          right: xs.max() ?? 0, top: ys.min() ?? 0, bottom: ys.max() ?? 0)
         }
         let blocks = upsideDown || regions.isEmpty
             ? [Block(lines: placed, kind: nil, x0: 0, y0: 0, x1: 0, y1: 0)]
@@ -162,19 +166,19 @@ enum OCRTextLayout {
             if let holder {
                 members[holder].append(item)
             } else {
-                let xs = quad.map(\.x), ys = quad.map(\.y)
-                loose.append(Block(lines: [item], kind: nil, x0: xs.min()!, y0: ys.min()!, x1: xs.max()!, y1: ys.max()!))
+                loose.append(Block(lines: [item], kind: nil, x0: item.x, y0: item.top, x1: item.right, y1: item.bottom))
             }
         }
         var blocks = loose
         for (r, region) in regions.enumerated() where !members[r].isEmpty {
             let running = (region.kind == .header && region.y1 <= pageHeight / 8) || (region.kind == .footer && region.y0 >= pageHeight * 7 / 8)
             if running { continue }
-            // The block's box covers its lines too (a region may cut a line it holds).
-            let quads = members[r].map { lines[$0.index].quad }
-            let xs = quads.flatMap { $0.map(\.x) }, ys = quads.flatMap { $0.map(\.y) }
-            blocks.append(Block(lines: members[r], kind: region.kind, x0: min(region.x0, xs.min()!), y0: min(region.y0, ys.min()!),
-                                x1: max(region.x1, xs.max()!), y1: max(region.y1, ys.max()!), grid: grids[r]))
+            // The block's box is its lines' on the straightened page: a region's box on a skewed photo is the
+            // upright box around a tilted block, taller than the block by its width times the skew, and would
+            // overlap the title above it.
+            let held = members[r]
+            blocks.append(Block(lines: held, kind: region.kind, x0: held.map(\.x).min()!, y0: held.map(\.top).min()!,
+                                x1: held.map(\.right).max()!, y1: held.map(\.bottom).max()!, grid: grids[r]))
         }
         return readingOrder(blocks)
     }
