@@ -28,6 +28,20 @@ import ZhikuTestSupport
         return OCRImage(width: grey.width, height: grey.height, pixels: grey.pixels, dpi: density)
     }
 
+    /// The page ImageMagick's `convert` draws with `arguments` into `file` (its output), read back as a 200-dpi
+    /// grey image.
+    static func drawn(_ arguments: [String], to file: URL) throws -> OCRImage {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/convert")
+        p.arguments = arguments + [file.path]
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        p.waitUntilExit()
+        #expect(p.terminationStatus == 0)
+        let grey = try TestImages.grey(file)
+        return OCRImage(width: grey.width, height: grey.height, pixels: grey.pixels, dpi: 200)
+    }
+
     @Test func readsChineseAndEnglishWithPlacedWords() throws {
         let engine = try Self.engine()
         for text in [TestImages.chinese, TestImages.english] {
@@ -76,18 +90,10 @@ import ZhikuTestSupport
             ["(", "-density", "200", "-units", "PixelsPerInch", "-background", "white", "-fill", "black", "-font", "Noto-Sans-CJK-SC",
              "-pointsize", "\(points)", "-size", "\(width)x", "caption:" + body, ")"]
         }
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/convert")
-        p.arguments = text(header, points: 8, width: 1400) + ["(", "-size", "10x60", "xc:white", ")"]
+        let image = try Self.drawn(text(header, points: 8, width: 1400) + ["(", "-size", "10x60", "xc:white", ")"]
             + ["("] + text(left, points: 11, width: 650) + ["(", "-size", "100x10", "xc:white", ")"] + text(right, points: 11, width: 650)
             + ["+append", "+repage", ")", "-append", "+repage", "-bordercolor", "white", "-border", "60", "-gravity", "north",
-               "-background", "white", "-extent", "1700x2200", "-colorspace", "Gray", "-depth", "8", page.path]
-        p.standardError = FileHandle.nullDevice
-        try p.run()
-        p.waitUntilExit()
-        #expect(p.terminationStatus == 0)
-        let grey = try TestImages.readPGM(page)
-        let image = OCRImage(width: grey.width, height: grey.height, pixels: grey.pixels, dpi: 200)
+               "-background", "white", "-extent", "1700x2200", "-colorspace", "Gray", "-depth", "8"], to: page)
 
         let read = try Self.engine().read(image)
         let order = ["第一栏第一段", "第一栏第二段", "第二栏第一段", "第二栏第二段"].map { read.text.range(of: $0)?.lowerBound }
@@ -150,16 +156,8 @@ import ZhikuTestSupport
         arguments += ["-stroke", "none", "-fill", "black"]
         for (x, y, text) in texts { arguments += ["-annotate", "+\(x)+\(y + dy)", text] }
         arguments += ["-background", "white", "-rotate", "2.5", "-blur", "0x1", "-attenuate", "0.3", "+noise", "Gaussian",
-                      "-colorspace", "Gray", "-quality", "40", photo.path]
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/convert")
-        p.arguments = arguments
-        p.standardError = FileHandle.nullDevice
-        try p.run()
-        p.waitUntilExit()
-        #expect(p.terminationStatus == 0)
-        let grey = try TestImages.grey(photo)
-        let image = OCRImage(width: grey.width, height: grey.height, pixels: grey.pixels, dpi: 200)
+                      "-colorspace", "Gray", "-quality", "40"]
+        let image = try Self.drawn(arguments, to: photo)
 
         let read = try Self.engine().read(image)
         let rows = read.text.split(separator: "\n").filter { $0.hasPrefix("| ") && $0.hasSuffix(" |") }.map(String.init)
