@@ -2,7 +2,8 @@ import ZhikuCore
 
 /// A splitter that keeps Markdown tables readable: a table that fits in a chunk stays whole; a longer one is cut
 /// between rows, and every piece starts with the table's header row and separator, so each chunk of a
-/// 10 000-row sheet still says what its columns are. Text around tables goes to `inner` unchanged (a page without
+/// 10 000-row sheet still says what its columns are. The table's first chunk is led by the text just before it: all
+/// of it when short (a caption, a worksheet's name), else its last sentence (the one introducing the table). Text around tables goes to `inner` unchanged (a page without
 /// a table is split exactly as `inner` splits it).
 public struct TableAwareSplitter: TextSplitter {
     public let inner: any TextSplitter
@@ -49,6 +50,12 @@ public struct TableAwareSplitter: TextSplitter {
                 lead = (trimmed, segment.offset + skipped)
             } else {
                 flushText(upTo: (lines[table.lowerBound].start, lines[table.lowerBound].startIndex))
+                // A longer text is chunked as usual, and its last sentence (the one that introduces the table: "the
+                // list below gives the sections of a man page:") also leads the table, whose rows alone may not
+                // share a word with the question they answer.
+                if let sentence = Self.lastSentence(of: before), sentence.text.unicodeScalars.count <= chunkSize / 5 {
+                    lead = (sentence.text, segment.offset + sentence.start)
+                }
             }
             drafts += tableDrafts(Array(lines[table]), page: page, lead: lead)
             segment = (lines[table.upperBound].end, lines[table.upperBound].endIndex)
@@ -85,6 +92,27 @@ public struct TableAwareSplitter: TextSplitter {
         }
         flush()
         return drafts
+    }
+
+    /// The last sentence of `text` (after the last 。！？ or a . ! ? followed by a space, line breaks inside it
+    /// turned into spaces) and the code-point offset where it starts; nil when `text` is blank.
+    static func lastSentence(of text: String) -> (text: String, start: Int)? {
+        let scalars = Array(text.unicodeScalars)
+        var end = scalars.count
+        while end > 0, scalars[end - 1].properties.isWhitespace { end -= 1 }
+        guard end > 0 else { return nil }
+        var start = end - 1
+        while start > 0 {
+            let previous = scalars[start - 1]
+            if "。！？".unicodeScalars.contains(previous) { break }
+            if ".!?".unicodeScalars.contains(previous), scalars[start].properties.isWhitespace { break }
+            start -= 1
+        }
+        while start < end, scalars[start].properties.isWhitespace { start += 1 }
+        var sentence = String.UnicodeScalarView()
+        sentence.append(contentsOf: scalars[start..<end])
+        let joined = String(sentence).split(whereSeparator: \.isNewline).joined(separator: " ")
+        return joined.isEmpty ? nil : (joined, start)
     }
 
     struct Line {

@@ -57,6 +57,25 @@ import ZhikuCore
         #expect(drafts.allSatisfy { $0.text.unicodeScalars.count <= 60 })
     }
 
+    /// After a longer text, the text is chunked as usual and its last sentence — the one introducing the table —
+    /// also leads the table's first chunk (maint-guide p. 39: "这个简短的列表列举了 man 手册页的章节：" before a table
+    /// whose rows share no word with a question about man page sections).
+    @Test func theSentenceIntroducingATableLeadsIt() {
+        let paragraph = "维护者应当为每个命令编写手册页，并删除没有用到的模板文件。\n文件名的后缀表示手册页所在的节。下表列出\n各节："
+        let table = "| 节 | 内容 |\n| --- | --- |\n| 5 | 文件格式 |"
+        let text = paragraph + "\n" + table
+        let drafts = splitter.split(text, page: 39)
+        #expect(drafts.last?.text == "下表列出 各节：\n\n" + table, "\(drafts.map(\.text))")
+        let scalars = Array(text.unicodeScalars)
+        let start = drafts.last?.start ?? 0
+        #expect(String(String.UnicodeScalarView(scalars[start..<(start + 4)])) == "下表列出")
+        // The paragraph itself is split as the inner splitter splits it.
+        #expect(Array(drafts.dropLast()).map(\.text) == inner.split(paragraph + "\n", page: 39).map(\.text))
+        // A dotted name is not a sentence's end; an English sentence ends at ". ".
+        #expect(TableAwareSplitter.lastSentence(of: "Rename manpage.1.ex to gentoo.1 first. The sections of a man page are:\n")?.text
+            == "The sections of a man page are:")
+    }
+
     @Test func pipesWithoutASeparatorLineAreNotATable() {
         let text = "| not a table |\n| just pipes |"
         #expect(splitter.split(text, page: 1) == inner.split(text, page: 1))
