@@ -44,7 +44,7 @@ public final class TableGridDetector: Sendable {
 
     /// The model's class for each pixel of `image` (already at the model's scale): 0 background, 1 horizontal rule,
     /// 2 vertical rule. The image is padded with paper to a multiple of 32 pixels each way first: the network halves
-    /// its maps five times and stretches the last one back to the input's size, so a side that does not divide
+    /// its maps several times and stretches the last one back to the input's size, so a side that does not divide
     /// evenly would come back shifted by up to a few percent (rules no longer over their ink).
     func lineClasses(_ image: OCRImage, parts: Int = 1) throws -> [UInt8] {
         let paddedWidth = (image.width + 31) / 32 * 32, paddedHeight = (image.height + 31) / 32 * 32

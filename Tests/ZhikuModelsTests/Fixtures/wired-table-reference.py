@@ -25,7 +25,7 @@ gray = cv2.cvtColor(cv2.imread(page), cv2.COLOR_BGR2GRAY)[box[1]:box[3], box[0]:
 h, w = gray.shape
 scale = 1024 / max(h, w)
 gray = cv2.resize(gray, (round(w * scale), round(h * scale)), interpolation=cv2.INTER_AREA)
-# Padded with white to a multiple of 32 each way, as Zhiku pads before the model (its maps are halved five times).
+# Padded with white to a multiple of 32 each way, as Zhiku pads before the model (its maps are halved several times).
 gray = cv2.copyMakeBorder(gray, 0, -gray.shape[0] % 32, 0, -gray.shape[1] % 32, cv2.BORDER_CONSTANT, value=255)
 cv2.imwrite("wired-table-page.png", gray)
 mean = np.array([123.675, 116.28, 103.53], dtype=np.float32)
