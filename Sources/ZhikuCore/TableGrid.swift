@@ -35,6 +35,13 @@ public struct TableGrid: Sendable, Equatable {
         self.cells = cells
     }
 
+    /// The index of the smallest cell whose box holds the point (cells of a spanned region can overlap at their
+    /// edges), nil when none does.
+    public func cell(containingX x: Float, y: Float) -> Int? {
+        cells.indices.filter { cells[$0].contains(x: x, y: y) }
+            .min { (cells[$0].x1 - cells[$0].x0) * (cells[$0].y1 - cells[$0].y0) < (cells[$1].x1 - cells[$1].x0) * (cells[$1].y1 - cells[$1].y0) }
+    }
+
     /// The same grid with every box scaled by `scale` and moved by `dx`, `dy`.
     public func mapped(scaleX: Float, scaleY: Float, dx: Float, dy: Float) -> TableGrid {
         var copy = self

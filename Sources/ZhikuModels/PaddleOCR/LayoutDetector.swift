@@ -89,13 +89,8 @@ public final class LayoutDetector: Sendable {
     /// ([1 × anchors × 10], sigmoid applied), then their box distributions ([1 × anchors × 32]).
     func rawOutputs(_ image: OCRImage, parts: Int = 1) throws -> [ONNXTensor] {
         precondition(image.width == inputWidth && image.height == inputHeight)
-        let plane = inputWidth * inputHeight
         let mean: [Float] = [0.485, 0.456, 0.406], deviation: [Float] = [0.229, 0.224, 0.225]
-        var values = [Float](repeating: 0, count: 3 * plane)
-        for channel in 0..<3 {
-            let scale = 1 / (255 * deviation[channel]), shift = mean[channel] / deviation[channel]
-            for i in 0..<plane { values[channel * plane + i] = Float(image.pixels[i]) * scale - shift }
-        }
+        let values = image.planes(scale: deviation.map { 1 / (255 * $0) }, shift: zip(mean, deviation).map { $0 / $1 })
         let outputs = try session.run([session.inputNames[0]: ONNXTensor(shape: [1, 3, inputHeight, inputWidth], floats: values)],
                                       parts: parts)
         return try session.outputNames.map { name in

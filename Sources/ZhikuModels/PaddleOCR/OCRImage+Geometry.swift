@@ -172,6 +172,18 @@ extension OCRImage {
                  pixels: [UInt8](repeating: 0, count: top * width) + pixels + [UInt8](repeating: 0, count: bottom * width), dpi: dpi)
     }
 
+    /// The pixels as a model's three same-sized input planes (R, G and B all the grey value), plane `c` holding
+    /// `v · scale[c] − shift[c]` (a per-channel mean and deviation folded into the two).
+    func planes(scale: [Float], shift: [Float]) -> [Float] {
+        let plane = width * height
+        var values = [Float](repeating: 0, count: 3 * plane)
+        for channel in 0..<3 {
+            let a = scale[channel], b = shift[channel]
+            for i in 0..<plane { values[channel * plane + i] = Float(pixels[i]) * a - b }
+        }
+        return values
+    }
+
     /// The pixels as a 3-channel input, each `(v/255 − 0.5)/0.5`, written into `channels` planes of `planeWidth`
     /// columns starting at `offset` (columns past this image's width are left as they are: zero padding).
     func normalize(into buffer: inout [Float], offset: Int, planeWidth: Int, planeHeight: Int) {

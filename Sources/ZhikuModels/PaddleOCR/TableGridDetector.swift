@@ -69,12 +69,7 @@ public final class TableGridDetector: Sendable {
     /// The normalised 1 × 3 × H × W input for a grey image: each of R, G, B the grey value, `(v − mean) / deviation`.
     func input(_ image: OCRImage) -> ONNXTensor {
         let mean: [Float] = [123.675, 116.28, 103.53], deviation: [Float] = [58.395, 57.12, 57.375]
-        let plane = image.width * image.height
-        var values = [Float](repeating: 0, count: 3 * plane)
-        for channel in 0..<3 {
-            let scale = 1 / deviation[channel], shift = mean[channel] / deviation[channel]
-            for i in 0..<plane { values[channel * plane + i] = Float(image.pixels[i]) * scale - shift }
-        }
-        return ONNXTensor(shape: [1, 3, image.height, image.width], floats: values)
+        return ONNXTensor(shape: [1, 3, image.height, image.width],
+                          floats: image.planes(scale: deviation.map { 1 / $0 }, shift: zip(mean, deviation).map { $0 / $1 }))
     }
 }
