@@ -276,17 +276,14 @@ public struct PopplerPDFExtractor: DocumentExtractor {
             return TableGrid.Box(x0: Float(min(r.x1, r.x2)) * scale, y0: Float(min(r.y1, r.y2)) * scale,
                                  x1: Float(max(r.x1, r.x2)) * scale, y1: Float(max(r.y1, r.y2)) * scale)
         }
-        var cellOf = [Int?](repeating: nil, count: scalars.count)  // table * 10 000 + cell, for characters in a cell
+        var tableOf = [Int?](repeating: nil, count: scalars.count)  // the table of each character put in a cell
         var tableText: [Int: String] = [:]  // table index → Markdown
         for (t, found) in try reader.tables(in: image, text: boxes).enumerated() {
             let region = found.region, grid = found.grid
             let inside = visible.filter { centres[$0].x >= region.x0 && centres[$0].x <= region.x1 && centres[$0].y >= region.y0 && centres[$0].y <= region.y1 }
             var members = [[Int]](repeating: [], count: grid.cells.count)
             for i in inside {
-                let holder = grid.cells.indices.filter { grid.cells[$0].contains(x: centres[i].x, y: centres[i].y) }
-                    .min { (grid.cells[$0].x1 - grid.cells[$0].x0) * (grid.cells[$0].y1 - grid.cells[$0].y0)
-                        < (grid.cells[$1].x1 - grid.cells[$1].x0) * (grid.cells[$1].y1 - grid.cells[$1].y0) }
-                if let holder { members[holder].append(i) }
+                if let holder = grid.cell(containingX: centres[i].x, y: centres[i].y) { members[holder].append(i) }
             }
             let placed = members.reduce(0) { $0 + $1.count }
             guard placed > 0, placed * 2 >= inside.count else { continue }
@@ -301,7 +298,7 @@ public struct PopplerPDFExtractor: DocumentExtractor {
             }
             guard let markdown = grid.markdown(texts) else { continue }
             tableText[t] = markdown
-            for (c, indices) in members.enumerated() { for i in indices { cellOf[i] = t * 10_000 + c } }
+            for i in members.joined() { tableOf[i] = t }
         }
         guard !tableText.isEmpty else { return layer }
         // The text again: a table's Markdown where its first character was, its characters (and the spaces and line
@@ -310,15 +307,14 @@ public struct PopplerPDFExtractor: DocumentExtractor {
         var written = Set<Int>()
         var previousTable: Int?
         for (i, scalar) in scalars.enumerated() {
-            if let code = cellOf[i] {
-                let t = code / 10_000
+            if let t = tableOf[i] {
                 if written.insert(t).inserted { out.append(contentsOf: "\n\n\(tableText[t]!)\n\n".unicodeScalars) }
                 previousTable = t
                 continue
             }
             if scalar.properties.isWhitespace, let t = previousTable,
                let next = scalars.indices[(i + 1)...].first(where: { !scalars[$0].properties.isWhitespace }),
-               let code = cellOf[next], code / 10_000 == t {
+               tableOf[next] == t {
                 continue
             }
             previousTable = scalar.properties.isWhitespace ? previousTable : nil

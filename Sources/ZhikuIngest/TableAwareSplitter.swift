@@ -3,8 +3,8 @@ import ZhikuCore
 /// A splitter that keeps Markdown tables readable: a table that fits in a chunk stays whole; a longer one is cut
 /// between rows, and every piece starts with the table's header row and separator, so each chunk of a
 /// 10 000-row sheet still says what its columns are. The table's first chunk is led by the text just before it: all
-/// of it when short (a caption, a worksheet's name), else its last sentence (the one introducing the table). Text around tables goes to `inner` unchanged (a page without
-/// a table is split exactly as `inner` splits it).
+/// of it when short (a caption, a worksheet's name), else its last sentence (the one introducing the table). Text
+/// around tables goes to `inner` unchanged (a page without a table is split exactly as `inner` splits it).
 public struct TableAwareSplitter: TextSplitter {
     public let inner: any TextSplitter
     /// The longest table chunk, in code points (a single row longer than this is a chunk of its own).

@@ -10,8 +10,8 @@ import ZhikuCore
 /// centre; lines of running headers and footers (regions in the top or bottom eighth of the page) are left out;
 /// regions — and lines outside any — are ordered by cutting the straightened page (boxes from their lines, the
 /// skew taken out) recursively into columns where a vertical gap runs through everything, else into bands where a
-/// horizontal one does (so two columns are read one after the
-/// other, and a full-width title or figure between them stays in its place); regions are separated by a blank line;
+/// horizontal one does (so two columns are read one after the other, and a full-width title or figure between them
+/// stays in its place); regions are separated by a blank line;
 /// a table region whose lines fall into at least two rows and two columns becomes a Markdown table. A ruled table
 /// whose cells were found from its rules (``TableGrid``) is written cell by cell instead: each line goes to the cell
 /// holding its centre, a cell spanning several rows is repeated in each (so every row reads whole on its own), one
@@ -238,10 +238,7 @@ enum OCRTextLayout {
         for item in placed {
             let quad = lines[item.index].quad
             let cx = quad.map(\.x).reduce(0, +) / 4, cy = quad.map(\.y).reduce(0, +) / 4
-            let holder = grid.cells.indices.filter { grid.cells[$0].contains(x: cx, y: cy) }
-                .min { (grid.cells[$0].x1 - grid.cells[$0].x0) * (grid.cells[$0].y1 - grid.cells[$0].y0)
-                    < (grid.cells[$1].x1 - grid.cells[$1].x0) * (grid.cells[$1].y1 - grid.cells[$1].y0) }
-            if let holder { members[holder].append(item) } else if cy < top { above.append(item) } else { below.append(item) }
+            if let holder = grid.cell(containingX: cx, y: cy) { members[holder].append(item) } else if cy < top { above.append(item) } else { below.append(item) }
         }
         let inside = members.reduce(0) { $0 + $1.count }
         guard inside > 0, inside * 2 >= placed.count else { return nil }

@@ -44,7 +44,7 @@ extension TableGrid {
     /// The grid of a table from its line map (`classes`: 0 nothing, 1 a horizontal rule, 2 a vertical one; `width`
     /// × `height`, row-major), in the map's pixels; nil unless the walls enclose at least two rows and two columns
     /// of cells covering most of the grid. With the image the map was made from (`pixels`, same size), a rule is
-    /// kept only where the image is inked along at least four fifths of it: the model also marks strokes of
+    /// kept only where the image is inked along at least 95 % of it: the model also marks strokes of
     /// characters that stand in line in successive rows, and rules it imagines along a table's open sides.
     ///
     /// `text`: boxes of the lines of text read there (same pixels). A rule shorter than two rows (or columns) that runs
@@ -183,11 +183,11 @@ extension TableGrid {
     /// The straight pieces of one direction's rules: each 8-connected piece of the mask, its position across fitted
     /// against its position along by least squares.
     static func segments(_ mask: [Bool], width: Int, height: Int, alongX: Bool) -> [Segment] {
-        var label = [Int32](repeating: -1, count: width * height)
+        var seen = [Bool](repeating: false, count: width * height)
         var result: [Segment] = []
         var stack: [Int] = []
-        for seed in 0..<(width * height) where mask[seed] && label[seed] < 0 {
-            label[seed] = 0
+        for seed in 0..<(width * height) where mask[seed] && !seen[seed] {
+            seen[seed] = true
             stack.append(seed)
             var n: Float = 0, st: Float = 0, sa: Float = 0, stt: Float = 0, sta: Float = 0
             var low = Float.infinity, high = -Float.infinity
@@ -201,7 +201,7 @@ extension TableGrid {
                         let nx = x + dx, ny = y + dy
                         guard nx >= 0, nx < width, ny >= 0, ny < height else { continue }
                         let q = ny * width + nx
-                        if mask[q] && label[q] < 0 { label[q] = 0; stack.append(q) }
+                        if mask[q] && !seen[q] { seen[q] = true; stack.append(q) }
                     }
                 }
             }
